@@ -1,0 +1,108 @@
+//===- AttnScheduleOps.cpp - hybrid schedule ops --------------------------===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// attn.schedule, attn.layer_kind and attn.layers: a named list of attention
+// layers built from declared layer kinds and repeated patterns, and the
+// accessor that flattens it into the per-layer sequence later passes expand.
+//
+//===----------------------------------------------------------------------===//
+
+#include "VerifyUtils.h"
+#include "attn/Dialect/Attn/IR/AttnOps.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::detail;
+
+//===----------------------------------------------------------------------===//
+// attn.schedule
+//===----------------------------------------------------------------------===//
+
+LogicalResult ScheduleOp::verifyRegions() {
+  llvm::SmallVector<llvm::StringRef> known(getAttributeNames());
+  known.push_back(::mlir::SymbolTable::getVisibilityAttrName());
+  if (failed(verifyNoUnknownAttributes(*this, known)))
+    return failure();
+
+  int64_t total = 0;
+  bool anyKind = false;
+  for (Operation &child : getBody().front()) {
+    if (isa<LayerKindOp>(child)) {
+      anyKind = true;
+      continue;
+    }
+    auto layers = dyn_cast<LayersOp>(child);
+    if (!layers)
+      return child.emitOpError()
+             << "is not allowed in 'attn.schedule'; its body holds only "
+                "'attn.layer_kind' and 'attn.layers'";
+    for (Attribute ref : layers.getPattern()) {
+      auto sym = llvm::cast<FlatSymbolRefAttr>(ref);
+      Operation *target = ::mlir::SymbolTable::lookupSymbolIn(*this, sym.getAttr());
+      if (!target)
+        return layers.emitOpError()
+               << "refers to " << sym
+               << ", which is not an 'attn.layer_kind' of schedule @"
+               << getSymName();
+      if (!isa<LayerKindOp>(target))
+        return layers.emitOpError() << "refers to " << sym
+                                    << ", which is not an 'attn.layer_kind'";
+    }
+    int64_t count = static_cast<int64_t>(layers.getPattern().size()) *
+                    static_cast<int64_t>(layers.getRepeat());
+    if (total > (int64_t{1} << 40) - count)
+      return layers.emitOpError() << "makes the schedule implausibly long";
+    total += count;
+  }
+  if (!anyKind)
+    return emitOpError() << "declares no 'attn.layer_kind'";
+  if (total == 0)
+    return emitOpError() << "lists no layers; add 'attn.layers [...]'";
+  if (std::optional<uint64_t> n = getNumLayers())
+    if (static_cast<int64_t>(*n) != total)
+      return emitOpError() << "says num_layers = "
+                           << static_cast<int64_t>(*n) << " but its "
+                           << "'attn.layers' list " << total << " layers";
+  return success();
+}
+
+llvm::SmallVector<LayerKindOp> ScheduleOp::getLayerSequence() {
+  llvm::SmallVector<LayerKindOp> layers;
+  for (auto entry : getBody().front().getOps<LayersOp>()) {
+    llvm::SmallVector<LayerKindOp> pattern;
+    for (Attribute ref : entry.getPattern())
+      pattern.push_back(cast<LayerKindOp>(::mlir::SymbolTable::lookupSymbolIn(
+          *this, llvm::cast<FlatSymbolRefAttr>(ref).getAttr())));
+    for (uint64_t r = 0; r < entry.getRepeat(); ++r)
+      layers.append(pattern.begin(), pattern.end());
+  }
+  return layers;
+}
+
+//===----------------------------------------------------------------------===//
+// attn.layers
+//===----------------------------------------------------------------------===//
+
+LogicalResult LayersOp::verify() {
+  if (failed(verifyNoUnknownAttributes(*this, getAttributeNames())))
+    return failure();
+  if (getPattern().empty())
+    return emitOpError() << "has an empty pattern";
+  int64_t repeat = static_cast<int64_t>(getRepeat());
+  if (repeat < 1 || repeat > (int64_t{1} << 20))
+    return emitOpError() << "'repeat' must be in [1, 2^20], got " << repeat;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// attn.layer_kind
+//===----------------------------------------------------------------------===//
+
+LogicalResult LayerKindOp::verify() {
+  llvm::SmallVector<llvm::StringRef> known(getAttributeNames());
+  known.push_back(::mlir::SymbolTable::getVisibilityAttrName());
+  return verifyNoUnknownAttributes(*this, known);
+}

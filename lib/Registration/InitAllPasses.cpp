@@ -1,0 +1,15 @@
+//===- InitAllPasses.cpp - register the attn passes -----------------------===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// Registers the attn passes and the upstream passes attn pipelines are made
+// of, so every tool reaches them by flag.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/InitAllPasses.h"
+#include "mlir/InitAllPasses.h"
+
+void mlir::attn::registerAllPasses() { mlir::registerAllPasses(); }
