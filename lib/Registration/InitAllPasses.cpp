@@ -10,6 +10,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/InitAllPasses.h"
+#include "attn/Dialect/Attn/Transforms/Passes.h"
 #include "mlir/InitAllPasses.h"
 
-void mlir::attn::registerAllPasses() { mlir::registerAllPasses(); }
+void mlir::attn::registerAllPasses() {
+  mlir::registerAllPasses();
+  mlir::attn::registerAttnPasses();
+}
