@@ -83,10 +83,10 @@ def Attn_SparseOp : Attn_Op<"sparse", [Pure]> {
     - block selection (`block_size = Bs`; NSA selection, MoBA): each entry
       selects keys `[e * Bs, (e + 1) * Bs)`, clipped to S.
 
-    Entries equal to -1 are unused. The selected set of query `t` is
-    `J(t) = union of the entries of indices[b,t,h/G,:]` (duplicates count once),
-    and with `causal` keys after the query position `p(t) = t + S - T` are
-    dropped from it. Then
+    Entries equal to -1 (or outside `[0, S)`) are unused. The selected keys
+    of query `t` are the entries of `indices[b,t,h/G,:]`; with `causal`, keys
+    after the query position `p(t) = t + S - T` are dropped. A repeated entry
+    counts once per occurrence (top-k selections never repeat). Then
 
     ```
     o[b,t,h,:] = sum_{j in J(t)} softmax_j(scale * q[b,t,h,:] . k[b,j,h/G,:]) * v[b,j,h/G,:]
@@ -290,7 +290,8 @@ def Attn_DeltaOp : Attn_Op<"delta", [Pure, AttrSizedOperandSegments]> {
 
 def Attn_ScheduleOp : Attn_Op<"schedule", [
     Symbol, SymbolTable, IsolatedFromAbove, NoTerminator, SingleBlock,
-    NoRegionArguments, HasOnlyGraphRegion, RegionKindInterface]> {
+    NoRegionArguments, HasOnlyGraphRegion, RegionKindInterface,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "a named hybrid layer schedule";
   let description = [{
     The attention layers of a model, in order. The body declares each layer
@@ -299,6 +300,10 @@ def Attn_ScheduleOp : Attn_Op<"schedule", [
     (`attn.layers [@a, @b] x 3`); an explicit list is a pattern repeated once.
     `num_layers`, when given, must equal the number of layers listed. Layer
     `i` (0-based) is the i-th entry of the concatenated patterns.
+
+    `layer_funcs`, set by `attn-expand-schedule`, names for every layer the
+    `func.func` (in the enclosing symbol table) that computes its attention;
+    layers with identical configurations share one function.
 
     Example (Kimi-Linear: 27 layers, full attention at 1-based 4, 8, ..., 24
     and 27, KDA elsewhere):
@@ -312,7 +317,8 @@ def Attn_ScheduleOp : Attn_Op<"schedule", [
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
-                       OptionalAttr<I64Attr>:$num_layers);
+                       OptionalAttr<I64Attr>:$num_layers,
+                       OptionalAttr<FlatSymbolRefArrayAttr>:$layer_funcs);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = "$sym_name attr-dict-with-keyword $body";
   let hasRegionVerifier = 1;

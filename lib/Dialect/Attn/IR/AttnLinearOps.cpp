@@ -89,10 +89,11 @@ LogicalResult LinearOp::verify() {
   if (std::optional<ArrayRef<double>> decay = getDecay()) {
     if (decay->empty())
       return emitOpError() << "'decay' must have one value or one per head";
-    if (decay->size() != 1 &&
-        failed(sv.dimEquals(q, 2, static_cast<int64_t>(decay->size()),
-                            "one 'decay' value per head")))
-      return failure();
+    if (decay->size() != 1 && q.isStatic(2) &&
+        static_cast<int64_t>(decay->size()) != q.dim(2))
+      return emitOpError() << "'decay' has " << decay->size()
+                           << " values; expected 1 or one per head (H = "
+                           << q.dim(2) << " in 'q')";
     for (double d : *decay)
       if (!std::isfinite(d) || d > 0.0)
         return emitOpError() << "'decay' values are log-space decays and "

@@ -61,11 +61,34 @@ LogicalResult ScheduleOp::verifyRegions() {
     return emitOpError() << "declares no 'attn.layer_kind'";
   if (total == 0)
     return emitOpError() << "lists no layers; add 'attn.layers [...]'";
+  if (ArrayAttr funcs = getLayerFuncsAttr())
+    if (static_cast<int64_t>(funcs.size()) != total)
+      return emitOpError() << "has " << funcs.size()
+                           << " 'layer_funcs' entries for " << total
+                           << " layers";
   if (std::optional<uint64_t> n = getNumLayers())
     if (static_cast<int64_t>(*n) != total)
       return emitOpError() << "says num_layers = "
-                           << static_cast<int64_t>(*n) << " but its "
-                           << "'attn.layers' list " << total << " layers";
+                           << static_cast<int64_t>(*n) << " but its 'attn.layers' "
+                           << "ops add up to " << total << " layers";
+  return success();
+}
+
+LogicalResult
+ScheduleOp::verifySymbolUses(::mlir::SymbolTableCollection &symbolTable) {
+  ArrayAttr funcs = getLayerFuncsAttr();
+  if (!funcs)
+    return success();
+  Operation *parentTable = ::mlir::SymbolTable::getNearestSymbolTable(
+      (*this)->getParentOp());
+  for (Attribute ref : funcs) {
+    auto sym = llvm::cast<FlatSymbolRefAttr>(ref);
+    Operation *target =
+        parentTable ? symbolTable.lookupSymbolIn(parentTable, sym) : nullptr;
+    if (!target || target->getName().getStringRef() != "func.func")
+      return emitOpError() << "'layer_funcs' entry " << sym
+                           << " does not name a func.func next to the schedule";
+  }
   return success();
 }
 

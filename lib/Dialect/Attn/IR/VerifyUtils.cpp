@@ -122,15 +122,6 @@ LogicalResult ShapeVerifier::outputMatchesValues(const NamedTensor &o,
   return sameElementType(o, v);
 }
 
-LogicalResult ShapeVerifier::elementTypeIs(const NamedTensor &t, Type expected,
-                                           llvm::StringRef why) {
-  if (t.type().getElementType() == expected)
-    return success();
-  return op->emitOpError() << "'" << t.name() << "' must have element type "
-                           << expected << " (" << why << "), got "
-                           << t.type().getElementType();
-}
-
 LogicalResult ShapeVerifier::sameElementType(const NamedTensor &a,
                                              const NamedTensor &b) {
   if (a.type().getElementType() == b.type().getElementType())

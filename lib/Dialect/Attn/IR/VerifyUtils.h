@@ -73,9 +73,6 @@ public:
   /// The output `o` carries the element type of the values `v`; FP8 values
   /// give a bf16/f16/f32 output of the user's choice.
   LogicalResult outputMatchesValues(const NamedTensor &o, const NamedTensor &v);
-  /// Element type of `t` is `expected`.
-  LogicalResult elementTypeIs(const NamedTensor &t, Type expected,
-                              llvm::StringRef why);
   /// `a` and `b` have the same element type.
   LogicalResult sameElementType(const NamedTensor &a, const NamedTensor &b);
 
