@@ -10,10 +10,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/InitAllPasses.h"
+#include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
+#include "attn/Pipelines/Pipelines.h"
 #include "mlir/InitAllPasses.h"
 
 void mlir::attn::registerAllPasses() {
   mlir::registerAllPasses();
   mlir::attn::registerAttnPasses();
+  mlir::attn::registerAttnConversionPasses();
+  mlir::attn::registerAttnPipelines();
 }

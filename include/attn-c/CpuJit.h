@@ -1,0 +1,50 @@
+/*===- attn-c/CpuJit.h - C API of the attn CPU JIT ----------------*- C -*-===*\
+|*                                                                            *|
+|* Part of the attn project: an MLIR compiler for attention variants.         *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+/*
+ * Compile an attn module for the host (the attn-to-cpu pipeline + LLVM JIT)
+ * and call its functions with memref descriptors. This is the door Python
+ * (ctypes) and other languages use to run attn on the CPU.
+ *
+ * Calling convention: a public function `f` is called through its C
+ * interface `_mlir_ciface_f`. `args` holds one pointer per C-interface
+ * parameter: first, if `f` has results, a pointer to storage for them (one
+ * memref descriptor, or a struct of descriptors when there are several),
+ * then one pointer to each argument's descriptor. A rank-N descriptor is
+ * { void *allocated; void *aligned; int64_t offset; int64_t sizes[N];
+ *   int64_t strides[N]; }. Result buffers are allocated with malloc by the
+ * compiled code; release them with attnFreeBuffer(allocated).
+ */
+#ifndef ATTN_C_CPUJIT_H
+#define ATTN_C_CPUJIT_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct AttnCpuModule AttnCpuModule;
+
+/* Parses, verifies, compiles and JITs `ir` (`len` bytes of MLIR text).
+ * Returns NULL on failure and sets *error to the diagnostics (free with
+ * attnFreeString). `name` labels the source in diagnostics. */
+AttnCpuModule *attnCpuCompile(const char *ir, size_t len, const char *name,
+                              char **error);
+
+/* Calls `function` (see the calling convention above). Returns 0 on
+ * success, non-zero with *error set otherwise. */
+int attnCpuInvoke(AttnCpuModule *module, const char *function, void **args,
+                  char **error);
+
+void attnCpuDestroy(AttnCpuModule *module);
+void attnFreeString(char *s);
+void attnFreeBuffer(void *allocated);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ATTN_C_CPUJIT_H */

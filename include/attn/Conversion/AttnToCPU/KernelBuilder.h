@@ -1,0 +1,110 @@
+//===- KernelBuilder.h - loop-nest toolbox for CPU kernels ------*- C++ -*-===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// The small toolbox every CPU kernel builder is written against: constants,
+// arithmetic that dispatches on index / float types, f32 loads and stores
+// from buffers of any attn element type, scf loops with and without carried
+// values, fp32 dot products and the online-softmax row update. Kernels read
+// like the algorithm they implement; each primitive is written (and tested)
+// once.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_CONVERSION_ATTNTOCPU_KERNELBUILDER_H
+#define ATTN_CONVERSION_ATTNTOCPU_KERNELBUILDER_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+
+namespace mlir::attn::cpu {
+
+/// Builds loop-nest kernels over memrefs at an insertion point. All float
+/// arithmetic is f32: loads widen, stores narrow to the buffer's type.
+class KernelBuilder {
+public:
+  KernelBuilder(OpBuilder &builder, Location loc);
+
+  ImplicitLocOpBuilder &builder() { return b; }
+  Location loc() const { return b.getLoc(); }
+
+  //===--- constants ------------------------------------------------------===//
+  Value idx(int64_t v);
+  Value f32(double v);
+  Value negInf();
+
+  //===--- arithmetic (index or f32 by operand type) ----------------------===//
+  Value add(Value x, Value y);
+  Value sub(Value x, Value y);
+  Value mul(Value x, Value y);
+  /// f32 division.
+  Value div(Value x, Value y);
+  Value min(Value x, Value y);
+  Value max(Value x, Value y);
+  /// ceil(x / y) on non-negative index values.
+  Value ceilDiv(Value x, Value y);
+  Value neg(Value x);
+  Value exp(Value x);
+  Value log(Value x);
+  Value sqrt(Value x);
+  Value tanh(Value x);
+  /// Index -> f32.
+  Value indexToF32(Value x);
+  /// i32 -> index (sign-extending).
+  Value i32ToIndex(Value x);
+
+  //===--- comparisons and selection --------------------------------------===//
+  Value cmp(arith::CmpIPredicate pred, Value x, Value y);
+  Value cmpf(arith::CmpFPredicate pred, Value x, Value y);
+  Value select(Value cond, Value x, Value y);
+  Value andI(Value x, Value y);
+  Value orI(Value x, Value y);
+
+  //===--- memory ---------------------------------------------------------===//
+  /// Loads `mem[indices]` and widens it to f32 (integers are returned as is).
+  Value load(Value mem, ValueRange indices);
+  /// Narrows the f32 `value` to the element type of `mem` and stores it.
+  void store(Value value, Value mem, ValueRange indices);
+  /// Size of dimension `i` of a memref (a constant when static).
+  Value dim(Value mem, int64_t i);
+  /// A stack buffer of static shape, freed at the enclosing alloca scope.
+  Value stackBuffer(ArrayRef<int64_t> shape, Type elementType);
+  /// A heap buffer with the given dynamic sizes (for results).
+  Value alloc(MemRefType type, ValueRange dynamicSizes);
+
+  //===--- control flow ---------------------------------------------------===//
+  /// for (i = lo; i < hi; i += step) body(i)
+  void forLoop(Value lo, Value hi, Value step,
+               llvm::function_ref<void(Value)> body);
+  void forLoop(Value lo, Value hi, llvm::function_ref<void(Value)> body) {
+    forLoop(lo, hi, idx(1), body);
+  }
+  /// A loop carrying values: returns the values after the last iteration.
+  SmallVector<Value>
+  forLoop(Value lo, Value hi, Value step, ValueRange init,
+          llvm::function_ref<SmallVector<Value>(Value, ValueRange)> body);
+  /// if (cond) body()
+  void ifThen(Value cond, llvm::function_ref<void()> body);
+  /// Runs `body` inside a memref.alloca_scope: stack buffers it allocates are
+  /// released when the scope ends (safe inside the user's own loops).
+  void allocaScope(llvm::function_ref<void()> body);
+
+  //===--- reductions and attention primitives ----------------------------===//
+  /// sum_{i in [lo, hi)} term(i), accumulated in f32 (reassociation allowed,
+  /// so the loop vectorises).
+  Value sum(Value lo, Value hi, llvm::function_ref<Value(Value)> term);
+  /// Fills a static f32 buffer of rank 1 or 2 with `value`.
+  void fill(Value mem, Value value);
+
+private:
+  ImplicitLocOpBuilder b;
+  arith::FastMathFlagsAttr reassoc;
+};
+
+} // namespace mlir::attn::cpu
+
+#endif // ATTN_CONVERSION_ATTNTOCPU_KERNELBUILDER_H

@@ -1,0 +1,42 @@
+//===- Pipelines.h - the attn compilation pipelines -------------*- C++ -*-===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// Pipelines are defined once, here, and reached by name from attn-opt
+// (`--attn-to-cpu`), the JIT behind attn-run and Python, and the C API.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_PIPELINES_PIPELINES_H
+#define ATTN_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir::attn {
+
+/// Options of the attn-to-cpu pipeline.
+struct AttnToCPUPipelineOptions
+    : public PassPipelineOptions<AttnToCPUPipelineOptions> {
+  Option<bool> emitCInterface{
+      *this, "emit-c-interface",
+      llvm::cl::desc("Give every public function a C interface wrapper "
+                     "(_mlir_ciface_<name>) for callers outside MLIR"),
+      llvm::cl::init(true)};
+};
+
+/// attn ops (planned or not) -> LLVM dialect for the host: plan
+/// (attn-select-form, attn-chunk, attn-tile{target=cpu}), lower to loop
+/// nests (convert-attn-to-cpu), bufferize, insert deallocations, lower to
+/// LLVM.
+void buildAttnToCPUPipeline(OpPassManager &pm,
+                            const AttnToCPUPipelineOptions &options);
+
+/// Registers `attn-to-cpu` with the pass pipeline registry.
+void registerAttnPipelines();
+
+} // namespace mlir::attn
+
+#endif // ATTN_PIPELINES_PIPELINES_H

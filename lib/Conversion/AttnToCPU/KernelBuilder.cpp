@@ -1,0 +1,210 @@
+//===- KernelBuilder.cpp - loop-nest toolbox for CPU kernels --------------===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// Implements the CPU kernel toolbox (see KernelBuilder.h) on arith, math,
+// memref and scf.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Conversion/AttnToCPU/KernelBuilder.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::attn::cpu;
+
+KernelBuilder::KernelBuilder(OpBuilder &builder, Location loc)
+    : b(loc, builder),
+      reassoc(arith::FastMathFlagsAttr::get(
+          builder.getContext(),
+          arith::FastMathFlags::reassoc | arith::FastMathFlags::contract)) {}
+
+Value KernelBuilder::idx(int64_t v) {
+  return arith::ConstantIndexOp::create(b, v);
+}
+
+Value KernelBuilder::f32(double v) {
+  return arith::ConstantOp::create(b, b.getF32FloatAttr(static_cast<float>(v)));
+}
+
+Value KernelBuilder::negInf() {
+  return f32(-std::numeric_limits<double>::infinity());
+}
+
+static bool isIndexLike(Type t) { return t.isIndex() || t.isInteger(); }
+
+Value KernelBuilder::add(Value x, Value y) {
+  if (isIndexLike(x.getType()))
+    return arith::AddIOp::create(b, x, y);
+  return arith::AddFOp::create(b, x, y);
+}
+
+Value KernelBuilder::sub(Value x, Value y) {
+  if (isIndexLike(x.getType()))
+    return arith::SubIOp::create(b, x, y);
+  return arith::SubFOp::create(b, x, y);
+}
+
+Value KernelBuilder::mul(Value x, Value y) {
+  if (isIndexLike(x.getType()))
+    return arith::MulIOp::create(b, x, y);
+  return arith::MulFOp::create(b, x, y);
+}
+
+Value KernelBuilder::div(Value x, Value y) {
+  return arith::DivFOp::create(b, x, y);
+}
+
+Value KernelBuilder::min(Value x, Value y) {
+  if (isIndexLike(x.getType()))
+    return arith::MinSIOp::create(b, x, y);
+  return arith::MinimumFOp::create(b, x, y);
+}
+
+Value KernelBuilder::max(Value x, Value y) {
+  if (isIndexLike(x.getType()))
+    return arith::MaxSIOp::create(b, x, y);
+  return arith::MaximumFOp::create(b, x, y);
+}
+
+Value KernelBuilder::ceilDiv(Value x, Value y) {
+  return arith::CeilDivSIOp::create(b, x, y);
+}
+
+Value KernelBuilder::neg(Value x) { return arith::NegFOp::create(b, x); }
+Value KernelBuilder::exp(Value x) { return math::ExpOp::create(b, x); }
+Value KernelBuilder::log(Value x) { return math::LogOp::create(b, x); }
+Value KernelBuilder::sqrt(Value x) { return math::SqrtOp::create(b, x); }
+Value KernelBuilder::tanh(Value x) { return math::TanhOp::create(b, x); }
+
+Value KernelBuilder::indexToF32(Value x) {
+  Value i64 = arith::IndexCastOp::create(b, b.getI64Type(), x);
+  return arith::SIToFPOp::create(b, b.getF32Type(), i64);
+}
+
+Value KernelBuilder::i32ToIndex(Value x) {
+  return arith::IndexCastOp::create(b, b.getIndexType(), x);
+}
+
+Value KernelBuilder::cmp(arith::CmpIPredicate pred, Value x, Value y) {
+  return arith::CmpIOp::create(b, pred, x, y);
+}
+
+Value KernelBuilder::cmpf(arith::CmpFPredicate pred, Value x, Value y) {
+  return arith::CmpFOp::create(b, pred, x, y);
+}
+
+Value KernelBuilder::select(Value cond, Value x, Value y) {
+  return arith::SelectOp::create(b, cond, x, y);
+}
+
+Value KernelBuilder::andI(Value x, Value y) {
+  return arith::AndIOp::create(b, x, y);
+}
+
+Value KernelBuilder::orI(Value x, Value y) {
+  return arith::OrIOp::create(b, x, y);
+}
+
+Value KernelBuilder::load(Value mem, ValueRange indices) {
+  Value v = memref::LoadOp::create(b, mem, indices);
+  Type t = v.getType();
+  if (!isa<FloatType>(t) || t.isF32())
+    return v;
+  if (t.getIntOrFloatBitWidth() < 32)
+    return arith::ExtFOp::create(b, b.getF32Type(), v);
+  return arith::TruncFOp::create(b, b.getF32Type(), v);
+}
+
+void KernelBuilder::store(Value value, Value mem, ValueRange indices) {
+  Type t = cast<MemRefType>(mem.getType()).getElementType();
+  if (t != value.getType() && isa<FloatType>(t)) {
+    if (t.getIntOrFloatBitWidth() < 32)
+      value = arith::TruncFOp::create(b, t, value);
+    else
+      value = arith::ExtFOp::create(b, t, value);
+  }
+  memref::StoreOp::create(b, value, mem, indices);
+}
+
+Value KernelBuilder::dim(Value mem, int64_t i) {
+  auto type = cast<MemRefType>(mem.getType());
+  if (!type.isDynamicDim(i))
+    return idx(type.getDimSize(i));
+  return memref::DimOp::create(b, mem, i);
+}
+
+Value KernelBuilder::stackBuffer(ArrayRef<int64_t> shape, Type elementType) {
+  return memref::AllocaOp::create(b, MemRefType::get(shape, elementType));
+}
+
+Value KernelBuilder::alloc(MemRefType type, ValueRange dynamicSizes) {
+  return memref::AllocOp::create(b, type, dynamicSizes);
+}
+
+void KernelBuilder::forLoop(Value lo, Value hi, Value step,
+                            llvm::function_ref<void(Value)> body) {
+  auto loop = scf::ForOp::create(b, lo, hi, step);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(loop.getBody()->getTerminator());
+  body(loop.getInductionVar());
+}
+
+SmallVector<Value> KernelBuilder::forLoop(
+    Value lo, Value hi, Value step, ValueRange init,
+    llvm::function_ref<SmallVector<Value>(Value, ValueRange)> body) {
+  auto loop = scf::ForOp::create(
+      b, lo, hi, step, init,
+      [&](OpBuilder &nested, Location loc, Value iv, ValueRange iters) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nested.getInsertionBlock(),
+                            nested.getInsertionPoint());
+        SmallVector<Value> next = body(iv, iters);
+        scf::YieldOp::create(b, next);
+      });
+  return SmallVector<Value>(loop.getResults());
+}
+
+void KernelBuilder::ifThen(Value cond, llvm::function_ref<void()> body) {
+  auto ifOp = scf::IfOp::create(b, cond, /*withElseRegion=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+  body();
+}
+
+void KernelBuilder::allocaScope(llvm::function_ref<void()> body) {
+  auto scope = memref::AllocaScopeOp::create(b, TypeRange{});
+  OpBuilder::InsertionGuard guard(b);
+  Block *block = b.createBlock(&scope.getBodyRegion());
+  memref::AllocaScopeReturnOp::create(b, ValueRange{});
+  b.setInsertionPointToStart(block);
+  body();
+}
+
+Value KernelBuilder::sum(Value lo, Value hi,
+                         llvm::function_ref<Value(Value)> term) {
+  return forLoop(lo, hi, idx(1), ValueRange{f32(0.0)},
+                 [&](Value i, ValueRange acc) -> SmallVector<Value> {
+                   Value t = term(i);
+                   return {arith::AddFOp::create(b, acc[0], t, reassoc)};
+                 })
+      .front();
+}
+
+void KernelBuilder::fill(Value mem, Value value) {
+  auto type = cast<MemRefType>(mem.getType());
+  Value zero = idx(0);
+  if (type.getRank() == 1) {
+    forLoop(zero, dim(mem, 0), [&](Value i) { store(value, mem, {i}); });
+    return;
+  }
+  forLoop(zero, dim(mem, 0), [&](Value i) {
+    forLoop(zero, dim(mem, 1), [&](Value j) { store(value, mem, {i, j}); });
+  });
+}

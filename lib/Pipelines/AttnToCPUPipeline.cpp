@@ -1,0 +1,73 @@
+//===- AttnToCPUPipeline.cpp - the attn-to-cpu pipeline -------------------===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// The one definition of the CPU pipeline: attn ops -> planned attn ops ->
+// loop nests over buffers -> LLVM dialect, ready for the ExecutionEngine.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Pipelines/Pipelines.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/ErrorHandling.h"
+
+using namespace mlir;
+
+namespace {
+/// Marks public functions with `llvm.emit_c_interface`, so the JIT and C
+/// callers get `_mlir_ciface_<name>` entry points taking memref descriptors.
+struct AddCInterfacePass
+    : public PassWrapper<AddCInterfacePass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(AddCInterfacePass)
+  StringRef getArgument() const final { return "attn-internal-c-interface"; }
+  void runOnOperation() override {
+    getOperation().walk([](func::FuncOp f) {
+      if (f.isPublic() && !f.isExternal())
+        f->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                   UnitAttr::get(f.getContext()));
+    });
+  }
+};
+} // namespace
+
+// Planning fills in whatever the user did not decide; lowering consumes it.
+static constexpr const char *kPlanStage =
+    "attn-select-form,attn-chunk,attn-tile{target=cpu}";
+static constexpr const char *kLowerStage =
+    "convert-attn-to-cpu,canonicalize,cse,"
+    "one-shot-bufferize{bufferize-function-boundaries "
+    "function-boundary-type-conversion=identity-layout-map},"
+    "buffer-deallocation-pipeline,canonicalize";
+static constexpr const char *kLLVMStage =
+    "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+    "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
+    "convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,"
+    "convert-func-to-llvm,reconcile-unrealized-casts,canonicalize,cse";
+
+static void addStage(OpPassManager &pm, const char *stage) {
+  if (failed(parsePassPipeline(stage, pm)))
+    llvm::report_fatal_error(llvm::Twine("attn-to-cpu: bad stage ") + stage);
+}
+
+void mlir::attn::buildAttnToCPUPipeline(
+    OpPassManager &pm, const AttnToCPUPipelineOptions &options) {
+  addStage(pm, kPlanStage);
+  addStage(pm, kLowerStage);
+  if (options.emitCInterface)
+    pm.addPass(std::make_unique<AddCInterfacePass>());
+  addStage(pm, kLLVMStage);
+}
+
+void mlir::attn::registerAttnPipelines() {
+  PassPipelineRegistration<AttnToCPUPipelineOptions>(
+      "attn-to-cpu",
+      "Compile attn ops for the host CPU: plan, lower to loop nests, "
+      "bufferize, lower to the LLVM dialect",
+      buildAttnToCPUPipeline);
+}

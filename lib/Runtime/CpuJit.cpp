@@ -1,0 +1,176 @@
+//===- CpuJit.cpp - compile and run attn modules on the host --------------===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// Implements CpuModule and its C API: parse + verify, the attn-to-cpu
+// pipeline, LLVM -O3 and MLIR's ExecutionEngine. Any diagnostic emitted on
+// the way fails the compile (some upstream passes report errors without
+// failing), and the messages are returned, located, to the caller.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Runtime/CpuJit.h"
+#include "attn-c/CpuJit.h"
+#include "attn/InitAllDialects.h"
+#include "attn/InitAllPasses.h"
+#include "attn/Pipelines/Pipelines.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+using namespace mlir;
+using namespace mlir::attn;
+
+static void initializeOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    attn::registerAllPasses();
+  });
+}
+
+CpuModule::CpuModule() = default;
+CpuModule::~CpuModule() = default;
+
+llvm::Expected<std::unique_ptr<CpuModule>>
+CpuModule::compile(llvm::StringRef source, llvm::StringRef bufferName) {
+  initializeOnce();
+  std::unique_ptr<CpuModule> result(new CpuModule());
+  DialectRegistry registry;
+  attn::registerAllDialects(registry);
+  result->context = std::make_unique<MLIRContext>(registry);
+  MLIRContext &ctx = *result->context;
+  ctx.loadAllAvailableDialects();
+
+  // Collect every diagnostic; an error anywhere fails the compile.
+  std::string messages;
+  llvm::raw_string_ostream os(messages);
+  bool sawError = false;
+  ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &diag) {
+    if (diag.getSeverity() == DiagnosticSeverity::Error)
+      sawError = true;
+    if (diag.getSeverity() == DiagnosticSeverity::Remark)
+      return success();
+    os << diag.getLocation() << ": "
+       << (diag.getSeverity() == DiagnosticSeverity::Error     ? "error: "
+           : diag.getSeverity() == DiagnosticSeverity::Warning ? "warning: "
+                                                               : "note: ")
+       << diag << "\n";
+    for (Diagnostic &note : diag.getNotes())
+      os << note.getLocation() << ": note: " << note << "\n";
+    return success();
+  });
+  auto fail = [&](llvm::StringRef stage) {
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        (stage + " failed:\n" + os.str()).str());
+  };
+
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(source, bufferName), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &ctx);
+  if (!module || sawError)
+    return fail("parsing");
+  if (failed(verify(*module)) || sawError)
+    return fail("verification");
+  module->walk([&](func::FuncOp f) {
+    if (f.isPublic())
+      result->signatures[f.getName()] = f.getFunctionType();
+  });
+
+  PassManager pm(&ctx);
+  buildAttnToCPUPipeline(pm, AttnToCPUPipelineOptions());
+  if (failed(pm.run(*module)) || sawError)
+    return fail("attn-to-cpu");
+
+  ExecutionEngineOptions options;
+  options.transformer = makeOptimizingTransformer(/*optLevel=*/3,
+                                                  /*sizeLevel=*/0, nullptr);
+  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  auto engine = ExecutionEngine::create(*module, options);
+  if (!engine) {
+    os << llvm::toString(engine.takeError()) << "\n";
+    return fail("JIT compilation");
+  }
+  result->engine = std::move(*engine);
+  return result;
+}
+
+FunctionType CpuModule::getSignature(llvm::StringRef name) const {
+  auto it = signatures.find(name);
+  return it == signatures.end() ? FunctionType() : it->second;
+}
+
+llvm::Error CpuModule::invoke(llvm::StringRef name, void **args) {
+  if (!signatures.count(name))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "no public function named '" + name +
+                                       "' in the module");
+  FunctionType type = signatures.lookup(name);
+  size_t count = type.getNumInputs() + (type.getNumResults() ? 1 : 0);
+  std::string entry = ("_mlir_ciface_" + name).str();
+  return engine->invokePacked(entry,
+                              llvm::MutableArrayRef<void *>(args, count));
+}
+
+//===----------------------------------------------------------------------===//
+// C API
+//===----------------------------------------------------------------------===//
+
+struct AttnCpuModule {
+  std::unique_ptr<CpuModule> module;
+};
+
+static char *copyString(const std::string &s) {
+  char *out = static_cast<char *>(std::malloc(s.size() + 1));
+  std::memcpy(out, s.c_str(), s.size() + 1);
+  return out;
+}
+
+extern "C" AttnCpuModule *attnCpuCompile(const char *ir, size_t len,
+                                         const char *name, char **error) {
+  auto compiled =
+      CpuModule::compile(llvm::StringRef(ir, len), name ? name : "<input>");
+  if (!compiled) {
+    std::string msg = llvm::toString(compiled.takeError());
+    if (error)
+      *error = copyString(msg);
+    return nullptr;
+  }
+  return new AttnCpuModule{std::move(*compiled)};
+}
+
+extern "C" int attnCpuInvoke(AttnCpuModule *module, const char *function,
+                             void **args, char **error) {
+  if (!module || !function) {
+    if (error)
+      *error = copyString("attnCpuInvoke: null module or function name");
+    return 1;
+  }
+  if (llvm::Error err = module->module->invoke(function, args)) {
+    std::string msg = llvm::toString(std::move(err));
+    if (error)
+      *error = copyString(msg);
+    return 1;
+  }
+  return 0;
+}
+
+extern "C" void attnCpuDestroy(AttnCpuModule *module) { delete module; }
+extern "C" void attnFreeString(char *s) { std::free(s); }
+extern "C" void attnFreeBuffer(void *allocated) { std::free(allocated); }

@@ -1,0 +1,293 @@
+//===- attn-run.cpp - run a function of an attn module --------------------===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// attn-run compiles one function of an attn module for a target (the host
+// CPU today) and runs it on inputs read from .npy files, or on random
+// inputs from a seed, writing every result as .npy.
+//
+// The function is first specialised to the shapes of the given inputs (its
+// dynamic dimensions become the inputs' sizes) and verified again, so every
+// inconsistent shape is reported by the op verifiers, located, before any
+// code runs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/InitAllDialects.h"
+#include "attn/Runtime/CpuJit.h"
+#include "attn/Runtime/Npy.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/ADT/APFloat.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+#include <cstdlib>
+#include <cstring>
+#include <random>
+
+using namespace mlir;
+using namespace mlir::attn;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<module.mlir>"),
+                                      cl::Required);
+static cl::opt<std::string>
+    funcName("func", cl::desc("Function to run (default: the only public one)"),
+             cl::init(""));
+static cl::list<std::string>
+    inputs("input", cl::desc("Input .npy files, one per argument, in order"),
+           cl::CommaSeparated);
+static cl::opt<bool>
+    randomInputs("random",
+                 cl::desc("Use random inputs in [-1, 1) (static shapes only)"));
+static cl::opt<uint64_t> seed("seed", cl::desc("Seed of --random"),
+                              cl::init(0));
+static cl::opt<std::string>
+    outputDir("output-dir", cl::desc("Where results go as <func>.<i>.npy"),
+              cl::init("."));
+static cl::opt<std::string> target("target",
+                                   cl::desc("cpu (default) or cuda"),
+                                   cl::init("cpu"));
+
+static int fail(const llvm::Twine &msg) {
+  llvm::errs() << "attn-run: error: " << msg << "\n";
+  return 1;
+}
+
+/// The .npy type string of a tensor element type, or "" if unsupported.
+static std::string descrOf(Type t) {
+  if (t.isF32())
+    return "<f4";
+  if (t.isF16())
+    return "<f2";
+  if (t.isBF16())
+    return "<u2"; // bfloat16 bit patterns
+  if (t.isF64())
+    return "<f8";
+  if (t.isInteger(32))
+    return "<i4";
+  if (t.isInteger(64))
+    return "<i8";
+  return "";
+}
+
+static NpyArray randomArray(RankedTensorType type, std::mt19937_64 &rng) {
+  NpyArray a;
+  a.descr = descrOf(type.getElementType());
+  a.shape.assign(type.getShape().begin(), type.getShape().end());
+  unsigned size = NpyArray::elementSize(a.descr);
+  a.data.resize(a.numElements() * size);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  Type et = type.getElementType();
+  for (int64_t i = 0; i < a.numElements(); ++i) {
+    float x = dist(rng);
+    char *dst = a.data.data() + i * size;
+    if (et.isF32()) {
+      std::memcpy(dst, &x, 4);
+    } else {
+      llvm::APFloat f(x);
+      bool lost;
+      f.convert(et.isF16() ? llvm::APFloat::IEEEhalf()
+                           : llvm::APFloat::BFloat(),
+                llvm::APFloat::rmNearestTiesToEven, &lost);
+      uint16_t bits = f.bitcastToAPInt().getZExtValue();
+      std::memcpy(dst, &bits, 2);
+    }
+  }
+  return a;
+}
+
+/// A rank-N memref descriptor as 3 + 2N 64-bit words.
+static void appendDescriptor(std::vector<int64_t> &words, void *data,
+                             llvm::ArrayRef<int64_t> shape) {
+  words.push_back(reinterpret_cast<int64_t>(data));
+  words.push_back(reinterpret_cast<int64_t>(data));
+  words.push_back(0);
+  words.insert(words.end(), shape.begin(), shape.end());
+  int64_t stride = 1;
+  std::vector<int64_t> strides(shape.size());
+  for (int64_t i = static_cast<int64_t>(shape.size()) - 1; i >= 0; --i) {
+    strides[i] = stride;
+    stride *= shape[i];
+  }
+  words.insert(words.end(), strides.begin(), strides.end());
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "attn-run: run a function of an attn module\n");
+  if (target == "cuda")
+    return fail("--target=cuda is not available in this build yet (the CUDA "
+                "runtime lands with the GPU backend); use --target=cpu");
+  if (target != "cpu")
+    return fail("unknown --target '" + target + "' (cpu or cuda)");
+  if (randomInputs && !inputs.empty())
+    return fail("give either --input files or --random, not both");
+
+  DialectRegistry registry;
+  attn::registerAllDialects(registry);
+  MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &ctx);
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(inputFile, sourceMgr, ParserConfig(&ctx));
+  if (!module)
+    return 1;
+
+  // Pick the function.
+  func::FuncOp fn;
+  std::string candidates;
+  for (auto f : module->getOps<func::FuncOp>()) {
+    if (!f.isPublic() || f.isExternal())
+      continue;
+    candidates += " @" + f.getName().str();
+    if (funcName.empty() ? !fn : f.getName() == funcName)
+      fn = fn && funcName.empty() ? func::FuncOp() : f;
+  }
+  if (!fn)
+    return fail(funcName.empty()
+                    ? "give --func=<name>; public functions:" + candidates
+                    : "no public function @" + funcName +
+                          "; public functions:" + candidates);
+  FunctionType type = fn.getFunctionType();
+
+  // Inputs: read or make, check against the signature, specialise.
+  std::vector<NpyArray> arrays;
+  std::mt19937_64 rng(seed);
+  if (!randomInputs && inputs.size() != type.getNumInputs())
+    return fail("@" + fn.getName() + " takes " +
+                llvm::Twine(type.getNumInputs()) + " arguments, got " +
+                llvm::Twine(inputs.size()) + " --input files");
+  SmallVector<Type> specialised;
+  for (auto [i, argType] : llvm::enumerate(type.getInputs())) {
+    auto tensor = dyn_cast<RankedTensorType>(argType);
+    std::string descr = tensor ? descrOf(tensor.getElementType()) : "";
+    if (!tensor || descr.empty())
+      return fail("argument #" + llvm::Twine(i) + " of @" + fn.getName() +
+                  " has type that attn-run cannot feed");
+    if (randomInputs) {
+      if (!tensor.hasStaticShape() || !isa<FloatType>(tensor.getElementType()))
+        return fail("--random needs static float arguments; argument #" +
+                    llvm::Twine(i) + " is of another type; give --input files");
+      arrays.push_back(randomArray(tensor, rng));
+    } else {
+      auto array = readNpy(inputs[i]);
+      if (!array)
+        return fail(llvm::toString(array.takeError()));
+      arrays.push_back(std::move(*array));
+    }
+    const NpyArray &a = arrays.back();
+    std::string where = "argument #" + std::to_string(i) + " (" +
+                        (randomInputs ? "random" : inputs[i]) + ")";
+    if (a.descr != descr)
+      return fail(where + " holds '" + a.descr + "' data but @" +
+                  fn.getName() + " expects '" + descr + "' for its " +
+                  llvm::Twine(i) + "th argument");
+    if (static_cast<int64_t>(a.shape.size()) != tensor.getRank())
+      return fail(where + " has rank " + llvm::Twine(a.shape.size()) +
+                  ", expected " + llvm::Twine(tensor.getRank()));
+    for (auto [d, size] : llvm::enumerate(tensor.getShape()))
+      if (!ShapedType::isDynamic(size) && size != a.shape[d])
+        return fail(where + " has size " + llvm::Twine(a.shape[d]) +
+                    " in dimension " + llvm::Twine(d) + ", expected " +
+                    llvm::Twine(size));
+    specialised.push_back(
+        RankedTensorType::get(a.shape, tensor.getElementType()));
+  }
+  fn.setFunctionType(FunctionType::get(&ctx, specialised, type.getResults()));
+  for (auto [arg, t] : llvm::zip(fn.getArguments(), specialised))
+    arg.setType(t);
+  if (failed(verify(*module)))
+    return 1;
+
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  module->print(os);
+  auto compiled = CpuModule::compile(os.str(), inputFile);
+  if (!compiled)
+    return fail(llvm::toString(compiled.takeError()));
+
+  // Descriptors: results first (one block of words), then the arguments.
+  std::vector<int64_t> resultWords;
+  for (Type r : type.getResults()) {
+    auto t = dyn_cast<RankedTensorType>(r);
+    if (!t)
+      return fail("result type " + llvm::Twine(descrOf(r)) +
+                  " is not a ranked tensor");
+    resultWords.resize(resultWords.size() + 3 + 2 * t.getRank());
+  }
+  std::vector<std::vector<int64_t>> argWords(arrays.size());
+  std::vector<void *> descPtrs;
+  void *resultPtr = resultWords.data();
+  std::vector<void *> packed;
+  if (type.getNumResults())
+    packed.push_back(&resultPtr);
+  for (size_t i = 0; i < arrays.size(); ++i) {
+    appendDescriptor(argWords[i], arrays[i].data.data(), arrays[i].shape);
+    descPtrs.push_back(argWords[i].data());
+  }
+  for (void *&p : descPtrs)
+    packed.push_back(&p);
+  if (llvm::Error err = (*compiled)->invoke(fn.getName(), packed.data()))
+    return fail(llvm::toString(std::move(err)));
+
+  // Results: copy out (honouring strides), write, free what the code malloc'ed.
+  if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
+    return fail("cannot create '" + outputDir + "': " + ec.message());
+  size_t at = 0;
+  for (auto [i, r] : llvm::enumerate(type.getResults())) {
+    auto t = cast<RankedTensorType>(r);
+    int64_t rank = t.getRank();
+    char *allocated = reinterpret_cast<char *>(resultWords[at]);
+    char *aligned = reinterpret_cast<char *>(resultWords[at + 1]);
+    int64_t offset = resultWords[at + 2];
+    std::vector<int64_t> sizes(resultWords.begin() + at + 3,
+                               resultWords.begin() + at + 3 + rank);
+    std::vector<int64_t> strides(resultWords.begin() + at + 3 + rank,
+                                 resultWords.begin() + at + 3 + 2 * rank);
+    at += 3 + 2 * rank;
+    NpyArray out;
+    out.descr = descrOf(t.getElementType());
+    out.shape = sizes;
+    unsigned es = NpyArray::elementSize(out.descr);
+    out.data.resize(out.numElements() * es);
+    std::vector<int64_t> index(rank, 0);
+    for (int64_t n = 0; n < out.numElements(); ++n) {
+      int64_t src = offset;
+      for (int64_t d = 0; d < rank; ++d)
+        src += index[d] * strides[d];
+      std::memcpy(out.data.data() + n * es, aligned + src * es, es);
+      for (int64_t d = rank - 1; d >= 0; --d) {
+        if (++index[d] < sizes[d])
+          break;
+        index[d] = 0;
+      }
+    }
+    bool aliasesInput = false;
+    for (const NpyArray &a : arrays)
+      aliasesInput |= allocated >= a.data.data() &&
+                      allocated < a.data.data() + a.data.size();
+    if (!aliasesInput)
+      std::free(allocated);
+    llvm::SmallString<256> path(outputDir);
+    llvm::sys::path::append(path, fn.getName() + "." + std::to_string(i) +
+                                      ".npy");
+    if (llvm::Error err = writeNpy(std::string(path), out))
+      return fail(llvm::toString(std::move(err)));
+    llvm::outs() << "result #" << i << ": " << t.getElementType() << " [";
+    llvm::interleaveComma(sizes, llvm::outs());
+    llvm::outs() << "] -> " << path << "\n";
+  }
+  return 0;
+}
