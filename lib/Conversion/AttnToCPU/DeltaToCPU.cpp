@@ -1,0 +1,19 @@
+//===- DeltaToCPU.cpp - attn.delta on the CPU ---------------------------------===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// Placeholder: the CPU lowering of attn.delta is being written.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Lowering.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::cpu;
+
+FailureOr<SmallVector<Value>> cpu::lowerDelta(KernelBuilder &, DeltaOp op) {
+  return op.emitOpError() << "has no CPU lowering yet";
+}

@@ -1,0 +1,19 @@
+//===- IndexerToCPU.cpp - attn.indexer on the CPU ---------------------------------===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// Placeholder: the CPU lowering of attn.indexer is being written.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Lowering.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::cpu;
+
+FailureOr<SmallVector<Value>> cpu::lowerIndexer(KernelBuilder &, IndexerOp op) {
+  return op.emitOpError() << "has no CPU lowering yet";
+}
