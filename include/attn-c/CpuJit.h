@@ -34,6 +34,10 @@ typedef struct AttnCpuModule AttnCpuModule;
 AttnCpuModule *attnCpuCompile(const char *ir, size_t len, const char *name,
                               char **error);
 
+/* Parses and verifies `ir` only (no compilation): 0 if valid, otherwise
+ * non-zero with *error set to the located diagnostics. */
+int attnVerify(const char *ir, size_t len, const char *name, char **error);
+
 /* Calls `function` (see the calling convention above). Returns 0 on
  * success, non-zero with *error set otherwise. */
 int attnCpuInvoke(AttnCpuModule *module, const char *function, void **args,

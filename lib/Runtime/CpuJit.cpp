@@ -46,48 +46,92 @@ static void initializeOnce() {
 CpuModule::CpuModule() = default;
 CpuModule::~CpuModule() = default;
 
-llvm::Expected<std::unique_ptr<CpuModule>>
-CpuModule::compile(llvm::StringRef source, llvm::StringRef bufferName) {
-  initializeOnce();
-  std::unique_ptr<CpuModule> result(new CpuModule());
-  DialectRegistry registry;
-  attn::registerAllDialects(registry);
-  result->context = std::make_unique<MLIRContext>(registry);
-  MLIRContext &ctx = *result->context;
-  ctx.loadAllAvailableDialects();
+namespace {
+/// Collects every diagnostic of a context as located text; remembers whether
+/// any was an error (some upstream passes report errors without failing).
+class DiagnosticCollector {
+public:
+  explicit DiagnosticCollector(MLIRContext &ctx)
+      : os(messages), handler(&ctx, [this](Diagnostic &diag) {
+          record(diag);
+          return success();
+        }) {}
 
-  // Collect every diagnostic; an error anywhere fails the compile.
-  std::string messages;
-  llvm::raw_string_ostream os(messages);
-  bool sawError = false;
-  ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &diag) {
-    if (diag.getSeverity() == DiagnosticSeverity::Error)
-      sawError = true;
-    if (diag.getSeverity() == DiagnosticSeverity::Remark)
-      return success();
+  bool sawError() const { return error; }
+  llvm::Error fail(llvm::StringRef stage) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   (stage + " failed:\n" + os.str()).str());
+  }
+  llvm::raw_ostream &stream() { return os; }
+
+private:
+  void record(Diagnostic &diag) {
+    DiagnosticSeverity sev = diag.getSeverity();
+    if (sev == DiagnosticSeverity::Error)
+      error = true;
+    if (sev == DiagnosticSeverity::Remark)
+      return;
     os << diag.getLocation() << ": "
-       << (diag.getSeverity() == DiagnosticSeverity::Error     ? "error: "
-           : diag.getSeverity() == DiagnosticSeverity::Warning ? "warning: "
-                                                               : "note: ")
+       << (sev == DiagnosticSeverity::Error     ? "error: "
+           : sev == DiagnosticSeverity::Warning ? "warning: "
+                                                : "note: ")
        << diag << "\n";
     for (Diagnostic &note : diag.getNotes())
       os << note.getLocation() << ": note: " << note << "\n";
-    return success();
-  });
-  auto fail = [&](llvm::StringRef stage) {
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        (stage + " failed:\n" + os.str()).str());
-  };
+  }
 
+  std::string messages;
+  llvm::raw_string_ostream os;
+  ScopedDiagnosticHandler handler;
+  bool error = false;
+};
+
+std::unique_ptr<MLIRContext> makeContext() {
+  DialectRegistry registry;
+  attn::registerAllDialects(registry);
+  auto ctx = std::make_unique<MLIRContext>(registry);
+  ctx->loadAllAvailableDialects();
+  // The located message is enough; dumping the op in generic form would
+  // bury it.
+  ctx->printOpOnDiagnostic(false);
+  return ctx;
+}
+
+OwningOpRef<ModuleOp> parseAndVerify(MLIRContext &ctx, llvm::StringRef source,
+                                     llvm::StringRef bufferName,
+                                     DiagnosticCollector &diags) {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(
       llvm::MemoryBuffer::getMemBufferCopy(source, bufferName), llvm::SMLoc());
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &ctx);
-  if (!module || sawError)
-    return fail("parsing");
-  if (failed(verify(*module)) || sawError)
-    return fail("verification");
+  if (!module || diags.sawError() || failed(verify(*module)) ||
+      diags.sawError())
+    return nullptr;
+  return module;
+}
+} // namespace
+
+llvm::Error CpuModule::verifySource(llvm::StringRef source,
+                                    llvm::StringRef bufferName) {
+  initializeOnce();
+  std::unique_ptr<MLIRContext> ctx = makeContext();
+  DiagnosticCollector diags(*ctx);
+  if (!parseAndVerify(*ctx, source, bufferName, diags))
+    return diags.fail("verification");
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::unique_ptr<CpuModule>>
+CpuModule::compile(llvm::StringRef source, llvm::StringRef bufferName) {
+  initializeOnce();
+  std::unique_ptr<CpuModule> result(new CpuModule());
+  result->context = makeContext();
+  MLIRContext &ctx = *result->context;
+  DiagnosticCollector diags(ctx);
+  OwningOpRef<ModuleOp> module =
+      parseAndVerify(ctx, source, bufferName, diags);
+  if (!module)
+    return diags.fail("verification");
   module->walk([&](func::FuncOp f) {
     if (f.isPublic())
       result->signatures[f.getName()] = f.getFunctionType();
@@ -95,8 +139,8 @@ CpuModule::compile(llvm::StringRef source, llvm::StringRef bufferName) {
 
   PassManager pm(&ctx);
   buildAttnToCPUPipeline(pm, AttnToCPUPipelineOptions());
-  if (failed(pm.run(*module)) || sawError)
-    return fail("attn-to-cpu");
+  if (failed(pm.run(*module)) || diags.sawError())
+    return diags.fail("attn-to-cpu");
 
   ExecutionEngineOptions options;
   options.transformer = makeOptimizingTransformer(/*optLevel=*/3,
@@ -104,8 +148,8 @@ CpuModule::compile(llvm::StringRef source, llvm::StringRef bufferName) {
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   auto engine = ExecutionEngine::create(*module, options);
   if (!engine) {
-    os << llvm::toString(engine.takeError()) << "\n";
-    return fail("JIT compilation");
+    diags.stream() << llvm::toString(engine.takeError()) << "\n";
+    return diags.fail("JIT compilation");
   }
   result->engine = std::move(*engine);
   return result;
@@ -153,6 +197,18 @@ extern "C" AttnCpuModule *attnCpuCompile(const char *ir, size_t len,
     return nullptr;
   }
   return new AttnCpuModule{std::move(*compiled)};
+}
+
+extern "C" int attnVerify(const char *ir, size_t len, const char *name,
+                          char **error) {
+  if (llvm::Error err = CpuModule::verifySource(llvm::StringRef(ir, len),
+                                                name ? name : "<input>")) {
+    std::string msg = llvm::toString(std::move(err));
+    if (error)
+      *error = copyString(msg);
+    return 1;
+  }
+  return 0;
 }
 
 extern "C" int attnCpuInvoke(AttnCpuModule *module, const char *function,

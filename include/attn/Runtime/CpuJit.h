@@ -33,6 +33,11 @@ public:
   static llvm::Expected<std::unique_ptr<CpuModule>>
   compile(llvm::StringRef source, llvm::StringRef bufferName);
 
+  /// Parses and verifies `source` without compiling it; the error carries
+  /// every diagnostic.
+  static llvm::Error verifySource(llvm::StringRef source,
+                                  llvm::StringRef bufferName);
+
   ~CpuModule();
 
   /// The tensor-level signature of public function `name`, as written in

@@ -1,0 +1,18 @@
+"""attn: an MLIR compiler for attention variants, from Python.
+
+``attn.ops`` holds the user-facing ops (FLA / SDPA conventions, layouts
+``[B, T, H, D]``). numpy arrays run on the CPU backend: each op's IR is
+compiled once per configuration by the attn-to-cpu pipeline and JIT, then
+cached. Bad shapes or dtypes raise :class:`attn.CompilerError` carrying the
+compiler's located diagnostic.
+
+The package reaches the compiler through its C API (``libAttnCpuRuntime.so``,
+loaded with ctypes); it finds the build tree from ``$ATTN_BUILD_DIR`` or
+``<repo>/build``.
+"""
+
+from ._errors import AttnError, CompilerError
+from . import ops
+
+__all__ = ["AttnError", "CompilerError", "ops"]
+__version__ = "0.1.0"

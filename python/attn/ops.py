@@ -1,0 +1,249 @@
+"""User-facing attention ops on numpy arrays (CPU backend).
+
+Signatures follow FLA and PyTorch SDPA: layouts ``[B, T, H, D]``, ``g`` is a
+natural-log decay (``g <= 0``), the default scale is ``1/sqrt(K)``, recurrent
+states are ``[B, HV, K, V]`` float32. Each call is checked by the compiler's
+verifiers against the exact shapes given (a bad shape or dtype raises
+:class:`attn.CompilerError` with the located diagnostic), then runs a kernel
+compiled once per configuration (dtypes, head dims, flags), shape-generic in
+batch, sequence length and head counts, and cached for the process.
+"""
+
+import threading
+
+import numpy as np
+
+from . import _jit
+from ._errors import CompilerError
+
+__all__ = ["kda", "gated_delta_rule", "delta_rule", "linear_attn",
+           "full_attn", "sparse_attn", "lightning_indexer", "topk"]
+
+_ELEMENT_TYPES = {
+    np.dtype(np.float32): "f32", np.dtype(np.float16): "f16",
+    np.dtype(np.float64): "f64", np.dtype(np.int32): "i32",
+    np.dtype(np.int64): "i64", np.dtype(np.int16): "i16",
+    np.dtype(np.int8): "i8", np.dtype(np.uint8): "ui8",
+    np.dtype(np.bool_): "i1",
+}
+
+_cache = {}
+_cache_lock = threading.Lock()
+
+
+def _element_type(name, array):
+    try:
+        return _ELEMENT_TYPES[array.dtype]
+    except KeyError:
+        raise CompilerError("argument '%s' has dtype %s, which attn cannot take "
+                            "(use float32 or float16; int32 for indices)"
+                            % (name, array.dtype)) from None
+
+
+def _as_array(name, x):
+    if not isinstance(x, np.ndarray):
+        raise TypeError("argument '%s' must be a numpy array, got %s"
+                        % (name, type(x).__name__))
+    return np.ascontiguousarray(x)
+
+
+def _tensor_type(shape, element, static_dims=None):
+    dims = [str(n) if static_dims is None or i in static_dims else "?"
+            for i, n in enumerate(shape)]
+    return "tensor<%s>" % "x".join(dims + [element])
+
+
+def _fmt_float(x):
+    return repr(float(x))
+
+
+class _Operand:
+    def __init__(self, name, array, static_dims):
+        self.name = name
+        self.array = array
+        self.element = _element_type(name, array)
+        self.static_dims = static_dims  # kept static in the cached kernel
+
+
+class _Result:
+    def __init__(self, shape, element, static_dims, dtype):
+        self.shape = shape
+        self.element = element
+        self.static_dims = static_dims
+        self.dtype = dtype
+
+
+def _module(op_text, operands, results, attrs, static):
+    """One func.func @kernel wrapping the attn op; `static` picks exact
+    shapes (verification) or the cached kernel's generic ones."""
+    def ty(shape, element, dims):
+        return _tensor_type(shape, element, None if static else dims)
+    arg_types = [ty(o.array.shape, o.element, o.static_dims) for o in operands]
+    res_types = [ty(r.shape, r.element, r.static_dims) for r in results]
+    args = ", ".join("%%%s: %s" % (o.name, t) for o, t in zip(operands, arg_types))
+    res_names = ", ".join("%%r%d" % i for i in range(len(results)))
+    res_sig = res_types[0] if len(res_types) == 1 else "(%s)" % ", ".join(res_types)
+    attr_text = " {%s}" % ", ".join(attrs) if attrs else ""
+    return (
+        "func.func @kernel(%s) -> %s {\n"
+        "  %s = %s%s\n"
+        "      : (%s) -> %s\n"
+        "  return %s : %s\n"
+        "}\n" % (args, res_sig, res_names, op_text, attr_text,
+                 ", ".join(arg_types), res_sig, res_names, ", ".join(res_types)))
+
+
+def _run(op_text, operands, results, attrs):
+    _jit.verify(_module(op_text, operands, results, attrs, static=True))
+    generic = _module(op_text, operands, results, attrs, static=False)
+    with _cache_lock:
+        module = _cache.get(generic)
+        if module is None:
+            module = _jit.Module(generic)
+            _cache[generic] = module
+    return module.call("kernel", [o.array for o in operands],
+                       [(len(r.shape), r.dtype) for r in results])
+
+
+def _scale_attr(scale):
+    return [] if scale is None else ["scale = %s : f64" % _fmt_float(scale)]
+
+
+def _output_dtype(v):
+    return v.array.dtype if v.array.dtype in (np.float16, np.float32) else np.float32
+
+
+def _recurrent(kind, q, k, v, beta, g, scale, initial_state,
+               output_final_state, use_qk_l2norm=False, decay=None):
+    """attn.delta (kind == 'delta') or attn.linear (kind == 'linear')."""
+    q = _Operand("q", _as_array("q", q), {3})
+    k = _Operand("k", _as_array("k", k), {3})
+    v = _Operand("v", _as_array("v", v), {3})
+    operands = [q, k, v]
+    text = "attn.%s %%q, %%k, %%v" % kind
+    if beta is not None:
+        operands.append(_Operand("beta", _as_array("beta", beta), set()))
+        text += ", %beta"
+    if g is not None:
+        g = _Operand("g", _as_array("g", g), {3})
+        operands.append(g)
+        text += " gate(%g)"
+    if initial_state is not None:
+        operands.append(_Operand("s0", _as_array("initial_state", initial_state),
+                                 {2, 3}))
+        text += " initial_state(%s0)"
+    shape_o = v.array.shape
+    results = [_Result(shape_o, v.element if v.element in ("f16", "f32") else "f32",
+                       {3}, _output_dtype(v))]
+    if output_final_state:
+        if v.array.ndim == 4 and q.array.ndim == 4:
+            s_shape = (v.array.shape[0], v.array.shape[2], q.array.shape[3],
+                       v.array.shape[3])
+        else:
+            s_shape = (1, 1, 1, 1)
+        results.append(_Result(s_shape, "f32", {2, 3}, np.float32))
+    attrs = _scale_attr(scale)
+    if use_qk_l2norm:
+        attrs.append("use_qk_l2norm")
+    if decay is not None:
+        values = np.atleast_1d(np.asarray(decay, dtype=np.float64))
+        attrs.append("decay = array<f64: %s>" % ", ".join(_fmt_float(x) for x in values))
+    out = _run(text, operands, results, attrs)
+    return out[0], (out[1] if output_final_state else None)
+
+
+def kda(q, k, v, g, beta, *, scale=None, initial_state=None,
+        output_final_state=False, use_qk_l2norm_in_kernel=False):
+    """Kimi Delta Attention: delta rule with a per-key-channel decay.
+
+    q, k [B,T,H,K]; v [B,T,HV,V] (HV a multiple of H); g [B,T,HV,K] (log
+    decay); beta [B,T,HV]. Returns (o [B,T,HV,V], final state [B,HV,K,V]
+    float32 or None)."""
+    return _recurrent("delta", q, k, v, beta, g, scale, initial_state,
+                      output_final_state, use_qk_l2norm_in_kernel)
+
+
+def gated_delta_rule(q, k, v, g, beta, *, scale=None, initial_state=None,
+                     output_final_state=False, use_qk_l2norm_in_kernel=False):
+    """Gated DeltaNet: delta rule with one log decay per head and step,
+    g [B,T,HV]. Returns (o, final state or None)."""
+    return _recurrent("delta", q, k, v, beta, g, scale, initial_state,
+                      output_final_state, use_qk_l2norm_in_kernel)
+
+
+def delta_rule(q, k, v, beta, *, scale=None, initial_state=None,
+               output_final_state=False, use_qk_l2norm_in_kernel=False):
+    """DeltaNet: the delta rule without decay. Returns (o, final state or
+    None)."""
+    return _recurrent("delta", q, k, v, beta, None, scale, initial_state,
+                      output_final_state, use_qk_l2norm_in_kernel)
+
+
+def linear_attn(q, k, v, g=None, *, scale=None, initial_state=None,
+                output_final_state=False, decay=None):
+    """Linear attention: no decay (g None), a log decay per head and step
+    (g [B,T,H]), per key channel (GLA, g [B,T,H,K]), or a constant log decay
+    per head (`decay`: a float or one per head; RetNet / Lightning). Returns
+    (o [B,T,H,V], final state [B,H,K,V] float32 or None)."""
+    return _recurrent("linear", q, k, v, None, g, scale, initial_state,
+                      output_final_state, decay=decay)
+
+
+def full_attn(q, k, v, *, causal=True, scale=None, window=None):
+    """Softmax attention. q [B,T,H,D]; k [B,S,Hkv,D]; v [B,S,Hkv,Dv] with
+    T <= S when causal (the queries are the last T positions). `window`
+    keeps the `window` most recent keys (causal only). Returns o
+    [B,T,H,Dv]."""
+    q = _Operand("q", _as_array("q", q), {3})
+    k = _Operand("k", _as_array("k", k), {3})
+    v = _Operand("v", _as_array("v", v), {3})
+    o_shape = q.array.shape[:3] + v.array.shape[3:4] \
+        if q.array.ndim == 4 and v.array.ndim == 4 else q.array.shape
+    results = [_Result(o_shape, v.element if v.element in ("f16", "f32") else "f32",
+                       {3}, _output_dtype(v))]
+    attrs = (["causal"] if causal else []) + _scale_attr(scale)
+    if window is not None:
+        attrs.append("window = %d : i64" % int(window))
+    return _run("attn.full %q, %k, %v", [q, k, v], results, attrs)[0]
+
+
+def sparse_attn(q, k, v, indices, *, scale=None, causal=True, block_size=None):
+    """Softmax attention over selected keys. indices [B,T,Hkv,topk] int32
+    (-1 = unused): key positions, or with `block_size` block numbers.
+    Returns o [B,T,H,Dv]."""
+    q = _Operand("q", _as_array("q", q), {3})
+    k = _Operand("k", _as_array("k", k), {3})
+    v = _Operand("v", _as_array("v", v), {3})
+    idx = _Operand("idx", _as_array("indices", indices), set())
+    o_shape = q.array.shape[:3] + v.array.shape[3:4] \
+        if q.array.ndim == 4 and v.array.ndim == 4 else q.array.shape
+    results = [_Result(o_shape, v.element if v.element in ("f16", "f32") else "f32",
+                       {3}, _output_dtype(v))]
+    attrs = (["causal"] if causal else []) + _scale_attr(scale)
+    if block_size is not None:
+        attrs.append("block_size = %d : i64" % int(block_size))
+    return _run("attn.sparse %q, %k, %v, %idx", [q, k, v, idx], results, attrs)[0]
+
+
+def lightning_indexer(qi, ki, w, *, causal=True):
+    """DeepSeek DSA lightning indexer. qi [B,T,Hi,Di], ki [B,S,Di], w [B,T,Hi]
+    -> scores [B,T,S] float32, I[t,s] = sum_j w[t,j] relu(qi[t,j] . ki[s]);
+    masked (causal) entries are -inf."""
+    qi = _Operand("qi", _as_array("qi", qi), {3})
+    ki = _Operand("ki", _as_array("ki", ki), {2})
+    w = _Operand("w", _as_array("w", w), set())
+    shape = (qi.array.shape[:2] + ki.array.shape[1:2]
+             if qi.array.ndim == 4 and ki.array.ndim == 3 else (1, 1, 1))
+    results = [_Result(shape, "f32", set(), np.float32)]
+    return _run("attn.indexer %qi, %ki, %w", [qi, ki, w], results,
+                ["causal"] if causal else [])[0]
+
+
+def topk(scores, k, *, causal=True):
+    """Per query, the indices of the k largest scores (sorted, ties to the
+    smaller index), -1 padded. scores [B,T,S] float32 -> [B,T,k] int32."""
+    scores = _Operand("s", _as_array("scores", scores), set())
+    shape = scores.array.shape[:2] + (int(k),) if scores.array.ndim == 3 else (1, 1, int(k))
+    results = [_Result(shape, "i32", {2}, np.int32)]
+    attrs = ["k = %d : i64" % int(k)] + (["causal"] if causal else [])
+    return _run("attn.topk %s", [scores], results, attrs)[0]

@@ -1,0 +1,25 @@
+// attn-to-cpu plans unplanned ops (here: the tile of attn.full), lowers them
+// to loop nests, bufferizes and ends in the LLVM dialect with a C-interface
+// entry point per public function; schedules produce no code.
+// RUN: attn-opt %s --attn-to-cpu | FileCheck %s
+// RUN: attn-opt %s --attn-to-cpu=emit-c-interface=false | FileCheck %s --check-prefix=NOCI
+
+// CHECK-NOT: attn.
+// CHECK: llvm.func @malloc
+// CHECK: llvm.func @full(
+// CHECK-SAME: llvm.emit_c_interface
+// CHECK: llvm.intr.exp
+// CHECK: llvm.func @_mlir_ciface_full(
+// CHECK-NOT: attn.
+// NOCI-NOT: _mlir_ciface_
+func.func @full(%q: tensor<1x?x4x16xf32>, %k: tensor<1x?x2x16xf32>, %v: tensor<1x?x2x16xf32>)
+    -> tensor<1x?x4x16xf32> {
+  %o = attn.full %q, %k, %v {causal}
+      : (tensor<1x?x4x16xf32>, tensor<1x?x2x16xf32>, tensor<1x?x2x16xf32>) -> tensor<1x?x4x16xf32>
+  return %o : tensor<1x?x4x16xf32>
+}
+
+attn.schedule @s {
+  attn.layer_kind @a = #attn.layer<kind = full, heads = 4, kv_heads = 2, head_dim = 16>
+  attn.layers [@a] x 2
+}

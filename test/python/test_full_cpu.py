@@ -1,0 +1,100 @@
+"""attn.ops.full_attn on the CPU backend against the float64 reference."""
+
+import numpy as np
+import pytest
+
+import attn
+import references as ref
+
+TOL = 1e-4
+
+
+def _inputs(rng, B, T, S, H, Hkv, D, Dv, dtype=np.float32):
+    q = rng.standard_normal((B, T, H, D)).astype(dtype)
+    k = rng.standard_normal((B, S, Hkv, D)).astype(dtype)
+    v = rng.standard_normal((B, S, Hkv, Dv)).astype(dtype)
+    return q, k, v
+
+
+@pytest.mark.parametrize("T", [1, 37, 100, 257])
+@pytest.mark.parametrize("causal", [True, False])
+def test_prefill_gqa(T, causal):
+    rng = np.random.default_rng()
+    q, k, v = _inputs(rng, 2, T, T, 4, 2, 32, 16)
+    o = attn.ops.full_attn(q, k, v, causal=causal)
+    expected, _ = ref.full_attn(q, k, v, causal=causal)
+    assert o.shape == expected.shape and o.dtype == np.float32
+    assert ref.rel_err(o, expected) < TOL
+
+
+@pytest.mark.parametrize("T,S", [(1, 300), (5, 129), (64, 200)])
+def test_decode_against_kv_cache(T, S):
+    rng = np.random.default_rng()
+    q, k, v = _inputs(rng, 2, T, S, 8, 1, 64, 64)
+    o = attn.ops.full_attn(q, k, v, causal=True)
+    expected, _ = ref.full_attn(q, k, v, causal=True)
+    assert ref.rel_err(o, expected) < TOL
+
+
+@pytest.mark.parametrize("window", [1, 16, 70])
+def test_sliding_window(window):
+    rng = np.random.default_rng()
+    q, k, v = _inputs(rng, 1, 257, 257, 2, 2, 16, 16)
+    o = attn.ops.full_attn(q, k, v, causal=True, window=window)
+    expected, _ = ref.full_attn(q, k, v, causal=True, window=window)
+    assert ref.rel_err(o, expected) < TOL
+
+
+def test_scale_and_large_logits():
+    rng = np.random.default_rng()
+    q, k, v = _inputs(rng, 1, 100, 100, 2, 1, 16, 16)
+    q *= 30.0  # logits in the thousands: the online max must keep exp finite
+    o = attn.ops.full_attn(q, k, v, causal=True, scale=0.5)
+    expected, _ = ref.full_attn(q, k, v, causal=True, scale=0.5)
+    assert ref.rel_err(o, expected) < TOL
+
+
+def test_float16_inputs():
+    rng = np.random.default_rng()
+    q, k, v = _inputs(rng, 1, 37, 37, 2, 2, 16, 16, np.float16)
+    o = attn.ops.full_attn(q, k, v)
+    expected, _ = ref.full_attn(q, k, v)
+    assert o.dtype == np.float16
+    assert ref.rel_err(o, expected) < 1e-2
+
+
+def test_one_kernel_serves_every_length():
+    rng = np.random.default_rng()
+    before = len(attn.ops._cache)
+    for T in (3, 40, 65):
+        q, k, v = _inputs(rng, 1, T, T, 2, 1, 24, 8)
+        attn.ops.full_attn(q, k, v)
+    assert len(attn.ops._cache) - before == 1
+
+
+def test_bad_head_dim_is_a_compiler_error():
+    rng = np.random.default_rng()
+    q, k, v = _inputs(rng, 1, 8, 8, 2, 1, 16, 16)
+    with pytest.raises(attn.CompilerError, match=r"'k' has D = 8.*expected 16"):
+        attn.ops.full_attn(q, k[..., :8], v)
+
+
+def test_gqa_rule_is_a_compiler_error():
+    rng = np.random.default_rng()
+    q, k, v = _inputs(rng, 1, 8, 8, 3, 2, 16, 16)
+    with pytest.raises(attn.CompilerError, match="multiple of key/value heads"):
+        attn.ops.full_attn(q, k, v)
+
+
+def test_causal_needs_t_le_s():
+    rng = np.random.default_rng()
+    q, k, v = _inputs(rng, 1, 9, 8, 2, 1, 16, 16)
+    with pytest.raises(attn.CompilerError, match="last T of S"):
+        attn.ops.full_attn(q, k, v, causal=True)
+
+
+def test_float64_is_rejected_by_the_compiler():
+    rng = np.random.default_rng()
+    q, k, v = _inputs(rng, 1, 8, 8, 2, 1, 16, 16, np.float64)
+    with pytest.raises(attn.CompilerError, match="must be ranked tensor of"):
+        attn.ops.full_attn(q, k, v)
