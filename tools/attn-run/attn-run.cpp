@@ -145,21 +145,27 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
-  // Pick the function.
-  func::FuncOp fn;
+  // Pick the function: the one named, or the only public one.
+  SmallVector<func::FuncOp> publicFuncs;
   std::string candidates;
-  for (auto f : module->getOps<func::FuncOp>()) {
-    if (!f.isPublic() || f.isExternal())
-      continue;
-    candidates += " @" + f.getName().str();
-    if (funcName.empty() ? !fn : f.getName() == funcName)
-      fn = fn && funcName.empty() ? func::FuncOp() : f;
+  for (auto f : module->getOps<func::FuncOp>())
+    if (f.isPublic() && !f.isExternal()) {
+      publicFuncs.push_back(f);
+      candidates += " @" + f.getName().str();
+    }
+  func::FuncOp fn;
+  if (!funcName.empty()) {
+    for (func::FuncOp f : publicFuncs)
+      if (f.getName() == funcName)
+        fn = f;
+    if (!fn)
+      return fail("no public function @" + funcName +
+                  "; public functions:" + candidates);
+  } else if (publicFuncs.size() == 1) {
+    fn = publicFuncs.front();
+  } else {
+    return fail("give --func=<name>; public functions:" + candidates);
   }
-  if (!fn)
-    return fail(funcName.empty()
-                    ? "give --func=<name>; public functions:" + candidates
-                    : "no public function @" + funcName +
-                          "; public functions:" + candidates);
   FunctionType type = fn.getFunctionType();
 
   // Inputs: read or make, check against the signature, specialise.
