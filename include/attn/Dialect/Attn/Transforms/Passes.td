@@ -34,4 +34,172 @@ def AttnPrintSchedulePass : Pass<"attn-print-schedule", "mlir::ModuleOp"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Planning passes: each decides one thing and records it as an attribute.
+// An attribute that is already there (set by hand or by an earlier pass) is
+// never overwritten.
+//===----------------------------------------------------------------------===//
+
+def AttnSelectFormPass : Pass<"attn-select-form"> {
+  let summary = "Choose the recurrent or chunked form of linear/delta ops";
+  let description = [{
+    Sets `form` on every `attn.linear` and `attn.delta` op that has none:
+
+    - `#attn.form<recurrent>` when the sequence length T (dim 1 of `q`) is
+      static and at most `max-recurrent-t`: decode and very short inputs,
+      where a token-by-token scan over the f32 state beats the chunkwise
+      parallel form, whose chunk setup (the intra-chunk C x C products and,
+      for the delta rule, the (I + A)⁻¹ solve) is only repaid over many
+      tokens;
+    - `#attn.form<chunked>` otherwise, including a dynamic T (prefill: one
+      compiled kernel serves every length) and any op that already carries a
+      `chunk` plan (a chunk plan needs the chunked form).
+
+    Ops that already have a `form` are left alone. The pass can run on any
+    op; it walks everything nested in it.
+
+    Example (`max-recurrent-t = 16`):
+    ```mlir
+    // T = 1 (decode):     form = #attn.form<recurrent>
+    // T = ? (prefill):    form = #attn.form<chunked>
+    ```
+  }];
+  let options = [
+    Option<"maxRecurrentT", "max-recurrent-t", "int64_t", /*default=*/"16",
+           "Largest static sequence length T computed in the recurrent form "
+           "(must not be negative)">
+  ];
+}
+
+def AttnChunkPass : Pass<"attn-chunk"> {
+  let summary = "Choose the chunk plan of chunked linear/delta ops";
+  let description = [{
+    Sets `chunk = #attn.chunk<size = chunk-size, sub_chunk = S>` on every
+    `attn.linear` and `attn.delta` op whose `form` is chunked or unset and
+    that has no `chunk` yet; an unset `form` becomes
+    `#attn.form<chunked>` (also on ops whose `chunk` was set by hand).
+    Ops with `form = #attn.form<recurrent>` are skipped.
+
+    `S` is `sub-chunk` where the gate has one decay per key channel
+    (`attn.linear` with a `[B, T, H, K]` gate = GLA, `attn.delta` with a
+    `[B, T, HV, K]` gate = KDA): the decay then sits inside the K
+    contraction, `(q_i * exp(b_i)) . (k_j * exp(-b_j))`, and over a whole
+    chunk the cumulative log-decays `b` span a range whose exponentials
+    over- or underflow, so these factors are only formed inside
+    sub-chunks. With no gate, a scalar gate or a constant `decay`, `S` is
+    0: a per-head decay is a C x C mask `exp(b_i - b_j)` applied after the
+    `Q Kᵀ` product, formed from the differences, and needs no sub-chunks.
+
+    The defaults follow FLA's chunked kernels: chunks of 64 tokens, split
+    into sub-chunks of 16 for the per-channel gates of GLA and KDA.
+
+    Option values are checked by `#attn.chunk`'s rules (`size` a power of
+    two in [16, 256], `sub_chunk` 0 or a power of two dividing `size`) at
+    the first op that would get them; an invalid value is an error located
+    at that op and the pass fails (`sub-chunk` is only checked where it is
+    used, on a per-channel gate).
+
+    Example (defaults):
+    ```mlir
+    // KDA (attn.delta, gate [B, T, HV, K]):
+    //   form = #attn.form<chunked>, chunk = #attn.chunk<size = 64, sub_chunk = 16>
+    // Gated DeltaNet (attn.delta, gate [B, T, HV]):
+    //   form = #attn.form<chunked>, chunk = #attn.chunk<size = 64>
+    ```
+  }];
+  let options = [
+    Option<"chunkSize", "chunk-size", "int64_t", /*default=*/"64",
+           "Chunk length C in tokens (a power of two in [16, 256])">,
+    Option<"subChunk", "sub-chunk", "int64_t", /*default=*/"16",
+           "Sub-chunk length of ops with a per-key-channel gate (GLA, KDA); "
+           "0 or a power of two dividing chunk-size">
+  ];
+}
+
+def AttnTilePass : Pass<"attn-tile"> {
+  let summary = "Choose the tiling plan of full and sparse attention ops";
+  let description = [{
+    Sets `tile = #attn.tile<...>` on every `attn.full` and `attn.sparse` op
+    that has none, from one table of per-target choices (at the top of
+    `lib/Dialect/Attn/Transforms/Tile.cpp`, with the source of each
+    number):
+
+    | target | D <= 64 | D <= 128 (and dynamic D) | D > 128 |
+    |---|---|---|---|
+    | `cpu` | 64 x 64, 1 stage, 1 warp | 64 x 64, 1, 1 | 64 x 64, 1, 1 |
+    | `sm_80` (FlashAttention-2, A100) | 128 x 128, 1, 4 | 128 x 64, 1, 4 | 128 x 64, 1, 8 |
+    | `sm_90a` (FlashAttention-3, H100) | 128 x 128, 2, 8 | 128 x 128, 2, 8 | 128 x 64, 2, 8 |
+
+    (`q` x `kv`, `stages`, `warps`; D is the head dim, dim 3 of `q`.)
+
+    - `attn.full`: `q`, `kv`, `stages`, `warps` from the row of its head
+      dim. `split_kv` is 1, except for decoding against a long KV cache:
+      when T (dim 1 of `q`) is static and at most 16 and S (dim 1 of `k`)
+      is static, `split_kv = clamp(S / 2048, 1, 32)`, so that the few query
+      rows still spread over many thread blocks.
+    - `attn.sparse`: `q = 16`, `kv = 64` on every target (the key selection
+      is per query, so query tiles are small and a KV tile is a gather of
+      selected keys); `stages` and `warps` from the row of its head dim;
+      `split_kv = 1`.
+
+    An unknown `target` is an error and the pass fails.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"cpu\"",
+           "Code generation target: cpu, sm_80 or sm_90a">
+  ];
+}
+
+def AttnExpandSchedulePass : Pass<"attn-expand-schedule", "mlir::ModuleOp"> {
+  let summary = "Create one attention function per distinct layer of each schedule";
+  let description = [{
+    For every `attn.schedule @S` whose `layer_funcs` is not set yet, creates
+    right after the schedule one public `func.func @S_<kind>` per distinct
+    layer configuration used by its layers, computing one layer's attention
+    with batch B and sequence length T dynamic and head counts and head
+    dims static from the `#attn.layer` config. Layer kinds with identical
+    configs share one function, named after the first of them in
+    declaration order; kinds no layer uses get none. Then sets the
+    schedule's `layer_funcs` (one symbol per layer, in order) and emits the
+    remark `schedule @S: N layers -> K distinct kernels`.
+
+    Signatures (`x` is `dtype`; H heads, Hkv KV heads, HV value heads, K/D
+    head dim, V/Dv value head dim):
+
+    - delta: `(q, k: [?,?,H,K] x, v: [?,?,HV,V] x, beta: [?,?,HV] f32,
+      [gate: [?,?,HV] f32 (scalar) | [?,?,HV,K] f32 (vector)],
+      initial_state: [?,HV,K,V] f32) -> (o: [?,?,HV,V] x, final_state)`,
+      `attn.delta` with `use_qk_l2norm`;
+    - linear: `(q, k: [?,?,H,K] x, v: [?,?,H,V] x, [gate],
+      initial_state: [?,H,K,V] f32) -> (o, final_state)`, gate `[?,?,H]`
+      f32 for `scalar` and for `constant` (the config does not carry the
+      per-head decay values, so a constant decay is passed as a scalar
+      gate holding the same log-decay at every step), `[?,?,H,K]` f32 for
+      `vector`, none for `none`;
+    - full: `(q: [?,?,H,D] x, k: [?,?,Hkv,D] x, v: [?,?,Hkv,Dv] x) ->
+      o: [?,?,H,Dv] x`, `causal`, plus `window` if the config has one (an
+      MLA layer is given in its decompressed form: per-head K and V);
+    - sparse: as full plus `indices: [?,?,Hkv,topk] i32`, `causal`, plus
+      `block_size` if set. A DSA config (`index_heads`/`index_dim`) also
+      gets `@S_<kind>_indexer(qi: [?,?,Hi,Di] x, ki: [?,?,Di] x,
+      w: [?,?,Hi] f32) -> indices: [?,?,topk] i32` (`attn.indexer` +
+      `attn.topk`, both causal); it is not a `layer_funcs` entry and not
+      counted in K.
+
+    A generated name that is already a symbol of the enclosing symbol table
+    (or that two generated functions would share) is an error; the
+    schedule is left unchanged. An unknown `dtype` is an error. A module
+    without schedules is unchanged.
+
+    Example: Kimi-Linear (`@kda` x 20, `@mla` x 7) gets `@kimi_linear_kda`
+    and `@kimi_linear_mla` and the remark
+    `schedule @kimi_linear: 27 layers -> 2 distinct kernels`.
+  }];
+  let options = [
+    Option<"dtype", "dtype", "std::string", /*default=*/"\"bf16\"",
+           "Element type of q, k, v and o: bf16, f16 or f32">
+  ];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
 #endif // ATTN_DIALECT_ATTN_TRANSFORMS_PASSES_TD

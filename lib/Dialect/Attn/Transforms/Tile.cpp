@@ -1,0 +1,187 @@
+//===- Tile.cpp - attn-tile -----------------------------------------------===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// Decides the FlashAttention-style tiling plan of every attn.full and
+// attn.sparse op for one target (cpu, sm_80, sm_90a): the query and key tile
+// sizes, the K/V load pipeline depth, the warps per block and, for decoding
+// against a long KV cache, the number of KV splits. Every number comes from
+// the table at the top of this file; the plan is recorded as `#attn.tile`,
+// and a plan that is already set is kept.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Dialect/Attn/IR/AttnOps.h"
+#include "attn/Dialect/Attn/Transforms/Passes.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include <algorithm>
+
+namespace mlir::attn {
+#define GEN_PASS_DEF_ATTNTILEPASS
+#include "attn/Dialect/Attn/Transforms/Passes.h.inc"
+} // namespace mlir::attn
+
+using namespace mlir;
+using namespace mlir::attn;
+
+//===----------------------------------------------------------------------===//
+// The table: every numeric choice of this pass.
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// The tile of one head-dim range: used for head dims D <= maxHeadDim (the
+/// last row of a target also for larger D; a dynamic D uses the D = 128 row).
+struct TileRow {
+  int64_t maxHeadDim;
+  int64_t q, kv, stages, warps;
+};
+
+/// Everything attn-tile decides for one target.
+struct TargetPlan {
+  llvm::StringLiteral name;
+  TileRow rows[3]; // D <= 64, D <= 128, larger D
+  /// attn.sparse: query rows and selected keys per tile.
+  int64_t sparseQ, sparseKv;
+  /// attn.full decode: split the KV range when T <= decodeMaxT, one split
+  /// per keysPerSplit keys, at most maxSplits.
+  int64_t decodeMaxT, keysPerSplit, maxSplits;
+};
+} // namespace
+
+// Sparse and decode rules, the same on every target:
+// - sparse 16 x 64: the selection (DSA top-k, NSA/MoBA blocks) is per query
+//   (per KV group), so a query tile cannot share one K/V stream across many
+//   rows; 16 rows is the M of one mma.sync (m16n8k16) tile, 64 selected keys
+//   one gathered K/V tile.
+// - decode (T <= 16 queries against a static S): FlashDecoding-style
+//   split-KV; one split per 2048 keys (32 tiles of 64) keeps each split's
+//   work well above the cost of the final log-sum-exp combine; at batch 1,
+//   32 splits x H >= 8 heads give >= 256 blocks for the 108/132 SMs of an
+//   A100/H100.
+//   FA2 (flash_fwd_launch_template.h) likewise decodes with split-KV and
+//   combines up to 128 splits; 32 is a conservative cap.
+// clang-format off
+static constexpr TargetPlan kTargets[] = {
+    // CPU: one thread per tile (`warps = 1`), no async copies (`stages = 1`).
+    // 64 x 64 keeps the f32 score tile at 16 KiB, so it stays in a 32-48 KiB
+    // L1d next to the streamed K/V rows; a larger head dim changes the Q/K/V
+    // tiles, not the score tile, so every row is the same.
+    {"cpu",
+     {{64, 64, 64, 1, 1}, {128, 64, 64, 1, 1}, {256, 64, 64, 1, 1}},
+     16, 64, 16, 2048, 32},
+    // sm_80 (A100), FlashAttention-2, csrc/flash_attn/src/
+    // flash_fwd_launch_template.h, A100 branch without dropout:
+    //   hdim 64: 128 x 128, 4 warps; hdim 96/128: 128 x 64, 4 warps
+    //   ("8 warps ... is 28% slower"); hdim 192 and 256: 128 x 64, 8 warps.
+    // One K and one V tile in shared memory, the next tile's cp.async
+    // overlapping the current tile's math: 1 stage (FA3's Ampere path,
+    // hopper/tile_size.h tile_size_fwd_sm8x, also uses kStages = 1 here).
+    {"sm_80",
+     {{64, 128, 128, 1, 4}, {128, 128, 64, 1, 4}, {256, 128, 64, 1, 8}},
+     16, 64, 16, 2048, 32},
+    // sm_90a (H100), FlashAttention-3, hopper/tile_size.h tile_size_fwd_sm90
+    // (16-bit, causal) with kStages = 2 (TMA double buffering of K/V) and
+    // 128-row blocks as two consumer warpgroups of 64 rows = 8 MMA warps
+    // (the TMA producer warp is the lowering's business):
+    //   hdim <= 128: 128 x 128. (hdim 64: FA3 uses 192 x 128, three consumer
+    //   warpgroups; `q` must be a power of two, so 128 x 128 as for 128.)
+    //   hdim 192: 128 x 96..128, hdim 256: 128 x 80 ("hits the limit of
+    //   smem"); rounded down to a power of two: 128 x 64.
+    {"sm_90a",
+     {{64, 128, 128, 2, 8}, {128, 128, 128, 2, 8}, {256, 128, 64, 2, 8}},
+     16, 64, 16, 2048, 32},
+};
+// clang-format on
+
+/// The head dim a dynamic D is planned for.
+static constexpr int64_t kDefaultHeadDim = 128;
+
+//===----------------------------------------------------------------------===//
+// Decisions
+//===----------------------------------------------------------------------===//
+
+static const TargetPlan *lookupTarget(llvm::StringRef name) {
+  for (const TargetPlan &plan : kTargets)
+    if (plan.name == name)
+      return &plan;
+  return nullptr;
+}
+
+/// Dimension `i` of `value`'s ranked tensor type, or kDynamic.
+static int64_t dimOf(Value value, unsigned i) {
+  auto type = llvm::dyn_cast<RankedTensorType>(value.getType());
+  if (!type || type.getRank() <= i)
+    return ShapedType::kDynamic;
+  return type.getDimSize(i);
+}
+
+/// The row of `plan` for head dim `d` (dynamic: the D = 128 row).
+static const TileRow &rowFor(const TargetPlan &plan, int64_t d) {
+  if (ShapedType::isDynamic(d))
+    d = kDefaultHeadDim;
+  for (const TileRow &row : plan.rows)
+    if (d <= row.maxHeadDim)
+      return row;
+  return std::end(plan.rows)[-1];
+}
+
+/// KV splits of a full-attention op: more than one only for a few static
+/// queries (decode) against a static KV length.
+static int64_t splitKvFor(const TargetPlan &plan, int64_t t, int64_t s) {
+  if (ShapedType::isDynamic(t) || ShapedType::isDynamic(s) ||
+      t > plan.decodeMaxT)
+    return 1;
+  return std::clamp<int64_t>(s / plan.keysPerSplit, 1, plan.maxSplits);
+}
+
+namespace {
+struct AttnTilePass : mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    const TargetPlan *plan = lookupTarget(target);
+    if (!plan) {
+      InFlightDiagnostic diag = emitError(getOperation()->getLoc())
+                                << "attn-tile: unknown target '" << target
+                                << "'; expected one of ";
+      llvm::ListSeparator sep(", ");
+      for (const TargetPlan &p : kTargets)
+        diag << llvm::StringRef(sep) << p.name;
+      return signalPassFailure();
+    }
+
+    WalkResult result = getOperation()->walk([&](Operation *op) {
+      TileAttr tile;
+      auto tileError = [&]() { return op->emitOpError() << "attn-tile: "; };
+      if (auto full = dyn_cast<FullOp>(op)) {
+        if (full.getTileAttr())
+          return WalkResult::advance();
+        const TileRow &row = rowFor(*plan, dimOf(full.getQ(), 3));
+        int64_t split =
+            splitKvFor(*plan, dimOf(full.getQ(), 1), dimOf(full.getK(), 1));
+        tile = TileAttr::getChecked(tileError, op->getContext(), row.q, row.kv,
+                                    row.stages, split, row.warps);
+        if (!tile)
+          return WalkResult::interrupt();
+        full.setTileAttr(tile);
+      } else if (auto sparse = dyn_cast<SparseOp>(op)) {
+        if (sparse.getTileAttr())
+          return WalkResult::advance();
+        const TileRow &row = rowFor(*plan, dimOf(sparse.getQ(), 3));
+        tile = TileAttr::getChecked(tileError, op->getContext(), plan->sparseQ,
+                                    plan->sparseKv, row.stages,
+                                    /*splitKv=*/int64_t{1}, row.warps);
+        if (!tile)
+          return WalkResult::interrupt();
+        sparse.setTileAttr(tile);
+      }
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+};
+} // namespace
