@@ -27,6 +27,20 @@ struct AttnToCPUPipelineOptions
       llvm::cl::init(true)};
 };
 
+/// Options of the attn-plan pipeline.
+struct AttnPlanPipelineOptions
+    : public PassPipelineOptions<AttnPlanPipelineOptions> {
+  Option<std::string> target{
+      *this, "target",
+      llvm::cl::desc("Target the tiles are chosen for: cpu, sm_80, sm_90a"),
+      llvm::cl::init("sm_90a")};
+};
+
+/// Decide everything lowering needs, leaving user-set decisions alone:
+/// attn-expand-schedule, attn-select-form, attn-chunk, attn-tile{target}.
+void buildAttnPlanPipeline(OpPassManager &pm,
+                           const AttnPlanPipelineOptions &options);
+
 /// attn ops (planned or not) -> LLVM dialect for the host: plan
 /// (attn-select-form, attn-chunk, attn-tile{target=cpu}), lower to loop
 /// nests (convert-attn-to-cpu), bufferize, insert deallocations, lower to
@@ -34,7 +48,7 @@ struct AttnToCPUPipelineOptions
 void buildAttnToCPUPipeline(OpPassManager &pm,
                             const AttnToCPUPipelineOptions &options);
 
-/// Registers `attn-to-cpu` with the pass pipeline registry.
+/// Registers `attn-plan` and `attn-to-cpu` with the pass pipeline registry.
 void registerAttnPipelines();
 
 } // namespace mlir::attn

@@ -202,4 +202,22 @@ def AttnExpandSchedulePass : Pass<"attn-expand-schedule", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::func::FuncDialect"];
 }
 
+def AttnPrintPlanPass : Pass<"attn-print-plan", "mlir::ModuleOp"> {
+  let summary = "Print the plan of every attn op: what was decided";
+  let description = [{
+    One line per attn op, prefixed by its enclosing function: the variant
+    (for example KDA, Gated DeltaNet, causal GQA), the static shape facts
+    kernels are specialised on (heads, head dims, element type) and every
+    decision recorded on the op (`form`, `#attn.chunk`, `#attn.tile`,
+    `#attn.precision`), or `(unplanned)`. Printed to standard output; the
+    IR is not changed.
+
+    Example output:
+    ```
+    @kimi_linear_kda: attn.delta KDA H=32 HV=32 K=128 V=128 bf16 -> form=chunked chunk=64 sub_chunk=16
+    @kimi_linear_mla: attn.full causal H=32 Hkv=32 D=192 Dv=128 bf16 -> tile q=128 kv=64 stages=2 split_kv=1 warps=8
+    ```
+  }];
+}
+
 #endif // ATTN_DIALECT_ATTN_TRANSFORMS_PASSES_TD

@@ -1,11 +1,12 @@
-//===- AttnToCPUPipeline.cpp - the attn-to-cpu pipeline -------------------===//
+//===- Pipelines.cpp - the attn pipelines ---------------------------------===//
 //
 // Part of the attn project: an MLIR compiler for attention variants.
 //
 //===----------------------------------------------------------------------===//
 //
-// The one definition of the CPU pipeline: attn ops -> planned attn ops ->
-// loop nests over buffers -> LLVM dialect, ready for the ExecutionEngine.
+// The one definition of each attn pipeline: attn-plan (attn ops -> planned
+// attn ops) and attn-to-cpu (planned attn ops -> loop nests over buffers ->
+// LLVM dialect, ready for the ExecutionEngine).
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,9 +37,6 @@ struct AddCInterfacePass
 };
 } // namespace
 
-// Planning fills in whatever the user did not decide; lowering consumes it.
-static constexpr const char *kPlanStage =
-    "attn-select-form,attn-chunk,attn-tile{target=cpu}";
 static constexpr const char *kLowerStage =
     "convert-attn-to-cpu,canonicalize,cse,"
     "one-shot-bufferize{bufferize-function-boundaries "
@@ -55,9 +53,18 @@ static void addStage(OpPassManager &pm, const char *stage) {
     llvm::report_fatal_error(llvm::Twine("attn-to-cpu: bad stage ") + stage);
 }
 
+// Planning fills in whatever the user did not decide; lowering consumes it.
+void mlir::attn::buildAttnPlanPipeline(OpPassManager &pm,
+                                       const AttnPlanPipelineOptions &options) {
+  addStage(pm, "attn-expand-schedule,attn-select-form,attn-chunk");
+  addStage(pm, ("attn-tile{target=" + options.target + "}").c_str());
+}
+
 void mlir::attn::buildAttnToCPUPipeline(
     OpPassManager &pm, const AttnToCPUPipelineOptions &options) {
-  addStage(pm, kPlanStage);
+  AttnPlanPipelineOptions plan;
+  plan.target = "cpu";
+  buildAttnPlanPipeline(pm, plan);
   addStage(pm, kLowerStage);
   if (options.emitCInterface)
     pm.addPass(std::make_unique<AddCInterfacePass>());
@@ -65,6 +72,11 @@ void mlir::attn::buildAttnToCPUPipeline(
 }
 
 void mlir::attn::registerAttnPipelines() {
+  PassPipelineRegistration<AttnPlanPipelineOptions>(
+      "attn-plan",
+      "Decide what lowering needs (expand schedules, form, chunking, tiling "
+      "for a target), keeping user-set decisions",
+      buildAttnPlanPipeline);
   PassPipelineRegistration<AttnToCPUPipelineOptions>(
       "attn-to-cpu",
       "Compile attn ops for the host CPU: plan, lower to loop nests, "
