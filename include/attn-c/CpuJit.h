@@ -9,10 +9,16 @@
  * (ctypes) and other languages use to run attn on the CPU.
  *
  * Calling convention: a public function `f` is called through its C
- * interface `_mlir_ciface_f`. `args` holds one pointer per C-interface
- * parameter: first, if `f` has results, a pointer to storage for them (one
- * memref descriptor, or a struct of descriptors when there are several),
- * then one pointer to each argument's descriptor. A rank-N descriptor is
+ * interface `_mlir_ciface_f`, whose parameters are pointers: first, if `f`
+ * has results, a pointer to storage for them (one memref descriptor, or a
+ * struct of descriptors when there are several), then a pointer to each
+ * argument's descriptor. `args[i]` is the ADDRESS OF the i-th such pointer
+ * (a variable holding it), not the pointer itself -- MLIR's packed calling
+ * convention:
+ *
+ *   Desc q = {...}, o;  void *qp = &q, *op = &o;
+ *   void *args[] = {&op, &qp};
+ *   attnCpuInvoke(m, "f", args, &err); A rank-N descriptor is
  * { void *allocated; void *aligned; int64_t offset; int64_t sizes[N];
  *   int64_t strides[N]; }. Result buffers are allocated with malloc by the
  * compiled code; release them with attnFreeBuffer(allocated).

@@ -40,6 +40,7 @@ struct AddCInterfacePass
 static constexpr const char *kLowerStage =
     "convert-attn-to-cpu,canonicalize,cse,"
     "one-shot-bufferize{bufferize-function-boundaries "
+    "allow-return-allocs-from-loops "
     "function-boundary-type-conversion=identity-layout-map},"
     "buffer-deallocation-pipeline,canonicalize";
 static constexpr const char *kLLVMStage =

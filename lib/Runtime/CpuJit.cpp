@@ -25,6 +25,7 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include <cstdlib>
@@ -142,11 +143,24 @@ CpuModule::compile(llvm::StringRef source, llvm::StringRef bufferName) {
   if (failed(pm.run(*module)) || diags.sawError())
     return diags.fail("attn-to-cpu");
 
+  // Optimise for this host's CPU (its vector units included): without a
+  // target machine LLVM's vectorisers see no vector registers.
+  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!tmBuilder) {
+    diags.stream() << llvm::toString(tmBuilder.takeError()) << "\n";
+    return diags.fail("host detection");
+  }
+  tmBuilder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  auto tm = tmBuilder->createTargetMachine();
+  if (!tm) {
+    diags.stream() << llvm::toString(tm.takeError()) << "\n";
+    return diags.fail("host target machine");
+  }
   ExecutionEngineOptions options;
   options.transformer = makeOptimizingTransformer(/*optLevel=*/3,
-                                                  /*sizeLevel=*/0, nullptr);
+                                                  /*sizeLevel=*/0, tm->get());
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
-  auto engine = ExecutionEngine::create(*module, options);
+  auto engine = ExecutionEngine::create(*module, options, std::move(*tm));
   if (!engine) {
     diags.stream() << llvm::toString(engine.takeError()) << "\n";
     return diags.fail("JIT compilation");

@@ -1,8 +1,8 @@
 // attn-to-cpu plans unplanned ops (here: the tile of attn.full), lowers them
 // to loop nests, bufferizes and ends in the LLVM dialect with a C-interface
 // entry point per public function; schedules produce no code.
-// RUN: attn-opt %s --attn-to-cpu | FileCheck %s
-// RUN: attn-opt %s --attn-to-cpu=emit-c-interface=false | FileCheck %s --check-prefix=NOCI
+// RUN: attn-opt %s -split-input-file --attn-to-cpu | FileCheck %s
+// RUN: attn-opt %s -split-input-file --attn-to-cpu=emit-c-interface=false | FileCheck %s --check-prefix=NOCI
 
 // CHECK-NOT: attn.
 // CHECK: llvm.func @malloc
@@ -22,4 +22,26 @@ func.func @full(%q: tensor<1x?x4x16xf32>, %k: tensor<1x?x2x16xf32>, %v: tensor<1
 attn.schedule @s {
   attn.layer_kind @a = #attn.layer<kind = full, heads = 4, kv_heads = 2, head_dim = 16>
   attn.layers [@a] x 2
+}
+
+// -----
+
+// Several kernels in one function, one of them inside the user's loop: the
+// scratch of every kernel sits at the function entry, intermediate buffers
+// are freed, and the whole function lowers to LLVM.
+// CHECK-LABEL: llvm.func @chain
+// CHECK: llvm.alloca
+// CHECK: llvm.call @free
+func.func @chain(%q: tensor<1x?x2x16xf32>, %k: tensor<1x?x2x16xf32>, %v: tensor<1x?x2x16xf32>,
+                 %n: index) -> tensor<1x?x2x16xf32> {
+  %o = attn.full %q, %k, %v {causal}
+      : (tensor<1x?x2x16xf32>, tensor<1x?x2x16xf32>, tensor<1x?x2x16xf32>) -> tensor<1x?x2x16xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%x = %o) -> tensor<1x?x2x16xf32> {
+    %y = attn.full %x, %k, %v {causal}
+        : (tensor<1x?x2x16xf32>, tensor<1x?x2x16xf32>, tensor<1x?x2x16xf32>) -> tensor<1x?x2x16xf32>
+    scf.yield %y : tensor<1x?x2x16xf32>
+  }
+  return %r : tensor<1x?x2x16xf32>
 }

@@ -141,7 +141,19 @@ Value KernelBuilder::dim(Value mem, int64_t i) {
 }
 
 Value KernelBuilder::stackBuffer(ArrayRef<int64_t> shape, Type elementType) {
-  return memref::AllocaOp::create(b, MemRefType::get(shape, elementType));
+  // Scratch lives in the entry block of the enclosing automatic allocation
+  // scope (the function): allocated once per call even when the kernel sits
+  // in the user's loops, and never inside a region that later lowering
+  // splits into several blocks.
+  auto type = MemRefType::get(shape, elementType);
+  Operation *scope = b.getInsertionBlock()->getParentOp();
+  while (scope && !scope->hasTrait<OpTrait::AutomaticAllocationScope>())
+    scope = scope->getParentOp();
+  if (!scope || scope->getNumRegions() == 0 || scope->getRegion(0).empty())
+    return memref::AllocaOp::create(b, type);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&scope->getRegion(0).front());
+  return memref::AllocaOp::create(b, type);
 }
 
 Value KernelBuilder::alloc(MemRefType type, ValueRange dynamicSizes) {
@@ -179,11 +191,9 @@ void KernelBuilder::ifThen(Value cond, llvm::function_ref<void()> body) {
 }
 
 void KernelBuilder::allocaScope(llvm::function_ref<void()> body) {
-  auto scope = memref::AllocaScopeOp::create(b, TypeRange{});
-  OpBuilder::InsertionGuard guard(b);
-  Block *block = b.createBlock(&scope.getBodyRegion());
-  memref::AllocaScopeReturnOp::create(b, ValueRange{});
-  b.setInsertionPointToStart(block);
+  // Stack buffers are hoisted to the function entry (see stackBuffer), so the
+  // kernel body is emitted in place; a memref.alloca_scope here would hold
+  // several blocks once scf is lowered to cf, which the op does not allow.
   body();
 }
 

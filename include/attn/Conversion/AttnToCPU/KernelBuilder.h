@@ -71,7 +71,8 @@ public:
   void store(Value value, Value mem, ValueRange indices);
   /// Size of dimension `i` of a memref (a constant when static).
   Value dim(Value mem, int64_t i);
-  /// A stack buffer of static shape, freed at the enclosing alloca scope.
+  /// A stack buffer of static shape, allocated in the entry block of the
+  /// enclosing function (automatic allocation scope): once per call.
   Value stackBuffer(ArrayRef<int64_t> shape, Type elementType);
   /// A heap buffer with the given dynamic sizes (for results).
   Value alloc(MemRefType type, ValueRange dynamicSizes);
@@ -89,8 +90,8 @@ public:
           llvm::function_ref<SmallVector<Value>(Value, ValueRange)> body);
   /// if (cond) body()
   void ifThen(Value cond, llvm::function_ref<void()> body);
-  /// Runs `body` inside a memref.alloca_scope: stack buffers it allocates are
-  /// released when the scope ends (safe inside the user's own loops).
+  /// Emits one kernel's body. Its stack buffers come from stackBuffer (at the
+  /// function entry), so this only marks where a kernel begins and ends.
   void allocaScope(llvm::function_ref<void()> body);
 
   //===--- reductions and attention primitives ----------------------------===//
