@@ -1,4 +1,5 @@
-//===- InitAllDialects.h - register attn and the dialects it uses -*- C++ -*-===//
+//===- InitAllDialects.h - register attn and the dialects it uses -*- C++
+//-*-===//
 //
 // Part of the attn project: an MLIR compiler for attention variants.
 //

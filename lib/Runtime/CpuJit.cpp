@@ -129,8 +129,7 @@ CpuModule::compile(llvm::StringRef source, llvm::StringRef bufferName) {
   result->context = makeContext();
   MLIRContext &ctx = *result->context;
   DiagnosticCollector diags(ctx);
-  OwningOpRef<ModuleOp> module =
-      parseAndVerify(ctx, source, bufferName, diags);
+  OwningOpRef<ModuleOp> module = parseAndVerify(ctx, source, bufferName, diags);
   if (!module)
     return diags.fail("verification");
   module->walk([&](func::FuncOp f) {

@@ -123,8 +123,7 @@ llvm::Error mlir::attn::writeNpy(const std::string &path,
   else if (array.shape.size() == 1)
     shape.erase(shape.size() - 1);
   std::string header = "{'descr': '" + array.descr +
-                       "', 'fortran_order': False, 'shape': (" + shape +
-                       "), }";
+                       "', 'fortran_order': False, 'shape': (" + shape + "), }";
   // Pad with spaces so magic + length + header + '\n' is a multiple of 64.
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');

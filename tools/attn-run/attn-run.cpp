@@ -54,8 +54,7 @@ static cl::opt<uint64_t> seed("seed", cl::desc("Seed of --random"),
 static cl::opt<std::string>
     outputDir("output-dir", cl::desc("Where results go as <func>.<i>.npy"),
               cl::init("."));
-static cl::opt<std::string> target("target",
-                                   cl::desc("cpu (default) or cuda"),
+static cl::opt<std::string> target("target", cl::desc("cpu (default) or cuda"),
                                    cl::init("cpu"));
 
 static int fail(const llvm::Twine &msg) {
@@ -197,9 +196,9 @@ int main(int argc, char **argv) {
     std::string where = "argument #" + std::to_string(i) + " (" +
                         (randomInputs ? "random" : inputs[i]) + ")";
     if (a.descr != descr)
-      return fail(where + " holds '" + a.descr + "' data but @" +
-                  fn.getName() + " expects '" + descr + "' for its " +
-                  llvm::Twine(i) + "th argument");
+      return fail(where + " holds '" + a.descr + "' data but @" + fn.getName() +
+                  " expects '" + descr + "' for its " + llvm::Twine(i) +
+                  "th argument");
     if (static_cast<int64_t>(a.shape.size()) != tensor.getRank())
       return fail(where + " has rank " + llvm::Twine(a.shape.size()) +
                   ", expected " + llvm::Twine(tensor.getRank()));
@@ -287,8 +286,8 @@ int main(int argc, char **argv) {
     if (!aliasesInput)
       std::free(allocated);
     llvm::SmallString<256> path(outputDir);
-    llvm::sys::path::append(path, fn.getName() + "." + std::to_string(i) +
-                                      ".npy");
+    llvm::sys::path::append(path,
+                            fn.getName() + "." + std::to_string(i) + ".npy");
     if (llvm::Error err = writeNpy(std::string(path), out))
       return fail(llvm::toString(std::move(err)));
     llvm::outs() << "result #" << i << ": " << t.getElementType() << " [";

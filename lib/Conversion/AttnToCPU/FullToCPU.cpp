@@ -82,9 +82,8 @@ FailureOr<SmallVector<Value>> cpu::lowerFull(KernelBuilder &kb, FullOp op) {
             kvHi = kb.min(seqK, kb.add(kb.add(qt, nq), offset));
           Value kvLo = zero;
           if (window)
-            kvLo = kb.max(zero, kb.add(kb.sub(kb.add(qt, offset),
-                                              kb.idx(*window)),
-                                       one));
+            kvLo = kb.max(
+                zero, kb.add(kb.sub(kb.add(qt, offset), kb.idx(*window)), one));
           kb.forLoop(kvLo, kvHi, kb.idx(bkv), [&](Value kt) {
             Value nk = kb.min(kb.idx(bkv), kb.sub(kvHi, kt));
             kb.forLoop(zero, nq, [&](Value i) {
@@ -92,33 +91,32 @@ FailureOr<SmallVector<Value>> cpu::lowerFull(KernelBuilder &kb, FullOp op) {
               Value pos = kb.add(row, offset);
               // Scores of this row against the kv-tile, and their max.
               Value mNew =
-                  kb.forLoop(
-                        zero, nk, one, ValueRange{kb.load(rowMax, {i})},
-                        [&](Value j, ValueRange m) -> SmallVector<Value> {
-                          Value key = kb.add(kt, j);
-                          Value s = kb.sum(zero, dIdx, [&](Value d) {
-                            return kb.mul(kb.load(q, {b, row, h, d}),
-                                          kb.load(k, {b, key, hk, d}));
-                          });
-                          s = kb.mul(s, scaleV);
-                          if (softcap) {
-                            Value cap = kb.f32(*softcap);
-                            s = kb.mul(cap, kb.tanh(kb.div(s, cap)));
-                          }
-                          Value masked = nullptr;
-                          if (causal)
-                            masked = kb.cmp(CmpIPredicate::sgt, key, pos);
-                          if (window) {
-                            Value old = kb.cmp(
-                                CmpIPredicate::sle,
-                                kb.add(key, kb.idx(*window)), pos);
-                            masked = masked ? kb.orI(masked, old) : old;
-                          }
-                          if (masked)
-                            s = kb.select(masked, negInf, s);
-                          kb.store(s, scores, {i, j});
-                          return {kb.max(m[0], s)};
-                        })
+                  kb.forLoop(zero, nk, one, ValueRange{kb.load(rowMax, {i})},
+                             [&](Value j, ValueRange m) -> SmallVector<Value> {
+                               Value key = kb.add(kt, j);
+                               Value s = kb.sum(zero, dIdx, [&](Value d) {
+                                 return kb.mul(kb.load(q, {b, row, h, d}),
+                                               kb.load(k, {b, key, hk, d}));
+                               });
+                               s = kb.mul(s, scaleV);
+                               if (softcap) {
+                                 Value cap = kb.f32(*softcap);
+                                 s = kb.mul(cap, kb.tanh(kb.div(s, cap)));
+                               }
+                               Value masked = nullptr;
+                               if (causal)
+                                 masked = kb.cmp(CmpIPredicate::sgt, key, pos);
+                               if (window) {
+                                 Value old =
+                                     kb.cmp(CmpIPredicate::sle,
+                                            kb.add(key, kb.idx(*window)), pos);
+                                 masked = masked ? kb.orI(masked, old) : old;
+                               }
+                               if (masked)
+                                 s = kb.select(masked, negInf, s);
+                               kb.store(s, scores, {i, j});
+                               return {kb.max(m[0], s)};
+                             })
                       .front();
               // Rescale by exp(m_old - m_new); a row that has seen only
               // masked keys keeps m = -inf and contributes nothing.
@@ -158,8 +156,8 @@ FailureOr<SmallVector<Value>> cpu::lowerFull(KernelBuilder &kb, FullOp op) {
             });
             if (lse) {
               Value logL = kb.log(kb.select(live, l, kb.f32(1.0)));
-              Value val = kb.select(live, kb.add(kb.load(rowMax, {i}), logL),
-                                    negInf);
+              Value val =
+                  kb.select(live, kb.add(kb.load(rowMax, {i}), logL), negInf);
               kb.store(val, lse, {b, row, h});
             }
           });

@@ -45,8 +45,7 @@ LogicalResult ChunkAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "#attn.chunk: 'size' must be a power of two in "
                           "[16, 256], got "
                        << size;
-  if (subChunk != 0 &&
-      (!isPow2In(subChunk, 1, size) || size % subChunk != 0))
+  if (subChunk != 0 && (!isPow2In(subChunk, 1, size) || size % subChunk != 0))
     return emitError() << "#attn.chunk: 'sub_chunk' must be 0 or a power of "
                           "two dividing 'size' = "
                        << size << ", got " << subChunk;
@@ -148,12 +147,12 @@ LogicalResult LayerAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   for (Field f : {Field{"heads", heads}, Field{"head_dim", headDim}})
     if (f.value <= 0)
       return fail() << "'" << f.name << "' must be positive, got " << f.value;
-  for (Field f : {Field{"kv_heads", kvHeads}, Field{"value_heads", valueHeads},
-                  Field{"value_dim", valueDim}, Field{"window", window},
-                  Field{"topk", topk}, Field{"block_size", blockSize},
-                  Field{"index_heads", indexHeads},
-                  Field{"index_dim", indexDim}, Field{"conv", conv},
-                  Field{"kv_lora_rank", kvLoraRank}})
+  for (Field f :
+       {Field{"kv_heads", kvHeads}, Field{"value_heads", valueHeads},
+        Field{"value_dim", valueDim}, Field{"window", window},
+        Field{"topk", topk}, Field{"block_size", blockSize},
+        Field{"index_heads", indexHeads}, Field{"index_dim", indexDim},
+        Field{"conv", conv}, Field{"kv_lora_rank", kvLoraRank}})
     if (f.value < 0)
       return fail() << "'" << f.name << "' must not be negative, got "
                     << f.value;
@@ -164,8 +163,7 @@ LogicalResult LayerAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                      const char *kinds) -> LogicalResult {
     if (value == 0 || allowed)
       return success();
-    return fail() << "'" << name << "' applies only to " << kinds
-                  << " layers";
+    return fail() << "'" << name << "' applies only to " << kinds << " layers";
   };
   if (failed(onlyFor("kv_heads", kvHeads, softmax, "full/sparse")) ||
       failed(onlyFor("kv_lora_rank", kvLoraRank, softmax, "full/sparse")) ||

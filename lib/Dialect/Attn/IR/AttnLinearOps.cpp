@@ -26,9 +26,11 @@ static LogicalResult verifyGate(Operation *op, ShapeVerifier &sv, Value gate,
   auto type = llvm::cast<RankedTensorType>(gate.getType());
   if (type.getRank() != 3 && type.getRank() != 4)
     return op->emitOpError()
-           << "'gate' must be [B, T, " << hName << "] (one decay per head) or [B, T, "
-           << hName << ", K] (one decay per key channel), got " << type;
-  std::string layout = ("[B, T, " + hName + (type.getRank() == 4 ? ", K]" : "]")).str();
+           << "'gate' must be [B, T, " << hName
+           << "] (one decay per head) or [B, T, " << hName
+           << ", K] (one decay per key channel), got " << type;
+  std::string layout =
+      ("[B, T, " + hName + (type.getRank() == 4 ? ", K]" : "]")).str();
   NamedTensor g("gate", type, layout);
   if (failed(sv.sameDims(g, q, {0, 1})) ||
       failed(sv.sameDim(g, 2, heads, headDim)))
@@ -101,9 +103,9 @@ LogicalResult LinearOp::verify() {
                              << d;
   }
   if (Value s = getInitialState())
-    if (failed(verifyState(sv, NamedTensor("initial_state", s.getType(),
-                                           "[B, H, K, V]"),
-                           q, v)))
+    if (failed(verifyState(
+            sv, NamedTensor("initial_state", s.getType(), "[B, H, K, V]"), q,
+            v)))
       return failure();
   if (Value s = getFinalState())
     if (failed(verifyState(
@@ -155,14 +157,14 @@ LogicalResult DeltaOp::verify() {
     if (failed(verifyGate(*this, sv, gate, v, 2, q, "HV")))
       return failure();
   if (Value s = getInitialState())
-    if (failed(verifyState(sv, NamedTensor("initial_state", s.getType(),
-                                           "[B, HV, K, V]"),
-                           q, v)))
+    if (failed(verifyState(
+            sv, NamedTensor("initial_state", s.getType(), "[B, HV, K, V]"), q,
+            v)))
       return failure();
   if (Value s = getFinalState())
-    if (failed(verifyState(sv, NamedTensor("final_state", s.getType(),
-                                           "[B, HV, K, V]"),
-                           q, v)))
+    if (failed(verifyState(
+            sv, NamedTensor("final_state", s.getType(), "[B, HV, K, V]"), q,
+            v)))
       return failure();
   if (failed(verifyScale(*this, getScaleAttr())) ||
       failed(verifyFormAndChunk(*this, getForm(), getChunkAttr())))

@@ -41,15 +41,16 @@ LogicalResult ScheduleOp::verifyRegions() {
                 "'attn.layer_kind' and 'attn.layers'";
     for (Attribute ref : layers.getPattern()) {
       auto sym = llvm::cast<FlatSymbolRefAttr>(ref);
-      Operation *target = ::mlir::SymbolTable::lookupSymbolIn(*this, sym.getAttr());
+      Operation *target =
+          ::mlir::SymbolTable::lookupSymbolIn(*this, sym.getAttr());
       if (!target)
         return layers.emitOpError()
                << "refers to " << sym
                << ", which is not an 'attn.layer_kind' of schedule @"
                << getSymName();
       if (!isa<LayerKindOp>(target))
-        return layers.emitOpError() << "refers to " << sym
-                                    << ", which is not an 'attn.layer_kind'";
+        return layers.emitOpError()
+               << "refers to " << sym << ", which is not an 'attn.layer_kind'";
     }
     int64_t count = static_cast<int64_t>(layers.getPattern().size()) *
                     static_cast<int64_t>(layers.getRepeat());
@@ -68,8 +69,8 @@ LogicalResult ScheduleOp::verifyRegions() {
                            << " layers";
   if (std::optional<uint64_t> n = getNumLayers())
     if (static_cast<int64_t>(*n) != total)
-      return emitOpError() << "says num_layers = "
-                           << static_cast<int64_t>(*n) << " but its 'attn.layers' "
+      return emitOpError() << "says num_layers = " << static_cast<int64_t>(*n)
+                           << " but its 'attn.layers' "
                            << "ops add up to " << total << " layers";
   return success();
 }
@@ -79,8 +80,8 @@ ScheduleOp::verifySymbolUses(::mlir::SymbolTableCollection &symbolTable) {
   ArrayAttr funcs = getLayerFuncsAttr();
   if (!funcs)
     return success();
-  Operation *parentTable = ::mlir::SymbolTable::getNearestSymbolTable(
-      (*this)->getParentOp());
+  Operation *parentTable =
+      ::mlir::SymbolTable::getNearestSymbolTable((*this)->getParentOp());
   for (Attribute ref : funcs) {
     auto sym = llvm::cast<FlatSymbolRefAttr>(ref);
     Operation *target =

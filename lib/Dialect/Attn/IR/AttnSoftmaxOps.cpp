@@ -37,7 +37,8 @@ static LogicalResult verifySoftmaxOperands(ShapeVerifier &sv,
       return failure();
   if (failed(sv.dimPositive(t.q, 2)) || failed(sv.dimPositive(t.q, 3)) ||
       failed(sv.dimPositive(t.k, 2)) || failed(sv.dimPositive(t.v, 3)) ||
-      failed(sv.sameDim(t.k, 0, t.q, 0)) || failed(sv.sameDim(t.k, 3, t.q, 3)) ||
+      failed(sv.sameDim(t.k, 0, t.q, 0)) ||
+      failed(sv.sameDim(t.k, 3, t.q, 3)) ||
       failed(sv.sameDims(t.v, t.k, {0, 1, 2})) ||
       failed(sv.dimMultipleOf(t.q, 2, t.k, 2,
                               "query heads must be a multiple of key/value "

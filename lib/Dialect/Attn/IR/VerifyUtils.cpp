@@ -42,8 +42,8 @@ static std::string dimStr(int64_t d) {
 LogicalResult ShapeVerifier::rank(const NamedTensor &t) {
   unsigned expected = llvm::count(t.layout(), ',') + 1;
   if (!t.type())
-    return op->emitOpError() << "'" << t.name()
-                             << "' must be a ranked tensor " << t.layout();
+    return op->emitOpError()
+           << "'" << t.name() << "' must be a ranked tensor " << t.layout();
   if (t.type().getRank() != expected)
     return op->emitOpError()
            << "'" << t.name() << "' must be a rank-" << expected << " tensor "
@@ -56,10 +56,10 @@ LogicalResult ShapeVerifier::sameDim(const NamedTensor &a, unsigned ai,
   if (!a.isStatic(ai) || !b.isStatic(bi) || a.dim(ai) == b.dim(bi))
     return success();
   return op->emitOpError() << "'" << a.name() << "' has " << a.dimName(ai)
-                           << " = " << a.dim(ai) << " (dim " << ai
-                           << " of " << a.layout() << "), expected "
-                           << b.dim(bi) << " to match " << b.dimName(bi)
-                           << " of '" << b.name() << "' " << b.type();
+                           << " = " << a.dim(ai) << " (dim " << ai << " of "
+                           << a.layout() << "), expected " << b.dim(bi)
+                           << " to match " << b.dimName(bi) << " of '"
+                           << b.name() << "' " << b.type();
 }
 
 LogicalResult ShapeVerifier::sameDims(const NamedTensor &a,
@@ -143,21 +143,20 @@ mlir::attn::detail::verifyNoUnknownAttributes(Operation *op,
     llvm::StringRef name = attr.getName().strref();
     if (name.contains('.') || llvm::is_contained(known, name))
       continue;
-    return op->emitOpError() << "has unknown attribute '" << name
-                             << "'; known attributes: "
-                             << llvm::join(known, ", ");
+    return op->emitOpError()
+           << "has unknown attribute '" << name
+           << "'; known attributes: " << llvm::join(known, ", ");
   }
   return success();
 }
 
-LogicalResult mlir::attn::detail::verifyScale(Operation *op,
-                                              FloatAttr scale) {
+LogicalResult mlir::attn::detail::verifyScale(Operation *op, FloatAttr scale) {
   if (!scale)
     return success();
   double s = scale.getValueAsDouble();
   if (!std::isfinite(s) || s <= 0.0)
-    return op->emitOpError() << "'scale' must be positive and finite, got "
-                             << s;
+    return op->emitOpError()
+           << "'scale' must be positive and finite, got " << s;
   return success();
 }
 

@@ -93,8 +93,9 @@ LogicalResult verifyNoUnknownAttributes(Operation *op,
 LogicalResult verifyScale(Operation *op, FloatAttr scale);
 
 /// Checks that every contraction named in `precision` is one of `allowed`.
-LogicalResult verifyPrecisionContractions(Operation *op, Attribute precision,
-                                          llvm::ArrayRef<llvm::StringRef> allowed);
+LogicalResult
+verifyPrecisionContractions(Operation *op, Attribute precision,
+                            llvm::ArrayRef<llvm::StringRef> allowed);
 
 } // namespace mlir::attn::detail
 

@@ -55,8 +55,8 @@ static void printPlan(llvm::raw_ostream &os, Operation *op) {
   }
   if (auto tile = op->getAttrOfType<TileAttr>("tile"))
     sep() << "tile q=" << tile.getQ() << " kv=" << tile.getKv()
-          << " stages=" << tile.getStages()
-          << " split_kv=" << tile.getSplitKv() << " warps=" << tile.getWarps();
+          << " stages=" << tile.getStages() << " split_kv=" << tile.getSplitKv()
+          << " warps=" << tile.getWarps();
   if (auto precision = op->getAttrOfType<PrecisionAttr>("precision")) {
     sep() << "precision";
     for (NamedAttribute entry : precision.getOperands())
