@@ -1,0 +1,72 @@
+"""attn.ops.linear_attn on the CPU backend against the float64 naive
+recurrence: no gate, scalar gate, GLA gate, constant decay."""
+
+import numpy as np
+import pytest
+
+import attn
+import references as ref
+
+TOL = 1e-4
+SHAPES = [1, 37, 100, 257]
+
+
+def _inputs(rng, B, T, H, K, V, dtype=np.float32):
+    q = rng.standard_normal((B, T, H, K)).astype(dtype) * 0.5
+    k = rng.standard_normal((B, T, H, K)).astype(dtype) * 0.5
+    v = rng.standard_normal((B, T, H, V)).astype(dtype)
+    return q, k, v
+
+
+def _gate(rng, shape, level):
+    if level == "near0":
+        return (-1e-3 * rng.random(shape)).astype(np.float32)
+    if level == "near-20":
+        return (-20.0 + 0.5 * rng.standard_normal(shape)).astype(np.float32)
+    return np.log(1.0 / (1.0 + np.exp(-rng.standard_normal(shape) - 2.0))).astype(np.float32)
+
+
+@pytest.mark.parametrize("T", SHAPES)
+def test_plain_with_initial_state(T):
+    rng = np.random.default_rng()
+    q, k, v = _inputs(rng, 2, T, 2, 16, 32)
+    s0 = rng.standard_normal((2, 2, 16, 32)).astype(np.float32)
+    o, s = attn.ops.linear_attn(q, k, v, initial_state=s0, output_final_state=True)
+    eo, es = ref.linear_attn(q, k, v, initial_state=s0)
+    assert ref.rel_err(o, eo) < TOL and ref.rel_err(s, es) < TOL
+
+
+@pytest.mark.parametrize("T", SHAPES)
+@pytest.mark.parametrize("level", ["near0", "moderate", "near-20"])
+@pytest.mark.parametrize("per_channel", [False, True])
+def test_gated(T, level, per_channel):
+    rng = np.random.default_rng()
+    q, k, v = _inputs(rng, 2, T, 2, 16, 16)
+    g = _gate(rng, (2, T, 2, 16) if per_channel else (2, T, 2), level)
+    o, s = attn.ops.linear_attn(q, k, v, g, output_final_state=True)
+    eo, es = ref.linear_attn(q, k, v, g)
+    assert ref.rel_err(o, eo) < TOL and ref.rel_err(s, es) < TOL
+
+
+@pytest.mark.parametrize("decay", [-0.05, [-0.5, -0.01, -3.0]])
+def test_constant_decay(decay):
+    rng = np.random.default_rng()
+    q, k, v = _inputs(rng, 1, 100, 3, 16, 16)
+    o, s = attn.ops.linear_attn(q, k, v, decay=decay, scale=0.2, output_final_state=True)
+    eo, es = ref.linear_attn(q, k, v, decay=decay, scale=0.2)
+    assert ref.rel_err(o, eo) < TOL and ref.rel_err(s, es) < TOL
+
+
+def test_decay_and_gate_together_is_an_error():
+    rng = np.random.default_rng()
+    q, k, v = _inputs(rng, 1, 4, 1, 16, 16)
+    g = _gate(rng, (1, 4, 1), "moderate")
+    with pytest.raises(attn.CompilerError, match="both a 'gate' operand and a constant"):
+        attn.ops.linear_attn(q, k, v, g, decay=-0.1)
+
+
+def test_positive_decay_is_an_error():
+    rng = np.random.default_rng()
+    q, k, v = _inputs(rng, 1, 4, 1, 16, 16)
+    with pytest.raises(attn.CompilerError, match="must be finite and <= 0"):
+        attn.ops.linear_attn(q, k, v, decay=0.5)
