@@ -35,3 +35,17 @@ ptxas = shutil.which("ptxas") or (
 if ptxas:
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
+
+# cuda: a usable CUDA device, as the attn runtime sees it (attn-run --probe).
+import subprocess
+
+try:
+    probe = subprocess.run(
+        [os.path.join(config.attn_obj_root, "bin", "attn-run"), "--probe"],
+        capture_output=True, text=True, timeout=60,
+    ).stdout
+except (OSError, subprocess.SubprocessError) as e:
+    probe = "cuda: no (%s)" % e
+if probe.startswith("cuda: yes"):
+    config.available_features.add("cuda")
+lit_config.note(probe.strip())

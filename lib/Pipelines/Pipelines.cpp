@@ -17,6 +17,9 @@
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/FileSystem.h"
+#include <cstdlib>
+#include <string>
 
 using namespace mlir;
 
@@ -72,7 +75,39 @@ void mlir::attn::buildAttnToCPUPipeline(
   addStage(pm, kLLVMStage);
 }
 
+void mlir::attn::buildAttnToNVVMPipeline(
+    OpPassManager &pm, const AttnToNVVMPipelineOptions &options) {
+  // Without a toolkit gpu-module-to-binary silently leaves libdevice calls
+  // unresolved (research/mlir22-gpu-feasibility.md, item 1): always pass one.
+  std::string toolkit = options.toolkit;
+  if (toolkit.empty()) {
+    const char *env = std::getenv("CUDA_HOME");
+    toolkit = env && *env ? env : "/usr/local/cuda";
+    // No toolkit at all: PTX text still comes out (only libdevice calls
+    // and format=bin need one, and those then fail with a clear error).
+    if (!llvm::sys::fs::is_directory(toolkit))
+      toolkit.clear();
+  }
+  addStage(pm, "convert-attn-to-gpu");
+  addStage(pm, "gpu.module(convert-nvgpu-to-nvvm,convert-vector-to-scf,"
+               "convert-scf-to-cf,convert-vector-to-llvm,convert-gpu-to-nvvm,"
+               "convert-nvvm-to-llvm,canonicalize,cse,"
+               "reconcile-unrealized-casts,"
+               "attn-extern-dynamic-shared-memory)");
+  addStage(pm, ("nvvm-attach-target{chip=" + options.chip +
+                " features=" + options.features + " O=3}")
+                   .c_str());
+  addStage(pm, ("gpu-module-to-binary{format=" + options.format +
+                (toolkit.empty() ? "" : " toolkit=" + toolkit) + "}")
+                   .c_str());
+}
+
 void mlir::attn::registerAttnPipelines() {
+  PassPipelineRegistration<AttnToNVVMPipelineOptions>(
+      "attn-to-nvvm",
+      "Compile attn kernels for NVIDIA GPUs: gpu.module -> NVVM -> PTX "
+      "(format=isa) or cubin (format=bin)",
+      buildAttnToNVVMPipeline);
   PassPipelineRegistration<AttnPlanPipelineOptions>(
       "attn-plan",
       "Decide what lowering needs (expand schedules, form, chunking, tiling "

@@ -18,6 +18,7 @@
 #include "attn/InitAllDialects.h"
 #include "attn/Runtime/CpuJit.h"
 #include "attn/Runtime/Npy.h"
+#include "attn-c/CudaRuntime.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -39,7 +40,11 @@ using namespace mlir::attn;
 namespace cl = llvm::cl;
 
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<module.mlir>"),
-                                      cl::Required);
+                                      cl::init(""));
+static cl::opt<bool>
+    probe("probe", cl::desc("Print whether a CUDA device is usable "
+                            "(\"cuda: yes (<device>)\" or \"cuda: no "
+                            "(<reason>)\") and exit"));
 static cl::opt<std::string>
     funcName("func", cl::desc("Function to run (default: the only public one)"),
              cl::init(""));
@@ -125,6 +130,15 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv,
                               "attn-run: run a function of an attn module\n");
+  if (probe) {
+    char text[512];
+    bool ok = attnCudaProbe(text, sizeof(text)) == 0;
+    llvm::outs() << "cuda: " << (ok ? "yes" : "no") << " (" << text << ")\n";
+    return 0;
+  }
+  if (inputFile.empty())
+    return fail("no input file (attn-run <module.mlir> --func=... or "
+                "attn-run --probe)");
   if (target == "cuda")
     return fail("--target=cuda is not available in this build yet (the CUDA "
                 "runtime lands with the GPU backend); use --target=cpu");

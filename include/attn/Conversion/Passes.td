@@ -44,4 +44,31 @@ def ConvertAttnToCPUPass : Pass<"convert-attn-to-cpu", "mlir::ModuleOp"> {
   ];
 }
 
+def AttnExternDynamicSharedMemoryPass
+    : Pass<"attn-extern-dynamic-shared-memory", "mlir::gpu::GPUModuleOp"> {
+  let summary = "Make gpu.dynamic_shared_memory an extern, 1024-aligned array";
+  let description = [{
+    MLIR 22 lowers `gpu.dynamic_shared_memory` to an internal 0-byte
+    `__dynamic_shmem__N` global that ptxas places right next to static
+    shared variables: on an H200 the dynamic buffer started 8 bytes before
+    an mbarrier and overwrote it (research/mlir22-hwcheck, check 4a). Run
+    after convert-gpu-to-nvvm: each such global becomes external with
+    alignment 1024 (PTX `.extern .shared .align 1024 .b8 x[]`), which puts
+    the dynamic buffer after all static shared memory, aligned as 128-byte
+    swizzled TMA tiles require (check 4b).
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu", "mlir::ModuleOp"> {
+  let summary = "Lower planned attn ops to gpu.module kernels (in progress)";
+  let description = [{
+    The GPU counterpart of convert-attn-to-cpu: per-family kernel builders
+    turning planned attn ops into `gpu.module` kernels and host-side launch
+    descriptions. No family has a GPU kernel builder yet: every attn compute
+    op is reported as a located error, so nothing is silently dropped.
+    `attn.schedule` ops are declarations and are removed.
+  }];
+}
+
 #endif // ATTN_CONVERSION_PASSES_TD

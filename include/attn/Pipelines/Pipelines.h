@@ -48,7 +48,35 @@ void buildAttnPlanPipeline(OpPassManager &pm,
 void buildAttnToCPUPipeline(OpPassManager &pm,
                             const AttnToCPUPipelineOptions &options);
 
-/// Registers `attn-plan` and `attn-to-cpu` with the pass pipeline registry.
+/// Options of the attn-to-nvvm pipeline.
+struct AttnToNVVMPipelineOptions
+    : public PassPipelineOptions<AttnToNVVMPipelineOptions> {
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("GPU architecture: sm_90a (H100 / "
+                                          "H200, the default) or sm_80 and up"),
+                           llvm::cl::init("sm_90a")};
+  Option<std::string> features{
+      *this, "features", llvm::cl::desc("PTX features, e.g. +ptx80, +ptx84"),
+      llvm::cl::init("+ptx80")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("isa (PTX text, the default) or bin (cubin via ptxas)"),
+      llvm::cl::init("isa")};
+  Option<std::string> toolkit{
+      *this, "toolkit",
+      llvm::cl::desc("CUDA toolkit root (libdevice, ptxas); default "
+                     "$CUDA_HOME, else /usr/local/cuda"),
+      llvm::cl::init("")};
+};
+
+/// attn ops and gpu.module kernels -> NVVM -> PTX / cubin
+/// (gpu-module-to-binary), with the MLIR 22 workarounds attn needs. Kernel
+/// builders for attn ops are not there yet: attn compute ops are errors.
+void buildAttnToNVVMPipeline(OpPassManager &pm,
+                             const AttnToNVVMPipelineOptions &options);
+
+/// Registers `attn-plan`, `attn-to-cpu` and `attn-to-nvvm` with the pass
+/// pipeline registry.
 void registerAttnPipelines();
 
 } // namespace mlir::attn

@@ -100,6 +100,11 @@ public:
   Value sum(Value lo, Value hi, llvm::function_ref<Value(Value)> term);
   /// Fills a static f32 buffer of rank 1 or 2 with `value`.
   void fill(Value mem, Value value);
+  /// Several sums over one loop: `sum_{i in [lo, hi)} terms(i)[j]` for each
+  /// j < count, accumulated in f32 (reassociation allowed, as in sum).
+  /// `terms` returns `count` values per iteration.
+  SmallVector<Value> sums(Value lo, Value hi, unsigned count,
+                          llvm::function_ref<SmallVector<Value>(Value)> terms);
 
 private:
   ImplicitLocOpBuilder b;

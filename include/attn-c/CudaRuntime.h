@@ -1,0 +1,59 @@
+/*===- attn-c/CudaRuntime.h - C API of the attn CUDA runtime ------*- C -*-===*\
+|*                                                                            *|
+|* Part of the attn project: an MLIR compiler for attention variants.         *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+/*
+ * Loads PTX / cubin produced by attn and launches its kernels through the
+ * CUDA driver API. libcuda.so.1 is opened with dlopen on first use, so
+ * building needs no CUDA SDK and a machine without a GPU gets an error
+ * message, not a failed link. Every error names the driver call that failed
+ * and the driver's error name and text. The primary context of device 0 is
+ * used, which is the one PyTorch uses: device pointers from torch tensors can
+ * be passed as kernel parameters directly.
+ *
+ * Functions returning int return 0 on success; on failure they set *error
+ * (free with attnFreeString from attn-c/CpuJit.h) when error is not NULL.
+ */
+#ifndef ATTN_C_CUDARUNTIME_H
+#define ATTN_C_CUDARUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct AttnCudaModule AttnCudaModule;
+
+/* 0 if the driver loads, initialises and has a device; writes the device
+ * name (or the reason there is none) into `buf`. */
+int attnCudaProbe(char *buf, size_t len);
+
+/* Loads a PTX (NUL-terminated text) or cubin image into the primary
+ * context of device 0. */
+AttnCudaModule *attnCudaLoadModule(const void *image, size_t len,
+                                   char **error);
+void attnCudaUnloadModule(AttnCudaModule *module);
+
+/* Launches `kernel` with cuLaunchKernel: params[i] points at the i-th
+ * kernel parameter's value. Dynamic shared memory above 48 KiB is enabled
+ * on the function first. `stream` may be NULL (the legacy stream). */
+int attnCudaLaunch(AttnCudaModule *module, const char *kernel,
+                   const unsigned grid[3], const unsigned block[3],
+                   unsigned dynamicSharedBytes, void *stream, void **params,
+                   char **error);
+
+int attnCudaSynchronize(char **error);
+int attnCudaMalloc(uint64_t *devicePtr, size_t bytes, char **error);
+int attnCudaFree(uint64_t devicePtr, char **error);
+int attnCudaCopyToDevice(uint64_t dst, const void *src, size_t bytes,
+                         char **error);
+int attnCudaCopyToHost(void *dst, uint64_t src, size_t bytes, char **error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ATTN_C_CUDARUNTIME_H */

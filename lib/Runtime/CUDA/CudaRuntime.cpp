@@ -1,0 +1,304 @@
+//===- CudaRuntime.cpp - load and launch attn kernels on CUDA -------------===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// Implements attn-c/CudaRuntime.h over the CUDA driver API, reached through
+// dlopen("libcuda.so.1") so that neither building nor running on a machine
+// without a GPU needs the CUDA SDK. The driver's types are declared here by
+// hand: only the handful of entry points and enums attn uses.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn-c/CudaRuntime.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <mutex>
+#include <string>
+
+namespace {
+
+using CUresult = int;
+using CUdevice = int;
+using CUcontext = void *;
+using CUmodule = void *;
+using CUfunction = void *;
+using CUstream = void *;
+using CUdeviceptr = unsigned long long;
+constexpr CUresult kSuccess = 0;
+// CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
+constexpr int kMaxDynamicSharedAttr = 8;
+// CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES
+constexpr int kJitErrorLogBuffer = 5;
+constexpr int kJitErrorLogBufferSize = 6;
+
+/// The driver entry points attn uses, resolved once.
+struct Driver {
+  CUresult (*cuInit)(unsigned);
+  CUresult (*cuDeviceGetCount)(int *);
+  CUresult (*cuDeviceGet)(CUdevice *, int);
+  CUresult (*cuDeviceGetName)(char *, int, CUdevice);
+  CUresult (*cuDevicePrimaryCtxRetain)(CUcontext *, CUdevice);
+  CUresult (*cuCtxSetCurrent)(CUcontext);
+  CUresult (*cuCtxSynchronize)();
+  CUresult (*cuModuleLoadDataEx)(CUmodule *, const void *, unsigned, int *,
+                                 void **);
+  CUresult (*cuModuleUnload)(CUmodule);
+  CUresult (*cuModuleGetFunction)(CUfunction *, CUmodule, const char *);
+  CUresult (*cuFuncSetAttribute)(CUfunction, int, int);
+  CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned,
+                             unsigned, unsigned, unsigned, unsigned, CUstream,
+                             void **, void **);
+  CUresult (*cuMemAlloc)(CUdeviceptr *, size_t);
+  CUresult (*cuMemFree)(CUdeviceptr);
+  CUresult (*cuMemcpyHtoD)(CUdeviceptr, const void *, size_t);
+  CUresult (*cuMemcpyDtoH)(void *, CUdeviceptr, size_t);
+  CUresult (*cuGetErrorName)(CUresult, const char **);
+  CUresult (*cuGetErrorString)(CUresult, const char **);
+
+  std::string loadError; // empty when the driver is usable
+  CUcontext context = nullptr;
+};
+
+char *copyString(const std::string &s) {
+  char *out = static_cast<char *>(std::malloc(s.size() + 1));
+  std::memcpy(out, s.c_str(), s.size() + 1);
+  return out;
+}
+
+int fail(char **error, const std::string &msg) {
+  if (error)
+    *error = copyString(msg);
+  return 1;
+}
+
+Driver &driver();
+
+/// "cuLaunchKernel failed: CUDA_ERROR_INVALID_VALUE (invalid argument)".
+std::string describe(const char *call, CUresult r) {
+  Driver &d = driver();
+  const char *name = nullptr, *text = nullptr;
+  if (d.cuGetErrorName)
+    d.cuGetErrorName(r, &name);
+  if (d.cuGetErrorString)
+    d.cuGetErrorString(r, &text);
+  return std::string(call) + " failed: " + (name ? name : "CUDA error") +
+         " (" + (text ? text : std::to_string(r)) + ")";
+}
+
+template <typename F>
+bool resolve(void *lib, const char *symbol, F &fn, std::string &err) {
+  fn = reinterpret_cast<F>(dlsym(lib, symbol));
+  if (!fn && err.empty())
+    err = std::string("libcuda.so.1 has no symbol ") + symbol;
+  return fn != nullptr;
+}
+
+Driver &driver() {
+  static Driver d;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      const char *why = dlerror();
+      d.loadError = std::string("cannot load the CUDA driver (libcuda.so.1): ") +
+                    (why ? why : "not found");
+      return;
+    }
+    std::string &e = d.loadError;
+    resolve(lib, "cuInit", d.cuInit, e);
+    resolve(lib, "cuDeviceGetCount", d.cuDeviceGetCount, e);
+    resolve(lib, "cuDeviceGet", d.cuDeviceGet, e);
+    resolve(lib, "cuDeviceGetName", d.cuDeviceGetName, e);
+    resolve(lib, "cuDevicePrimaryCtxRetain", d.cuDevicePrimaryCtxRetain, e);
+    resolve(lib, "cuCtxSetCurrent", d.cuCtxSetCurrent, e);
+    resolve(lib, "cuCtxSynchronize", d.cuCtxSynchronize, e);
+    resolve(lib, "cuModuleLoadDataEx", d.cuModuleLoadDataEx, e);
+    resolve(lib, "cuModuleUnload", d.cuModuleUnload, e);
+    resolve(lib, "cuModuleGetFunction", d.cuModuleGetFunction, e);
+    resolve(lib, "cuFuncSetAttribute", d.cuFuncSetAttribute, e);
+    resolve(lib, "cuLaunchKernel", d.cuLaunchKernel, e);
+    resolve(lib, "cuMemAlloc_v2", d.cuMemAlloc, e);
+    resolve(lib, "cuMemFree_v2", d.cuMemFree, e);
+    resolve(lib, "cuMemcpyHtoD_v2", d.cuMemcpyHtoD, e);
+    resolve(lib, "cuMemcpyDtoH_v2", d.cuMemcpyDtoH, e);
+    resolve(lib, "cuGetErrorName", d.cuGetErrorName, e);
+    resolve(lib, "cuGetErrorString", d.cuGetErrorString, e);
+    if (!e.empty())
+      return;
+    CUresult r = d.cuInit(0);
+    if (r != kSuccess) {
+      e = describe("cuInit", r);
+      return;
+    }
+    int count = 0;
+    if ((r = d.cuDeviceGetCount(&count)) != kSuccess) {
+      e = describe("cuDeviceGetCount", r);
+      return;
+    }
+    if (count == 0) {
+      e = "the CUDA driver reports no device";
+      return;
+    }
+    CUdevice dev;
+    if ((r = d.cuDeviceGet(&dev, 0)) != kSuccess) {
+      e = describe("cuDeviceGet", r);
+      return;
+    }
+    if ((r = d.cuDevicePrimaryCtxRetain(&d.context, dev)) != kSuccess)
+      e = describe("cuDevicePrimaryCtxRetain", r);
+  });
+  return d;
+}
+
+/// The driver, with the primary context current on this thread; null and
+/// *error set when there is none.
+Driver *ready(char **error) {
+  Driver &d = driver();
+  if (!d.loadError.empty()) {
+    fail(error, d.loadError);
+    return nullptr;
+  }
+  if (CUresult r = d.cuCtxSetCurrent(d.context); r != kSuccess) {
+    fail(error, describe("cuCtxSetCurrent", r));
+    return nullptr;
+  }
+  return &d;
+}
+
+} // namespace
+
+struct AttnCudaModule {
+  CUmodule module;
+};
+
+extern "C" int attnCudaProbe(char *buf, size_t len) {
+  char *err = nullptr;
+  Driver *d = ready(&err);
+  std::string text;
+  if (!d) {
+    text = err ? err : "unknown error";
+    std::free(err);
+  } else {
+    char name[256] = {0};
+    CUdevice dev = 0;
+    d->cuDeviceGet(&dev, 0);
+    d->cuDeviceGetName(name, sizeof(name) - 1, dev);
+    text = name;
+  }
+  if (buf && len) {
+    std::strncpy(buf, text.c_str(), len - 1);
+    buf[len - 1] = 0;
+  }
+  return d ? 0 : 1;
+}
+
+extern "C" AttnCudaModule *attnCudaLoadModule(const void *image, size_t len,
+                                              char **error) {
+  Driver *d = ready(error);
+  if (!d)
+    return nullptr;
+  // PTX must be NUL-terminated for the driver's JIT.
+  std::string copy(static_cast<const char *>(image), len);
+  char log[8192] = {0};
+  int options[] = {kJitErrorLogBuffer, kJitErrorLogBufferSize};
+  void *values[] = {log, reinterpret_cast<void *>(sizeof(log) - 1)};
+  CUmodule module = nullptr;
+  if (CUresult r = d->cuModuleLoadDataEx(&module, copy.c_str(), 2, options,
+                                         values);
+      r != kSuccess) {
+    fail(error, describe("cuModuleLoadDataEx", r) +
+                    (log[0] ? std::string(":\n") + log : std::string()));
+    return nullptr;
+  }
+  return new AttnCudaModule{module};
+}
+
+extern "C" void attnCudaUnloadModule(AttnCudaModule *module) {
+  if (!module)
+    return;
+  if (Driver *d = ready(nullptr))
+    d->cuModuleUnload(module->module);
+  delete module;
+}
+
+extern "C" int attnCudaLaunch(AttnCudaModule *module, const char *kernel,
+                              const unsigned grid[3], const unsigned block[3],
+                              unsigned dynamicSharedBytes, void *stream,
+                              void **params, char **error) {
+  Driver *d = ready(error);
+  if (!d)
+    return 1;
+  if (!module || !kernel)
+    return fail(error, "attnCudaLaunch: null module or kernel name");
+  CUfunction fn = nullptr;
+  if (CUresult r = d->cuModuleGetFunction(&fn, module->module, kernel);
+      r != kSuccess)
+    return fail(error, describe("cuModuleGetFunction", r) + " for kernel '" +
+                           kernel + "'");
+  if (dynamicSharedBytes > 48 * 1024)
+    if (CUresult r = d->cuFuncSetAttribute(fn, kMaxDynamicSharedAttr,
+                                           static_cast<int>(dynamicSharedBytes));
+        r != kSuccess)
+      return fail(error, describe("cuFuncSetAttribute", r));
+  if (CUresult r = d->cuLaunchKernel(fn, grid[0], grid[1], grid[2], block[0],
+                                     block[1], block[2], dynamicSharedBytes,
+                                     stream, params, nullptr);
+      r != kSuccess)
+    return fail(error, describe("cuLaunchKernel", r) + " for kernel '" +
+                           kernel + "'");
+  return 0;
+}
+
+extern "C" int attnCudaSynchronize(char **error) {
+  Driver *d = ready(error);
+  if (!d)
+    return 1;
+  if (CUresult r = d->cuCtxSynchronize(); r != kSuccess)
+    return fail(error, describe("cuCtxSynchronize", r));
+  return 0;
+}
+
+extern "C" int attnCudaMalloc(uint64_t *devicePtr, size_t bytes,
+                              char **error) {
+  Driver *d = ready(error);
+  if (!d)
+    return 1;
+  CUdeviceptr p = 0;
+  if (CUresult r = d->cuMemAlloc(&p, bytes); r != kSuccess)
+    return fail(error, describe("cuMemAlloc", r));
+  *devicePtr = p;
+  return 0;
+}
+
+extern "C" int attnCudaFree(uint64_t devicePtr, char **error) {
+  Driver *d = ready(error);
+  if (!d)
+    return 1;
+  if (CUresult r = d->cuMemFree(devicePtr); r != kSuccess)
+    return fail(error, describe("cuMemFree", r));
+  return 0;
+}
+
+extern "C" int attnCudaCopyToDevice(uint64_t dst, const void *src,
+                                    size_t bytes, char **error) {
+  Driver *d = ready(error);
+  if (!d)
+    return 1;
+  if (CUresult r = d->cuMemcpyHtoD(dst, src, bytes); r != kSuccess)
+    return fail(error, describe("cuMemcpyHtoD", r));
+  return 0;
+}
+
+extern "C" int attnCudaCopyToHost(void *dst, uint64_t src, size_t bytes,
+                                  char **error) {
+  Driver *d = ready(error);
+  if (!d)
+    return 1;
+  if (CUresult r = d->cuMemcpyDtoH(dst, src, bytes); r != kSuccess)
+    return fail(error, describe("cuMemcpyDtoH", r));
+  return 0;
+}

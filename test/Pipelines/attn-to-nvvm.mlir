@@ -1,0 +1,46 @@
+// attn-to-nvvm: gpu.module kernels -> NVVM -> PTX for sm_90a / sm_80, with
+// the dynamic shared memory made extern and 1024-aligned; ptxas accepts the
+// result. attn compute ops have no GPU kernel builder yet: located errors.
+// RUN: split-file %s %t
+// RUN: attn-opt %t/smem.mlir --attn-to-nvvm | FileCheck %s
+// RUN: attn-opt %t/smem.mlir --attn-to-nvvm=chip=sm_80 | FileCheck %s --check-prefix=SM80
+// RUN: attn-opt %S/Inputs/axpy.mlir --attn-to-nvvm | %python %attn_src/scripts/extract-ptx.py - %t/ptx
+// RUN: %if ptxas %{ %ptxas -arch=sm_90a %t/ptx/smoke.ptx -o %t/smoke.cubin %}
+// RUN: not attn-opt %t/attn.mlir --attn-to-nvvm -o /dev/null 2>&1 | FileCheck %s --check-prefix=ATTN
+// RUN: not attn-opt %t/smem.mlir --attn-to-nvvm=chip=sm_00 -o /dev/null 2>&1 | FileCheck %s --check-prefix=CHIP
+
+// CHECK: gpu.binary @k
+// CHECK-SAME: chip = "sm_90a"
+// CHECK-SAME: .target sm_90a
+// CHECK-SAME: .extern .shared .align 1024 .b8 __dynamic_shmem__0[]
+// CHECK-SAME: .entry fill
+// SM80: .target sm_80
+// ATTN: error: 'attn.full' op has no GPU kernel builder yet
+// CHIP: error: Minimum NVVM target SM version is sm_20
+
+//--- smem.mlir
+module attributes {gpu.container_module} {
+  gpu.module @k {
+    gpu.func @fill(%out: memref<128xf32>) kernel {
+      %tid = gpu.thread_id x
+      %c0 = arith.constant 0 : index
+      %smem = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+      %view = memref.view %smem[%c0][] : memref<?xi8, #gpu.address_space<workgroup>>
+          to memref<128xf32, #gpu.address_space<workgroup>>
+      %one = arith.constant 1.0 : f32
+      memref.store %one, %view[%tid] : memref<128xf32, #gpu.address_space<workgroup>>
+      gpu.barrier
+      %v = memref.load %view[%tid] : memref<128xf32, #gpu.address_space<workgroup>>
+      memref.store %v, %out[%tid] : memref<128xf32>
+      gpu.return
+    }
+  }
+}
+
+//--- attn.mlir
+func.func @f(%q: tensor<1x4x2x16xf32>, %k: tensor<1x4x2x16xf32>, %v: tensor<1x4x2x16xf32>)
+    -> tensor<1x4x2x16xf32> {
+  %o = attn.full %q, %k, %v {causal}
+      : (tensor<1x4x2x16xf32>, tensor<1x4x2x16xf32>, tensor<1x4x2x16xf32>) -> tensor<1x4x2x16xf32>
+  return %o : tensor<1x4x2x16xf32>
+}
