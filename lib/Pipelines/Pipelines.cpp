@@ -45,7 +45,8 @@ static constexpr const char *kLowerStage =
     "one-shot-bufferize{bufferize-function-boundaries "
     "allow-return-allocs-from-loops "
     "function-boundary-type-conversion=identity-layout-map},"
-    "buffer-deallocation-pipeline,canonicalize";
+    "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
+    "canonicalize";
 static constexpr const char *kLLVMStage =
     "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
     "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"

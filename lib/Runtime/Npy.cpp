@@ -13,6 +13,7 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -97,14 +98,19 @@ llvm::Expected<NpyArray> mlir::attn::readNpy(const std::string &path) {
     return bad(path, "Fortran order (save a C-contiguous array)");
   llvm::SmallVector<llvm::StringRef> dims;
   headerValue(header, "shape").split(dims, ',', -1, /*KeepEmpty=*/false);
+  // The byte count is computed with overflow checks: a crafted header must
+  // not wrap around to a size that matches a short payload.
+  uint64_t want = NpyArray::elementSize(array.descr);
   for (llvm::StringRef d : dims) {
     int64_t v;
     if (d.trim().getAsInteger(10, v) || v < 0)
       return bad(path, "shape entry '" + d.trim() + "'");
+    bool overflow = false;
+    want = llvm::SaturatingMultiply(want, static_cast<uint64_t>(v), &overflow);
+    if (overflow)
+      return bad(path, "shape too large");
     array.shape.push_back(v);
   }
-  size_t want = static_cast<size_t>(array.numElements()) *
-                NpyArray::elementSize(array.descr);
   llvm::StringRef payload = bytes.drop_front(headerStart + headerLen);
   if (payload.size() != want)
     return bad(path, "expected " + llvm::Twine(want) + " data bytes, found " +

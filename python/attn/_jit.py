@@ -146,6 +146,7 @@ class Module:
             raise AttnError(_take_error(self._lib, err))
         out = []
         spans = [(a.ctypes.data, a.ctypes.data + a.nbytes) for a in inputs]
+        freed = set()
         for desc, (ndim, dtype) in zip(res_descs, results):
             dtype = np.dtype(dtype)
             shape = tuple(desc.sizes[i] for i in range(ndim))
@@ -162,7 +163,11 @@ class Module:
                     np.frombuffer(raw, dtype=np.uint8).view(dtype),
                     shape=shape, strides=strides)
                 arr = np.array(view, copy=True)
-            if not any(lo <= (desc.allocated or 0) < hi for lo, hi in spans):
+            # Free each buffer of the compiled code once: results may alias
+            # each other or an input.
+            ptr = desc.allocated or 0
+            if ptr and ptr not in freed and not any(lo <= ptr < hi for lo, hi in spans):
+                freed.add(ptr)
                 self._lib.attnFreeBuffer(desc.allocated)
             out.append(arr)
         return out

@@ -45,3 +45,15 @@ func.func @chain(%q: tensor<1x?x2x16xf32>, %k: tensor<1x?x2x16xf32>, %v: tensor<
   }
   return %r : tensor<1x?x2x16xf32>
 }
+
+// -----
+
+// A function returning a constant: the clone the deallocation pipeline
+// inserts is lowered too (no bufferization op or cast survives).
+// CHECK-LABEL: llvm.func @constant
+// CHECK-NOT: bufferization.
+// CHECK-NOT: unrealized_conversion_cast
+func.func @constant() -> tensor<2xf32> {
+  %c = arith.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  return %c : tensor<2xf32>
+}

@@ -202,6 +202,10 @@ def run(attn_opt, path, mode, timeout):
     for marker in CRASH_MARKERS:
         if marker in err:
             return "printed %r" % marker
+    # A pass that reports an error must fail the run (upstream MLIR has
+    # passes that do not; ours and our pipelines must).
+    if proc.returncode == 0 and "error:" in err:
+        return "printed an error but exited 0"
     if mode == ["--verify-roundtrip"]:
         for marker in ROUNDTRIP_MARKERS:
             if marker in err:

@@ -98,3 +98,12 @@ def test_float64_is_rejected_by_the_compiler():
     q, k, v = _inputs(rng, 1, 8, 8, 2, 1, 16, 16, np.float64)
     with pytest.raises(attn.CompilerError, match="must be ranked tensor of"):
         attn.ops.full_attn(q, k, v)
+
+
+def test_large_value_dim_uses_heap_scratch():
+    # A 64 x 20000 f32 accumulator (5 MB) cannot live on the stack.
+    rng = np.random.default_rng()
+    q, k, v = _inputs(rng, 1, 3, 3, 2, 1, 16, 20000)
+    o = attn.ops.full_attn(q, k, v)
+    expected, _ = ref.full_attn(q, k, v)
+    assert ref.rel_err(o, expected) < TOL

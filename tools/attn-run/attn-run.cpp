@@ -21,10 +21,14 @@
 #include "attn-c/CudaRuntime.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -84,6 +88,9 @@ static std::string descrOf(Type t) {
   return "";
 }
 
+/// Bytes of a static tensor, or 0 when it is over `kMaxRandomBytes`.
+static constexpr uint64_t kMaxRandomBytes = uint64_t(1) << 34;
+
 static NpyArray randomArray(RankedTensorType type, std::mt19937_64 &rng) {
   NpyArray a;
   a.descr = descrOf(type.getElementType());
@@ -97,6 +104,9 @@ static NpyArray randomArray(RankedTensorType type, std::mt19937_64 &rng) {
     char *dst = a.data.data() + i * size;
     if (et.isF32()) {
       std::memcpy(dst, &x, 4);
+    } else if (et.isF64()) {
+      double y = x;
+      std::memcpy(dst, &y, 8);
     } else {
       llvm::APFloat f(x);
       bool lost;
@@ -199,6 +209,13 @@ int main(int argc, char **argv) {
       if (!tensor.hasStaticShape() || !isa<FloatType>(tensor.getElementType()))
         return fail("--random needs static float arguments; argument #" +
                     llvm::Twine(i) + " is of another type; give --input files");
+      uint64_t bytes = NpyArray::elementSize(descr);
+      for (int64_t d : tensor.getShape())
+        if ((bytes = llvm::SaturatingMultiply(bytes,
+                                               static_cast<uint64_t>(d))) >
+            kMaxRandomBytes)
+          return fail("argument #" + llvm::Twine(i) +
+                      " is too large for --random (over 16 GiB)");
       arrays.push_back(randomArray(tensor, rng));
     } else {
       auto array = readNpy(inputs[i]);
@@ -224,15 +241,35 @@ int main(int argc, char **argv) {
     specialised.push_back(
         RankedTensorType::get(a.shape, tensor.getElementType()));
   }
+  // The arguments take the inputs' exact types, so the attn op verifiers
+  // check every shape relation; other users keep the declared type through
+  // a tensor.cast, so the rest of the function stays valid.
   fn.setFunctionType(FunctionType::get(&ctx, specialised, type.getResults()));
-  for (auto [arg, t] : llvm::zip(fn.getArguments(), specialised))
+  OpBuilder builder(&ctx);
+  builder.setInsertionPointToStart(&fn.getBody().front());
+  for (auto [arg, t] : llvm::zip(fn.getArguments(), specialised)) {
+    Type declared = arg.getType();
     arg.setType(t);
+    if (declared == t)
+      continue;
+    Value cast;
+    for (OpOperand &use : llvm::make_early_inc_range(arg.getUses())) {
+      if (use.getOwner()->getDialect() &&
+          use.getOwner()->getDialect()->getNamespace() == "attn")
+        continue;
+      if (!cast)
+        cast = tensor::CastOp::create(builder, arg.getLoc(), declared, arg);
+      use.set(cast);
+    }
+  }
   if (failed(verify(*module)))
     return 1;
 
   std::string text;
   llvm::raw_string_ostream os(text);
-  module->print(os);
+  // Keep the source locations, so diagnostics of later stages point at the
+  // user's file.
+  module->print(os, OpPrintingFlags().enableDebugInfo());
   auto compiled = CpuModule::compile(os.str(), inputFile);
   if (!compiled)
     return fail(llvm::toString(compiled.takeError()));
@@ -265,6 +302,7 @@ int main(int argc, char **argv) {
   if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
     return fail("cannot create '" + outputDir + "': " + ec.message());
   size_t at = 0;
+  llvm::SmallPtrSet<void *, 4> freed;
   for (auto [i, r] : llvm::enumerate(type.getResults())) {
     auto t = cast<RankedTensorType>(r);
     int64_t rank = t.getRank();
@@ -293,11 +331,13 @@ int main(int argc, char **argv) {
         index[d] = 0;
       }
     }
+    // Free each buffer the compiled code allocated exactly once: results
+    // may alias each other or an input.
     bool aliasesInput = false;
     for (const NpyArray &a : arrays)
       aliasesInput |= allocated >= a.data.data() &&
                       allocated < a.data.data() + a.data.size();
-    if (!aliasesInput)
+    if (!aliasesInput && freed.insert(allocated).second)
       std::free(allocated);
     llvm::SmallString<256> path(outputDir);
     llvm::sys::path::append(path,

@@ -140,6 +140,17 @@ Value KernelBuilder::dim(Value mem, int64_t i) {
   return memref::DimOp::create(b, mem, i);
 }
 
+/// Stack scratch a function may hold in total; larger scratch goes to the
+/// heap (a function with dozens of layers, or K = V = 2048, would otherwise
+/// overflow an 8 MiB thread stack).
+static constexpr int64_t kStackBudgetBytes = 256 * 1024;
+
+static int64_t bufferBytes(MemRefType type) {
+  return type.getNumElements() *
+         static_cast<int64_t>(
+             llvm::divideCeil(type.getElementTypeBitWidth(), 8));
+}
+
 Value KernelBuilder::stackBuffer(ArrayRef<int64_t> shape, Type elementType) {
   // Scratch lives in the entry block of the enclosing automatic allocation
   // scope (the function): allocated once per call even when the kernel sits
@@ -150,10 +161,17 @@ Value KernelBuilder::stackBuffer(ArrayRef<int64_t> shape, Type elementType) {
   while (scope && !scope->hasTrait<OpTrait::AutomaticAllocationScope>())
     scope = scope->getParentOp();
   if (!scope || scope->getNumRegions() == 0 || scope->getRegion(0).empty())
-    return memref::AllocaOp::create(b, type);
+    return memref::AllocOp::create(b, type);
+  Block &entry = scope->getRegion(0).front();
+  int64_t used = 0;
+  for (auto existing : entry.getOps<memref::AllocaOp>())
+    used += bufferBytes(existing.getType());
   OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(&scope->getRegion(0).front());
-  return memref::AllocaOp::create(b, type);
+  b.setInsertionPointToStart(&entry);
+  if (used + bufferBytes(type) <= kStackBudgetBytes)
+    return memref::AllocaOp::create(b, type);
+  // Freed at the end of the function by the buffer-deallocation pipeline.
+  return memref::AllocOp::create(b, type);
 }
 
 Value KernelBuilder::alloc(MemRefType type, ValueRange dynamicSizes) {
@@ -217,4 +235,19 @@ void KernelBuilder::fill(Value mem, Value value) {
   forLoop(zero, dim(mem, 0), [&](Value i) {
     forLoop(zero, dim(mem, 1), [&](Value j) { store(value, mem, {i, j}); });
   });
+}
+
+SmallVector<Value>
+KernelBuilder::sums(Value lo, Value hi, unsigned count,
+                    llvm::function_ref<SmallVector<Value>(Value)> terms) {
+  SmallVector<Value> zeros(count, f32(0.0));
+  return forLoop(lo, hi, idx(1), zeros,
+                 [&](Value i, ValueRange acc) -> SmallVector<Value> {
+                   SmallVector<Value> t = terms(i);
+                   assert(t.size() == count && "one term per sum");
+                   SmallVector<Value> next;
+                   for (auto [a, x] : llvm::zip(acc, t))
+                     next.push_back(arith::AddFOp::create(b, a, x, reassoc));
+                   return next;
+                 });
 }

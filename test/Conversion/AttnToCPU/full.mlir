@@ -1,7 +1,7 @@
 // attn.full becomes a tiled online-softmax loop nest: q-tiles and kv-tiles of
 // the #attn.tile plan, a running max/sum rescaled by exp(m_old - m_new), the
-// causal band limiting the kv loop, scratch in an alloca scope; the T x S
-// score matrix is never allocated.
+// causal band limiting the kv loop, tile-sized scratch at the function entry;
+// the T x S score matrix is never allocated.
 // RUN: attn-opt %s -split-input-file --convert-attn-to-cpu | FileCheck %s
 
 // CHECK-LABEL: func.func @causal_gqa

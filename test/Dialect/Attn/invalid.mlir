@@ -308,7 +308,7 @@ func.func @sparse_scale_negative(%q: tensor<1x8x4x16xf32>, %k: tensor<1x8x2x16xf
 // -----
 
 func.func @sparse_block_size_zero(%q: tensor<1x8x4x16xf32>, %k: tensor<1x8x2x16xf32>, %v: tensor<1x8x2x16xf32>, %i: tensor<1x8x2x4xi32>) -> tensor<1x8x4x16xf32> {
-  // expected-error @+1 {{'block_size' must be positive, got 0}}
+  // expected-error @+1 {{'block_size' must be in [1, 2^31], got 0}}
   %o = attn.sparse %q, %k, %v, %i {block_size = 0 : i64} : (tensor<1x8x4x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x4xi32>) -> tensor<1x8x4x16xf32>
   return %o : tensor<1x8x4x16xf32>
 }

@@ -71,8 +71,10 @@ public:
   void store(Value value, Value mem, ValueRange indices);
   /// Size of dimension `i` of a memref (a constant when static).
   Value dim(Value mem, int64_t i);
-  /// A stack buffer of static shape, allocated in the entry block of the
-  /// enclosing function (automatic allocation scope): once per call.
+  /// A scratch buffer of static shape, allocated in the entry block of the
+  /// enclosing function (automatic allocation scope): once per call. On the
+  /// stack while the function's stack scratch stays under 256 KiB, on the
+  /// heap (freed at function exit) beyond.
   Value stackBuffer(ArrayRef<int64_t> shape, Type elementType);
   /// A heap buffer with the given dynamic sizes (for results).
   Value alloc(MemRefType type, ValueRange dynamicSizes);

@@ -112,8 +112,9 @@ LogicalResult SparseOp::verify() {
   if (failed(verifyScale(*this, getScaleAttr())))
     return failure();
   if (std::optional<uint64_t> bs = getBlockSize())
-    if (static_cast<int64_t>(*bs) <= 0)
-      return emitOpError() << "'block_size' must be positive, got "
+    if (static_cast<int64_t>(*bs) <= 0 ||
+        static_cast<int64_t>(*bs) > (int64_t{1} << 31))
+      return emitOpError() << "'block_size' must be in [1, 2^31], got "
                            << static_cast<int64_t>(*bs);
   return verifyPrecisionContractions(*this, getPrecisionAttr(), {"qk", "pv"});
 }
