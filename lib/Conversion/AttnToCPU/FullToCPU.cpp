@@ -118,29 +118,16 @@ FailureOr<SmallVector<Value>> cpu::lowerFull(KernelBuilder &kb, FullOp op) {
                                return {kb.max(m[0], s)};
                              })
                       .front();
-              // Rescale by exp(m_old - m_new); a row that has seen only
-              // masked keys keeps m = -inf and contributes nothing.
-              Value allMasked = kb.cmpf(CmpFPredicate::OEQ, mNew, negInf);
-              Value mUse = kb.select(allMasked, zeroF, mNew);
-              Value alpha = kb.exp(kb.sub(kb.load(rowMax, {i}), mUse));
-              Value pSum = kb.sum(zero, nk, [&](Value j) {
-                Value p = kb.exp(kb.sub(kb.load(scores, {i, j}), mUse));
-                kb.store(p, scores, {i, j});
-                return p;
-              });
-              kb.store(kb.add(kb.mul(kb.load(rowSum, {i}), alpha), pSum),
-                       rowSum, {i});
-              kb.forLoop(zero, dvIdx, [&](Value d) {
-                kb.store(kb.mul(kb.load(acc, {i, d}), alpha), acc, {i, d});
-              });
-              kb.forLoop(zero, nk, [&](Value j) {
-                Value p = kb.load(scores, {i, j});
-                Value key = kb.add(kt, j);
-                kb.forLoop(zero, dvIdx, [&](Value d) {
-                  Value pv = kb.mul(p, kb.load(v, {b, key, hk, d}));
-                  kb.store(kb.add(kb.load(acc, {i, d}), pv), acc, {i, d});
-                });
-              });
+              Value lNew = kb.onlineSoftmaxUpdate(
+                  nk, dvIdx, kb.load(rowMax, {i}), mNew, kb.load(rowSum, {i}),
+                  {[&](Value j) { return kb.load(scores, {i, j}); },
+                   [&](Value j, Value p) { kb.store(p, scores, {i, j}); },
+                   [&](Value d) { return kb.load(acc, {i, d}); },
+                   [&](Value d, Value x) { kb.store(x, acc, {i, d}); },
+                   [&](Value j, Value d) {
+                     return kb.load(v, {b, kb.add(kt, j), hk, d});
+                   }});
+              kb.store(lNew, rowSum, {i});
               kb.store(mNew, rowMax, {i});
             });
           });

@@ -146,9 +146,13 @@ Value KernelBuilder::dim(Value mem, int64_t i) {
 static constexpr int64_t kStackBudgetBytes = 256 * 1024;
 
 static int64_t bufferBytes(MemRefType type) {
-  return type.getNumElements() *
-         static_cast<int64_t>(
-             llvm::divideCeil(type.getElementTypeBitWidth(), 8));
+  // index (host pointer width) and other non-numeric elements count as 8.
+  Type e = type.getElementType();
+  int64_t bytes = e.isIntOrFloat()
+                      ? static_cast<int64_t>(
+                            llvm::divideCeil(e.getIntOrFloatBitWidth(), 8))
+                      : 8;
+  return type.getNumElements() * bytes;
 }
 
 Value KernelBuilder::stackBuffer(ArrayRef<int64_t> shape, Type elementType) {
@@ -250,4 +254,30 @@ KernelBuilder::sums(Value lo, Value hi, unsigned count,
                      next.push_back(arith::AddFOp::create(b, a, x, reassoc));
                    return next;
                  });
+}
+
+Value KernelBuilder::onlineSoftmaxUpdate(Value n, Value valueDim, Value mOld,
+                                         Value mNew, Value lOld,
+                                         const SoftmaxRow &row) {
+  Value zero = idx(0), zeroF = f32(0.0);
+  // While the row has seen no key, m stays -inf; subtracting 0 instead keeps
+  // exp() away from -inf - -inf = NaN (and gives alpha = p = 0).
+  Value empty = cmpf(arith::CmpFPredicate::OEQ, mNew, negInf());
+  Value mUse = select(empty, zeroF, mNew);
+  Value alpha = exp(sub(mOld, mUse));
+  Value pSum = sum(zero, n, [&](Value j) {
+    Value p = exp(sub(row.score(j), mUse));
+    row.setScore(j, p);
+    return p;
+  });
+  // acc = acc * alpha + P V, with the value column innermost (contiguous).
+  forLoop(zero, valueDim,
+          [&](Value d) { row.setAcc(d, mul(row.acc(d), alpha)); });
+  forLoop(zero, n, [&](Value j) {
+    Value p = row.score(j);
+    forLoop(zero, valueDim, [&](Value d) {
+      row.setAcc(d, add(row.acc(d), mul(p, row.value(j, d))));
+    });
+  });
+  return add(mul(lOld, alpha), pSum);
 }

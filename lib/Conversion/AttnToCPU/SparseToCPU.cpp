@@ -60,7 +60,7 @@ static std::pair<Value, Value> updateRow(KernelBuilder &kb,
                                          llvm::function_ref<Value(Value)> keyAt,
                                          Value m, Value l) {
   Value zero = kb.idx(0);
-  Value zeroF = kb.f32(0.0), negInf = kb.negInf();
+  Value zeroF = kb.f32(0.0);
   // Scores with the key loop innermost: scores[j] += q[d] * k[key_j, d] has
   // no loop-carried dependence, where a dot product per key would be one
   // serial chain of D adds. The gathered K rows of a tile stay in L1.
@@ -80,28 +80,15 @@ static std::pair<Value, Value> updateRow(KernelBuilder &kb,
                             return {kb.max(mj[0], s)};
                           })
                    .front();
-  // Rescale by exp(m_old - m_new). While the row has seen no key, m stays
-  // -inf; subtracting 0 instead keeps exp() away from -inf - -inf = NaN.
-  Value empty = kb.cmpf(CmpFPredicate::OEQ, mNew, negInf);
-  Value mUse = kb.select(empty, zeroF, mNew);
-  Value alpha = kb.exp(kb.sub(m, mUse));
-  Value pSum = kb.sum(zero, n, [&](Value j) {
-    Value p = kb.exp(kb.sub(kb.load(row.scores, {j}), mUse));
-    kb.store(p, row.scores, {j});
-    return p;
-  });
-  Value lNew = kb.add(kb.mul(l, alpha), pSum);
-  kb.forLoop(zero, row.dvIdx, [&](Value d) {
-    kb.store(kb.mul(kb.load(row.acc, {d}), alpha), row.acc, {d});
-  });
-  kb.forLoop(zero, n, [&](Value j) {
-    Value p = kb.load(row.scores, {j});
-    Value key = keyAt(j);
-    kb.forLoop(zero, row.dvIdx, [&](Value d) {
-      Value pv = kb.mul(p, kb.load(row.v, {row.b, key, row.hk, d}));
-      kb.store(kb.add(kb.load(row.acc, {d}), pv), row.acc, {d});
-    });
-  });
+  Value lNew = kb.onlineSoftmaxUpdate(
+      n, row.dvIdx, m, mNew, l,
+      {[&](Value j) { return kb.load(row.scores, {j}); },
+       [&](Value j, Value p) { kb.store(p, row.scores, {j}); },
+       [&](Value d) { return kb.load(row.acc, {d}); },
+       [&](Value d, Value x) { kb.store(x, row.acc, {d}); },
+       [&](Value j, Value d) {
+         return kb.load(row.v, {row.b, keyAt(j), row.hk, d});
+       }});
   return {mNew, lNew};
 }
 

@@ -62,10 +62,10 @@
 // CHECK: %[[PSUM:.*]] = scf.for
 // CHECK: math.exp
 // CHECK: arith.addf {{.*}} fastmath<reassoc,contract> : f32
-// CHECK: %[[LA:.*]] = arith.mulf %[[L]], %[[ALPHA]] : f32
-// CHECK: %[[LNEW:.*]] = arith.addf %[[LA]], %[[PSUM]] : f32
 // CHECK: arith.mulf %{{.*}}, %[[ALPHA]] : f32
 // CHECK: memref.load %[[VB]]
+// CHECK: %[[LA:.*]] = arith.mulf %[[L]], %[[ALPHA]] : f32
+// CHECK: %[[LNEW:.*]] = arith.addf %[[LA]], %[[PSUM]] : f32
 // CHECK: scf.yield %[[MNEW]], %[[LNEW]] : f32, f32
 // o = acc / l, and 0 for a query without any valid key.
 // CHECK: %[[LIVE:.*]] = arith.cmpf ogt, %[[ML]]#1, %{{.*}} : f32

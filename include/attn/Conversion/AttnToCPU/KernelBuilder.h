@@ -108,6 +108,25 @@ public:
   SmallVector<Value> sums(Value lo, Value hi, unsigned count,
                           llvm::function_ref<SmallVector<Value>(Value)> terms);
 
+  /// One row of an online softmax (FlashAttention), as accessors: the new
+  /// scores of this step (s_j, overwritten by p_j), the f32 output
+  /// accumulator, and the value rows the scores weigh.
+  struct SoftmaxRow {
+    llvm::function_ref<Value(Value j)> score;
+    llvm::function_ref<void(Value j, Value p)> setScore;
+    llvm::function_ref<Value(Value d)> acc;
+    llvm::function_ref<void(Value d, Value x)> setAcc;
+    llvm::function_ref<Value(Value j, Value d)> value;
+  };
+  /// Folds n new scores (scaled and masked: -inf where masked) into a row
+  /// whose running max is `mOld` and sum `lOld`; `mNew` = max(mOld, new
+  /// scores). Rescales the accumulator by exp(mOld - mNew), replaces each
+  /// score by p_j = exp(s_j - mNew), adds sum_j p_j * value(j, :) for the
+  /// `valueDim` columns and returns the new sum. A row that has seen only
+  /// masked keys (mNew = -inf) stays empty and never computes -inf - -inf.
+  Value onlineSoftmaxUpdate(Value n, Value valueDim, Value mOld, Value mNew,
+                            Value lOld, const SoftmaxRow &row);
+
 private:
   ImplicitLocOpBuilder b;
   arith::FastMathFlagsAttr reassoc;
