@@ -11,10 +11,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/Pipelines/Pipelines.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FileSystem.h"
@@ -23,22 +19,6 @@
 
 using namespace mlir;
 
-namespace {
-/// Marks public functions with `llvm.emit_c_interface`, so the JIT and C
-/// callers get `_mlir_ciface_<name>` entry points taking memref descriptors.
-struct AddCInterfacePass
-    : public PassWrapper<AddCInterfacePass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(AddCInterfacePass)
-  StringRef getArgument() const final { return "attn-internal-c-interface"; }
-  void runOnOperation() override {
-    getOperation().walk([](func::FuncOp f) {
-      if (f.isPublic() && !f.isExternal())
-        f->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
-                   UnitAttr::get(f.getContext()));
-    });
-  }
-};
-} // namespace
 
 static constexpr const char *kLowerStage =
     "convert-attn-to-cpu,canonicalize,cse,"
@@ -72,7 +52,7 @@ void mlir::attn::buildAttnToCPUPipeline(
   buildAttnPlanPipeline(pm, plan);
   addStage(pm, kLowerStage);
   if (options.emitCInterface)
-    pm.addPass(std::make_unique<AddCInterfacePass>());
+    addStage(pm, "attn-emit-c-interface");
   addStage(pm, kLLVMStage);
 }
 

@@ -107,3 +107,26 @@ def test_large_value_dim_uses_heap_scratch():
     o = attn.ops.full_attn(q, k, v)
     expected, _ = ref.full_attn(q, k, v)
     assert ref.rel_err(o, expected) < TOL
+
+
+@pytest.mark.parametrize("T,S", [(37, 37), (5, 100)])
+def test_softcap_window_and_lse(T, S):
+    """Logit soft-cap, window and the log-sum-exp result (not exposed by
+    attn.ops.full_attn) through a module of our own."""
+    from attn import _jit
+    rng = np.random.default_rng()
+    q, k, v = _inputs(rng, 2, T, S, 4, 2, 16, 8)
+    q *= 4.0  # large logits, so the cap matters
+    module = _jit.Module("""
+func.func @f(%q: tensor<?x?x4x16xf32>, %k: tensor<?x?x2x16xf32>, %v: tensor<?x?x2x8xf32>)
+    -> (tensor<?x?x4x8xf32>, tensor<?x?x4xf32>) {
+  %o, %lse = attn.full %q, %k, %v {causal, softcap = 5.0 : f64, window = 20 : i64}
+      : (tensor<?x?x4x16xf32>, tensor<?x?x2x16xf32>, tensor<?x?x2x8xf32>)
+      -> (tensor<?x?x4x8xf32>, tensor<?x?x4xf32>)
+  return %o, %lse : tensor<?x?x4x8xf32>, tensor<?x?x4xf32>
+}
+""")
+    o, lse = module.call("f", [q, k, v], [(4, np.float32), (3, np.float32)])
+    eo, else_ = ref.full_attn(q, k, v, causal=True, window=20, softcap=5.0)
+    assert ref.rel_err(o, eo) < TOL
+    assert ref.rel_err(lse, else_) < TOL

@@ -44,6 +44,17 @@ def ConvertAttnToCPUPass : Pass<"convert-attn-to-cpu", "mlir::ModuleOp"> {
   ];
 }
 
+def AttnEmitCInterfacePass : Pass<"attn-emit-c-interface", "mlir::ModuleOp"> {
+  let summary = "Give public functions a C interface for callers outside MLIR";
+  let description = [{
+    Marks every public function with a body `llvm.emit_c_interface`, so that
+    convert-func-to-llvm emits `_mlir_ciface_<name>` taking pointers to memref
+    descriptors: the entry points the CPU JIT, attn-run and Python call
+    (attn-c/CpuJit.h). Part of attn-to-cpu (option `emit-c-interface`).
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 def AttnExternDynamicSharedMemoryPass
     : Pass<"attn-extern-dynamic-shared-memory", "mlir::gpu::GPUModuleOp"> {
   let summary = "Make gpu.dynamic_shared_memory an extern, 1024-aligned array";
