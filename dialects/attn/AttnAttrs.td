@@ -35,8 +35,11 @@ def Attn_ChunkAttr : Attn_Attr<"Chunk", "chunk"> {
     sequence. `size` is the chunk length C (tokens per chunk; the intra-chunk
     WY/UT transform works on C x C blocks). `sub_chunk` (0 = none) splits each
     chunk again where a per-channel gate needs it for range: the gate products
-    `exp(b_i - b_j)` are only formed inside sub-chunks of that length, in fp32
-    log2 space, so extreme gates stay finite.
+    `exp(b_i - b_j)` are only formed inside sub-chunks of that length (pairs
+    in different sub-chunks go through the earlier sub-chunk boundary, each
+    factor <= 1), from f32 cumulative log gates, so extreme gates stay
+    finite. The CPU backend uses natural exponentials, GPU kernels exp2 of
+    gates scaled by log2(e).
 
     Rules: `size` is a power of two in [16, 256]; `sub_chunk` is 0 or a power
     of two that divides `size`.

@@ -143,3 +143,17 @@ def test_gva_rule_error():
     q, k, v, beta, g = _inputs(rng, 1, 8, 2, 3, 16, 16, "scalar")
     with pytest.raises(attn.CompilerError, match="multiple of query/key heads"):
         attn.ops.gated_delta_rule(q, k, v, g, beta)
+
+
+@pytest.mark.parametrize("T", [17, 100])
+def test_minus_inf_gates_are_exact_zeros(T):
+    """A gate of -inf (decay exactly 0) must not turn the chunked form's
+    cumulative-gate differences into NaN."""
+    rng = np.random.default_rng()
+    q, k, v, beta, g = _inputs(rng, 1, T, 1, 2, 16, 16, "vector")
+    g[0, ::7, 0, :] = -np.inf
+    g[0, 3::11, 1, ::2] = -np.inf
+    s0 = rng.standard_normal((1, 2, 16, 16)).astype(np.float32)
+    o, s = attn.ops.kda(q, k, v, g, beta, initial_state=s0, output_final_state=True)
+    eo, es = ref.delta_rule(q, k, v, beta, g, initial_state=s0)
+    _check(o, s, eo, es)

@@ -23,6 +23,9 @@ using namespace mlir::attn::cpu;
 // LogGate
 //===----------------------------------------------------------------------===//
 
+/// The floor of one log-decay step (see LogGate::step).
+static constexpr double kMinLogDecay = -200.0;
+
 LogGate LogGate::fromBuffer(Value gate) {
   LogGate g;
   g.buffer = gate;
@@ -50,9 +53,12 @@ Value LogGate::step(KernelBuilder &kb, Value b, Value t, Value h,
                     Value d) const {
   if (!buffer)
     return headConstant(kb, h);
-  if (perChannel())
-    return kb.load(buffer, {b, t, h, d});
-  return kb.load(buffer, {b, t, h});
+  Value g =
+      perChannel() ? kb.load(buffer, {b, t, h, d}) : kb.load(buffer, {b, t, h});
+  // A gate of -inf (decay exactly 0) would make cumsum differences
+  // -inf - -inf = NaN. exp(-200) is already 0 in f32, so flooring each step
+  // there keeps the decay exact and every cumsum finite (NaN stays NaN).
+  return kb.max(g, kb.f32(kMinLogDecay));
 }
 
 void LogGate::scan(KernelBuilder &kb, Value cum, Value b, Value t0, Value n,
@@ -137,52 +143,151 @@ void cpu::storeState(KernelBuilder &kb, Value state, Value final, Value b,
 // Chunked form
 //===----------------------------------------------------------------------===//
 
+/// Stores one (r, i) entry of every block from its f32 sum: `decay` (a
+/// decay per step, may be null) and the block's row scale applied. With
+/// `guardDiagonal` a strict block skips i = r, which the inclusive blocks
+/// of the same pass need.
+static void storeScores(KernelBuilder &kb, ArrayRef<ScoreBlock> blocks,
+                        ValueRange sums, Value r, Value i, Value decay,
+                        bool guardDiagonal) {
+  for (auto [block, s] : llvm::zip(blocks, sums)) {
+    auto emit = [&, &block = block, s = s] {
+      Value value = decay ? kb.mul(s, decay) : s;
+      if (block.rowScale)
+        value = kb.mul(value, kb.load(block.rowScale, {r}));
+      kb.store(value, block.dst, {r, i});
+    };
+    if (block.inclusive || !guardDiagonal)
+      emit();
+    else
+      kb.ifThen(kb.cmp(arith::CmpIPredicate::slt, i, r), emit);
+  }
+}
+
+SubChunks SubChunks::create(KernelBuilder &kb, const LogGate &gate,
+                            int64_t chunk, int64_t subChunk, int64_t headDim,
+                            unsigned numBlocks) {
+  SubChunks plan;
+  // A sub-chunk as long as the chunk has no pair across sub-chunks: that is
+  // the direct form.
+  if (!gate.perChannel() || subChunk <= 0 || subChunk >= chunk)
+    return plan;
+  Type f32 = kb.builder().getF32Type();
+  plan.size = subChunk;
+  plan.rebasedY = kb.stackBuffer({chunk - subChunk, headDim}, f32);
+  for (unsigned j = 0; j < numBlocks; ++j)
+    plan.rebasedX.push_back(kb.stackBuffer({subChunk, headDim}, f32));
+  return plan;
+}
+
 void cpu::decayedScores(KernelBuilder &kb, const LogGate &gate, Value cum,
-                        Value y, Value n, ArrayRef<ScoreBlock> blocks) {
+                        Value y, Value n, ArrayRef<ScoreBlock> blocks,
+                        const SubChunks &subChunks) {
   Value zero = kb.idx(0), one = kb.idx(1);
   Value width = kb.dim(y, 1);
   bool anyInclusive = llvm::any_of(
       blocks, [](const ScoreBlock &block) { return block.inclusive; });
-  // Reassociation lets the reduction over d vectorise, as in kb.sum.
-  auto reassoc = arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
-  SmallVector<Value> zeros(blocks.size(), kb.f32(0.0));
-  kb.forLoop(zero, n, [&](Value r) {
-    // Only the lower triangle is visited: every exponent below is
-    // b_r - b_i with i <= r.
-    Value hi = anyInclusive ? kb.add(r, one) : r;
-    kb.forLoop(zero, hi, [&](Value i) {
-      SmallVector<Value> sums = kb.forLoop(
-          zero, width, one, zeros,
-          [&](Value d, ValueRange acc) -> SmallVector<Value> {
-            Value yd = kb.load(y, {i, d});
-            // One exp per (r, i, d), shared by every block.
-            if (gate.perChannel())
-              yd = kb.mul(yd, kb.exp(kb.sub(gate.cumAt(kb, cum, r, d),
-                                            gate.cumAt(kb, cum, i, d))));
-            SmallVector<Value> next;
-            for (auto [block, a] : llvm::zip(blocks, acc))
-              next.push_back(arith::AddFOp::create(
-                  kb.builder(), a, kb.mul(kb.load(block.x, {r, d}), yd),
-                  reassoc));
-            return next;
-          });
-      Value decay;
-      if (gate.kind() == LogGate::Kind::scalar)
-        decay = kb.exp(
-            kb.sub(gate.cumAt(kb, cum, r, zero), gate.cumAt(kb, cum, i, zero)));
-      for (auto [block, s] : llvm::zip(blocks, sums)) {
-        auto emit = [&, &block = block, s = s] {
-          Value value = decay ? kb.mul(s, decay) : s;
-          if (block.rowScale)
-            value = kb.mul(value, kb.load(block.rowScale, {r}));
-          kb.store(value, block.dst, {r, i});
-        };
-        // A strict block skips the diagonal the inclusive ones need.
-        if (block.inclusive || !anyInclusive)
-          emit();
-        else
-          kb.ifThen(kb.cmp(arith::CmpIPredicate::slt, i, r), emit);
+
+  // One (r, i) pair with its decay formed directly: one exp(b_r - b_i) per
+  // channel (i <= r, so the exponent is <= 0), shared by every block; a
+  // decay per step multiplies the finished sums.
+  auto directPair = [&](Value r, Value i) {
+    SmallVector<Value> sums = kb.sums(zero, width, blocks.size(), [&](Value d) {
+      Value yd = kb.load(y, {i, d});
+      if (gate.perChannel()) {
+        Value bi = gate.cumAt(kb, cum, i, d);
+        Value br = gate.cumAt(kb, cum, r, d);
+        yd = kb.mul(yd, kb.exp(kb.sub(br, bi)));
       }
+      SmallVector<Value> terms;
+      for (const ScoreBlock &block : blocks)
+        terms.push_back(kb.mul(kb.load(block.x, {r, d}), yd));
+      return terms;
+    });
+    Value decay;
+    if (gate.kind() == LogGate::Kind::scalar) {
+      Value bi = gate.cumAt(kb, cum, i, zero);
+      Value br = gate.cumAt(kb, cum, r, zero);
+      decay = kb.exp(kb.sub(br, bi));
+    }
+    storeScores(kb, blocks, sums, r, i, decay, anyInclusive);
+  };
+
+  if (!subChunks) {
+    // Only the lower triangle is visited: every exponent is b_r - b_i with
+    // i <= r.
+    kb.forLoop(zero, n, [&](Value r) {
+      Value hi = anyInclusive ? kb.add(r, one) : r;
+      kb.forLoop(zero, hi, [&](Value i) { directPair(r, i); });
+    });
+    return;
+  }
+
+  // Sub-chunks of s rows (the tail one shorter when s does not divide n).
+  // y~ holds the rows of the sub-chunks before the current one (at most
+  // C - s), x~ per block the rows of the current one.
+  assert(gate.perChannel() && subChunks.rebasedX.size() == blocks.size() &&
+         "a sub-chunk plan for this gate and these blocks");
+  Value s = kb.idx(subChunks.size);
+  Value rebasedY = subChunks.rebasedY;
+  ArrayRef<Value> rebasedX = subChunks.rebasedX;
+
+  // Pairs inside one sub-chunk [p, end): direct, lower triangle only.
+  kb.forLoop(zero, n, s, [&](Value p) {
+    Value end = kb.min(kb.add(p, s), n);
+    kb.forLoop(p, end, [&](Value r) {
+      Value hi = anyInclusive ? kb.add(r, one) : r;
+      kb.forLoop(p, hi, [&](Value i) { directPair(r, i); });
+    });
+  });
+
+  // Pairs across sub-chunks: r in [p, end), i < p. With ref = p - 1,
+  //   exp(b_r - b_i) = exp(b_r - b_ref) * exp(b_ref - b_i),
+  // and both exponents are <= 0 because b is non-increasing and
+  // i <= ref < r: no factor exceeds 1, however strong the gate (a factor
+  // that underflows to 0 stands for a product that is 0 in f32 as well).
+  // ref is the row just before the sub-chunk, so adjacent rows i = ref,
+  // r = p keep their decay exact (exp(0) = 1 on the second factor).
+  kb.forLoop(s, n, s, [&](Value p) {
+    Value end = kb.min(kb.add(p, s), n);
+    Value ref = kb.sub(p, one);
+    // y~_i = y_i * exp(b_ref - b_i) for every earlier row i <= ref.
+    kb.forLoop(zero, p, [&](Value i) {
+      kb.forLoop(zero, width, [&](Value d) {
+        Value bi = gate.cumAt(kb, cum, i, d);
+        Value bRef = gate.cumAt(kb, cum, ref, d);
+        Value decay = kb.exp(kb.sub(bRef, bi));
+        kb.store(kb.mul(kb.load(y, {i, d}), decay), rebasedY, {i, d});
+      });
+    });
+    // x~_r = x_r * exp(b_r - b_ref) for the sub-chunk's rows r > ref, one
+    // exp per channel shared by every block.
+    kb.forLoop(p, end, [&](Value r) {
+      Value row = kb.sub(r, p);
+      kb.forLoop(zero, width, [&](Value d) {
+        Value bRef = gate.cumAt(kb, cum, ref, d);
+        Value br = gate.cumAt(kb, cum, r, d);
+        Value decay = kb.exp(kb.sub(br, bRef));
+        for (auto [block, dst] : llvm::zip(blocks, rebasedX))
+          kb.store(kb.mul(kb.load(block.x, {r, d}), decay), dst, {row, d});
+      });
+    });
+    // The cross-sub-chunk scores: plain dot products x~_r . y~_i (i < r, so
+    // strict and inclusive blocks alike take every pair).
+    kb.forLoop(p, end, [&](Value r) {
+      Value row = kb.sub(r, p);
+      kb.forLoop(zero, p, [&](Value i) {
+        SmallVector<Value> sums =
+            kb.sums(zero, width, blocks.size(), [&](Value d) {
+              Value yd = kb.load(rebasedY, {i, d});
+              SmallVector<Value> terms;
+              for (Value xr : rebasedX)
+                terms.push_back(kb.mul(kb.load(xr, {row, d}), yd));
+              return terms;
+            });
+        storeScores(kb, blocks, sums, r, i, /*decay=*/Value(),
+                    /*guardDiagonal=*/false);
+      });
     });
   });
 }

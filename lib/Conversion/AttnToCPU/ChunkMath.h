@@ -13,9 +13,14 @@
 // recurrent form.
 //
 // Stability rule every builder here keeps: the only exponents formed are
-// b_r - b_i with i <= r, b_r, and b_last - b_i, all <= 0 for gates <= 0.
-// The masked upper triangle is never exponentiated (its loop bounds exclude
-// it), so gates near -20 per step leave every factor in [0, 1].
+// b_r - b_i with i <= r, b_r, and b_last - b_i, all <= 0 for gates <= 0
+// (b is a running sum of terms <= 0, so it is non-increasing, and rounding
+// is monotone, so the f32 cumsum and its differences keep that sign). With
+// a sub-chunk plan the pairwise decays across sub-chunks are split at
+// ref < r into exp(b_r - b_ref) * exp(b_ref - b_i) with i <= ref, again two
+// exponents <= 0. The masked upper triangle is never exponentiated (its loop
+// bounds exclude it), so gates near -20 per step leave every factor in
+// [0, 1] (underflow to 0 is the exact answer to f32 precision).
 //
 //===----------------------------------------------------------------------===//
 
@@ -88,12 +93,41 @@ struct ScoreBlock {
   Value rowScale = nullptr;
 };
 
+/// The sub-chunk plan of decayedScores and its scratch: with a per-channel
+/// gate and `#attn.chunk<sub_chunk = s>`, 0 < s < C, the rebased rows of
+/// the cross-sub-chunk products (`[C - s, K]` for y~, `[s, K]` per block for
+/// x~). Empty (no sub-chunking) otherwise. Create it next to the kernel's
+/// other scratch, before any loop: scf.for is an allocation scope, so a
+/// buffer created inside one would be re-allocated every iteration.
+struct SubChunks {
+  int64_t size = 0;
+  Value rebasedY;
+  SmallVector<Value> rebasedX;
+
+  static SubChunks create(KernelBuilder &kb, const LogGate &gate, int64_t chunk,
+                          int64_t subChunk, int64_t headDim,
+                          unsigned numBlocks);
+  explicit operator bool() const { return size > 0; }
+};
+
 /// Fills every block in one pass over the lower triangle, so each pairwise
-/// decay exp(cum[r][d] - cum[i][d]) is formed once and shared (the delta
-/// rule's k-k and q-k blocks). A decay per step is factored out of the sum.
-/// The upper triangle is neither formed nor exponentiated.
+/// decay is formed once and shared (the delta rule's k-k and q-k blocks). A
+/// decay per step is factored out of the sum. The upper triangle is neither
+/// formed nor exponentiated.
+///
+/// With a sub-chunk plan of s rows (per-channel gates only) the chunk is
+/// split again as in FLA's chunk_gla / chunk_kda:
+/// - pairs inside one sub-chunk use the direct exp(cum[r][d] - cum[i][d]);
+/// - pairs (r, i) with i in an earlier sub-chunk than r go through
+///   ref = the last row before r's sub-chunk:
+///     exp(b_r - b_i) = exp(b_r - b_ref) * exp(b_ref - b_i),
+///   i.e. block rows x~_r = x_r * exp(b_r - b_ref) (once per row, shared by
+///   the blocks) against y~_i = y_i * exp(b_ref - b_i) (once per earlier row
+///   and sub-chunk), so the cross-sub-chunk scores are plain dot products.
+/// That forms O(C K (s + C / s)) exponentials instead of O(C^2 K).
 void decayedScores(KernelBuilder &kb, const LogGate &gate, Value cum, Value y,
-                   Value n, ArrayRef<ScoreBlock> blocks);
+                   Value n, ArrayRef<ScoreBlock> blocks,
+                   const SubChunks &subChunks = {});
 
 /// The chunk output for rows `r < n`:
 /// `o[b, t0 + r, h, :] = (q_r * exp(cum_r)) S + sum_{i <= r} p[r][i] x_i`,

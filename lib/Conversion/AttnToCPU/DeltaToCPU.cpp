@@ -16,10 +16,15 @@
 //     W = U - Wk S
 //     O = (Q * exp(b)) S + Mask_incl(sum_d q_rd k_id exp(b_rd - b_id)) W
 //     S <- diag(exp(b_last)) S + (K * exp(b_last - b))^T W.
-//   The pairwise decays are formed directly for every (r, i <= r) pair, so
-//   every exponent is <= 0 whatever the gate; `sub_chunk` only bounds the
-//   pairwise blocks of the GPU kernels (which factorise between sub-chunks)
-//   and does not change the CPU loop nest.
+//   Without `sub_chunk` (or with a gate that is not per channel) the
+//   pairwise decays are formed directly for every (r, i <= r) pair. With
+//   `sub_chunk = s` and a KDA gate, A and the q-k block are built as in
+//   FLA's chunk_kda: pairs inside one sub-chunk of s rows directly, pairs
+//   across sub-chunks as plain dot products of rebased rows,
+//     (x_r * exp(b_r - b_ref)) . (k_i * exp(b_ref - b_i)),
+//   ref = the last row before r's sub-chunk (x = k for A, q for the q-k
+//   block); O(C K (s + C / s)) exponentials instead of O(C^2 K). Either way
+//   every exponent is <= 0 whatever the gate (see decayedScores).
 // - recurrent: per token S' = a_t S, u = beta (v - S'^T k), S = S' + k u^T,
 //   o = S^T (scale q).
 //
@@ -58,12 +63,12 @@ struct DeltaKernel {
     });
   }
 
-  void buildChunked(int64_t chunk);
+  void buildChunked(int64_t chunk, int64_t subChunk);
   void buildRecurrent();
 };
 } // namespace
 
-void DeltaKernel::buildChunked(int64_t c) {
+void DeltaKernel::buildChunked(int64_t c, int64_t subChunk) {
   Type f32 = kb.builder().getF32Type();
   const int64_t kd = headDim, vd = valueDim;
   Value state = kb.stackBuffer({kd, vd}, f32);
@@ -77,6 +82,9 @@ void DeltaKernel::buildChunked(int64_t c) {
   Value u = kb.stackBuffer({c, vd}, f32);
   Value wk = kb.stackBuffer({c, kd}, f32);
   Value acc = kb.stackBuffer({vd}, f32);
+  // The rebased rows of A and the q-k block across sub-chunks (KDA only).
+  SubChunks subChunks =
+      SubChunks::create(kb, gate, c, subChunk, kd, /*numBlocks=*/2);
   Value zero = kb.idx(0);
   Value kIdx = kb.idx(kd), vIdx = kb.idx(vd);
 
@@ -96,7 +104,8 @@ void DeltaKernel::buildChunked(int64_t c) {
       // Q K^T, sharing one pairwise decay per (r, i, d).
       decayedScores(kb, gate, cum, ks, n,
                     {{ks, akk, /*inclusive=*/false, betas},
-                     {qs, aqk, /*inclusive=*/true}});
+                     {qs, aqk, /*inclusive=*/true}},
+                    subChunks);
 
       // Forward substitution, row r after rows 0..r-1:
       //   U_r  = beta_r v_r               - sum_{i<r} A[r][i] U_i
@@ -242,7 +251,7 @@ FailureOr<SmallVector<Value>> cpu::lowerDelta(KernelBuilder &kb, DeltaOp op) {
 
   kb.allocaScope([&] {
     if (*form == Form::chunked)
-      kernel.buildChunked(chunk.getSize());
+      kernel.buildChunked(chunk.getSize(), chunk.getSubChunk());
     else
       kernel.buildRecurrent();
   });

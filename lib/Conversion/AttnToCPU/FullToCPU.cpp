@@ -120,10 +120,18 @@ FailureOr<SmallVector<Value>> cpu::lowerFull(KernelBuilder &kb, FullOp op) {
                       .front();
               Value lNew = kb.onlineSoftmaxUpdate(
                   nk, dvIdx, kb.load(rowMax, {i}), mNew, kb.load(rowSum, {i}),
-                  {[&](Value j) { return kb.load(scores, {i, j}); },
-                   [&](Value j, Value p) { kb.store(p, scores, {i, j}); },
-                   [&](Value d) { return kb.load(acc, {i, d}); },
-                   [&](Value d, Value x) { kb.store(x, acc, {i, d}); },
+                  {[&](Value j) {
+                     return kb.load(scores, {i, j});
+                   },
+                   [&](Value j, Value p) {
+                     kb.store(p, scores, {i, j});
+                   },
+                   [&](Value d) {
+                     return kb.load(acc, {i, d});
+                   },
+                   [&](Value d, Value x) {
+                     kb.store(x, acc, {i, d});
+                   },
                    [&](Value j, Value d) {
                      return kb.load(v, {b, kb.add(kt, j), hk, d});
                    }});

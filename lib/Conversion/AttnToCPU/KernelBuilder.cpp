@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include <limits>
 
 using namespace mlir;
@@ -148,21 +149,23 @@ static constexpr int64_t kStackBudgetBytes = 256 * 1024;
 static int64_t bufferBytes(MemRefType type) {
   // index (host pointer width) and other non-numeric elements count as 8.
   Type e = type.getElementType();
-  int64_t bytes = e.isIntOrFloat()
-                      ? static_cast<int64_t>(
-                            llvm::divideCeil(e.getIntOrFloatBitWidth(), 8))
-                      : 8;
+  int64_t bytes =
+      e.isIntOrFloat()
+          ? static_cast<int64_t>(llvm::divideCeil(e.getIntOrFloatBitWidth(), 8))
+          : 8;
   return type.getNumElements() * bytes;
 }
 
 Value KernelBuilder::stackBuffer(ArrayRef<int64_t> shape, Type elementType) {
-  // Scratch lives in the entry block of the enclosing automatic allocation
-  // scope (the function): allocated once per call even when the kernel sits
-  // in the user's loops, and never inside a region that later lowering
-  // splits into several blocks.
+  // Scratch lives in the entry block of the enclosing function: allocated
+  // once per call even when the kernel sits in the user's loops, and never
+  // inside a region that later lowering splits into several blocks.
   auto type = MemRefType::get(shape, elementType);
+  // The function itself, not the nearest allocation scope: scf.for is one
+  // too, and an alloca in a loop body is not released between iterations
+  // once lowered.
   Operation *scope = b.getInsertionBlock()->getParentOp();
-  while (scope && !scope->hasTrait<OpTrait::AutomaticAllocationScope>())
+  while (scope && !isa<FunctionOpInterface>(scope))
     scope = scope->getParentOp();
   if (!scope || scope->getNumRegions() == 0 || scope->getRegion(0).empty())
     return memref::AllocOp::create(b, type);

@@ -13,9 +13,15 @@
 //   for a constant `decay`),
 //     O = (Q * exp(b)) S + Mask_incl(sum_d q_rd k_id exp(b_rd - b_id)) V
 //     S <- diag(exp(b_last)) S + (K * exp(b_last - b))^T V.
-//   The pairwise decays are formed directly for every (r, i <= r) pair, so
-//   every exponent is <= 0; `sub_chunk` only bounds the pairwise blocks of
-//   the GPU kernels and does not change the CPU loop nest.
+//   Without `sub_chunk` (or with a gate that is not per channel) the
+//   pairwise decays are formed directly for every (r, i <= r) pair. With
+//   `sub_chunk = s` and a GLA gate, the q-k block is built as in FLA's
+//   chunk_gla (secondary chunking): pairs inside one sub-chunk of s rows
+//   directly, pairs across sub-chunks as plain dot products
+//     (q_r * exp(b_r - b_ref)) . (k_i * exp(b_ref - b_i)),
+//   ref = the last row before r's sub-chunk; O(C K (s + C / s))
+//   exponentials instead of O(C^2 K). Either way every exponent is <= 0
+//   (see decayedScores).
 // - recurrent: per token S = a_t S + k v^T, o = S^T (scale q).
 //
 // `scale` is applied to q. State and every accumulation are f32; o is
@@ -49,12 +55,12 @@ struct LinearKernel {
     });
   }
 
-  void buildChunked(int64_t chunk);
+  void buildChunked(int64_t chunk, int64_t subChunk);
   void buildRecurrent();
 };
 } // namespace
 
-void LinearKernel::buildChunked(int64_t c) {
+void LinearKernel::buildChunked(int64_t c, int64_t subChunk) {
   Type f32 = kb.builder().getF32Type();
   const int64_t kd = headDim, vd = valueDim;
   Value state = kb.stackBuffer({kd, vd}, f32);
@@ -65,6 +71,9 @@ void LinearKernel::buildChunked(int64_t c) {
       gate.decays() ? kb.stackBuffer({c, gate.width(kd)}, f32) : Value();
   Value scores = kb.stackBuffer({c, c}, f32);
   Value acc = kb.stackBuffer({vd}, f32);
+  // The rebased rows of the q-k block across sub-chunks (GLA only).
+  SubChunks subChunks =
+      SubChunks::create(kb, gate, c, subChunk, kd, /*numBlocks=*/1);
   Value zero = kb.idx(0);
 
   forEachHead([&](Value b, Value h) {
@@ -77,7 +86,8 @@ void LinearKernel::buildChunked(int64_t c) {
       loadRows(kb, v, b, t0, n, h, vs);
       if (gate.decays())
         gate.scan(kb, cum, b, t0, n, h);
-      decayedScores(kb, gate, cum, ks, n, {{qs, scores, /*inclusive=*/true}});
+      decayedScores(kb, gate, cum, ks, n, {{qs, scores, /*inclusive=*/true}},
+                    subChunks);
       chunkOutput(kb, gate, cum, qs, state, scores, vs, n, o, b, t0, h, acc);
       chunkStateUpdate(kb, gate, cum, ks, vs, n, state);
     });
@@ -157,7 +167,7 @@ FailureOr<SmallVector<Value>> cpu::lowerLinear(KernelBuilder &kb, LinearOp op) {
 
   kb.allocaScope([&] {
     if (*form == Form::chunked)
-      kernel.buildChunked(chunk.getSize());
+      kernel.buildChunked(chunk.getSize(), chunk.getSubChunk());
     else
       kernel.buildRecurrent();
   });
