@@ -34,7 +34,8 @@ def ConvertAttnToCPUPass : Pass<"convert-attn-to-cpu", "mlir::ModuleOp"> {
     Lowering consumes the plan and never decides: an op without its plan
     (`tile`, or `form` and, for the chunked form, `chunk`) is an error that
     names the pass to run. Head dimensions must be static. Scratch buffers
-    live in a `memref.alloca_scope` around each kernel. `attn.schedule` ops
+    (tile- and chunk-sized) sit at the function entry: on the stack up to
+    256 KiB per function, on the heap beyond. `attn.schedule` ops
     are declarations and are removed.
   }];
   let dependentDialects = [

@@ -249,12 +249,12 @@ FailureOr<SmallVector<Value>> cpu::lowerDelta(KernelBuilder &kb, DeltaOp op) {
         allocResult(kb, sType, {kernel.batch, kernel.valueHeads, kIdx, vIdx});
   }
 
-  kb.allocaScope([&] {
+  {
     if (*form == Form::chunked)
       kernel.buildChunked(chunk.getSize(), chunk.getSubChunk());
     else
       kernel.buildRecurrent();
-  });
+  }
 
   SmallVector<Value> results{toTensor(kb, kernel.o, oType)};
   if (kernel.final)

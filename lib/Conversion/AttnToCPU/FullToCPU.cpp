@@ -61,7 +61,7 @@ FailureOr<SmallVector<Value>> cpu::lowerFull(KernelBuilder &kb, FullOp op) {
                       {batch, seqQ, heads});
 
   Type f32 = kb.builder().getF32Type();
-  kb.allocaScope([&] {
+  {
     Value scores = kb.stackBuffer({bq, bkv}, f32);
     Value rowMax = kb.stackBuffer({bq}, f32);
     Value rowSum = kb.stackBuffer({bq}, f32);
@@ -159,7 +159,7 @@ FailureOr<SmallVector<Value>> cpu::lowerFull(KernelBuilder &kb, FullOp op) {
         });
       });
     });
-  });
+  }
 
   SmallVector<Value> results{toTensor(kb, o, oType)};
   if (lse)

@@ -56,7 +56,7 @@ FailureOr<SmallVector<Value>> cpu::lowerIndexer(KernelBuilder &kb,
   Value scores = allocResult(kb, sType, {batch, seqQ, seqK});
 
   Type f32 = kb.builder().getF32Type();
-  kb.allocaScope([&] {
+  {
     // The key tile is stored transposed, [Di][s], so that the innermost
     // loop runs over keys: dots[s] += qi[d] * kTile[d][s] has no
     // loop-carried dependence (unlike a per-key dot over d, which is a
@@ -109,7 +109,7 @@ FailureOr<SmallVector<Value>> cpu::lowerIndexer(KernelBuilder &kb,
         });
       });
     });
-  });
+  }
 
   return SmallVector<Value>{toTensor(kb, scores, sType)};
 }

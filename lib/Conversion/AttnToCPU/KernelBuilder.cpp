@@ -215,13 +215,6 @@ void KernelBuilder::ifThen(Value cond, llvm::function_ref<void()> body) {
   body();
 }
 
-void KernelBuilder::allocaScope(llvm::function_ref<void()> body) {
-  // Stack buffers are hoisted to the function entry (see stackBuffer), so the
-  // kernel body is emitted in place; a memref.alloca_scope here would hold
-  // several blocks once scf is lowered to cf, which the op does not allow.
-  body();
-}
-
 Value KernelBuilder::sum(Value lo, Value hi,
                          llvm::function_ref<Value(Value)> term) {
   return forLoop(lo, hi, idx(1), ValueRange{f32(0.0)},

@@ -165,12 +165,12 @@ FailureOr<SmallVector<Value>> cpu::lowerLinear(KernelBuilder &kb, LinearOp op) {
         allocResult(kb, sType, {kernel.batch, kernel.heads, kIdx, vIdx});
   }
 
-  kb.allocaScope([&] {
+  {
     if (*form == Form::chunked)
       kernel.buildChunked(chunk.getSize(), chunk.getSubChunk());
     else
       kernel.buildRecurrent();
-  });
+  }
 
   SmallVector<Value> results{toTensor(kb, kernel.o, oType)};
   if (kernel.final)

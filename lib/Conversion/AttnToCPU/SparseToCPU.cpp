@@ -129,7 +129,7 @@ FailureOr<SmallVector<Value>> cpu::lowerSparse(KernelBuilder &kb, SparseOp op) {
   Value o = allocResult(kb, oType, {batch, seqQ, heads, dvIdx});
 
   Type f32 = kb.builder().getF32Type();
-  kb.allocaScope([&] {
+  {
     SparseRow row;
     row.k = k;
     row.v = v;
@@ -229,7 +229,7 @@ FailureOr<SmallVector<Value>> cpu::lowerSparse(KernelBuilder &kb, SparseOp op) {
         });
       });
     });
-  });
+  }
 
   return SmallVector<Value>{toTensor(kb, o, oType)};
 }

@@ -54,7 +54,7 @@ FailureOr<SmallVector<Value>> cpu::lowerTopK(KernelBuilder &kb, TopKOp op) {
   auto iType = cast<RankedTensorType>(op.getIndices().getType());
   Value out = allocResult(kb, iType, {batch, seqQ, kIdx});
 
-  kb.allocaScope([&] {
+  {
     Value vals = kb.stackBuffer({k}, builder.getF32Type());
     Value ids = kb.stackBuffer({k}, builder.getI32Type());
     Value negInf = kb.negInf();
@@ -105,7 +105,7 @@ FailureOr<SmallVector<Value>> cpu::lowerTopK(KernelBuilder &kb, TopKOp op) {
         });
       });
     });
-  });
+  }
 
   return SmallVector<Value>{toTensor(kb, out, iType)};
 }

@@ -92,9 +92,6 @@ public:
           llvm::function_ref<SmallVector<Value>(Value, ValueRange)> body);
   /// if (cond) body()
   void ifThen(Value cond, llvm::function_ref<void()> body);
-  /// Emits one kernel's body. Its stack buffers come from stackBuffer (at the
-  /// function entry), so this only marks where a kernel begins and ends.
-  void allocaScope(llvm::function_ref<void()> body);
 
   //===--- reductions and attention primitives ----------------------------===//
   /// sum_{i in [lo, hi)} term(i), accumulated in f32 (reassociation allowed,
