@@ -58,6 +58,27 @@ FailureOr<int64_t> cpu::staticDim(Operation *op, Value value, int64_t dim,
   return type.getDimSize(dim);
 }
 
+LogicalResult cpu::requireTile(Operation *op, TileAttr tile) {
+  if (tile)
+    return success();
+  return op->emitOpError()
+         << "has no 'tile' plan; run attn-tile (or the "
+            "attn-to-cpu pipeline) before convert-attn-to-cpu";
+}
+
+LogicalResult cpu::requireForm(Operation *op, std::optional<Form> form,
+                               ChunkAttr chunk) {
+  if (!form)
+    return op->emitOpError()
+           << "has no 'form' plan; run attn-select-form (or the attn-to-cpu "
+              "pipeline) before convert-attn-to-cpu";
+  if (*form == Form::chunked && !chunk)
+    return op->emitOpError()
+           << "has 'form = chunked' but no 'chunk' plan; run attn-chunk (or "
+              "the attn-to-cpu pipeline) before convert-attn-to-cpu";
+  return success();
+}
+
 double cpu::scaleOrDefault(FloatAttr scale, int64_t headDim) {
   return scale ? scale.getValueAsDouble()
                : 1.0 / std::sqrt(static_cast<double>(headDim));

@@ -24,10 +24,8 @@ using arith::CmpIPredicate;
 
 FailureOr<SmallVector<Value>> cpu::lowerFull(KernelBuilder &kb, FullOp op) {
   TileAttr tile = op.getTileAttr();
-  if (!tile)
-    return op.emitOpError()
-           << "has no 'tile' plan; run attn-tile (or the attn-to-cpu "
-              "pipeline) before convert-attn-to-cpu";
+  if (failed(requireTile(op, tile)))
+    return failure();
   FailureOr<int64_t> headDim = staticDim(op, op.getQ(), 3, "head dim D");
   FailureOr<int64_t> valueDim = staticDim(op, op.getV(), 3, "value dim Dv");
   if (failed(headDim) || failed(valueDim))

@@ -125,15 +125,9 @@ void LinearKernel::buildRecurrent() {
 
 FailureOr<SmallVector<Value>> cpu::lowerLinear(KernelBuilder &kb, LinearOp op) {
   std::optional<Form> form = op.getForm();
-  if (!form)
-    return op.emitOpError()
-           << "has no 'form' plan; run attn-select-form (or the attn-to-cpu "
-              "pipeline) before convert-attn-to-cpu";
   ChunkAttr chunk = op.getChunkAttr();
-  if (*form == Form::chunked && !chunk)
-    return op.emitOpError()
-           << "has 'form = chunked' but no 'chunk' plan; run attn-chunk (or "
-              "the attn-to-cpu pipeline) before convert-attn-to-cpu";
+  if (failed(requireForm(op, form, chunk)))
+    return failure();
   FailureOr<int64_t> headDim = staticDim(op, op.getQ(), 3, "key head dim K");
   FailureOr<int64_t> valueDim = staticDim(op, op.getV(), 3, "value head dim V");
   if (failed(headDim) || failed(valueDim))

@@ -33,6 +33,13 @@ Value toTensor(KernelBuilder &kb, Value buffer, RankedTensorType type);
 FailureOr<int64_t> staticDim(Operation *op, Value value, int64_t dim,
                              StringRef what);
 
+/// Lowering consumes the plan: a located error naming the planning pass when
+/// a full/sparse op has no `tile`.
+LogicalResult requireTile(Operation *op, TileAttr tile);
+/// ... or a linear/delta op no `form`, or the chunked form no `chunk`.
+LogicalResult requireForm(Operation *op, std::optional<Form> form,
+                          ChunkAttr chunk);
+
 /// The `scale` attribute, or 1/sqrt(headDim).
 double scaleOrDefault(FloatAttr scale, int64_t headDim);
 
