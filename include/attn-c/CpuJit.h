@@ -21,7 +21,13 @@
  *   attnCpuInvoke(m, "f", args, &err); A rank-N descriptor is
  * { void *allocated; void *aligned; int64_t offset; int64_t sizes[N];
  *   int64_t strides[N]; }. Result buffers are allocated with malloc by the
- * compiled code; release them with attnFreeBuffer(allocated).
+ * compiled code; release them with attnFreeBuffer(allocated), once per
+ * distinct buffer (results may alias each other or an input).
+ *
+ * Shapes: compiled code does not re-check the relations between dynamic
+ * dimensions (batch, sequence, heads). Verify the exact shapes first --
+ * attnVerify on the same IR with the dimensions made static, as attn-run and
+ * the Python package do -- or pass only consistent descriptors.
  */
 #ifndef ATTN_C_CPUJIT_H
 #define ATTN_C_CPUJIT_H
