@@ -41,6 +41,14 @@ static llvm::Error bad(const std::string &path, const llvm::Twine &why) {
                                  path + ": not a supported .npy file: " + why);
 }
 
+/// `text` with non-printable bytes escaped, for messages about file content.
+static std::string escaped(llvm::StringRef text) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  llvm::printEscapedString(text, os);
+  return out;
+}
+
 /// The value of `key` in the header dict, e.g. 'descr': '<f4' -> <f4.
 static llvm::StringRef headerValue(llvm::StringRef header,
                                    llvm::StringRef key) {
@@ -92,7 +100,7 @@ llvm::Expected<NpyArray> mlir::attn::readNpy(const std::string &path) {
   if (array.descr == "<f4" || array.descr == "|f4")
     array.descr = "<f4";
   if (!NpyArray::elementSize(array.descr))
-    return bad(path, "element type '" + array.descr +
+    return bad(path, "element type '" + escaped(array.descr) +
                          "' (supported: <f4 <f2 <f8 <i4 <i8 <u2)");
   if (headerValue(header, "fortran_order") != "False")
     return bad(path, "Fortran order (save a C-contiguous array)");
@@ -104,7 +112,7 @@ llvm::Expected<NpyArray> mlir::attn::readNpy(const std::string &path) {
   for (llvm::StringRef d : dims) {
     int64_t v;
     if (d.trim().getAsInteger(10, v) || v < 0)
-      return bad(path, "shape entry '" + d.trim() + "'");
+      return bad(path, "shape entry '" + escaped(d.trim()) + "'");
     bool overflow = false;
     want = llvm::SaturatingMultiply(want, static_cast<uint64_t>(v), &overflow);
     if (overflow)

@@ -9,6 +9,7 @@ compiled once per configuration (dtypes, head dims, flags), shape-generic in
 batch, sequence length and head counts, and cached for the process.
 """
 
+import collections
 import threading
 
 import numpy as np
@@ -27,7 +28,10 @@ _ELEMENT_TYPES = {
     np.dtype(np.bool_): "i1",
 }
 
-_cache = {}
+# Compiled kernels by generic IR text (one per configuration), least recently
+# used first out: each holds a JIT engine.
+_CACHE_SIZE = 64
+_cache = collections.OrderedDict()
 _cache_lock = threading.Lock()
 
 
@@ -101,6 +105,10 @@ def _run(op_text, operands, results, attrs):
         if module is None:
             module = _jit.Module(generic)
             _cache[generic] = module
+            while len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
+        else:
+            _cache.move_to_end(generic)
     return module.call("kernel", [o.array for o in operands],
                        [(len(r.shape), r.dtype) for r in results])
 
