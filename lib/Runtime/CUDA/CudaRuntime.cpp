@@ -75,11 +75,11 @@ int fail(char **error, const std::string &msg) {
   return 1;
 }
 
-Driver &driver();
-
 /// "cuLaunchKernel failed: CUDA_ERROR_INVALID_VALUE (invalid argument)".
-std::string describe(const char *call, CUresult r) {
-  Driver &d = driver();
+/// Takes the driver table explicitly: it is also used while driver() is
+/// still initialising (calling driver() there would re-enter call_once and
+/// deadlock).
+std::string describe(const Driver &d, const char *call, CUresult r) {
   const char *name = nullptr, *text = nullptr;
   if (d.cuGetErrorName)
     d.cuGetErrorName(r, &name);
@@ -131,12 +131,12 @@ Driver &driver() {
       return;
     CUresult r = d.cuInit(0);
     if (r != kSuccess) {
-      e = describe("cuInit", r);
+      e = describe(d, "cuInit", r);
       return;
     }
     int count = 0;
     if ((r = d.cuDeviceGetCount(&count)) != kSuccess) {
-      e = describe("cuDeviceGetCount", r);
+      e = describe(d, "cuDeviceGetCount", r);
       return;
     }
     if (count == 0) {
@@ -145,11 +145,11 @@ Driver &driver() {
     }
     CUdevice dev;
     if ((r = d.cuDeviceGet(&dev, 0)) != kSuccess) {
-      e = describe("cuDeviceGet", r);
+      e = describe(d, "cuDeviceGet", r);
       return;
     }
     if ((r = d.cuDevicePrimaryCtxRetain(&d.context, dev)) != kSuccess)
-      e = describe("cuDevicePrimaryCtxRetain", r);
+      e = describe(d, "cuDevicePrimaryCtxRetain", r);
   });
   return d;
 }
@@ -163,7 +163,7 @@ Driver *ready(char **error) {
     return nullptr;
   }
   if (CUresult r = d.cuCtxSetCurrent(d.context); r != kSuccess) {
-    fail(error, describe("cuCtxSetCurrent", r));
+    fail(error, describe(d, "cuCtxSetCurrent", r));
     return nullptr;
   }
   return &d;
@@ -210,7 +210,7 @@ extern "C" AttnCudaModule *attnCudaLoadModule(const void *image, size_t len,
   if (CUresult r = d->cuModuleLoadDataEx(&module, copy.c_str(), 2, options,
                                          values);
       r != kSuccess) {
-    fail(error, describe("cuModuleLoadDataEx", r) +
+    fail(error, describe(*d, "cuModuleLoadDataEx", r) +
                     (log[0] ? std::string(":\n") + log : std::string()));
     return nullptr;
   }
@@ -237,18 +237,18 @@ extern "C" int attnCudaLaunch(AttnCudaModule *module, const char *kernel,
   CUfunction fn = nullptr;
   if (CUresult r = d->cuModuleGetFunction(&fn, module->module, kernel);
       r != kSuccess)
-    return fail(error, describe("cuModuleGetFunction", r) + " for kernel '" +
+    return fail(error, describe(*d, "cuModuleGetFunction", r) + " for kernel '" +
                            kernel + "'");
   if (dynamicSharedBytes > 48 * 1024)
     if (CUresult r = d->cuFuncSetAttribute(fn, kMaxDynamicSharedAttr,
                                            static_cast<int>(dynamicSharedBytes));
         r != kSuccess)
-      return fail(error, describe("cuFuncSetAttribute", r));
+      return fail(error, describe(*d, "cuFuncSetAttribute", r));
   if (CUresult r = d->cuLaunchKernel(fn, grid[0], grid[1], grid[2], block[0],
                                      block[1], block[2], dynamicSharedBytes,
                                      stream, params, nullptr);
       r != kSuccess)
-    return fail(error, describe("cuLaunchKernel", r) + " for kernel '" +
+    return fail(error, describe(*d, "cuLaunchKernel", r) + " for kernel '" +
                            kernel + "'");
   return 0;
 }
@@ -258,7 +258,7 @@ extern "C" int attnCudaSynchronize(char **error) {
   if (!d)
     return 1;
   if (CUresult r = d->cuCtxSynchronize(); r != kSuccess)
-    return fail(error, describe("cuCtxSynchronize", r));
+    return fail(error, describe(*d, "cuCtxSynchronize", r));
   return 0;
 }
 
@@ -269,7 +269,7 @@ extern "C" int attnCudaMalloc(uint64_t *devicePtr, size_t bytes,
     return 1;
   CUdeviceptr p = 0;
   if (CUresult r = d->cuMemAlloc(&p, bytes); r != kSuccess)
-    return fail(error, describe("cuMemAlloc", r));
+    return fail(error, describe(*d, "cuMemAlloc", r));
   *devicePtr = p;
   return 0;
 }
@@ -279,7 +279,7 @@ extern "C" int attnCudaFree(uint64_t devicePtr, char **error) {
   if (!d)
     return 1;
   if (CUresult r = d->cuMemFree(devicePtr); r != kSuccess)
-    return fail(error, describe("cuMemFree", r));
+    return fail(error, describe(*d, "cuMemFree", r));
   return 0;
 }
 
@@ -289,7 +289,7 @@ extern "C" int attnCudaCopyToDevice(uint64_t dst, const void *src,
   if (!d)
     return 1;
   if (CUresult r = d->cuMemcpyHtoD(dst, src, bytes); r != kSuccess)
-    return fail(error, describe("cuMemcpyHtoD", r));
+    return fail(error, describe(*d, "cuMemcpyHtoD", r));
   return 0;
 }
 
@@ -299,6 +299,6 @@ extern "C" int attnCudaCopyToHost(void *dst, uint64_t src, size_t bytes,
   if (!d)
     return 1;
   if (CUresult r = d->cuMemcpyDtoH(dst, src, bytes); r != kSuccess)
-    return fail(error, describe("cuMemcpyDtoH", r));
+    return fail(error, describe(*d, "cuMemcpyDtoH", r));
   return 0;
 }
