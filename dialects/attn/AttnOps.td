@@ -42,7 +42,9 @@ def Attn_FullOp : Attn_Op<"full", [Pure]> {
     lse[b,t,h] = log(sum_j exp(s[b,t,h,j]))                  (natural log)
     ```
 
-    `scale` defaults to `1/sqrt(D)`. `window` (> 0) keeps the `window` most
+    `scale` defaults to `1/sqrt(D)`; `scale` and `softcap` must be positive
+    and within f32 range (kernels compute in f32). `window` (> 0) keeps the
+    `window` most
     recent keys up to and including the query's own position; it requires
     `causal`. The optional second result is the log-sum-exp, f32. Causal
     attention requires T <= S. The output has v's element type (bf16 when v
@@ -156,9 +158,9 @@ def Attn_TopKOp : Attn_Op<"topk", [Pure]> {
     Selects, for every query, the `k` keys with the largest scores.
     `scores: [B, T, S]` f32 -> `indices: [B, T, k]` i32, sorted by
     decreasing score (ties: the smaller key position first). With `causal`,
-    only keys `s <= t + S - T` are candidates. Entries of -inf are never
-    selected; when fewer than `k` candidates remain the tail is padded with
-    -1.
+    only keys `s <= t + S - T` are candidates. Entries of -inf (and NaN)
+    are never selected; when fewer than `k` candidates remain the tail is
+    padded with -1. `k` is at most 2^20.
 
     Example:
     ```mlir

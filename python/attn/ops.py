@@ -58,7 +58,12 @@ def _tensor_type(shape, element, static_dims=None):
 
 
 def _fmt_float(x):
-    return repr(float(x))
+    """An MLIR float literal: always with a '.' and an exponent (repr gives
+    '1e-05', which MLIR does not parse)."""
+    x = float(x)
+    if not np.isfinite(x):
+        raise CompilerError("expected a finite number, got %r" % x)
+    return "%.17e" % x
 
 
 class _Operand:
@@ -250,6 +255,8 @@ def lightning_indexer(qi, ki, w, *, causal=True):
 def topk(scores, k, *, causal=True):
     """Per query, the indices of the k largest scores (sorted, ties to the
     smaller index), -1 padded. scores [B,T,S] float32 -> [B,T,k] int32."""
+    if int(k) < 1:
+        raise CompilerError("topk: k must be at least 1, got %d" % int(k))
     scores = _Operand("s", _as_array("scores", scores), set())
     shape = scores.array.shape[:2] + (int(k),) if scores.array.ndim == 3 else (1, 1, int(k))
     results = [_Result(shape, "i32", {2}, np.int32)]

@@ -25,7 +25,9 @@ def test_probe_answers():
     ok, text = _cuda.probe()
     assert text  # a device name, or why there is none
     if not ok:
-        assert "libcuda" in text or "cu" in text
+        # Either the driver library is missing, or a named driver call failed.
+        assert text.startswith("cannot load the CUDA driver") or \
+            " failed: " in text or "no device" in text, text
 
 
 def test_axpy_ptx_runs():

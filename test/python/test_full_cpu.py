@@ -130,3 +130,13 @@ func.func @f(%q: tensor<?x?x4x16xf32>, %k: tensor<?x?x2x16xf32>, %v: tensor<?x?x
     eo, else_ = ref.full_attn(q, k, v, causal=True, window=20, softcap=5.0)
     assert ref.rel_err(o, eo) < TOL
     assert ref.rel_err(lse, else_) < TOL
+
+
+def test_huge_window_and_tiny_scale():
+    # window = 2^63 - 1 must mean "no window" (no overflow in the mask), and
+    # scale = 1e-5 must reach the compiler as a valid literal.
+    rng = np.random.default_rng()
+    q, k, v = _inputs(rng, 1, 20, 20, 2, 1, 16, 16)
+    o = attn.ops.full_attn(q, k, v, window=2**63 - 1, scale=1e-5)
+    expected, _ = ref.full_attn(q, k, v, scale=1e-5)
+    assert ref.rel_err(o, expected) < TOL

@@ -109,3 +109,11 @@ func.func @dsa(%qi: tensor<1x?x4x16xf32>, %ki: tensor<1x?x16xf32>, %w: tensor<1x
     expected_idx = ref.topk(ref.lightning_indexer(qi, ki, w), k)
     expected = ref.sparse_attn(q, kk, v, expected_idx[:, :, None, :])
     assert ref.rel_err(o, expected) < TOL
+
+
+def test_topk_bad_k():
+    scores = np.zeros((1, 2, 4), np.float32)
+    with pytest.raises(attn.CompilerError, match="k must be at least 1"):
+        attn.ops.topk(scores, 0)
+    with pytest.raises(attn.CompilerError, match=r"'k' must be in \[1, 1048576\]"):
+        attn.ops.topk(scores, 2**31)

@@ -70,3 +70,12 @@ def test_positive_decay_is_an_error():
     q, k, v = _inputs(rng, 1, 4, 1, 16, 16)
     with pytest.raises(attn.CompilerError, match="must be finite and <= 0"):
         attn.ops.linear_attn(q, k, v, decay=0.5)
+
+
+@pytest.mark.parametrize("decay", [[-1.0e38, -0.5], [-1.0e300, -1e-5]])
+def test_huge_and_tiny_constant_decay(decay):
+    rng = np.random.default_rng()
+    q, k, v = _inputs(rng, 1, 70, 2, 16, 16)
+    o, s = attn.ops.linear_attn(q, k, v, decay=decay, output_final_state=True)
+    eo, es = ref.linear_attn(q, k, v, decay=decay)
+    assert ref.rel_err(o, eo) < TOL and ref.rel_err(s, es) < TOL

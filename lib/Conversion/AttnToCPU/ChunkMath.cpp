@@ -15,6 +15,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 
+#include <algorithm>
+
 using namespace mlir;
 using namespace mlir::attn;
 using namespace mlir::attn::cpu;
@@ -37,7 +39,10 @@ LogGate LogGate::fromBuffer(Value gate) {
 LogGate LogGate::fromConstant(ArrayRef<double> decay) {
   LogGate g;
   g.gateKind = Kind::scalar;
-  g.constant.assign(decay.begin(), decay.end());
+  // The same floor as gate operands: a huge finite decay must not become
+  // -inf in f32 (and -inf - -inf = NaN) in the cumulative sums.
+  for (double d : decay)
+    g.constant.push_back(std::max(d, kMinLogDecay));
   return g;
 }
 

@@ -105,9 +105,11 @@ FailureOr<SmallVector<Value>> cpu::lowerFull(KernelBuilder &kb, FullOp op) {
                                if (causal)
                                  masked = kb.cmp(CmpIPredicate::sgt, key, pos);
                                if (window) {
+                                 // pos - key >= window, written so a huge
+                                 // window cannot overflow (key + window).
                                  Value old =
-                                     kb.cmp(CmpIPredicate::sle,
-                                            kb.add(key, kb.idx(*window)), pos);
+                                     kb.cmp(CmpIPredicate::sge,
+                                            kb.sub(pos, key), kb.idx(*window));
                                  masked = masked ? kb.orI(masked, old) : old;
                                }
                                if (masked)

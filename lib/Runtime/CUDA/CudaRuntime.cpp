@@ -49,9 +49,9 @@ struct Driver {
   CUresult (*cuModuleUnload)(CUmodule);
   CUresult (*cuModuleGetFunction)(CUfunction *, CUmodule, const char *);
   CUresult (*cuFuncSetAttribute)(CUfunction, int, int);
-  CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned,
-                             unsigned, unsigned, unsigned, unsigned, CUstream,
-                             void **, void **);
+  CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned,
+                             unsigned, unsigned, unsigned, CUstream, void **,
+                             void **);
   CUresult (*cuMemAlloc)(CUdeviceptr *, size_t);
   CUresult (*cuMemFree)(CUdeviceptr);
   CUresult (*cuMemcpyHtoD)(CUdeviceptr, const void *, size_t);
@@ -85,8 +85,8 @@ std::string describe(const Driver &d, const char *call, CUresult r) {
     d.cuGetErrorName(r, &name);
   if (d.cuGetErrorString)
     d.cuGetErrorString(r, &text);
-  return std::string(call) + " failed: " + (name ? name : "CUDA error") +
-         " (" + (text ? text : std::to_string(r)) + ")";
+  return std::string(call) + " failed: " + (name ? name : "CUDA error") + " (" +
+         (text ? text : std::to_string(r)) + ")";
 }
 
 template <typename F>
@@ -104,8 +104,9 @@ Driver &driver() {
     void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
     if (!lib) {
       const char *why = dlerror();
-      d.loadError = std::string("cannot load the CUDA driver (libcuda.so.1): ") +
-                    (why ? why : "not found");
+      d.loadError =
+          std::string("cannot load the CUDA driver (libcuda.so.1): ") +
+          (why ? why : "not found");
       return;
     }
     std::string &e = d.loadError;
@@ -207,8 +208,8 @@ extern "C" AttnCudaModule *attnCudaLoadModule(const void *image, size_t len,
   int options[] = {kJitErrorLogBuffer, kJitErrorLogBufferSize};
   void *values[] = {log, reinterpret_cast<void *>(sizeof(log) - 1)};
   CUmodule module = nullptr;
-  if (CUresult r = d->cuModuleLoadDataEx(&module, copy.c_str(), 2, options,
-                                         values);
+  if (CUresult r =
+          d->cuModuleLoadDataEx(&module, copy.c_str(), 2, options, values);
       r != kSuccess) {
     fail(error, describe(*d, "cuModuleLoadDataEx", r) +
                     (log[0] ? std::string(":\n") + log : std::string()));
@@ -237,11 +238,11 @@ extern "C" int attnCudaLaunch(AttnCudaModule *module, const char *kernel,
   CUfunction fn = nullptr;
   if (CUresult r = d->cuModuleGetFunction(&fn, module->module, kernel);
       r != kSuccess)
-    return fail(error, describe(*d, "cuModuleGetFunction", r) + " for kernel '" +
-                           kernel + "'");
+    return fail(error, describe(*d, "cuModuleGetFunction", r) +
+                           " for kernel '" + kernel + "'");
   if (dynamicSharedBytes > 48 * 1024)
-    if (CUresult r = d->cuFuncSetAttribute(fn, kMaxDynamicSharedAttr,
-                                           static_cast<int>(dynamicSharedBytes));
+    if (CUresult r = d->cuFuncSetAttribute(
+            fn, kMaxDynamicSharedAttr, static_cast<int>(dynamicSharedBytes));
         r != kSuccess)
       return fail(error, describe(*d, "cuFuncSetAttribute", r));
   if (CUresult r = d->cuLaunchKernel(fn, grid[0], grid[1], grid[2], block[0],
@@ -262,8 +263,7 @@ extern "C" int attnCudaSynchronize(char **error) {
   return 0;
 }
 
-extern "C" int attnCudaMalloc(uint64_t *devicePtr, size_t bytes,
-                              char **error) {
+extern "C" int attnCudaMalloc(uint64_t *devicePtr, size_t bytes, char **error) {
   Driver *d = ready(error);
   if (!d)
     return 1;
@@ -283,8 +283,8 @@ extern "C" int attnCudaFree(uint64_t devicePtr, char **error) {
   return 0;
 }
 
-extern "C" int attnCudaCopyToDevice(uint64_t dst, const void *src,
-                                    size_t bytes, char **error) {
+extern "C" int attnCudaCopyToDevice(uint64_t dst, const void *src, size_t bytes,
+                                    char **error) {
   Driver *d = ready(error);
   if (!d)
     return 1;

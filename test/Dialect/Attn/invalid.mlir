@@ -139,7 +139,7 @@ func.func @full_causal_more_queries_than_keys(%q: tensor<1x16x4x16xf32>, %k: ten
 // -----
 
 func.func @full_scale_zero(%q: tensor<1x8x4x16xf32>, %k: tensor<1x8x2x16xf32>, %v: tensor<1x8x2x16xf32>) -> tensor<1x8x4x16xf32> {
-  // expected-error @+1 {{'scale' must be positive and finite, got 0.000000e+00}}
+  // expected-error @+1 {{'scale' must be positive and within f32 range, got 0.000000e+00}}
   %o = attn.full %q, %k, %v {scale = 0.0 : f64} : (tensor<1x8x4x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>) -> tensor<1x8x4x16xf32>
   return %o : tensor<1x8x4x16xf32>
 }
@@ -147,7 +147,7 @@ func.func @full_scale_zero(%q: tensor<1x8x4x16xf32>, %k: tensor<1x8x2x16xf32>, %
 // -----
 
 func.func @full_scale_inf(%q: tensor<1x8x4x16xf32>, %k: tensor<1x8x2x16xf32>, %v: tensor<1x8x2x16xf32>) -> tensor<1x8x4x16xf32> {
-  // expected-error @+1 {{'scale' must be positive and finite, got INF}}
+  // expected-error @+1 {{'scale' must be positive and within f32 range, got INF}}
   %o = attn.full %q, %k, %v {scale = 0x7FF0000000000000 : f64} : (tensor<1x8x4x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>) -> tensor<1x8x4x16xf32>
   return %o : tensor<1x8x4x16xf32>
 }
@@ -179,7 +179,7 @@ func.func @full_window_without_causal(%q: tensor<1x8x4x16xf32>, %k: tensor<1x8x2
 // -----
 
 func.func @full_softcap_negative(%q: tensor<1x8x4x16xf32>, %k: tensor<1x8x2x16xf32>, %v: tensor<1x8x2x16xf32>) -> tensor<1x8x4x16xf32> {
-  // expected-error @+1 {{'softcap' must be positive and finite, got -3.000000e+01}}
+  // expected-error @+1 {{'softcap' must be positive and within f32 range, got -3.000000e+01}}
   %o = attn.full %q, %k, %v {softcap = -30.0 : f64} : (tensor<1x8x4x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>) -> tensor<1x8x4x16xf32>
   return %o : tensor<1x8x4x16xf32>
 }
@@ -300,7 +300,7 @@ func.func @sparse_causal_more_queries_than_keys(%q: tensor<1x16x4x16xf32>, %k: t
 // -----
 
 func.func @sparse_scale_negative(%q: tensor<1x8x4x16xf32>, %k: tensor<1x8x2x16xf32>, %v: tensor<1x8x2x16xf32>, %i: tensor<1x8x2x4xi32>) -> tensor<1x8x4x16xf32> {
-  // expected-error @+1 {{'scale' must be positive and finite, got -5.000000e-01}}
+  // expected-error @+1 {{'scale' must be positive and within f32 range, got -5.000000e-01}}
   %o = attn.sparse %q, %k, %v, %i {scale = -0.5 : f64} : (tensor<1x8x4x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x2x4xi32>) -> tensor<1x8x4x16xf32>
   return %o : tensor<1x8x4x16xf32>
 }
@@ -462,7 +462,7 @@ func.func @topk_indices_rank(%s: tensor<1x8x16xf32>) -> tensor<1x8x1x4xi32> {
 // -----
 
 func.func @topk_k_zero(%s: tensor<1x8x16xf32>) -> tensor<1x8x0xi32> {
-  // expected-error @+1 {{'k' must be positive, got 0}}
+  // expected-error @+1 {{'k' must be in [1, 1048576], got 0}}
   %i = attn.topk %s {k = 0 : i64} : (tensor<1x8x16xf32>) -> tensor<1x8x0xi32>
   return %i : tensor<1x8x0xi32>
 }
@@ -651,7 +651,7 @@ func.func @linear_final_state_batch(%q: tensor<1x8x4x16xf32>, %v: tensor<1x8x4x3
 // -----
 
 func.func @linear_scale_negative(%q: tensor<1x8x4x16xf32>, %v: tensor<1x8x4x32xf32>) -> tensor<1x8x4x32xf32> {
-  // expected-error @+1 {{'scale' must be positive and finite, got -1}}
+  // expected-error @+1 {{'scale' must be positive and within f32 range, got -1}}
   %o = attn.linear %q, %q, %v {scale = -1.0 : f64} : (tensor<1x8x4x16xf32>, tensor<1x8x4x16xf32>, tensor<1x8x4x32xf32>) -> tensor<1x8x4x32xf32>
   return %o : tensor<1x8x4x32xf32>
 }
@@ -826,7 +826,7 @@ func.func @delta_final_state_rank(%q: tensor<1x8x2x16xf32>, %v: tensor<1x8x4x32x
 // -----
 
 func.func @delta_scale_zero(%q: tensor<1x8x2x16xf32>, %v: tensor<1x8x4x32xf32>, %b: tensor<1x8x4xf32>) -> tensor<1x8x4x32xf32> {
-  // expected-error @+1 {{'scale' must be positive and finite, got 0.000000e+00}}
+  // expected-error @+1 {{'scale' must be positive and within f32 range, got 0.000000e+00}}
   %o = attn.delta %q, %q, %v, %b {scale = 0.0 : f64} : (tensor<1x8x2x16xf32>, tensor<1x8x2x16xf32>, tensor<1x8x4x32xf32>, tensor<1x8x4xf32>) -> tensor<1x8x4x32xf32>
   return %o : tensor<1x8x4x32xf32>
 }
@@ -1220,4 +1220,30 @@ func.func @layers_outside_schedule() {
   // expected-error @+1 {{'attn.layers' op expects parent op 'attn.schedule'}}
   attn.layers [@a]
   return
+}
+
+// -----
+
+func.func @scale_beyond_f32(%q: tensor<1x4x2x16xf32>) -> tensor<1x4x2x16xf32> {
+  // expected-error @+1 {{'scale' must be positive and within f32 range, got 1.000000e+39}}
+  %o = attn.full %q, %q, %q {causal, scale = 1.0e39 : f64}
+      : (tensor<1x4x2x16xf32>, tensor<1x4x2x16xf32>, tensor<1x4x2x16xf32>) -> tensor<1x4x2x16xf32>
+  return %o : tensor<1x4x2x16xf32>
+}
+
+// -----
+
+func.func @softcap_beyond_f32(%q: tensor<1x4x2x16xf32>) -> tensor<1x4x2x16xf32> {
+  // expected-error @+1 {{'softcap' must be positive and within f32 range, got 1.000000e+39}}
+  %o = attn.full %q, %q, %q {causal, softcap = 1.0e39 : f64}
+      : (tensor<1x4x2x16xf32>, tensor<1x4x2x16xf32>, tensor<1x4x2x16xf32>) -> tensor<1x4x2x16xf32>
+  return %o : tensor<1x4x2x16xf32>
+}
+
+// -----
+
+func.func @topk_too_large(%s: tensor<1x8x8xf32>) -> tensor<1x8x2147483648xi32> {
+  // expected-error @+1 {{'k' must be in [1, 1048576], got 2147483648}}
+  %i = attn.topk %s {k = 2147483648 : i64} : (tensor<1x8x8xf32>) -> tensor<1x8x2147483648xi32>
+  return %i : tensor<1x8x2147483648xi32>
 }

@@ -83,9 +83,11 @@ LogicalResult FullOp::verify() {
                               "looks back from the query position)";
   }
   if (FloatAttr c = getSoftcapAttr())
-    if (!std::isfinite(c.getValueAsDouble()) || c.getValueAsDouble() <= 0.0)
-      return emitOpError() << "'softcap' must be positive and finite, got "
-                           << c.getValueAsDouble();
+    if (!std::isfinite(c.getValueAsDouble()) || c.getValueAsDouble() <= 0.0 ||
+        c.getValueAsDouble() > 3.4028234663852886e38)
+      return emitOpError()
+             << "'softcap' must be positive and within f32 range, got "
+             << c.getValueAsDouble();
   return verifyPrecisionContractions(*this, getPrecisionAttr(), {"qk", "pv"});
 }
 
@@ -151,6 +153,10 @@ LogicalResult IndexerOp::verify() {
 // attn.topk
 //===----------------------------------------------------------------------===//
 
+/// Selections are i32 indices, kept with their scores in k-sized scratch:
+/// a million candidates is far beyond any sparse-attention selection.
+static constexpr int64_t kMaxTopK = int64_t{1} << 20;
+
 LogicalResult TopKOp::verify() {
   if (failed(verifyNoUnknownAttributes(*this, getAttributeNames())))
     return failure();
@@ -160,8 +166,8 @@ LogicalResult TopKOp::verify() {
   if (failed(sv.rank(s)) || failed(sv.rank(idx)))
     return failure();
   int64_t k = static_cast<int64_t>(getK());
-  if (k <= 0)
-    return emitOpError() << "'k' must be positive, got " << k;
+  if (k <= 0 || k > kMaxTopK)
+    return emitOpError() << "'k' must be in [1, " << kMaxTopK << "], got " << k;
   if (failed(sv.sameDims(idx, s, {0, 1})) ||
       failed(sv.dimEquals(idx, 2, k, "the 'k' attribute")))
     return failure();

@@ -150,13 +150,16 @@ mlir::attn::detail::verifyNoUnknownAttributes(Operation *op,
   return success();
 }
 
+/// Kernels compute in f32: a larger factor would become inf there.
+static constexpr double kMaxF32 = 3.4028234663852886e38;
+
 LogicalResult mlir::attn::detail::verifyScale(Operation *op, FloatAttr scale) {
   if (!scale)
     return success();
   double s = scale.getValueAsDouble();
-  if (!std::isfinite(s) || s <= 0.0)
+  if (!std::isfinite(s) || s <= 0.0 || s > kMaxF32)
     return op->emitOpError()
-           << "'scale' must be positive and finite, got " << s;
+           << "'scale' must be positive and within f32 range, got " << s;
   return success();
 }
 
