@@ -11,6 +11,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/Pipelines/Pipelines.h"
+#include "attn/Conversion/Passes.h"
+#include "attn/Dialect/Attn/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FileSystem.h"
@@ -18,7 +21,6 @@
 #include <string>
 
 using namespace mlir;
-
 
 static constexpr const char *kLowerStage =
     "convert-attn-to-cpu,canonicalize,cse,"
@@ -35,14 +37,18 @@ static constexpr const char *kLLVMStage =
 
 static void addStage(OpPassManager &pm, const char *stage) {
   if (failed(parsePassPipeline(stage, pm)))
-    llvm::report_fatal_error(llvm::Twine("attn-to-cpu: bad stage ") + stage);
+    llvm::report_fatal_error(llvm::Twine("attn pipelines: bad stage ") + stage);
 }
 
 // Planning fills in whatever the user did not decide; lowering consumes it.
 void mlir::attn::buildAttnPlanPipeline(OpPassManager &pm,
                                        const AttnPlanPipelineOptions &options) {
   addStage(pm, "attn-expand-schedule,attn-select-form,attn-chunk");
-  addStage(pm, ("attn-tile{target=" + options.target + "}").c_str());
+  // Options go in as values, not pasted into pipeline text: a target like
+  // "cpu}" must be an error of attn-tile, not a broken pipeline string.
+  AttnTilePassOptions tile;
+  tile.target = options.target;
+  pm.addPass(createAttnTilePass(tile));
 }
 
 void mlir::attn::buildAttnToCPUPipeline(
@@ -64,23 +70,30 @@ void mlir::attn::buildAttnToNVVMPipeline(
   if (toolkit.empty()) {
     const char *env = std::getenv("CUDA_HOME");
     toolkit = env && *env ? env : "/usr/local/cuda";
-    // No toolkit at all: PTX text still comes out (only libdevice calls
-    // and format=bin need one, and those then fail with a clear error).
+    // No toolkit directory at all: PTX text still comes out (only libdevice
+    // calls and format=bin need one, and those then fail with a clear
+    // error). A toolkit given without nvvm/libdevice is an error too.
     if (!llvm::sys::fs::is_directory(toolkit))
       toolkit.clear();
   }
-  addStage(pm, "convert-attn-to-gpu");
+  ConvertAttnToGPUPassOptions check;
+  check.chip = options.chip;
+  check.format = options.format;
+  pm.addPass(createConvertAttnToGPUPass(check));
   addStage(pm, "gpu.module(convert-nvgpu-to-nvvm,convert-vector-to-scf,"
                "convert-scf-to-cf,convert-vector-to-llvm,convert-gpu-to-nvvm,"
                "convert-nvvm-to-llvm,canonicalize,cse,"
                "reconcile-unrealized-casts,"
                "attn-extern-dynamic-shared-memory)");
-  addStage(pm, ("nvvm-attach-target{chip=" + options.chip +
-                " features=" + options.features + " O=3}")
-                   .c_str());
-  addStage(pm, ("gpu-module-to-binary{format=" + options.format +
-                (toolkit.empty() ? "" : " toolkit=" + toolkit) + "}")
-                   .c_str());
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.chip;
+  target.features = options.features;
+  target.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  GpuModuleToBinaryPassOptions binary;
+  binary.toolkitPath = toolkit;
+  binary.compilationTarget = options.format;
+  pm.addPass(createGpuModuleToBinaryPass(binary));
 }
 
 void mlir::attn::registerAttnPipelines() {

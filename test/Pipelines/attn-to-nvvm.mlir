@@ -8,6 +8,9 @@
 // RUN: %if ptxas %{ %ptxas -arch=sm_90a %t/ptx/smoke.ptx -o %t/smoke.cubin %}
 // RUN: not attn-opt %t/attn.mlir --attn-to-nvvm -o /dev/null 2>&1 | FileCheck %s --check-prefix=ATTN
 // RUN: not attn-opt %t/smem.mlir --attn-to-nvvm=chip=sm_00 -o /dev/null 2>&1 | FileCheck %s --check-prefix=CHIP
+// RUN: not attn-opt %t/smem.mlir --attn-to-nvvm=chip= -o /dev/null 2>&1 | FileCheck %s --check-prefix=EMPTY
+// RUN: not attn-opt %t/smem.mlir "--attn-to-nvvm=chip=sm_90a}" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BRACE
+// RUN: not attn-opt %t/smem.mlir --attn-to-nvvm=format=obj -o /dev/null 2>&1 | FileCheck %s --check-prefix=FORMAT
 
 // CHECK: gpu.binary @k
 // CHECK-SAME: chip = "sm_90a"
@@ -17,6 +20,9 @@
 // SM80: .target sm_80
 // ATTN: error: 'attn.full' op has no GPU kernel builder yet
 // CHIP: error: Minimum NVVM target SM version is sm_20
+// EMPTY: error: attn-to-nvvm: unknown chip ''; expected sm_<NN>
+// BRACE: error: attn-to-nvvm: unknown chip 'sm_90a}'
+// FORMAT: error: attn-to-nvvm: unknown format 'obj'; expected isa, bin, fatbin or llvm
 
 //--- smem.mlir
 module attributes {gpu.container_module} {

@@ -79,8 +79,15 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu", "mlir::ModuleOp"> {
     turning planned attn ops into `gpu.module` kernels and host-side launch
     descriptions. No family has a GPU kernel builder yet: every attn compute
     op is reported as a located error, so nothing is silently dropped.
-    `attn.schedule` ops are declarations and are removed.
+    `attn.schedule` ops are declarations and are removed. As the first pass
+    of attn-to-nvvm it also checks the pipeline's target options.
   }];
+  let options = [
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
+           "Target GPU: sm_<NN> with an optional a/f suffix (sm_80, sm_90a)">,
+    Option<"format", "format", "std::string", /*default=*/"\"isa\"",
+           "Binary format the pipeline emits: isa, bin, fatbin or llvm">
+  ];
 }
 
 #endif // ATTN_CONVERSION_PASSES_TD

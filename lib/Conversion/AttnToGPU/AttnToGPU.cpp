@@ -12,6 +12,8 @@
 
 #include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/IR/AttnOps.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/Regex.h"
 
 namespace mlir::attn {
 #define GEN_PASS_DEF_CONVERTATTNTOGPUPASS
@@ -24,7 +26,23 @@ using namespace mlir::attn;
 namespace {
 struct ConvertAttnToGPUPass
     : mlir::attn::impl::ConvertAttnToGPUPassBase<ConvertAttnToGPUPass> {
+  using ConvertAttnToGPUPassBase::ConvertAttnToGPUPassBase;
   void runOnOperation() override {
+    // Target options arrive as text: reject what the upstream passes would
+    // crash on or misread (an empty chip, options smuggled into it).
+    static const llvm::Regex chipPattern("^sm_[0-9]+[af]?$");
+    if (!chipPattern.match(chip)) {
+      mlir::emitError(getOperation().getLoc())
+          << "attn-to-nvvm: unknown chip '" << chip
+          << "'; expected sm_<NN> with an optional 'a' or 'f' (sm_80, sm_90a)";
+      return signalPassFailure();
+    }
+    if (!llvm::is_contained({"isa", "bin", "fatbin", "llvm"}, format)) {
+      mlir::emitError(getOperation().getLoc())
+          << "attn-to-nvvm: unknown format '" << format
+          << "'; expected isa, bin, fatbin or llvm";
+      return signalPassFailure();
+    }
     bool failedAny = false;
     SmallVector<ScheduleOp> schedules;
     getOperation().walk([&](Operation *op) {
