@@ -79,3 +79,20 @@ def test_huge_and_tiny_constant_decay(decay):
     o, s = attn.ops.linear_attn(q, k, v, decay=decay, output_final_state=True)
     eo, es = ref.linear_attn(q, k, v, decay=decay)
     assert ref.rel_err(o, eo) < TOL and ref.rel_err(s, es) < TOL
+
+
+@pytest.mark.parametrize("per_channel", [False, True])
+def test_strong_then_weak_gates(per_channel):
+    """A chunk whose first tokens decay to 0 (gate -inf / -190) and whose
+    later tokens barely decay: the cumulative gate is large, the later
+    differences small; they must keep full precision."""
+    rng = np.random.default_rng()
+    T = 200
+    q, k, v = _inputs(rng, 1, T, 2, 16, 16)
+    shape = (1, T, 2, 16) if per_channel else (1, T, 2)
+    g = np.full(shape, -0.01, np.float32)
+    g[0, :100] = -np.inf
+    g[0, :100:3] = -190.0
+    o, s = attn.ops.linear_attn(q, k, v, g, output_final_state=True)
+    eo, es = ref.linear_attn(q, k, v, g)
+    assert ref.rel_err(o, eo) < TOL and ref.rel_err(s, es) < TOL

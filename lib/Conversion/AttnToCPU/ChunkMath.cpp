@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ChunkMath.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 
@@ -78,12 +79,20 @@ void LogGate::scan(KernelBuilder &kb, Value cum, Value b, Value t0, Value n,
     });
     return;
   }
-  // One running f32 sum per column, reset at every chunk.
+  // One running f64 sum per column, reset at every chunk: after a strong
+  // gate the sum is large, and an f32 sum would round the small steps that
+  // follow (the differences b_r - b_i are what matter).
+  ImplicitLocOpBuilder &builder = kb.builder();
+  Value zero64 =
+      arith::ConstantOp::create(builder, builder.getF64FloatAttr(0.0));
   kb.forLoop(zero, kb.dim(cum, 1), [&](Value c) {
-    kb.forLoop(zero, n, one, ValueRange{kb.f32(0.0)},
+    kb.forLoop(zero, n, one, ValueRange{zero64},
                [&](Value r, ValueRange acc) -> SmallVector<Value> {
-                 Value next = kb.add(acc[0], step(kb, b, kb.add(t0, r), h, c));
-                 kb.store(next, cum, {r, c});
+                 Value g =
+                     arith::ExtFOp::create(builder, builder.getF64Type(),
+                                           step(kb, b, kb.add(t0, r), h, c));
+                 Value next = arith::AddFOp::create(builder, acc[0], g);
+                 memref::StoreOp::create(builder, next, cum, ValueRange{r, c});
                  return {next};
                });
   });
@@ -91,6 +100,17 @@ void LogGate::scan(KernelBuilder &kb, Value cum, Value b, Value t0, Value n,
 
 Value LogGate::cumAt(KernelBuilder &kb, Value cum, Value r, Value d) const {
   return kb.load(cum, {r, perChannel() ? d : kb.idx(0)});
+}
+
+Value LogGate::cumDiff(KernelBuilder &kb, Value cum, Value r, Value i,
+                       Value d) const {
+  // Subtract in f64, then round once to f32.
+  ImplicitLocOpBuilder &builder = kb.builder();
+  Value col = perChannel() ? d : kb.idx(0);
+  Value br = memref::LoadOp::create(builder, cum, ValueRange{r, col});
+  Value bi = memref::LoadOp::create(builder, cum, ValueRange{i, col});
+  Value diff = arith::SubFOp::create(builder, br, bi);
+  return arith::TruncFOp::create(builder, builder.getF32Type(), diff);
 }
 
 //===----------------------------------------------------------------------===//
@@ -200,9 +220,7 @@ void cpu::decayedScores(KernelBuilder &kb, const LogGate &gate, Value cum,
     SmallVector<Value> sums = kb.sums(zero, width, blocks.size(), [&](Value d) {
       Value yd = kb.load(y, {i, d});
       if (gate.perChannel()) {
-        Value bi = gate.cumAt(kb, cum, i, d);
-        Value br = gate.cumAt(kb, cum, r, d);
-        yd = kb.mul(yd, kb.exp(kb.sub(br, bi)));
+        yd = kb.mul(yd, kb.exp(gate.cumDiff(kb, cum, r, i, d)));
       }
       SmallVector<Value> terms;
       for (const ScoreBlock &block : blocks)
@@ -211,9 +229,7 @@ void cpu::decayedScores(KernelBuilder &kb, const LogGate &gate, Value cum,
     });
     Value decay;
     if (gate.kind() == LogGate::Kind::scalar) {
-      Value bi = gate.cumAt(kb, cum, i, zero);
-      Value br = gate.cumAt(kb, cum, r, zero);
-      decay = kb.exp(kb.sub(br, bi));
+      decay = kb.exp(gate.cumDiff(kb, cum, r, i, zero));
     }
     storeScores(kb, blocks, sums, r, i, decay, anyInclusive);
   };
@@ -259,9 +275,7 @@ void cpu::decayedScores(KernelBuilder &kb, const LogGate &gate, Value cum,
     // y~_i = y_i * exp(b_ref - b_i) for every earlier row i <= ref.
     kb.forLoop(zero, p, [&](Value i) {
       kb.forLoop(zero, width, [&](Value d) {
-        Value bi = gate.cumAt(kb, cum, i, d);
-        Value bRef = gate.cumAt(kb, cum, ref, d);
-        Value decay = kb.exp(kb.sub(bRef, bi));
+        Value decay = kb.exp(gate.cumDiff(kb, cum, ref, i, d));
         kb.store(kb.mul(kb.load(y, {i, d}), decay), rebasedY, {i, d});
       });
     });
@@ -270,9 +284,7 @@ void cpu::decayedScores(KernelBuilder &kb, const LogGate &gate, Value cum,
     kb.forLoop(p, end, [&](Value r) {
       Value row = kb.sub(r, p);
       kb.forLoop(zero, width, [&](Value d) {
-        Value bRef = gate.cumAt(kb, cum, ref, d);
-        Value br = gate.cumAt(kb, cum, r, d);
-        Value decay = kb.exp(kb.sub(br, bRef));
+        Value decay = kb.exp(gate.cumDiff(kb, cum, r, ref, d));
         for (auto [block, dst] : llvm::zip(blocks, rebasedX))
           kb.store(kb.mul(kb.load(block.x, {r, d}), decay), dst, {row, d});
       });
@@ -351,7 +363,7 @@ void cpu::chunkStateUpdate(KernelBuilder &kb, const LogGate &gate, Value cum,
       // k_i decayed from its own row to the chunk's end: b_last - b_i <= 0.
       Value ki = kb.load(k, {i, d});
       if (bLast)
-        ki = kb.mul(ki, kb.exp(kb.sub(bLast, gate.cumAt(kb, cum, i, d))));
+        ki = kb.mul(ki, kb.exp(gate.cumDiff(kb, cum, last, i, d)));
       kb.forLoop(zero, vDim, [&](Value c) {
         kb.store(kb.add(kb.load(state, {d, c}), kb.mul(ki, kb.load(x, {i, c}))),
                  state, {d, c});

@@ -55,11 +55,14 @@ public:
   /// gate is per channel), in f32.
   Value step(KernelBuilder &kb, Value b, Value t, Value h, Value d) const;
   /// The chunk-local cumsum `cum[r][c] = sum_{j <= r} g_{t0 + j}` for
-  /// `r < n`, accumulated in f32. `cum` is `[C, width]` f32.
+  /// `r < n`, accumulated in f64. `cum` is `[C, width]` f64.
   void scan(KernelBuilder &kb, Value cum, Value b, Value t0, Value n,
             Value h) const;
-  /// `cum[r][d]` for a per-channel gate, `cum[r][0]` otherwise.
+  /// `cum[r][d]` for a per-channel gate, `cum[r][0]` otherwise, as f32.
   Value cumAt(KernelBuilder &kb, Value cum, Value r, Value d) const;
+  /// `cum[r] - cum[i]` (column d as in cumAt), subtracted in f64 and then
+  /// rounded to f32: the decay exponent between two rows of a chunk.
+  Value cumDiff(KernelBuilder &kb, Value cum, Value r, Value i, Value d) const;
 
 private:
   /// The constant of head `h` (a select chain when there is one per head).

@@ -75,8 +75,9 @@ void DeltaKernel::buildChunked(int64_t c, int64_t subChunk) {
   Value qs = kb.stackBuffer({c, kd}, f32);
   Value ks = kb.stackBuffer({c, kd}, f32);
   Value betas = kb.stackBuffer({c}, f32);
-  Value cum =
-      gate.decays() ? kb.stackBuffer({c, gate.width(kd)}, f32) : Value();
+  Value cum = gate.decays() ? kb.stackBuffer({c, gate.width(kd)},
+                                             kb.builder().getF64Type())
+                            : Value();
   Value akk = kb.stackBuffer({c, c}, f32);
   Value aqk = kb.stackBuffer({c, c}, f32);
   Value u = kb.stackBuffer({c, vd}, f32);

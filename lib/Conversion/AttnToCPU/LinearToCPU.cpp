@@ -67,8 +67,9 @@ void LinearKernel::buildChunked(int64_t c, int64_t subChunk) {
   Value qs = kb.stackBuffer({c, kd}, f32);
   Value ks = kb.stackBuffer({c, kd}, f32);
   Value vs = kb.stackBuffer({c, vd}, f32);
-  Value cum =
-      gate.decays() ? kb.stackBuffer({c, gate.width(kd)}, f32) : Value();
+  Value cum = gate.decays() ? kb.stackBuffer({c, gate.width(kd)},
+                                             kb.builder().getF64Type())
+                            : Value();
   Value scores = kb.stackBuffer({c, c}, f32);
   Value acc = kb.stackBuffer({vd}, f32);
   // The rebased rows of the q-k block across sub-chunks (GLA only).

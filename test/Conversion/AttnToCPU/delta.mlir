@@ -31,7 +31,7 @@
 // CHECK-NEXT: %[[U:.*]] = memref.alloca() : memref<64x8xf32>
 // CHECK-NEXT: %[[P:.*]] = memref.alloca() : memref<64x64xf32>
 // CHECK-NEXT: %[[A:.*]] = memref.alloca() : memref<64x64xf32>
-// CHECK-NEXT: %[[CUM:.*]] = memref.alloca() : memref<64x16xf32>
+// CHECK-NEXT: %[[CUM:.*]] = memref.alloca() : memref<64x16xf64>
 // CHECK-NEXT: %[[BETA:.*]] = memref.alloca() : memref<64xf32>
 // CHECK-NEXT: %[[KS:.*]] = memref.alloca() : memref<64x16xf32>
 // CHECK-NEXT: %[[QS:.*]] = memref.alloca() : memref<64x16xf32>
@@ -58,11 +58,12 @@
 // CHECK: math.sqrt
 // CHECK: memref.store %{{.*}}, %[[QS]]
 // The chunk-local log-gate cumsum, one running f32 sum per channel.
-// CHECK: scf.for %{{.*}} = %{{.*}} to %[[N]] step %{{.*}} iter_args(%[[SUM:.*]] = %{{.*}}) -> (f32) {
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[N]] step %{{.*}} iter_args(%[[SUM:.*]] = %{{.*}}) -> (f64) {
 // CHECK: %[[G:.*]] = memref.load %[[GB]][%[[B]], %{{.*}}, %[[HV]], %{{.*}}] : memref<2x?x4x16xf32>
 // CHECK-NEXT: %[[FLOOR0:.*]] = arith.constant -2.000000e+02 : f32
 // CHECK-NEXT: %[[GF:.*]] = arith.maximumf %[[G]], %[[FLOOR0]] : f32
-// CHECK-NEXT: %[[NEXT:.*]] = arith.addf %[[SUM]], %[[GF]] : f32
+// CHECK-NEXT: %[[GFW:.*]] = arith.extf %[[GF]] : f32 to f64
+// CHECK-NEXT: %[[NEXT:.*]] = arith.addf %[[SUM]], %[[GFW]] : f64
 // CHECK-NEXT: memref.store %[[NEXT]], %[[CUM]]
 // A and the q-k block, first the pairs inside each sub-chunk [p, end) of 16
 // rows (the tail one shorter): one direct exp(b_r - b_i) per channel, i <= r
@@ -73,9 +74,10 @@
 // CHECK: scf.for %[[R:[a-z0-9_]+]] = %[[SP]] to %[[END]] step
 // CHECK: scf.for %[[I:[a-z0-9_]+]] = %[[SP]] to %{{.*}} step
 // CHECK: scf.for %[[D:[a-z0-9_]+]] = {{.*}} -> (f32, f32) {
-// CHECK: %[[BI:.*]] = memref.load %[[CUM]][%[[I]], %[[D]]]
-// CHECK-NEXT: %[[BR:.*]] = memref.load %[[CUM]][%[[R]], %[[D]]]
-// CHECK-NEXT: %[[DIFF:.*]] = arith.subf %[[BR]], %[[BI]] : f32
+// CHECK: %[[BR:.*]] = memref.load %[[CUM]][%[[R]], %[[D]]]
+// CHECK-NEXT: %[[BI:.*]] = memref.load %[[CUM]][%[[I]], %[[D]]]
+// CHECK-NEXT: %[[DIFFW:.*]] = arith.subf %[[BR]], %[[BI]] : f64
+// CHECK-NEXT: %[[DIFF:.*]] = arith.truncf %[[DIFFW]] : f64 to f32
 // CHECK-NEXT: math.exp %[[DIFF]] : f32
 // CHECK: %[[STRICT:.*]] = arith.cmpi slt, %[[I]], %[[R]] : index
 // CHECK-NEXT: scf.if %[[STRICT]] {
@@ -89,9 +91,10 @@
 // CHECK-NEXT: %[[REF:.*]] = arith.subi %[[SP2]], %{{.*}} : index
 // CHECK: scf.for %[[I2:[a-z0-9_]+]] = %{{.*}} to %[[SP2]] step
 // CHECK: scf.for %[[D2:[a-z0-9_]+]] =
-// CHECK-NEXT: %[[BI2:.*]] = memref.load %[[CUM]][%[[I2]], %[[D2]]]
 // CHECK-NEXT: %[[BREF:.*]] = memref.load %[[CUM]][%[[REF]], %[[D2]]]
-// CHECK-NEXT: %[[E1:.*]] = arith.subf %[[BREF]], %[[BI2]] : f32
+// CHECK-NEXT: %[[BI2:.*]] = memref.load %[[CUM]][%[[I2]], %[[D2]]]
+// CHECK-NEXT: %[[E1W:.*]] = arith.subf %[[BREF]], %[[BI2]] : f64
+// CHECK-NEXT: %[[E1:.*]] = arith.truncf %[[E1W]] : f64 to f32
 // CHECK-NEXT: %[[F1:.*]] = math.exp %[[E1]] : f32
 // CHECK-NEXT: %[[KI:.*]] = memref.load %[[KS]][%[[I2]], %[[D2]]]
 // CHECK-NEXT: %[[KIT:.*]] = arith.mulf %[[KI]], %[[F1]] : f32
@@ -101,9 +104,10 @@
 // CHECK: scf.for %[[R3:[a-z0-9_]+]] = %[[SP2]] to %[[END2]] step
 // CHECK-NEXT: %[[ROW3:.*]] = arith.subi %[[R3]], %[[SP2]] : index
 // CHECK: scf.for %[[D3:[a-z0-9_]+]] =
-// CHECK-NEXT: %[[BREF3:.*]] = memref.load %[[CUM]][%[[REF]], %[[D3]]]
 // CHECK-NEXT: %[[BR3:.*]] = memref.load %[[CUM]][%[[R3]], %[[D3]]]
-// CHECK-NEXT: %[[E2:.*]] = arith.subf %[[BR3]], %[[BREF3]] : f32
+// CHECK-NEXT: %[[BREF3:.*]] = memref.load %[[CUM]][%[[REF]], %[[D3]]]
+// CHECK-NEXT: %[[E2W:.*]] = arith.subf %[[BR3]], %[[BREF3]] : f64
+// CHECK-NEXT: %[[E2:.*]] = arith.truncf %[[E2W]] : f64 to f32
 // CHECK-NEXT: %[[F2:.*]] = math.exp %[[E2]] : f32
 // CHECK-NEXT: %[[KR:.*]] = memref.load %[[KS]][%[[R3]], %[[D3]]]
 // CHECK-NEXT: %[[KRT:.*]] = arith.mulf %[[KR]], %[[F2]] : f32
@@ -149,9 +153,11 @@
 // The state scan: S <- exp(b_last) S + (k * exp(b_last - b))^T W.
 // CHECK: %[[LAST:.*]] = arith.subi %[[N]], %{{.*}} : index
 // CHECK: %[[BL:.*]] = memref.load %[[CUM]][%[[LAST]], %{{.*}}]
-// CHECK-NEXT: math.exp %[[BL]] : f32
+// CHECK-NEXT: %[[BLF:.*]] = arith.truncf %[[BL]] : f64 to f32
+// CHECK-NEXT: math.exp %[[BLF]] : f32
 // CHECK: memref.store %{{.*}}, %[[S]]
-// CHECK: arith.subf %[[BL]], %{{.*}} : f32
+// CHECK: arith.subf %{{.*}}, %{{.*}} : f64
+// CHECK-NEXT: arith.truncf %{{.*}} : f64 to f32
 // CHECK-NEXT: math.exp
 // CHECK: memref.load %[[U]]
 // CHECK: memref.store %{{.*}}, %[[S]]
@@ -178,7 +184,7 @@ func.func @kda_chunked(%q: tensor<2x?x2x16xf32>, %k: tensor<2x?x2x16xf32>, %v: t
 // CHECK-NEXT: memref.alloca() : memref<8xf32>
 // CHECK-NOT: memref<8x16xf32>
 // CHECK-NOT: memref<24x16xf32>
-// CHECK: %[[CUM:.*]] = memref.alloca() : memref<32x1xf32>
+// CHECK: %[[CUM:.*]] = memref.alloca() : memref<32x1xf64>
 // CHECK: %[[S:.*]] = memref.alloca() : memref<16x8xf32>
 // CHECK: memref.store %{{.*}}, %[[S]]
 // CHECK: %[[C32:.*]] = arith.constant 32 : index
@@ -186,7 +192,8 @@ func.func @kda_chunked(%q: tensor<2x?x2x16xf32>, %k: tensor<2x?x2x16xf32>, %v: t
 // CHECK: %[[SUMS:.*]]:2 = scf.for {{.*}} -> (f32, f32) {
 // CHECK-NOT: math.exp
 // CHECK: scf.yield
-// CHECK: %[[DIFF:.*]] = arith.subf
+// CHECK: %[[DIFFW:.*]] = arith.subf {{.*}} : f64
+// CHECK-NEXT: %[[DIFF:.*]] = arith.truncf %[[DIFFW]] : f64 to f32
 // CHECK-NEXT: %[[DECAY:.*]] = math.exp %[[DIFF]] : f32
 // CHECK: arith.mulf %[[SUMS]]#1, %[[DECAY]] : f32
 // CHECK: arith.truncf %{{.*}} : f32 to bf16
@@ -209,16 +216,17 @@ func.func @gdn_chunked_bf16(%q: tensor<2x?x2x16xbf16>, %k: tensor<2x?x2x16xbf16>
 // CHECK-NEXT: memref.alloca() : memref<32x8xf32>
 // CHECK-NEXT: memref.alloca() : memref<32x32xf32>
 // CHECK-NEXT: memref.alloca() : memref<32x32xf32>
-// CHECK-NEXT: %[[CUM:.*]] = memref.alloca() : memref<32x16xf32>
-// CHECK: -> (f32) {
+// CHECK-NEXT: %[[CUM:.*]] = memref.alloca() : memref<32x16xf64>
+// CHECK: -> (f64) {
 // CHECK: memref.store %{{.*}}, %[[CUM]]
 // CHECK: scf.for %[[R:[a-z0-9_]+]] = %[[LO:[a-z0-9_]+]] to %[[N:[a-z0-9_]+]] step %{{.*}} {
 // CHECK-NEXT: %[[R1:.*]] = arith.addi %[[R]], %{{.*}} : index
 // CHECK: scf.for %[[I:[a-z0-9_]+]] = %[[LO]] to %[[R1]] step
 // CHECK: -> (f32, f32) {
-// CHECK: %[[BI:.*]] = memref.load %[[CUM]][%[[I]], %{{.*}}]
-// CHECK-NEXT: %[[BR:.*]] = memref.load %[[CUM]][%[[R]], %{{.*}}]
-// CHECK-NEXT: %[[DIFF:.*]] = arith.subf %[[BR]], %[[BI]] : f32
+// CHECK: %[[BR:.*]] = memref.load %[[CUM]][%[[R]], %{{.*}}]
+// CHECK-NEXT: %[[BI:.*]] = memref.load %[[CUM]][%[[I]], %{{.*}}]
+// CHECK-NEXT: %[[DIFFW:.*]] = arith.subf %[[BR]], %[[BI]] : f64
+// CHECK-NEXT: %[[DIFF:.*]] = arith.truncf %[[DIFFW]] : f64 to f32
 // CHECK-NEXT: math.exp %[[DIFF]] : f32
 // CHECK-NOT: scf.for %{{.*}} = %{{.*}} to %[[N]] step
 // CHECK: memref.store %{{.*}} : memref<32x32xf32>

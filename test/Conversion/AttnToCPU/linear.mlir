@@ -1,6 +1,6 @@
 // convert-attn-to-cpu on attn.linear. The chunked form walks the sequence in
 // chunks of #attn.chunk's size (a shorter tail chunk when C does not divide
-// T): chunk-local f32 cumsum of the log decay (b_r = g (r + 1) for a
+// T): chunk-local f64 cumsum of the log decay (b_r = g (r + 1) for a
 // constant `decay`), the causal decayed q-k block from exp(b_r - b_i),
 // i <= r, the chunk output (q * exp(b)) S + block V, then the state scan.
 // With a per-channel gate (GLA) and sub_chunk = s, the q-k block is built
@@ -25,7 +25,7 @@
 // CHECK-NEXT: %[[YT:.*]] = memref.alloca() : memref<48x16xf32>
 // CHECK-NEXT: memref.alloca() : memref<8xf32>
 // CHECK-NEXT: %[[P:.*]] = memref.alloca() : memref<64x64xf32>
-// CHECK-NEXT: %[[CUM:.*]] = memref.alloca() : memref<64x16xf32>
+// CHECK-NEXT: %[[CUM:.*]] = memref.alloca() : memref<64x16xf64>
 // CHECK-NEXT: %[[VS:.*]] = memref.alloca() : memref<64x8xf32>
 // CHECK-NEXT: %[[KS:.*]] = memref.alloca() : memref<64x16xf32>
 // CHECK-NEXT: %[[QS:.*]] = memref.alloca() : memref<64x16xf32>
@@ -47,12 +47,13 @@
 // q is scaled by 1/sqrt(16) when staged.
 // CHECK: arith.constant 2.500000e-01 : f32
 // CHECK: memref.store %{{.*}}, %[[QS]]
-// The chunk-local log-gate cumsum, one running f32 sum per channel.
-// CHECK: scf.for %{{.*}} = %{{.*}} to %[[N]] step %{{.*}} iter_args(%[[SUM:.*]] = %{{.*}}) -> (f32) {
+// The chunk-local log-gate cumsum, one running f64 sum per channel.
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[N]] step %{{.*}} iter_args(%[[SUM:.*]] = %{{.*}}) -> (f64) {
 // CHECK: %[[G:.*]] = memref.load %[[GB]][%[[B]], %{{.*}}, %[[H]], %{{.*}}] : memref<2x?x2x16xf32>
 // CHECK-NEXT: %[[FLOOR0:.*]] = arith.constant -2.000000e+02 : f32
 // CHECK-NEXT: %[[GF:.*]] = arith.maximumf %[[G]], %[[FLOOR0]] : f32
-// CHECK-NEXT: %[[NEXT:.*]] = arith.addf %[[SUM]], %[[GF]] : f32
+// CHECK-NEXT: %[[GFW:.*]] = arith.extf %[[GF]] : f32 to f64
+// CHECK-NEXT: %[[NEXT:.*]] = arith.addf %[[SUM]], %[[GFW]] : f64
 // CHECK-NEXT: memref.store %[[NEXT]], %[[CUM]]
 // The causal q-k block, first the pairs inside each sub-chunk [p, end) of
 // 16 rows (the tail one shorter): i runs from p to r inclusive, one direct
@@ -64,9 +65,10 @@
 // CHECK: %[[R1:.*]] = arith.addi %[[R]], %{{.*}} : index
 // CHECK: scf.for %[[I:[a-z0-9_]+]] = %[[SP]] to %[[R1]] step
 // CHECK: scf.for %[[D:[a-z0-9_]+]] = {{.*}} -> (f32) {
-// CHECK: %[[BI:.*]] = memref.load %[[CUM]][%[[I]], %[[D]]]
-// CHECK-NEXT: %[[BR:.*]] = memref.load %[[CUM]][%[[R]], %[[D]]]
-// CHECK-NEXT: %[[DIFF:.*]] = arith.subf %[[BR]], %[[BI]] : f32
+// CHECK: %[[BR:.*]] = memref.load %[[CUM]][%[[R]], %[[D]]]
+// CHECK-NEXT: %[[BI:.*]] = memref.load %[[CUM]][%[[I]], %[[D]]]
+// CHECK-NEXT: %[[DIFFW:.*]] = arith.subf %[[BR]], %[[BI]] : f64
+// CHECK-NEXT: %[[DIFF:.*]] = arith.truncf %[[DIFFW]] : f64 to f32
 // CHECK-NEXT: math.exp %[[DIFF]] : f32
 // CHECK: memref.store %{{.*}}, %[[P]][%[[R]], %[[I]]]
 // Then the pairs across sub-chunks, for each later sub-chunk p with
@@ -78,9 +80,10 @@
 // CHECK-NEXT: %[[REF:.*]] = arith.subi %[[SP2]], %{{.*}} : index
 // CHECK: scf.for %[[I2:[a-z0-9_]+]] = %{{.*}} to %[[SP2]] step
 // CHECK: scf.for %[[D2:[a-z0-9_]+]] =
-// CHECK-NEXT: %[[BI2:.*]] = memref.load %[[CUM]][%[[I2]], %[[D2]]]
 // CHECK-NEXT: %[[BREF:.*]] = memref.load %[[CUM]][%[[REF]], %[[D2]]]
-// CHECK-NEXT: %[[E1:.*]] = arith.subf %[[BREF]], %[[BI2]] : f32
+// CHECK-NEXT: %[[BI2:.*]] = memref.load %[[CUM]][%[[I2]], %[[D2]]]
+// CHECK-NEXT: %[[E1W:.*]] = arith.subf %[[BREF]], %[[BI2]] : f64
+// CHECK-NEXT: %[[E1:.*]] = arith.truncf %[[E1W]] : f64 to f32
 // CHECK-NEXT: %[[F1:.*]] = math.exp %[[E1]] : f32
 // CHECK-NEXT: %[[KI:.*]] = memref.load %[[KS]][%[[I2]], %[[D2]]]
 // CHECK-NEXT: %[[KIT:.*]] = arith.mulf %[[KI]], %[[F1]] : f32
@@ -88,9 +91,10 @@
 // CHECK: scf.for %[[R3:[a-z0-9_]+]] = %[[SP2]] to %[[END2]] step
 // CHECK-NEXT: %[[ROW3:.*]] = arith.subi %[[R3]], %[[SP2]] : index
 // CHECK: scf.for %[[D3:[a-z0-9_]+]] =
-// CHECK-NEXT: %[[BREF3:.*]] = memref.load %[[CUM]][%[[REF]], %[[D3]]]
 // CHECK-NEXT: %[[BR3:.*]] = memref.load %[[CUM]][%[[R3]], %[[D3]]]
-// CHECK-NEXT: %[[E2:.*]] = arith.subf %[[BR3]], %[[BREF3]] : f32
+// CHECK-NEXT: %[[BREF3:.*]] = memref.load %[[CUM]][%[[REF]], %[[D3]]]
+// CHECK-NEXT: %[[E2W:.*]] = arith.subf %[[BR3]], %[[BREF3]] : f64
+// CHECK-NEXT: %[[E2:.*]] = arith.truncf %[[E2W]] : f64 to f32
 // CHECK-NEXT: %[[F2:.*]] = math.exp %[[E2]] : f32
 // CHECK-NEXT: %[[QR:.*]] = memref.load %[[QS]][%[[R3]], %[[D3]]]
 // CHECK-NEXT: %[[QRT:.*]] = arith.mulf %[[QR]], %[[F2]] : f32
@@ -114,9 +118,11 @@
 // The state scan: S <- exp(b_last) S + (k * exp(b_last - b))^T V.
 // CHECK: %[[LAST:.*]] = arith.subi %[[N]], %{{.*}} : index
 // CHECK: %[[BL:.*]] = memref.load %[[CUM]][%[[LAST]], %{{.*}}]
-// CHECK-NEXT: math.exp %[[BL]] : f32
+// CHECK-NEXT: %[[BLF:.*]] = arith.truncf %[[BL]] : f64 to f32
+// CHECK-NEXT: math.exp %[[BLF]] : f32
 // CHECK: memref.store %{{.*}}, %[[S]]
-// CHECK: arith.subf %[[BL]], %{{.*}} : f32
+// CHECK: arith.subf %{{.*}}, %{{.*}} : f64
+// CHECK-NEXT: arith.truncf %{{.*}} : f64 to f32
 // CHECK-NEXT: math.exp
 // CHECK: memref.load %[[VS]]
 // CHECK: memref.store %{{.*}}, %[[S]]
@@ -139,16 +145,17 @@ func.func @gla_chunked(%q: tensor<2x?x2x16xf32>, %k: tensor<2x?x2x16xf32>, %v: t
 // CHECK-LABEL: func.func @gla_direct
 // CHECK-NEXT: memref.alloca() : memref<8xf32>
 // CHECK-NEXT: %[[P:.*]] = memref.alloca() : memref<32x32xf32>
-// CHECK-NEXT: %[[CUM:.*]] = memref.alloca() : memref<32x16xf32>
-// CHECK: -> (f32) {
+// CHECK-NEXT: %[[CUM:.*]] = memref.alloca() : memref<32x16xf64>
+// CHECK: -> (f64) {
 // CHECK: memref.store %{{.*}}, %[[CUM]]
 // CHECK: scf.for %[[R:[a-z0-9_]+]] = %[[LO:[a-z0-9_]+]] to %[[N:[a-z0-9_]+]] step %{{.*}} {
 // CHECK-NEXT: %[[R1:.*]] = arith.addi %[[R]], %{{.*}} : index
 // CHECK: scf.for %[[I:[a-z0-9_]+]] = %[[LO]] to %[[R1]] step
 // CHECK: -> (f32) {
-// CHECK: %[[BI:.*]] = memref.load %[[CUM]][%[[I]], %{{.*}}]
-// CHECK-NEXT: %[[BR:.*]] = memref.load %[[CUM]][%[[R]], %{{.*}}]
-// CHECK-NEXT: %[[DIFF:.*]] = arith.subf %[[BR]], %[[BI]] : f32
+// CHECK: %[[BR:.*]] = memref.load %[[CUM]][%[[R]], %{{.*}}]
+// CHECK-NEXT: %[[BI:.*]] = memref.load %[[CUM]][%[[I]], %{{.*}}]
+// CHECK-NEXT: %[[DIFFW:.*]] = arith.subf %[[BR]], %[[BI]] : f64
+// CHECK-NEXT: %[[DIFF:.*]] = arith.truncf %[[DIFFW]] : f64 to f32
 // CHECK-NEXT: math.exp %[[DIFF]] : f32
 // CHECK-NOT: scf.for %{{.*}} = %{{.*}} to %[[N]] step
 // CHECK: memref.store %{{.*}}, %[[P]][%[[R]], %[[I]]]
@@ -165,7 +172,7 @@ func.func @gla_direct(%q: tensor<1x?x1x16xf32>, %k: tensor<1x?x1x16xf32>, %v: te
 // its decay; b_r = g (r + 1) needs no running sum; exp(b_r - b_i) multiplies
 // the finished q-k sum; o is narrowed to f16.
 // CHECK-LABEL: func.func @lightning_chunked
-// CHECK: %[[CUM:.*]] = memref.alloca() : memref<32x1xf32>
+// CHECK: %[[CUM:.*]] = memref.alloca() : memref<32x1xf64>
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step
 // CHECK: scf.for %[[H:[a-z0-9_]+]] = %{{.*}} to %{{.*}} step
 // CHECK: %[[C32:.*]] = arith.constant 32 : index
@@ -179,11 +186,13 @@ func.func @gla_direct(%q: tensor<1x?x1x16xf32>, %k: tensor<1x?x1x16xf32>, %v: te
 // CHECK: arith.index_cast %[[R1]]
 // CHECK: %[[RF:.*]] = arith.sitofp
 // CHECK: %[[B:.*]] = arith.mulf %[[G]], %[[RF]] : f32
-// CHECK: memref.store %[[B]], %[[CUM]][%[[R]], %{{.*}}]
+// CHECK-NEXT: %[[BW:.*]] = arith.extf %[[B]] : f32 to f64
+// CHECK-NEXT: memref.store %[[BW]], %[[CUM]][%[[R]], %{{.*}}]
 // CHECK: %[[DOT:.*]] = scf.for {{.*}} -> (f32) {
 // CHECK-NOT: math.exp
 // CHECK: scf.yield
-// CHECK: %[[DIFF:.*]] = arith.subf
+// CHECK: %[[DIFFW:.*]] = arith.subf {{.*}} : f64
+// CHECK-NEXT: %[[DIFF:.*]] = arith.truncf %[[DIFFW]] : f64 to f32
 // CHECK-NEXT: %[[DECAY:.*]] = math.exp %[[DIFF]] : f32
 // CHECK-NEXT: arith.mulf %[[DOT]], %[[DECAY]] : f32
 // CHECK: arith.truncf %{{.*}} : f32 to f16
