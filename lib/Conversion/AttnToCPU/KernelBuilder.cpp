@@ -74,11 +74,6 @@ Value KernelBuilder::max(Value x, Value y) {
   return arith::MaximumFOp::create(b, x, y);
 }
 
-Value KernelBuilder::ceilDiv(Value x, Value y) {
-  return arith::CeilDivSIOp::create(b, x, y);
-}
-
-Value KernelBuilder::neg(Value x) { return arith::NegFOp::create(b, x); }
 Value KernelBuilder::exp(Value x) { return math::ExpOp::create(b, x); }
 Value KernelBuilder::log(Value x) { return math::LogOp::create(b, x); }
 Value KernelBuilder::sqrt(Value x) { return math::SqrtOp::create(b, x); }
@@ -217,11 +212,8 @@ void KernelBuilder::ifThen(Value cond, llvm::function_ref<void()> body) {
 
 Value KernelBuilder::sum(Value lo, Value hi,
                          llvm::function_ref<Value(Value)> term) {
-  return forLoop(lo, hi, idx(1), ValueRange{f32(0.0)},
-                 [&](Value i, ValueRange acc) -> SmallVector<Value> {
-                   Value t = term(i);
-                   return {arith::AddFOp::create(b, acc[0], t, reassoc)};
-                 })
+  return sums(lo, hi, 1,
+              [&](Value i) -> SmallVector<Value> { return {term(i)}; })
       .front();
 }
 

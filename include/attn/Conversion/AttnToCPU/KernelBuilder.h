@@ -45,9 +45,6 @@ public:
   Value div(Value x, Value y);
   Value min(Value x, Value y);
   Value max(Value x, Value y);
-  /// ceil(x / y) on non-negative index values.
-  Value ceilDiv(Value x, Value y);
-  Value neg(Value x);
   Value exp(Value x);
   Value log(Value x);
   Value sqrt(Value x);
