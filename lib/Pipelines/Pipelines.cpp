@@ -76,6 +76,12 @@ void mlir::attn::buildAttnToNVVMPipeline(
     if (!llvm::sys::fs::is_directory(toolkit))
       toolkit.clear();
   }
+  // Plan for the chip (user-set decisions kept): Hopper gets the sm_90a
+  // rows of attn-tile's table, everything else the sm_80 rows.
+  AttnPlanPipelineOptions plan;
+  plan.target = llvm::StringRef(options.chip).starts_with("sm_90") ? "sm_90a"
+                                                                   : "sm_80";
+  buildAttnPlanPipeline(pm, plan);
   ConvertAttnToGPUPassOptions check;
   check.chip = options.chip;
   check.format = options.format;

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/Runtime/CpuJit.h"
+#include "Frontend.h"
 #include "attn-c/CpuJit.h"
 #include "attn/InitAllDialects.h"
 #include "attn/InitAllPasses.h"
@@ -34,83 +35,11 @@
 
 using namespace mlir;
 using namespace mlir::attn;
-
-static void initializeOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-    attn::registerAllPasses();
-  });
-}
+using namespace mlir::attn::frontend;
 
 CpuModule::CpuModule() = default;
 CpuModule::~CpuModule() = default;
 
-namespace {
-/// Collects every diagnostic of a context as located text; remembers whether
-/// any was an error (some upstream passes report errors without failing).
-class DiagnosticCollector {
-public:
-  explicit DiagnosticCollector(MLIRContext &ctx)
-      : os(messages), handler(&ctx, [this](Diagnostic &diag) {
-          record(diag);
-          return success();
-        }) {}
-
-  bool sawError() const { return error; }
-  llvm::Error fail(llvm::StringRef stage) {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   (stage + " failed:\n" + os.str()).str());
-  }
-  llvm::raw_ostream &stream() { return os; }
-
-private:
-  void record(Diagnostic &diag) {
-    DiagnosticSeverity sev = diag.getSeverity();
-    if (sev == DiagnosticSeverity::Error)
-      error = true;
-    if (sev == DiagnosticSeverity::Remark)
-      return;
-    os << diag.getLocation() << ": "
-       << (sev == DiagnosticSeverity::Error     ? "error: "
-           : sev == DiagnosticSeverity::Warning ? "warning: "
-                                                : "note: ")
-       << diag << "\n";
-    for (Diagnostic &note : diag.getNotes())
-      os << note.getLocation() << ": note: " << note << "\n";
-  }
-
-  std::string messages;
-  llvm::raw_string_ostream os;
-  ScopedDiagnosticHandler handler;
-  bool error = false;
-};
-
-std::unique_ptr<MLIRContext> makeContext() {
-  DialectRegistry registry;
-  attn::registerAllDialects(registry);
-  auto ctx = std::make_unique<MLIRContext>(registry);
-  ctx->loadAllAvailableDialects();
-  // The located message is enough; dumping the op in generic form would
-  // bury it.
-  ctx->printOpOnDiagnostic(false);
-  return ctx;
-}
-
-OwningOpRef<ModuleOp> parseAndVerify(MLIRContext &ctx, llvm::StringRef source,
-                                     llvm::StringRef bufferName,
-                                     DiagnosticCollector &diags) {
-  llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(
-      llvm::MemoryBuffer::getMemBufferCopy(source, bufferName), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &ctx);
-  if (!module || diags.sawError() || failed(verify(*module)) ||
-      diags.sawError())
-    return nullptr;
-  return module;
-}
-} // namespace
 
 llvm::Error CpuModule::verifySource(llvm::StringRef source,
                                     llvm::StringRef bufferName) {
@@ -193,11 +122,6 @@ struct AttnCpuModule {
   std::unique_ptr<CpuModule> module;
 };
 
-static char *copyString(const std::string &s) {
-  char *out = static_cast<char *>(std::malloc(s.size() + 1));
-  std::memcpy(out, s.c_str(), s.size() + 1);
-  return out;
-}
 
 extern "C" AttnCpuModule *attnCpuCompile(const char *ir, size_t len,
                                          const char *name, char **error) {

@@ -202,11 +202,83 @@ def linear_attn(q, k, v, g=None, *, scale=None, initial_state=None,
                       output_final_state, decay=decay)
 
 
-def full_attn(q, k, v, *, causal=True, scale=None, window=None):
+def _is_torch(x):
+    return type(x).__module__.split(".")[0] == "torch" and hasattr(x, "is_cuda")
+
+
+def full_module_ir(qshape, kshape, vshape, elements, causal=True, scale=None,
+                   window=None, tile=None, static=False, softcap=None):
+    """The one-op module the GPU path compiles for attn.full: B, T, S and
+    the head counts dynamic (one kernel set serves prefill and decoding),
+    head dims static; `static` gives exact shapes (for verification).
+    `tile` = (q, kv, warps) overrides the plan."""
+    B, T, H, _ = qshape
+    Dv = vshape[3]
+    keep = {3}
+
+    def ty(shape, e, keep):
+        dims = [str(n) if static or i in keep else "?"
+                for i, n in enumerate(shape)]
+        return "tensor<%s>" % "x".join(dims + [e])
+    tq = ty(qshape, elements[0], keep)
+    tk, tv = ty(kshape, elements[1], {3}), ty(vshape, elements[2], {3})
+    to = ty((B, T, H, Dv), elements[2], keep)
+    attrs = (["causal"] if causal else []) + _scale_attr(scale)
+    if window is not None:
+        attrs.append("window = %d : i64" % int(window))
+    if softcap is not None:
+        attrs.append("softcap = %s : f64" % _fmt_float(softcap))
+    if tile is not None:
+        attrs.append("tile = #attn.tile<q = %d, kv = %d, warps = %d>" % tile)
+    attr_text = " {%s}" % ", ".join(attrs) if attrs else ""
+    return ("func.func @full(%%q: %s, %%k: %s, %%v: %s) -> %s {\n"
+            "  %%o = attn.full %%q, %%k, %%v%s : (%s, %s, %s) -> %s\n"
+            "  return %%o : %s\n}\n" % (tq, tk, tv, to, attr_text, tq, tk, tv,
+                                          to, to))
+
+
+def _gpu_full(q, k, v, causal, scale, window, softcap=None, tile=None):
+    from . import _gpu
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        if not _is_torch(t) or not t.is_cuda:
+            raise CompilerError("full_attn on the GPU: '%s' must be a CUDA "
+                                "torch tensor like q" % name)
+        if t.dim() != 4:
+            raise CompilerError("full_attn: '%s' must be 4-D, got shape %s"
+                                % (name, list(t.shape)))
+    el = [_gpu.element_of(t) for t in (q, k, v)]
+    if el[0] not in ("bf16", "f16") or el.count(el[0]) != 3:
+        raise CompilerError("full_attn on the GPU takes q, k and v all bfloat16 "
+                            "or all float16 (tensor-core kernels); got %s"
+                            % ", ".join(str(t.dtype) for t in (q, k, v)))
+    shapes = (tuple(q.shape), tuple(k.shape), tuple(v.shape))
+    if _gpu._compiler() is not None:
+        _jit.verify(full_module_ir(*shapes, el, causal, scale, window, tile,
+                                   static=True, softcap=softcap))
+    else:  # what the verifier would say about sizes the kernel leaves dynamic
+        H, T, S, Hkv = q.shape[2], q.shape[1], k.shape[1], k.shape[2]
+        if Hkv == 0 or H % Hkv:
+            raise CompilerError("full_attn: H = %d is not a multiple of Hkv = %d"
+                                % (H, Hkv))
+        if causal and T > S:
+            raise CompilerError("full_attn: causal attention needs T <= S, got "
+                                "T = %d, S = %d" % (T, S))
+        if window is not None and not causal:
+            raise CompilerError("full_attn: window requires causal")
+    entry = _gpu.entry_for(full_module_ir(*shapes, el, causal, scale, window,
+                                          tile, softcap=softcap), q.device)
+    return entry.run({"q": q, "k": k, "v": v})[0]
+
+
+def full_attn(q, k, v, *, causal=True, scale=None, window=None, softcap=None):
     """Softmax attention. q [B,T,H,D]; k [B,S,Hkv,D]; v [B,S,Hkv,Dv] with
     T <= S when causal (the queries are the last T positions). `window`
-    keeps the `window` most recent keys (causal only). Returns o
-    [B,T,H,Dv]."""
+    keeps the `window` most recent keys (causal only); `softcap` caps the
+    scores at +-softcap (softcap * tanh(s / softcap)). Returns o
+    [B,T,H,Dv]. numpy arrays run on the CPU; CUDA torch tensors (bf16 or
+    f16) run the GPU kernels and return a torch tensor on their device."""
+    if _is_torch(q):
+        return _gpu_full(q, k, v, causal, scale, window, softcap)
     q = _Operand("q", _as_array("q", q), {3})
     k = _Operand("k", _as_array("k", k), {3})
     v = _Operand("v", _as_array("v", v), {3})
@@ -217,6 +289,8 @@ def full_attn(q, k, v, *, causal=True, scale=None, window=None):
     attrs = (["causal"] if causal else []) + _scale_attr(scale)
     if window is not None:
         attrs.append("window = %d : i64" % int(window))
+    if softcap is not None:
+        attrs.append("softcap = %s : f64" % _fmt_float(softcap))
     return _run("attn.full %q, %k, %v", [q, k, v], results, attrs)[0]
 
 

@@ -73,15 +73,31 @@ def AttnExternDynamicSharedMemoryPass
 }
 
 def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu", "mlir::ModuleOp"> {
-  let summary = "Lower planned attn ops to gpu.module kernels (in progress)";
+  let summary = "Lower planned attn ops to gpu.module kernels and a launch manifest";
   let description = [{
-    The GPU counterpart of convert-attn-to-cpu: per-family kernel builders
-    turning planned attn ops into `gpu.module` kernels and host-side launch
-    descriptions. No family has a GPU kernel builder yet: every attn compute
-    op is reported as a located error, so nothing is silently dropped.
-    `attn.schedule` ops are declarations and are removed. As the first pass
-    of attn-to-nvvm it also checks the pipeline's target options.
+    The GPU counterpart of convert-attn-to-cpu. Each function that holds one
+    planned attn op (its arguments the op's operands, its results the op's
+    results) becomes kernels in `gpu.module @attn_kernels`, named
+    `<function>_<kernel>`, and an entry of the module attribute
+    `attn.manifest`: inputs and outputs with their shapes, where each runtime
+    size comes from, workspaces, runtime parameters (`nsplit`) and the
+    launches (grid and block as expressions over the sizes, dynamic shared
+    memory, arguments by name: bare global pointers and int64 sizes). The
+    function is removed; the launcher (the CUDA runtime, Python) runs the
+    kernels from the manifest without MLIR.
+
+    Kernel builders: `attn.full` (FlashAttention-2 style, bf16/f16 mma.sync
+    m16n8k16 with f32 accumulation, cp.async with XOR-swizzled shared tiles,
+    causal / window / soft-cap / GQA row packing, split-KV with a combine
+    kernel). Other attn ops are located errors ("has no GPU kernel builder
+    yet"). `attn.schedule` ops are declarations and are removed. As the
+    first pass of attn-to-nvvm it also checks the pipeline's target options.
   }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::gpu::GPUDialect",
+    "mlir::LLVM::LLVMDialect", "mlir::NVVM::NVVMDialect",
+    "mlir::scf::SCFDialect", "mlir::vector::VectorDialect"
+  ];
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
            "Target GPU: sm_<NN> with an optional a/f suffix (sm_80, sm_90a)">,

@@ -4,14 +4,20 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The entry of the GPU lowering. Kernel builders per op family land here
-// (one file each, like the CPU lowering); until one exists for an op, the op
-// is a located error so the attn-to-nvvm pipeline never drops it silently.
+// The entry of the GPU lowering. Each function holding one attn op becomes
+// kernels in the module's `gpu.module @attn_kernels` plus an entry of the
+// module's `attn.manifest` attribute, which says how to launch them (the
+// launcher is the runtime: Python over the CUDA driver, or any host). The
+// function itself is removed: its body now lives in the kernels. Ops without
+// a GPU kernel builder yet are located errors, never dropped silently.
 //
 //===----------------------------------------------------------------------===//
 
+#include "Kernels.h"
 #include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/IR/AttnOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Regex.h"
 
@@ -22,42 +28,167 @@ namespace mlir::attn {
 
 using namespace mlir;
 using namespace mlir::attn;
+using namespace mlir::attn::gpu_kernels;
+
+std::string gpu_kernels::dtypeName(Type elem) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  elem.print(os);
+  return s;
+}
+
+DictionaryAttr gpu_kernels::tensorEntry(MLIRContext *ctx, StringRef name,
+                                        Type elem,
+                                        ArrayRef<std::string> dims) {
+  SmallVector<Attribute> shape;
+  for (const std::string &d : dims)
+    shape.push_back(StringAttr::get(ctx, d));
+  NamedAttrList e;
+  e.append("name", StringAttr::get(ctx, name));
+  e.append("dtype", StringAttr::get(ctx, dtypeName(elem)));
+  e.append("shape", ArrayAttr::get(ctx, shape));
+  return e.getDictionary(ctx);
+}
+
+static bool isAttnCompute(Operation *op) {
+  return isa<FullOp, SparseOp, IndexerOp, TopKOp, LinearOp, DeltaOp>(op);
+}
+
+/// The one attn op of `fn`, when `fn` is exactly "call that op on my
+/// arguments and return its results" (tensor.cast on the way allowed).
+static FailureOr<Operation *> singleAttnOp(func::FuncOp fn) {
+  Operation *attnOp = nullptr;
+  for (Operation &op : fn.getBody().front()) {
+    if (isAttnCompute(&op)) {
+      if (attnOp)
+        return op.emitOpError()
+               << "the GPU lowering compiles one attn op per function for "
+                  "now; split '"
+               << fn.getSymName() << "' into one function per op";
+      attnOp = &op;
+    } else if (!isa<func::ReturnOp, tensor::CastOp>(op)) {
+      return op.emitOpError()
+             << "cannot be lowered for the GPU: a function compiled by "
+                "attn-to-nvvm holds one attn op, its arguments being the op's "
+                "operands and its results the op's results";
+    }
+  }
+  auto through = [](Value v) {
+    while (auto cast = v.getDefiningOp<tensor::CastOp>())
+      v = cast.getSource();
+    return v;
+  };
+  for (auto [i, operand] : llvm::enumerate(attnOp->getOperands())) {
+    auto arg = dyn_cast<BlockArgument>(through(operand));
+    if (!arg || arg.getArgNumber() != i)
+      return attnOp->emitOpError()
+             << "operand #" << i << " must be function argument #" << i
+             << " for the GPU lowering (the manifest binds them by position)";
+  }
+  auto ret = cast<func::ReturnOp>(fn.getBody().front().getTerminator());
+  if (ret.getNumOperands() != attnOp->getNumResults())
+    return ret.emitOpError() << "must return exactly the attn op's results";
+  for (auto [i, v] : llvm::enumerate(ret.getOperands()))
+    if (through(v) != attnOp->getResult(i))
+      return ret.emitOpError() << "result #" << i
+                               << " must be the attn op's result #" << i;
+  return attnOp;
+}
 
 namespace {
 struct ConvertAttnToGPUPass
     : mlir::attn::impl::ConvertAttnToGPUPassBase<ConvertAttnToGPUPass> {
   using ConvertAttnToGPUPassBase::ConvertAttnToGPUPassBase;
   void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = module.getContext();
     // Target options arrive as text: reject what the upstream passes would
     // crash on or misread (an empty chip, options smuggled into it).
     static const llvm::Regex chipPattern("^sm_[0-9]+[af]?$");
     if (!chipPattern.match(chip)) {
-      mlir::emitError(getOperation().getLoc())
+      emitError(module.getLoc())
           << "attn-to-nvvm: unknown chip '" << chip
           << "'; expected sm_<NN> with an optional 'a' or 'f' (sm_80, sm_90a)";
       return signalPassFailure();
     }
     if (!llvm::is_contained({"isa", "bin", "fatbin", "llvm"}, format)) {
-      mlir::emitError(getOperation().getLoc())
-          << "attn-to-nvvm: unknown format '" << format
-          << "'; expected isa, bin, fatbin or llvm";
+      emitError(module.getLoc()) << "attn-to-nvvm: unknown format '" << format
+                                 << "'; expected isa, bin, fatbin or llvm";
       return signalPassFailure();
     }
+    unsigned smVersion = 0;
+    StringRef(chip).drop_front(3).take_while(llvm::isDigit).getAsInteger(
+        10, smVersion);
+    module.walk([](ScheduleOp s) { s->erase(); });
+
+    SmallVector<func::FuncOp> fns;
+    for (auto fn : module.getOps<func::FuncOp>())
+      if (!fn.isExternal() &&
+          llvm::any_of(fn.getBody().front(), [](Operation &op) {
+            return isAttnCompute(&op);
+          }))
+        fns.push_back(fn);
+    // Nested attn ops (inside loops, other regions) are not supported.
     bool failedAny = false;
-    SmallVector<ScheduleOp> schedules;
-    getOperation().walk([&](Operation *op) {
-      if (isa<FullOp, SparseOp, IndexerOp, TopKOp, LinearOp, DeltaOp>(op)) {
-        op->emitOpError() << "has no GPU kernel builder yet; the CPU backend "
-                             "(attn-to-cpu) runs it";
+    module.walk([&](Operation *op) {
+      if (isAttnCompute(op) && !isa<func::FuncOp>(op->getParentOp())) {
+        op->emitOpError() << "must sit directly in a function body for the "
+                             "GPU lowering";
         failedAny = true;
-      } else if (auto s = dyn_cast<ScheduleOp>(op)) {
-        schedules.push_back(s);
       }
     });
     if (failedAny)
       return signalPassFailure();
-    for (ScheduleOp s : schedules)
-      s->erase();
+    if (fns.empty())
+      return;
+
+    if (smVersion < 80) {
+      emitError(module.getLoc())
+          << "attn-to-nvvm: attn kernels use bf16 tensor cores and cp.async: "
+             "chip must be sm_80 or newer, got '"
+          << chip << "'";
+      return signalPassFailure();
+    }
+
+    OpBuilder b(ctx);
+    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                    b.getUnitAttr());
+    auto kernels = module.lookupSymbol<gpu::GPUModuleOp>("attn_kernels");
+    if (!kernels) {
+      b.setInsertionPointToEnd(module.getBody());
+      kernels = gpu::GPUModuleOp::create(b, module.getLoc(), "attn_kernels");
+    }
+    SmallVector<Attribute> entries;
+    if (auto old = module->getAttrOfType<ArrayAttr>("attn.manifest"))
+      entries.append(old.begin(), old.end());
+    for (func::FuncOp fn : fns) {
+      FailureOr<Operation *> op = singleAttnOp(fn);
+      if (failed(op)) {
+        failedAny = true;
+        continue;
+      }
+      KernelSite site{kernels, fn.getSymName().str(), chip};
+      FailureOr<DictionaryAttr> entry;
+      if (auto full = dyn_cast<FullOp>(*op)) {
+        entry = buildFull(full, site);
+      } else {
+        (*op)->emitOpError() << "has no GPU kernel builder yet; the CPU "
+                                "backend (attn-to-cpu) runs it";
+        failedAny = true;
+        continue;
+      }
+      if (failed(entry)) {
+        failedAny = true;
+        continue;
+      }
+      NamedAttrList named(*entry);
+      named.set("name", b.getStringAttr(fn.getSymName()));
+      entries.push_back(named.getDictionary(ctx));
+      fn->erase();
+    }
+    if (failedAny)
+      return signalPassFailure();
+    module->setAttr("attn.manifest", ArrayAttr::get(ctx, entries));
   }
 };
 } // namespace

@@ -48,6 +48,9 @@ struct TargetPlan {
   /// attn.full decode: split the KV range when T <= decodeMaxT, one split
   /// per keysPerSplit keys, at most maxSplits.
   int64_t decodeMaxT, keysPerSplit, maxSplits;
+  /// GPU kernels choose the split count at run time (at most split_kv):
+  /// where T or S is dynamic the plan gives the maximum instead of 1.
+  bool dynamicSplitKv;
 };
 } // namespace
 
@@ -71,28 +74,26 @@ static constexpr TargetPlan kTargets[] = {
     // tiles, not the score tile, so every row is the same.
     {"cpu",
      {{64, 64, 64, 1, 1}, {128, 64, 64, 1, 1}, {256, 64, 64, 1, 1}},
-     16, 64, 16, 2048, 32},
-    // sm_80 (A100), FlashAttention-2, csrc/flash_attn/src/
-    // flash_fwd_launch_template.h, A100 branch without dropout:
-    //   hdim 64: 128 x 128, 4 warps; hdim 96/128: 128 x 64, 4 warps
-    //   ("8 warps ... is 28% slower"); hdim 192 and 256: 128 x 64, 8 warps.
-    // One K and one V tile in shared memory, the next tile's cp.async
-    // overlapping the current tile's math: 1 stage (FA3's Ampere path,
-    // hopper/tile_size.h tile_size_fwd_sm8x, also uses kStages = 1 here).
+     16, 64, 16, 2048, 32, false},
+    // sm_80 and up: the mma.sync kernels of convert-attn-to-gpu
+    // (FlashAttention-2's algorithm and one-stage cp.async schedule,
+    // csrc/flash_attn/src/flash_fwd_launch_template.h), 16 query rows per
+    // warp: FA2's 128-row blocks of 4 warps x 32 rows need 255+ registers
+    // here (ptxas: 452 bytes of spills at D = 128), so 128-row blocks are
+    // 8 warps x 16 rows, which ptxas fits without spills (lit test
+    // test/Conversion/AttnToGPU/full-ptxas.mlir). kv = 64 at D <= 128
+    // (kv = 128 spills at D = 128); D = 256 halves the rows.
+    // The kernels take the split count at run time, so a dynamic S gets
+    // the maximum and the launcher picks per card.
     {"sm_80",
-     {{64, 128, 128, 1, 4}, {128, 128, 64, 1, 4}, {256, 128, 64, 1, 8}},
-     16, 64, 16, 2048, 32},
-    // sm_90a (H100), FlashAttention-3, hopper/tile_size.h tile_size_fwd_sm90
-    // (16-bit, causal) with kStages = 2 (TMA double buffering of K/V) and
-    // 128-row blocks as two consumer warpgroups of 64 rows = 8 MMA warps
-    // (the TMA producer warp is the lowering's business):
-    //   hdim <= 128: 128 x 128. (hdim 64: FA3 uses 192 x 128, three consumer
-    //   warpgroups; `q` must be a power of two, so 128 x 128 as for 128.)
-    //   hdim 192: 128 x 96..128, hdim 256: 128 x 80 ("hits the limit of
-    //   smem"); rounded down to a power of two: 128 x 64.
+     {{64, 128, 64, 1, 8}, {128, 128, 64, 1, 8}, {256, 64, 64, 1, 4}},
+     16, 64, 16, 2048, 32, true},
+    // sm_90a (H100, H200): the same mma.sync kernels for now (the wgmma
+    // path of FA3 is future work, docs/gpu-backend.md); the rows are the
+    // sm_80 ones until a Hopper kernel measures better.
     {"sm_90a",
-     {{64, 128, 128, 2, 8}, {128, 128, 128, 2, 8}, {256, 128, 64, 2, 8}},
-     16, 64, 16, 2048, 32},
+     {{64, 128, 64, 1, 8}, {128, 128, 64, 1, 8}, {256, 64, 64, 1, 4}},
+     16, 64, 16, 2048, 32, true},
 };
 // clang-format on
 
@@ -131,9 +132,10 @@ static const TileRow &rowFor(const TargetPlan &plan, int64_t d) {
 /// KV splits of a full-attention op: more than one only for a few static
 /// queries (decode) against a static KV length.
 static int64_t splitKvFor(const TargetPlan &plan, int64_t t, int64_t s) {
-  if (ShapedType::isDynamic(t) || ShapedType::isDynamic(s) ||
-      t > plan.decodeMaxT)
+  if (!ShapedType::isDynamic(t) && t > plan.decodeMaxT)
     return 1;
+  if (ShapedType::isDynamic(t) || ShapedType::isDynamic(s))
+    return plan.dynamicSplitKv ? plan.maxSplits : 1;
   return std::clamp<int64_t>(s / plan.keysPerSplit, 1, plan.maxSplits);
 }
 

@@ -1,0 +1,130 @@
+"""attn.full on the GPU side by side with the peers, same run, same card.
+
+    # on a machine with the compiler (fills build/kernel-cache):
+    /usr/bin/python3 -m attn.precompile --tiles      (PYTHONPATH=python)
+    # on the GPU machine:
+    PYTHONPATH=python python3 bench/gpu_full.py [--tiles] [--flex]
+
+Shapes of ../shared/ANCHORS.md: prefill B=1 T=16384 H=16 D=128 and B=4
+T=4096 (causal and not), decode B=64 H=32 Hkv=8 L=32768 D=128. Peers: PyTorch
+SDPA with the flash (FlashAttention-2) and cuDNN backends, FlexAttention
+(--flex, compiled with torch.compile). Every figure is the median of CUDA-
+event timings after warm-up (as ../shared/bench/peers_baseline.py). Prints
+times, TFLOP/s (4 B H T S D, halved for causal) or GB/s (decode: K and V
+read once), and our ratio to each peer. `--tiles` also times the tile
+variants of attn.precompile.bench_tiles() (plan overrides).
+"""
+
+import argparse
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "python"))
+import attn  # noqa: E402
+from attn import ops, precompile  # noqa: E402
+
+
+def bench(fn, warm=5, rep=30):
+    for _ in range(warm):
+        fn()
+    torch.cuda.synchronize()
+    ts = []
+    for _ in range(rep):
+        s = torch.cuda.Event(enable_timing=True)
+        e = torch.cuda.Event(enable_timing=True)
+        s.record()
+        fn()
+        e.record()
+        torch.cuda.synchronize()
+        ts.append(s.elapsed_time(e))
+    ts.sort()
+    return ts[len(ts) // 2]
+
+
+def sdpa(backend, q, k, v, causal, gqa=False):
+    from torch.nn.attention import sdpa_kernel
+    # SDPA wants [B, H, T, D]; transposed views, no copies.
+    qt, kt, vt = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)
+
+    def run():
+        with sdpa_kernel(backend):
+            return F.scaled_dot_product_attention(qt, kt, vt, is_causal=causal,
+                                                  enable_gqa=gqa)
+    return run
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tiles", action="store_true")
+    ap.add_argument("--flex", action="store_true")
+    ap.add_argument("--only", choices=["prefill", "decode"])
+    args = ap.parse_args()
+    from torch.nn.attention import SDPBackend
+    dev = torch.device("cuda")
+    print("# %s, torch %s, %s" % (torch.cuda.get_device_name(), torch.__version__,
+                                  attn.__name__), flush=True)
+    print("%-46s %10s %12s %s" % ("case", "ms", "rate", "ratio (ours / peer)"))
+    torch.manual_seed(0)
+
+    def report(name, ms, flops=None, nbytes=None, ours=None):
+        rate = ("%7.1f TFLOP/s" % (flops / ms / 1e9)) if flops else \
+            ("%7.1f GB/s" % (nbytes / ms / 1e6))
+        ratio = "" if ours is None else "%.2fx" % (ms / ours)
+        print("%-46s %10.3f %12s %s" % (name, ms, rate, ratio), flush=True)
+
+    if args.only != "decode":
+        for B, T in ((1, 16384), (4, 4096)):
+            H, D = 16, 128
+            q = torch.randn(B, T, H, D, device=dev, dtype=torch.bfloat16)
+            k, v = torch.randn_like(q), torch.randn_like(q)
+            for causal in (False, True):
+                fl = 4 * B * H * T * T * D / (2 if causal else 1)
+                tag = "B=%d T=%d H=%d D=%d %s" % (B, T, H, D,
+                                                  "causal" if causal else "full")
+                ours = bench(lambda: ops.full_attn(q, k, v, causal=causal))
+                report("attn " + tag, ours, fl)
+                if args.tiles:
+                    for tile in precompile.bench_tiles():
+                        t = bench(lambda: ops._gpu_full(q, k, v, causal, None,
+                                                        None, None, tile))
+                        report("  attn tile q=%d kv=%d warps=%d" % tile, t, fl)
+                for be in (SDPBackend.FLASH_ATTENTION, SDPBackend.CUDNN_ATTENTION):
+                    try:
+                        t = bench(sdpa(be, q, k, v, causal))
+                        report("  SDPA %s" % be.name.lower(), t, fl, ours=ours)
+                    except RuntimeError as ex:
+                        print("  SDPA %s failed: %s" % (be.name, str(ex)[:100]))
+                if args.flex and causal:
+                    from torch.nn.attention.flex_attention import (
+                        flex_attention, create_block_mask)
+                    fa = torch.compile(flex_attention)
+                    bm = create_block_mask(lambda b, h, qi, ki: qi >= ki, B, H,
+                                           T, T, device="cuda")
+                    qt, kt, vt = (x.transpose(1, 2) for x in (q, k, v))
+                    t = bench(lambda: fa(qt, kt, vt, block_mask=bm))
+                    report("  FlexAttention", t, fl, ours=ours)
+            del q, k, v
+
+    if args.only != "prefill":
+        B, H, Hkv, D, L = 64, 32, 8, 128, 32768
+        q = torch.randn(B, 1, H, D, device=dev, dtype=torch.bfloat16)
+        kc = torch.randn(B, L, Hkv, D, device=dev, dtype=torch.bfloat16)
+        vc = torch.randn_like(kc)
+        nbytes = 2 * kc.numel() * 2
+        tag = "decode B=%d H=%d/%d L=%d D=%d" % (B, H, Hkv, L, D)
+        ours = bench(lambda: ops.full_attn(q, kc, vc, causal=False))
+        report("attn " + tag, ours, None, nbytes)
+        for be in (SDPBackend.FLASH_ATTENTION, SDPBackend.CUDNN_ATTENTION):
+            try:
+                t = bench(sdpa(be, q, kc, vc, False, gqa=True))
+                report("  SDPA %s" % be.name.lower(), t, None, nbytes, ours=ours)
+            except RuntimeError as ex:
+                print("  SDPA %s failed: %s" % (be.name, str(ex)[:100]))
+
+
+if __name__ == "__main__":
+    main()

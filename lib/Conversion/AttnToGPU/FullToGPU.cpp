@@ -1,0 +1,703 @@
+//===- FullToGPU.cpp - attn.full as FlashAttention-2 style kernels --------===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// attn.full on tensor cores (mma.sync m16n8k16, bf16/f16, f32 accumulation):
+//
+// - `<fn>_full_fwd`: one CTA per (block of `q` query rows, KV head, batch x
+//   split). Query rows are packed as (t, head of the KV group), so GQA
+//   decoding (T = 1, H / Hkv = 4 ... 16) fills the 16-row mma tiles instead of
+//   wasting them; for prefill with H = Hkv this is the usual q-block. Each of
+//   the `warps` warps owns q / warps rows. K and V tiles of `kv` keys go
+//   global -> shared by 16-byte cp.async (zero-filled past the end), XOR-
+//   swizzled so that ldmatrix is bank-conflict free; the V load overlaps
+//   Q.K^T and the softmax, the next K load overlaps P.V (FA2's one-stage
+//   schedule). Online softmax in registers in log2 units (ex2.approx), the
+//   row sum kept per thread and reduced once at the end. Masks (sequence end,
+//   causal, sliding window) are applied only on tiles that need them; tiles
+//   outside the band are never visited; causal blocks run heaviest first.
+// - Split-KV (runtime `nsplit` > 1, for decoding): each split writes its
+//   normalised partial output and log-sum-exp in f32; `<fn>_full_combine`
+//   merges them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GpuBuilder.h"
+#include "Kernels.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "llvm/ADT/StringExtras.h"
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::gpu_kernels;
+
+namespace {
+struct FullPlan {
+  int64_t d, dv, q, kv, warps, mTiles;
+  double scale;
+  bool causal;
+  std::optional<int64_t> window;
+  std::optional<double> softcap;
+  Type elem;
+  bool lse;
+  int64_t threads() const { return 32 * warps; }
+  int64_t smemBytes() const { return 2 * (q * d + kv * d + kv * dv); }
+};
+
+enum FwdArg { kQ, kK, kV, kO, kLse, kOPart, kLsePart, kB, kT, kS, kH, kHkv,
+              kNSplit, kNumFwdArgs };
+constexpr const char *kFwdArgNames[] = {
+    "q", "k", "v", "o", "lse", "o_part", "lse_part",
+    "B", "T", "S", "H", "Hkv", "nsplit"};
+
+enum CombineArg { cOPart, cLsePart, cO, cLse, cRows, cNSplit, kNumCombineArgs };
+constexpr const char *kCombineArgNames[] = {"o_part", "lse_part", "o", "lse",
+                                            "rows", "nsplit"};
+} // namespace
+
+static constexpr double kLog2e = 1.4426950408889634;
+static constexpr double kLn2 = 0.6931471805599453;
+
+static gpu::GPUFuncOp createKernel(ImplicitLocOpBuilder &b,
+                                   gpu::GPUModuleOp module, StringRef name,
+                                   ArrayRef<Type> args, int64_t threads) {
+  b.setInsertionPointToEnd(module.getBody());
+  auto fn = gpu::GPUFuncOp::create(b, name, b.getFunctionType(args, {}));
+  fn->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  fn.setKnownBlockSizeAttr(
+      b.getDenseI32ArrayAttr({static_cast<int32_t>(threads), 1, 1}));
+  b.setInsertionPointToStart(&fn.getBody().front());
+  return fn;
+}
+
+/// Issues the cp.async copies of a `rows` x `cols` tile (16-bit elements)
+/// into swizzled shared memory; `source(row, chunk)` gives (valid, global
+/// address) of a 16-byte chunk.
+static void copyTile(GpuBuilder &g, Value smem, int64_t rows, int64_t cols,
+                     int64_t threads, Value tid, Value fallback,
+                     llvm::function_ref<std::pair<Value, Value>(Value, Value)>
+                         source) {
+  const int64_t cpr = cols / 8, total = rows * cpr;
+  const int64_t swz = GpuBuilder::swizzleFor(cpr);
+  for (int64_t i = 0; i < total / threads; ++i) {
+    Value chunk = g.add(g.c32(i * threads), tid);
+    Value row = g.divu(chunk, g.c32(cpr));
+    Value c = g.remu(chunk, g.c32(cpr));
+    Value off = g.swizzled(row, c, g.andI(row, g.c32(swz - 1)), cpr);
+    Value dst = g.gep(smem, g.builder().getI8Type(), off);
+    auto [valid, src] = source(row, c);
+    g.cpAsync16(dst, src, valid, fallback);
+  }
+}
+
+static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
+                           const FullPlan &p, Location loc) {
+  ImplicitLocOpBuilder b(loc, module.getContext());
+  GpuBuilder g(b);
+  Type ptrT = g.globalPtr(), i64T = g.i64(), f32T = g.f32(), i8T = b.getI8Type();
+  SmallVector<Type> argTypes(kB, ptrT);
+  argTypes.append(kNumFwdArgs - kB, i64T);
+  gpu::GPUFuncOp fn = createKernel(b, module, name, argTypes, p.threads());
+  auto arg = [&](int i) -> Value { return fn.getArgument(i); };
+
+  const int64_t mw = p.q / p.warps, mt = p.mTiles;
+  const int64_t nk = p.kv / 8, kd = p.d / 16, nd = p.dv / 8, kk = p.kv / 16;
+  const int64_t cprD = p.d / 8, cprV = p.dv / 8;
+  const int64_t swzD = GpuBuilder::swizzleFor(cprD);
+  const int64_t swzV = GpuBuilder::swizzleFor(cprV);
+
+  Value tid = g.threadId();
+  Value warp = g.divu(tid, g.c32(32)), lane = g.remu(tid, g.c32(32));
+  Value gq = g.divu(lane, g.c32(4)), tq = g.remu(lane, g.c32(4));
+  Value bx = g.blockId(gpu::Dimension::x);
+  if (p.causal) // heaviest (latest) query blocks first
+    bx = g.sub(g.sub(g.gridDim(gpu::Dimension::x), g.c32(1)), bx);
+  Value hk = g.toI64(g.blockId(gpu::Dimension::y));
+  Value bz = g.toI64(g.blockId(gpu::Dimension::z));
+  Value nsplit = arg(kNSplit);
+  Value bIdx = g.divs(bz, nsplit), split = g.remu(bz, nsplit);
+  Value seqT = arg(kT), seqS = arg(kS), heads = arg(kH), kvHeads = arg(kHkv);
+  Value group = g.divs(heads, kvHeads);
+  Value rowsTotal = g.mul(seqT, group);
+  Value row0 = g.mul(g.toI64(bx), g.c64(p.q));
+  Value offset = g.sub(seqS, seqT); // query t sits at key t + S - T
+  Value rowEnd = g.min(g.add(row0, g.c64(p.q)), rowsTotal);
+  Value tFirst = g.divs(row0, group);
+  Value tLast = g.divs(g.sub(rowEnd, g.c64(1)), group);
+
+  // The band of keys this block's queries see, and this split's share.
+  Value kvHi = seqS, kvLo = g.c64(0);
+  if (p.causal)
+    kvHi = g.min(seqS, g.add(g.add(tLast, offset), g.c64(1)));
+  if (p.window)
+    kvLo = g.max(g.c64(0), g.add(g.sub(g.add(tFirst, offset), g.c64(*p.window)),
+                                 g.c64(1)));
+  Value span = g.max(g.sub(kvHi, kvLo), g.c64(0));
+  Value nTiles = g.cdiv(span, g.c64(p.kv));
+  Value perSplit = g.cdiv(nTiles, nsplit);
+  Value tBeg = g.mul(split, perSplit);
+  Value tEnd = g.min(nTiles, g.add(tBeg, perSplit));
+  Value nIter = g.max(g.sub(tEnd, tBeg), g.c64(0));
+  Value kvBeg = g.add(kvLo, g.mul(tBeg, g.c64(p.kv)));
+  Value kvEnd = g.min(kvHi, g.add(kvLo, g.mul(tEnd, g.c64(p.kv))));
+
+  // Shared memory: Q tile, K tile, V tile.
+  Value smem = g.sharedBase(module);
+  Value sQ = smem;
+  Value sK = g.gep(smem, i8T, g.c32(2 * p.q * p.d));
+  Value sV = g.gep(smem, i8T, g.c32(2 * (p.q * p.d + p.kv * p.d)));
+
+  Value qPtr = arg(kQ), kPtr = arg(kK), vPtr = arg(kV);
+  Value hkG = g.mul(hk, group);
+  copyTile(g, sQ, p.q, p.d, p.threads(), tid, qPtr, [&](Value row, Value c) {
+    Value r = g.add(row0, g.toI64(row));
+    Value valid = g.slt(r, rowsTotal);
+    Value t = g.divs(r, group), h = g.add(hkG, g.remu(r, group));
+    Value base = g.mul(g.add(g.mul(g.add(g.mul(bIdx, seqT), t), heads), h),
+                       g.c64(p.d));
+    Value off = g.add(base, g.toI64(g.mul(c, g.c32(8))));
+    return std::make_pair(valid, g.gep(qPtr, p.elem, off));
+  });
+  auto kvSource = [&](Value ptr, Value kv0, int64_t width) {
+    return [&, ptr, kv0, width](Value row, Value c) {
+      Value key = g.add(kv0, g.toI64(row));
+      Value valid = g.slt(key, kvEnd);
+      Value base = g.mul(
+          g.add(g.mul(g.add(g.mul(bIdx, seqS), key), kvHeads), hk),
+          g.c64(width));
+      Value off = g.add(base, g.toI64(g.mul(c, g.c32(8))));
+      return std::make_pair(valid, g.gep(ptr, p.elem, off));
+    };
+  };
+  copyTile(g, sK, p.kv, p.d, p.threads(), tid, kPtr,
+           kvSource(kPtr, kvBeg, p.d));
+  g.cpAsyncCommit();
+
+  // Per-thread constants: ldmatrix row/chunk parts, row bounds of the band.
+  Value lane15 = g.andI(lane, g.c32(15)), lane7 = g.andI(lane, g.c32(7));
+  Value hi16 = g.divu(lane, g.c32(16));
+  Value mid8 = g.andI(g.divu(lane, g.c32(8)), g.c32(1));
+  Value maskD = g.andI(lane, g.c32(swzD - 1));
+  Value maskV = g.andI(lane, g.c32(swzV - 1));
+  Value warpRow = g.mul(warp, g.c32(mw));
+  Value twoTq = g.mul(tq, g.c32(2));
+
+  // Rows of this thread: m-tile mi, half hf -> row gq + 8 hf.
+  SmallVector<Value> rowIdx, rowHi, rowLo;
+  for (int64_t mi = 0; mi < mt; ++mi)
+    for (int64_t hf = 0; hf < 2; ++hf) {
+      Value r = g.add(row0, g.toI64(g.add(warpRow, g.add(gq, g.c32(16 * mi + 8 * hf)))));
+      rowIdx.push_back(r);
+      Value t = g.divs(r, group);
+      Value pos = g.add(t, offset);
+      rowHi.push_back(p.causal ? g.min(seqS, g.add(pos, g.c64(1))) : seqS);
+      if (p.window)
+        rowLo.push_back(g.add(g.sub(pos, g.c64(*p.window)), g.c64(1)));
+    }
+
+  const double scaleLog2 = p.scale * kLog2e;
+  Value negInf = g.negInf(), zeroF = g.f(0.0);
+
+  // Loop-carried state: O accumulators [mt][nd], row max m and partial row
+  // sum l per (mi, hf).
+  SmallVector<Value> init;
+  for (int64_t i = 0; i < mt * nd * 4; ++i)
+    init.push_back(zeroF);
+  for (int64_t i = 0; i < mt * 2; ++i)
+    init.push_back(negInf);
+  for (int64_t i = 0; i < mt * 2; ++i)
+    init.push_back(zeroF);
+  const int64_t mBase = mt * nd * 4, lBase = mBase + mt * 2;
+
+  auto loop = scf::ForOp::create(b, g.c64(0), nIter, g.c64(1), init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value it = loop.getInductionVar();
+    SmallVector<Value> st(loop.getRegionIterArgs().begin(),
+                          loop.getRegionIterArgs().end());
+    Value kv0 = g.add(kvBeg, g.mul(it, g.c64(p.kv)));
+
+    g.cpAsyncWait(0);
+    g.barrier();
+    copyTile(g, sV, p.kv, p.dv, p.threads(), tid, vPtr,
+             kvSource(vPtr, kv0, p.dv));
+    g.cpAsyncCommit();
+
+    // S = Q K^T for this warp's rows.
+    SmallVector<Acc4> s(mt * nk, Acc4{zeroF, zeroF, zeroF, zeroF});
+    for (int64_t k = 0; k < kd; ++k) {
+      SmallVector<Frag4> a;
+      for (int64_t mi = 0; mi < mt; ++mi) {
+        Value row = g.add(warpRow, g.add(lane15, g.c32(16 * mi)));
+        Value chunk = g.add(hi16, g.c32(2 * k));
+        a.push_back(g.ldmatrix4(
+            g.gep(sQ, i8T, g.swizzled(row, chunk, maskD, cprD)), false));
+      }
+      for (int64_t np = 0; np < nk / 2; ++np) {
+        Value row = g.add(g.add(lane7, g.mul(hi16, g.c32(8))), g.c32(16 * np));
+        Value chunk = g.add(mid8, g.c32(2 * k));
+        Frag4 kf = g.ldmatrix4(
+            g.gep(sK, i8T, g.swizzled(row, chunk, maskD, cprD)), false);
+        for (int64_t mi = 0; mi < mt; ++mi) {
+          Acc4 &s0 = s[mi * nk + 2 * np], &s1 = s[mi * nk + 2 * np + 1];
+          s0 = g.mma(a[mi], kf[0], kf[1], s0, p.elem);
+          s1 = g.mma(a[mi], kf[2], kf[3], s1, p.elem);
+        }
+      }
+    }
+
+    // Scores in log2 units.
+    SmallVector<Value> x;
+    for (Acc4 &acc : s)
+      for (Value v : acc) {
+        if (p.softcap) {
+          Value th = g.tanh(g.fmul(v, g.f(p.scale / *p.softcap)));
+          x.push_back(g.fmul(th, g.f(*p.softcap * kLog2e)));
+        } else {
+          x.push_back(g.fmul(v, g.f(scaleLog2)));
+        }
+      }
+
+    // Masks, only on tiles that cross the end of the keys or the band.
+    Value tileEnd = g.add(kv0, g.c64(p.kv));
+    Value need = g.slt(seqS, tileEnd);
+    if (p.causal)
+      need = g.orI(need, g.slt(g.add(tFirst, offset),
+                               g.sub(tileEnd, g.c64(1))));
+    if (p.window)
+      need = g.orI(need, g.slt(kv0, g.add(g.sub(g.add(tLast, offset),
+                                                 g.c64(*p.window)),
+                                           g.c64(1))));
+    SmallVector<Type> xTypes(x.size(), f32T);
+    auto ifOp = scf::IfOp::create(b, xTypes, need, /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      SmallVector<Value> masked(x);
+      for (int64_t mi = 0; mi < mt; ++mi)
+        for (int64_t hf = 0; hf < 2; ++hf) {
+          // Key limits relative to kv0, clamped into [-1, kv] and narrowed.
+          int64_t ri = mi * 2 + hf;
+          Value hiRel = g.toI32(g.min(g.max(g.sub(rowHi[ri], kv0), g.c64(-1)),
+                                      g.c64(p.kv)));
+          Value loRel;
+          if (p.window)
+            loRel = g.toI32(g.min(g.max(g.sub(rowLo[ri], kv0), g.c64(-1)),
+                                  g.c64(p.kv)));
+          for (int64_t n = 0; n < nk; ++n)
+            for (int64_t e = 0; e < 2; ++e) {
+              Value key = g.add(twoTq, g.c32(8 * n + e));
+              Value ok = g.slt(key, hiRel);
+              if (p.window)
+                ok = g.andI(ok, g.sle(loRel, key));
+              Value &v = masked[(mi * nk + n) * 4 + 2 * hf + e];
+              v = g.select(ok, v, negInf);
+            }
+        }
+      scf::YieldOp::create(b, masked);
+      b.setInsertionPointToStart(ifOp.elseBlock());
+      scf::YieldOp::create(b, x);
+    }
+    for (size_t i = 0; i < x.size(); ++i)
+      x[i] = ifOp.getResult(i);
+
+    // Online softmax per row.
+    SmallVector<Value> next(st);
+    for (int64_t mi = 0; mi < mt; ++mi)
+      for (int64_t hf = 0; hf < 2; ++hf) {
+        int64_t ri = mi * 2 + hf;
+        auto at = [&](int64_t n, int64_t e) -> Value & {
+          return x[(mi * nk + n) * 4 + 2 * hf + e];
+        };
+        Value mx = at(0, 0);
+        for (int64_t n = 0; n < nk; ++n)
+          for (int64_t e = 0; e < 2; ++e)
+            if (n || e)
+              mx = g.fmax(mx, at(n, e));
+        mx = g.fmax(mx, g.shflXor(mx, 1));
+        mx = g.fmax(mx, g.shflXor(mx, 2));
+        Value mOld = st[mBase + ri];
+        Value mNew = g.fmax(mOld, mx);
+        Value mUse = g.select(g.feq(mNew, negInf), zeroF, mNew);
+        Value alpha = g.exp2(g.fsub(mOld, mUse));
+        Value sum = zeroF;
+        for (int64_t n = 0; n < nk; ++n)
+          for (int64_t e = 0; e < 2; ++e) {
+            Value &v = at(n, e);
+            v = g.exp2(g.fsub(v, mUse));
+            sum = g.fadd(sum, v);
+          }
+        next[mBase + ri] = mNew;
+        next[lBase + ri] = g.fadd(g.fmul(alpha, st[lBase + ri]), sum);
+        for (int64_t n = 0; n < nd; ++n)
+          for (int64_t e = 0; e < 2; ++e) {
+            Value &o = next[(mi * nd + n) * 4 + 2 * hf + e];
+            o = g.fmul(o, alpha);
+          }
+      }
+
+    // P as mma A fragments (the accumulator layout of two n-tiles is the A
+    // layout of one k16 step).
+    SmallVector<Frag4> pf;
+    for (int64_t mi = 0; mi < mt; ++mi)
+      for (int64_t k = 0; k < kk; ++k) {
+        auto el = [&](int64_t n, int64_t e) { return x[(mi * nk + n) * 4 + e]; };
+        pf.push_back(Frag4{g.pack2(el(2 * k, 0), el(2 * k, 1), p.elem),
+                           g.pack2(el(2 * k, 2), el(2 * k, 3), p.elem),
+                           g.pack2(el(2 * k + 1, 0), el(2 * k + 1, 1), p.elem),
+                           g.pack2(el(2 * k + 1, 2), el(2 * k + 1, 3), p.elem)});
+      }
+
+    g.cpAsyncWait(0);
+    g.barrier();
+    Value more = g.slt(g.add(it, g.c64(1)), nIter);
+    auto pre = scf::IfOp::create(b, TypeRange{}, more, false);
+    {
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPointToStart(pre.thenBlock());
+      copyTile(g, sK, p.kv, p.d, p.threads(), tid, kPtr,
+               kvSource(kPtr, g.add(kv0, g.c64(p.kv)), p.d));
+    }
+    g.cpAsyncCommit();
+
+    // O += P V.
+    for (int64_t k = 0; k < kk; ++k)
+      for (int64_t dp = 0; dp < nd / 2; ++dp) {
+        Value row = g.add(lane15, g.c32(16 * k));
+        Value chunk = g.add(hi16, g.c32(2 * dp));
+        Frag4 vf = g.ldmatrix4(
+            g.gep(sV, i8T, g.swizzled(row, chunk, maskV, cprV)), true);
+        for (int64_t mi = 0; mi < mt; ++mi) {
+          auto accAt = [&](int64_t n) {
+            return Acc4{next[(mi * nd + n) * 4], next[(mi * nd + n) * 4 + 1],
+                        next[(mi * nd + n) * 4 + 2],
+                        next[(mi * nd + n) * 4 + 3]};
+          };
+          auto put = [&](int64_t n, const Acc4 &a) {
+            for (int e = 0; e < 4; ++e)
+              next[(mi * nd + n) * 4 + e] = a[e];
+          };
+          const Frag4 &a = pf[mi * kk + k];
+          put(2 * dp, g.mma(a, vf[0], vf[1], accAt(2 * dp), p.elem));
+          put(2 * dp + 1, g.mma(a, vf[2], vf[3], accAt(2 * dp + 1), p.elem));
+        }
+      }
+    scf::YieldOp::create(b, next);
+  }
+  SmallVector<Value> fin(loop.getResults().begin(), loop.getResults().end());
+
+  // Epilogue: full row sums, normalise, store (direct or as a split part).
+  Value one = g.f(1.0);
+  Value direct = g.eq(nsplit, g.c64(1));
+  for (int64_t mi = 0; mi < mt; ++mi)
+    for (int64_t hf = 0; hf < 2; ++hf) {
+      int64_t ri = mi * 2 + hf;
+      Value l = fin[lBase + ri];
+      l = g.fadd(l, g.shflXor(l, 1));
+      l = g.fadd(l, g.shflXor(l, 2));
+      Value pos = g.fgt(l, zeroF);
+      Value inv = g.select(pos, g.fdiv(one, l), zeroF);
+      Value lseV = g.select(
+          pos, g.fmul(g.fadd(fin[mBase + ri], g.log2(l)), g.f(kLn2)), negInf);
+      Value r = rowIdx[ri];
+      Value valid = g.slt(r, rowsTotal);
+      auto rowIf = scf::IfOp::create(b, TypeRange{}, valid, false);
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPointToStart(rowIf.thenBlock());
+      Value t = g.divs(r, group), h = g.add(hkG, g.remu(r, group));
+      Value bth = g.add(g.mul(g.add(g.mul(bIdx, seqT), t), heads), h);
+      Value firstLane = g.eq(tq, g.c32(0));
+      auto modeIf = scf::IfOp::create(b, TypeRange{}, direct, true);
+      {
+        OpBuilder::InsertionGuard g3(b);
+        b.setInsertionPointToStart(modeIf.thenBlock());
+        Value base = g.mul(bth, g.c64(p.dv));
+        for (int64_t n = 0; n < nd; ++n) {
+          Value col = g.toI64(g.add(twoTq, g.c32(8 * n)));
+          Value v0 = g.fmul(fin[(mi * nd + n) * 4 + 2 * hf], inv);
+          Value v1 = g.fmul(fin[(mi * nd + n) * 4 + 2 * hf + 1], inv);
+          g.storeGlobal(g.pack2(v0, v1, p.elem),
+                        g.gep(arg(kO), p.elem, g.add(base, col)));
+        }
+        if (p.lse) {
+          auto lIf = scf::IfOp::create(b, TypeRange{}, firstLane, false);
+          b.setInsertionPointToStart(lIf.thenBlock());
+          g.storeGlobal(lseV, g.gep(arg(kLse), f32T, bth));
+        }
+        b.setInsertionPointToStart(modeIf.elseBlock());
+        Value batch = arg(kB);
+        Value rowsAll = g.mul(g.mul(batch, seqT), heads);
+        Value part = g.add(g.mul(split, rowsAll), bth);
+        Value pbase = g.mul(part, g.c64(p.dv));
+        for (int64_t n = 0; n < nd; ++n) {
+          Value col = g.toI64(g.add(twoTq, g.c32(8 * n)));
+          Value ptr = g.gep(arg(kOPart), f32T, g.add(pbase, col));
+          g.storeGlobal(g.fmul(fin[(mi * nd + n) * 4 + 2 * hf], inv), ptr);
+          g.storeGlobal(g.fmul(fin[(mi * nd + n) * 4 + 2 * hf + 1], inv),
+                        g.gep(ptr, f32T, g.c32(1)));
+        }
+        auto lIf = scf::IfOp::create(b, TypeRange{}, firstLane, false);
+        b.setInsertionPointToStart(lIf.thenBlock());
+        g.storeGlobal(lseV, g.gep(arg(kLsePart), f32T, part));
+      }
+    }
+  gpu::ReturnOp::create(b);
+}
+
+static void buildCombineKernel(gpu::GPUModuleOp module, StringRef name,
+                               const FullPlan &p, int64_t threads,
+                               Location loc) {
+  ImplicitLocOpBuilder b(loc, module.getContext());
+  GpuBuilder g(b);
+  Type ptrT = g.globalPtr(), i64T = g.i64(), f32T = g.f32();
+  SmallVector<Type> argTypes(cRows, ptrT);
+  argTypes.append(kNumCombineArgs - cRows, i64T);
+  gpu::GPUFuncOp fn = createKernel(b, module, name, argTypes, threads);
+  auto arg = [&](int i) -> Value { return fn.getArgument(i); };
+  Value tid = g.threadId();
+  Value row = g.toI64(g.blockId(gpu::Dimension::x));
+  Value rows = arg(cRows), nsplit = arg(cNSplit);
+  Value negInf = g.negInf(), zeroF = g.f(0.0);
+
+  auto maxLoop = scf::ForOp::create(b, g.c64(0), nsplit, g.c64(1),
+                                    ValueRange{negInf});
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(maxLoop.getBody());
+    Value idx = g.add(g.mul(maxLoop.getInductionVar(), rows), row);
+    Value l = g.loadGlobal(f32T, g.gep(arg(cLsePart), f32T, idx));
+    scf::YieldOp::create(b, g.fmax(maxLoop.getRegionIterArgs()[0], l));
+  }
+  Value mx = maxLoop.getResult(0);
+  Value mUse = g.select(g.feq(mx, negInf), zeroF, mx);
+  Value active = g.ult(tid, g.c32(p.dv));
+  Value col = g.toI64(g.min(tid, g.c32(p.dv - 1)));
+  auto sumLoop = scf::ForOp::create(b, g.c64(0), nsplit, g.c64(1),
+                                    ValueRange{zeroF, zeroF});
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(sumLoop.getBody());
+    Value idx = g.add(g.mul(sumLoop.getInductionVar(), rows), row);
+    Value l = g.loadGlobal(f32T, g.gep(arg(cLsePart), f32T, idx));
+    Value w = g.exp2(g.fmul(g.fsub(l, mUse), g.f(kLog2e)));
+    Value o = g.loadGlobal(
+        f32T, g.gep(arg(cOPart), f32T, g.add(g.mul(idx, g.c64(p.dv)), col)));
+    Value sum = g.fadd(sumLoop.getRegionIterArgs()[0], w);
+    Value acc = g.fadd(sumLoop.getRegionIterArgs()[1], g.fmul(w, o));
+    scf::YieldOp::create(b, ValueRange{sum, acc});
+  }
+  Value sum = sumLoop.getResult(0), acc = sumLoop.getResult(1);
+  Value pos = g.fgt(sum, zeroF);
+  Value out = g.select(pos, g.fdiv(acc, sum), zeroF);
+  {
+    auto ifOp = scf::IfOp::create(b, TypeRange{}, active, false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    Value o16 = arith::TruncFOp::create(b, p.elem, out);
+    g.storeGlobal(o16, g.gep(arg(cO), p.elem,
+                             g.add(g.mul(row, g.c64(p.dv)), col)));
+  }
+  if (p.lse) {
+    auto ifOp = scf::IfOp::create(b, TypeRange{}, g.eq(tid, g.c32(0)), false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    Value lse = g.select(pos, g.fadd(mUse, g.fmul(g.log2(sum), g.f(kLn2))),
+                         negInf);
+    g.storeGlobal(lse, g.gep(arg(cLse), f32T, row));
+  }
+  gpu::ReturnOp::create(b);
+}
+
+//===----------------------------------------------------------------------===//
+// Plan checks and the manifest entry
+//===----------------------------------------------------------------------===//
+
+static FailureOr<FullPlan> planFor(FullOp op) {
+  TileAttr tile = op.getTileAttr();
+  if (!tile)
+    return op.emitOpError()
+           << "has no #attn.tile; run attn-tile{target=sm_80|sm_90a} (or the "
+              "attn-plan pipeline) before convert-attn-to-gpu";
+  auto qType = cast<RankedTensorType>(op.getQ().getType());
+  auto kType = cast<RankedTensorType>(op.getK().getType());
+  auto vType = cast<RankedTensorType>(op.getV().getType());
+  Type elem = qType.getElementType();
+  if (!(elem.isBF16() || elem.isF16()) || kType.getElementType() != elem ||
+      vType.getElementType() != elem)
+    return op.emitOpError()
+           << "GPU kernels take q, k and v all bf16 or all f16 (tensor-core "
+              "operands); got "
+           << qType.getElementType() << ", " << kType.getElementType() << ", "
+           << vType.getElementType();
+  FullPlan p;
+  p.d = qType.getDimSize(3);
+  p.dv = vType.getDimSize(3);
+  if (ShapedType::isDynamic(p.d) || ShapedType::isDynamic(p.dv))
+    return op.emitOpError() << "GPU kernels need static head dims D and Dv";
+  if (p.d % 16 || p.dv % 16 || p.d > 256 || p.dv > 256)
+    return op.emitOpError() << "GPU kernels take head dims that are multiples "
+                               "of 16 up to 256; got D = "
+                            << p.d << ", Dv = " << p.dv;
+  p.q = tile.getQ();
+  p.kv = tile.getKv();
+  p.warps = tile.getWarps();
+  if (p.kv % 16 || p.q % (16 * p.warps))
+    return op.emitOpError()
+           << "GPU kernels need #attn.tile kv a multiple of 16 and q a "
+              "multiple of 16 x warps (16 rows per mma tile); got q = "
+           << p.q << ", kv = " << p.kv << ", warps = " << p.warps;
+  p.mTiles = p.q / (16 * p.warps);
+  const int64_t threads = p.threads();
+  if ((p.q * p.d / 8) % threads || (p.kv * p.d / 8) % threads ||
+      (p.kv * p.dv / 8) % threads)
+    return op.emitOpError()
+           << "GPU kernels copy tiles in 16-byte chunks, an equal number per "
+              "thread: #attn.tile q = "
+           << p.q << ", kv = " << p.kv << " with " << threads
+           << " threads does not divide D = " << p.d << " / Dv = " << p.dv
+           << " tiles evenly";
+  if (p.smemBytes() > 227 * 1024)
+    return op.emitOpError() << "tile needs " << p.smemBytes()
+                            << " bytes of shared memory; at most 232448";
+  p.scale = 1.0 / std::sqrt(static_cast<double>(p.d));
+  if (FloatAttr s = op.getScaleAttr())
+    p.scale = s.getValueAsDouble();
+  p.causal = op.getCausal();
+  if (std::optional<uint64_t> w = op.getWindow())
+    p.window = static_cast<int64_t>(
+        std::min<uint64_t>(*w, static_cast<uint64_t>(INT64_MAX / 4)));
+  if (FloatAttr c = op.getSoftcapAttr())
+    p.softcap = c.getValueAsDouble();
+  p.elem = elem;
+  p.lse = static_cast<bool>(op.getLse());
+  return p;
+}
+
+static StringAttr str(MLIRContext *ctx, const Twine &t) {
+  return StringAttr::get(ctx, t);
+}
+
+static ArrayAttr strings(MLIRContext *ctx, ArrayRef<std::string> items) {
+  SmallVector<Attribute> attrs;
+  for (const std::string &s : items)
+    attrs.push_back(StringAttr::get(ctx, s));
+  return ArrayAttr::get(ctx, attrs);
+}
+
+FailureOr<DictionaryAttr> gpu_kernels::buildFull(FullOp op,
+                                                 const KernelSite &site) {
+  FailureOr<FullPlan> plan = planFor(op);
+  if (failed(plan))
+    return failure();
+  const FullPlan &p = *plan;
+  MLIRContext *ctx = op.getContext();
+  std::string fwd = site.prefix + "_full_fwd";
+  std::string decode = site.prefix + "_full_decode";
+  std::string combine = site.prefix + "_full_combine";
+  const int64_t combineThreads = (p.dv + 31) / 32 * 32;
+  // Decoding (at most 16 packed query rows: T x H/Hkv) gets a one-warp
+  // variant of the same kernel: one mma row tile, no idle warps, more CTAs
+  // per SM to keep loads in flight.
+  FullPlan pd = p;
+  pd.q = 16;
+  pd.warps = 1;
+  pd.mTiles = 1;
+  buildFwdKernel(site.module, fwd, p, op.getLoc());
+  buildFwdKernel(site.module, decode, pd, op.getLoc());
+  buildCombineKernel(site.module, combine, p, combineThreads, op.getLoc());
+
+  Builder b(ctx);
+  auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
+  std::string d = std::to_string(p.d), dv = std::to_string(p.dv);
+  std::string elem = dtypeName(p.elem);
+  SmallVector<Attribute> inputs = {
+      tensorEntry(ctx, "q", p.elem, {"B", "T", "H", d}),
+      tensorEntry(ctx, "k", p.elem, {"B", "S", "Hkv", d}),
+      tensorEntry(ctx, "v", p.elem, {"B", "S", "Hkv", dv})};
+  SmallVector<Attribute> outputs = {
+      tensorEntry(ctx, "o", p.elem, {"B", "T", "H", dv})};
+  if (p.lse)
+    outputs.push_back(tensorEntry(ctx, "lse", b.getF32Type(), {"B", "T", "H"}));
+
+  NamedAttrList sizes;
+  sizes.append("B", strings(ctx, {"q", "0"}));
+  sizes.append("T", strings(ctx, {"q", "1"}));
+  sizes.append("H", strings(ctx, {"q", "2"}));
+  sizes.append("S", strings(ctx, {"k", "1"}));
+  sizes.append("Hkv", strings(ctx, {"k", "2"}));
+
+  // nsplit: chosen by the launcher for the card it runs on (docs/gpu-
+  // backend.md): enough CTAs for `ctas_per_sm` waves of the SMs, at most
+  // the plan's split_kv and one split per KV tile.
+  std::string rowBlocks = "cdiv(T*(H/Hkv), " + std::to_string(p.q) + ")";
+  std::string decodeBlocks = "cdiv(T*(H/Hkv), 16)";
+  const char *isDecode = "T*(H/Hkv) <= 16";
+  NamedAttrList nsplit;
+  nsplit.append("max", i64(op.getTileAttr().getSplitKv()));
+  nsplit.append("blocks", str(ctx, "select(" + std::string(isDecode) + ", " +
+                                       decodeBlocks + ", " + rowBlocks +
+                                       ")*Hkv*B"));
+  nsplit.append("tiles", str(ctx, "cdiv(S, " + std::to_string(p.kv) + ")"));
+  nsplit.append("ctas_per_sm", i64(4));
+  NamedAttrList params;
+  params.append("nsplit", nsplit.getDictionary(ctx));
+
+  auto workspace = [&](StringRef name, StringRef elements) {
+    NamedAttrList w;
+    w.append("name", str(ctx, name));
+    w.append("dtype", str(ctx, "f32"));
+    w.append("elements", str(ctx, elements));
+    return w.getDictionary(ctx);
+  };
+  SmallVector<Attribute> workspaces = {
+      workspace("o_part", "nsplit*B*T*H*" + dv),
+      workspace("lse_part", "nsplit*B*T*H")};
+
+  auto launch = [&](StringRef kernel, ArrayRef<std::string> grid,
+                    int64_t threads, int64_t smem, ArrayRef<const char *> args,
+                    StringRef when) {
+    NamedAttrList l;
+    l.append("kernel", str(ctx, kernel));
+    l.append("grid", strings(ctx, grid));
+    l.append("block", b.getI64ArrayAttr({threads, 1, 1}));
+    l.append("smem", i64(smem));
+    SmallVector<std::string> names(args.begin(), args.end());
+    l.append("args", strings(ctx, names));
+    if (!when.empty())
+      l.append("when", str(ctx, when));
+    return l.getDictionary(ctx);
+  };
+  SmallVector<Attribute> launches = {
+      launch(fwd, {rowBlocks, "Hkv", "B*nsplit"}, p.threads(), p.smemBytes(),
+             kFwdArgNames, "T*(H/Hkv) > 16"),
+      launch(decode, {decodeBlocks, "Hkv", "B*nsplit"}, pd.threads(),
+             pd.smemBytes(), kFwdArgNames, isDecode),
+      launch(combine, {"B*T*H", "1", "1"}, combineThreads, 0, kCombineArgNames,
+             "nsplit > 1")};
+
+  NamedAttrList tile;
+  tile.append("q", i64(p.q));
+  tile.append("kv", i64(p.kv));
+  tile.append("warps", i64(p.warps));
+
+  NamedAttrList entry;
+  entry.append("op", str(ctx, "attn.full"));
+  entry.append("inputs", ArrayAttr::get(ctx, inputs));
+  entry.append("outputs", ArrayAttr::get(ctx, outputs));
+  entry.append("sizes", sizes.getDictionary(ctx));
+  entry.append("params", params.getDictionary(ctx));
+  entry.append("values", [&] {
+    NamedAttrList v;
+    v.append("rows", str(ctx, "B*T*H"));
+    return v.getDictionary(ctx);
+  }());
+  entry.append("workspaces", ArrayAttr::get(ctx, workspaces));
+  entry.append("launches", ArrayAttr::get(ctx, launches));
+  entry.append("tile", tile.getDictionary(ctx));
+  return entry.getDictionary(ctx);
+}

@@ -1,0 +1,234 @@
+//===- GpuBuilder.cpp - tile primitives for attn GPU kernels --------------===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GpuBuilder.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::attn::gpu_kernels;
+
+static constexpr llvm::StringLiteral kSharedName = "attn_dynamic_smem";
+
+Type GpuBuilder::globalPtr() {
+  return LLVM::LLVMPointerType::get(b.getContext(), 1);
+}
+Type GpuBuilder::sharedPtr() {
+  return LLVM::LLVMPointerType::get(b.getContext(), 3);
+}
+
+Value GpuBuilder::c32(int64_t v) {
+  return arith::ConstantIntOp::create(b, v, 32);
+}
+Value GpuBuilder::c64(int64_t v) {
+  return arith::ConstantIntOp::create(b, v, 64);
+}
+Value GpuBuilder::f(double v) {
+  return arith::ConstantFloatOp::create(b, b.getF32Type(),
+                                        llvm::APFloat(static_cast<float>(v)));
+}
+Value GpuBuilder::negInf() {
+  return f(-std::numeric_limits<double>::infinity());
+}
+Value GpuBuilder::add(Value x, Value y) { return arith::AddIOp::create(b, x, y); }
+Value GpuBuilder::sub(Value x, Value y) { return arith::SubIOp::create(b, x, y); }
+Value GpuBuilder::mul(Value x, Value y) { return arith::MulIOp::create(b, x, y); }
+Value GpuBuilder::divu(Value x, Value y) {
+  return arith::DivUIOp::create(b, x, y);
+}
+Value GpuBuilder::remu(Value x, Value y) {
+  return arith::RemUIOp::create(b, x, y);
+}
+Value GpuBuilder::divs(Value x, Value y) {
+  return arith::DivSIOp::create(b, x, y);
+}
+Value GpuBuilder::min(Value x, Value y) {
+  return arith::MinSIOp::create(b, x, y);
+}
+Value GpuBuilder::max(Value x, Value y) {
+  return arith::MaxSIOp::create(b, x, y);
+}
+Value GpuBuilder::cdiv(Value x, Value y) {
+  Value one = arith::ConstantIntOp::create(b, x.getType(), 1);
+  return divs(add(x, sub(y, one)), y);
+}
+Value GpuBuilder::ult(Value x, Value y) {
+  return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, y);
+}
+Value GpuBuilder::slt(Value x, Value y) {
+  return arith::CmpIOp::create(b, arith::CmpIPredicate::slt, x, y);
+}
+Value GpuBuilder::sle(Value x, Value y) {
+  return arith::CmpIOp::create(b, arith::CmpIPredicate::sle, x, y);
+}
+Value GpuBuilder::eq(Value x, Value y) {
+  return arith::CmpIOp::create(b, arith::CmpIPredicate::eq, x, y);
+}
+Value GpuBuilder::andI(Value x, Value y) { return arith::AndIOp::create(b, x, y); }
+Value GpuBuilder::orI(Value x, Value y) { return arith::OrIOp::create(b, x, y); }
+Value GpuBuilder::xorI(Value x, Value y) { return arith::XOrIOp::create(b, x, y); }
+Value GpuBuilder::select(Value c, Value x, Value y) {
+  return arith::SelectOp::create(b, c, x, y);
+}
+Value GpuBuilder::toI64(Value x) {
+  if (x.getType().isInteger(64))
+    return x;
+  return arith::ExtSIOp::create(b, i64(), x);
+}
+Value GpuBuilder::toI32(Value x) {
+  if (x.getType().isInteger(32))
+    return x;
+  return arith::TruncIOp::create(b, i32(), x);
+}
+Value GpuBuilder::indexToI32(Value x) {
+  return arith::IndexCastUIOp::create(b, i32(), x);
+}
+
+Value GpuBuilder::fadd(Value x, Value y) { return arith::AddFOp::create(b, x, y); }
+Value GpuBuilder::fsub(Value x, Value y) { return arith::SubFOp::create(b, x, y); }
+Value GpuBuilder::fmul(Value x, Value y) { return arith::MulFOp::create(b, x, y); }
+Value GpuBuilder::fmax(Value x, Value y) {
+  return arith::MaxNumFOp::create(b, x, y);
+}
+Value GpuBuilder::fdiv(Value x, Value y) { return arith::DivFOp::create(b, x, y); }
+Value GpuBuilder::feq(Value x, Value y) {
+  return arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, x, y);
+}
+Value GpuBuilder::fgt(Value x, Value y) {
+  return arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, x, y);
+}
+
+Value GpuBuilder::exp2(Value x) {
+  return LLVM::CallIntrinsicOp::create(
+             b, f32(), b.getStringAttr("llvm.nvvm.ex2.approx.ftz.f32"),
+             ValueRange{x})
+      .getResult(0);
+}
+Value GpuBuilder::log2(Value x) {
+  return LLVM::CallIntrinsicOp::create(
+             b, f32(), b.getStringAttr("llvm.nvvm.lg2.approx.f"), ValueRange{x})
+      .getResult(0);
+}
+Value GpuBuilder::tanh(Value x) {
+  // sm_75+ has tanh.approx.f32 (max rel. error 2^-11); LLVM 22 has no
+  // intrinsic for it.
+  auto asmOp = LLVM::InlineAsmOp::create(
+      b, f32(), ValueRange{x}, "tanh.approx.f32 $0, $1;", "=f,f",
+      /*has_side_effects=*/false, /*is_align_stack=*/false,
+      LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr());
+  return asmOp.getResult(0);
+}
+Value GpuBuilder::pack2(Value lo, Value hi, Type elem) {
+  auto v2f = VectorType::get({2}, f32());
+  Value v = vector::FromElementsOp::create(b, v2f, ValueRange{lo, hi});
+  Value h = arith::TruncFOp::create(b, VectorType::get({2}, elem), v);
+  return LLVM::BitcastOp::create(b, i32(), h);
+}
+
+Value GpuBuilder::threadId() {
+  return indexToI32(gpu::ThreadIdOp::create(b, gpu::Dimension::x));
+}
+Value GpuBuilder::blockId(gpu::Dimension d) {
+  return indexToI32(gpu::BlockIdOp::create(b, d));
+}
+Value GpuBuilder::gridDim(gpu::Dimension d) {
+  return indexToI32(gpu::GridDimOp::create(b, d));
+}
+
+Value GpuBuilder::gep(Value base, Type elem, Value offset) {
+  return LLVM::GEPOp::create(b, base.getType(), elem, base,
+                             ValueRange{offset},
+                             LLVM::GEPNoWrapFlags::inbounds);
+}
+
+Value GpuBuilder::sharedBase(gpu::GPUModuleOp module) {
+  if (!module.lookupSymbol(kSharedName)) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    auto type = LLVM::LLVMArrayType::get(b.getI8Type(), 0);
+    LLVM::GlobalOp::create(b, type, /*isConstant=*/false,
+                           LLVM::Linkage::External, kSharedName, Attribute(),
+                           /*alignment=*/1024, /*addrSpace=*/3);
+  }
+  return LLVM::AddressOfOp::create(b, sharedPtr(), kSharedName);
+}
+
+Value GpuBuilder::loadGlobal(Type type, Value ptr) {
+  return LLVM::LoadOp::create(b, type, ptr);
+}
+void GpuBuilder::storeGlobal(Value value, Value ptr) {
+  LLVM::StoreOp::create(b, value, ptr);
+}
+
+void GpuBuilder::cpAsync16(Value dst, Value src, Value valid, Value fallback) {
+  Value from = LLVM::SelectOp::create(b, valid, src, fallback);
+  Value bytes = select(valid, c32(16), c32(0));
+  NVVM::CpAsyncOp::create(b, dst, from, 16, NVVM::LoadCacheModifierKind::CG,
+                          bytes);
+}
+void GpuBuilder::cpAsyncCommit() { NVVM::CpAsyncCommitGroupOp::create(b); }
+void GpuBuilder::cpAsyncWait(int n) { NVVM::CpAsyncWaitGroupOp::create(b, n); }
+void GpuBuilder::barrier() { gpu::BarrierOp::create(b); }
+
+Frag4 GpuBuilder::ldmatrix4(Value addr, bool trans) {
+  Type i32T = i32();
+  auto st = LLVM::LLVMStructType::getLiteral(b.getContext(),
+                                             {i32T, i32T, i32T, i32T});
+  Value r = NVVM::LdMatrixOp::create(
+      b, st, addr, 4u,
+      trans ? NVVM::MMALayout::col : NVVM::MMALayout::row,
+      NVVM::LdStMatrixShapeAttr::get(b.getContext(), 8, 8),
+      NVVM::LdStMatrixEltType::B16);
+  Frag4 out;
+  for (int i = 0; i < 4; ++i)
+    out[i] = LLVM::ExtractValueOp::create(b, r, i);
+  return out;
+}
+
+Acc4 GpuBuilder::mma(const Frag4 &a, Value b0, Value b1, const Acc4 &acc,
+                     Type elem) {
+  Type f32T = f32();
+  auto st = LLVM::LLVMStructType::getLiteral(b.getContext(),
+                                             {f32T, f32T, f32T, f32T});
+  NVVM::MMATypes t = elem.isBF16() ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
+  // bf16 operands go as i32 registers, f16 ones as vector<2xf16> (what the
+  // intrinsics' signatures say).
+  auto operand = [&](Value v) -> Value {
+    if (elem.isBF16())
+      return v;
+    return LLVM::BitcastOp::create(b, VectorType::get({2}, elem), v);
+  };
+  Value r = NVVM::MmaOp::create(
+      b, st, ValueRange{operand(a[0]), operand(a[1]), operand(a[2]),
+                        operand(a[3])},
+      ValueRange{operand(b0), operand(b1)},
+      ValueRange{acc[0], acc[1], acc[2], acc[3]}, ArrayRef<int64_t>{16, 8, 16},
+      std::nullopt, std::nullopt, std::array<NVVM::MMATypes, 2>{t, t},
+      std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
+                                     NVVM::MMALayout::col});
+  Acc4 out;
+  for (int i = 0; i < 4; ++i)
+    out[i] = LLVM::ExtractValueOp::create(b, r, i);
+  return out;
+}
+
+Value GpuBuilder::shflXor(Value v, int offset) {
+  return gpu::ShuffleOp::create(b, v, offset, 32, gpu::ShuffleMode::XOR)
+      .getShuffleResult();
+}
+
+int64_t GpuBuilder::swizzleFor(int64_t chunksPerRow) {
+  int64_t low = chunksPerRow & -chunksPerRow;
+  return std::min<int64_t>(8, low);
+}
+
+Value GpuBuilder::swizzled(Value row, Value chunk, Value rowMask,
+                           int64_t chunksPerRow) {
+  Value c = xorI(chunk, rowMask);
+  return mul(add(mul(row, c32(chunksPerRow)), c), c32(16));
+}

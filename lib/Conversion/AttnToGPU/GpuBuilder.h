@@ -1,0 +1,131 @@
+//===- GpuBuilder.h - tile primitives for attn GPU kernels ------*- C++ -*-===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// The toolbox every GPU kernel builder shares (DESIGN.md §3): integer and
+// float scalars, global / shared pointers, 16-byte cp.async with zero fill,
+// ldmatrix, bf16/f16 mma.sync m16n8k16 (through nvvm.mma.sync: nvgpu's bf16
+// path fails in MLIR 22.1), quad shuffles, ex2/lg2/tanh approximations and
+// the XOR swizzle of shared-memory tiles. Kernels are written directly in
+// the LLVM/NVVM dialects plus scf loops: bare global pointers and int64 sizes
+// are the ABI (docs/gpu-backend.md), and shared memory is one extern,
+// 1024-aligned dynamic buffer.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_LIB_CONVERSION_ATTNTOGPU_GPUBUILDER_H
+#define ATTN_LIB_CONVERSION_ATTNTOGPU_GPUBUILDER_H
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/Support/LLVM.h"
+#include <array>
+
+namespace mlir::attn::gpu_kernels {
+
+/// Four 32-bit registers: an mma A fragment, or two B fragments, as ldmatrix
+/// x4 returns them.
+using Frag4 = std::array<Value, 4>;
+/// An m16n8 f32 accumulator: (row g, cols 2t, 2t+1), (row g+8, same cols).
+using Acc4 = std::array<Value, 4>;
+
+class GpuBuilder {
+public:
+  GpuBuilder(ImplicitLocOpBuilder &b) : b(b) {}
+  ImplicitLocOpBuilder &builder() { return b; }
+
+  // Types.
+  Type i1() { return b.getI1Type(); }
+  Type i32() { return b.getI32Type(); }
+  Type i64() { return b.getI64Type(); }
+  Type f32() { return b.getF32Type(); }
+  Type globalPtr();
+  Type sharedPtr();
+
+  // Scalars.
+  Value c32(int64_t v);
+  Value c64(int64_t v);
+  Value f(double v);
+  Value negInf();
+  Value add(Value x, Value y);
+  Value sub(Value x, Value y);
+  Value mul(Value x, Value y);
+  Value divu(Value x, Value y);
+  Value remu(Value x, Value y);
+  Value divs(Value x, Value y);
+  Value min(Value x, Value y);
+  Value max(Value x, Value y);
+  /// ceil(x / y) for non-negative x, positive y.
+  Value cdiv(Value x, Value y);
+  Value ult(Value x, Value y);
+  Value slt(Value x, Value y);
+  Value sle(Value x, Value y);
+  Value eq(Value x, Value y);
+  Value andI(Value x, Value y);
+  Value orI(Value x, Value y);
+  Value xorI(Value x, Value y);
+  Value select(Value c, Value x, Value y);
+  Value toI64(Value x);
+  Value toI32(Value x);
+  Value indexToI32(Value x);
+
+  // Floats.
+  Value fadd(Value x, Value y);
+  Value fsub(Value x, Value y);
+  Value fmul(Value x, Value y);
+  Value fmax(Value x, Value y);
+  Value fdiv(Value x, Value y);
+  Value feq(Value x, Value y);
+  Value fgt(Value x, Value y);
+  /// 2^x (ex2.approx.ftz), log2(x) (lg2.approx), tanh(x) (tanh.approx).
+  Value exp2(Value x);
+  Value log2(Value x);
+  Value tanh(Value x);
+  /// Two f32 rounded to a packed pair of `elem` (bf16/f16) in one i32, the
+  /// first value in the low half (the mma operand order).
+  Value pack2(Value lo, Value hi, Type elem);
+
+  // Thread geometry.
+  Value threadId();
+  Value blockId(gpu::Dimension d);
+  Value gridDim(gpu::Dimension d);
+
+  // Memory.
+  /// `base + offset` elements of `elem` (offset i64 or i32).
+  Value gep(Value base, Type elem, Value offset);
+  /// The kernel's dynamic shared-memory buffer (extern, 1024-aligned).
+  Value sharedBase(gpu::GPUModuleOp module);
+  Value loadGlobal(Type type, Value ptr);
+  void storeGlobal(Value value, Value ptr);
+  /// 16-byte cp.async.cg global -> shared; zero-fills the 16 bytes (and
+  /// reads nothing, from a known-valid `fallback` address) where `valid` is
+  /// false.
+  void cpAsync16(Value dst, Value src, Value valid, Value fallback);
+  void cpAsyncCommit();
+  void cpAsyncWait(int n);
+  void barrier();
+  /// ldmatrix .x4 (.trans) of 16-bit elements.
+  Frag4 ldmatrix4(Value sharedAddr, bool trans);
+  /// acc += a * b for one m16n8k16 tile of bf16 or f16 operands.
+  Acc4 mma(const Frag4 &a, Value b0, Value b1, const Acc4 &acc, Type elem);
+  /// xor shuffle within the warp.
+  Value shflXor(Value v, int offset);
+
+  /// Byte offset of 16-byte chunk `chunk` of row `row` in a shared tile of
+  /// `chunksPerRow` chunks per row, chunks XOR-swizzled with the row inside
+  /// groups of `swizzle` (1, 2, 4 or 8) chunks so that ldmatrix of 8
+  /// consecutive rows hits 8 distinct bank groups. `rowMask` = row & (swizzle
+  /// - 1) is passed in: it is a per-thread constant in every use.
+  Value swizzled(Value row, Value chunk, Value rowMask, int64_t chunksPerRow);
+  static int64_t swizzleFor(int64_t chunksPerRow);
+
+private:
+  ImplicitLocOpBuilder &b;
+};
+
+} // namespace mlir::attn::gpu_kernels
+
+#endif // ATTN_LIB_CONVERSION_ATTNTOGPU_GPUBUILDER_H

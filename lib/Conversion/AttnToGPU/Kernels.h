@@ -1,0 +1,44 @@
+//===- Kernels.h - the attn GPU kernel builders -----------------*- C++ -*-===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// One builder per op family. Each adds its kernels to the gpu.module and
+// returns the op's manifest entry: the launches (kernel, grid and block as
+// expressions over the runtime sizes, dynamic shared memory, arguments by
+// name), the workspaces and runtime parameters a launcher needs, so that a
+// machine without MLIR can run the PTX (docs/gpu-backend.md, "Manifest").
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_LIB_CONVERSION_ATTNTOGPU_KERNELS_H
+#define ATTN_LIB_CONVERSION_ATTNTOGPU_KERNELS_H
+
+#include "attn/Dialect/Attn/IR/AttnOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Support/LLVM.h"
+
+namespace mlir::attn::gpu_kernels {
+
+/// What a builder needs besides the op: the module to add kernels to and the
+/// prefix of their names (the host function's name).
+struct KernelSite {
+  gpu::GPUModuleOp module;
+  std::string prefix;
+  std::string chip;
+};
+
+FailureOr<DictionaryAttr> buildFull(FullOp op, const KernelSite &site);
+
+// Manifest helpers shared by the builders.
+/// {name, dtype, shape} of a tensor operand or result; `dims` names each
+/// dimension (a size name such as "B" or a decimal literal).
+DictionaryAttr tensorEntry(MLIRContext *ctx, StringRef name, Type elem,
+                           ArrayRef<std::string> dims);
+/// The manifest spelling of an element type: bf16, f16, f32, i32, ...
+std::string dtypeName(Type elem);
+
+} // namespace mlir::attn::gpu_kernels
+
+#endif // ATTN_LIB_CONVERSION_ATTNTOGPU_KERNELS_H

@@ -1,0 +1,285 @@
+"""GPU path of attn.ops: compile to PTX + manifest, cache, launch on torch tensors.
+
+``attn-to-nvvm`` turns a function holding one attn op into kernels and a
+manifest entry (docs/gpu-backend.md): inputs and outputs with shapes over
+named sizes, where each size comes from, workspaces, runtime parameters and
+the launches (grid / block expressions, shared memory, arguments by name).
+This module
+
+- compiles through the C API (``attnGpuCompile`` in libAttnCpuRuntime.so)
+  where the compiler is built, and keeps PTX + manifest in a kernel cache
+  directory (``$ATTN_KERNEL_CACHE``, default ``<build>/kernel-cache``) keyed
+  by the IR text and the chip, so a GPU machine without MLIR runs what a
+  compiler machine precompiled (``python3 -m attn.precompile``);
+- binds sizes from the tensors, checks every shape against the manifest,
+  allocates outputs and workspaces with torch on the inputs' device, and
+  launches through the CUDA runtime (``_cuda``) on the current stream's
+  device context (the primary context PyTorch uses).
+"""
+
+import ast
+import ctypes
+import hashlib
+import json
+import os
+import threading
+
+from . import _cuda, _jit
+from ._errors import AttnError, CompilerError
+
+_TORCH_DTYPES = {}  # filled lazily: torch is imported only on the GPU path
+
+
+def torch_dtypes():
+    if not _TORCH_DTYPES:
+        import torch
+        _TORCH_DTYPES.update({
+            "bf16": torch.bfloat16, "f16": torch.float16, "f32": torch.float32,
+            "i32": torch.int32, "i64": torch.int64})
+    return _TORCH_DTYPES
+
+
+def element_of(tensor):
+    for name, dt in torch_dtypes().items():
+        if tensor.dtype == dt:
+            return name
+    raise CompilerError("tensor dtype %s is not supported on the GPU path"
+                        % tensor.dtype)
+
+
+def cache_dir():
+    env = os.environ.get("ATTN_KERNEL_CACHE")
+    return os.path.abspath(env) if env else os.path.join(_jit.build_dir(),
+                                                         "kernel-cache")
+
+
+def cache_key(ir, chip):
+    return hashlib.sha256(("%s\0%s" % (chip, ir)).encode()).hexdigest()[:32]
+
+
+def _compiler():
+    """The compiler's C API, or None where attn's compiler is not built."""
+    try:
+        lib = _jit._load()
+    except AttnError:
+        return None
+    if not hasattr(lib, "attnGpuCompile"):
+        return None
+    lib.attnGpuCompile.restype = ctypes.c_int
+    lib.attnGpuCompile.argtypes = [
+        ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_char_p,
+        ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_void_p),
+        ctypes.POINTER(ctypes.c_void_p)]
+    return lib
+
+
+def compile_to_cache(ir, chip, force=False):
+    """PTX text and manifest (dict) of `ir` for `chip`, from the cache or
+    compiled now (and cached); `force` recompiles (the key does not know
+    the compiler's version: attn.precompile always recompiles)."""
+    key = cache_key(ir, chip)
+    base = os.path.join(cache_dir(), key)
+    if not force and os.path.exists(base + ".json") and \
+            os.path.exists(base + ".ptx"):
+        with open(base + ".ptx") as f:
+            ptx = f.read()
+        with open(base + ".json") as f:
+            return ptx, json.load(f)
+    lib = _compiler()
+    if lib is None:
+        raise AttnError(
+            "no cached kernel for this configuration (%s, key %s) in %s and no "
+            "attn compiler here: run `python3 -m attn.precompile` on a machine "
+            "with attn built and copy the cache directory (or set "
+            "ATTN_KERNEL_CACHE)" % (chip, key, cache_dir()))
+    data = ir.encode()
+    ptx_p, man_p, err = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_void_p()
+    if lib.attnGpuCompile(data, len(data), b"<attn.ops>", chip.encode(),
+                          ctypes.byref(ptx_p), ctypes.byref(man_p),
+                          ctypes.byref(err)):
+        raise CompilerError(_jit._take_error(lib, err))
+    ptx = ctypes.string_at(ptx_p.value).decode()
+    manifest_text = ctypes.string_at(man_p.value).decode()
+    lib.attnFreeString(ptx_p)
+    lib.attnFreeString(man_p)
+    os.makedirs(cache_dir(), exist_ok=True)
+    for ext, text in ((".ptx", ptx), (".json", manifest_text),
+                      (".mlir", ir)):
+        tmp = "%s%s.tmp%d" % (base, ext, os.getpid())
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, base + ext)
+    return ptx, json.loads(manifest_text)
+
+
+# --- manifest expressions: integers, size names, + - * /, cdiv(a, b) -------
+
+def evaluate(expr, env):
+    """Evaluates a manifest expression over `env` (name -> int). `/` is
+    integer division, `cdiv(a, b)` rounds up, `select(c, a, b)` is a if c
+    else b; comparisons give bools."""
+    def ev(node):
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.Constant) and isinstance(node.value, int):
+            return node.value
+        if isinstance(node, ast.Name):
+            if node.id not in env:
+                raise AttnError("manifest expression '%s': unknown name '%s'"
+                                % (expr, node.id))
+            return env[node.id]
+        if isinstance(node, ast.BinOp):
+            a, b = ev(node.left), ev(node.right)
+            if isinstance(node.op, ast.Add):
+                return a + b
+            if isinstance(node.op, ast.Sub):
+                return a - b
+            if isinstance(node.op, ast.Mult):
+                return a * b
+            if isinstance(node.op, (ast.Div, ast.FloorDiv)):
+                return a // b
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:
+            a, b = ev(node.left), ev(node.comparators[0])
+            op = node.ops[0]
+            table = {ast.Gt: a > b, ast.GtE: a >= b, ast.Lt: a < b,
+                     ast.LtE: a <= b, ast.Eq: a == b, ast.NotEq: a != b}
+            for kind, value in table.items():
+                if isinstance(op, kind):
+                    return value
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id == "cdiv" and len(node.args) == 2):
+            a, b = ev(node.args[0]), ev(node.args[1])
+            return -(-a // b)
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id == "select" and len(node.args) == 3):
+            return ev(node.args[1]) if ev(node.args[0]) else ev(node.args[2])
+        raise AttnError("manifest expression '%s' is not understood" % expr)
+    return ev(ast.parse(expr, mode="eval"))
+
+
+def _dim(spec, env):
+    return int(spec) if spec.lstrip("-").isdigit() else env[spec]
+
+
+_sm_counts = {}
+
+
+def _sm_count(device):
+    import torch
+    idx = device.index if device.index is not None else torch.cuda.current_device()
+    if idx not in _sm_counts:
+        _sm_counts[idx] = torch.cuda.get_device_properties(idx).multi_processor_count
+    return _sm_counts[idx]
+
+
+def choose_nsplit(spec, env, device):
+    """Split-KV count: enough CTAs for `ctas_per_sm` per SM, at most the
+    plan's maximum and one split per KV tile."""
+    blocks = max(1, evaluate(spec["blocks"], env))
+    tiles = max(1, evaluate(spec["tiles"], env))
+    want = -(-spec["ctas_per_sm"] * _sm_count(device) // blocks)
+    return max(1, min(want, spec["max"], tiles))
+
+
+class Entry:
+    """One manifest entry with its loaded module."""
+
+    def __init__(self, module, entry):
+        self.module = module
+        self.entry = entry
+
+    def bind(self, inputs):
+        """Sizes from the inputs (dict name -> tensor), every shape checked."""
+        e = self.entry
+        env = {}
+        for name, (src, dim) in e["sizes"].items():
+            env[name] = int(inputs[src].shape[int(dim)])
+        for spec in e["inputs"]:
+            t = inputs[spec["name"]]
+            want = [_dim(d, env) for d in spec["shape"]]
+            if list(t.shape) != want:
+                raise CompilerError(
+                    "argument '%s' has shape %s; the kernel expects %s (%s)"
+                    % (spec["name"], list(t.shape), want, spec["shape"]))
+            if element_of(t) != spec["dtype"]:
+                raise CompilerError("argument '%s' has dtype %s; expected %s"
+                                    % (spec["name"], t.dtype, spec["dtype"]))
+        return env
+
+    def run(self, inputs, params=None):
+        import torch
+        first = inputs[self.entry["inputs"][0]["name"]]
+        device = first.device
+        for spec in self.entry["inputs"]:
+            t = inputs[spec["name"]]
+            if not t.is_cuda or t.device != device:
+                raise CompilerError("argument '%s' must be a CUDA tensor on %s"
+                                    % (spec["name"], device))
+        env = self.bind(inputs)
+        for name, spec in self.entry.get("params", {}).items():
+            if params and name in params:
+                env[name] = int(params[name])
+            elif name == "nsplit":
+                env[name] = choose_nsplit(spec, env, device)
+            else:
+                raise AttnError("no value for runtime parameter '%s'" % name)
+        for name, expr in self.entry.get("values", {}).items():
+            env[name] = evaluate(expr, env)
+        dts = torch_dtypes()
+        buffers = {k: v.contiguous() for k, v in inputs.items()}
+        outputs = []
+        for spec in self.entry["outputs"]:
+            shape = [_dim(d, env) for d in spec["shape"]]
+            t = torch.empty(shape, dtype=dts[spec["dtype"]], device=device)
+            buffers[spec["name"]] = t
+            outputs.append(t)
+        for spec in self.entry.get("workspaces", []):
+            n = max(1, evaluate(spec["elements"], env))
+            buffers[spec["name"]] = torch.empty(n, dtype=dts[spec["dtype"]],
+                                                device=device)
+        stream = ctypes.c_void_p(torch.cuda.current_stream(device).cuda_stream)
+        with torch.cuda.device(device):
+            for launch in self.entry["launches"]:
+                if "when" in launch and not evaluate(launch["when"], env):
+                    continue
+                grid = [evaluate(g, env) for g in launch["grid"]]
+                if min(grid) <= 0:
+                    continue  # nothing to do (an empty batch or sequence)
+                args = []
+                for name in launch["args"]:
+                    if name in buffers:
+                        args.append(ctypes.c_uint64(buffers[name].data_ptr()))
+                    elif name in env:
+                        args.append(ctypes.c_int64(env[name]))
+                    else:  # an optional output that was not requested
+                        args.append(ctypes.c_uint64(0))
+                self.module.launch(launch["kernel"], grid, launch["block"],
+                                   args, launch["smem"], stream)
+        return outputs
+
+
+_loaded = {}
+_loaded_lock = threading.Lock()
+
+
+def chip_of(device):
+    import torch
+    major, minor = torch.cuda.get_device_capability(device)
+    if (major, minor) == (9, 0):
+        return "sm_90a"
+    return "sm_%d%d" % (major, minor)
+
+
+def entry_for(ir, device):
+    """The compiled entry of a one-op module `ir` for `device`'s chip."""
+    chip = chip_of(device)
+    key = (cache_key(ir, chip), str(device))
+    with _loaded_lock:
+        hit = _loaded.get(key)
+        if hit is None:
+            ptx, manifest = compile_to_cache(ir, chip)
+            if len(manifest["entries"]) != 1:
+                raise AttnError("expected one manifest entry")
+            hit = Entry(_cuda.Module(ptx), manifest["entries"][0])
+            _loaded[key] = hit
+    return hit

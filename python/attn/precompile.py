@@ -1,0 +1,72 @@
+"""Fill the GPU kernel cache on a machine with the attn compiler.
+
+    python3 -m attn.precompile [--chip sm_90a] [--cache DIR]
+
+Compiles the standard configurations of the GPU ops (dtypes, head dims,
+flags; every kernel is generic in batch, sequence lengths and head counts)
+plus those the GPU test suite and bench/gpu_full.py use, into the kernel
+cache ($ATTN_KERNEL_CACHE, default <build>/kernel-cache). Copy that directory
+to a GPU machine that has no MLIR: attn.ops finds its kernels there.
+"""
+
+import argparse
+import os
+import sys
+
+from . import _gpu, ops
+
+
+def full_configs():
+    """(qshape, kshape, vshape, elements, causal, scale, window, softcap,
+    tile) of every attn.full kernel set to precompile. Shapes only fix the
+    head dims (the rest is dynamic in the compiled IR)."""
+    out = []
+    for el in ("bf16", "f16"):
+        for d in (64, 128):
+            for causal in (False, True):
+                out.append(((1, 1, 1, d), (1, 1, 1, d), (1, 1, 1, d),
+                            (el,) * 3, causal, None, None, None, None))
+    # What the GPU tests use beyond the standard set.
+    out.append(((1, 1, 1, 64), (1, 1, 1, 64), (1, 1, 1, 64), ("bf16",) * 3,
+                True, None, 64, None, None))
+    out.append(((1, 1, 1, 128), (1, 1, 1, 128), (1, 1, 1, 128), ("bf16",) * 3,
+                True, None, None, 30.0, None))
+    out.append(((1, 1, 1, 64), (1, 1, 1, 64), (1, 1, 1, 64), ("f16",) * 3,
+                False, 0.1, None, None, None))
+    out.append(((1, 1, 1, 128), (1, 1, 1, 128), (1, 1, 1, 64), ("bf16",) * 3,
+                True, None, None, None, None))
+    return out
+
+
+def bench_tiles():
+    """Tile variants bench/gpu_full.py --tiles times next to the plan's."""
+    return [(64, 64, 4), (128, 64, 8), (128, 32, 8), (64, 32, 4)]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--chip", default="sm_90a")
+    ap.add_argument("--cache", help="cache directory (sets ATTN_KERNEL_CACHE)")
+    ap.add_argument("--tiles", action="store_true",
+                    help="also the tile variants of bench/gpu_full.py --tiles")
+    args = ap.parse_args(argv)
+    if args.cache:
+        os.environ["ATTN_KERNEL_CACHE"] = args.cache
+    n = 0
+    configs = full_configs()
+    if args.tiles:
+        for tile in bench_tiles():
+            for causal in (False, True):
+                configs.append(((1, 1, 1, 128),) * 3 + (("bf16",) * 3, causal,
+                                                       None, None, None, tile))
+    for qs, ks, vs, el, causal, scale, window, softcap, tile in configs:
+        ir = ops.full_module_ir(qs, ks, vs, el, causal, scale, window, tile,
+                                softcap=softcap)
+        _gpu.compile_to_cache(ir, args.chip, force=True)
+        n += 1
+    print("%d kernel sets for %s in %s" % (n, args.chip, _gpu.cache_dir()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

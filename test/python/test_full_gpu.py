@@ -1,0 +1,117 @@
+"""attn.full on the GPU (REQUIRES: a CUDA device and torch): the kernels of
+convert-attn-to-gpu launched from their manifest through attn.ops.full_attn
+on CUDA tensors, against a float64 reference of the definition on fresh
+random inputs. Shapes are not tile multiples; T = 1 decoding with split-KV,
+GQA, windows, soft-cap, D != Dv, f16. bf16 inputs: rel. error < 1e-2.
+
+Kernels come from the kernel cache: where attn's compiler is built they are
+compiled on first use; a GPU machine without MLIR needs
+`python3 -m attn.precompile` run beforehand on a compiler machine (these
+configurations are in its list)."""
+
+import math
+import zlib
+
+import pytest
+
+import attn
+from attn import _cuda
+
+
+def _torch():
+    ok, why = _cuda.probe()
+    if not ok:
+        pytest.skip("no CUDA device: " + why)
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("torch sees no CUDA device")
+    return torch
+
+
+def reference(q, k, v, causal, scale=None, window=None, softcap=None):
+    """float64 attention: q [B,T,H,D], k/v [B,S,Hkv,*]; query t at key
+    position t + S - T."""
+    torch = _torch()
+    q, k, v = q.double(), k.double(), v.double()
+    B, T, H, D = q.shape
+    S, Hkv = k.shape[1], k.shape[2]
+    g = H // Hkv
+    k = k.repeat_interleave(g, dim=2)
+    v = v.repeat_interleave(g, dim=2)
+    scale = 1.0 / math.sqrt(D) if scale is None else scale
+    s = torch.einsum("bthd,bshd->bhts", q, k) * scale
+    if softcap is not None:
+        s = softcap * torch.tanh(s / softcap)
+    t = torch.arange(T, device=q.device)[:, None] + (S - T)
+    j = torch.arange(S, device=q.device)[None, :]
+    keep = torch.ones(T, S, dtype=torch.bool, device=q.device)
+    if causal:
+        keep &= j <= t
+    if window is not None:
+        keep &= j > t - window
+    s = s.masked_fill(~keep, float("-inf"))
+    p = torch.softmax(s, dim=-1)
+    return torch.einsum("bhts,bshd->bthd", p, v)
+
+
+def rel_err(out, ref):
+    torch = _torch()
+    assert not torch.isnan(out).any(), "NaN in the output"
+    return ((out.double() - ref).abs().max() / ref.abs().max()).item()
+
+
+CASES = [
+    # B, T, S, H, Hkv, D, Dv, causal, dtype, extra
+    (1, 100, 100, 2, 2, 64, 64, True, "bf16", {}),
+    (2, 257, 257, 4, 2, 128, 128, True, "bf16", {}),
+    (1, 300, 300, 3, 1, 128, 128, False, "bf16", {}),
+    (2, 77, 1000, 8, 2, 128, 128, True, "bf16", {}),      # T < S: chunked prefill
+    (3, 1, 5000, 8, 2, 128, 128, False, "bf16", {}),      # decode, split-KV
+    (2, 1, 777, 16, 1, 64, 64, True, "bf16", {}),         # decode, 16 packed rows
+    (1, 3, 2049, 32, 4, 128, 128, True, "bf16", {}),      # T > 1 decode, 24 rows
+    (1, 1, 1, 1, 1, 64, 64, True, "bf16", {}),            # T = S = 1
+    (1, 513, 513, 2, 1, 64, 64, True, "bf16", {"window": 64}),
+    (1, 200, 200, 2, 2, 128, 128, True, "bf16", {"softcap": 30.0}),
+    (2, 130, 190, 4, 4, 64, 64, False, "f16", {"scale": 0.1}),
+    (1, 129, 129, 4, 2, 128, 64, True, "bf16", {}),       # Dv != D
+    (1, 1000, 1000, 2, 2, 64, 64, False, "f16", {}),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: "B%dT%dS%dH%d-%dD%d-%d%s%s%s" % (
+    c[0], c[1], c[2], c[3], c[4], c[5], c[6], "c" if c[7] else "", c[8],
+    "".join("-%s" % k for k in c[9])))
+def test_full_matches_float64(case):
+    torch = _torch()
+    B, T, S, H, Hkv, D, Dv, causal, dt, extra = case
+    dtype = {"bf16": torch.bfloat16, "f16": torch.float16}[dt]
+    gen = torch.Generator(device="cuda").manual_seed(zlib.crc32(repr(case).encode()))
+    q = torch.randn(B, T, H, D, device="cuda", generator=gen).to(dtype)
+    k = torch.randn(B, S, Hkv, D, device="cuda", generator=gen).to(dtype)
+    v = torch.randn(B, S, Hkv, Dv, device="cuda", generator=gen).to(dtype)
+    out = attn.ops.full_attn(q, k, v, causal=causal, **extra)
+    assert out.shape == (B, T, H, Dv) and out.dtype == dtype and out.is_cuda
+    ref = reference(q, k, v, causal, **extra)
+    err = rel_err(out, ref)
+    assert err < 1e-2, "relative error %.3g" % err
+
+
+def test_large_scores_stay_finite():
+    """Scores near the f32 exp range (q, k ~ 30): the online max keeps
+    every exponent <= 0."""
+    torch = _torch()
+    q = (torch.randn(1, 64, 2, 64, device="cuda") * 30).bfloat16()
+    k = (torch.randn(1, 64, 2, 64, device="cuda") * 30).bfloat16()
+    v = torch.randn(1, 64, 2, 64, device="cuda").bfloat16()
+    out = attn.ops.full_attn(q, k, v, causal=True)
+    assert rel_err(out, reference(q, k, v, True)) < 1e-2
+
+
+def test_bad_shapes_are_errors():
+    torch = _torch()
+    q = torch.randn(1, 8, 3, 64, device="cuda").bfloat16()
+    k = torch.randn(1, 8, 2, 64, device="cuda").bfloat16()
+    with pytest.raises(attn.CompilerError):
+        attn.ops.full_attn(q, k, k)        # H = 3 not a multiple of Hkv = 2
+    with pytest.raises(attn.CompilerError):
+        attn.ops.full_attn(q.float(), k.float(), k.float())  # f32: no GPU kernel
