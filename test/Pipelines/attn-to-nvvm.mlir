@@ -1,6 +1,7 @@
 // attn-to-nvvm: gpu.module kernels -> NVVM -> PTX for sm_90a / sm_80, with
 // the dynamic shared memory made extern and 1024-aligned; ptxas accepts the
-// result. attn compute ops have no GPU kernel builder yet: located errors.
+// result. attn ops without a GPU kernel builder, or with operands the kernels
+// cannot take, are located errors (test/Conversion/AttnToGPU has the kernels).
 // RUN: split-file %s %t
 // RUN: attn-opt %t/smem.mlir --attn-to-nvvm | FileCheck %s
 // RUN: attn-opt %t/smem.mlir --attn-to-nvvm=chip=sm_80 | FileCheck %s --check-prefix=SM80
@@ -18,7 +19,7 @@
 // CHECK-SAME: .extern .shared .align 1024 .b8 __dynamic_shmem__0[]
 // CHECK-SAME: .entry fill
 // SM80: .target sm_80
-// ATTN: error: 'attn.full' op has no GPU kernel builder yet
+// ATTN: error: 'attn.full' op GPU kernels take q, k and v all bf16 or all f16 (tensor-core operands); got 'f32', 'f32', 'f32'
 // CHIP: error: Minimum NVVM target SM version is sm_20
 // EMPTY: error: attn-to-nvvm: unknown chip ''; expected sm_<NN>
 // BRACE: error: attn-to-nvvm: unknown chip 'sm_90a}'

@@ -5,8 +5,9 @@ Takes the lit test files and examples as a corpus, splits them at `// -----`,
 and makes thousands of mutants (changed numbers, dimensions, element types,
 attribute names and keywords, deleted / duplicated / spliced lines, stray
 punctuation, truncation). The mutants are fed to attn-opt in batches through
-`--split-input-file`, in four modes (plain with --verify-roundtrip, generic
-printing, the schedule/plan reports, and the whole attn-to-cpu pipeline). A batch passes when attn-opt exits 0 or
+`--split-input-file`, in five modes (plain with --verify-roundtrip, generic
+printing, the schedule/plan reports, the whole attn-to-cpu pipeline and the
+whole attn-to-nvvm pipeline). A batch passes when attn-opt exits 0 or
 1 (diagnostics are expected) and prints no crash marker; a failing batch is
 re-run mutant by mutant and every crashing mutant is written out and printed.
 
@@ -40,6 +41,8 @@ MODES = (
     ["--attn-print-schedule", "--attn-print-plan"],
     # Planning and the whole CPU lowering on whatever still verifies.
     ["--attn-to-cpu"],
+    # The GPU kernel builders and NVPTX code generation (PTX text).
+    ["--attn-to-nvvm"],
 )
 
 INTS = ["0", "1", "-1", "2", "3", "7", "16", "64", "128", "255", "4096",

@@ -78,13 +78,12 @@ static FailureOr<Operation *> singleAttnOp(func::FuncOp fn) {
       v = cast.getSource();
     return v;
   };
-  for (auto [i, operand] : llvm::enumerate(attnOp->getOperands())) {
-    auto arg = dyn_cast<BlockArgument>(through(operand));
-    if (!arg || arg.getArgNumber() != i)
+  for (auto [i, operand] : llvm::enumerate(attnOp->getOperands()))
+    if (!isa<BlockArgument>(through(operand)))
       return attnOp->emitOpError()
-             << "operand #" << i << " must be function argument #" << i
-             << " for the GPU lowering (the manifest binds them by position)";
-  }
+             << "operand #" << i
+             << " must be a function argument for the GPU lowering (the "
+                "manifest binds each input to one)";
   auto ret = cast<func::ReturnOp>(fn.getBody().front().getTerminator());
   if (ret.getNumOperands() != attnOp->getNumResults())
     return ret.emitOpError() << "must return exactly the attn op's results";
@@ -183,6 +182,21 @@ struct ConvertAttnToGPUPass
       }
       NamedAttrList named(*entry);
       named.set("name", b.getStringAttr(fn.getSymName()));
+      // Which function argument feeds each input (the manifest names inputs
+      // by their role in the op: q, k, v, ...).
+      SmallVector<Attribute> inputs;
+      for (auto [input, operand] :
+           llvm::zip(cast<ArrayAttr>(named.get("inputs")),
+                     (*op)->getOperands())) {
+        Value v = operand;
+        while (auto cast = v.getDefiningOp<tensor::CastOp>())
+          v = cast.getSource();
+        NamedAttrList in(cast<DictionaryAttr>(input));
+        in.set("arg", b.getI64IntegerAttr(
+                          cast<BlockArgument>(v).getArgNumber()));
+        inputs.push_back(in.getDictionary(ctx));
+      }
+      named.set("inputs", b.getArrayAttr(inputs));
       entries.push_back(named.getDictionary(ctx));
       fn->erase();
     }

@@ -76,23 +76,22 @@ static constexpr TargetPlan kTargets[] = {
      {{64, 64, 64, 1, 1}, {128, 64, 64, 1, 1}, {256, 64, 64, 1, 1}},
      16, 64, 16, 2048, 32, false},
     // sm_80 and up: the mma.sync kernels of convert-attn-to-gpu
-    // (FlashAttention-2's algorithm and one-stage cp.async schedule,
-    // csrc/flash_attn/src/flash_fwd_launch_template.h), 16 query rows per
-    // warp: FA2's 128-row blocks of 4 warps x 32 rows need 255+ registers
-    // here (ptxas: 452 bytes of spills at D = 128), so 128-row blocks are
-    // 8 warps x 16 rows, which ptxas fits without spills (lit test
-    // test/Conversion/AttnToGPU/full-ptxas.mlir). kv = 64 at D <= 128
-    // (kv = 128 spills at D = 128); D = 256 halves the rows.
+    // (FlashAttention-2's algorithm and one-stage cp.async schedule), 16
+    // query rows per warp. FA2's 128-row blocks of 4 warps x 32 rows need
+    // more than 255 registers here (ptxas: 452 bytes of spills at D = 128).
+    // Measured on an H100 (bench/RESULTS.md, B=1 T=16384 H=16 D=128):
+    // 64 x 64 with 4 warps 246 / 228 TFLOP/s (non-causal / causal), ahead
+    // of 128 x 64 with 8 warps (233 / 219) and of kv = 32 tiles; kv = 128
+    // spills at D = 128. D = 256 needs kv = 32 (spills less; still some).
     // The kernels take the split count at run time, so a dynamic S gets
     // the maximum and the launcher picks per card.
     {"sm_80",
-     {{64, 128, 64, 1, 8}, {128, 128, 64, 1, 8}, {256, 64, 64, 1, 4}},
+     {{64, 64, 64, 1, 4}, {128, 64, 64, 1, 4}, {256, 64, 32, 1, 4}},
      16, 64, 16, 2048, 32, true},
-    // sm_90a (H100, H200): the same mma.sync kernels for now (the wgmma
-    // path of FA3 is future work, docs/gpu-backend.md); the rows are the
-    // sm_80 ones until a Hopper kernel measures better.
+    // sm_90a (H100, H200): the same mma.sync kernels for now (FA3's wgmma
+    // path is future work, docs/gpu-backend.md).
     {"sm_90a",
-     {{64, 128, 64, 1, 8}, {128, 128, 64, 1, 8}, {256, 64, 64, 1, 4}},
+     {{64, 64, 64, 1, 4}, {128, 64, 64, 1, 4}, {256, 64, 32, 1, 4}},
      16, 64, 16, 2048, 32, true},
 };
 // clang-format on

@@ -19,15 +19,15 @@
 // CPU: attn.full %arg2, %arg2, %arg2 {causal, tile = #attn.tile<q = 64, kv = 64, warps = 1>}
 // CPU: attn.full %arg3, %arg3, %arg3 {causal, tile = #attn.tile<q = 64, kv = 64, warps = 1>}
 // SM80-LABEL: func.func @full_head_dims
-// SM80: attn.full %arg0, %arg0, %arg0 {causal, tile = #attn.tile<q = 128, kv = 128>}
-// SM80: attn.full %arg1, %arg1, %arg1 {causal, tile = #attn.tile<q = 128, kv = 64>}
-// SM80: attn.full %arg2, %arg2, %arg2 {causal, tile = #attn.tile<q = 128, kv = 64, warps = 8>}
-// SM80: attn.full %arg3, %arg3, %arg3 {causal, tile = #attn.tile<q = 128, kv = 64>}
+// SM80: attn.full %arg0, %arg0, %arg0 {causal, tile = #attn.tile<q = 64, kv = 64, split_kv = 32>}
+// SM80: attn.full %arg1, %arg1, %arg1 {causal, tile = #attn.tile<q = 64, kv = 64, split_kv = 32>}
+// SM80: attn.full %arg2, %arg2, %arg2 {causal, tile = #attn.tile<q = 64, kv = 32, split_kv = 32>}
+// SM80: attn.full %arg3, %arg3, %arg3 {causal, tile = #attn.tile<q = 64, kv = 64, split_kv = 32>}
 // SM90-LABEL: func.func @full_head_dims
-// SM90: attn.full %arg0, %arg0, %arg0 {causal, tile = #attn.tile<q = 128, kv = 128, stages = 2, warps = 8>}
-// SM90: attn.full %arg1, %arg1, %arg1 {causal, tile = #attn.tile<q = 128, kv = 128, stages = 2, warps = 8>}
-// SM90: attn.full %arg2, %arg2, %arg2 {causal, tile = #attn.tile<q = 128, kv = 64, stages = 2, warps = 8>}
-// SM90: attn.full %arg3, %arg3, %arg3 {causal, tile = #attn.tile<q = 128, kv = 128, stages = 2, warps = 8>}
+// SM90: attn.full %arg0, %arg0, %arg0 {causal, tile = #attn.tile<q = 64, kv = 64, split_kv = 32>}
+// SM90: attn.full %arg1, %arg1, %arg1 {causal, tile = #attn.tile<q = 64, kv = 64, split_kv = 32>}
+// SM90: attn.full %arg2, %arg2, %arg2 {causal, tile = #attn.tile<q = 64, kv = 32, split_kv = 32>}
+// SM90: attn.full %arg3, %arg3, %arg3 {causal, tile = #attn.tile<q = 64, kv = 64, split_kv = 32>}
 func.func @full_head_dims(%a: tensor<1x?x8x64xbf16>, %b: tensor<1x?x8x128xbf16>,
                           %c: tensor<1x?x8x256xbf16>, %d: tensor<1x?x8x?xbf16>)
     -> (tensor<1x?x8x64xbf16>, tensor<1x?x8x128xbf16>, tensor<1x?x8x256xbf16>, tensor<1x?x8x?xbf16>) {
@@ -47,11 +47,11 @@ func.func @full_head_dims(%a: tensor<1x?x8x64xbf16>, %b: tensor<1x?x8x128xbf16>,
 // MLA-style head dims between the rows (192 query/key, 128 value) use the
 // next row up; a head dim above 256 uses the last row.
 // SM80-LABEL: func.func @full_between_rows
-// SM80: attn.full {{.*}} {causal, tile = #attn.tile<q = 128, kv = 64, warps = 8>}
-// SM80: attn.full {{.*}} {tile = #attn.tile<q = 128, kv = 64, warps = 8>}
+// SM80: attn.full {{.*}} {causal, tile = #attn.tile<q = 64, kv = 32, split_kv = 32>}
+// SM80: attn.full {{.*}} {tile = #attn.tile<q = 64, kv = 32, split_kv = 32>}
 // SM90-LABEL: func.func @full_between_rows
-// SM90: attn.full {{.*}} {causal, tile = #attn.tile<q = 128, kv = 64, stages = 2, warps = 8>}
-// SM90: attn.full {{.*}} {tile = #attn.tile<q = 128, kv = 64, stages = 2, warps = 8>}
+// SM90: attn.full {{.*}} {causal, tile = #attn.tile<q = 64, kv = 32, split_kv = 32>}
+// SM90: attn.full {{.*}} {tile = #attn.tile<q = 64, kv = 32, split_kv = 32>}
 func.func @full_between_rows(%q: tensor<1x?x32x192xbf16>, %v: tensor<1x?x32x128xbf16>,
                              %big: tensor<1x?x1x576xbf16>)
     -> (tensor<1x?x32x128xbf16>, tensor<1x?x1x576xbf16>) {
@@ -66,8 +66,9 @@ func.func @full_between_rows(%q: tensor<1x?x32x192xbf16>, %v: tensor<1x?x32x128x
 
 // Decode against a KV cache: T = 1 with S = 65536 -> 32 splits (the cap),
 // S = 8192 -> 4, S = 1024 -> 1 (too short to split); T = 16 still decodes,
-// T = 17 does not; a dynamic S is never split. split_kv is the same on every
-// target.
+// T = 17 does not. A dynamic S is never split on the CPU; GPU kernels take
+// the split count at run time, so there a dynamic T or S gets the maximum
+// (32) and the launcher picks per card.
 // CPU-LABEL: func.func @decode_split_kv
 // CPU: attn.full %arg0, %arg1, %arg1 {causal, tile = #attn.tile<q = 64, kv = 64, split_kv = 32, warps = 1>}
 // CPU: attn.full %arg0, %arg2, %arg2 {causal, tile = #attn.tile<q = 64, kv = 64, split_kv = 4, warps = 1>}
@@ -76,12 +77,12 @@ func.func @full_between_rows(%q: tensor<1x?x32x192xbf16>, %v: tensor<1x?x32x128x
 // CPU: attn.full %arg5, %arg2, %arg2 {causal, tile = #attn.tile<q = 64, kv = 64, warps = 1>}
 // CPU: attn.full %arg0, %arg6, %arg6 {causal, tile = #attn.tile<q = 64, kv = 64, warps = 1>}
 // SM90-LABEL: func.func @decode_split_kv
-// SM90: attn.full %arg0, %arg1, %arg1 {causal, tile = #attn.tile<q = 128, kv = 128, stages = 2, split_kv = 32, warps = 8>}
-// SM90: attn.full %arg0, %arg2, %arg2 {causal, tile = #attn.tile<q = 128, kv = 128, stages = 2, split_kv = 4, warps = 8>}
-// SM90: attn.full %arg0, %arg3, %arg3 {causal, tile = #attn.tile<q = 128, kv = 128, stages = 2, warps = 8>}
-// SM90: attn.full %arg4, %arg2, %arg2 {causal, tile = #attn.tile<q = 128, kv = 128, stages = 2, split_kv = 4, warps = 8>}
-// SM90: attn.full %arg5, %arg2, %arg2 {causal, tile = #attn.tile<q = 128, kv = 128, stages = 2, warps = 8>}
-// SM90: attn.full %arg0, %arg6, %arg6 {causal, tile = #attn.tile<q = 128, kv = 128, stages = 2, warps = 8>}
+// SM90: attn.full %arg0, %arg1, %arg1 {causal, tile = #attn.tile<q = 64, kv = 64, split_kv = 32>}
+// SM90: attn.full %arg0, %arg2, %arg2 {causal, tile = #attn.tile<q = 64, kv = 64, split_kv = 4>}
+// SM90: attn.full %arg0, %arg3, %arg3 {causal, tile = #attn.tile<q = 64, kv = 64>}
+// SM90: attn.full %arg4, %arg2, %arg2 {causal, tile = #attn.tile<q = 64, kv = 64, split_kv = 4>}
+// SM90: attn.full %arg5, %arg2, %arg2 {causal, tile = #attn.tile<q = 64, kv = 64>}
+// SM90: attn.full %arg0, %arg6, %arg6 {causal, tile = #attn.tile<q = 64, kv = 64, split_kv = 32>}
 func.func @decode_split_kv(%q: tensor<4x1x32x128xbf16>, %k64k: tensor<4x65536x8x128xbf16>,
                            %k8k: tensor<4x8192x8x128xbf16>, %k1k: tensor<4x1024x8x128xbf16>,
                            %q16: tensor<4x16x32x128xbf16>, %q17: tensor<4x17x32x128xbf16>,
@@ -115,8 +116,8 @@ func.func @decode_split_kv(%q: tensor<4x1x32x128xbf16>, %k64k: tensor<4x65536x8x
 // SM80: attn.sparse {{.*}} {causal, tile = #attn.tile<q = 16, kv = 64>}
 // SM80: attn.sparse {{.*}} {block_size = 64 : i64, causal, tile = #attn.tile<q = 16, kv = 64>}
 // SM90-LABEL: func.func @sparse
-// SM90: attn.sparse {{.*}} {causal, tile = #attn.tile<q = 16, kv = 64, stages = 2, warps = 8>}
-// SM90: attn.sparse {{.*}} {block_size = 64 : i64, causal, tile = #attn.tile<q = 16, kv = 64, stages = 2, warps = 8>}
+// SM90: attn.sparse {{.*}} {causal, tile = #attn.tile<q = 16, kv = 64>}
+// SM90: attn.sparse {{.*}} {block_size = 64 : i64, causal, tile = #attn.tile<q = 16, kv = 64>}
 func.func @sparse(%q: tensor<1x?x16x128xbf16>, %kv: tensor<1x?x1x128xbf16>, %idx: tensor<1x?x1x2048xi32>,
                   %qd: tensor<1x1x16x128xbf16>, %kvd: tensor<1x65536x1x128xbf16>, %blk: tensor<1x1x1x16xi32>)
     -> (tensor<1x?x16x128xbf16>, tensor<1x1x16x128xbf16>) {

@@ -1,0 +1,57 @@
+// The attn.full kernels through the whole attn-to-nvvm pipeline for sm_90a
+// and sm_80, head dims 64 and 128: the PTX uses tensor cores (mma.sync
+// m16n8k16 bf16 / f16), ldmatrix and cp.async, and ptxas accepts every
+// kernel for sm_90a with no spills.
+// REQUIRES: ptxas
+// RUN: split-file %s %t
+// RUN: attn-opt %t/d128.mlir --attn-to-nvvm | %python %attn_src/scripts/extract-ptx.py - %t/d128
+// RUN: FileCheck %s --check-prefix=PTX < %t/d128/attn_kernels.ptx
+// RUN: %ptxas -arch=sm_90a -v %t/d128/attn_kernels.ptx -o %t/d128.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL
+// RUN: attn-opt %t/d64.mlir --attn-to-nvvm | %python %attn_src/scripts/extract-ptx.py - %t/d64
+// RUN: FileCheck %s --check-prefix=F16 < %t/d64/attn_kernels.ptx
+// RUN: %ptxas -arch=sm_90a -v %t/d64/attn_kernels.ptx -o %t/d64.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL
+// RUN: attn-opt %t/d128.mlir --attn-to-nvvm=chip=sm_80 | %python %attn_src/scripts/extract-ptx.py - %t/sm80
+// RUN: FileCheck %s --check-prefix=SM80 < %t/sm80/attn_kernels.ptx
+// RUN: %ptxas -arch=sm_80 %t/sm80/attn_kernels.ptx -o %t/sm80.cubin
+
+// PTX: .target sm_90a
+// PTX: .extern .shared .align 1024 .b8 attn_dynamic_smem[];
+// PTX: .entry prefill_full_fwd(
+// PTX-DAG: cp.async.cg.shared.global
+// PTX-DAG: ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// PTX-DAG: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// PTX-DAG: ex2.approx.ftz.f32
+// PTX-DAG: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
+// PTX: .entry prefill_full_decode(
+// PTX: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// PTX: .entry prefill_full_combine(
+// F16: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// SM80: .target sm_80
+// SM80: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+
+// NOSPILL: Compiling entry function '{{.*}}_full_combine' for 'sm_90a'
+// NOSPILL-NEXT: Function properties
+// NOSPILL-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+// NOSPILL: Compiling entry function '{{.*}}_full_decode' for 'sm_90a'
+// NOSPILL-NEXT: Function properties
+// NOSPILL-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+// NOSPILL: Compiling entry function '{{.*}}_full_fwd' for 'sm_90a'
+// NOSPILL-NEXT: Function properties
+// NOSPILL-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+
+//--- d128.mlir
+func.func @prefill(%q: tensor<?x?x?x128xbf16>, %k: tensor<?x?x?x128xbf16>, %v: tensor<?x?x?x128xbf16>)
+    -> (tensor<?x?x?x128xbf16>, tensor<?x?x?xf32>) {
+  %o, %lse = attn.full %q, %k, %v {causal}
+      : (tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>)
+      -> (tensor<?x?x?x128xbf16>, tensor<?x?x?xf32>)
+  return %o, %lse : tensor<?x?x?x128xbf16>, tensor<?x?x?xf32>
+}
+
+//--- d64.mlir
+func.func @window(%q: tensor<?x?x?x64xf16>, %k: tensor<?x?x?x64xf16>, %v: tensor<?x?x?x64xf16>)
+    -> tensor<?x?x?x64xf16> {
+  %o = attn.full %q, %k, %v {causal, window = 256 : i64, softcap = 30.0 : f64}
+      : (tensor<?x?x?x64xf16>, tensor<?x?x?x64xf16>, tensor<?x?x?x64xf16>) -> tensor<?x?x?x64xf16>
+  return %o : tensor<?x?x?x64xf16>
+}

@@ -1,0 +1,109 @@
+// convert-attn-to-gpu on attn.full: a function holding one planned op
+// becomes three kernels in gpu.module @attn_kernels (prefill, one-warp
+// decode, split-KV combine) and a manifest entry saying how to launch them;
+// the function itself is gone. Tensor-core mma.sync, ldmatrix and cp.async
+// are in the kernels. Unsupported inputs are located errors.
+// RUN: split-file %s %t
+// RUN: attn-opt %t/full.mlir --attn-tile=target=sm_90a --convert-attn-to-gpu | FileCheck %s
+// RUN: attn-opt %t/full.mlir --attn-tile=target=sm_90a --convert-attn-to-gpu | FileCheck %s --check-prefix=MANIFEST
+// RUN: attn-opt %t/errors.mlir -split-input-file --attn-tile=target=sm_90a --convert-attn-to-gpu -verify-diagnostics -o /dev/null
+// RUN: not attn-opt %t/full.mlir --attn-to-nvvm=chip=sm_75 -o /dev/null 2>&1 | FileCheck %s --check-prefix=OLD
+
+// CHECK-NOT: func.func
+// CHECK: gpu.module @attn_kernels
+// CHECK: llvm.mlir.global external @attn_dynamic_smem() {addr_space = 3 : i32, alignment = 1024 : i64}
+// CHECK: gpu.func @gqa_full_fwd(%{{.*}}: !llvm.ptr<1>, {{.*}}: i64, %{{.*}}: i64) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// CHECK: nvvm.cp.async.shared.global {{.*}}, 16, cache = cg
+// CHECK: scf.for
+// CHECK: nvvm.ldmatrix {{.*}}layout = #nvvm.mma_layout<row>, num = 4 : i32
+// CHECK: nvvm.mma.sync {{.*}} {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
+// CHECK: nvvm.ldmatrix {{.*}}layout = #nvvm.mma_layout<col>, num = 4 : i32
+// CHECK: gpu.func @gqa_full_decode({{.*}}) kernel attributes {known_block_size = array<i32: 32, 1, 1>}
+// CHECK: gpu.func @gqa_full_combine({{.*}}) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+
+// MANIFEST: attn.manifest = [{
+// MANIFEST-SAME: inputs = [{arg = 0 : i64, dtype = "bf16", name = "q", shape = ["B", "T", "H", "128"]}, {arg = 1 : i64, dtype = "bf16", name = "k", shape = ["B", "S", "Hkv", "128"]}, {arg = 2 : i64, dtype = "bf16", name = "v", shape = ["B", "S", "Hkv", "128"]}]
+// MANIFEST-SAME: launches = [{args = ["q", "k", "v", "o", "lse", "o_part", "lse_part", "B", "T", "S", "H", "Hkv", "nsplit"], block = [128, 1, 1], grid = ["cdiv(T*(H/Hkv), 64)", "Hkv", "B*nsplit"], kernel = "gqa_full_fwd", smem = 49152 : i64, when = "T*(H/Hkv) > 16"}
+// MANIFEST-SAME: {args = ["q", "k", "v", "o", "lse", "o_part", "lse_part", "B", "T", "S", "H", "Hkv", "nsplit"], block = [32, 1, 1], grid = ["cdiv(T*(H/Hkv), 16)", "Hkv", "B*nsplit"], kernel = "gqa_full_decode", smem = 36864 : i64, when = "T*(H/Hkv) <= 16"}
+// MANIFEST-SAME: {args = ["o_part", "lse_part", "o", "lse", "rows", "nsplit"], block = [128, 1, 1], grid = ["B*T*H", "1", "1"], kernel = "gqa_full_combine", smem = 0 : i64, when = "nsplit > 1"}]
+// MANIFEST-SAME: name = "gqa", op = "attn.full"
+// MANIFEST-SAME: outputs = [{dtype = "bf16", name = "o", shape = ["B", "T", "H", "128"]}, {dtype = "f32", name = "lse", shape = ["B", "T", "H"]}]
+// MANIFEST-SAME: params = {nsplit = {blocks = "select(T*(H/Hkv) <= 16, cdiv(T*(H/Hkv), 16), cdiv(T*(H/Hkv), 64))*Hkv*B", ctas_per_sm = 4 : i64, max = 32 : i64, tiles = "cdiv(S, 64)"}}
+// MANIFEST-SAME: sizes = {B = ["q", "0"], H = ["q", "2"], Hkv = ["k", "2"], S = ["k", "1"], T = ["q", "1"]}
+// MANIFEST-SAME: workspaces = [{dtype = "f32", elements = "nsplit*B*T*H*128", name = "o_part"}, {dtype = "f32", elements = "nsplit*B*T*H", name = "lse_part"}]
+// OLD: error: attn-to-nvvm: attn kernels use bf16 tensor cores and cp.async: chip must be sm_80 or newer, got 'sm_75'
+
+//--- full.mlir
+func.func @gqa(%q: tensor<?x?x32x128xbf16>, %k: tensor<?x?x8x128xbf16>, %v: tensor<?x?x8x128xbf16>)
+    -> (tensor<?x?x32x128xbf16>, tensor<?x?x32xf32>) {
+  %o, %lse = attn.full %q, %k, %v {causal, window = 4096 : i64, softcap = 50.0 : f64}
+      : (tensor<?x?x32x128xbf16>, tensor<?x?x8x128xbf16>, tensor<?x?x8x128xbf16>)
+      -> (tensor<?x?x32x128xbf16>, tensor<?x?x32xf32>)
+  return %o, %lse : tensor<?x?x32x128xbf16>, tensor<?x?x32xf32>
+}
+
+//--- errors.mlir
+func.func @fp32(%q: tensor<1x?x4x64xf32>) -> tensor<1x?x4x64xf32> {
+  // expected-error @+1 {{GPU kernels take q, k and v all bf16 or all f16 (tensor-core operands); got 'f32', 'f32', 'f32'}}
+  %o = attn.full %q, %q, %q : (tensor<1x?x4x64xf32>, tensor<1x?x4x64xf32>, tensor<1x?x4x64xf32>) -> tensor<1x?x4x64xf32>
+  return %o : tensor<1x?x4x64xf32>
+}
+
+// -----
+
+func.func @odd_head_dim(%q: tensor<1x?x4x40xbf16>) -> tensor<1x?x4x40xbf16> {
+  // expected-error @+1 {{GPU kernels take head dims that are multiples of 16 up to 256; got D = 40, Dv = 40}}
+  %o = attn.full %q, %q, %q : (tensor<1x?x4x40xbf16>, tensor<1x?x4x40xbf16>, tensor<1x?x4x40xbf16>) -> tensor<1x?x4x40xbf16>
+  return %o : tensor<1x?x4x40xbf16>
+}
+
+// -----
+
+func.func @bad_tile(%q: tensor<1x?x4x64xbf16>) -> tensor<1x?x4x64xbf16> {
+  // expected-error @+1 {{GPU kernels need #attn.tile kv a multiple of 16 and q a multiple of 16 x warps (16 rows per mma tile); got q = 32, kv = 64, warps = 4}}
+  %o = attn.full %q, %q, %q {tile = #attn.tile<q = 32, kv = 64>} : (tensor<1x?x4x64xbf16>, tensor<1x?x4x64xbf16>, tensor<1x?x4x64xbf16>) -> tensor<1x?x4x64xbf16>
+  return %o : tensor<1x?x4x64xbf16>
+}
+
+// -----
+
+func.func @dynamic_head_dim(%q: tensor<1x?x4x?xbf16>) -> tensor<1x?x4x?xbf16> {
+  // expected-error @+1 {{GPU kernels need static head dims D and Dv}}
+  %o = attn.full %q, %q, %q : (tensor<1x?x4x?xbf16>, tensor<1x?x4x?xbf16>, tensor<1x?x4x?xbf16>) -> tensor<1x?x4x?xbf16>
+  return %o : tensor<1x?x4x?xbf16>
+}
+
+// -----
+
+func.func @two_ops(%q: tensor<1x?x4x64xbf16>) -> tensor<1x?x4x64xbf16> {
+  %o = attn.full %q, %q, %q : (tensor<1x?x4x64xbf16>, tensor<1x?x4x64xbf16>, tensor<1x?x4x64xbf16>) -> tensor<1x?x4x64xbf16>
+  // expected-error @+1 {{the GPU lowering compiles one attn op per function for now; split 'two_ops' into one function per op}}
+  %p = attn.full %o, %q, %q : (tensor<1x?x4x64xbf16>, tensor<1x?x4x64xbf16>, tensor<1x?x4x64xbf16>) -> tensor<1x?x4x64xbf16>
+  return %p : tensor<1x?x4x64xbf16>
+}
+
+// -----
+
+func.func @computed(%q: tensor<1x?x4x64xbf16>) -> tensor<1x?x4x64xbf16> {
+  %o = attn.full %q, %q, %q : (tensor<1x?x4x64xbf16>, tensor<1x?x4x64xbf16>, tensor<1x?x4x64xbf16>) -> tensor<1x?x4x64xbf16>
+  // expected-error @+1 {{the GPU lowering compiles one attn op per function for now}}
+  %p = attn.full %q, %o, %q : (tensor<1x?x4x64xbf16>, tensor<1x?x4x64xbf16>, tensor<1x?x4x64xbf16>) -> tensor<1x?x4x64xbf16>
+  return %p : tensor<1x?x4x64xbf16>
+}
+
+// -----
+
+func.func @extra_op(%q: tensor<1x?x4x64xbf16>) -> tensor<1x?x4x64xbf16> {
+  %o = attn.full %q, %q, %q : (tensor<1x?x4x64xbf16>, tensor<1x?x4x64xbf16>, tensor<1x?x4x64xbf16>) -> tensor<1x?x4x64xbf16>
+  // expected-error @+1 {{cannot be lowered for the GPU: a function compiled by attn-to-nvvm holds one attn op}}
+  %e = tensor.empty() : tensor<2xf32>
+  return %o : tensor<1x?x4x64xbf16>
+}
+
+// -----
+
+func.func @linear(%q: tensor<1x?x4x64xbf16>) -> tensor<1x?x4x64xbf16> {
+  // expected-error @+1 {{has no GPU kernel builder yet; the CPU backend (attn-to-cpu) runs it}}
+  %o = attn.linear %q, %q, %q {form = #attn.form<recurrent>} : (tensor<1x?x4x64xbf16>, tensor<1x?x4x64xbf16>, tensor<1x?x4x64xbf16>) -> tensor<1x?x4x64xbf16>
+  return %o : tensor<1x?x4x64xbf16>
+}
