@@ -61,7 +61,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tiles", action="store_true")
     ap.add_argument("--flex", action="store_true")
-    ap.add_argument("--only", choices=["prefill", "decode"])
+    ap.add_argument("--only", choices=["prefill", "decode", "sparse"])
     args = ap.parse_args()
     from torch.nn.attention import SDPBackend
     dev = torch.device("cuda")
@@ -76,7 +76,7 @@ def main():
         ratio = "" if ours is None else "%.2fx" % (ms / ours)
         print("%-46s %10.3f %12s %s" % (name, ms, rate, ratio), flush=True)
 
-    if args.only != "decode":
+    if args.only in (None, "prefill"):
         for B, T in ((1, 16384), (4, 4096)):
             H, D = 16, 128
             q = torch.randn(B, T, H, D, device=dev, dtype=torch.bfloat16)
@@ -109,7 +109,30 @@ def main():
                     report("  FlexAttention", t, fl, ours=ours)
             del q, k, v
 
-    if args.only != "prefill":
+    if args.only in (None, "sparse"):
+        # DSA-style top-k: every query attends to k = 2048 selected keys
+        # (causal, random positions up to its own); FLOPs counted on the
+        # selected keys, compared with our dense causal kernel.
+        B, T, H, Hkv, D, K = 1, 8192, 16, 1, 128, 2048
+        q = torch.randn(B, T, H, D, device=dev, dtype=torch.bfloat16)
+        k = torch.randn(B, T, Hkv, D, device=dev, dtype=torch.bfloat16)
+        v = torch.randn_like(k)
+        t = torch.arange(T, device=dev)[:, None]
+        idx = (torch.rand(T, K, device=dev) * (t + 1)).long().clamp(max=T - 1)
+        idx = torch.where(torch.arange(K, device=dev)[None, :] <= t, idx, -1)
+        idx = idx.int().view(B, T, Hkv, K).contiguous()
+        fl = 4 * B * H * T * K * D
+        sp = bench(lambda: ops.sparse_attn(q, k, v, idx, causal=True))
+        report("attn sparse top-k B=%d T=%d H=%d/%d k=%d" % (B, T, H, Hkv, K),
+               sp, fl)
+        dense = bench(lambda: ops.full_attn(q, k, v, causal=True))
+        report("  attn dense causal, same shape", dense,
+               4 * B * H * T * T * D / 2)
+        print("  sparse TFLOP/s on selected keys / dense: %.2f"
+              % ((fl / sp) / (4 * B * H * T * T * D / 2 / dense)))
+        del q, k, v, idx
+
+    if args.only in (None, "decode"):
         B, H, Hkv, D, L = 64, 32, 8, 128, 32768
         q = torch.randn(B, 1, H, D, device=dev, dtype=torch.bfloat16)
         kc = torch.randn(B, L, Hkv, D, device=dev, dtype=torch.bfloat16)

@@ -294,10 +294,71 @@ def full_attn(q, k, v, *, causal=True, scale=None, window=None, softcap=None):
     return _run("attn.full %q, %k, %v", [q, k, v], results, attrs)[0]
 
 
+def sparse_module_ir(qshape, kshape, vshape, ishape, elements, causal=True,
+                     scale=None, block_size=None, static=False):
+    """The one-op module the GPU path compiles for attn.sparse (B, T, S,
+    head counts and the index count dynamic; head dims static)."""
+    B, T, H, _ = qshape
+    Dv = vshape[3]
+
+    def ty(shape, e, keep):
+        dims = [str(n) if static or i in keep else "?"
+                for i, n in enumerate(shape)]
+        return "tensor<%s>" % "x".join(dims + [e])
+    tq, tk = ty(qshape, elements[0], {3}), ty(kshape, elements[1], {3})
+    tv, ti = ty(vshape, elements[2], {3}), ty(ishape, "i32", set())
+    to = ty((B, T, H, Dv), elements[2], {3})
+    attrs = (["causal"] if causal else []) + _scale_attr(scale)
+    if block_size is not None:
+        attrs.append("block_size = %d : i64" % int(block_size))
+    attr_text = " {%s}" % ", ".join(attrs) if attrs else ""
+    return ("func.func @sparse(%%q: %s, %%k: %s, %%v: %s, %%idx: %s) -> %s {\n"
+            "  %%o = attn.sparse %%q, %%k, %%v, %%idx%s : (%s, %s, %s, %s) -> %s\n"
+            "  return %%o : %s\n}\n" % (tq, tk, tv, ti, to, attr_text, tq, tk,
+                                          tv, ti, to, to))
+
+
+def _gpu_sparse(q, k, v, indices, scale, causal, block_size):
+    from . import _gpu
+    for name, t in (("q", q), ("k", k), ("v", v), ("indices", indices)):
+        if not _is_torch(t) or not t.is_cuda:
+            raise CompilerError("sparse_attn on the GPU: '%s' must be a CUDA "
+                                "torch tensor like q" % name)
+        if t.dim() != 4:
+            raise CompilerError("sparse_attn: '%s' must be 4-D, got shape %s"
+                                % (name, list(t.shape)))
+    el = [_gpu.element_of(t) for t in (q, k, v)]
+    if el[0] not in ("bf16", "f16") or el.count(el[0]) != 3:
+        raise CompilerError("sparse_attn on the GPU takes q, k and v all "
+                            "bfloat16 or all float16; got %s"
+                            % ", ".join(str(t.dtype) for t in (q, k, v)))
+    if _gpu.element_of(indices) != "i32":
+        raise CompilerError("sparse_attn: indices must be int32, got %s"
+                            % indices.dtype)
+    shapes = (tuple(q.shape), tuple(k.shape), tuple(v.shape),
+              tuple(indices.shape))
+    if _gpu._compiler() is not None:
+        _jit.verify(sparse_module_ir(*shapes, el, causal, scale, block_size,
+                                     static=True))
+    else:
+        H, T, S, Hkv = q.shape[2], q.shape[1], k.shape[1], k.shape[2]
+        if Hkv == 0 or H % Hkv:
+            raise CompilerError("sparse_attn: H = %d is not a multiple of "
+                                "Hkv = %d" % (H, Hkv))
+        if causal and T > S:
+            raise CompilerError("sparse_attn: causal attention needs T <= S")
+    entry = _gpu.entry_for(sparse_module_ir(*shapes, el, causal, scale,
+                                            block_size), q.device)
+    return entry.run({"q": q, "k": k, "v": v, "idx": indices})[0]
+
+
 def sparse_attn(q, k, v, indices, *, scale=None, causal=True, block_size=None):
     """Softmax attention over selected keys. indices [B,T,Hkv,topk] int32
     (-1 = unused): key positions, or with `block_size` block numbers.
-    Returns o [B,T,H,Dv]."""
+    Returns o [B,T,H,Dv]. CUDA torch tensors (bf16/f16, int32 indices) run
+    the GPU kernels."""
+    if _is_torch(q):
+        return _gpu_sparse(q, k, v, indices, scale, causal, block_size)
     q = _Operand("q", _as_array("q", q), {3})
     k = _Operand("k", _as_array("k", k), {3})
     v = _Operand("v", _as_array("v", v), {3})

@@ -38,6 +38,21 @@ def full_configs():
     return out
 
 
+def sparse_configs():
+    """(qshape, kshape, vshape, ishape, elements, causal, scale, block_size)
+    of the attn.sparse kernel sets to precompile."""
+    out = []
+    for el in ("bf16", "f16"):
+        for d in (64, 128):
+            for causal in (False, True):
+                for bs in (None, 64):
+                    out.append(((1, 1, 1, d), (1, 1, 1, d), (1, 1, 1, d),
+                                (1, 1, 1, 1), (el,) * 3, causal, None, bs))
+    out.append(((1, 1, 1, 128), (1, 1, 1, 128), (1, 1, 1, 128), (1, 1, 1, 1),
+                ("bf16",) * 3, False, None, 16))  # test: block size 16
+    return out
+
+
 def bench_tiles():
     """Tile variants bench/gpu_full.py --tiles times next to the plan's."""
     return [(64, 64, 4), (128, 64, 8), (128, 32, 8), (64, 32, 4)]
@@ -62,6 +77,10 @@ def main(argv=None):
     for qs, ks, vs, el, causal, scale, window, softcap, tile in configs:
         ir = ops.full_module_ir(qs, ks, vs, el, causal, scale, window, tile,
                                 softcap=softcap)
+        _gpu.compile_to_cache(ir, args.chip, force=True)
+        n += 1
+    for qs, ks, vs, ish, el, causal, scale, bs in sparse_configs():
+        ir = ops.sparse_module_ir(qs, ks, vs, ish, el, causal, scale, bs)
         _gpu.compile_to_cache(ir, args.chip, force=True)
         n += 1
     print("%d kernel sets for %s in %s" % (n, args.chip, _gpu.cache_dir()))

@@ -170,6 +170,8 @@ struct ConvertAttnToGPUPass
       FailureOr<DictionaryAttr> entry;
       if (auto full = dyn_cast<FullOp>(*op)) {
         entry = buildFull(full, site);
+      } else if (auto sparse = dyn_cast<SparseOp>(*op)) {
+        entry = buildSparse(sparse, site);
       } else {
         (*op)->emitOpError() << "has no GPU kernel builder yet; the CPU "
                                 "backend (attn-to-cpu) runs it";

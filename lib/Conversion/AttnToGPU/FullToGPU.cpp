@@ -44,15 +44,24 @@ struct FullPlan {
   std::optional<double> softcap;
   Type elem;
   bool lse;
+  /// attn.sparse: keys come from `indices` (token entries, or blocks of
+  /// `blockSize` keys); a block holds the heads of one query.
+  bool sparse = false;
+  std::optional<int64_t> blockSize;
   int64_t threads() const { return 32 * warps; }
-  int64_t smemBytes() const { return 2 * (q * d + kv * d + kv * dv); }
+  int64_t keyBytes() const { return sparse ? 4 * kv : 0; }
+  int64_t smemBytes() const {
+    return 2 * (q * d + kv * d + kv * dv) + keyBytes();
+  }
 };
 
-enum FwdArg { kQ, kK, kV, kO, kLse, kOPart, kLsePart, kB, kT, kS, kH, kHkv,
-              kNSplit, kNumFwdArgs };
+// One ABI for the attn.full and attn.sparse kernels (attn.full passes a
+// null `idx` and N = 0).
+enum FwdArg { kQ, kK, kV, kIdx, kO, kLse, kOPart, kLsePart, kB, kT, kS, kH,
+              kHkv, kN, kNSplit, kNumFwdArgs };
 constexpr const char *kFwdArgNames[] = {
-    "q", "k", "v", "o", "lse", "o_part", "lse_part",
-    "B", "T", "S", "H", "Hkv", "nsplit"};
+    "q", "k", "v", "idx", "o", "lse", "o_part", "lse_part",
+    "B", "T", "S", "H", "Hkv", "N", "nsplit"};
 
 enum CombineArg { cOPart, cLsePart, cO, cLse, cRows, cNSplit, kNumCombineArgs };
 constexpr const char *kCombineArgNames[] = {"o_part", "lse_part", "o", "lse",
@@ -122,18 +131,29 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
   Value bIdx = g.divs(bz, nsplit), split = g.remu(bz, nsplit);
   Value seqT = arg(kT), seqS = arg(kS), heads = arg(kH), kvHeads = arg(kHkv);
   Value group = g.divs(heads, kvHeads);
-  Value rowsTotal = g.mul(seqT, group);
+  // Query rows are (t, head of the group) pairs, `rowsPerT` per query: the
+  // group itself (full), or the group padded to whole blocks (sparse: a
+  // block serves one query, whose selected keys it gathers).
+  Value rowsPerT = group;
+  if (p.sparse)
+    rowsPerT = g.mul(g.cdiv(group, g.c64(p.q)), g.c64(p.q));
+  Value rowsTotal = g.mul(seqT, rowsPerT);
   Value row0 = g.mul(g.toI64(bx), g.c64(p.q));
   Value offset = g.sub(seqS, seqT); // query t sits at key t + S - T
   Value rowEnd = g.min(g.add(row0, g.c64(p.q)), rowsTotal);
-  Value tFirst = g.divs(row0, group);
-  Value tLast = g.divs(g.sub(rowEnd, g.c64(1)), group);
+  Value tFirst = g.divs(row0, rowsPerT);
+  Value tLast = g.divs(g.sub(rowEnd, g.c64(1)), rowsPerT);
+  // Sparse: the selected entries of query tFirst, `perEntry` keys each.
+  const int64_t perEntry = p.blockSize.value_or(1);
+  Value numEntries = arg(kN);
 
   // The band of keys this block's queries see, and this split's share.
   Value kvHi = seqS, kvLo = g.c64(0);
-  if (p.causal)
+  if (p.sparse)
+    kvHi = g.mul(numEntries, g.c64(perEntry)); // gathered key rows
+  else if (p.causal)
     kvHi = g.min(seqS, g.add(g.add(tLast, offset), g.c64(1)));
-  if (p.window)
+  if (p.window && !p.sparse)
     kvLo = g.max(g.c64(0), g.add(g.sub(g.add(tFirst, offset), g.c64(*p.window)),
                                  g.c64(1)));
   Value span = g.max(g.sub(kvHi, kvLo), g.c64(0));
@@ -150,22 +170,67 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
   Value sQ = smem;
   Value sK = g.gep(smem, i8T, g.c32(2 * p.q * p.d));
   Value sV = g.gep(smem, i8T, g.c32(2 * (p.q * p.d + p.kv * p.d)));
+  // Sparse: the key index of each gathered row of the current tile (-1:
+  // unused), written by the K copy, read by the V copy and the mask.
+  Value sKey = g.gep(smem, i8T,
+                     g.c32(2 * (p.q * p.d + p.kv * p.d + p.kv * p.dv)));
 
   Value qPtr = arg(kQ), kPtr = arg(kK), vPtr = arg(kV);
   Value hkG = g.mul(hk, group);
   copyTile(g, sQ, p.q, p.d, p.threads(), tid, qPtr, [&](Value row, Value c) {
     Value r = g.add(row0, g.toI64(row));
-    Value valid = g.slt(r, rowsTotal);
-    Value t = g.divs(r, group), h = g.add(hkG, g.remu(r, group));
+    Value t = g.divs(r, rowsPerT), gi = g.remu(r, rowsPerT);
+    Value valid = g.andI(g.slt(t, seqT), g.slt(gi, group));
+    Value h = g.add(hkG, gi);
     Value base = g.mul(g.add(g.mul(g.add(g.mul(bIdx, seqT), t), heads), h),
                        g.c64(p.d));
     Value off = g.add(base, g.toI64(g.mul(c, g.c32(8))));
     return std::make_pair(valid, g.gep(qPtr, p.elem, off));
   });
+  // Sparse: gathered row j of the tile at kv0 is entry (kv0 + j) / perEntry,
+  // key entry * perEntry + (kv0 + j) % perEntry; unused (-1) when the entry
+  // is past N, negative, the key is past S, or (causal) after the query.
+  Value posFirst = g.add(tFirst, offset);
+  auto sparseKey = [&](Value kv0, Value row) {
+    Value n = g.add(kv0, g.toI64(row));
+    Value e = g.divs(n, g.c64(perEntry)), within = g.remu(n, g.c64(perEntry));
+    Value inRange = g.slt(n, kvEnd);
+    Value eSafe = g.select(inRange, e, g.c64(0));
+    Value idxOff = g.add(
+        g.mul(g.add(g.mul(g.add(g.mul(bIdx, seqT), tFirst), kvHeads), hk),
+              numEntries),
+        eSafe);
+    Value entry = g.toI64(g.loadGlobal(g.i32(), g.gep(arg(kIdx), g.i32(),
+                                                      idxOff)));
+    Value key = g.add(g.mul(entry, g.c64(perEntry)), within);
+    Value ok = g.andI(inRange, g.andI(g.sle(g.c64(0), entry),
+                                      g.slt(key, seqS)));
+    if (p.causal)
+      ok = g.andI(ok, g.sle(key, posFirst));
+    return g.toI32(g.select(ok, key, g.c64(-1)));
+  };
   auto kvSource = [&](Value ptr, Value kv0, int64_t width) {
     return [&, ptr, kv0, width](Value row, Value c) {
       Value key = g.add(kv0, g.toI64(row));
       Value valid = g.slt(key, kvEnd);
+      if (p.sparse) {
+        // The K copy finds the key (and records it for the V copy and the
+        // mask); the V copy reads it back.
+        Value slot = g.gep(sKey, g.i32(), row);
+        Value k32;
+        if (width == p.d && ptr == kPtr) {
+          k32 = sparseKey(kv0, row);
+          auto first = scf::IfOp::create(b, TypeRange{}, g.eq(c, g.c32(0)),
+                                         false);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(first.thenBlock());
+          g.storeGlobal(k32, slot);
+        } else {
+          k32 = g.loadGlobal(g.i32(), slot);
+        }
+        valid = g.sle(g.c32(0), k32);
+        key = g.toI64(g.max(k32, g.c32(0)));
+      }
       Value base = g.mul(
           g.add(g.mul(g.add(g.mul(bIdx, seqS), key), kvHeads), hk),
           g.c64(width));
@@ -192,10 +257,10 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
     for (int64_t hf = 0; hf < 2; ++hf) {
       Value r = g.add(row0, g.toI64(g.add(warpRow, g.add(gq, g.c32(16 * mi + 8 * hf)))));
       rowIdx.push_back(r);
-      Value t = g.divs(r, group);
+      Value t = g.divs(r, rowsPerT);
       Value pos = g.add(t, offset);
       rowHi.push_back(p.causal ? g.min(seqS, g.add(pos, g.c64(1))) : seqS);
-      if (p.window)
+      if (p.window && !p.sparse)
         rowLo.push_back(g.add(g.sub(pos, g.c64(*p.window)), g.c64(1)));
     }
 
@@ -263,9 +328,12 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
         }
       }
 
-    // Masks, only on tiles that cross the end of the keys or the band.
+    // Masks, only on tiles that cross the end of the keys or the band
+    // (sparse: always, from the recorded keys).
     Value tileEnd = g.add(kv0, g.c64(p.kv));
     Value need = g.slt(seqS, tileEnd);
+    if (p.sparse)
+      need = arith::ConstantIntOp::create(b, 1, 1);
     if (p.causal)
       need = g.orI(need, g.slt(g.add(tFirst, offset),
                                g.sub(tileEnd, g.c64(1))));
@@ -279,7 +347,21 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
       OpBuilder::InsertionGuard g2(b);
       b.setInsertionPointToStart(ifOp.thenBlock());
       SmallVector<Value> masked(x);
-      for (int64_t mi = 0; mi < mt; ++mi)
+      if (p.sparse) {
+        // One query per block: a column's validity is its recorded key.
+        for (int64_t n = 0; n < nk; ++n)
+          for (int64_t e = 0; e < 2; ++e) {
+            Value col = g.add(twoTq, g.c32(8 * n + e));
+            Value ok = g.sle(g.c32(0),
+                             g.loadGlobal(g.i32(), g.gep(sKey, g.i32(), col)));
+            for (int64_t mi = 0; mi < mt; ++mi)
+              for (int64_t hf = 0; hf < 2; ++hf) {
+                Value &v = masked[(mi * nk + n) * 4 + 2 * hf + e];
+                v = g.select(ok, v, negInf);
+              }
+          }
+      }
+      for (int64_t mi = 0; mi < mt && !p.sparse; ++mi)
         for (int64_t hf = 0; hf < 2; ++hf) {
           // Key limits relative to kv0, clamped into [-1, kv] and narrowed.
           int64_t ri = mi * 2 + hf;
@@ -405,11 +487,12 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
       Value lseV = g.select(
           pos, g.fmul(g.fadd(fin[mBase + ri], g.log2(l)), g.f(kLn2)), negInf);
       Value r = rowIdx[ri];
-      Value valid = g.slt(r, rowsTotal);
+      Value t = g.divs(r, rowsPerT), gi = g.remu(r, rowsPerT);
+      Value valid = g.andI(g.slt(t, seqT), g.slt(gi, group));
       auto rowIf = scf::IfOp::create(b, TypeRange{}, valid, false);
       OpBuilder::InsertionGuard g2(b);
       b.setInsertionPointToStart(rowIf.thenBlock());
-      Value t = g.divs(r, group), h = g.add(hkG, g.remu(r, group));
+      Value h = g.add(hkG, gi);
       Value bth = g.add(g.mul(g.add(g.mul(bIdx, seqT), t), heads), h);
       Value firstLane = g.eq(tq, g.c32(0));
       auto modeIf = scf::IfOp::create(b, TypeRange{}, direct, true);
@@ -517,7 +600,8 @@ static void buildCombineKernel(gpu::GPUModuleOp module, StringRef name,
 // Plan checks and the manifest entry
 //===----------------------------------------------------------------------===//
 
-static FailureOr<FullPlan> planFor(FullOp op) {
+template <typename OpT>
+static FailureOr<FullPlan> planFor(OpT op) {
   TileAttr tile = op.getTileAttr();
   if (!tile)
     return op.emitOpError()
@@ -568,13 +652,20 @@ static FailureOr<FullPlan> planFor(FullOp op) {
   if (FloatAttr s = op.getScaleAttr())
     p.scale = s.getValueAsDouble();
   p.causal = op.getCausal();
-  if (std::optional<uint64_t> w = op.getWindow())
-    p.window = static_cast<int64_t>(
-        std::min<uint64_t>(*w, static_cast<uint64_t>(INT64_MAX / 4)));
-  if (FloatAttr c = op.getSoftcapAttr())
-    p.softcap = c.getValueAsDouble();
   p.elem = elem;
-  p.lse = static_cast<bool>(op.getLse());
+  if constexpr (std::is_same_v<OpT, FullOp>) {
+    if (std::optional<uint64_t> w = op.getWindow())
+      p.window = static_cast<int64_t>(
+          std::min<uint64_t>(*w, static_cast<uint64_t>(INT64_MAX / 4)));
+    if (FloatAttr c = op.getSoftcapAttr())
+      p.softcap = c.getValueAsDouble();
+    p.lse = static_cast<bool>(op.getLse());
+  } else {
+    p.sparse = true;
+    p.lse = false;
+    if (std::optional<uint64_t> bs = op.getBlockSize())
+      p.blockSize = static_cast<int64_t>(*bs);
+  }
   return p;
 }
 
@@ -589,27 +680,28 @@ static ArrayAttr strings(MLIRContext *ctx, ArrayRef<std::string> items) {
   return ArrayAttr::get(ctx, attrs);
 }
 
-FailureOr<DictionaryAttr> gpu_kernels::buildFull(FullOp op,
-                                                 const KernelSite &site) {
-  FailureOr<FullPlan> plan = planFor(op);
-  if (failed(plan))
-    return failure();
-  const FullPlan &p = *plan;
-  MLIRContext *ctx = op.getContext();
-  std::string fwd = site.prefix + "_full_fwd";
-  std::string decode = site.prefix + "_full_decode";
-  std::string combine = site.prefix + "_full_combine";
+/// The kernels and manifest entry of attn.full (`kind` "full") or
+/// attn.sparse ("sparse").
+static DictionaryAttr buildSoftmax(Operation *op, const FullPlan &p,
+                                   int64_t splitKv, StringRef kind,
+                                   const KernelSite &site) {
+  MLIRContext *ctx = op->getContext();
+  std::string base = site.prefix + "_" + kind.str();
+  std::string fwd = base + "_fwd", decode = base + "_decode";
+  std::string combine = base + "_combine";
   const int64_t combineThreads = (p.dv + 31) / 32 * 32;
   // Decoding (at most 16 packed query rows: T x H/Hkv) gets a one-warp
   // variant of the same kernel: one mma row tile, no idle warps, more CTAs
   // per SM to keep loads in flight.
+  // (Sparse blocks serve one query each already: no decode variant.)
   FullPlan pd = p;
   pd.q = 16;
   pd.warps = 1;
   pd.mTiles = 1;
-  buildFwdKernel(site.module, fwd, p, op.getLoc());
-  buildFwdKernel(site.module, decode, pd, op.getLoc());
-  buildCombineKernel(site.module, combine, p, combineThreads, op.getLoc());
+  buildFwdKernel(site.module, fwd, p, op->getLoc());
+  if (!p.sparse)
+    buildFwdKernel(site.module, decode, pd, op->getLoc());
+  buildCombineKernel(site.module, combine, p, combineThreads, op->getLoc());
 
   Builder b(ctx);
   auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
@@ -619,6 +711,9 @@ FailureOr<DictionaryAttr> gpu_kernels::buildFull(FullOp op,
       tensorEntry(ctx, "q", p.elem, {"B", "T", "H", d}),
       tensorEntry(ctx, "k", p.elem, {"B", "S", "Hkv", d}),
       tensorEntry(ctx, "v", p.elem, {"B", "S", "Hkv", dv})};
+  if (p.sparse)
+    inputs.push_back(tensorEntry(ctx, "idx", IntegerType::get(ctx, 32),
+                                 {"B", "T", "Hkv", "N"}));
   SmallVector<Attribute> outputs = {
       tensorEntry(ctx, "o", p.elem, {"B", "T", "H", dv})};
   if (p.lse)
@@ -630,19 +725,29 @@ FailureOr<DictionaryAttr> gpu_kernels::buildFull(FullOp op,
   sizes.append("H", strings(ctx, {"q", "2"}));
   sizes.append("S", strings(ctx, {"k", "1"}));
   sizes.append("Hkv", strings(ctx, {"k", "2"}));
+  if (p.sparse)
+    sizes.append("N", strings(ctx, {"idx", "3"}));
 
   // nsplit: chosen by the launcher for the card it runs on (docs/gpu-
   // backend.md): enough CTAs for `ctas_per_sm` waves of the SMs, at most
   // the plan's split_kv and one split per KV tile.
-  std::string rowBlocks = "cdiv(T*(H/Hkv), " + std::to_string(p.q) + ")";
+  std::string q = std::to_string(p.q), kv = std::to_string(p.kv);
+  std::string rowBlocks = p.sparse ? "T*cdiv(H/Hkv, " + q + ")"
+                                   : "cdiv(T*(H/Hkv), " + q + ")";
   std::string decodeBlocks = "cdiv(T*(H/Hkv), 16)";
   const char *isDecode = "T*(H/Hkv) <= 16";
   NamedAttrList nsplit;
-  nsplit.append("max", i64(op.getTileAttr().getSplitKv()));
-  nsplit.append("blocks", str(ctx, "select(" + std::string(isDecode) + ", " +
-                                       decodeBlocks + ", " + rowBlocks +
-                                       ")*Hkv*B"));
-  nsplit.append("tiles", str(ctx, "cdiv(S, " + std::to_string(p.kv) + ")"));
+  nsplit.append("max", i64(splitKv));
+  nsplit.append("blocks",
+                str(ctx, p.sparse ? rowBlocks + "*Hkv*B"
+                                  : "select(" + std::string(isDecode) + ", " +
+                                        decodeBlocks + ", " + rowBlocks +
+                                        ")*Hkv*B"));
+  nsplit.append("tiles", str(ctx, p.sparse
+                                      ? "cdiv(N*" +
+                                            std::to_string(p.blockSize.value_or(1)) +
+                                            ", " + kv + ")"
+                                      : "cdiv(S, " + kv + ")"));
   nsplit.append("ctas_per_sm", i64(4));
   NamedAttrList params;
   params.append("nsplit", nsplit.getDictionary(ctx));
@@ -672,13 +777,19 @@ FailureOr<DictionaryAttr> gpu_kernels::buildFull(FullOp op,
       l.append("when", str(ctx, when));
     return l.getDictionary(ctx);
   };
-  SmallVector<Attribute> launches = {
-      launch(fwd, {rowBlocks, "Hkv", "B*nsplit"}, p.threads(), p.smemBytes(),
-             kFwdArgNames, "T*(H/Hkv) > 16"),
-      launch(decode, {decodeBlocks, "Hkv", "B*nsplit"}, pd.threads(),
-             pd.smemBytes(), kFwdArgNames, isDecode),
-      launch(combine, {"B*T*H", "1", "1"}, combineThreads, 0, kCombineArgNames,
-             "nsplit > 1")};
+  SmallVector<Attribute> launches;
+  if (p.sparse) {
+    launches.push_back(launch(fwd, {rowBlocks, "Hkv", "B*nsplit"}, p.threads(),
+                              p.smemBytes(), kFwdArgNames, ""));
+  } else {
+    launches.push_back(launch(fwd, {rowBlocks, "Hkv", "B*nsplit"}, p.threads(),
+                              p.smemBytes(), kFwdArgNames, "T*(H/Hkv) > 16"));
+    launches.push_back(launch(decode, {decodeBlocks, "Hkv", "B*nsplit"},
+                              pd.threads(), pd.smemBytes(), kFwdArgNames,
+                              isDecode));
+  }
+  launches.push_back(launch(combine, {"B*T*H", "1", "1"}, combineThreads, 0,
+                            kCombineArgNames, "nsplit > 1"));
 
   NamedAttrList tile;
   tile.append("q", i64(p.q));
@@ -686,7 +797,7 @@ FailureOr<DictionaryAttr> gpu_kernels::buildFull(FullOp op,
   tile.append("warps", i64(p.warps));
 
   NamedAttrList entry;
-  entry.append("op", str(ctx, "attn.full"));
+  entry.append("op", str(ctx, op->getName().getStringRef()));
   entry.append("inputs", ArrayAttr::get(ctx, inputs));
   entry.append("outputs", ArrayAttr::get(ctx, outputs));
   entry.append("sizes", sizes.getDictionary(ctx));
@@ -700,4 +811,21 @@ FailureOr<DictionaryAttr> gpu_kernels::buildFull(FullOp op,
   entry.append("launches", ArrayAttr::get(ctx, launches));
   entry.append("tile", tile.getDictionary(ctx));
   return entry.getDictionary(ctx);
+}
+
+FailureOr<DictionaryAttr> gpu_kernels::buildFull(FullOp op,
+                                                 const KernelSite &site) {
+  FailureOr<FullPlan> plan = planFor(op);
+  if (failed(plan))
+    return failure();
+  return buildSoftmax(op, *plan, op.getTileAttr().getSplitKv(), "full", site);
+}
+
+FailureOr<DictionaryAttr> gpu_kernels::buildSparse(SparseOp op,
+                                                   const KernelSite &site) {
+  FailureOr<FullPlan> plan = planFor(op);
+  if (failed(plan))
+    return failure();
+  return buildSoftmax(op, *plan, op.getTileAttr().getSplitKv(), "sparse",
+                      site);
 }

@@ -172,9 +172,12 @@ struct AttnTilePass : mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
         if (sparse.getTileAttr())
           return WalkResult::advance();
         const TileRow &row = rowFor(*plan, dimOf(sparse.getQ(), 3));
+        // One warp per 16 query rows (a block holds the heads of one query;
+        // the GPU kernels need q = 16 x warps).
+        int64_t warps = std::max<int64_t>(1, plan->sparseQ / 16);
         tile = TileAttr::getChecked(tileError, op->getContext(), plan->sparseQ,
                                     plan->sparseKv, row.stages,
-                                    /*splitKv=*/int64_t{1}, row.warps);
+                                    /*splitKv=*/int64_t{1}, warps);
         if (!tile)
           return WalkResult::interrupt();
         sparse.setTileAttr(tile);
