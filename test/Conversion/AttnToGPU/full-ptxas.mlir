@@ -1,4 +1,4 @@
-// The attn.full kernels through the whole attn-to-nvvm pipeline for sm_90a
+// The attn.full and attn.sparse kernels through the whole attn-to-nvvm pipeline for sm_90a
 // and sm_80, head dims 64 and 128: the PTX uses tensor cores (mma.sync
 // m16n8k16 bf16 / f16), ldmatrix and cp.async, and ptxas accepts every
 // kernel for sm_90a with no spills.
@@ -10,6 +10,9 @@
 // RUN: attn-opt %t/d64.mlir --attn-to-nvvm | %python %attn_src/scripts/extract-ptx.py - %t/d64
 // RUN: FileCheck %s --check-prefix=F16 < %t/d64/attn_kernels.ptx
 // RUN: %ptxas -arch=sm_90a -v %t/d64/attn_kernels.ptx -o %t/d64.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL
+// RUN: attn-opt %t/sparse.mlir --attn-to-nvvm | %python %attn_src/scripts/extract-ptx.py - %t/sparse
+// RUN: FileCheck %s --check-prefix=SPARSE < %t/sparse/attn_kernels.ptx
+// RUN: %ptxas -arch=sm_90a -v %t/sparse/attn_kernels.ptx -o %t/sparse.cubin 2>&1 | FileCheck %s --check-prefix=SPARSE-NOSPILL
 // RUN: attn-opt %t/d128.mlir --attn-to-nvvm=chip=sm_80 | %python %attn_src/scripts/extract-ptx.py - %t/sm80
 // RUN: FileCheck %s --check-prefix=SM80 < %t/sm80/attn_kernels.ptx
 // RUN: %ptxas -arch=sm_80 %t/sm80/attn_kernels.ptx -o %t/sm80.cubin
@@ -38,6 +41,24 @@
 // NOSPILL: Compiling entry function '{{.*}}_full_fwd' for 'sm_90a'
 // NOSPILL-NEXT: Function properties
 // NOSPILL-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+
+// SPARSE: .entry dsa_sparse_fwd(
+// SPARSE: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// SPARSE-NOSPILL: Compiling entry function 'dsa_sparse_combine' for 'sm_90a'
+// SPARSE-NOSPILL-NEXT: Function properties
+// SPARSE-NOSPILL-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+// SPARSE-NOSPILL: Compiling entry function 'dsa_sparse_fwd' for 'sm_90a'
+// SPARSE-NOSPILL-NEXT: Function properties
+// SPARSE-NOSPILL-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+
+//--- sparse.mlir
+func.func @dsa(%q: tensor<?x?x?x128xbf16>, %k: tensor<?x?x?x128xbf16>, %v: tensor<?x?x?x128xbf16>, %i: tensor<?x?x?x?xi32>)
+    -> tensor<?x?x?x128xbf16> {
+  %o = attn.sparse %q, %k, %v, %i {causal}
+      : (tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?x?xi32>)
+      -> tensor<?x?x?x128xbf16>
+  return %o : tensor<?x?x?x128xbf16>
+}
 
 //--- d128.mlir
 func.func @prefill(%q: tensor<?x?x?x128xbf16>, %k: tensor<?x?x?x128xbf16>, %v: tensor<?x?x?x128xbf16>)

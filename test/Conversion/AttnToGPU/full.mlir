@@ -8,6 +8,7 @@
 // RUN: attn-opt %t/full.mlir --attn-tile=target=sm_90a --convert-attn-to-gpu | FileCheck %s --check-prefix=MANIFEST
 // RUN: attn-opt %t/errors.mlir -split-input-file --attn-tile=target=sm_90a --convert-attn-to-gpu -verify-diagnostics -o /dev/null
 // RUN: not attn-opt %t/full.mlir --attn-to-nvvm=chip=sm_75 -o /dev/null 2>&1 | FileCheck %s --check-prefix=OLD
+// RUN: attn-opt %t/sparse.mlir --attn-tile=target=sm_90a --convert-attn-to-gpu | FileCheck %s --check-prefix=SPARSE
 
 // CHECK-NOT: func.func
 // CHECK: gpu.module @attn_kernels
@@ -23,8 +24,8 @@
 
 // MANIFEST: attn.manifest = [{
 // MANIFEST-SAME: inputs = [{arg = 0 : i64, dtype = "bf16", name = "q", shape = ["B", "T", "H", "128"]}, {arg = 1 : i64, dtype = "bf16", name = "k", shape = ["B", "S", "Hkv", "128"]}, {arg = 2 : i64, dtype = "bf16", name = "v", shape = ["B", "S", "Hkv", "128"]}]
-// MANIFEST-SAME: launches = [{args = ["q", "k", "v", "o", "lse", "o_part", "lse_part", "B", "T", "S", "H", "Hkv", "nsplit"], block = [128, 1, 1], grid = ["cdiv(T*(H/Hkv), 64)", "Hkv", "B*nsplit"], kernel = "gqa_full_fwd", smem = 49152 : i64, when = "T*(H/Hkv) > 16"}
-// MANIFEST-SAME: {args = ["q", "k", "v", "o", "lse", "o_part", "lse_part", "B", "T", "S", "H", "Hkv", "nsplit"], block = [32, 1, 1], grid = ["cdiv(T*(H/Hkv), 16)", "Hkv", "B*nsplit"], kernel = "gqa_full_decode", smem = 36864 : i64, when = "T*(H/Hkv) <= 16"}
+// MANIFEST-SAME: launches = [{args = ["q", "k", "v", "idx", "o", "lse", "o_part", "lse_part", "B", "T", "S", "H", "Hkv", "N", "nsplit"], block = [128, 1, 1], grid = ["cdiv(T*(H/Hkv), 64)", "Hkv", "B*nsplit"], kernel = "gqa_full_fwd", smem = 49152 : i64, when = "T*(H/Hkv) > 16"}
+// MANIFEST-SAME: {args = ["q", "k", "v", "idx", "o", "lse", "o_part", "lse_part", "B", "T", "S", "H", "Hkv", "N", "nsplit"], block = [32, 1, 1], grid = ["cdiv(T*(H/Hkv), 16)", "Hkv", "B*nsplit"], kernel = "gqa_full_decode", smem = 36864 : i64, when = "T*(H/Hkv) <= 16"}
 // MANIFEST-SAME: {args = ["o_part", "lse_part", "o", "lse", "rows", "nsplit"], block = [128, 1, 1], grid = ["B*T*H", "1", "1"], kernel = "gqa_full_combine", smem = 0 : i64, when = "nsplit > 1"}]
 // MANIFEST-SAME: name = "gqa", op = "attn.full"
 // MANIFEST-SAME: outputs = [{dtype = "bf16", name = "o", shape = ["B", "T", "H", "128"]}, {dtype = "f32", name = "lse", shape = ["B", "T", "H"]}]
@@ -32,6 +33,28 @@
 // MANIFEST-SAME: sizes = {B = ["q", "0"], H = ["q", "2"], Hkv = ["k", "2"], S = ["k", "1"], T = ["q", "1"]}
 // MANIFEST-SAME: workspaces = [{dtype = "f32", elements = "nsplit*B*T*H*128", name = "o_part"}, {dtype = "f32", elements = "nsplit*B*T*H", name = "lse_part"}]
 // OLD: error: attn-to-nvvm: attn kernels use bf16 tensor cores and cp.async: chip must be sm_80 or newer, got 'sm_75'
+
+// attn.sparse: the same kernel gathering the selected keys (one query per
+// block: the G heads, padded to 16-row tiles), no decode variant.
+// SPARSE: attn.manifest = [{
+// SPARSE-SAME: {arg = 3 : i64, dtype = "i32", name = "idx", shape = ["B", "T", "Hkv", "N"]}
+// SPARSE-SAME: grid = ["T*cdiv(H/Hkv, 16)", "Hkv", "B*nsplit"], kernel = "dsa_sparse_fwd", smem = 37120 : i64}
+// SPARSE-SAME: op = "attn.sparse"
+// SPARSE-SAME: params = {nsplit = {blocks = "T*cdiv(H/Hkv, 16)*Hkv*B", ctas_per_sm = 4 : i64, max = 32 : i64, tiles = "cdiv(N*64, 64)"}}
+// SPARSE-SAME: N = ["idx", "3"]
+// SPARSE: gpu.func @dsa_sparse_fwd({{.*}}) kernel attributes {known_block_size = array<i32: 32, 1, 1>}
+// SPARSE: nvvm.mma.sync
+// SPARSE-NOT: gpu.func @dsa_sparse_decode
+// SPARSE: gpu.func @dsa_sparse_combine
+
+//--- sparse.mlir
+func.func @dsa(%q: tensor<?x?x?x128xbf16>, %k: tensor<?x?x?x128xbf16>, %v: tensor<?x?x?x128xbf16>, %i: tensor<?x?x?x?xi32>)
+    -> tensor<?x?x?x128xbf16> {
+  %o = attn.sparse %q, %k, %v, %i {causal, block_size = 64 : i64}
+      : (tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?x?xi32>)
+      -> tensor<?x?x?x128xbf16>
+  return %o : tensor<?x?x?x128xbf16>
+}
 
 //--- full.mlir
 func.func @gqa(%q: tensor<?x?x32x128xbf16>, %k: tensor<?x?x8x128xbf16>, %v: tensor<?x?x8x128xbf16>)

@@ -175,9 +175,13 @@ struct AttnTilePass : mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
         // One warp per 16 query rows (a block holds the heads of one query;
         // the GPU kernels need q = 16 x warps).
         int64_t warps = std::max<int64_t>(1, plan->sparseQ / 16);
+        // GPU kernels split the selected keys of a query at run time.
+        int64_t split =
+            plan->dynamicSplitKv
+                ? splitKvFor(*plan, dimOf(sparse.getQ(), 1), ShapedType::kDynamic)
+                : 1;
         tile = TileAttr::getChecked(tileError, op->getContext(), plan->sparseQ,
-                                    plan->sparseKv, row.stages,
-                                    /*splitKv=*/int64_t{1}, warps);
+                                    plan->sparseKv, row.stages, split, warps);
         if (!tile)
           return WalkResult::interrupt();
         sparse.setTileAttr(tile);
