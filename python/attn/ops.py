@@ -373,10 +373,55 @@ def sparse_attn(q, k, v, indices, *, scale=None, causal=True, block_size=None):
     return _run("attn.sparse %q, %k, %v, %idx", [q, k, v, idx], results, attrs)[0]
 
 
+def indexer_module_ir(qshape, kshape, wshape, elements, causal=True,
+                      static=False):
+    """The one-op module the GPU path compiles for attn.indexer (B, T, S
+    dynamic; index heads and head dim static)."""
+    def ty(shape, e, keep):
+        dims = [str(n) if static or i in keep else "?"
+                for i, n in enumerate(shape)]
+        return "tensor<%s>" % "x".join(dims + [e])
+    tq, tk = ty(qshape, elements[0], {2, 3}), ty(kshape, elements[1], {2})
+    tw = ty(wshape, elements[2], {2})
+    to = ty((qshape[0], qshape[1], kshape[1]), "f32", set())
+    attr_text = " {causal}" if causal else ""
+    return ("func.func @indexer(%%qi: %s, %%ki: %s, %%w: %s) -> %s {\n"
+            "  %%s = attn.indexer %%qi, %%ki, %%w%s : (%s, %s, %s) -> %s\n"
+            "  return %%s : %s\n}\n" % (tq, tk, tw, to, attr_text, tq, tk, tw,
+                                          to, to))
+
+
+def _gpu_indexer(qi, ki, w, causal):
+    from . import _gpu
+    for name, t, rank in (("qi", qi, 4), ("ki", ki, 3), ("w", w, 3)):
+        if not _is_torch(t) or not t.is_cuda:
+            raise CompilerError("lightning_indexer on the GPU: '%s' must be a "
+                                "CUDA torch tensor like qi" % name)
+        if t.dim() != rank:
+            raise CompilerError("lightning_indexer: '%s' must be %d-D, got "
+                                "shape %s" % (name, rank, list(t.shape)))
+    el = [_gpu.element_of(t) for t in (qi, ki, w)]
+    if el[0] not in ("bf16", "f16") or el[1] != el[0] or \
+            el[2] not in ("f32", "bf16", "f16"):
+        raise CompilerError("lightning_indexer on the GPU takes qi and ki both "
+                            "bfloat16 or both float16 and w floating point; "
+                            "got %s" % ", ".join(str(t.dtype) for t in (qi, ki, w)))
+    shapes = (tuple(qi.shape), tuple(ki.shape), tuple(w.shape))
+    if _gpu._compiler() is not None:
+        _jit.verify(indexer_module_ir(*shapes, el, causal, static=True))
+    elif causal and qi.shape[1] > ki.shape[1]:
+        raise CompilerError("lightning_indexer: causal needs T <= S")
+    entry = _gpu.entry_for(indexer_module_ir(*shapes, el, causal), qi.device)
+    return entry.run({"qi": qi, "ki": ki, "w": w})[0]
+
+
 def lightning_indexer(qi, ki, w, *, causal=True):
     """DeepSeek DSA lightning indexer. qi [B,T,Hi,Di], ki [B,S,Di], w [B,T,Hi]
     -> scores [B,T,S] float32, I[t,s] = sum_j w[t,j] relu(qi[t,j] . ki[s]);
-    masked (causal) entries are -inf."""
+    masked (causal) entries are -inf. CUDA torch tensors (qi, ki bf16/f16;
+    Hi a multiple of 16) run the GPU kernel."""
+    if _is_torch(qi):
+        return _gpu_indexer(qi, ki, w, causal)
     qi = _Operand("qi", _as_array("qi", qi), {3})
     ki = _Operand("ki", _as_array("ki", ki), {2})
     w = _Operand("w", _as_array("w", w), set())

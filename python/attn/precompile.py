@@ -53,6 +53,20 @@ def sparse_configs():
     return out
 
 
+def indexer_configs():
+    """(qshape, kshape, wshape, elements, causal) of the attn.indexer kernels
+    to precompile: DSA's 64 heads x 128, and what the GPU tests use."""
+    out = []
+    for el in ("bf16", "f16"):
+        for causal in (False, True):
+            out.append(((1, 1, 64, 128), (1, 1, 128), (1, 1, 64),
+                        (el, el, "f32"), causal))
+    out.append(((1, 1, 16, 64), (1, 1, 64), (1, 1, 16), ("bf16",) * 3, True))
+    out.append(((1, 1, 128, 64), (1, 1, 64), (1, 1, 128), ("f16", "f16", "f32"),
+                False))
+    return out
+
+
 def bench_tiles():
     """Tile variants bench/gpu_full.py --tiles times next to the plan's."""
     return [(64, 64, 4), (128, 64, 8), (128, 32, 8), (64, 32, 4)]
@@ -81,6 +95,10 @@ def main(argv=None):
         n += 1
     for qs, ks, vs, ish, el, causal, scale, bs in sparse_configs():
         ir = ops.sparse_module_ir(qs, ks, vs, ish, el, causal, scale, bs)
+        _gpu.compile_to_cache(ir, args.chip, force=True)
+        n += 1
+    for qs, ks, ws, el, causal in indexer_configs():
+        ir = ops.indexer_module_ir(qs, ks, ws, el, causal)
         _gpu.compile_to_cache(ir, args.chip, force=True)
         n += 1
     print("%d kernel sets for %s in %s" % (n, args.chip, _gpu.cache_dir()))

@@ -89,8 +89,10 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu", "mlir::ModuleOp"> {
     Kernel builders: `attn.full` (FlashAttention-2 style, bf16/f16 mma.sync
     m16n8k16 with f32 accumulation, cp.async with XOR-swizzled shared tiles,
     causal / window / soft-cap / GQA row packing, split-KV with a combine
-    kernel). Other attn ops are located errors ("has no GPU kernel builder
-    yet"). `attn.schedule` ops are declarations and are removed. As the
+    kernel); `attn.sparse` (the same kernel gathering the selected keys, one
+    query per block); `attn.indexer` (mma.sync scores, weighted ReLU, row
+    reduction over the index heads). Other attn ops are located errors ("has
+    no GPU kernel builder yet"). `attn.schedule` ops are declarations and are removed. As the
     first pass of attn-to-nvvm it also checks the pipeline's target options.
   }];
   let dependentDialects = [

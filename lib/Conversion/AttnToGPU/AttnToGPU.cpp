@@ -172,6 +172,8 @@ struct ConvertAttnToGPUPass
         entry = buildFull(full, site);
       } else if (auto sparse = dyn_cast<SparseOp>(*op)) {
         entry = buildSparse(sparse, site);
+      } else if (auto indexer = dyn_cast<IndexerOp>(*op)) {
+        entry = buildIndexer(indexer, site);
       } else {
         (*op)->emitOpError() << "has no GPU kernel builder yet; the CPU "
                                 "backend (attn-to-cpu) runs it";

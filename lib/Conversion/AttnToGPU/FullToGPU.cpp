@@ -71,38 +71,6 @@ constexpr const char *kCombineArgNames[] = {"o_part", "lse_part", "o", "lse",
 static constexpr double kLog2e = 1.4426950408889634;
 static constexpr double kLn2 = 0.6931471805599453;
 
-static gpu::GPUFuncOp createKernel(ImplicitLocOpBuilder &b,
-                                   gpu::GPUModuleOp module, StringRef name,
-                                   ArrayRef<Type> args, int64_t threads) {
-  b.setInsertionPointToEnd(module.getBody());
-  auto fn = gpu::GPUFuncOp::create(b, name, b.getFunctionType(args, {}));
-  fn->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  fn.setKnownBlockSizeAttr(
-      b.getDenseI32ArrayAttr({static_cast<int32_t>(threads), 1, 1}));
-  b.setInsertionPointToStart(&fn.getBody().front());
-  return fn;
-}
-
-/// Issues the cp.async copies of a `rows` x `cols` tile (16-bit elements)
-/// into swizzled shared memory; `source(row, chunk)` gives (valid, global
-/// address) of a 16-byte chunk.
-static void copyTile(GpuBuilder &g, Value smem, int64_t rows, int64_t cols,
-                     int64_t threads, Value tid, Value fallback,
-                     llvm::function_ref<std::pair<Value, Value>(Value, Value)>
-                         source) {
-  const int64_t cpr = cols / 8, total = rows * cpr;
-  const int64_t swz = GpuBuilder::swizzleFor(cpr);
-  for (int64_t i = 0; i < total / threads; ++i) {
-    Value chunk = g.add(g.c32(i * threads), tid);
-    Value row = g.divu(chunk, g.c32(cpr));
-    Value c = g.remu(chunk, g.c32(cpr));
-    Value off = g.swizzled(row, c, g.andI(row, g.c32(swz - 1)), cpr);
-    Value dst = g.gep(smem, g.builder().getI8Type(), off);
-    auto [valid, src] = source(row, c);
-    g.cpAsync16(dst, src, valid, fallback);
-  }
-}
-
 static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
                            const FullPlan &p, Location loc) {
   ImplicitLocOpBuilder b(loc, module.getContext());

@@ -126,6 +126,20 @@ private:
   ImplicitLocOpBuilder &b;
 };
 
+/// A kernel `name(args)` of `threads` threads at the end of `module`; `b`
+/// is left at the start of its body.
+gpu::GPUFuncOp createKernel(ImplicitLocOpBuilder &b, gpu::GPUModuleOp module,
+                            StringRef name, ArrayRef<Type> args,
+                            int64_t threads);
+
+/// Issues the cp.async copies of a `rows` x `cols` tile (16-bit elements)
+/// into swizzled shared memory; `source(row, chunk)` gives (valid, global
+/// address) of a 16-byte chunk. rows x cols / 8 must be a multiple of
+/// `threads`.
+void copyTile(GpuBuilder &g, Value smem, int64_t rows, int64_t cols,
+              int64_t threads, Value tid, Value fallback,
+              llvm::function_ref<std::pair<Value, Value>(Value, Value)> source);
+
 } // namespace mlir::attn::gpu_kernels
 
 #endif // ATTN_LIB_CONVERSION_ATTNTOGPU_GPUBUILDER_H

@@ -1,0 +1,258 @@
+//===- IndexerToGPU.cpp - attn.indexer on tensor cores --------------------===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// The DSA lightning indexer, scores[t, s] = sum_j w[t, j] relu(qi[t, j] .
+// ki[s]): one CTA per (block of query rows, 64 keys, batch). Query rows are
+// packed (t, index head j) like the attention kernels' GQA rows, 16 per warp
+// (so one warp's rows share one t: Hi must be a multiple of 16), the block
+// holding whole queries (max(64, Hi) rows). Q.K^T by mma.sync m16n8k16 with
+// f32 accumulation, then each thread weights and ReLUs its accumulator
+// entries, the 16 rows of a warp are summed by xor shuffles, the warps of
+// one query meet in shared memory (f32 atomic adds), and the block writes
+// its [queries x 64] tile of scores (-inf past the causal bound).
+//
+//===----------------------------------------------------------------------===//
+
+#include "GpuBuilder.h"
+#include "Kernels.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::gpu_kernels;
+
+namespace {
+struct IndexerPlan {
+  int64_t hi, di, rows, warps, kv = 64;
+  bool causal;
+  Type elem, wElem;
+  int64_t threads() const { return 32 * warps; }
+  int64_t queries() const { return rows / hi; }
+  int64_t smemBytes() const {
+    return 2 * (rows * di + kv * di) + 4 * queries() * kv;
+  }
+};
+enum IdxArg { iQ, iK, iW, iOut, iB, iT, iS, kNumIdxArgs };
+constexpr const char *kIdxArgNames[] = {"qi", "ki", "w", "scores",
+                                        "B",  "T",  "S"};
+} // namespace
+
+static void buildIndexerKernel(gpu::GPUModuleOp module, StringRef name,
+                               const IndexerPlan &p, Location loc) {
+  ImplicitLocOpBuilder b(loc, module.getContext());
+  GpuBuilder g(b);
+  Type ptrT = g.globalPtr(), i64T = g.i64(), f32T = g.f32(), i8T = b.getI8Type();
+  SmallVector<Type> argTypes(iB, ptrT);
+  argTypes.append(kNumIdxArgs - iB, i64T);
+  gpu::GPUFuncOp fn = createKernel(b, module, name, argTypes, p.threads());
+  auto arg = [&](int i) -> Value { return fn.getArgument(i); };
+  const int64_t nk = p.kv / 8, kd = p.di / 16, cpr = p.di / 8;
+  const int64_t swz = GpuBuilder::swizzleFor(cpr);
+
+  Value tid = g.threadId();
+  Value warp = g.divu(tid, g.c32(32)), lane = g.remu(tid, g.c32(32));
+  Value gq = g.divu(lane, g.c32(4)), tq = g.remu(lane, g.c32(4));
+  Value bIdx = g.toI64(g.blockId(gpu::Dimension::z));
+  Value seqT = arg(iT), seqS = arg(iS);
+  Value hiC = g.c64(p.hi);
+  Value t0 = g.mul(g.toI64(g.blockId(gpu::Dimension::x)), g.c64(p.queries()));
+  Value row0 = g.mul(t0, hiC);
+  Value s0 = g.mul(g.toI64(g.blockId(gpu::Dimension::y)), g.c64(p.kv));
+
+  Value smem = g.sharedBase(module);
+  Value sQ = smem;
+  Value sK = g.gep(smem, i8T, g.c32(2 * p.rows * p.di));
+  Value sRed = g.gep(smem, i8T, g.c32(2 * (p.rows * p.di + p.kv * p.di)));
+  const int64_t nRed = p.queries() * p.kv;
+
+  // Zero the per-query score accumulators.
+  Value zeroF = g.f(0.0);
+  for (int64_t i = 0; i < (nRed + p.threads() - 1) / p.threads(); ++i) {
+    Value idx = g.add(g.c32(i * p.threads()), tid);
+    auto ifOp = scf::IfOp::create(b, TypeRange{}, g.slt(idx, g.c32(nRed)),
+                                  false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    g.storeGlobal(zeroF, g.gep(sRed, f32T, idx));
+  }
+
+  copyTile(g, sQ, p.rows, p.di, p.threads(), tid, arg(iQ),
+           [&](Value row, Value c) {
+             Value r = g.add(row0, g.toI64(row));
+             Value t = g.divs(r, hiC), j = g.remu(r, hiC);
+             Value valid = g.slt(t, seqT);
+             Value off = g.add(
+                 g.mul(g.add(g.mul(g.add(g.mul(bIdx, seqT), t), hiC), j),
+                       g.c64(p.di)),
+                 g.toI64(g.mul(c, g.c32(8))));
+             return std::make_pair(valid, g.gep(arg(iQ), p.elem, off));
+           });
+  copyTile(g, sK, p.kv, p.di, p.threads(), tid, arg(iK),
+           [&](Value row, Value c) {
+             Value s = g.add(s0, g.toI64(row));
+             Value valid = g.slt(s, seqS);
+             Value off = g.add(g.mul(g.add(g.mul(bIdx, seqS), s), g.c64(p.di)),
+                               g.toI64(g.mul(c, g.c32(8))));
+             return std::make_pair(valid, g.gep(arg(iK), p.elem, off));
+           });
+  g.cpAsyncCommit();
+  g.cpAsyncWait(0);
+  g.barrier();
+
+  // This warp's 16 rows x 64 keys.
+  Value lane15 = g.andI(lane, g.c32(15)), lane7 = g.andI(lane, g.c32(7));
+  Value hi16 = g.divu(lane, g.c32(16));
+  Value mid8 = g.andI(g.divu(lane, g.c32(8)), g.c32(1));
+  Value mask = g.andI(lane, g.c32(swz - 1));
+  Value warpRow = g.mul(warp, g.c32(16));
+  SmallVector<Acc4> s(nk, Acc4{zeroF, zeroF, zeroF, zeroF});
+  for (int64_t k = 0; k < kd; ++k) {
+    Value chunkA = g.add(hi16, g.c32(2 * k));
+    Frag4 a = g.ldmatrix4(
+        g.gep(sQ, i8T, g.swizzled(g.add(warpRow, lane15), chunkA, mask, cpr)),
+        false);
+    for (int64_t np = 0; np < nk / 2; ++np) {
+      Value row = g.add(g.add(lane7, g.mul(hi16, g.c32(8))), g.c32(16 * np));
+      Value chunk = g.add(mid8, g.c32(2 * k));
+      Frag4 kf = g.ldmatrix4(
+          g.gep(sK, i8T, g.swizzled(row, chunk, mask, cpr)), false);
+      s[2 * np] = g.mma(a, kf[0], kf[1], s[2 * np], p.elem);
+      s[2 * np + 1] = g.mma(a, kf[2], kf[3], s[2 * np + 1], p.elem);
+    }
+  }
+
+  // Weight and ReLU, sum the warp's 16 rows (one query), add into shared.
+  Value rWarp = g.add(row0, g.toI64(warpRow));
+  Value tW = g.divs(rWarp, hiC);
+  Value tValid = g.slt(tW, seqT);
+  Value tSafe = g.min(tW, g.sub(seqT, g.c64(1)));
+  auto weight = [&](int64_t half) {
+    Value r = g.add(rWarp, g.toI64(g.add(gq, g.c32(8 * half))));
+    Value j = g.remu(r, hiC);
+    Value w = g.loadGlobal(
+        p.wElem, g.gep(arg(iW), p.wElem,
+                       g.add(g.mul(g.add(g.mul(bIdx, seqT), tSafe), hiC), j)));
+    if (p.wElem != f32T)
+      w = arith::ExtFOp::create(b, f32T, w);
+    return g.select(tValid, w, zeroF);
+  };
+  Value wA = weight(0), wB = weight(1);
+  auto relu = [&](Value v) { return g.fmax(v, zeroF); };
+  SmallVector<Value> part;
+  for (int64_t n = 0; n < nk; ++n)
+    for (int64_t e = 0; e < 2; ++e) {
+      Value v = g.fadd(g.fmul(wA, relu(s[n][e])), g.fmul(wB, relu(s[n][2 + e])));
+      v = g.fadd(v, g.shflXor(v, 4));
+      v = g.fadd(v, g.shflXor(v, 8));
+      v = g.fadd(v, g.shflXor(v, 16));
+      part.push_back(v);
+    }
+  {
+    auto ifOp = scf::IfOp::create(b, TypeRange{}, g.slt(lane, g.c32(4)), false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    Value slot = g.mul(g.toI32(g.sub(tW, t0)), g.c32(p.kv));
+    for (int64_t n = 0; n < nk; ++n)
+      for (int64_t e = 0; e < 2; ++e) {
+        Value col = g.add(g.mul(tq, g.c32(2)), g.c32(8 * n + e));
+        LLVM::AtomicRMWOp::create(b, LLVM::AtomicBinOp::fadd,
+                                  g.gep(sRed, f32T, g.add(slot, col)),
+                                  part[n * 2 + e],
+                                  LLVM::AtomicOrdering::monotonic);
+      }
+  }
+  g.barrier();
+
+  // Write the block's scores.
+  Value offset = g.sub(seqS, seqT);
+  Value negInf = g.negInf();
+  for (int64_t i = 0; i < (nRed + p.threads() - 1) / p.threads(); ++i) {
+    Value idx = g.add(g.c32(i * p.threads()), tid);
+    Value t = g.add(t0, g.toI64(g.divu(idx, g.c32(p.kv))));
+    Value sIdx = g.add(s0, g.toI64(g.remu(idx, g.c32(p.kv))));
+    Value ok = g.andI(g.slt(idx, g.c32(nRed)),
+                      g.andI(g.slt(t, seqT), g.slt(sIdx, seqS)));
+    auto ifOp = scf::IfOp::create(b, TypeRange{}, ok, false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    Value v = g.loadGlobal(f32T, g.gep(sRed, f32T, idx));
+    if (p.causal)
+      v = g.select(g.sle(sIdx, g.add(t, offset)), v, negInf);
+    g.storeGlobal(v, g.gep(arg(iOut), f32T,
+                           g.add(g.mul(g.add(g.mul(bIdx, seqT), t), seqS),
+                                 sIdx)));
+  }
+  gpu::ReturnOp::create(b);
+}
+
+FailureOr<DictionaryAttr> gpu_kernels::buildIndexer(IndexerOp op,
+                                                    const KernelSite &site) {
+  auto qType = cast<RankedTensorType>(op.getQi().getType());
+  auto kType = cast<RankedTensorType>(op.getKi().getType());
+  auto wType = cast<RankedTensorType>(op.getW().getType());
+  IndexerPlan p;
+  p.elem = qType.getElementType();
+  p.wElem = wType.getElementType();
+  if (!(p.elem.isBF16() || p.elem.isF16()) || kType.getElementType() != p.elem)
+    return op.emitOpError() << "GPU kernels take qi and ki both bf16 or both "
+                               "f16 (tensor-core operands); got "
+                            << p.elem << ", " << kType.getElementType();
+  if (!(p.wElem.isF32() || p.wElem.isBF16() || p.wElem.isF16()))
+    return op.emitOpError() << "GPU kernels take w as f32, bf16 or f16; got "
+                            << p.wElem;
+  p.hi = qType.getDimSize(2);
+  p.di = qType.getDimSize(3);
+  if (ShapedType::isDynamic(p.hi) || ShapedType::isDynamic(p.di))
+    return op.emitOpError()
+           << "GPU kernels need static index heads Hi and head dim Di";
+  p.rows = std::max<int64_t>(64, p.hi);
+  p.warps = p.rows / 16;
+  if (p.hi % 16 || p.rows % p.hi || p.di % 16 || p.di > 256 || p.rows > 256 ||
+      (8 * p.di) % p.threads())
+    return op.emitOpError()
+           << "GPU kernels take Hi = 16, 32 or a multiple of 16 from 64 to "
+              "256 and Di a multiple of 16 up to 256 (with 8 Di a multiple "
+              "of 2 Hi); got Hi = "
+           << p.hi << ", Di = " << p.di;
+  p.causal = op.getCausal();
+
+  std::string name = site.prefix + "_indexer";
+  buildIndexerKernel(site.module, name, p, op.getLoc());
+
+  MLIRContext *ctx = op.getContext();
+  Builder b(ctx);
+  auto strs = [&](ArrayRef<std::string> items) {
+    SmallVector<Attribute> a;
+    for (const std::string &s : items)
+      a.push_back(b.getStringAttr(s));
+    return b.getArrayAttr(a);
+  };
+  std::string hi = std::to_string(p.hi), di = std::to_string(p.di);
+  NamedAttrList sizes;
+  sizes.append("B", strs({"qi", "0"}));
+  sizes.append("T", strs({"qi", "1"}));
+  sizes.append("S", strs({"ki", "1"}));
+  NamedAttrList launch;
+  launch.append("kernel", b.getStringAttr(name));
+  launch.append("grid", strs({"cdiv(T, " + std::to_string(p.queries()) + ")",
+                              "cdiv(S, " + std::to_string(p.kv) + ")", "B"}));
+  launch.append("block", b.getI64ArrayAttr({p.threads(), 1, 1}));
+  launch.append("smem", b.getI64IntegerAttr(p.smemBytes()));
+  launch.append("args", strs(SmallVector<std::string>(std::begin(kIdxArgNames),
+                                                      std::end(kIdxArgNames))));
+  NamedAttrList entry;
+  entry.append("op", b.getStringAttr("attn.indexer"));
+  entry.append("inputs",
+               b.getArrayAttr({tensorEntry(ctx, "qi", p.elem, {"B", "T", hi, di}),
+                               tensorEntry(ctx, "ki", p.elem, {"B", "S", di}),
+                               tensorEntry(ctx, "w", p.wElem, {"B", "T", hi})}));
+  entry.append("outputs", b.getArrayAttr({tensorEntry(
+                              ctx, "scores", b.getF32Type(), {"B", "T", "S"})}));
+  entry.append("sizes", sizes.getDictionary(ctx));
+  entry.append("launches", b.getArrayAttr({launch.getDictionary(ctx)}));
+  return entry.getDictionary(ctx);
+}
