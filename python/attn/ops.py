@@ -432,11 +432,41 @@ def lightning_indexer(qi, ki, w, *, causal=True):
                 ["causal"] if causal else [])[0]
 
 
+def topk_module_ir(sshape, k, causal=True, static=False):
+    """The one-op module the GPU path compiles for attn.topk (B, T, S
+    dynamic; k static)."""
+    ts = "tensor<%s>" % "x".join([str(n) if static else "?" for n in sshape]
+                                 + ["f32"])
+    to = "tensor<%s>" % "x".join([str(n) if static else "?" for n in sshape[:2]]
+                                 + [str(int(k)), "i32"])
+    attrs = "k = %d : i64" % int(k) + (", causal" if causal else "")
+    return ("func.func @topk(%%s: %s) -> %s {\n"
+            "  %%i = attn.topk %%s {%s} : (%s) -> %s\n"
+            "  return %%i : %s\n}\n" % (ts, to, attrs, ts, to, to))
+
+
+def _gpu_topk(scores, k, causal):
+    from . import _gpu
+    if not scores.is_cuda or scores.dim() != 3:
+        raise CompilerError("topk on the GPU: scores must be a 3-D CUDA tensor, "
+                            "got shape %s" % list(scores.shape))
+    if _gpu.element_of(scores) != "f32":
+        raise CompilerError("topk: scores must be float32, got %s" % scores.dtype)
+    shape = tuple(scores.shape)
+    if _gpu._compiler() is not None:
+        _jit.verify(topk_module_ir(shape, k, causal, static=True))
+    entry = _gpu.entry_for(topk_module_ir(shape, k, causal), scores.device)
+    return entry.run({"scores": scores})[0]
+
+
 def topk(scores, k, *, causal=True):
     """Per query, the indices of the k largest scores (sorted, ties to the
-    smaller index), -1 padded. scores [B,T,S] float32 -> [B,T,k] int32."""
+    smaller index), -1 padded. scores [B,T,S] float32 -> [B,T,k] int32.
+    A CUDA torch tensor runs the GPU kernel (k <= 4096)."""
     if int(k) < 1:
         raise CompilerError("topk: k must be at least 1, got %d" % int(k))
+    if _is_torch(scores):
+        return _gpu_topk(scores, int(k), causal)
     scores = _Operand("s", _as_array("scores", scores), set())
     shape = scores.array.shape[:2] + (int(k),) if scores.array.ndim == 3 else (1, 1, int(k))
     results = [_Result(shape, "i32", {2}, np.int32)]

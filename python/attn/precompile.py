@@ -67,6 +67,13 @@ def indexer_configs():
     return out
 
 
+def topk_configs():
+    """(k, causal) of the attn.topk kernels to precompile: DSA's 2048 and
+    what the GPU tests use."""
+    return [(2048, True), (2048, False), (64, True), (64, False), (1, False),
+            (100, False), (4096, False)]
+
+
 def bench_tiles():
     """Tile variants bench/gpu_full.py --tiles times next to the plan's."""
     return [(64, 64, 4), (128, 64, 8), (128, 32, 8), (64, 32, 4)]
@@ -99,6 +106,10 @@ def main(argv=None):
         n += 1
     for qs, ks, ws, el, causal in indexer_configs():
         ir = ops.indexer_module_ir(qs, ks, ws, el, causal)
+        _gpu.compile_to_cache(ir, args.chip, force=True)
+        n += 1
+    for k, causal in topk_configs():
+        ir = ops.topk_module_ir((1, 1, 1), k, causal)
         _gpu.compile_to_cache(ir, args.chip, force=True)
         n += 1
     print("%d kernel sets for %s in %s" % (n, args.chip, _gpu.cache_dir()))

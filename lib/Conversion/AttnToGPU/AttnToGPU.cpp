@@ -174,6 +174,8 @@ struct ConvertAttnToGPUPass
         entry = buildSparse(sparse, site);
       } else if (auto indexer = dyn_cast<IndexerOp>(*op)) {
         entry = buildIndexer(indexer, site);
+      } else if (auto topk = dyn_cast<TopKOp>(*op)) {
+        entry = buildTopK(topk, site);
       } else {
         (*op)->emitOpError() << "has no GPU kernel builder yet; the CPU "
                                 "backend (attn-to-cpu) runs it";

@@ -32,6 +32,7 @@ struct KernelSite {
 FailureOr<DictionaryAttr> buildFull(FullOp op, const KernelSite &site);
 FailureOr<DictionaryAttr> buildSparse(SparseOp op, const KernelSite &site);
 FailureOr<DictionaryAttr> buildIndexer(IndexerOp op, const KernelSite &site);
+FailureOr<DictionaryAttr> buildTopK(TopKOp op, const KernelSite &site);
 
 // Manifest helpers shared by the builders.
 /// {name, dtype, shape} of a tensor operand or result; `dims` names each

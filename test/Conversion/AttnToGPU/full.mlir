@@ -125,8 +125,8 @@ func.func @extra_op(%q: tensor<1x?x4x64xbf16>) -> tensor<1x?x4x64xbf16> {
 
 // -----
 
-func.func @topk(%s: tensor<1x?x?xf32>) -> tensor<1x?x4xi32> {
+func.func @linear(%q: tensor<1x?x4x64xbf16>) -> tensor<1x?x4x64xbf16> {
   // expected-error @+1 {{has no GPU kernel builder yet; the CPU backend (attn-to-cpu) runs it}}
-  %i = attn.topk %s {k = 4 : i64} : (tensor<1x?x?xf32>) -> tensor<1x?x4xi32>
-  return %i : tensor<1x?x4xi32>
+  %o = attn.linear %q, %q, %q {form = #attn.form<recurrent>} : (tensor<1x?x4x64xbf16>, tensor<1x?x4x64xbf16>, tensor<1x?x4x64xbf16>) -> tensor<1x?x4x64xbf16>
+  return %o : tensor<1x?x4x64xbf16>
 }
