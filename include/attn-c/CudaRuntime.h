@@ -31,6 +31,10 @@ typedef struct AttnCudaModule AttnCudaModule;
  * name (or the reason there is none) into `buf`. */
 int attnCudaProbe(char *buf, size_t len);
 
+/* Compute capability and SM count of device 0. */
+int attnCudaDeviceInfo(int *ccMajor, int *ccMinor, int *multiprocessors,
+                       char **error);
+
 /* Loads a PTX (NUL-terminated text) or cubin image into the primary
  * context of device 0. */
 AttnCudaModule *attnCudaLoadModule(const void *image, size_t len,

@@ -6,6 +6,7 @@
 
 #include "Frontend.h"
 #include "attn-c/GpuCompile.h"
+#include "attn/Runtime/GpuLaunch.h"
 #include "attn/Pipelines/Pipelines.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Pass/PassManager.h"
@@ -52,9 +53,10 @@ static llvm::json::Value toJson(Attribute attr) {
   return text;
 }
 
-static llvm::Error compileForGpu(llvm::StringRef source, llvm::StringRef name,
-                                 llvm::StringRef chip, std::string &ptx,
-                                 std::string &manifest) {
+llvm::Error mlir::attn::compileForGpu(llvm::StringRef source,
+                                      llvm::StringRef name,
+                                      llvm::StringRef chip, std::string &ptx,
+                                      std::string &manifest) {
   initializeOnce();
   std::unique_ptr<MLIRContext> ctx = makeContext();
   DiagnosticCollector diags(*ctx);

@@ -17,6 +17,7 @@
 
 #include "attn/InitAllDialects.h"
 #include "attn/Runtime/CpuJit.h"
+#include "attn/Runtime/GpuLaunch.h"
 #include "attn/Runtime/Npy.h"
 #include "attn-c/CudaRuntime.h"
 
@@ -136,6 +137,61 @@ static void appendDescriptor(std::vector<int64_t> &words, void *data,
   words.insert(words.end(), strides.begin(), strides.end());
 }
 
+/// Writes result #i as <output-dir>/<func>.<i>.npy and says so.
+static int writeResult(llvm::StringRef func, size_t i, Type elem,
+                       const NpyArray &out) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
+    return fail("cannot create '" + outputDir + "': " + ec.message());
+  llvm::SmallString<256> path(outputDir);
+  llvm::sys::path::append(path, func + "." + std::to_string(i) + ".npy");
+  if (llvm::Error err = writeNpy(std::string(path), out))
+    return fail(llvm::toString(std::move(err)));
+  llvm::outs() << "result #" << i << ": " << elem << " [";
+  llvm::interleaveComma(out.shape, llvm::outs());
+  llvm::outs() << "] -> " << path << "\n";
+  return 0;
+}
+
+/// --target=cuda: attn-to-nvvm for the device's chip, then the manifest's
+/// launches through the CUDA runtime (attn/Runtime/GpuLaunch.h).
+static int runOnCuda(llvm::StringRef source, llvm::StringRef func,
+                     FunctionType type, const std::vector<NpyArray> &arrays) {
+  int major = 0, minor = 0, sms = 0;
+  char *e = nullptr;
+  if (attnCudaDeviceInfo(&major, &minor, &sms, &e)) {
+    std::string msg = e ? e : "unknown error";
+    std::free(e);
+    return fail("--target=cuda: no usable CUDA device: " + msg);
+  }
+  std::string chip = "sm_" + std::to_string(major) + std::to_string(minor);
+  if (major == 9 && minor == 0)
+    chip += "a";
+  std::string ptx, manifestText;
+  if (llvm::Error err =
+          compileForGpu(source, inputFile, chip, ptx, manifestText))
+    return fail(llvm::toString(std::move(err)));
+  llvm::Expected<llvm::json::Value> manifest = llvm::json::parse(manifestText);
+  if (!manifest)
+    return fail("bad manifest: " + llvm::toString(manifest.takeError()));
+  const llvm::json::Object *entry = nullptr;
+  if (const llvm::json::Array *entries =
+          manifest->getAsObject()->getArray("entries"))
+    for (const llvm::json::Value &v : *entries)
+      if (v.getAsObject() && v.getAsObject()->getString("name") == func)
+        entry = v.getAsObject();
+  if (!entry)
+    return fail("the manifest has no entry for @" + func);
+  auto results = launchOnCuda(*entry, ptx, arrays);
+  if (!results)
+    return fail(llvm::toString(results.takeError()));
+  for (auto [i, r] : llvm::enumerate(*results)) {
+    auto t = cast<RankedTensorType>(type.getResult(i));
+    if (int rc = writeResult(func, i, t.getElementType(), r))
+      return rc;
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv,
@@ -149,10 +205,7 @@ int main(int argc, char **argv) {
   if (inputFile.empty())
     return fail("no input file (attn-run <module.mlir> --func=... or "
                 "attn-run --probe)");
-  if (target == "cuda")
-    return fail("--target=cuda is not available in this build yet (the CUDA "
-                "runtime lands with the GPU backend); use --target=cpu");
-  if (target != "cpu")
+  if (target != "cpu" && target != "cuda")
     return fail("unknown --target '" + target + "' (cpu or cuda)");
   if (randomInputs && !inputs.empty())
     return fail("give either --input files or --random, not both");
@@ -265,11 +318,20 @@ int main(int argc, char **argv) {
   if (failed(verify(*module)))
     return 1;
 
+  // The GPU path compiles only the chosen function (the others may hold ops
+  // it has no kernels for).
+  if (target == "cuda")
+    for (auto other :
+         llvm::make_early_inc_range(module->getOps<func::FuncOp>()))
+      if (other != fn)
+        other->erase();
   std::string text;
   llvm::raw_string_ostream os(text);
   // Keep the source locations, so diagnostics of later stages point at the
   // user's file.
   module->print(os, OpPrintingFlags().enableDebugInfo());
+  if (target == "cuda")
+    return runOnCuda(os.str(), fn.getName(), type, arrays);
   auto compiled = CpuModule::compile(os.str(), inputFile);
   if (!compiled)
     return fail(llvm::toString(compiled.takeError()));

@@ -41,6 +41,7 @@ struct Driver {
   CUresult (*cuDeviceGetCount)(int *);
   CUresult (*cuDeviceGet)(CUdevice *, int);
   CUresult (*cuDeviceGetName)(char *, int, CUdevice);
+  CUresult (*cuDeviceGetAttribute)(int *, int, CUdevice);
   CUresult (*cuDevicePrimaryCtxRetain)(CUcontext *, CUdevice);
   CUresult (*cuCtxSetCurrent)(CUcontext);
   CUresult (*cuCtxSynchronize)();
@@ -114,6 +115,7 @@ Driver &driver() {
     resolve(lib, "cuDeviceGetCount", d.cuDeviceGetCount, e);
     resolve(lib, "cuDeviceGet", d.cuDeviceGet, e);
     resolve(lib, "cuDeviceGetName", d.cuDeviceGetName, e);
+    resolve(lib, "cuDeviceGetAttribute", d.cuDeviceGetAttribute, e);
     resolve(lib, "cuDevicePrimaryCtxRetain", d.cuDevicePrimaryCtxRetain, e);
     resolve(lib, "cuCtxSetCurrent", d.cuCtxSetCurrent, e);
     resolve(lib, "cuCtxSynchronize", d.cuCtxSynchronize, e);
@@ -195,6 +197,31 @@ extern "C" int attnCudaProbe(char *buf, size_t len) {
     buf[len - 1] = 0;
   }
   return d ? 0 : 1;
+}
+
+extern "C" int attnCudaDeviceInfo(int *ccMajor, int *ccMinor,
+                                  int *multiprocessors, char **error) {
+  Driver *d = ready(error);
+  if (!d)
+    return 1;
+  CUdevice dev = 0;
+  if (CUresult r = d->cuDeviceGet(&dev, 0); r != kSuccess)
+    return fail(error, describe(*d, "cuDeviceGet", r));
+  // CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR / _MINOR,
+  // CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT.
+  const struct {
+    int attr;
+    int *out;
+  } queries[] = {{75, ccMajor}, {76, ccMinor}, {16, multiprocessors}};
+  for (const auto &q : queries) {
+    int value = 0;
+    if (CUresult r = d->cuDeviceGetAttribute(&value, q.attr, dev);
+        r != kSuccess)
+      return fail(error, describe(*d, "cuDeviceGetAttribute", r));
+    if (q.out)
+      *q.out = value;
+  }
+  return 0;
 }
 
 extern "C" AttnCudaModule *attnCudaLoadModule(const void *image, size_t len,

@@ -6,6 +6,7 @@ int cuInit(unsigned f) { (void)f; return 100; }
 int cuDeviceGetCount(int *c) { *c = 0; return 0; }
 int cuDeviceGet(int *d, int i) { (void)d; (void)i; return 0; }
 int cuDeviceGetName(char *n, int l, int d) { (void)n; (void)l; (void)d; return 0; }
+int cuDeviceGetAttribute(int *v, int a, int d) { (void)a; (void)d; *v = 0; return 0; }
 int cuDevicePrimaryCtxRetain(void **c, int d) { (void)c; (void)d; return 0; }
 int cuCtxSetCurrent(void *c) { (void)c; return 0; }
 int cuCtxSynchronize(void) { return 0; }

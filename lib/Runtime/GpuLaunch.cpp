@@ -1,0 +1,417 @@
+//===- GpuLaunch.cpp - launch a manifest entry through the CUDA runtime ---===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Runtime/GpuLaunch.h"
+#include "attn-c/CudaRuntime.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/ADT/StringExtras.h"
+#include <cstdlib>
+
+using namespace mlir;
+using namespace mlir::attn;
+
+static llvm::Error err(const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
+}
+
+//===----------------------------------------------------------------------===//
+// Expressions
+//===----------------------------------------------------------------------===//
+
+namespace {
+class ExprParser {
+public:
+  ExprParser(llvm::StringRef text, const llvm::StringMap<int64_t> &env)
+      : text(text), rest(text), env(env) {}
+
+  llvm::Expected<int64_t> parse() {
+    int64_t v = compare();
+    skip();
+    if (!error.empty() || !rest.empty())
+      return err("manifest expression '" + text + "': " +
+                 (error.empty() ? "unexpected '" + rest.str() + "'" : error));
+    return v;
+  }
+
+private:
+  void skip() { rest = rest.ltrim(); }
+  bool eat(llvm::StringRef tok) {
+    skip();
+    return rest.consume_front(tok);
+  }
+  void fail(const std::string &why) {
+    if (error.empty())
+      error = why;
+  }
+  int64_t compare() {
+    int64_t a = sum();
+    for (llvm::StringRef op : {"<=", ">=", "==", "!=", "<", ">"})
+      if (eat(op)) {
+        int64_t b = sum();
+        if (op == "<=")
+          return a <= b;
+        if (op == ">=")
+          return a >= b;
+        if (op == "==")
+          return a == b;
+        if (op == "!=")
+          return a != b;
+        if (op == "<")
+          return a < b;
+        return a > b;
+      }
+    return a;
+  }
+  int64_t sum() {
+    int64_t v = term();
+    while (error.empty()) {
+      if (eat("+"))
+        v += term();
+      else if (eat("-"))
+        v -= term();
+      else
+        break;
+    }
+    return v;
+  }
+  int64_t term() {
+    int64_t v = factor();
+    while (error.empty()) {
+      if (eat("*")) {
+        v *= factor();
+      } else if (eat("/")) {
+        int64_t d = factor();
+        if (d == 0) {
+          fail("division by zero");
+          return 0;
+        }
+        v /= d;
+      } else {
+        break;
+      }
+    }
+    return v;
+  }
+  int64_t factor() {
+    skip();
+    if (eat("(")) {
+      int64_t v = compare();
+      if (!eat(")"))
+        fail("missing ')'");
+      return v;
+    }
+    if (!rest.empty() && llvm::isDigit(rest.front())) {
+      size_t n = rest.find_if_not(llvm::isDigit);
+      int64_t v = 0;
+      if (rest.take_front(n).getAsInteger(10, v))
+        fail("bad integer");
+      rest = rest.drop_front(n);
+      return v;
+    }
+    size_t n = rest.find_if_not([](char c) { return llvm::isAlnum(c) || c == '_'; });
+    llvm::StringRef name = rest.take_front(n);
+    if (name.empty()) {
+      fail("expected a number, a name or '('");
+      return 0;
+    }
+    rest = rest.drop_front(n);
+    if (eat("(")) {
+      llvm::SmallVector<int64_t> args;
+      do
+        args.push_back(compare());
+      while (eat(","));
+      if (!eat(")"))
+        fail("missing ')'");
+      if (name == "cdiv" && args.size() == 2) {
+        if (args[1] == 0) {
+          fail("division by zero");
+          return 0;
+        }
+        return (args[0] + args[1] - 1) / args[1];
+      }
+      if (name == "select" && args.size() == 3)
+        return args[0] ? args[1] : args[2];
+      fail("unknown function '" + name.str() + "'");
+      return 0;
+    }
+    auto it = env.find(name);
+    if (it == env.end()) {
+      fail("unknown name '" + name.str() + "'");
+      return 0;
+    }
+    return it->second;
+  }
+
+  llvm::StringRef text, rest;
+  const llvm::StringMap<int64_t> &env;
+  std::string error;
+};
+} // namespace
+
+llvm::Expected<int64_t>
+mlir::attn::evaluateManifestExpr(llvm::StringRef expr,
+                                 const llvm::StringMap<int64_t> &env) {
+  return ExprParser(expr, env).parse();
+}
+
+//===----------------------------------------------------------------------===//
+// Launching
+//===----------------------------------------------------------------------===//
+
+static std::string descrOf(llvm::StringRef dtype) {
+  return llvm::StringSwitch<std::string>(dtype)
+      .Case("f16", "<f2")
+      .Case("f32", "<f4")
+      .Case("i32", "<i4")
+      .Case("i64", "<i8")
+      .Default("");
+}
+
+namespace {
+/// Device buffers, freed on every path out.
+struct DeviceBuffers {
+  std::vector<uint64_t> ptrs;
+  ~DeviceBuffers() {
+    for (uint64_t p : ptrs)
+      attnCudaFree(p, nullptr);
+  }
+  llvm::Expected<uint64_t> alloc(size_t bytes) {
+    uint64_t p = 0;
+    char *e = nullptr;
+    if (attnCudaMalloc(&p, std::max<size_t>(bytes, 1), &e))
+      return runtimeError(e);
+    ptrs.push_back(p);
+    return p;
+  }
+  static llvm::Error runtimeError(char *e) {
+    std::string msg = e ? e : "unknown CUDA runtime error";
+    std::free(e);
+    return err(msg);
+  }
+};
+} // namespace
+
+static llvm::Expected<int64_t> dimOf(llvm::StringRef spec,
+                                     const llvm::StringMap<int64_t> &env) {
+  int64_t v;
+  if (!spec.getAsInteger(10, v))
+    return v;
+  auto it = env.find(spec);
+  if (it == env.end())
+    return err("manifest names unknown size '" + spec + "'");
+  return it->second;
+}
+
+llvm::Expected<std::vector<NpyArray>>
+mlir::attn::launchOnCuda(const llvm::json::Object &entry, llvm::StringRef ptx,
+                         const std::vector<NpyArray> &args) {
+  const llvm::json::Array *inputs = entry.getArray("inputs");
+  const llvm::json::Array *outputs = entry.getArray("outputs");
+  const llvm::json::Array *launches = entry.getArray("launches");
+  const llvm::json::Object *sizes = entry.getObject("sizes");
+  if (!inputs || !outputs || !launches || !sizes)
+    return err("malformed manifest entry: inputs, outputs, sizes and launches "
+               "are required");
+
+  // Inputs by role name -> argument.
+  llvm::StringMap<const NpyArray *> byName;
+  for (const llvm::json::Value &v : *inputs) {
+    const llvm::json::Object *in = v.getAsObject();
+    std::optional<int64_t> argNo = in ? in->getInteger("arg") : std::nullopt;
+    std::optional<llvm::StringRef> name = in ? in->getString("name") : std::nullopt;
+    if (!argNo || !name || *argNo < 0 ||
+        *argNo >= static_cast<int64_t>(args.size()))
+      return err("malformed manifest input");
+    byName[*name] = &args[*argNo];
+  }
+  llvm::StringMap<int64_t> env;
+  for (const auto &kv : *sizes) {
+    const llvm::json::Array *src = kv.second.getAsArray();
+    if (!src || src->size() != 2)
+      return err("malformed manifest size '" + kv.first.str() + "'");
+    std::optional<llvm::StringRef> tensor = (*src)[0].getAsString();
+    std::optional<llvm::StringRef> dimText = (*src)[1].getAsString();
+    unsigned dim = 0;
+    if (!tensor || !dimText || dimText->getAsInteger(10, dim) ||
+        !byName.count(*tensor) || dim >= byName[*tensor]->shape.size())
+      return err("malformed manifest size '" + kv.first.str() + "'");
+    env[kv.first.str()] = byName[*tensor]->shape[dim];
+  }
+  // Every input's dtype and shape.
+  for (const llvm::json::Value &v : *inputs) {
+    const llvm::json::Object *in = v.getAsObject();
+    llvm::StringRef name = *in->getString("name");
+    const NpyArray &a = *byName[name];
+    std::string descr = descrOf(in->getString("dtype").value_or(""));
+    if (descr.empty())
+      return err("input '" + name + "' is " +
+                 in->getString("dtype").value_or("?") +
+                 ", which .npy files cannot hold (use f16 inputs)");
+    if (a.descr != descr)
+      return err("input '" + name + "' holds '" + a.descr + "', expected '" +
+                 descr + "'");
+    const llvm::json::Array *shape = in->getArray("shape");
+    if (!shape || shape->size() != a.shape.size())
+      return err("input '" + name + "' has rank " +
+                 llvm::Twine(a.shape.size()) + ", the kernel expects " +
+                 llvm::Twine(shape ? shape->size() : 0));
+    for (auto [d, s] : llvm::enumerate(*shape)) {
+      auto want = dimOf(s.getAsString().value_or(""), env);
+      if (!want)
+        return want.takeError();
+      if (*want != a.shape[d])
+        return err("input '" + name + "' has size " + llvm::Twine(a.shape[d]) +
+                   " in dimension " + llvm::Twine(d) + ", the kernel expects " +
+                   llvm::Twine(*want));
+    }
+  }
+
+  int ccMajor = 0, ccMinor = 0, sms = 0;
+  char *e = nullptr;
+  if (attnCudaDeviceInfo(&ccMajor, &ccMinor, &sms, &e))
+    return DeviceBuffers::runtimeError(e);
+  if (const llvm::json::Object *params = entry.getObject("params"))
+    for (const auto &kv : *params) {
+      const llvm::json::Object *p = kv.second.getAsObject();
+      if (kv.first != "nsplit" || !p)
+        return err("unknown runtime parameter '" + kv.first.str() + "'");
+      // Enough CTAs for ctas_per_sm per SM, at most `max`, one per tile
+      // (the rule of python/attn/_gpu.py choose_nsplit).
+      auto blocks = evaluateManifestExpr(p->getString("blocks").value_or(""), env);
+      if (!blocks)
+        return blocks.takeError();
+      auto tiles = evaluateManifestExpr(p->getString("tiles").value_or(""), env);
+      if (!tiles)
+        return tiles.takeError();
+      int64_t perSm = p->getInteger("ctas_per_sm").value_or(4);
+      int64_t want = (perSm * sms + std::max<int64_t>(*blocks, 1) - 1) /
+                     std::max<int64_t>(*blocks, 1);
+      env["nsplit"] = std::max<int64_t>(
+          1, std::min({want, p->getInteger("max").value_or(1),
+                       std::max<int64_t>(*tiles, 1)}));
+    }
+  if (const llvm::json::Object *values = entry.getObject("values"))
+    for (const auto &kv : *values) {
+      auto v = evaluateManifestExpr(kv.second.getAsString().value_or(""), env);
+      if (!v)
+        return v.takeError();
+      env[kv.first.str()] = *v;
+    }
+
+  DeviceBuffers dev;
+  llvm::StringMap<uint64_t> buffers;
+  for (const auto &kv : byName) {
+    const NpyArray &a = *kv.second;
+    auto p = dev.alloc(a.data.size());
+    if (!p)
+      return p.takeError();
+    if (attnCudaCopyToDevice(*p, a.data.data(), a.data.size(), &e))
+      return DeviceBuffers::runtimeError(e);
+    buffers[kv.first()] = *p;
+  }
+  std::vector<NpyArray> results;
+  std::vector<uint64_t> resultPtrs;
+  for (const llvm::json::Value &v : *outputs) {
+    const llvm::json::Object *out = v.getAsObject();
+    NpyArray r;
+    r.descr = descrOf(out->getString("dtype").value_or(""));
+    if (r.descr.empty())
+      return err("output '" + out->getString("name").value_or("?") + "' is " +
+                 out->getString("dtype").value_or("?") +
+                 ", which .npy files cannot hold");
+    for (const llvm::json::Value &s : *out->getArray("shape")) {
+      auto d = dimOf(s.getAsString().value_or(""), env);
+      if (!d)
+        return d.takeError();
+      r.shape.push_back(*d);
+    }
+    r.data.resize(r.numElements() * NpyArray::elementSize(r.descr));
+    auto p = dev.alloc(r.data.size());
+    if (!p)
+      return p.takeError();
+    buffers[*out->getString("name")] = *p;
+    resultPtrs.push_back(*p);
+    results.push_back(std::move(r));
+  }
+  if (const llvm::json::Array *ws = entry.getArray("workspaces"))
+    for (const llvm::json::Value &v : *ws) {
+      const llvm::json::Object *w = v.getAsObject();
+      auto n = evaluateManifestExpr(w->getString("elements").value_or(""), env);
+      if (!n)
+        return n.takeError();
+      auto p = dev.alloc(std::max<int64_t>(*n, 1) * 4);
+      if (!p)
+        return p.takeError();
+      buffers[*w->getString("name")] = *p;
+    }
+
+  std::string image = ptx.str();
+  AttnCudaModule *module = attnCudaLoadModule(image.c_str(), image.size() + 1, &e);
+  if (!module)
+    return DeviceBuffers::runtimeError(e);
+  auto unload = llvm::make_scope_exit([&] { attnCudaUnloadModule(module); });
+  for (const llvm::json::Value &v : *launches) {
+    const llvm::json::Object *l = v.getAsObject();
+    if (std::optional<llvm::StringRef> when = l->getString("when")) {
+      auto c = evaluateManifestExpr(*when, env);
+      if (!c)
+        return c.takeError();
+      if (!*c)
+        continue;
+    }
+    unsigned grid[3], block[3];
+    const llvm::json::Array *g = l->getArray("grid");
+    const llvm::json::Array *bl = l->getArray("block");
+    if (!g || !bl || g->size() != 3 || bl->size() != 3)
+      return err("malformed manifest launch");
+    bool empty = false;
+    for (int i = 0; i < 3; ++i) {
+      auto x = evaluateManifestExpr((*g)[i].getAsString().value_or(""), env);
+      if (!x)
+        return x.takeError();
+      if (*x <= 0)
+        empty = true;
+      if (*x > 0x7fffffff)
+        return err("grid dimension " + llvm::Twine(i) + " of " +
+                   l->getString("kernel").value_or("?") + " is " +
+                   llvm::Twine(*x) + ", above the CUDA limit");
+      grid[i] = static_cast<unsigned>(std::max<int64_t>(*x, 0));
+      block[i] = static_cast<unsigned>((*bl)[i].getAsInteger().value_or(1));
+    }
+    if (empty)
+      continue; // an empty batch or sequence: nothing to do
+    // Parameter values live in `storage`; `params` points at them.
+    const llvm::json::Array *names = l->getArray("args");
+    std::vector<uint64_t> storage;
+    storage.reserve(names->size());
+    for (const llvm::json::Value &n : *names) {
+      llvm::StringRef name = n.getAsString().value_or("");
+      if (buffers.count(name))
+        storage.push_back(buffers[name]);
+      else if (env.count(name))
+        storage.push_back(static_cast<uint64_t>(env[name]));
+      else
+        storage.push_back(0); // an optional output that was not requested
+    }
+    std::vector<void *> params;
+    for (uint64_t &s : storage)
+      params.push_back(&s);
+    std::string kernel = l->getString("kernel").value_or("").str();
+    if (attnCudaLaunch(module, kernel.c_str(), grid, block,
+                       static_cast<unsigned>(l->getInteger("smem").value_or(0)),
+                       nullptr, params.data(), &e))
+      return DeviceBuffers::runtimeError(e);
+  }
+  if (attnCudaSynchronize(&e))
+    return DeviceBuffers::runtimeError(e);
+  for (auto [r, p] : llvm::zip(results, resultPtrs))
+    if (attnCudaCopyToHost(r.data.data(), p, r.data.size(), &e))
+      return DeviceBuffers::runtimeError(e);
+  return results;
+}

@@ -1,0 +1,84 @@
+/* A stand-in libcuda.so.1 with one pretend sm_90 device of 132 SMs whose
+ * "device" memory is host memory and whose kernel launches are only
+ * printed to stderr ("fake-cuda: launch <kernel> grid=(x,y,z)
+ * block=(x,y,z) smem=N"). Lets the tests check what attn-run
+ * --target=cuda launches (grids from the manifest, the split count, when
+ * conditions, buffer handling) on a machine without a GPU. Test-only. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cuInit(unsigned f) { (void)f; return 0; }
+int cuDeviceGetCount(int *c) { *c = 1; return 0; }
+int cuDeviceGet(int *d, int i) { *d = i; return 0; }
+int cuDeviceGetName(char *n, int l, int d) {
+  (void)d; snprintf(n, (size_t)l, "fake sm_90 device"); return 0;
+}
+int cuDeviceGetAttribute(int *v, int a, int d) {
+  (void)d;
+  *v = a == 75 ? 9 : a == 76 ? 0 : a == 16 ? 132 : 0;
+  return 0;
+}
+int cuDevicePrimaryCtxRetain(void **c, int d) { (void)d; *c = (void *)1; return 0; }
+int cuCtxSetCurrent(void *c) { (void)c; return 0; }
+int cuCtxSynchronize(void) { return 0; }
+/* The loaded PTX, to count a kernel's parameters at launch. */
+static char *ptx;
+int cuModuleLoadDataEx(void **m, const void *i, unsigned n, int *o, void **v) {
+  (void)n; (void)o; (void)v;
+  free(ptx);
+  ptx = strdup((const char *)i);
+  *m = (void *)1;
+  return 0;
+}
+/* Number of .param entries of `.entry name(`: attn kernels take 8-byte
+ * parameters only (pointers and int64 sizes). */
+static int paramCount(const char *name) {
+  char key[512];
+  snprintf(key, sizeof key, ".entry %s(", name);
+  const char *at = ptx ? strstr(ptx, key) : NULL;
+  if (!at)
+    return 0;
+  const char *end = strchr(at, ')');
+  int n = 0;
+  for (const char *q = strstr(at, ".param"); q && q < end; q = strstr(q + 1, ".param"))
+    ++n;
+  return n;
+}
+int cuModuleUnload(void *m) { (void)m; return 0; }
+int cuModuleGetFunction(void **f, void *m, const char *n) {
+  (void)m; *f = strdup(n); return 0;
+}
+int cuFuncSetAttribute(void *f, int a, int v) { (void)f; (void)a; (void)v; return 0; }
+int cuLaunchKernel(void *f, unsigned a, unsigned b, unsigned c, unsigned d,
+                   unsigned e, unsigned g, unsigned s, void *st, void **p, void **x) {
+  (void)st; (void)x;
+  fprintf(stderr, "fake-cuda: launch %s grid=(%u,%u,%u) block=(%u,%u,%u) smem=%u params=",
+          (const char *)f, a, b, c, d, e, g, s);
+  /* Small values print as numbers (sizes), others as "ptr" (addresses),
+   * zero as 0 (a null pointer or a zero size). */
+  int n = paramCount((const char *)f);
+  for (int i = 0; i < n; ++i) {
+    long long v = *(long long *)p[i];
+    if (v >= 0 && v < (1 << 24))
+      fprintf(stderr, "%s%lld", i ? "," : "", v);
+    else
+      fprintf(stderr, "%sptr", i ? "," : "");
+  }
+  fprintf(stderr, "\n");
+  return 0;
+}
+int cuMemAlloc_v2(unsigned long long *p, size_t b) {
+  void *m = calloc(1, b ? b : 1);
+  *p = (unsigned long long)(size_t)m;
+  return m ? 0 : 2;
+}
+int cuMemFree_v2(unsigned long long p) { free((void *)(size_t)p); return 0; }
+int cuMemcpyHtoD_v2(unsigned long long d, const void *s, size_t b) {
+  memcpy((void *)(size_t)d, s, b); return 0;
+}
+int cuMemcpyDtoH_v2(void *d, unsigned long long s, size_t b) {
+  memcpy(d, (const void *)(size_t)s, b); return 0;
+}
+int cuGetErrorName(int r, const char **s) { (void)r; *s = "CUDA_ERROR_FAKE"; return 0; }
+int cuGetErrorString(int r, const char **s) { (void)r; *s = "fake error"; return 0; }
