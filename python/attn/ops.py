@@ -247,9 +247,9 @@ def _gpu_full(q, k, v, causal, scale, window, softcap=None, tile=None):
             raise CompilerError("full_attn: '%s' must be 4-D, got shape %s"
                                 % (name, list(t.shape)))
     el = [_gpu.element_of(t) for t in (q, k, v)]
-    if el[0] not in ("bf16", "f16") or el.count(el[0]) != 3:
-        raise CompilerError("full_attn on the GPU takes q, k and v all bfloat16 "
-                            "or all float16 (tensor-core kernels); got %s"
+    if el[0] not in ("bf16", "f16", "f32") or el.count(el[0]) != 3:
+        raise CompilerError("full_attn on the GPU takes q, k and v all bfloat16, "
+                            "all float16 or all float32; got %s"
                             % ", ".join(str(t.dtype) for t in (q, k, v)))
     shapes = (tuple(q.shape), tuple(k.shape), tuple(v.shape))
     if _gpu._compiler() is not None:
@@ -275,8 +275,9 @@ def full_attn(q, k, v, *, causal=True, scale=None, window=None, softcap=None):
     T <= S when causal (the queries are the last T positions). `window`
     keeps the `window` most recent keys (causal only); `softcap` caps the
     scores at +-softcap (softcap * tanh(s / softcap)). Returns o
-    [B,T,H,Dv]. numpy arrays run on the CPU; CUDA torch tensors (bf16 or
-    f16) run the GPU kernels and return a torch tensor on their device."""
+    [B,T,H,Dv]. numpy arrays run on the CPU; CUDA torch tensors (bf16, f16,
+    or f32 through a bf16x3 split on tensor cores) run the GPU kernels and
+    return a torch tensor on their device."""
     if _is_torch(q):
         return _gpu_full(q, k, v, causal, scale, window, softcap)
     q = _Operand("q", _as_array("q", q), {3})
@@ -328,9 +329,9 @@ def _gpu_sparse(q, k, v, indices, scale, causal, block_size):
             raise CompilerError("sparse_attn: '%s' must be 4-D, got shape %s"
                                 % (name, list(t.shape)))
     el = [_gpu.element_of(t) for t in (q, k, v)]
-    if el[0] not in ("bf16", "f16") or el.count(el[0]) != 3:
+    if el[0] not in ("bf16", "f16", "f32") or el.count(el[0]) != 3:
         raise CompilerError("sparse_attn on the GPU takes q, k and v all "
-                            "bfloat16 or all float16; got %s"
+                            "bfloat16, all float16 or all float32; got %s"
                             % ", ".join(str(t.dtype) for t in (q, k, v)))
     if _gpu.element_of(indices) != "i32":
         raise CompilerError("sparse_attn: indices must be int32, got %s"

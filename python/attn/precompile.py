@@ -26,6 +26,10 @@ def full_configs():
             for causal in (False, True):
                 out.append(((1, 1, 1, d), (1, 1, 1, d), (1, 1, 1, d),
                             (el,) * 3, causal, None, None, None, None))
+    for d in (64, 128):
+        for causal in (False, True):
+            out.append(((1, 1, 1, d), (1, 1, 1, d), (1, 1, 1, d),
+                        ("f32",) * 3, causal, None, None, None, None))
     # What the GPU tests use beyond the standard set.
     out.append(((1, 1, 1, 64), (1, 1, 1, 64), (1, 1, 1, 64), ("bf16",) * 3,
                 True, None, 64, None, None))
@@ -50,6 +54,8 @@ def sparse_configs():
                                 (1, 1, 1, 1), (el,) * 3, causal, None, bs))
     out.append(((1, 1, 1, 128), (1, 1, 1, 128), (1, 1, 1, 128), (1, 1, 1, 1),
                 ("bf16",) * 3, False, None, 16))  # test: block size 16
+    out.append(((1, 1, 1, 64), (1, 1, 1, 64), (1, 1, 1, 64), (1, 1, 1, 1),
+                ("f32",) * 3, True, None, None))
     return out
 
 

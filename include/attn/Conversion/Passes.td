@@ -87,9 +87,9 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu", "mlir::ModuleOp"> {
     kernels from the manifest without MLIR.
 
     Kernel builders: `attn.full` (FlashAttention-2 style, bf16/f16 mma.sync
-    m16n8k16 with f32 accumulation, cp.async with XOR-swizzled shared tiles,
-    causal / window / soft-cap / GQA row packing, split-KV with a combine
-    kernel); `attn.sparse` (the same kernel gathering the selected keys, one
+    m16n8k16 with f32 accumulation, f32 inputs through a bf16x3 split,
+    cp.async with XOR-swizzled shared tiles, causal / window / soft-cap / GQA
+    row packing, split-KV with a combine kernel); `attn.sparse` (the same kernel gathering the selected keys, one
     query per block); `attn.indexer` (mma.sync scores, weighted ReLU, row
     reduction over the index heads); `attn.topk` (per-query radix select,
     ties to the smaller position, bitonic sort; k <= 4096). `attn.linear`

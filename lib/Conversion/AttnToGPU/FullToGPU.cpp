@@ -48,11 +48,19 @@ struct FullPlan {
   /// `blockSize` keys); a block holds the heads of one query.
   bool sparse = false;
   std::optional<int64_t> blockSize;
+  /// f32 inputs: tiles are held as bf16 hi + lo parts (x = hi + lo to 16
+  /// mantissa bits) and every product is hi*hi + hi*lo + lo*hi, three
+  /// bf16 mma (the "bf16x3" split): near-f32 accuracy on tensor cores.
+  bool split() const { return elem.isF32(); }
+  Type mmaElem() const {
+    return split() ? BFloat16Type::get(elem.getContext()) : elem;
+  }
   int64_t threads() const { return 32 * warps; }
   int64_t keyBytes() const { return sparse ? 4 * kv : 0; }
-  int64_t smemBytes() const {
-    return 2 * (q * d + kv * d + kv * dv) + keyBytes();
+  int64_t tileBytes() const {
+    return 2 * (q * d + kv * d + kv * dv) * (split() ? 2 : 1);
   }
+  int64_t smemBytes() const { return tileBytes() + keyBytes(); }
 };
 
 // One ABI for the attn.full and attn.sparse kernels (attn.full passes a
@@ -138,14 +146,27 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
   Value sQ = smem;
   Value sK = g.gep(smem, i8T, g.c32(2 * p.q * p.d));
   Value sV = g.gep(smem, i8T, g.c32(2 * (p.q * p.d + p.kv * p.d)));
+  // Split mode: the lo parts follow the hi tiles.
+  const int64_t loOff = 2 * (p.q * p.d + p.kv * p.d + p.kv * p.dv);
+  auto lo = [&](Value hiTile) { return g.gep(hiTile, i8T, g.c32(loOff)); };
+  Type me = p.mmaElem();
+  // A tile load: cp.async of 16-bit data, or (split) f32 loads split into
+  // hi/lo bf16 tiles.
+  auto loadTile = [&](Value tile, int64_t rows, int64_t cols, Value fallback,
+                      llvm::function_ref<std::pair<Value, Value>(Value, Value)>
+                          source) {
+    if (p.split())
+      splitTile(g, tile, lo(tile), rows, cols, p.threads(), tid, source);
+    else
+      copyTile(g, tile, rows, cols, p.threads(), tid, fallback, source);
+  };
   // Sparse: the key index of each gathered row of the current tile (-1:
   // unused), written by the K copy, read by the V copy and the mask.
-  Value sKey = g.gep(smem, i8T,
-                     g.c32(2 * (p.q * p.d + p.kv * p.d + p.kv * p.dv)));
+  Value sKey = g.gep(smem, i8T, g.c32(p.tileBytes()));
 
   Value qPtr = arg(kQ), kPtr = arg(kK), vPtr = arg(kV);
   Value hkG = g.mul(hk, group);
-  copyTile(g, sQ, p.q, p.d, p.threads(), tid, qPtr, [&](Value row, Value c) {
+  loadTile(sQ, p.q, p.d, qPtr, [&](Value row, Value c) {
     Value r = g.add(row0, g.toI64(row));
     Value t = g.divs(r, rowsPerT), gi = g.remu(r, rowsPerT);
     Value valid = g.andI(g.slt(t, seqT), g.slt(gi, group));
@@ -206,8 +227,7 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
       return std::make_pair(valid, g.gep(ptr, p.elem, off));
     };
   };
-  copyTile(g, sK, p.kv, p.d, p.threads(), tid, kPtr,
-           kvSource(kPtr, kvBeg, p.d));
+  loadTile(sK, p.kv, p.d, kPtr, kvSource(kPtr, kvBeg, p.d));
   g.cpAsyncCommit();
 
   // Per-thread constants: ldmatrix row/chunk parts, row bounds of the band.
@@ -257,29 +277,39 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
 
     g.cpAsyncWait(0);
     g.barrier();
-    copyTile(g, sV, p.kv, p.dv, p.threads(), tid, vPtr,
-             kvSource(vPtr, kv0, p.dv));
+    loadTile(sV, p.kv, p.dv, vPtr, kvSource(vPtr, kv0, p.dv));
     g.cpAsyncCommit();
 
     // S = Q K^T for this warp's rows.
     SmallVector<Acc4> s(mt * nk, Acc4{zeroF, zeroF, zeroF, zeroF});
     for (int64_t k = 0; k < kd; ++k) {
-      SmallVector<Frag4> a;
+      SmallVector<Frag4> a, aLo;
       for (int64_t mi = 0; mi < mt; ++mi) {
         Value row = g.add(warpRow, g.add(lane15, g.c32(16 * mi)));
         Value chunk = g.add(hi16, g.c32(2 * k));
-        a.push_back(g.ldmatrix4(
-            g.gep(sQ, i8T, g.swizzled(row, chunk, maskD, cprD)), false));
+        Value off = g.swizzled(row, chunk, maskD, cprD);
+        a.push_back(g.ldmatrix4(g.gep(sQ, i8T, off), false));
+        if (p.split())
+          aLo.push_back(g.ldmatrix4(g.gep(lo(sQ), i8T, off), false));
       }
       for (int64_t np = 0; np < nk / 2; ++np) {
         Value row = g.add(g.add(lane7, g.mul(hi16, g.c32(8))), g.c32(16 * np));
         Value chunk = g.add(mid8, g.c32(2 * k));
-        Frag4 kf = g.ldmatrix4(
-            g.gep(sK, i8T, g.swizzled(row, chunk, maskD, cprD)), false);
+        Value off = g.swizzled(row, chunk, maskD, cprD);
+        Frag4 kf = g.ldmatrix4(g.gep(sK, i8T, off), false);
+        Frag4 kfLo;
+        if (p.split())
+          kfLo = g.ldmatrix4(g.gep(lo(sK), i8T, off), false);
         for (int64_t mi = 0; mi < mt; ++mi) {
           Acc4 &s0 = s[mi * nk + 2 * np], &s1 = s[mi * nk + 2 * np + 1];
-          s0 = g.mma(a[mi], kf[0], kf[1], s0, p.elem);
-          s1 = g.mma(a[mi], kf[2], kf[3], s1, p.elem);
+          s0 = g.mma(a[mi], kf[0], kf[1], s0, me);
+          s1 = g.mma(a[mi], kf[2], kf[3], s1, me);
+          if (p.split()) {
+            s0 = g.mma(a[mi], kfLo[0], kfLo[1], s0, me);
+            s1 = g.mma(a[mi], kfLo[2], kfLo[3], s1, me);
+            s0 = g.mma(aLo[mi], kf[0], kf[1], s0, me);
+            s1 = g.mma(aLo[mi], kf[2], kf[3], s1, me);
+          }
         }
       }
     }
@@ -393,14 +423,25 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
 
     // P as mma A fragments (the accumulator layout of two n-tiles is the A
     // layout of one k16 step).
-    SmallVector<Frag4> pf;
+    SmallVector<Frag4> pf, pfLo;
     for (int64_t mi = 0; mi < mt; ++mi)
       for (int64_t k = 0; k < kk; ++k) {
         auto el = [&](int64_t n, int64_t e) { return x[(mi * nk + n) * 4 + e]; };
-        pf.push_back(Frag4{g.pack2(el(2 * k, 0), el(2 * k, 1), p.elem),
-                           g.pack2(el(2 * k, 2), el(2 * k, 3), p.elem),
-                           g.pack2(el(2 * k + 1, 0), el(2 * k + 1, 1), p.elem),
-                           g.pack2(el(2 * k + 1, 2), el(2 * k + 1, 3), p.elem)});
+        // Split mode: hi = P rounded to bf16, lo = P - hi.
+        auto hiPart = [&](Value v) -> Value {
+          Value h = arith::TruncFOp::create(b, me, v);
+          return arith::ExtFOp::create(b, f32T, h);
+        };
+        auto frag = [&](auto part) {
+          return Frag4{
+              g.pack2(part(el(2 * k, 0)), part(el(2 * k, 1)), me),
+              g.pack2(part(el(2 * k, 2)), part(el(2 * k, 3)), me),
+              g.pack2(part(el(2 * k + 1, 0)), part(el(2 * k + 1, 1)), me),
+              g.pack2(part(el(2 * k + 1, 2)), part(el(2 * k + 1, 3)), me)};
+        };
+        pf.push_back(frag([](Value v) { return v; }));
+        if (p.split())
+          pfLo.push_back(frag([&](Value v) { return g.fsub(v, hiPart(v)); }));
       }
 
     g.cpAsyncWait(0);
@@ -410,7 +451,7 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
     {
       OpBuilder::InsertionGuard g2(b);
       b.setInsertionPointToStart(pre.thenBlock());
-      copyTile(g, sK, p.kv, p.d, p.threads(), tid, kPtr,
+      loadTile(sK, p.kv, p.d, kPtr,
                kvSource(kPtr, g.add(kv0, g.c64(p.kv)), p.d));
     }
     g.cpAsyncCommit();
@@ -420,8 +461,11 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
       for (int64_t dp = 0; dp < nd / 2; ++dp) {
         Value row = g.add(lane15, g.c32(16 * k));
         Value chunk = g.add(hi16, g.c32(2 * dp));
-        Frag4 vf = g.ldmatrix4(
-            g.gep(sV, i8T, g.swizzled(row, chunk, maskV, cprV)), true);
+        Value vOff = g.swizzled(row, chunk, maskV, cprV);
+        Frag4 vf = g.ldmatrix4(g.gep(sV, i8T, vOff), true);
+        Frag4 vfLo;
+        if (p.split())
+          vfLo = g.ldmatrix4(g.gep(lo(sV), i8T, vOff), true);
         for (int64_t mi = 0; mi < mt; ++mi) {
           auto accAt = [&](int64_t n) {
             return Acc4{next[(mi * nd + n) * 4], next[(mi * nd + n) * 4 + 1],
@@ -433,8 +477,17 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
               next[(mi * nd + n) * 4 + e] = a[e];
           };
           const Frag4 &a = pf[mi * kk + k];
-          put(2 * dp, g.mma(a, vf[0], vf[1], accAt(2 * dp), p.elem));
-          put(2 * dp + 1, g.mma(a, vf[2], vf[3], accAt(2 * dp + 1), p.elem));
+          Acc4 o0 = g.mma(a, vf[0], vf[1], accAt(2 * dp), me);
+          Acc4 o1 = g.mma(a, vf[2], vf[3], accAt(2 * dp + 1), me);
+          if (p.split()) {
+            const Frag4 &aLo = pfLo[mi * kk + k];
+            o0 = g.mma(a, vfLo[0], vfLo[1], o0, me);
+            o1 = g.mma(a, vfLo[2], vfLo[3], o1, me);
+            o0 = g.mma(aLo, vf[0], vf[1], o0, me);
+            o1 = g.mma(aLo, vf[2], vf[3], o1, me);
+          }
+          put(2 * dp, o0);
+          put(2 * dp + 1, o1);
         }
       }
     scf::YieldOp::create(b, next);
@@ -472,8 +525,13 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
           Value col = g.toI64(g.add(twoTq, g.c32(8 * n)));
           Value v0 = g.fmul(fin[(mi * nd + n) * 4 + 2 * hf], inv);
           Value v1 = g.fmul(fin[(mi * nd + n) * 4 + 2 * hf + 1], inv);
-          g.storeGlobal(g.pack2(v0, v1, p.elem),
-                        g.gep(arg(kO), p.elem, g.add(base, col)));
+          Value dst = g.gep(arg(kO), p.elem, g.add(base, col));
+          if (p.split()) {
+            g.storeGlobal(v0, dst);
+            g.storeGlobal(v1, g.gep(dst, f32T, g.c32(1)));
+          } else {
+            g.storeGlobal(g.pack2(v0, v1, p.elem), dst);
+          }
         }
         if (p.lse) {
           auto lIf = scf::IfOp::create(b, TypeRange{}, firstLane, false);
@@ -549,7 +607,7 @@ static void buildCombineKernel(gpu::GPUModuleOp module, StringRef name,
     auto ifOp = scf::IfOp::create(b, TypeRange{}, active, false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
-    Value o16 = arith::TruncFOp::create(b, p.elem, out);
+    Value o16 = p.elem.isF32() ? out : arith::TruncFOp::create(b, p.elem, out);
     g.storeGlobal(o16, g.gep(arg(cO), p.elem,
                              g.add(g.mul(row, g.c64(p.dv)), col)));
   }
@@ -579,14 +637,14 @@ static FailureOr<FullPlan> planFor(OpT op) {
   auto kType = cast<RankedTensorType>(op.getK().getType());
   auto vType = cast<RankedTensorType>(op.getV().getType());
   Type elem = qType.getElementType();
-  if (!(elem.isBF16() || elem.isF16()) || kType.getElementType() != elem ||
-      vType.getElementType() != elem)
+  if (!(elem.isBF16() || elem.isF16() || elem.isF32()) ||
+      kType.getElementType() != elem || vType.getElementType() != elem)
     return op.emitOpError()
-           << "GPU kernels take q, k and v all bf16 or all f16 (tensor-core "
-              "operands); got "
+           << "GPU kernels take q, k and v all bf16, all f16 or all f32; got "
            << qType.getElementType() << ", " << kType.getElementType() << ", "
            << vType.getElementType();
   FullPlan p;
+  p.elem = elem;
   p.d = qType.getDimSize(3);
   p.dv = vType.getDimSize(3);
   if (ShapedType::isDynamic(p.d) || ShapedType::isDynamic(p.dv))
@@ -620,7 +678,6 @@ static FailureOr<FullPlan> planFor(OpT op) {
   if (FloatAttr s = op.getScaleAttr())
     p.scale = s.getValueAsDouble();
   p.causal = op.getCausal();
-  p.elem = elem;
   if constexpr (std::is_same_v<OpT, FullOp>) {
     if (std::optional<uint64_t> w = op.getWindow())
       p.window = static_cast<int64_t>(

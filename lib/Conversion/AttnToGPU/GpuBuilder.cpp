@@ -7,6 +7,7 @@
 #include "GpuBuilder.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include <limits>
 
@@ -259,5 +260,47 @@ void mlir::attn::gpu_kernels::copyTile(GpuBuilder &g, Value smem, int64_t rows, 
     Value dst = g.gep(smem, g.builder().getI8Type(), off);
     auto [valid, src] = source(row, c);
     g.cpAsync16(dst, src, valid, fallback);
+  }
+}
+
+void mlir::attn::gpu_kernels::splitTile(
+    GpuBuilder &g, Value hiTile, Value loTile, int64_t rows, int64_t cols,
+    int64_t threads, Value tid,
+    llvm::function_ref<std::pair<Value, Value>(Value, Value)> source) {
+  ImplicitLocOpBuilder &b = g.builder();
+  const int64_t cpr = cols / 8, total = rows * cpr;
+  const int64_t swz = GpuBuilder::swizzleFor(cpr);
+  auto v4 = VectorType::get({4}, g.f32());
+  auto v8 = VectorType::get({8}, g.f32());
+  auto h8 = VectorType::get({8}, b.getBF16Type());
+  for (int64_t i = 0; i < total / threads; ++i) {
+    Value chunk = g.add(g.c32(i * threads), tid);
+    Value row = g.divu(chunk, g.c32(cpr));
+    Value c = g.remu(chunk, g.c32(cpr));
+    Value off = g.swizzled(row, c, g.andI(row, g.c32(swz - 1)), cpr);
+    auto [valid, src] = source(row, c);
+    auto ifOp = scf::IfOp::create(b, TypeRange{v8}, valid, true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      Value a = LLVM::LoadOp::create(b, v4, src, /*alignment=*/16);
+      Value c2 = LLVM::LoadOp::create(b, v4, g.gep(src, g.f32(), g.c32(4)),
+                                      /*alignment=*/16);
+      Value both = vector::ShuffleOp::create(
+          b, a, c2, ArrayRef<int64_t>{0, 1, 2, 3, 4, 5, 6, 7});
+      scf::YieldOp::create(b, both);
+      b.setInsertionPointToStart(ifOp.elseBlock());
+      Value zeros = arith::ConstantOp::create(
+          b, DenseElementsAttr::get(v8, b.getF32FloatAttr(0.0f)));
+      scf::YieldOp::create(b, zeros);
+    }
+    Value x = ifOp.getResult(0);
+    Value hi = arith::TruncFOp::create(b, h8, x);
+    Value rest = arith::SubFOp::create(b, x, arith::ExtFOp::create(b, v8, hi));
+    Value lo = arith::TruncFOp::create(b, h8, rest);
+    LLVM::StoreOp::create(b, hi, g.gep(hiTile, b.getI8Type(), off),
+                          /*alignment=*/16);
+    LLVM::StoreOp::create(b, lo, g.gep(loTile, b.getI8Type(), off),
+                          /*alignment=*/16);
   }
 }

@@ -13,6 +13,9 @@
 // RUN: attn-opt %t/sparse.mlir --attn-to-nvvm | %python %attn_src/scripts/extract-ptx.py - %t/sparse
 // RUN: FileCheck %s --check-prefix=SPARSE < %t/sparse/attn_kernels.ptx
 // RUN: %ptxas -arch=sm_90a -v %t/sparse/attn_kernels.ptx -o %t/sparse.cubin 2>&1 | FileCheck %s --check-prefix=SPARSE-NOSPILL
+// RUN: attn-opt %t/f32.mlir --attn-to-nvvm | %python %attn_src/scripts/extract-ptx.py - %t/f32
+// RUN: FileCheck %s --check-prefix=F32 < %t/f32/attn_kernels.ptx
+// RUN: %ptxas -arch=sm_90a -v %t/f32/attn_kernels.ptx -o %t/f32.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL
 // RUN: attn-opt %t/d128.mlir --attn-to-nvvm=chip=sm_80 | %python %attn_src/scripts/extract-ptx.py - %t/sm80
 // RUN: FileCheck %s --check-prefix=SM80 < %t/sm80/attn_kernels.ptx
 // RUN: %ptxas -arch=sm_80 %t/sm80/attn_kernels.ptx -o %t/sm80.cubin
@@ -50,6 +53,19 @@
 // SPARSE-NOSPILL: Compiling entry function 'dsa_sparse_fwd' for 'sm_90a'
 // SPARSE-NOSPILL-NEXT: Function properties
 // SPARSE-NOSPILL-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+
+// f32 inputs: bf16 hi/lo split tiles, three bf16 mma per product.
+// F32: .entry f32_full_fwd(
+// F32: cvt.rn.bf16x2.f32
+// F32: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+
+//--- f32.mlir
+func.func @f32(%q: tensor<?x?x?x128xf32>, %k: tensor<?x?x?x128xf32>, %v: tensor<?x?x?x128xf32>)
+    -> tensor<?x?x?x128xf32> {
+  %o = attn.full %q, %k, %v {causal}
+      : (tensor<?x?x?x128xf32>, tensor<?x?x?x128xf32>, tensor<?x?x?x128xf32>) -> tensor<?x?x?x128xf32>
+  return %o : tensor<?x?x?x128xf32>
+}
 
 //--- sparse.mlir
 func.func @dsa(%q: tensor<?x?x?x128xbf16>, %k: tensor<?x?x?x128xbf16>, %v: tensor<?x?x?x128xbf16>, %i: tensor<?x?x?x?xi32>)

@@ -66,10 +66,10 @@ func.func @gqa(%q: tensor<?x?x32x128xbf16>, %k: tensor<?x?x8x128xbf16>, %v: tens
 }
 
 //--- errors.mlir
-func.func @fp32(%q: tensor<1x?x4x64xf32>) -> tensor<1x?x4x64xf32> {
-  // expected-error @+1 {{GPU kernels take q, k and v all bf16 or all f16 (tensor-core operands); got 'f32', 'f32', 'f32'}}
-  %o = attn.full %q, %q, %q : (tensor<1x?x4x64xf32>, tensor<1x?x4x64xf32>, tensor<1x?x4x64xf32>) -> tensor<1x?x4x64xf32>
-  return %o : tensor<1x?x4x64xf32>
+func.func @fp8(%q: tensor<1x?x4x64xf8E4M3FN>) -> tensor<1x?x4x64xbf16> {
+  // expected-error @+1 {{GPU kernels take q, k and v all bf16, all f16 or all f32; got 'f8E4M3FN', 'f8E4M3FN', 'f8E4M3FN'}}
+  %o = attn.full %q, %q, %q : (tensor<1x?x4x64xf8E4M3FN>, tensor<1x?x4x64xf8E4M3FN>, tensor<1x?x4x64xf8E4M3FN>) -> tensor<1x?x4x64xbf16>
+  return %o : tensor<1x?x4x64xbf16>
 }
 
 // -----

@@ -163,7 +163,16 @@ struct AttnTilePass : mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
         const TileRow &row = rowFor(*plan, dimOf(full.getQ(), 3));
         int64_t split =
             splitKvFor(*plan, dimOf(full.getQ(), 1), dimOf(full.getK(), 1));
-        tile = TileAttr::getChecked(tileError, op->getContext(), row.q, row.kv,
+        // f32 inputs on a GPU run the bf16x3 split kernels (hi and lo
+        // tiles, three mma per product): above D = 64 a 64-key tile spills
+        // (ptxas, sm_90a), a 32-key tile does not.
+        int64_t kv = row.kv;
+        auto qType = dyn_cast<RankedTensorType>(full.getQ().getType());
+        int64_t d = dimOf(full.getQ(), 3);
+        if (plan->dynamicSplitKv && qType && qType.getElementType().isF32() &&
+            (ShapedType::isDynamic(d) || d > 64))
+          kv = std::min<int64_t>(kv, 32);
+        tile = TileAttr::getChecked(tileError, op->getContext(), row.q, kv,
                                     row.stages, split, row.warps);
         if (!tile)
           return WalkResult::interrupt();
