@@ -402,10 +402,10 @@ def _gpu_indexer(qi, ki, w, causal):
             raise CompilerError("lightning_indexer: '%s' must be %d-D, got "
                                 "shape %s" % (name, rank, list(t.shape)))
     el = [_gpu.element_of(t) for t in (qi, ki, w)]
-    if el[0] not in ("bf16", "f16") or el[1] != el[0] or \
+    if el[0] not in ("bf16", "f16", "f32") or el[1] != el[0] or \
             el[2] not in ("f32", "bf16", "f16"):
         raise CompilerError("lightning_indexer on the GPU takes qi and ki both "
-                            "bfloat16 or both float16 and w floating point; "
+                            "bfloat16, float16 or float32 and w floating point; "
                             "got %s" % ", ".join(str(t.dtype) for t in (qi, ki, w)))
     shapes = (tuple(qi.shape), tuple(ki.shape), tuple(w.shape))
     if _gpu._compiler() is not None:

@@ -70,6 +70,7 @@ def indexer_configs():
     out.append(((1, 1, 16, 64), (1, 1, 64), (1, 1, 16), ("bf16",) * 3, True))
     out.append(((1, 1, 128, 64), (1, 1, 64), (1, 1, 128), ("f16", "f16", "f32"),
                 False))
+    out.append(((1, 1, 64, 128), (1, 1, 128), (1, 1, 64), ("f32",) * 3, True))
     return out
 
 

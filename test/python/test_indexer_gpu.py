@@ -31,6 +31,7 @@ CASES = [
     (1, 1, 1000, 64, 128, True, "f16", "f32"),
     (1, 77, 200, 16, 64, True, "bf16", "bf16"),
     (2, 50, 130, 128, 64, False, "f16", "f32"),
+    (1, 60, 200, 64, 128, True, "f32", "f32"),        # f32: rel. error < 1e-3
 ]
 
 
@@ -52,4 +53,4 @@ def test_indexer_matches_float64(case):
     assert not torch.isnan(out).any()
     err = ((out.double() - ref)[finite].abs().max()
            / ref[finite].abs().max()).item()
-    assert err < 1e-2, "relative error %.3g" % err
+    assert err < (1e-3 if dt == "f32" else 1e-2), "relative error %.3g" % err

@@ -32,9 +32,15 @@ struct IndexerPlan {
   Type elem, wElem;
   int64_t threads() const { return 32 * warps; }
   int64_t queries() const { return rows / hi; }
-  int64_t smemBytes() const {
-    return 2 * (rows * di + kv * di) + 4 * queries() * kv;
+  /// f32 qi/ki: bf16 hi/lo tiles and three mma per product (as FullToGPU).
+  bool split() const { return elem.isF32(); }
+  Type mmaElem() const {
+    return split() ? BFloat16Type::get(elem.getContext()) : elem;
   }
+  int64_t tileBytes() const {
+    return 2 * (rows * di + kv * di) * (split() ? 2 : 1);
+  }
+  int64_t smemBytes() const { return tileBytes() + 4 * queries() * kv; }
 };
 enum IdxArg { iQ, iK, iW, iOut, iB, iT, iS, kNumIdxArgs };
 constexpr const char *kIdxArgNames[] = {"qi", "ki", "w", "scores",
@@ -66,7 +72,18 @@ static void buildIndexerKernel(gpu::GPUModuleOp module, StringRef name,
   Value smem = g.sharedBase(module);
   Value sQ = smem;
   Value sK = g.gep(smem, i8T, g.c32(2 * p.rows * p.di));
-  Value sRed = g.gep(smem, i8T, g.c32(2 * (p.rows * p.di + p.kv * p.di)));
+  Value sRed = g.gep(smem, i8T, g.c32(p.tileBytes()));
+  const int64_t loOff = 2 * (p.rows * p.di + p.kv * p.di);
+  auto lo = [&](Value tile) { return g.gep(tile, i8T, g.c32(loOff)); };
+  auto loadTile = [&](Value tile, int64_t rows, Value fallback,
+                      llvm::function_ref<std::pair<Value, Value>(Value, Value)>
+                          source) {
+    if (p.split())
+      splitTile(g, tile, lo(tile), rows, p.di, p.threads(), tid, source);
+    else
+      copyTile(g, tile, rows, p.di, p.threads(), tid, fallback, source);
+  };
+  Type me = p.mmaElem();
   const int64_t nRed = p.queries() * p.kv;
 
   // Zero the per-query score accumulators.
@@ -80,7 +97,7 @@ static void buildIndexerKernel(gpu::GPUModuleOp module, StringRef name,
     g.storeGlobal(zeroF, g.gep(sRed, f32T, idx));
   }
 
-  copyTile(g, sQ, p.rows, p.di, p.threads(), tid, arg(iQ),
+  loadTile(sQ, p.rows, arg(iQ),
            [&](Value row, Value c) {
              Value r = g.add(row0, g.toI64(row));
              Value t = g.divs(r, hiC), j = g.remu(r, hiC);
@@ -91,7 +108,7 @@ static void buildIndexerKernel(gpu::GPUModuleOp module, StringRef name,
                  g.toI64(g.mul(c, g.c32(8))));
              return std::make_pair(valid, g.gep(arg(iQ), p.elem, off));
            });
-  copyTile(g, sK, p.kv, p.di, p.threads(), tid, arg(iK),
+  loadTile(sK, p.kv, arg(iK),
            [&](Value row, Value c) {
              Value s = g.add(s0, g.toI64(row));
              Value valid = g.slt(s, seqS);
@@ -112,16 +129,25 @@ static void buildIndexerKernel(gpu::GPUModuleOp module, StringRef name,
   SmallVector<Acc4> s(nk, Acc4{zeroF, zeroF, zeroF, zeroF});
   for (int64_t k = 0; k < kd; ++k) {
     Value chunkA = g.add(hi16, g.c32(2 * k));
-    Frag4 a = g.ldmatrix4(
-        g.gep(sQ, i8T, g.swizzled(g.add(warpRow, lane15), chunkA, mask, cpr)),
-        false);
+    Value aOff = g.swizzled(g.add(warpRow, lane15), chunkA, mask, cpr);
+    Frag4 a = g.ldmatrix4(g.gep(sQ, i8T, aOff), false);
+    Frag4 aLo;
+    if (p.split())
+      aLo = g.ldmatrix4(g.gep(lo(sQ), i8T, aOff), false);
     for (int64_t np = 0; np < nk / 2; ++np) {
       Value row = g.add(g.add(lane7, g.mul(hi16, g.c32(8))), g.c32(16 * np));
       Value chunk = g.add(mid8, g.c32(2 * k));
-      Frag4 kf = g.ldmatrix4(
-          g.gep(sK, i8T, g.swizzled(row, chunk, mask, cpr)), false);
-      s[2 * np] = g.mma(a, kf[0], kf[1], s[2 * np], p.elem);
-      s[2 * np + 1] = g.mma(a, kf[2], kf[3], s[2 * np + 1], p.elem);
+      Value kOff = g.swizzled(row, chunk, mask, cpr);
+      Frag4 kf = g.ldmatrix4(g.gep(sK, i8T, kOff), false);
+      s[2 * np] = g.mma(a, kf[0], kf[1], s[2 * np], me);
+      s[2 * np + 1] = g.mma(a, kf[2], kf[3], s[2 * np + 1], me);
+      if (p.split()) {
+        Frag4 kfLo = g.ldmatrix4(g.gep(lo(sK), i8T, kOff), false);
+        s[2 * np] = g.mma(a, kfLo[0], kfLo[1], s[2 * np], me);
+        s[2 * np + 1] = g.mma(a, kfLo[2], kfLo[3], s[2 * np + 1], me);
+        s[2 * np] = g.mma(aLo, kf[0], kf[1], s[2 * np], me);
+        s[2 * np + 1] = g.mma(aLo, kf[2], kf[3], s[2 * np + 1], me);
+      }
     }
   }
 
@@ -197,9 +223,10 @@ FailureOr<DictionaryAttr> gpu_kernels::buildIndexer(IndexerOp op,
   IndexerPlan p;
   p.elem = qType.getElementType();
   p.wElem = wType.getElementType();
-  if (!(p.elem.isBF16() || p.elem.isF16()) || kType.getElementType() != p.elem)
-    return op.emitOpError() << "GPU kernels take qi and ki both bf16 or both "
-                               "f16 (tensor-core operands); got "
+  if (!(p.elem.isBF16() || p.elem.isF16() || p.elem.isF32()) ||
+      kType.getElementType() != p.elem)
+    return op.emitOpError() << "GPU kernels take qi and ki both bf16, both "
+                               "f16 or both f32; got "
                             << p.elem << ", " << kType.getElementType();
   if (!(p.wElem.isF32() || p.wElem.isBF16() || p.wElem.isF16()))
     return op.emitOpError() << "GPU kernels take w as f32, bf16 or f16; got "
@@ -219,6 +246,10 @@ FailureOr<DictionaryAttr> gpu_kernels::buildIndexer(IndexerOp op,
               "of 2 Hi); got Hi = "
            << p.hi << ", Di = " << p.di;
   p.causal = op.getCausal();
+  if (p.smemBytes() > 227 * 1024)
+    return op.emitOpError() << "GPU kernel needs " << p.smemBytes()
+                            << " bytes of shared memory for Hi = " << p.hi
+                            << ", Di = " << p.di << "; at most 232448";
 
   std::string name = site.prefix + "_indexer";
   buildIndexerKernel(site.module, name, p, op.getLoc());

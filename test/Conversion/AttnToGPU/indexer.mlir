@@ -35,9 +35,17 @@ func.func @heads(%q: tensor<1x?x8x64xbf16>, %k: tensor<1x?x64xbf16>, %w: tensor<
 
 // -----
 
-func.func @fp32(%q: tensor<1x?x64x64xf32>, %k: tensor<1x?x64xf32>, %w: tensor<1x?x64xf32>) -> tensor<1x?x?xf32> {
-  // expected-error @+1 {{GPU kernels take qi and ki both bf16 or both f16 (tensor-core operands); got 'f32', 'f32'}}
-  %s = attn.indexer %q, %k, %w : (tensor<1x?x64x64xf32>, tensor<1x?x64xf32>, tensor<1x?x64xf32>) -> tensor<1x?x?xf32>
+func.func @fp8(%q: tensor<1x?x64x64xf8E4M3FN>, %k: tensor<1x?x64xf8E4M3FN>, %w: tensor<1x?x64xf32>) -> tensor<1x?x?xf32> {
+  // expected-error @+1 {{GPU kernels take qi and ki both bf16, both f16 or both f32; got 'f8E4M3FN', 'f8E4M3FN'}}
+  %s = attn.indexer %q, %k, %w : (tensor<1x?x64x64xf8E4M3FN>, tensor<1x?x64xf8E4M3FN>, tensor<1x?x64xf32>) -> tensor<1x?x?xf32>
+  return %s : tensor<1x?x?xf32>
+}
+
+// -----
+
+func.func @too_big(%q: tensor<1x?x256x256xf32>, %k: tensor<1x?x256xf32>, %w: tensor<1x?x256xf32>) -> tensor<1x?x?xf32> {
+  // expected-error @+1 {{GPU kernel needs 327936 bytes of shared memory for Hi = 256, Di = 256; at most 232448}}
+  %s = attn.indexer %q, %k, %w : (tensor<1x?x256x256xf32>, tensor<1x?x256xf32>, tensor<1x?x256xf32>) -> tensor<1x?x?xf32>
   return %s : tensor<1x?x?xf32>
 }
 
