@@ -38,9 +38,9 @@
 // block: the G heads, padded to 16-row tiles), no decode variant.
 // SPARSE: attn.manifest = [{
 // SPARSE-SAME: {arg = 3 : i64, dtype = "i32", name = "idx", shape = ["B", "T", "Hkv", "N"]}
-// SPARSE-SAME: grid = ["T*cdiv(H/Hkv, 16)", "Hkv", "B*nsplit"], kernel = "dsa_sparse_fwd", smem = 37120 : i64}
+// SPARSE-SAME: grid = ["T*cdiv(H/Hkv, 16)", "Hkv", "B*nsplit"], kernel = "dsa_sparse_fwd", smem = 20608 : i64}
 // SPARSE-SAME: op = "attn.sparse"
-// SPARSE-SAME: params = {nsplit = {blocks = "T*cdiv(H/Hkv, 16)*Hkv*B", ctas_per_sm = 4 : i64, max = 32 : i64, tiles = "cdiv(N*64, 64)"}}
+// SPARSE-SAME: params = {nsplit = {blocks = "T*cdiv(H/Hkv, 16)*Hkv*B", ctas_per_sm = 4 : i64, max = 32 : i64, tiles = "cdiv(N*64, 32)"}}
 // SPARSE-SAME: N = ["idx", "3"]
 // SPARSE: gpu.func @dsa_sparse_fwd({{.*}}) kernel attributes {known_block_size = array<i32: 32, 1, 1>}
 // SPARSE: nvvm.mma.sync

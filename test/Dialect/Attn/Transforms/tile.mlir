@@ -113,11 +113,11 @@ func.func @decode_split_kv(%q: tensor<4x1x32x128xbf16>, %k64k: tensor<4x65536x8x
 // CPU: attn.sparse {{.*}} {causal, tile = #attn.tile<q = 16, kv = 64, warps = 1>}
 // CPU: attn.sparse {{.*}} {block_size = 64 : i64, causal, tile = #attn.tile<q = 16, kv = 64, warps = 1>}
 // SM80-LABEL: func.func @sparse
-// SM80: attn.sparse {{.*}} {causal, tile = #attn.tile<q = 16, kv = 64, split_kv = 32, warps = 1>}
-// SM80: attn.sparse {{.*}} {block_size = 64 : i64, causal, tile = #attn.tile<q = 16, kv = 64, split_kv = 32, warps = 1>}
+// SM80: attn.sparse {{.*}} {causal, tile = #attn.tile<q = 16, kv = 32, split_kv = 32, warps = 1>}
+// SM80: attn.sparse {{.*}} {block_size = 64 : i64, causal, tile = #attn.tile<q = 16, kv = 32, split_kv = 32, warps = 1>}
 // SM90-LABEL: func.func @sparse
-// SM90: attn.sparse {{.*}} {causal, tile = #attn.tile<q = 16, kv = 64, split_kv = 32, warps = 1>}
-// SM90: attn.sparse {{.*}} {block_size = 64 : i64, causal, tile = #attn.tile<q = 16, kv = 64, split_kv = 32, warps = 1>}
+// SM90: attn.sparse {{.*}} {causal, tile = #attn.tile<q = 16, kv = 32, split_kv = 32, warps = 1>}
+// SM90: attn.sparse {{.*}} {block_size = 64 : i64, causal, tile = #attn.tile<q = 16, kv = 32, split_kv = 32, warps = 1>}
 func.func @sparse(%q: tensor<1x?x16x128xbf16>, %kv: tensor<1x?x1x128xbf16>, %idx: tensor<1x?x1x2048xi32>,
                   %qd: tensor<1x1x16x128xbf16>, %kvd: tensor<1x65536x1x128xbf16>, %blk: tensor<1x1x1x16xi32>)
     -> (tensor<1x?x16x128xbf16>, tensor<1x1x16x128xbf16>) {
