@@ -19,6 +19,8 @@
 // RUN: attn-opt %t/d128.mlir --attn-to-nvvm=chip=sm_80 | %python %attn_src/scripts/extract-ptx.py - %t/sm80
 // RUN: FileCheck %s --check-prefix=SM80 < %t/sm80/attn_kernels.ptx
 // RUN: %ptxas -arch=sm_80 %t/sm80/attn_kernels.ptx -o %t/sm80.cubin
+// RUN: attn-opt %t/sparse.mlir --attn-to-nvvm=chip=sm_80 | %python %attn_src/scripts/extract-ptx.py - %t/sparse80
+// RUN: %ptxas -arch=sm_80 %t/sparse80/attn_kernels.ptx -o %t/sparse80.cubin
 
 // PTX: .target sm_90a
 // PTX: .extern .shared .align 1024 .b8 attn_dynamic_smem[];

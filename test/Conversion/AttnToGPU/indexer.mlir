@@ -6,6 +6,8 @@
 // RUN: attn-opt %t/errors.mlir -split-input-file --convert-attn-to-gpu -verify-diagnostics -o /dev/null
 // RUN: %if ptxas %{ attn-opt %t/ix.mlir --attn-to-nvvm | %python %attn_src/scripts/extract-ptx.py - %t/ptx %}
 // RUN: %if ptxas %{ %ptxas -arch=sm_90a -v %t/ptx/attn_kernels.ptx -o %t/ix.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
+// RUN: %if ptxas %{ attn-opt %t/ix.mlir --attn-to-nvvm=chip=sm_80 | %python %attn_src/scripts/extract-ptx.py - %t/sm80 %}
+// RUN: %if ptxas %{ %ptxas -arch=sm_80 %t/sm80/attn_kernels.ptx -o %t/ix80.cubin %}
 
 // CHECK: attn.manifest = [{
 // CHECK-SAME: inputs = [{arg = 0 : i64, dtype = "bf16", name = "qi", shape = ["B", "T", "64", "128"]}, {arg = 1 : i64, dtype = "bf16", name = "ki", shape = ["B", "S", "128"]}, {arg = 2 : i64, dtype = "f32", name = "w", shape = ["B", "T", "64"]}]

@@ -7,6 +7,8 @@
 // RUN: attn-opt %t/big.mlir --convert-attn-to-gpu -verify-diagnostics -o /dev/null
 // RUN: %if ptxas %{ attn-opt %t/tk.mlir --attn-to-nvvm | %python %attn_src/scripts/extract-ptx.py - %t/ptx %}
 // RUN: %if ptxas %{ %ptxas -arch=sm_90a -v %t/ptx/attn_kernels.ptx -o %t/tk.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
+// RUN: %if ptxas %{ attn-opt %t/tk.mlir --attn-to-nvvm=chip=sm_80 | %python %attn_src/scripts/extract-ptx.py - %t/sm80 %}
+// RUN: %if ptxas %{ %ptxas -arch=sm_80 %t/sm80/attn_kernels.ptx -o %t/tk80.cubin %}
 
 // CHECK: attn.manifest = [{
 // CHECK-SAME: inputs = [{arg = 0 : i64, dtype = "f32", name = "scores", shape = ["B", "T", "S"]}]

@@ -48,9 +48,10 @@ struct TargetPlan {
   /// attn.full decode: split the KV range when T <= decodeMaxT, one split
   /// per keysPerSplit keys, at most maxSplits.
   int64_t decodeMaxT, keysPerSplit, maxSplits;
-  /// GPU kernels choose the split count at run time (at most split_kv):
-  /// where T or S is dynamic the plan gives the maximum instead of 1.
-  bool dynamicSplitKv;
+  /// A GPU target: its kernels choose the split count at run time (at
+  /// most split_kv), so where T or S is dynamic the plan gives the maximum
+  /// instead of 1; f32 inputs get the split kernels' tiles.
+  bool gpu;
 };
 } // namespace
 
@@ -137,7 +138,7 @@ static int64_t splitKvFor(const TargetPlan &plan, int64_t t, int64_t s) {
   if (!ShapedType::isDynamic(t) && t > plan.decodeMaxT)
     return 1;
   if (ShapedType::isDynamic(t) || ShapedType::isDynamic(s))
-    return plan.dynamicSplitKv ? plan.maxSplits : 1;
+    return plan.gpu ? plan.maxSplits : 1;
   return std::clamp<int64_t>(s / plan.keysPerSplit, 1, plan.maxSplits);
 }
 
@@ -172,7 +173,7 @@ struct AttnTilePass : mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
         int64_t kv = row.kv;
         auto qType = dyn_cast<RankedTensorType>(full.getQ().getType());
         int64_t d = dimOf(full.getQ(), 3);
-        if (plan->dynamicSplitKv && qType && qType.getElementType().isF32() &&
+        if (plan->gpu && qType && qType.getElementType().isF32() &&
             (ShapedType::isDynamic(d) || d > 64))
           kv = std::min<int64_t>(kv, 32);
         tile = TileAttr::getChecked(tileError, op->getContext(), row.q, kv,
@@ -189,7 +190,7 @@ struct AttnTilePass : mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
         int64_t warps = std::max<int64_t>(1, plan->sparseQ / 16);
         // GPU kernels split the selected keys of a query at run time.
         int64_t split =
-            plan->dynamicSplitKv
+            plan->gpu
                 ? splitKvFor(*plan, dimOf(sparse.getQ(), 1), ShapedType::kDynamic)
                 : 1;
         tile = TileAttr::getChecked(tileError, op->getContext(), plan->sparseQ,
