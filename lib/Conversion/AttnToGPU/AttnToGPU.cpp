@@ -37,16 +37,21 @@ std::string gpu_kernels::dtypeName(Type elem) {
   return s;
 }
 
+ArrayAttr gpu_kernels::stringArray(MLIRContext *ctx,
+                                   ArrayRef<std::string> items) {
+  SmallVector<Attribute> attrs;
+  for (const std::string &s : items)
+    attrs.push_back(StringAttr::get(ctx, s));
+  return ArrayAttr::get(ctx, attrs);
+}
+
 DictionaryAttr gpu_kernels::tensorEntry(MLIRContext *ctx, StringRef name,
                                         Type elem,
                                         ArrayRef<std::string> dims) {
-  SmallVector<Attribute> shape;
-  for (const std::string &d : dims)
-    shape.push_back(StringAttr::get(ctx, d));
   NamedAttrList e;
   e.append("name", StringAttr::get(ctx, name));
   e.append("dtype", StringAttr::get(ctx, dtypeName(elem)));
-  e.append("shape", ArrayAttr::get(ctx, shape));
+  e.append("shape", stringArray(ctx, dims));
   return e.getDictionary(ctx);
 }
 

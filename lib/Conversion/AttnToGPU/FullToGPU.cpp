@@ -698,12 +698,6 @@ static StringAttr str(MLIRContext *ctx, const Twine &t) {
   return StringAttr::get(ctx, t);
 }
 
-static ArrayAttr strings(MLIRContext *ctx, ArrayRef<std::string> items) {
-  SmallVector<Attribute> attrs;
-  for (const std::string &s : items)
-    attrs.push_back(StringAttr::get(ctx, s));
-  return ArrayAttr::get(ctx, attrs);
-}
 
 /// The kernels and manifest entry of attn.full (`kind` "full") or
 /// attn.sparse ("sparse").
@@ -745,13 +739,13 @@ static DictionaryAttr buildSoftmax(Operation *op, const FullPlan &p,
     outputs.push_back(tensorEntry(ctx, "lse", b.getF32Type(), {"B", "T", "H"}));
 
   NamedAttrList sizes;
-  sizes.append("B", strings(ctx, {"q", "0"}));
-  sizes.append("T", strings(ctx, {"q", "1"}));
-  sizes.append("H", strings(ctx, {"q", "2"}));
-  sizes.append("S", strings(ctx, {"k", "1"}));
-  sizes.append("Hkv", strings(ctx, {"k", "2"}));
+  sizes.append("B", stringArray(ctx, {"q", "0"}));
+  sizes.append("T", stringArray(ctx, {"q", "1"}));
+  sizes.append("H", stringArray(ctx, {"q", "2"}));
+  sizes.append("S", stringArray(ctx, {"k", "1"}));
+  sizes.append("Hkv", stringArray(ctx, {"k", "2"}));
   if (p.sparse)
-    sizes.append("N", strings(ctx, {"idx", "3"}));
+    sizes.append("N", stringArray(ctx, {"idx", "3"}));
 
   // nsplit: chosen by the launcher for the card it runs on (docs/gpu-
   // backend.md): enough CTAs for `ctas_per_sm` waves of the SMs, at most
@@ -793,11 +787,11 @@ static DictionaryAttr buildSoftmax(Operation *op, const FullPlan &p,
                     StringRef when) {
     NamedAttrList l;
     l.append("kernel", str(ctx, kernel));
-    l.append("grid", strings(ctx, grid));
+    l.append("grid", stringArray(ctx, grid));
     l.append("block", b.getI64ArrayAttr({threads, 1, 1}));
     l.append("smem", i64(smem));
     SmallVector<std::string> names(args.begin(), args.end());
-    l.append("args", strings(ctx, names));
+    l.append("args", stringArray(ctx, names));
     if (!when.empty())
       l.append("when", str(ctx, when));
     return l.getDictionary(ctx);

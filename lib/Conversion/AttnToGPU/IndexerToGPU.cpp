@@ -257,10 +257,7 @@ FailureOr<DictionaryAttr> gpu_kernels::buildIndexer(IndexerOp op,
   MLIRContext *ctx = op.getContext();
   Builder b(ctx);
   auto strs = [&](ArrayRef<std::string> items) {
-    SmallVector<Attribute> a;
-    for (const std::string &s : items)
-      a.push_back(b.getStringAttr(s));
-    return b.getArrayAttr(a);
+    return stringArray(ctx, items);
   };
   std::string hi = std::to_string(p.hi), di = std::to_string(p.di);
   NamedAttrList sizes;

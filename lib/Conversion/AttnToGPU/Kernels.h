@@ -41,6 +41,8 @@ DictionaryAttr tensorEntry(MLIRContext *ctx, StringRef name, Type elem,
                            ArrayRef<std::string> dims);
 /// The manifest spelling of an element type: bf16, f16, f32, i32, ...
 std::string dtypeName(Type elem);
+/// An array attribute of strings (manifest shapes, grids, argument names).
+ArrayAttr stringArray(MLIRContext *ctx, ArrayRef<std::string> items);
 
 } // namespace mlir::attn::gpu_kernels
 

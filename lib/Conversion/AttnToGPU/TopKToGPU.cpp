@@ -304,10 +304,7 @@ FailureOr<DictionaryAttr> gpu_kernels::buildTopK(TopKOp op,
   MLIRContext *ctx = op.getContext();
   Builder b(ctx);
   auto strs = [&](ArrayRef<std::string> items) {
-    SmallVector<Attribute> a;
-    for (const std::string &s : items)
-      a.push_back(b.getStringAttr(s));
-    return b.getArrayAttr(a);
+    return stringArray(ctx, items);
   };
   NamedAttrList sizes;
   sizes.append("B", strs({"scores", "0"}));
