@@ -6,9 +6,11 @@
     PYTHONPATH=python python3 bench/gpu_full.py [--tiles] [--flex]
 
 Shapes of ../shared/ANCHORS.md: prefill B=1 T=16384 H=16 D=128 and B=4
-T=4096 (causal and not), decode B=64 H=32 Hkv=8 L=32768 D=128. Peers: PyTorch
-SDPA with the flash (FlashAttention-2) and cuDNN backends, FlexAttention
-(--flex, compiled with torch.compile). Every figure is the median of CUDA-
+T=4096 (causal and not), decode B=64 H=32 Hkv=8 L=32768 D=128, DSA top-2048
+sparse attention at T=8192. Peers: PyTorch SDPA with the flash
+(FlashAttention-2) and cuDNN backends, FlexAttention (--flex, compiled with
+torch.compile); for the DSA indexer and top-k (no ANCHORS.md figure) the
+same math in PyTorch and torch.topk. Every figure is the median of CUDA-
 event timings after warm-up (as ../shared/bench/peers_baseline.py). Prints
 times, TFLOP/s (4 B H T S D, halved for causal) or GB/s (decode: K and V
 read once), and our ratio to each peer. `--tiles` also times the tile
@@ -61,7 +63,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tiles", action="store_true")
     ap.add_argument("--flex", action="store_true")
-    ap.add_argument("--only", choices=["prefill", "decode", "sparse"])
+    ap.add_argument("--only", choices=["prefill", "decode", "sparse", "dsa"])
     args = ap.parse_args()
     from torch.nn.attention import SDPBackend
     dev = torch.device("cuda")
@@ -131,6 +133,36 @@ def main():
         print("  sparse TFLOP/s on selected keys / dense: %.2f"
               % ((fl / sp) / (4 * B * H * T * T * D / 2 / dense)))
         del q, k, v, idx
+
+    if args.only in (None, "dsa"):
+        # The rest of DSA's selection: the lightning indexer (64 heads x 128,
+        # FLOPs 2 B T S Hi Di, causal counted in full) against the same math
+        # in PyTorch (bf16 matmul + relu + weighted sum over heads), and the
+        # per-query top-2048 against torch.topk on the same scores.
+        B, T, Hi, Di, K = 1, 8192, 64, 128, 2048
+        qi = torch.randn(B, T, Hi, Di, device=dev, dtype=torch.bfloat16)
+        ki = torch.randn(B, T, Di, device=dev, dtype=torch.bfloat16)
+        w = torch.randn(B, T, Hi, device=dev)
+        fl = 2 * B * T * T * Hi * Di
+        ours = bench(lambda: ops.lightning_indexer(qi, ki, w, causal=True))
+        report("attn indexer B=%d T=S=%d Hi=%d Di=%d causal" % (B, T, Hi, Di),
+               ours, fl)
+        mask = torch.ones(T, T, device=dev, dtype=torch.bool).triu(1)
+
+        def torch_indexer():
+            s = torch.einsum("bthd,bsd->bths", qi, ki).relu_()
+            out = torch.einsum("bth,bths->bts", w.bfloat16(), s).float()
+            return out.masked_fill_(mask, float("-inf"))
+        t = bench(torch_indexer)
+        report("  torch einsum + relu + sum (bf16)", t, fl, ours=ours)
+        scores = ops.lightning_indexer(qi, ki, w, causal=True)
+        del qi, ki
+        ours = bench(lambda: ops.topk(scores, K, causal=True))
+        report("attn topk k=%d over [%d, %d, %d]" % (K, B, T, T), ours, None,
+               scores.numel() * 4)
+        t = bench(lambda: torch.topk(scores, K, dim=-1, sorted=True))
+        report("  torch.topk (sorted)", t, None, scores.numel() * 4, ours=ours)
+        del scores
 
     if args.only in (None, "decode"):
         B, H, Hkv, D, L = 64, 32, 8, 128, 32768

@@ -89,8 +89,8 @@ void mlir::attn::buildAttnToNVVMPipeline(
   // Plan for the chip (user-set decisions kept): Hopper gets the sm_90a
   // rows of attn-tile's table, everything else the sm_80 rows.
   AttnPlanPipelineOptions plan;
-  plan.target = llvm::StringRef(options.chip).starts_with("sm_90") ? "sm_90a"
-                                                                   : "sm_80";
+  plan.target =
+      llvm::StringRef(options.chip).starts_with("sm_90") ? "sm_90a" : "sm_80";
   buildAttnPlanPipeline(pm, plan);
   ConvertAttnToGPUPassOptions check;
   check.chip = options.chip;

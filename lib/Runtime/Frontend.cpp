@@ -44,9 +44,10 @@ std::unique_ptr<MLIRContext> frontend::makeContext() {
   return ctx;
 }
 
-OwningOpRef<ModuleOp> frontend::parseAndVerify(MLIRContext &ctx, llvm::StringRef source,
-                                     llvm::StringRef bufferName,
-                                     DiagnosticCollector &diags) {
+OwningOpRef<ModuleOp> frontend::parseAndVerify(MLIRContext &ctx,
+                                               llvm::StringRef source,
+                                               llvm::StringRef bufferName,
+                                               DiagnosticCollector &diags) {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(
       llvm::MemoryBuffer::getMemBufferCopy(source, bufferName), llvm::SMLoc());

@@ -1,4 +1,5 @@
-//===- Frontend.h - what the runtime's compile entry points share -*- C++ -*-===//
+//===- Frontend.h - what the runtime's compile entry points share -*- C++
+//-*-===//
 //
 // Part of the attn project: an MLIR compiler for attention variants.
 //

@@ -4,10 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Frontend.h"
 #include "attn-c/GpuCompile.h"
-#include "attn/Runtime/GpuLaunch.h"
+#include "Frontend.h"
 #include "attn/Pipelines/Pipelines.h"
+#include "attn/Runtime/GpuLaunch.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/JSON.h"
@@ -98,8 +98,8 @@ extern "C" int attnGpuCompile(const char *ir, size_t len, const char *name,
     return 1;
   }
   if (llvm::Error err =
-          compileForGpu(llvm::StringRef(ir, len), name ? name : "<input>",
-                        chip, ptxText, manifestText)) {
+          compileForGpu(llvm::StringRef(ir, len), name ? name : "<input>", chip,
+                        ptxText, manifestText)) {
     if (error)
       *error = copyString(llvm::toString(std::move(err)));
     return 1;

@@ -9,8 +9,8 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallVector.h"
-#include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
 #include <cstdlib>
 
 using namespace mlir;
@@ -114,7 +114,8 @@ private:
       rest = rest.drop_front(n);
       return v;
     }
-    size_t n = rest.find_if_not([](char c) { return llvm::isAlnum(c) || c == '_'; });
+    size_t n =
+        rest.find_if_not([](char c) { return llvm::isAlnum(c) || c == '_'; });
     llvm::StringRef name = rest.take_front(n);
     if (name.empty()) {
       fail("expected a number, a name or '('");
@@ -224,7 +225,8 @@ mlir::attn::launchOnCuda(const llvm::json::Object &entry, llvm::StringRef ptx,
   for (const llvm::json::Value &v : *inputs) {
     const llvm::json::Object *in = v.getAsObject();
     std::optional<int64_t> argNo = in ? in->getInteger("arg") : std::nullopt;
-    std::optional<llvm::StringRef> name = in ? in->getString("name") : std::nullopt;
+    std::optional<llvm::StringRef> name =
+        in ? in->getString("name") : std::nullopt;
     if (!argNo || !name || *argNo < 0 ||
         *argNo >= static_cast<int64_t>(args.size()))
       return err("malformed manifest input");
@@ -283,18 +285,20 @@ mlir::attn::launchOnCuda(const llvm::json::Object &entry, llvm::StringRef ptx,
         return err("unknown runtime parameter '" + kv.first.str() + "'");
       // Enough CTAs for ctas_per_sm per SM, at most `max`, one per tile
       // (the rule of python/attn/_gpu.py choose_nsplit).
-      auto blocks = evaluateManifestExpr(p->getString("blocks").value_or(""), env);
+      auto blocks =
+          evaluateManifestExpr(p->getString("blocks").value_or(""), env);
       if (!blocks)
         return blocks.takeError();
-      auto tiles = evaluateManifestExpr(p->getString("tiles").value_or(""), env);
+      auto tiles =
+          evaluateManifestExpr(p->getString("tiles").value_or(""), env);
       if (!tiles)
         return tiles.takeError();
       int64_t perSm = p->getInteger("ctas_per_sm").value_or(4);
       int64_t want = (perSm * sms + std::max<int64_t>(*blocks, 1) - 1) /
                      std::max<int64_t>(*blocks, 1);
-      env["nsplit"] = std::max<int64_t>(
-          1, std::min({want, p->getInteger("max").value_or(1),
-                       std::max<int64_t>(*tiles, 1)}));
+      env["nsplit"] =
+          std::max<int64_t>(1, std::min({want, p->getInteger("max").value_or(1),
+                                         std::max<int64_t>(*tiles, 1)}));
     }
   if (const llvm::json::Object *values = entry.getObject("values"))
     for (const auto &kv : *values) {
@@ -352,7 +356,8 @@ mlir::attn::launchOnCuda(const llvm::json::Object &entry, llvm::StringRef ptx,
     }
 
   std::string image = ptx.str();
-  AttnCudaModule *module = attnCudaLoadModule(image.c_str(), image.size() + 1, &e);
+  AttnCudaModule *module =
+      attnCudaLoadModule(image.c_str(), image.size() + 1, &e);
   if (!module)
     return DeviceBuffers::runtimeError(e);
   auto unload = llvm::make_scope_exit([&] { attnCudaUnloadModule(module); });

@@ -15,11 +15,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "attn-c/CudaRuntime.h"
 #include "attn/InitAllDialects.h"
 #include "attn/Runtime/CpuJit.h"
 #include "attn/Runtime/GpuLaunch.h"
 #include "attn/Runtime/Npy.h"
-#include "attn-c/CudaRuntime.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -29,10 +29,10 @@
 #include "mlir/Parser/Parser.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/SmallPtrSet.h"
-#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -46,10 +46,10 @@ namespace cl = llvm::cl;
 
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<module.mlir>"),
                                       cl::init(""));
-static cl::opt<bool>
-    probe("probe", cl::desc("Print whether a CUDA device is usable "
-                            "(\"cuda: yes (<device>)\" or \"cuda: no "
-                            "(<reason>)\") and exit"));
+static cl::opt<bool> probe("probe",
+                           cl::desc("Print whether a CUDA device is usable "
+                                    "(\"cuda: yes (<device>)\" or \"cuda: no "
+                                    "(<reason>)\") and exit"));
 static cl::opt<std::string>
     funcName("func", cl::desc("Function to run (default: the only public one)"),
              cl::init(""));
@@ -264,9 +264,8 @@ int main(int argc, char **argv) {
                     llvm::Twine(i) + " is of another type; give --input files");
       uint64_t bytes = NpyArray::elementSize(descr);
       for (int64_t d : tensor.getShape())
-        if ((bytes = llvm::SaturatingMultiply(bytes,
-                                               static_cast<uint64_t>(d))) >
-            kMaxRandomBytes)
+        if ((bytes = llvm::SaturatingMultiply(
+                 bytes, static_cast<uint64_t>(d))) > kMaxRandomBytes)
           return fail("argument #" + llvm::Twine(i) +
                       " is too large for --random (over 16 GiB)");
       arrays.push_back(randomArray(tensor, rng));

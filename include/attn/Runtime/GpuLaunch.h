@@ -1,4 +1,5 @@
-//===- GpuLaunch.h - compile for CUDA and launch from the manifest -*- C++ -*-===//
+//===- GpuLaunch.h - compile for CUDA and launch from the manifest -*- C++
+//-*-===//
 //
 // Part of the attn project: an MLIR compiler for attention variants.
 //
@@ -33,8 +34,8 @@ llvm::Error compileForGpu(llvm::StringRef source, llvm::StringRef bufferName,
 
 /// Evaluates a manifest expression (integers, names of `env`, + - * /,
 /// cdiv(a, b), select(c, a, b), comparisons) or fails naming it.
-llvm::Expected<int64_t> evaluateManifestExpr(llvm::StringRef expr,
-                                             const llvm::StringMap<int64_t> &env);
+llvm::Expected<int64_t>
+evaluateManifestExpr(llvm::StringRef expr, const llvm::StringMap<int64_t> &env);
 
 /// Runs manifest entry `entry` (loaded from `ptx`) on `args` (the compiled
 /// function's arguments, in order) and returns its outputs.

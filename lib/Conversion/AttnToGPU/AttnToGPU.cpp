@@ -46,8 +46,7 @@ ArrayAttr gpu_kernels::stringArray(MLIRContext *ctx,
 }
 
 DictionaryAttr gpu_kernels::tensorEntry(MLIRContext *ctx, StringRef name,
-                                        Type elem,
-                                        ArrayRef<std::string> dims) {
+                                        Type elem, ArrayRef<std::string> dims) {
   NamedAttrList e;
   e.append("name", StringAttr::get(ctx, name));
   e.append("dtype", StringAttr::get(ctx, dtypeName(elem)));
@@ -94,8 +93,8 @@ static FailureOr<Operation *> singleAttnOp(func::FuncOp fn) {
     return ret.emitOpError() << "must return exactly the attn op's results";
   for (auto [i, v] : llvm::enumerate(ret.getOperands()))
     if (through(v) != attnOp->getResult(i))
-      return ret.emitOpError() << "result #" << i
-                               << " must be the attn op's result #" << i;
+      return ret.emitOpError()
+             << "result #" << i << " must be the attn op's result #" << i;
   return attnOp;
 }
 
@@ -121,16 +120,17 @@ struct ConvertAttnToGPUPass
       return signalPassFailure();
     }
     unsigned smVersion = 0;
-    StringRef(chip).drop_front(3).take_while(llvm::isDigit).getAsInteger(
-        10, smVersion);
+    StringRef(chip)
+        .drop_front(3)
+        .take_while(llvm::isDigit)
+        .getAsInteger(10, smVersion);
     module.walk([](ScheduleOp s) { s->erase(); });
 
     SmallVector<func::FuncOp> fns;
     for (auto fn : module.getOps<func::FuncOp>())
       if (!fn.isExternal() &&
-          llvm::any_of(fn.getBody().front(), [](Operation &op) {
-            return isAttnCompute(&op);
-          }))
+          llvm::any_of(fn.getBody().front(),
+                       [](Operation &op) { return isAttnCompute(&op); }))
         fns.push_back(fn);
     // Nested attn ops (inside loops, other regions) are not supported.
     bool failedAny = false;
@@ -196,15 +196,14 @@ struct ConvertAttnToGPUPass
       // Which function argument feeds each input (the manifest names inputs
       // by their role in the op: q, k, v, ...).
       SmallVector<Attribute> inputs;
-      for (auto [input, operand] :
-           llvm::zip(cast<ArrayAttr>(named.get("inputs")),
-                     (*op)->getOperands())) {
+      for (auto [input, operand] : llvm::zip(
+               cast<ArrayAttr>(named.get("inputs")), (*op)->getOperands())) {
         Value v = operand;
         while (auto cast = v.getDefiningOp<tensor::CastOp>())
           v = cast.getSource();
         NamedAttrList in(cast<DictionaryAttr>(input));
-        in.set("arg", b.getI64IntegerAttr(
-                          cast<BlockArgument>(v).getArgNumber()));
+        in.set("arg",
+               b.getI64IntegerAttr(cast<BlockArgument>(v).getArgNumber()));
         inputs.push_back(in.getDictionary(ctx));
       }
       named.set("inputs", b.getArrayAttr(inputs));

@@ -65,15 +65,31 @@ struct FullPlan {
 
 // One ABI for the attn.full and attn.sparse kernels (attn.full passes a
 // null `idx` and N = 0).
-enum FwdArg { kQ, kK, kV, kIdx, kO, kLse, kOPart, kLsePart, kB, kT, kS, kH,
-              kHkv, kN, kNSplit, kNumFwdArgs };
+enum FwdArg {
+  kQ,
+  kK,
+  kV,
+  kIdx,
+  kO,
+  kLse,
+  kOPart,
+  kLsePart,
+  kB,
+  kT,
+  kS,
+  kH,
+  kHkv,
+  kN,
+  kNSplit,
+  kNumFwdArgs
+};
 constexpr const char *kFwdArgNames[] = {
-    "q", "k", "v", "idx", "o", "lse", "o_part", "lse_part",
-    "B", "T", "S", "H", "Hkv", "N", "nsplit"};
+    "q", "k", "v", "idx", "o",   "lse", "o_part", "lse_part",
+    "B", "T", "S", "H",   "Hkv", "N",   "nsplit"};
 
 enum CombineArg { cOPart, cLsePart, cO, cLse, cRows, cNSplit, kNumCombineArgs };
-constexpr const char *kCombineArgNames[] = {"o_part", "lse_part", "o", "lse",
-                                            "rows", "nsplit"};
+constexpr const char *kCombineArgNames[] = {"o_part", "lse_part", "o",
+                                            "lse",    "rows",     "nsplit"};
 } // namespace
 
 static constexpr double kLog2e = 1.4426950408889634;
@@ -83,7 +99,8 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
                            const FullPlan &p, Location loc) {
   ImplicitLocOpBuilder b(loc, module.getContext());
   GpuBuilder g(b);
-  Type ptrT = g.globalPtr(), i64T = g.i64(), f32T = g.f32(), i8T = b.getI8Type();
+  Type ptrT = g.globalPtr(), i64T = g.i64(), f32T = g.f32(),
+       i8T = b.getI8Type();
   SmallVector<Type> argTypes(kB, ptrT);
   argTypes.append(kNumFwdArgs - kB, i64T);
   gpu::GPUFuncOp fn = createKernel(b, module, name, argTypes, p.threads());
@@ -152,14 +169,14 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
   Type me = p.mmaElem();
   // A tile load: cp.async of 16-bit data, or (split) f32 loads split into
   // hi/lo bf16 tiles.
-  auto loadTile = [&](Value tile, int64_t rows, int64_t cols, Value fallback,
-                      llvm::function_ref<std::pair<Value, Value>(Value, Value)>
-                          source) {
-    if (p.split())
-      splitTile(g, tile, lo(tile), rows, cols, p.threads(), tid, source);
-    else
-      copyTile(g, tile, rows, cols, p.threads(), tid, fallback, source);
-  };
+  auto loadTile =
+      [&](Value tile, int64_t rows, int64_t cols, Value fallback,
+          llvm::function_ref<std::pair<Value, Value>(Value, Value)> source) {
+        if (p.split())
+          splitTile(g, tile, lo(tile), rows, cols, p.threads(), tid, source);
+        else
+          copyTile(g, tile, rows, cols, p.threads(), tid, fallback, source);
+      };
   // Sparse: the key index of each gathered row of the current tile (-1:
   // unused), written by the K copy, read by the V copy and the mask.
   Value sKey = g.gep(smem, i8T, g.c32(p.tileBytes()));
@@ -171,8 +188,8 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
     Value t = g.divs(r, rowsPerT), gi = g.remu(r, rowsPerT);
     Value valid = g.andI(g.slt(t, seqT), g.slt(gi, group));
     Value h = g.add(hkG, gi);
-    Value base = g.mul(g.add(g.mul(g.add(g.mul(bIdx, seqT), t), heads), h),
-                       g.c64(p.d));
+    Value base =
+        g.mul(g.add(g.mul(g.add(g.mul(bIdx, seqT), t), heads), h), g.c64(p.d));
     Value off = g.add(base, g.toI64(g.mul(c, g.c32(8))));
     return std::make_pair(valid, g.gep(qPtr, p.elem, off));
   });
@@ -185,15 +202,15 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
     Value e = g.divs(n, g.c64(perEntry)), within = g.remu(n, g.c64(perEntry));
     Value inRange = g.slt(n, kvEnd);
     Value eSafe = g.select(inRange, e, g.c64(0));
-    Value idxOff = g.add(
-        g.mul(g.add(g.mul(g.add(g.mul(bIdx, seqT), tFirst), kvHeads), hk),
-              numEntries),
-        eSafe);
-    Value entry = g.toI64(g.loadGlobal(g.i32(), g.gep(arg(kIdx), g.i32(),
-                                                      idxOff)));
+    Value idxOff =
+        g.add(g.mul(g.add(g.mul(g.add(g.mul(bIdx, seqT), tFirst), kvHeads), hk),
+                    numEntries),
+              eSafe);
+    Value entry =
+        g.toI64(g.loadGlobal(g.i32(), g.gep(arg(kIdx), g.i32(), idxOff)));
     Value key = g.add(g.mul(entry, g.c64(perEntry)), within);
-    Value ok = g.andI(inRange, g.andI(g.sle(g.c64(0), entry),
-                                      g.slt(key, seqS)));
+    Value ok =
+        g.andI(inRange, g.andI(g.sle(g.c64(0), entry), g.slt(key, seqS)));
     if (p.causal)
       ok = g.andI(ok, g.sle(key, posFirst));
     return g.toI32(g.select(ok, key, g.c64(-1)));
@@ -209,8 +226,8 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
         Value k32;
         if (width == p.d && ptr == kPtr) {
           k32 = sparseKey(kv0, row);
-          auto first = scf::IfOp::create(b, TypeRange{}, g.eq(c, g.c32(0)),
-                                         false);
+          auto first =
+              scf::IfOp::create(b, TypeRange{}, g.eq(c, g.c32(0)), false);
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPointToStart(first.thenBlock());
           g.storeGlobal(k32, slot);
@@ -220,9 +237,9 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
         valid = g.sle(g.c32(0), k32);
         key = g.toI64(g.max(k32, g.c32(0)));
       }
-      Value base = g.mul(
-          g.add(g.mul(g.add(g.mul(bIdx, seqS), key), kvHeads), hk),
-          g.c64(width));
+      Value base =
+          g.mul(g.add(g.mul(g.add(g.mul(bIdx, seqS), key), kvHeads), hk),
+                g.c64(width));
       Value off = g.add(base, g.toI64(g.mul(c, g.c32(8))));
       return std::make_pair(valid, g.gep(ptr, p.elem, off));
     };
@@ -243,7 +260,8 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
   SmallVector<Value> rowIdx, rowHi, rowLo;
   for (int64_t mi = 0; mi < mt; ++mi)
     for (int64_t hf = 0; hf < 2; ++hf) {
-      Value r = g.add(row0, g.toI64(g.add(warpRow, g.add(gq, g.c32(16 * mi + 8 * hf)))));
+      Value r = g.add(
+          row0, g.toI64(g.add(warpRow, g.add(gq, g.c32(16 * mi + 8 * hf)))));
       rowIdx.push_back(r);
       Value t = g.divs(r, rowsPerT);
       Value pos = g.add(t, offset);
@@ -333,12 +351,12 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
     if (p.sparse)
       need = arith::ConstantIntOp::create(b, 1, 1);
     if (p.causal)
-      need = g.orI(need, g.slt(g.add(tFirst, offset),
-                               g.sub(tileEnd, g.c64(1))));
+      need =
+          g.orI(need, g.slt(g.add(tFirst, offset), g.sub(tileEnd, g.c64(1))));
     if (p.window)
-      need = g.orI(need, g.slt(kv0, g.add(g.sub(g.add(tLast, offset),
-                                                 g.c64(*p.window)),
-                                           g.c64(1))));
+      need = g.orI(
+          need, g.slt(kv0, g.add(g.sub(g.add(tLast, offset), g.c64(*p.window)),
+                                 g.c64(1))));
     SmallVector<Type> xTypes(x.size(), f32T);
     auto ifOp = scf::IfOp::create(b, xTypes, need, /*withElseRegion=*/true);
     {
@@ -363,12 +381,12 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
         for (int64_t hf = 0; hf < 2; ++hf) {
           // Key limits relative to kv0, clamped into [-1, kv] and narrowed.
           int64_t ri = mi * 2 + hf;
-          Value hiRel = g.toI32(g.min(g.max(g.sub(rowHi[ri], kv0), g.c64(-1)),
-                                      g.c64(p.kv)));
+          Value hiRel = g.toI32(
+              g.min(g.max(g.sub(rowHi[ri], kv0), g.c64(-1)), g.c64(p.kv)));
           Value loRel;
           if (p.window)
-            loRel = g.toI32(g.min(g.max(g.sub(rowLo[ri], kv0), g.c64(-1)),
-                                  g.c64(p.kv)));
+            loRel = g.toI32(
+                g.min(g.max(g.sub(rowLo[ri], kv0), g.c64(-1)), g.c64(p.kv)));
           for (int64_t n = 0; n < nk; ++n)
             for (int64_t e = 0; e < 2; ++e) {
               Value key = g.add(twoTq, g.c32(8 * n + e));
@@ -426,7 +444,9 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
     SmallVector<Frag4> pf, pfLo;
     for (int64_t mi = 0; mi < mt; ++mi)
       for (int64_t k = 0; k < kk; ++k) {
-        auto el = [&](int64_t n, int64_t e) { return x[(mi * nk + n) * 4 + e]; };
+        auto el = [&](int64_t n, int64_t e) {
+          return x[(mi * nk + n) * 4 + e];
+        };
         // Split mode: hi = P rounded to bf16, lo = P - hi.
         auto hiPart = [&](Value v) -> Value {
           Value h = arith::TruncFOp::create(b, me, v);
@@ -573,8 +593,8 @@ static void buildCombineKernel(gpu::GPUModuleOp module, StringRef name,
   Value rows = arg(cRows), nsplit = arg(cNSplit);
   Value negInf = g.negInf(), zeroF = g.f(0.0);
 
-  auto maxLoop = scf::ForOp::create(b, g.c64(0), nsplit, g.c64(1),
-                                    ValueRange{negInf});
+  auto maxLoop =
+      scf::ForOp::create(b, g.c64(0), nsplit, g.c64(1), ValueRange{negInf});
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(maxLoop.getBody());
@@ -608,15 +628,15 @@ static void buildCombineKernel(gpu::GPUModuleOp module, StringRef name,
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
     Value o16 = p.elem.isF32() ? out : arith::TruncFOp::create(b, p.elem, out);
-    g.storeGlobal(o16, g.gep(arg(cO), p.elem,
-                             g.add(g.mul(row, g.c64(p.dv)), col)));
+    g.storeGlobal(o16,
+                  g.gep(arg(cO), p.elem, g.add(g.mul(row, g.c64(p.dv)), col)));
   }
   if (p.lse) {
     auto ifOp = scf::IfOp::create(b, TypeRange{}, g.eq(tid, g.c32(0)), false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
-    Value lse = g.select(pos, g.fadd(mUse, g.fmul(g.log2(sum), g.f(kLn2))),
-                         negInf);
+    Value lse =
+        g.select(pos, g.fadd(mUse, g.fmul(g.log2(sum), g.f(kLn2))), negInf);
     g.storeGlobal(lse, g.gep(arg(cLse), f32T, row));
   }
   gpu::ReturnOp::create(b);
@@ -698,7 +718,6 @@ static StringAttr str(MLIRContext *ctx, const Twine &t) {
   return StringAttr::get(ctx, t);
 }
 
-
 /// The kernels and manifest entry of attn.full (`kind` "full") or
 /// attn.sparse ("sparse").
 static DictionaryAttr buildSoftmax(Operation *op, const FullPlan &p,
@@ -751,8 +770,8 @@ static DictionaryAttr buildSoftmax(Operation *op, const FullPlan &p,
   // backend.md): enough CTAs for `ctas_per_sm` waves of the SMs, at most
   // the plan's split_kv and one split per KV tile.
   std::string q = std::to_string(p.q), kv = std::to_string(p.kv);
-  std::string rowBlocks = p.sparse ? "T*cdiv(H/Hkv, " + q + ")"
-                                   : "cdiv(T*(H/Hkv), " + q + ")";
+  std::string rowBlocks =
+      p.sparse ? "T*cdiv(H/Hkv, " + q + ")" : "cdiv(T*(H/Hkv), " + q + ")";
   std::string decodeBlocks = "cdiv(T*(H/Hkv), 16)";
   const char *isDecode = "T*(H/Hkv) <= 16";
   NamedAttrList nsplit;
@@ -762,11 +781,11 @@ static DictionaryAttr buildSoftmax(Operation *op, const FullPlan &p,
                                   : "select(" + std::string(isDecode) + ", " +
                                         decodeBlocks + ", " + rowBlocks +
                                         ")*Hkv*B"));
-  nsplit.append("tiles", str(ctx, p.sparse
-                                      ? "cdiv(N*" +
-                                            std::to_string(p.blockSize.value_or(1)) +
-                                            ", " + kv + ")"
-                                      : "cdiv(S, " + kv + ")"));
+  nsplit.append(
+      "tiles",
+      str(ctx, p.sparse ? "cdiv(N*" + std::to_string(p.blockSize.value_or(1)) +
+                              ", " + kv + ")"
+                        : "cdiv(S, " + kv + ")"));
   nsplit.append("ctas_per_sm", i64(4));
   NamedAttrList params;
   params.append("nsplit", nsplit.getDictionary(ctx));
@@ -845,6 +864,5 @@ FailureOr<DictionaryAttr> gpu_kernels::buildSparse(SparseOp op,
   FailureOr<FullPlan> plan = planFor(op);
   if (failed(plan))
     return failure();
-  return buildSoftmax(op, *plan, op.getTileAttr().getSplitKv(), "sparse",
-                      site);
+  return buildSoftmax(op, *plan, op.getTileAttr().getSplitKv(), "sparse", site);
 }

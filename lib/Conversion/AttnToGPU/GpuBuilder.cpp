@@ -36,9 +36,15 @@ Value GpuBuilder::f(double v) {
 Value GpuBuilder::negInf() {
   return f(-std::numeric_limits<double>::infinity());
 }
-Value GpuBuilder::add(Value x, Value y) { return arith::AddIOp::create(b, x, y); }
-Value GpuBuilder::sub(Value x, Value y) { return arith::SubIOp::create(b, x, y); }
-Value GpuBuilder::mul(Value x, Value y) { return arith::MulIOp::create(b, x, y); }
+Value GpuBuilder::add(Value x, Value y) {
+  return arith::AddIOp::create(b, x, y);
+}
+Value GpuBuilder::sub(Value x, Value y) {
+  return arith::SubIOp::create(b, x, y);
+}
+Value GpuBuilder::mul(Value x, Value y) {
+  return arith::MulIOp::create(b, x, y);
+}
 Value GpuBuilder::divu(Value x, Value y) {
   return arith::DivUIOp::create(b, x, y);
 }
@@ -70,9 +76,15 @@ Value GpuBuilder::sle(Value x, Value y) {
 Value GpuBuilder::eq(Value x, Value y) {
   return arith::CmpIOp::create(b, arith::CmpIPredicate::eq, x, y);
 }
-Value GpuBuilder::andI(Value x, Value y) { return arith::AndIOp::create(b, x, y); }
-Value GpuBuilder::orI(Value x, Value y) { return arith::OrIOp::create(b, x, y); }
-Value GpuBuilder::xorI(Value x, Value y) { return arith::XOrIOp::create(b, x, y); }
+Value GpuBuilder::andI(Value x, Value y) {
+  return arith::AndIOp::create(b, x, y);
+}
+Value GpuBuilder::orI(Value x, Value y) {
+  return arith::OrIOp::create(b, x, y);
+}
+Value GpuBuilder::xorI(Value x, Value y) {
+  return arith::XOrIOp::create(b, x, y);
+}
 Value GpuBuilder::select(Value c, Value x, Value y) {
   return arith::SelectOp::create(b, c, x, y);
 }
@@ -90,13 +102,21 @@ Value GpuBuilder::indexToI32(Value x) {
   return arith::IndexCastUIOp::create(b, i32(), x);
 }
 
-Value GpuBuilder::fadd(Value x, Value y) { return arith::AddFOp::create(b, x, y); }
-Value GpuBuilder::fsub(Value x, Value y) { return arith::SubFOp::create(b, x, y); }
-Value GpuBuilder::fmul(Value x, Value y) { return arith::MulFOp::create(b, x, y); }
+Value GpuBuilder::fadd(Value x, Value y) {
+  return arith::AddFOp::create(b, x, y);
+}
+Value GpuBuilder::fsub(Value x, Value y) {
+  return arith::SubFOp::create(b, x, y);
+}
+Value GpuBuilder::fmul(Value x, Value y) {
+  return arith::MulFOp::create(b, x, y);
+}
 Value GpuBuilder::fmax(Value x, Value y) {
   return arith::MaxNumFOp::create(b, x, y);
 }
-Value GpuBuilder::fdiv(Value x, Value y) { return arith::DivFOp::create(b, x, y); }
+Value GpuBuilder::fdiv(Value x, Value y) {
+  return arith::DivFOp::create(b, x, y);
+}
 Value GpuBuilder::feq(Value x, Value y) {
   return arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, x, y);
 }
@@ -142,8 +162,7 @@ Value GpuBuilder::gridDim(gpu::Dimension d) {
 }
 
 Value GpuBuilder::gep(Value base, Type elem, Value offset) {
-  return LLVM::GEPOp::create(b, base.getType(), elem, base,
-                             ValueRange{offset},
+  return LLVM::GEPOp::create(b, base.getType(), elem, base, ValueRange{offset},
                              LLVM::GEPNoWrapFlags::inbounds);
 }
 
@@ -181,8 +200,7 @@ Frag4 GpuBuilder::ldmatrix4(Value addr, bool trans) {
   auto st = LLVM::LLVMStructType::getLiteral(b.getContext(),
                                              {i32T, i32T, i32T, i32T});
   Value r = NVVM::LdMatrixOp::create(
-      b, st, addr, 4u,
-      trans ? NVVM::MMALayout::col : NVVM::MMALayout::row,
+      b, st, addr, 4u, trans ? NVVM::MMALayout::col : NVVM::MMALayout::row,
       NVVM::LdStMatrixShapeAttr::get(b.getContext(), 8, 8),
       NVVM::LdStMatrixEltType::B16);
   Frag4 out;
@@ -205,8 +223,8 @@ Acc4 GpuBuilder::mma(const Frag4 &a, Value b0, Value b1, const Acc4 &acc,
     return LLVM::BitcastOp::create(b, VectorType::get({2}, elem), v);
   };
   Value r = NVVM::MmaOp::create(
-      b, st, ValueRange{operand(a[0]), operand(a[1]), operand(a[2]),
-                        operand(a[3])},
+      b, st,
+      ValueRange{operand(a[0]), operand(a[1]), operand(a[2]), operand(a[3])},
       ValueRange{operand(b0), operand(b1)},
       ValueRange{acc[0], acc[1], acc[2], acc[3]}, ArrayRef<int64_t>{16, 8, 16},
       std::nullopt, std::nullopt, std::array<NVVM::MMATypes, 2>{t, t},
@@ -235,8 +253,10 @@ Value GpuBuilder::swizzled(Value row, Value chunk, Value rowMask,
 }
 
 gpu::GPUFuncOp mlir::attn::gpu_kernels::createKernel(ImplicitLocOpBuilder &b,
-                                   gpu::GPUModuleOp module, StringRef name,
-                                   ArrayRef<Type> args, int64_t threads) {
+                                                     gpu::GPUModuleOp module,
+                                                     StringRef name,
+                                                     ArrayRef<Type> args,
+                                                     int64_t threads) {
   b.setInsertionPointToEnd(module.getBody());
   auto fn = gpu::GPUFuncOp::create(b, name, b.getFunctionType(args, {}));
   fn->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
@@ -246,10 +266,10 @@ gpu::GPUFuncOp mlir::attn::gpu_kernels::createKernel(ImplicitLocOpBuilder &b,
   return fn;
 }
 
-void mlir::attn::gpu_kernels::copyTile(GpuBuilder &g, Value smem, int64_t rows, int64_t cols,
-                     int64_t threads, Value tid, Value fallback,
-                     llvm::function_ref<std::pair<Value, Value>(Value, Value)>
-                         source) {
+void mlir::attn::gpu_kernels::copyTile(
+    GpuBuilder &g, Value smem, int64_t rows, int64_t cols, int64_t threads,
+    Value tid, Value fallback,
+    llvm::function_ref<std::pair<Value, Value>(Value, Value)> source) {
   const int64_t cpr = cols / 8, total = rows * cpr;
   const int64_t swz = GpuBuilder::swizzleFor(cpr);
   for (int64_t i = 0; i < total / threads; ++i) {

@@ -143,9 +143,10 @@ void copyTile(GpuBuilder &g, Value smem, int64_t rows, int64_t cols,
 /// The f32 counterpart of copyTile: `source` gives (valid, address of 8
 /// f32); each is loaded (zeros where invalid), split into bf16 hi = round(x)
 /// and lo = round(x - hi), and stored into the swizzled `hiTile` / `loTile`.
-void splitTile(GpuBuilder &g, Value hiTile, Value loTile, int64_t rows,
-               int64_t cols, int64_t threads, Value tid,
-               llvm::function_ref<std::pair<Value, Value>(Value, Value)> source);
+void splitTile(
+    GpuBuilder &g, Value hiTile, Value loTile, int64_t rows, int64_t cols,
+    int64_t threads, Value tid,
+    llvm::function_ref<std::pair<Value, Value>(Value, Value)> source);
 
 } // namespace mlir::attn::gpu_kernels
 

@@ -51,7 +51,8 @@ static void buildIndexerKernel(gpu::GPUModuleOp module, StringRef name,
                                const IndexerPlan &p, Location loc) {
   ImplicitLocOpBuilder b(loc, module.getContext());
   GpuBuilder g(b);
-  Type ptrT = g.globalPtr(), i64T = g.i64(), f32T = g.f32(), i8T = b.getI8Type();
+  Type ptrT = g.globalPtr(), i64T = g.i64(), f32T = g.f32(),
+       i8T = b.getI8Type();
   SmallVector<Type> argTypes(iB, ptrT);
   argTypes.append(kNumIdxArgs - iB, i64T);
   gpu::GPUFuncOp fn = createKernel(b, module, name, argTypes, p.threads());
@@ -75,14 +76,14 @@ static void buildIndexerKernel(gpu::GPUModuleOp module, StringRef name,
   Value sRed = g.gep(smem, i8T, g.c32(p.tileBytes()));
   const int64_t loOff = 2 * (p.rows * p.di + p.kv * p.di);
   auto lo = [&](Value tile) { return g.gep(tile, i8T, g.c32(loOff)); };
-  auto loadTile = [&](Value tile, int64_t rows, Value fallback,
-                      llvm::function_ref<std::pair<Value, Value>(Value, Value)>
-                          source) {
-    if (p.split())
-      splitTile(g, tile, lo(tile), rows, p.di, p.threads(), tid, source);
-    else
-      copyTile(g, tile, rows, p.di, p.threads(), tid, fallback, source);
-  };
+  auto loadTile =
+      [&](Value tile, int64_t rows, Value fallback,
+          llvm::function_ref<std::pair<Value, Value>(Value, Value)> source) {
+        if (p.split())
+          splitTile(g, tile, lo(tile), rows, p.di, p.threads(), tid, source);
+        else
+          copyTile(g, tile, rows, p.di, p.threads(), tid, fallback, source);
+      };
   Type me = p.mmaElem();
   const int64_t nRed = p.queries() * p.kv;
 
@@ -90,106 +91,118 @@ static void buildIndexerKernel(gpu::GPUModuleOp module, StringRef name,
   Value zeroF = g.f(0.0);
   for (int64_t i = 0; i < (nRed + p.threads() - 1) / p.threads(); ++i) {
     Value idx = g.add(g.c32(i * p.threads()), tid);
-    auto ifOp = scf::IfOp::create(b, TypeRange{}, g.slt(idx, g.c32(nRed)),
-                                  false);
+    auto ifOp =
+        scf::IfOp::create(b, TypeRange{}, g.slt(idx, g.c32(nRed)), false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
     g.storeGlobal(zeroF, g.gep(sRed, f32T, idx));
   }
 
-  loadTile(sQ, p.rows, arg(iQ),
-           [&](Value row, Value c) {
-             Value r = g.add(row0, g.toI64(row));
-             Value t = g.divs(r, hiC), j = g.remu(r, hiC);
-             Value valid = g.slt(t, seqT);
-             Value off = g.add(
-                 g.mul(g.add(g.mul(g.add(g.mul(bIdx, seqT), t), hiC), j),
-                       g.c64(p.di)),
-                 g.toI64(g.mul(c, g.c32(8))));
-             return std::make_pair(valid, g.gep(arg(iQ), p.elem, off));
-           });
-  loadTile(sK, p.kv, arg(iK),
-           [&](Value row, Value c) {
-             Value s = g.add(s0, g.toI64(row));
-             Value valid = g.slt(s, seqS);
-             Value off = g.add(g.mul(g.add(g.mul(bIdx, seqS), s), g.c64(p.di)),
-                               g.toI64(g.mul(c, g.c32(8))));
-             return std::make_pair(valid, g.gep(arg(iK), p.elem, off));
-           });
-  g.cpAsyncCommit();
-  g.cpAsyncWait(0);
-  g.barrier();
+  // Causal: a tile wholly after the block's last query is only -inf
+  // (written below); its loads and mma are skipped.
+  Value computeTile = arith::ConstantIntOp::create(b, 1, 1);
+  if (p.causal) {
+    Value tLastBlock =
+        g.min(g.add(t0, g.c64(p.queries() - 1)), g.sub(seqT, g.c64(1)));
+    computeTile = g.sle(s0, g.add(tLastBlock, g.sub(seqS, seqT)));
+  }
+  auto computeIf = scf::IfOp::create(b, TypeRange{}, computeTile, false);
+  {
+    OpBuilder::InsertionGuard computeGuard(b);
+    b.setInsertionPointToStart(computeIf.thenBlock());
+    loadTile(sQ, p.rows, arg(iQ), [&](Value row, Value c) {
+      Value r = g.add(row0, g.toI64(row));
+      Value t = g.divs(r, hiC), j = g.remu(r, hiC);
+      Value valid = g.slt(t, seqT);
+      Value off = g.add(
+          g.mul(g.add(g.mul(g.add(g.mul(bIdx, seqT), t), hiC), j), g.c64(p.di)),
+          g.toI64(g.mul(c, g.c32(8))));
+      return std::make_pair(valid, g.gep(arg(iQ), p.elem, off));
+    });
+    loadTile(sK, p.kv, arg(iK), [&](Value row, Value c) {
+      Value s = g.add(s0, g.toI64(row));
+      Value valid = g.slt(s, seqS);
+      Value off = g.add(g.mul(g.add(g.mul(bIdx, seqS), s), g.c64(p.di)),
+                        g.toI64(g.mul(c, g.c32(8))));
+      return std::make_pair(valid, g.gep(arg(iK), p.elem, off));
+    });
+    g.cpAsyncCommit();
+    g.cpAsyncWait(0);
+    g.barrier();
 
-  // This warp's 16 rows x 64 keys.
-  Value lane15 = g.andI(lane, g.c32(15)), lane7 = g.andI(lane, g.c32(7));
-  Value hi16 = g.divu(lane, g.c32(16));
-  Value mid8 = g.andI(g.divu(lane, g.c32(8)), g.c32(1));
-  Value mask = g.andI(lane, g.c32(swz - 1));
-  Value warpRow = g.mul(warp, g.c32(16));
-  SmallVector<Acc4> s(nk, Acc4{zeroF, zeroF, zeroF, zeroF});
-  for (int64_t k = 0; k < kd; ++k) {
-    Value chunkA = g.add(hi16, g.c32(2 * k));
-    Value aOff = g.swizzled(g.add(warpRow, lane15), chunkA, mask, cpr);
-    Frag4 a = g.ldmatrix4(g.gep(sQ, i8T, aOff), false);
-    Frag4 aLo;
-    if (p.split())
-      aLo = g.ldmatrix4(g.gep(lo(sQ), i8T, aOff), false);
-    for (int64_t np = 0; np < nk / 2; ++np) {
-      Value row = g.add(g.add(lane7, g.mul(hi16, g.c32(8))), g.c32(16 * np));
-      Value chunk = g.add(mid8, g.c32(2 * k));
-      Value kOff = g.swizzled(row, chunk, mask, cpr);
-      Frag4 kf = g.ldmatrix4(g.gep(sK, i8T, kOff), false);
-      s[2 * np] = g.mma(a, kf[0], kf[1], s[2 * np], me);
-      s[2 * np + 1] = g.mma(a, kf[2], kf[3], s[2 * np + 1], me);
-      if (p.split()) {
-        Frag4 kfLo = g.ldmatrix4(g.gep(lo(sK), i8T, kOff), false);
-        s[2 * np] = g.mma(a, kfLo[0], kfLo[1], s[2 * np], me);
-        s[2 * np + 1] = g.mma(a, kfLo[2], kfLo[3], s[2 * np + 1], me);
-        s[2 * np] = g.mma(aLo, kf[0], kf[1], s[2 * np], me);
-        s[2 * np + 1] = g.mma(aLo, kf[2], kf[3], s[2 * np + 1], me);
+    // This warp's 16 rows x 64 keys.
+    Value lane15 = g.andI(lane, g.c32(15)), lane7 = g.andI(lane, g.c32(7));
+    Value hi16 = g.divu(lane, g.c32(16));
+    Value mid8 = g.andI(g.divu(lane, g.c32(8)), g.c32(1));
+    Value mask = g.andI(lane, g.c32(swz - 1));
+    Value warpRow = g.mul(warp, g.c32(16));
+    SmallVector<Acc4> s(nk, Acc4{zeroF, zeroF, zeroF, zeroF});
+    for (int64_t k = 0; k < kd; ++k) {
+      Value chunkA = g.add(hi16, g.c32(2 * k));
+      Value aOff = g.swizzled(g.add(warpRow, lane15), chunkA, mask, cpr);
+      Frag4 a = g.ldmatrix4(g.gep(sQ, i8T, aOff), false);
+      Frag4 aLo;
+      if (p.split())
+        aLo = g.ldmatrix4(g.gep(lo(sQ), i8T, aOff), false);
+      for (int64_t np = 0; np < nk / 2; ++np) {
+        Value row = g.add(g.add(lane7, g.mul(hi16, g.c32(8))), g.c32(16 * np));
+        Value chunk = g.add(mid8, g.c32(2 * k));
+        Value kOff = g.swizzled(row, chunk, mask, cpr);
+        Frag4 kf = g.ldmatrix4(g.gep(sK, i8T, kOff), false);
+        s[2 * np] = g.mma(a, kf[0], kf[1], s[2 * np], me);
+        s[2 * np + 1] = g.mma(a, kf[2], kf[3], s[2 * np + 1], me);
+        if (p.split()) {
+          Frag4 kfLo = g.ldmatrix4(g.gep(lo(sK), i8T, kOff), false);
+          s[2 * np] = g.mma(a, kfLo[0], kfLo[1], s[2 * np], me);
+          s[2 * np + 1] = g.mma(a, kfLo[2], kfLo[3], s[2 * np + 1], me);
+          s[2 * np] = g.mma(aLo, kf[0], kf[1], s[2 * np], me);
+          s[2 * np + 1] = g.mma(aLo, kf[2], kf[3], s[2 * np + 1], me);
+        }
       }
     }
-  }
 
-  // Weight and ReLU, sum the warp's 16 rows (one query), add into shared.
-  Value rWarp = g.add(row0, g.toI64(warpRow));
-  Value tW = g.divs(rWarp, hiC);
-  Value tValid = g.slt(tW, seqT);
-  Value tSafe = g.min(tW, g.sub(seqT, g.c64(1)));
-  auto weight = [&](int64_t half) {
-    Value r = g.add(rWarp, g.toI64(g.add(gq, g.c32(8 * half))));
-    Value j = g.remu(r, hiC);
-    Value w = g.loadGlobal(
-        p.wElem, g.gep(arg(iW), p.wElem,
-                       g.add(g.mul(g.add(g.mul(bIdx, seqT), tSafe), hiC), j)));
-    if (p.wElem != f32T)
-      w = arith::ExtFOp::create(b, f32T, w);
-    return g.select(tValid, w, zeroF);
-  };
-  Value wA = weight(0), wB = weight(1);
-  auto relu = [&](Value v) { return g.fmax(v, zeroF); };
-  SmallVector<Value> part;
-  for (int64_t n = 0; n < nk; ++n)
-    for (int64_t e = 0; e < 2; ++e) {
-      Value v = g.fadd(g.fmul(wA, relu(s[n][e])), g.fmul(wB, relu(s[n][2 + e])));
-      v = g.fadd(v, g.shflXor(v, 4));
-      v = g.fadd(v, g.shflXor(v, 8));
-      v = g.fadd(v, g.shflXor(v, 16));
-      part.push_back(v);
-    }
-  {
-    auto ifOp = scf::IfOp::create(b, TypeRange{}, g.slt(lane, g.c32(4)), false);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    Value slot = g.mul(g.toI32(g.sub(tW, t0)), g.c32(p.kv));
+    // Weight and ReLU, sum the warp's 16 rows (one query), add into shared.
+    Value rWarp = g.add(row0, g.toI64(warpRow));
+    Value tW = g.divs(rWarp, hiC);
+    Value tValid = g.slt(tW, seqT);
+    Value tSafe = g.min(tW, g.sub(seqT, g.c64(1)));
+    auto weight = [&](int64_t half) {
+      Value r = g.add(rWarp, g.toI64(g.add(gq, g.c32(8 * half))));
+      Value j = g.remu(r, hiC);
+      Value w = g.loadGlobal(
+          p.wElem,
+          g.gep(arg(iW), p.wElem,
+                g.add(g.mul(g.add(g.mul(bIdx, seqT), tSafe), hiC), j)));
+      if (p.wElem != f32T)
+        w = arith::ExtFOp::create(b, f32T, w);
+      return g.select(tValid, w, zeroF);
+    };
+    Value wA = weight(0), wB = weight(1);
+    auto relu = [&](Value v) { return g.fmax(v, zeroF); };
+    SmallVector<Value> part;
     for (int64_t n = 0; n < nk; ++n)
       for (int64_t e = 0; e < 2; ++e) {
-        Value col = g.add(g.mul(tq, g.c32(2)), g.c32(8 * n + e));
-        LLVM::AtomicRMWOp::create(b, LLVM::AtomicBinOp::fadd,
-                                  g.gep(sRed, f32T, g.add(slot, col)),
-                                  part[n * 2 + e],
-                                  LLVM::AtomicOrdering::monotonic);
+        Value v =
+            g.fadd(g.fmul(wA, relu(s[n][e])), g.fmul(wB, relu(s[n][2 + e])));
+        v = g.fadd(v, g.shflXor(v, 4));
+        v = g.fadd(v, g.shflXor(v, 8));
+        v = g.fadd(v, g.shflXor(v, 16));
+        part.push_back(v);
       }
+    {
+      auto ifOp =
+          scf::IfOp::create(b, TypeRange{}, g.slt(lane, g.c32(4)), false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      Value slot = g.mul(g.toI32(g.sub(tW, t0)), g.c32(p.kv));
+      for (int64_t n = 0; n < nk; ++n)
+        for (int64_t e = 0; e < 2; ++e) {
+          Value col = g.add(g.mul(tq, g.c32(2)), g.c32(8 * n + e));
+          LLVM::AtomicRMWOp::create(
+              b, LLVM::AtomicBinOp::fadd, g.gep(sRed, f32T, g.add(slot, col)),
+              part[n * 2 + e], LLVM::AtomicOrdering::monotonic);
+        }
+    }
   }
   g.barrier();
 
@@ -208,9 +221,9 @@ static void buildIndexerKernel(gpu::GPUModuleOp module, StringRef name,
     Value v = g.loadGlobal(f32T, g.gep(sRed, f32T, idx));
     if (p.causal)
       v = g.select(g.sle(sIdx, g.add(t, offset)), v, negInf);
-    g.storeGlobal(v, g.gep(arg(iOut), f32T,
-                           g.add(g.mul(g.add(g.mul(bIdx, seqT), t), seqS),
-                                 sIdx)));
+    g.storeGlobal(v,
+                  g.gep(arg(iOut), f32T,
+                        g.add(g.mul(g.add(g.mul(bIdx, seqT), t), seqS), sIdx)));
   }
   gpu::ReturnOp::create(b);
 }
@@ -229,8 +242,8 @@ FailureOr<DictionaryAttr> gpu_kernels::buildIndexer(IndexerOp op,
                                "f16 or both f32; got "
                             << p.elem << ", " << kType.getElementType();
   if (!(p.wElem.isF32() || p.wElem.isBF16() || p.wElem.isF16()))
-    return op.emitOpError() << "GPU kernels take w as f32, bf16 or f16; got "
-                            << p.wElem;
+    return op.emitOpError()
+           << "GPU kernels take w as f32, bf16 or f16; got " << p.wElem;
   p.hi = qType.getDimSize(2);
   p.di = qType.getDimSize(3);
   if (ShapedType::isDynamic(p.hi) || ShapedType::isDynamic(p.di))
@@ -274,12 +287,14 @@ FailureOr<DictionaryAttr> gpu_kernels::buildIndexer(IndexerOp op,
                                                       std::end(kIdxArgNames))));
   NamedAttrList entry;
   entry.append("op", b.getStringAttr("attn.indexer"));
-  entry.append("inputs",
-               b.getArrayAttr({tensorEntry(ctx, "qi", p.elem, {"B", "T", hi, di}),
-                               tensorEntry(ctx, "ki", p.elem, {"B", "S", di}),
-                               tensorEntry(ctx, "w", p.wElem, {"B", "T", hi})}));
-  entry.append("outputs", b.getArrayAttr({tensorEntry(
-                              ctx, "scores", b.getF32Type(), {"B", "T", "S"})}));
+  entry.append(
+      "inputs",
+      b.getArrayAttr({tensorEntry(ctx, "qi", p.elem, {"B", "T", hi, di}),
+                      tensorEntry(ctx, "ki", p.elem, {"B", "S", di}),
+                      tensorEntry(ctx, "w", p.wElem, {"B", "T", hi})}));
+  entry.append("outputs",
+               b.getArrayAttr({tensorEntry(ctx, "scores", b.getF32Type(),
+                                           {"B", "T", "S"})}));
   entry.append("sizes", sizes.getDictionary(ctx));
   entry.append("launches", b.getArrayAttr({launch.getDictionary(ctx)}));
   return entry.getDictionary(ctx);

@@ -43,9 +43,9 @@ constexpr const char *kTopKArgNames[] = {"scores", "indices", "B", "T", "S"};
 /// Shared-memory layout (bytes): scalars, warp totals, histogram, selection.
 struct Layout {
   int64_t kp; // selection capacity (power of two >= k)
-  static constexpr int64_t scalars = 0;    // 8 x i32
-  static constexpr int64_t warpTot = 32;   // kWarps x i32
-  static constexpr int64_t hist = 64;      // 256 x i32
+  static constexpr int64_t scalars = 0;  // 8 x i32
+  static constexpr int64_t warpTot = 32; // kWarps x i32
+  static constexpr int64_t hist = 64;    // 256 x i32
   int64_t keys() const { return hist + 4 * 256; }
   int64_t idx() const { return keys() + 4 * kp; }
   int64_t bytes() const { return idx() + 4 * kp; }
@@ -54,8 +54,8 @@ struct Layout {
 enum { sPrefix, sMask, sRemaining, sAll, sCount, sTies, sDone };
 } // namespace
 
-static void buildTopKKernel(gpu::GPUModuleOp module, StringRef name,
-                            int64_t k, bool causal, Location loc) {
+static void buildTopKKernel(gpu::GPUModuleOp module, StringRef name, int64_t k,
+                            bool causal, Location loc) {
   ImplicitLocOpBuilder b(loc, module.getContext());
   GpuBuilder g(b);
   Type ptrT = g.globalPtr(), i64T = g.i64(), i32T = g.i32(), f32T = g.f32();
@@ -102,8 +102,8 @@ static void buildTopKKernel(gpu::GPUModuleOp module, StringRef name,
   };
   // The order-preserving key of position s (0: not a candidate).
   auto keyOf = [&](Value s) {
-    Value x = g.loadGlobal(f32T, g.gep(arg(tScores), f32T,
-                                       g.add(rowBase, g.toI64(s))));
+    Value x = g.loadGlobal(
+        f32T, g.gep(arg(tScores), f32T, g.add(rowBase, g.toI64(s))));
     x = g.fadd(x, g.f(0.0)); // -0 -> +0
     Value u = arith::BitcastOp::create(b, i32T, x);
     Value neg = g.slt(u, g.c32(0));
@@ -134,11 +134,11 @@ static void buildTopKKernel(gpu::GPUModuleOp module, StringRef name,
     ifThen(g.eq(all, g.c32(0)), [&] {
       rowLoop([&](Value s) {
         Value key = keyOf(s);
-        Value match = g.andI(g.ult(g.c32(0), key),
-                             g.eq(g.andI(key, mask), prefix));
+        Value match =
+            g.andI(g.ult(g.c32(0), key), g.eq(g.andI(key, mask), prefix));
         ifThen(match, [&] {
-          Value bin = g.andI(arith::ShRUIOp::create(b, key, g.c32(shift)),
-                             g.c32(255));
+          Value bin =
+              g.andI(arith::ShRUIOp::create(b, key, g.c32(shift)), g.c32(255));
           LLVM::AtomicRMWOp::create(b, LLVM::AtomicBinOp::add,
                                     g.gep(hist, i32T, bin), g.c32(1),
                                     LLVM::AtomicOrdering::monotonic);
@@ -173,16 +173,17 @@ static void buildTopKKernel(gpu::GPUModuleOp module, StringRef name,
       Value takeAll = g.slt(bin, g.c32(0)); // fewer candidates than needed
       if (pass == 0)
         st(g.select(g.sle(total, g.c32(k)), g.c32(1), g.c32(0)), slot(sAll));
-      ifThen(g.andI(arith::XOrIOp::create(b, takeAll,
-                                           arith::ConstantIntOp::create(b, 1, 1)),
-                    pass == 0 ? g.slt(g.c32(k), total)
-                              : arith::ConstantIntOp::create(b, 1, 1).getResult()),
-             [&] {
-               Value shifted = arith::ShLIOp::create(b, bin, g.c32(shift));
-               st(g.orI(ld(slot(sPrefix)), shifted), slot(sPrefix));
-               st(g.orI(ld(slot(sMask)), g.c32(255 << shift)), slot(sMask));
-               st(g.sub(remaining, above), slot(sRemaining));
-             });
+      ifThen(
+          g.andI(arith::XOrIOp::create(b, takeAll,
+                                       arith::ConstantIntOp::create(b, 1, 1)),
+                 pass == 0 ? g.slt(g.c32(k), total)
+                           : arith::ConstantIntOp::create(b, 1, 1).getResult()),
+          [&] {
+            Value shifted = arith::ShLIOp::create(b, bin, g.c32(shift));
+            st(g.orI(ld(slot(sPrefix)), shifted), slot(sPrefix));
+            st(g.orI(ld(slot(sMask)), g.c32(255 << shift)), slot(sMask));
+            st(g.sub(remaining, above), slot(sRemaining));
+          });
     });
     g.barrier();
   }
@@ -191,12 +192,12 @@ static void buildTopKKernel(gpu::GPUModuleOp module, StringRef name,
   Value kth = ld(slot(sPrefix)), all = ld(slot(sAll));
   rowLoop([&](Value s) {
     Value key = keyOf(s);
-    Value take = g.select(g.eq(all, g.c32(0)), g.ult(kth, key),
-                          g.ult(g.c32(0), key));
+    Value take =
+        g.select(g.eq(all, g.c32(0)), g.ult(kth, key), g.ult(g.c32(0), key));
     ifThen(take, [&] {
-      Value pos = LLVM::AtomicRMWOp::create(b, LLVM::AtomicBinOp::add,
-                                            slot(sCount), g.c32(1),
-                                            LLVM::AtomicOrdering::monotonic);
+      Value pos =
+          LLVM::AtomicRMWOp::create(b, LLVM::AtomicBinOp::add, slot(sCount),
+                                    g.c32(1), LLVM::AtomicOrdering::monotonic);
       st(key, g.gep(selKey, i32T, pos));
       st(s, g.gep(selIdx, i32T, pos));
     });
@@ -207,8 +208,8 @@ static void buildTopKKernel(gpu::GPUModuleOp module, StringRef name,
   // Ties at the k-th key, in increasing position: chunks of kThreads in
   // order, a ballot prefix inside each warp, warp totals across the block.
   Value nChunks = g.divu(g.add(limit32, g.c32(kThreads - 1)), g.c32(kThreads));
-  auto chunks = scf::ForOp::create(b, g.c32(0), nChunks, g.c32(1),
-                                   ValueRange{g.c32(0)});
+  auto chunks =
+      scf::ForOp::create(b, g.c32(0), nChunks, g.c32(1), ValueRange{g.c32(0)});
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(chunks.getBody());
@@ -217,8 +218,8 @@ static void buildTopKKernel(gpu::GPUModuleOp module, StringRef name,
     // Keys are only read for positions inside the row.
     Value inRow = g.slt(s, limit32);
     Value sSafe = g.select(inRow, s, g.c32(0));
-    Value isTie = g.andI(g.andI(inRow, g.slt(taken, need)),
-                         g.eq(keyOf(sSafe), kth));
+    Value isTie =
+        g.andI(g.andI(inRow, g.slt(taken, need)), g.eq(keyOf(sSafe), kth));
     Value ballot = NVVM::VoteSyncOp::create(b, i32T, g.c32(-1), isTie,
                                             NVVM::VoteSyncKind::ballot);
     Value below = g.sub(arith::ShLIOp::create(b, g.c32(1), lane), g.c32(1));
@@ -259,14 +260,18 @@ static void buildTopKKernel(gpu::GPUModuleOp module, StringRef name,
         Value a = g.add(g.c32(i * kThreads), tid);
         Value bIdx = g.xorI(a, g.c32(stride));
         ifThen(g.andI(g.slt(a, g.c32(lay.kp)), g.ult(a, bIdx)), [&] {
-          Value ka = ld(g.gep(selKey, i32T, a)), kb = ld(g.gep(selKey, i32T, bIdx));
-          Value ia = ld(g.gep(selIdx, i32T, a)), ib = ld(g.gep(selIdx, i32T, bIdx));
+          Value ka = ld(g.gep(selKey, i32T, a)),
+                kb = ld(g.gep(selKey, i32T, bIdx));
+          Value ia = ld(g.gep(selIdx, i32T, a)),
+                ib = ld(g.gep(selIdx, i32T, bIdx));
           // "b goes first": larger key, or equal key and smaller position.
-          Value bFirst = g.orI(g.ult(ka, kb), g.andI(g.eq(ka, kb), g.slt(ib, ia)));
+          Value bFirst =
+              g.orI(g.ult(ka, kb), g.andI(g.eq(ka, kb), g.slt(ib, ia)));
           // Blocks with (a & size) == 0 sort "first" first, others reversed.
           Value forward = g.eq(g.andI(a, g.c32(size)), g.c32(0));
-          Value swap = g.select(forward, bFirst,
-                                g.xorI(bFirst, arith::ConstantIntOp::create(b, 1, 1)));
+          Value swap =
+              g.select(forward, bFirst,
+                       g.xorI(bFirst, arith::ConstantIntOp::create(b, 1, 1)));
           ifThen(swap, [&] {
             st(kb, g.gep(selKey, i32T, a));
             st(ka, g.gep(selKey, i32T, bIdx));
@@ -284,7 +289,8 @@ static void buildTopKKernel(gpu::GPUModuleOp module, StringRef name,
     Value j = g.add(g.c32(i * kThreads), tid);
     ifThen(g.slt(j, g.c32(k)), [&] {
       Value jSafe = g.min(j, g.c32(lay.kp - 1));
-      Value v = g.select(g.slt(j, n), ld(g.gep(selIdx, i32T, jSafe)), g.c32(-1));
+      Value v =
+          g.select(g.slt(j, n), ld(g.gep(selIdx, i32T, jSafe)), g.c32(-1));
       g.storeGlobal(v, g.gep(arg(tOut), i32T, g.add(outBase, g.toI64(j))));
     });
   }
@@ -316,8 +322,9 @@ FailureOr<DictionaryAttr> gpu_kernels::buildTopK(TopKOp op,
   launch.append("grid", strs({"B*T", "1", "1"}));
   launch.append("block", b.getI64ArrayAttr({kThreads, 1, 1}));
   launch.append("smem", b.getI64IntegerAttr(lay.bytes()));
-  launch.append("args", strs(SmallVector<std::string>(std::begin(kTopKArgNames),
-                                                      std::end(kTopKArgNames))));
+  launch.append("args",
+                strs(SmallVector<std::string>(std::begin(kTopKArgNames),
+                                              std::end(kTopKArgNames))));
   NamedAttrList entry;
   entry.append("op", b.getStringAttr("attn.topk"));
   entry.append("inputs", b.getArrayAttr({tensorEntry(

@@ -189,10 +189,9 @@ struct AttnTilePass : mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
         // the GPU kernels need q = 16 x warps).
         int64_t warps = std::max<int64_t>(1, plan->sparseQ / 16);
         // GPU kernels split the selected keys of a query at run time.
-        int64_t split =
-            plan->gpu
-                ? splitKvFor(*plan, dimOf(sparse.getQ(), 1), ShapedType::kDynamic)
-                : 1;
+        int64_t split = plan->gpu ? splitKvFor(*plan, dimOf(sparse.getQ(), 1),
+                                               ShapedType::kDynamic)
+                                  : 1;
         tile = TileAttr::getChecked(tileError, op->getContext(), plan->sparseQ,
                                     plan->sparseKv, row.stages, split, warps);
         if (!tile)
