@@ -95,6 +95,7 @@ void mlir::attn::buildAttnToNVVMPipeline(
   ConvertAttnToGPUPassOptions check;
   check.chip = options.chip;
   check.format = options.format;
+  check.funcs.assign(options.funcs.begin(), options.funcs.end());
   pm.addPass(createConvertAttnToGPUPass(check));
   addStage(pm, "gpu.module(convert-nvgpu-to-nvvm,convert-vector-to-scf,"
                "convert-scf-to-cf,convert-vector-to-llvm,convert-gpu-to-nvvm,"

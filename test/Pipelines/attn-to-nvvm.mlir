@@ -8,6 +8,10 @@
 // RUN: attn-opt %S/Inputs/axpy.mlir --attn-to-nvvm | %python %attn_src/scripts/extract-ptx.py - %t/ptx
 // RUN: %if ptxas %{ %ptxas -arch=sm_90a %t/ptx/smoke.ptx -o %t/smoke.cubin %}
 // RUN: not attn-opt %t/attn.mlir --attn-to-nvvm -o /dev/null 2>&1 | FileCheck %s --check-prefix=ATTN
+// `funcs` picks the functions to compile; the others stay as they are, and a
+// name that is not there is an error.
+// RUN: attn-opt %attn_src/examples/kimi_linear.mlir "--attn-to-nvvm=funcs=kimi_linear_mla" 2>/dev/null | FileCheck %s --check-prefix=FUNCS
+// RUN: not attn-opt %attn_src/examples/kimi_linear.mlir "--attn-to-nvvm=funcs=nope" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NOFUNC
 // RUN: not attn-opt %t/smem.mlir --attn-to-nvvm=chip=sm_00 -o /dev/null 2>&1 | FileCheck %s --check-prefix=CHIP
 // RUN: not attn-opt %t/smem.mlir --attn-to-nvvm=chip= -o /dev/null 2>&1 | FileCheck %s --check-prefix=EMPTY
 // RUN: not attn-opt %t/smem.mlir "--attn-to-nvvm=chip=sm_90a}" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BRACE
@@ -20,6 +24,11 @@
 // CHECK-SAME: .entry fill
 // SM80: .target sm_80
 // ATTN: error: 'attn.linear' op has no GPU kernel builder yet; the CPU backend (attn-to-cpu) runs it
+// FUNCS: attn.manifest = [{{.*}}name = "kimi_linear_mla", op = "attn.full"
+// FUNCS: func.func @kimi_linear_kda(
+// FUNCS: attn.delta
+// FUNCS: gpu.binary @attn_kernels
+// NOFUNC: error: convert-attn-to-gpu: no function named 'nope'
 // CHIP: error: Minimum NVVM target SM version is sm_20
 // EMPTY: error: attn-to-nvvm: unknown chip ''; expected sm_<NN>
 // BRACE: error: attn-to-nvvm: unknown chip 'sm_90a}'

@@ -105,7 +105,10 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu", "mlir::ModuleOp"> {
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
            "Target GPU: sm_<NN> with an optional a/f suffix (sm_80, sm_90a)">,
     Option<"format", "format", "std::string", /*default=*/"\"isa\"",
-           "Binary format the pipeline emits: isa, bin, fatbin or llvm">
+           "Binary format the pipeline emits: isa, bin, fatbin or llvm">,
+    ListOption<"funcs", "funcs", "std::string",
+               "Compile only these functions (default: every function holding "
+               "an attn op); the others are left as they are">
   ];
 }
 

@@ -67,6 +67,10 @@ struct AttnToNVVMPipelineOptions
       llvm::cl::desc("CUDA toolkit root (libdevice, ptxas); default "
                      "$CUDA_HOME, else /usr/local/cuda"),
       llvm::cl::init("")};
+  ListOption<std::string> funcs{
+      *this, "funcs",
+      llvm::cl::desc("Compile only these functions (default: every function "
+                     "holding an attn op)")};
 };
 
 /// attn ops and gpu.module kernels -> NVVM -> PTX / cubin

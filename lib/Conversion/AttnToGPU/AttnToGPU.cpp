@@ -129,11 +129,19 @@ struct ConvertAttnToGPUPass
     SmallVector<func::FuncOp> fns;
     for (auto fn : module.getOps<func::FuncOp>())
       if (!fn.isExternal() &&
+          (funcs.empty() || llvm::is_contained(funcs, fn.getSymName())) &&
           llvm::any_of(fn.getBody().front(),
                        [](Operation &op) { return isAttnCompute(&op); }))
         fns.push_back(fn);
-    // Nested attn ops (inside loops, other regions) are not supported.
+    // A named function that does not exist is an error, not a no-op.
     bool failedAny = false;
+    for (const std::string &name : funcs)
+      if (!module.lookupSymbol<func::FuncOp>(name)) {
+        emitError(module.getLoc())
+            << "convert-attn-to-gpu: no function named '" << name << "'";
+        failedAny = true;
+      }
+    // Nested attn ops (inside loops, other regions) are not supported.
     module.walk([&](Operation *op) {
       if (isAttnCompute(op) && !isa<func::FuncOp>(op->getParentOp())) {
         op->emitOpError() << "must sit directly in a function body for the "
