@@ -63,7 +63,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tiles", action="store_true")
     ap.add_argument("--flex", action="store_true")
-    ap.add_argument("--only", choices=["prefill", "decode", "sparse", "dsa"])
+    ap.add_argument("--only", choices=["prefill", "decode", "sparse", "dsa",
+                                       "step"])
     args = ap.parse_args()
     from torch.nn.attention import SDPBackend
     dev = torch.device("cuda")
@@ -163,6 +164,40 @@ def main():
         t = bench(lambda: torch.topk(scores, K, dim=-1, sorted=True))
         report("  torch.topk (sorted)", t, None, scores.numel() * 4, ours=ours)
         del scores
+
+    if args.only in (None, "step"):
+        # Linear / delta decode steps (ANCHORS.md: FLA fused_recurrent_kda,
+        # B=256 H=32 K=V=128, fp32 state read + written): GB/s of state
+        # traffic against this card's device-to-device copy in the same run.
+        x = torch.empty(1 << 28, device=dev)
+        y = torch.empty_like(x)
+        copy = bench(lambda: y.copy_(x))
+        copy_gbs = 2 * x.numel() * 4 / copy / 1e6
+        report("device-to-device copy 1 GiB", copy, None, 2 * x.numel() * 4)
+        del x, y
+        B, H, K, V = 256, 32, 128, 128
+        q = torch.randn(B, 1, H, K, device=dev, dtype=torch.bfloat16)
+        k, v = torch.randn_like(q), torch.randn_like(q)
+        beta = torch.rand(B, 1, H, device=dev)
+        gk = -torch.rand(B, 1, H, K, device=dev)
+        gs = -torch.rand(B, 1, H, device=dev)
+        s0 = torch.randn(B, H, K, V, device=dev) * 0.1
+        nbytes = 2 * s0.numel() * 4
+        for label, fn in (
+                ("kda", lambda: ops.kda(q, k, v, gk, beta, initial_state=s0,
+                                        output_final_state=True,
+                                        use_qk_l2norm_in_kernel=True)),
+                ("gated_delta_rule", lambda: ops.gated_delta_rule(
+                    q, k, v, gs, beta, initial_state=s0,
+                    output_final_state=True, use_qk_l2norm_in_kernel=True)),
+                ("linear_attn (GLA)", lambda: ops.linear_attn(
+                    q, k, v, gk, initial_state=s0, output_final_state=True))):
+            t = bench(fn)
+            report("attn %s decode step B=%d H=%d K=V=%d" % (label, B, H, K),
+                   t, None, nbytes)
+            print("  %.0f%% of the copy bandwidth" % (100 * nbytes / t / 1e6
+                                                      / copy_gbs))
+        del q, k, v, beta, gk, gs, s0
 
     if args.only in (None, "decode"):
         B, H, Hkv, D, L = 64, 32, 8, 128, 32768

@@ -64,7 +64,7 @@ if [ -n "$gpu_funcs" ]; then
   done
 fi
 if [ -n "$cpu_only" ]; then
-  echo "$cpu_only" | sed 's/^/  no GPU kernel builder yet (GPU backend II): @/'
+  echo "$cpu_only" | sed 's/^/  chunked form: no GPU kernels yet (GPU backend II; the decode step has them): @/'
 fi
 
 echo

@@ -126,9 +126,103 @@ def _output_dtype(v):
     return v.array.dtype if v.array.dtype in (np.float16, np.float32) else np.float32
 
 
+# The GPU runs the recurrent form (the decode step) up to this many steps;
+# chunked GPU kernels are the next GPU backend issue.
+GPU_MAX_RECURRENT_T = 16
+
+
+def recurrent_module_ir(kind, shapes, elements, scale=None, use_qk_l2norm=False,
+                        decay=None, output_final_state=False, static=False):
+    """The one-op module the GPU path compiles for attn.delta / attn.linear in
+    the recurrent form: `shapes` / `elements` map operand names (q, k, v,
+    beta, g, s0) to shapes / element types; B, T and head counts dynamic,
+    head dims static."""
+    keep = {"q": {3}, "k": {3}, "v": {3}, "beta": set(), "g": {3},
+            "s0": {2, 3}}
+
+    def ty(name):
+        dims = [str(n) if static or i in keep[name] else "?"
+                for i, n in enumerate(shapes[name])]
+        return "tensor<%s>" % "x".join(dims + [elements[name]])
+    names = [n for n in ("q", "k", "v", "beta", "g", "s0") if n in shapes]
+    args = ", ".join("%%%s: %s" % (n, ty(n)) for n in names)
+    text = "attn.%s %%q, %%k, %%v" % kind
+    if "beta" in shapes:
+        text += ", %beta"
+    if "g" in shapes:
+        text += " gate(%g)"
+    if "s0" in shapes:
+        text += " initial_state(%s0)"
+    qs, vs = shapes["q"], shapes["v"]
+    o_t = "tensor<%s>" % "x".join(
+        [str(n) if static or i == 3 else "?" for i, n in enumerate(vs)]
+        + [elements["v"]])
+    results = [o_t]
+    if output_final_state:
+        st = (vs[0], vs[2], qs[3], vs[3])
+        results.append("tensor<%s>" % "x".join(
+            [str(n) if static or i >= 2 else "?" for i, n in enumerate(st)]
+            + ["f32"]))
+    attrs = _scale_attr(scale) + ["form = #attn.form<recurrent>"]
+    if use_qk_l2norm:
+        attrs.append("use_qk_l2norm")
+    if decay is not None:
+        values = np.atleast_1d(np.asarray(decay, dtype=np.float64))
+        attrs.append("decay = array<f64: %s>"
+                     % ", ".join(_fmt_float(x) for x in values))
+    res_names = ", ".join("%%r%d" % i for i in range(len(results)))
+    sig = results[0] if len(results) == 1 else "(%s)" % ", ".join(results)
+    return ("func.func @%s(%s) -> %s {\n  %s = %s {%s}\n      : (%s) -> %s\n"
+            "  return %s : %s\n}\n" % (
+                kind, args, sig, res_names, text, ", ".join(attrs),
+                ", ".join(ty(n) for n in names), sig, res_names,
+                ", ".join(results)))
+
+
+def _gpu_recurrent(kind, q, k, v, beta, g, scale, initial_state,
+                   output_final_state, use_qk_l2norm, decay):
+    from . import _gpu
+    tensors = {"q": q, "k": k, "v": v}
+    if beta is not None:
+        tensors["beta"] = beta
+    if g is not None:
+        tensors["g"] = g
+    if initial_state is not None:
+        tensors["s0"] = initial_state
+    for name, t in tensors.items():
+        if not _is_torch(t) or not t.is_cuda:
+            raise CompilerError("%s on the GPU: '%s' must be a CUDA torch tensor "
+                                "like q" % (kind, name))
+    if q.dim() != 4 or v.dim() != 4:
+        raise CompilerError("%s: q and v must be 4-D" % kind)
+    T = q.shape[1]
+    if T > GPU_MAX_RECURRENT_T:
+        raise CompilerError(
+            "%s on the GPU runs the recurrent form (decoding) for T <= %d; got "
+            "T = %d (chunked GPU kernels are not built yet: run long sequences "
+            "on numpy arrays, the CPU backend)" % (kind, GPU_MAX_RECURRENT_T, T))
+    elements = {n: _gpu.element_of(t) for n, t in tensors.items()}
+    shapes = {n: tuple(t.shape) for n, t in tensors.items()}
+    if _gpu._compiler() is not None:
+        _jit.verify(recurrent_module_ir(kind, shapes, elements, scale,
+                                        use_qk_l2norm, decay,
+                                        output_final_state, static=True))
+    elif kind == "delta" and (q.shape[2] == 0 or v.shape[2] % q.shape[2]):
+        raise CompilerError("%s: HV = %d is not a multiple of H = %d"
+                            % (kind, v.shape[2], q.shape[2]))
+    entry = _gpu.entry_for(recurrent_module_ir(
+        kind, shapes, elements, scale, use_qk_l2norm, decay,
+        output_final_state), q.device)
+    out = entry.run(tensors)
+    return out[0], (out[1] if output_final_state else None)
+
+
 def _recurrent(kind, q, k, v, beta, g, scale, initial_state,
                output_final_state, use_qk_l2norm=False, decay=None):
     """attn.delta (kind == 'delta') or attn.linear (kind == 'linear')."""
+    if _is_torch(q):
+        return _gpu_recurrent(kind, q, k, v, beta, g, scale, initial_state,
+                              output_final_state, use_qk_l2norm, decay)
     q = _Operand("q", _as_array("q", q), {3})
     k = _Operand("k", _as_array("k", k), {3})
     v = _Operand("v", _as_array("v", v), {3})

@@ -81,6 +81,38 @@ def topk_configs():
             (100, False), (4096, False)]
 
 
+def recurrent_configs():
+    """(kind, shapes, elements, use_qk_l2norm, decay, output_final_state) of
+    the recurrent (decode-step) kernels: FLA's decode shapes and what the
+    GPU tests use."""
+    out = []
+    def add(kind, B, H, HV, K, V, dt, beta, gate, init, l2, decay=None,
+            final=True):
+        shapes = {"q": (B, 1, H, K), "k": (B, 1, H, K), "v": (B, 1, HV, V)}
+        el = {"q": dt, "k": dt, "v": dt}
+        if beta:
+            shapes["beta"], el["beta"] = (B, 1, HV), "f32"
+        if gate == "scalar":
+            shapes["g"], el["g"] = (B, 1, HV), "f32"
+        elif gate == "vector":
+            shapes["g"], el["g"] = (B, 1, HV, K), "f32"
+        if init:
+            shapes["s0"], el["s0"] = (B, HV, K, V), "f32"
+        out.append((kind, shapes, el, l2, decay, final))
+    for dt in ("bf16", "f16", "f32"):
+        for d in (64, 128):
+            for init in (False, True):
+                for l2 in (False, True):
+                    add("delta", 1, 1, 1, d, d, dt, True, "vector", init, l2)
+                    add("delta", 1, 1, 1, d, d, dt, True, "scalar", init, l2)
+                    add("delta", 1, 1, 1, d, d, dt, True, None, init, l2)
+                for gate in (None, "scalar", "vector"):
+                    add("linear", 1, 1, 1, d, d, dt, False, gate, init, False)
+    add("linear", 1, 3, 3, 64, 64, "f32", False, None, True, False,
+        decay=[-0.1, -0.5, -1.0])
+    return out
+
+
 def bench_tiles():
     """Tile variants bench/gpu_full.py --tiles times next to the plan's."""
     return [(64, 64, 4), (128, 64, 8), (128, 32, 8), (64, 32, 4)]
@@ -117,6 +149,10 @@ def main(argv=None):
         n += 1
     for k, causal in topk_configs():
         ir = ops.topk_module_ir((1, 1, 1), k, causal)
+        _gpu.compile_to_cache(ir, args.chip, force=True)
+        n += 1
+    for kind, shapes, el, l2, decay, final in recurrent_configs():
+        ir = ops.recurrent_module_ir(kind, shapes, el, None, l2, decay, final)
         _gpu.compile_to_cache(ir, args.chip, force=True)
         n += 1
     print("%d kernel sets for %s in %s" % (n, args.chip, _gpu.cache_dir()))

@@ -92,8 +92,10 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu", "mlir::ModuleOp"> {
     row packing, split-KV with a combine kernel); `attn.sparse` (the same kernel gathering the selected keys, one
     query per block); `attn.indexer` (mma.sync scores, weighted ReLU, row
     reduction over the index heads); `attn.topk` (per-query radix select,
-    ties to the smaller position, bitonic sort; k <= 4096). `attn.linear`
-    and `attn.delta` are located errors ("has no GPU kernel builder yet"). `attn.schedule` ops are declarations and are removed. As the
+    ties to the smaller position, bitonic sort; k <= 4096); `attn.linear`
+    and `attn.delta` in the recurrent form (the decode step: a CTA per value
+    head and batch, a state column per thread). The chunked form of
+    `attn.linear` / `attn.delta` is a located error until its kernels exist. `attn.schedule` ops are declarations and are removed. As the
     first pass of attn-to-nvvm it also checks the pipeline's target options.
   }];
   let dependentDialects = [

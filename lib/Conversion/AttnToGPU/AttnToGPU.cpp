@@ -189,6 +189,10 @@ struct ConvertAttnToGPUPass
         entry = buildIndexer(indexer, site);
       } else if (auto topk = dyn_cast<TopKOp>(*op)) {
         entry = buildTopK(topk, site);
+      } else if (auto delta = dyn_cast<DeltaOp>(*op)) {
+        entry = buildDelta(delta, site);
+      } else if (auto linear = dyn_cast<LinearOp>(*op)) {
+        entry = buildLinear(linear, site);
       } else {
         (*op)->emitOpError() << "has no GPU kernel builder yet; the CPU "
                                 "backend (attn-to-cpu) runs it";

@@ -33,6 +33,8 @@ FailureOr<DictionaryAttr> buildFull(FullOp op, const KernelSite &site);
 FailureOr<DictionaryAttr> buildSparse(SparseOp op, const KernelSite &site);
 FailureOr<DictionaryAttr> buildIndexer(IndexerOp op, const KernelSite &site);
 FailureOr<DictionaryAttr> buildTopK(TopKOp op, const KernelSite &site);
+FailureOr<DictionaryAttr> buildDelta(DeltaOp op, const KernelSite &site);
+FailureOr<DictionaryAttr> buildLinear(LinearOp op, const KernelSite &site);
 
 // Manifest helpers shared by the builders.
 /// {name, dtype, shape} of a tensor operand or result; `dims` names each
