@@ -3,7 +3,9 @@
     # on a machine with the compiler (fills build/kernel-cache):
     /usr/bin/python3 -m attn.precompile --tiles      (PYTHONPATH=python)
     # on the GPU machine:
-    PYTHONPATH=python python3 bench/gpu_full.py [--tiles] [--flex]
+    PYTHONPATH=python python3 bench/gpu_full.py [--tiles] [--flex] [--fla]
+    (--fla: PYTHONPATH also holds a fetched FLA, e.g. third_party/ with fla/
+    and ../shared/bench/einops_shim, never committed)
 
 Shapes of ../shared/ANCHORS.md: prefill B=1 T=16384 H=16 D=128 and B=4
 T=4096 (causal and not), decode B=64 H=32 Hkv=8 L=32768 D=128, DSA top-2048
@@ -63,6 +65,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tiles", action="store_true")
     ap.add_argument("--flex", action="store_true")
+    ap.add_argument("--fla", action="store_true",
+                    help="FLA decode-step peers (fla/ on PYTHONPATH)")
     ap.add_argument("--only", choices=["prefill", "decode", "sparse", "dsa",
                                        "step"])
     args = ap.parse_args()
@@ -176,20 +180,36 @@ def main():
         report("device-to-device copy 1 GiB", copy, None, 2 * x.numel() * 4)
         del x, y
         B, H, K, V = 256, 32, 128, 128
-        q = torch.randn(B, 1, H, K, device=dev, dtype=torch.bfloat16)
-        k, v = torch.randn_like(q), torch.randn_like(q)
+        q = F.normalize(torch.randn(B, 1, H, K, device=dev,
+                                    dtype=torch.bfloat16), dim=-1)
+        k = F.normalize(torch.randn_like(q), dim=-1)
+        v = torch.randn_like(q)
         beta = torch.rand(B, 1, H, device=dev)
         gk = -torch.rand(B, 1, H, K, device=dev)
         gs = -torch.rand(B, 1, H, device=dev)
         s0 = torch.randn(B, H, K, V, device=dev) * 0.1
         nbytes = 2 * s0.numel() * 4
+        fla = {}
+        if args.fla:
+            # FLA from a fetched copy (third_party/, git-ignored; README of
+            # bench/RESULTS.md): q, k normalised outside the kernel as in
+            # ../shared/bench/peers_baseline.py, so ours runs without the
+            # in-kernel L2 norm here too.
+            from fla.ops.kda import fused_recurrent_kda
+            from fla.ops.gated_delta_rule import fused_recurrent_gated_delta_rule
+            beta16 = beta.to(q.dtype)  # FLA takes beta in q's dtype
+            fla["kda"] = lambda: fused_recurrent_kda(
+                q, k, v, gk, beta16, initial_state=s0, output_final_state=True)
+            fla["gated_delta_rule"] = lambda: fused_recurrent_gated_delta_rule(
+                q, k, v, gs, beta16, initial_state=s0, output_final_state=True)
+        l2 = not args.fla
         for label, fn in (
                 ("kda", lambda: ops.kda(q, k, v, gk, beta, initial_state=s0,
                                         output_final_state=True,
-                                        use_qk_l2norm_in_kernel=True)),
+                                        use_qk_l2norm_in_kernel=l2)),
                 ("gated_delta_rule", lambda: ops.gated_delta_rule(
                     q, k, v, gs, beta, initial_state=s0,
-                    output_final_state=True, use_qk_l2norm_in_kernel=True)),
+                    output_final_state=True, use_qk_l2norm_in_kernel=l2)),
                 ("linear_attn (GLA)", lambda: ops.linear_attn(
                     q, k, v, gk, initial_state=s0, output_final_state=True))):
             t = bench(fn)
@@ -197,6 +217,11 @@ def main():
                    t, None, nbytes)
             print("  %.0f%% of the copy bandwidth" % (100 * nbytes / t / 1e6
                                                       / copy_gbs))
+            if label in fla:
+                with torch.no_grad():
+                    tf = bench(fla[label])
+                report("  FLA fused_recurrent_%s" % label, tf, None, nbytes,
+                       ours=t)
         del q, k, v, beta, gk, gs, s0
 
     if args.only in (None, "decode"):
