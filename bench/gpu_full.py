@@ -196,12 +196,11 @@ def main():
             # ../shared/bench/peers_baseline.py, so ours runs without the
             # in-kernel L2 norm here too.
             from fla.ops.kda import fused_recurrent_kda
-            from fla.ops.gated_delta_rule import fused_recurrent_gated_delta_rule
             beta16 = beta.to(q.dtype)  # FLA takes beta in q's dtype
             fla["kda"] = lambda: fused_recurrent_kda(
                 q, k, v, gk, beta16, initial_state=s0, output_final_state=True)
-            fla["gated_delta_rule"] = lambda: fused_recurrent_gated_delta_rule(
-                q, k, v, gs, beta16, initial_state=s0, output_final_state=True)
+            # fused_recurrent_gated_delta_rule faulted (illegal address) with
+            # these arguments on an H100: not timed (bench/RESULTS.md).
         l2 = not args.fla
         for label, fn in (
                 ("kda", lambda: ops.kda(q, k, v, gk, beta, initial_state=s0,
