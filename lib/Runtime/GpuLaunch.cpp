@@ -360,7 +360,7 @@ mlir::attn::launchOnCuda(const llvm::json::Object &entry, llvm::StringRef ptx,
       attnCudaLoadModule(image.c_str(), image.size() + 1, &e);
   if (!module)
     return DeviceBuffers::runtimeError(e);
-  auto unload = llvm::make_scope_exit([&] { attnCudaUnloadModule(module); });
+  llvm::scope_exit unload([&] { attnCudaUnloadModule(module); });
   for (const llvm::json::Value &v : *launches) {
     const llvm::json::Object *l = v.getAsObject();
     if (std::optional<llvm::StringRef> when = l->getString("when")) {

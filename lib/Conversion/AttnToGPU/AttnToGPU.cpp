@@ -179,7 +179,7 @@ struct ConvertAttnToGPUPass
         failedAny = true;
         continue;
       }
-      KernelSite site{kernels, fn.getSymName().str(), chip};
+      KernelSite site{kernels, fn.getSymName().str()};
       FailureOr<DictionaryAttr> entry;
       if (auto full = dyn_cast<FullOp>(*op)) {
         entry = buildFull(full, site);

@@ -26,7 +26,6 @@ namespace mlir::attn::gpu_kernels {
 struct KernelSite {
   gpu::GPUModuleOp module;
   std::string prefix;
-  std::string chip;
 };
 
 FailureOr<DictionaryAttr> buildFull(FullOp op, const KernelSite &site);
