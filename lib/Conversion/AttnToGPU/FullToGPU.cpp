@@ -99,11 +99,9 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
                            const FullPlan &p, Location loc) {
   ImplicitLocOpBuilder b(loc, module.getContext());
   GpuBuilder g(b);
-  Type ptrT = g.globalPtr(), i64T = g.i64(), f32T = g.f32(),
-       i8T = b.getI8Type();
-  SmallVector<Type> argTypes(kB, ptrT);
-  argTypes.append(kNumFwdArgs - kB, i64T);
-  gpu::GPUFuncOp fn = createKernel(b, module, name, argTypes, p.threads());
+  Type f32T = g.f32(), i8T = b.getI8Type();
+  gpu::GPUFuncOp fn =
+      createKernel(b, module, name, kB, kNumFwdArgs - kB, p.threads());
   auto arg = [&](int i) -> Value { return fn.getArgument(i); };
 
   const int64_t mw = p.q / p.warps, mt = p.mTiles;
@@ -215,8 +213,11 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
       ok = g.andI(ok, g.sle(key, posFirst));
     return g.toI32(g.select(ok, key, g.c64(-1)));
   };
-  auto kvSource = [&](Value ptr, Value kv0, int64_t width) {
-    return [&, ptr, kv0, width](Value row, Value c) {
+  // Rows of the K (`keys`) or V tile starting at kv0.
+  auto kvSource = [&](bool keys, Value kv0) {
+    Value ptr = keys ? kPtr : vPtr;
+    int64_t width = keys ? p.d : p.dv;
+    return [&, keys, ptr, kv0, width](Value row, Value c) {
       Value key = g.add(kv0, g.toI64(row));
       Value valid = g.slt(key, kvEnd);
       if (p.sparse) {
@@ -224,7 +225,7 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
         // mask); the V copy reads it back.
         Value slot = g.gep(sKey, g.i32(), row);
         Value k32;
-        if (width == p.d && ptr == kPtr) {
+        if (keys) {
           k32 = sparseKey(kv0, row);
           auto first =
               scf::IfOp::create(b, TypeRange{}, g.eq(c, g.c32(0)), false);
@@ -244,7 +245,7 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
       return std::make_pair(valid, g.gep(ptr, p.elem, off));
     };
   };
-  loadTile(sK, p.kv, p.d, kPtr, kvSource(kPtr, kvBeg, p.d));
+  loadTile(sK, p.kv, p.d, kPtr, kvSource(true, kvBeg));
   g.cpAsyncCommit();
 
   // Per-thread constants: ldmatrix row/chunk parts, row bounds of the band.
@@ -295,7 +296,7 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
 
     g.cpAsyncWait(0);
     g.barrier();
-    loadTile(sV, p.kv, p.dv, vPtr, kvSource(vPtr, kv0, p.dv));
+    loadTile(sV, p.kv, p.dv, vPtr, kvSource(false, kv0));
     g.cpAsyncCommit();
 
     // S = Q K^T for this warp's rows.
@@ -319,15 +320,9 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
         if (p.split())
           kfLo = g.ldmatrix4(g.gep(lo(sK), i8T, off), false);
         for (int64_t mi = 0; mi < mt; ++mi) {
-          Acc4 &s0 = s[mi * nk + 2 * np], &s1 = s[mi * nk + 2 * np + 1];
-          s0 = g.mma(a[mi], kf[0], kf[1], s0, me);
-          s1 = g.mma(a[mi], kf[2], kf[3], s1, me);
-          if (p.split()) {
-            s0 = g.mma(a[mi], kfLo[0], kfLo[1], s0, me);
-            s1 = g.mma(a[mi], kfLo[2], kfLo[3], s1, me);
-            s0 = g.mma(aLo[mi], kf[0], kf[1], s0, me);
-            s1 = g.mma(aLo[mi], kf[2], kf[3], s1, me);
-          }
+          g.mmaPairs(a[mi], p.split() ? &aLo[mi] : nullptr, kf,
+                     p.split() ? &kfLo : nullptr, s[mi * nk + 2 * np],
+                     s[mi * nk + 2 * np + 1], me);
         }
       }
     }
@@ -471,8 +466,7 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
     {
       OpBuilder::InsertionGuard g2(b);
       b.setInsertionPointToStart(pre.thenBlock());
-      loadTile(sK, p.kv, p.d, kPtr,
-               kvSource(kPtr, g.add(kv0, g.c64(p.kv)), p.d));
+      loadTile(sK, p.kv, p.d, kPtr, kvSource(true, g.add(kv0, g.c64(p.kv))));
     }
     g.cpAsyncCommit();
 
@@ -497,15 +491,9 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
               next[(mi * nd + n) * 4 + e] = a[e];
           };
           const Frag4 &a = pf[mi * kk + k];
-          Acc4 o0 = g.mma(a, vf[0], vf[1], accAt(2 * dp), me);
-          Acc4 o1 = g.mma(a, vf[2], vf[3], accAt(2 * dp + 1), me);
-          if (p.split()) {
-            const Frag4 &aLo = pfLo[mi * kk + k];
-            o0 = g.mma(a, vfLo[0], vfLo[1], o0, me);
-            o1 = g.mma(a, vfLo[2], vfLo[3], o1, me);
-            o0 = g.mma(aLo, vf[0], vf[1], o0, me);
-            o1 = g.mma(aLo, vf[2], vf[3], o1, me);
-          }
+          Acc4 o0 = accAt(2 * dp), o1 = accAt(2 * dp + 1);
+          g.mmaPairs(a, p.split() ? &pfLo[mi * kk + k] : nullptr, vf,
+                     p.split() ? &vfLo : nullptr, o0, o1, me);
           put(2 * dp, o0);
           put(2 * dp + 1, o1);
         }
@@ -583,10 +571,9 @@ static void buildCombineKernel(gpu::GPUModuleOp module, StringRef name,
                                Location loc) {
   ImplicitLocOpBuilder b(loc, module.getContext());
   GpuBuilder g(b);
-  Type ptrT = g.globalPtr(), i64T = g.i64(), f32T = g.f32();
-  SmallVector<Type> argTypes(cRows, ptrT);
-  argTypes.append(kNumCombineArgs - cRows, i64T);
-  gpu::GPUFuncOp fn = createKernel(b, module, name, argTypes, threads);
+  Type f32T = g.f32();
+  gpu::GPUFuncOp fn =
+      createKernel(b, module, name, cRows, kNumCombineArgs - cRows, threads);
   auto arg = [&](int i) -> Value { return fn.getArgument(i); };
   Value tid = g.threadId();
   Value row = g.toI64(g.blockId(gpu::Dimension::x));

@@ -236,6 +236,18 @@ Acc4 GpuBuilder::mma(const Frag4 &a, Value b0, Value b1, const Acc4 &acc,
   return out;
 }
 
+void GpuBuilder::mmaPairs(const Frag4 &a, const Frag4 *aLo, const Frag4 &b,
+                          const Frag4 *bLo, Acc4 &acc0, Acc4 &acc1, Type elem) {
+  acc0 = mma(a, b[0], b[1], acc0, elem);
+  acc1 = mma(a, b[2], b[3], acc1, elem);
+  if (!aLo || !bLo)
+    return;
+  acc0 = mma(a, (*bLo)[0], (*bLo)[1], acc0, elem);
+  acc1 = mma(a, (*bLo)[2], (*bLo)[3], acc1, elem);
+  acc0 = mma(*aLo, b[0], b[1], acc0, elem);
+  acc1 = mma(*aLo, b[2], b[3], acc1, elem);
+}
+
 Value GpuBuilder::shflXor(Value v, int offset) {
   return gpu::ShuffleOp::create(b, v, offset, 32, gpu::ShuffleMode::XOR)
       .getShuffleResult();
@@ -252,11 +264,12 @@ Value GpuBuilder::swizzled(Value row, Value chunk, Value rowMask,
   return mul(add(mul(row, c32(chunksPerRow)), c), c32(16));
 }
 
-gpu::GPUFuncOp mlir::attn::gpu_kernels::createKernel(ImplicitLocOpBuilder &b,
-                                                     gpu::GPUModuleOp module,
-                                                     StringRef name,
-                                                     ArrayRef<Type> args,
-                                                     int64_t threads) {
+gpu::GPUFuncOp mlir::attn::gpu_kernels::createKernel(
+    ImplicitLocOpBuilder &b, gpu::GPUModuleOp module, StringRef name,
+    int64_t pointers, int64_t sizes, int64_t threads) {
+  SmallVector<Type> args(pointers,
+                         LLVM::LLVMPointerType::get(b.getContext(), 1));
+  args.append(sizes, b.getI64Type());
   b.setInsertionPointToEnd(module.getBody());
   auto fn = gpu::GPUFuncOp::create(b, name, b.getFunctionType(args, {}));
   fn->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());

@@ -111,6 +111,11 @@ public:
   Frag4 ldmatrix4(Value sharedAddr, bool trans);
   /// acc += a * b for one m16n8k16 tile of bf16 or f16 operands.
   Acc4 mma(const Frag4 &a, Value b0, Value b1, const Acc4 &acc, Type elem);
+  /// acc0, acc1 += a * the two n-tiles of an ldmatrix x4 B fragment `b`;
+  /// with lo parts (f32 inputs split into bf16 hi + lo) also a * bLo +
+  /// aLo * b: the three products of the bf16x3 scheme.
+  void mmaPairs(const Frag4 &a, const Frag4 *aLo, const Frag4 &b,
+                const Frag4 *bLo, Acc4 &acc0, Acc4 &acc1, Type elem);
   /// xor shuffle within the warp.
   Value shflXor(Value v, int offset);
 
@@ -126,10 +131,11 @@ private:
   ImplicitLocOpBuilder &b;
 };
 
-/// A kernel `name(args)` of `threads` threads at the end of `module`; `b`
-/// is left at the start of its body.
+/// A kernel `name` of `threads` threads at the end of `module` taking the
+/// attn ABI: `pointers` global pointers, then `sizes` int64 values; `b` is
+/// left at the start of its body.
 gpu::GPUFuncOp createKernel(ImplicitLocOpBuilder &b, gpu::GPUModuleOp module,
-                            StringRef name, ArrayRef<Type> args,
+                            StringRef name, int64_t pointers, int64_t sizes,
                             int64_t threads);
 
 /// Issues the cp.async copies of a `rows` x `cols` tile (16-bit elements)

@@ -51,11 +51,9 @@ static void buildIndexerKernel(gpu::GPUModuleOp module, StringRef name,
                                const IndexerPlan &p, Location loc) {
   ImplicitLocOpBuilder b(loc, module.getContext());
   GpuBuilder g(b);
-  Type ptrT = g.globalPtr(), i64T = g.i64(), f32T = g.f32(),
-       i8T = b.getI8Type();
-  SmallVector<Type> argTypes(iB, ptrT);
-  argTypes.append(kNumIdxArgs - iB, i64T);
-  gpu::GPUFuncOp fn = createKernel(b, module, name, argTypes, p.threads());
+  Type f32T = g.f32(), i8T = b.getI8Type();
+  gpu::GPUFuncOp fn =
+      createKernel(b, module, name, iB, kNumIdxArgs - iB, p.threads());
   auto arg = [&](int i) -> Value { return fn.getArgument(i); };
   const int64_t nk = p.kv / 8, kd = p.di / 16, cpr = p.di / 8;
   const int64_t swz = GpuBuilder::swizzleFor(cpr);
@@ -149,15 +147,11 @@ static void buildIndexerKernel(gpu::GPUModuleOp module, StringRef name,
         Value chunk = g.add(mid8, g.c32(2 * k));
         Value kOff = g.swizzled(row, chunk, mask, cpr);
         Frag4 kf = g.ldmatrix4(g.gep(sK, i8T, kOff), false);
-        s[2 * np] = g.mma(a, kf[0], kf[1], s[2 * np], me);
-        s[2 * np + 1] = g.mma(a, kf[2], kf[3], s[2 * np + 1], me);
-        if (p.split()) {
-          Frag4 kfLo = g.ldmatrix4(g.gep(lo(sK), i8T, kOff), false);
-          s[2 * np] = g.mma(a, kfLo[0], kfLo[1], s[2 * np], me);
-          s[2 * np + 1] = g.mma(a, kfLo[2], kfLo[3], s[2 * np + 1], me);
-          s[2 * np] = g.mma(aLo, kf[0], kf[1], s[2 * np], me);
-          s[2 * np + 1] = g.mma(aLo, kf[2], kf[3], s[2 * np + 1], me);
-        }
+        Frag4 kfLo;
+        if (p.split())
+          kfLo = g.ldmatrix4(g.gep(lo(sK), i8T, kOff), false);
+        g.mmaPairs(a, p.split() ? &aLo : nullptr, kf,
+                   p.split() ? &kfLo : nullptr, s[2 * np], s[2 * np + 1], me);
       }
     }
 

@@ -44,11 +44,23 @@ struct RecurrentPlan {
   int64_t threads() const { return (v + 31) / 32 * 32; }
   int64_t smemBytes() const { return 4 * 3 * k; }
 };
-enum RecArg { rQ, rK, rV, rBeta, rGate, rInit, rO, rFinal, rB, rT, rH, rHV,
-              kNumRecArgs };
-constexpr const char *kRecArgNames[] = {"q", "k", "v", "beta", "g", "s0",
-                                        "o", "final_state", "B", "T", "H",
-                                        "HV"};
+enum RecArg {
+  rQ,
+  rK,
+  rV,
+  rBeta,
+  rGate,
+  rInit,
+  rO,
+  rFinal,
+  rB,
+  rT,
+  rH,
+  rHV,
+  kNumRecArgs
+};
+constexpr const char *kRecArgNames[] = {
+    "q", "k", "v", "beta", "g", "s0", "o", "final_state", "B", "T", "H", "HV"};
 constexpr double kLog2e = 1.4426950408889634;
 } // namespace
 
@@ -56,10 +68,9 @@ static void buildRecurrentKernel(gpu::GPUModuleOp module, StringRef name,
                                  const RecurrentPlan &p, Location loc) {
   ImplicitLocOpBuilder b(loc, module.getContext());
   GpuBuilder g(b);
-  Type ptrT = g.globalPtr(), i64T = g.i64(), f32T = g.f32(), i8T = b.getI8Type();
-  SmallVector<Type> argTypes(rB, ptrT);
-  argTypes.append(kNumRecArgs - rB, i64T);
-  gpu::GPUFuncOp fn = createKernel(b, module, name, argTypes, p.threads());
+  Type f32T = g.f32(), i8T = b.getI8Type();
+  gpu::GPUFuncOp fn =
+      createKernel(b, module, name, rB, kNumRecArgs - rB, p.threads());
   auto arg = [&](int i) -> Value { return fn.getArgument(i); };
   auto loadF32 = [&](Type elem, Value ptr, Value off) -> Value {
     Value x = g.loadGlobal(elem, g.gep(ptr, elem, off));
@@ -98,8 +109,8 @@ static void buildRecurrentKernel(gpu::GPUModuleOp module, StringRef name,
   if (!p.decay.empty()) {
     constDecay = g.f(std::exp(p.decay[0]));
     for (size_t i = 1; i < p.decay.size(); ++i)
-      constDecay = g.select(g.eq(h, g.c64(i)), g.f(std::exp(p.decay[i])),
-                            constDecay);
+      constDecay =
+          g.select(g.eq(h, g.c64(i)), g.f(std::exp(p.decay[i])), constDecay);
   }
 
   auto loop = scf::ForOp::create(b, g.c64(0), seqT, g.c64(1), state);
@@ -116,7 +127,8 @@ static void buildRecurrentKernel(gpu::GPUModuleOp module, StringRef name,
     Value gBase = g.mul(g.add(g.mul(bt, gateHeads), hv), g.c64(p.k));
     for (int64_t i0 = 0; i0 < p.k; i0 += p.threads()) {
       Value i = g.add(g.c64(i0), g.toI64(tid));
-      auto ifOp = scf::IfOp::create(b, TypeRange{}, g.slt(i, g.c64(p.k)), false);
+      auto ifOp =
+          scf::IfOp::create(b, TypeRange{}, g.slt(i, g.c64(p.k)), false);
       OpBuilder::InsertionGuard g2(b);
       b.setInsertionPointToStart(ifOp.thenBlock());
       g.storeGlobal(loadF32(p.qkElem, arg(rQ), g.add(qkBase, i)),
@@ -159,29 +171,29 @@ static void buildRecurrentKernel(gpu::GPUModuleOp module, StringRef name,
     // Decay: a scalar (gate or constant) or one factor per key channel.
     Value aScalar = constDecay;
     if (p.gate == Gate::Scalar)
-      aScalar = g.exp2(g.fmul(loadF32(p.gateElem, arg(rGate),
-                                      g.add(g.mul(bt, gateHeads), hv)),
-                              g.f(kLog2e)));
+      aScalar = g.exp2(g.fmul(
+          loadF32(p.gateElem, arg(rGate), g.add(g.mul(bt, gateHeads), hv)),
+          g.f(kLog2e)));
     for (int64_t i = 0; i < p.k; ++i) {
       Value a = aScalar;
       if (p.gate == Gate::Vector)
-        a = g.exp2(g.fmul(g.loadGlobal(f32T, g.gep(sg, f32T, g.c32(i))),
-                          g.f(kLog2e)));
+        a = g.exp2(
+            g.fmul(g.loadGlobal(f32T, g.gep(sg, f32T, g.c32(i))), g.f(kLog2e)));
       if (a)
         s[i] = g.fmul(s[i], a);
     }
 
-    Value vt = loadF32(p.vElem, arg(rV),
-                       g.add(g.mul(g.add(g.mul(bt, vHeads), hv), g.c64(p.v)),
-                             colSafe));
+    Value vt = loadF32(
+        p.vElem, arg(rV),
+        g.add(g.mul(g.add(g.mul(bt, vHeads), hv), g.c64(p.v)), colSafe));
     Value add = vt;
     if (p.delta) {
       Value u = zeroF;
       for (int64_t i = 0; i < p.k; ++i)
         u = g.fadd(u, g.fmul(s[i], kAt(i)));
       u = g.fmul(u, kScale);
-      Value beta = loadF32(p.betaElem, arg(rBeta),
-                           g.add(g.mul(bt, vHeads), hv));
+      Value beta =
+          loadF32(p.betaElem, arg(rBeta), g.add(g.mul(bt, vHeads), hv));
       add = g.fmul(beta, g.fsub(vt, u));
       // A barrier (uniform: every thread gets here) keeps LLVM from
       // carrying the K loaded values of k_t over to the update below.
@@ -201,10 +213,10 @@ static void buildRecurrentKernel(gpu::GPUModuleOp module, StringRef name,
       Value out = p.oElem.isF32()
                       ? o
                       : arith::TruncFOp::create(b, p.oElem, o).getResult();
-      g.storeGlobal(out, g.gep(arg(rO), p.oElem,
-                               g.add(g.mul(g.add(g.mul(bt, vHeads), hv),
-                                           g.c64(p.v)),
-                                     col)));
+      g.storeGlobal(
+          out,
+          g.gep(arg(rO), p.oElem,
+                g.add(g.mul(g.add(g.mul(bt, vHeads), hv), g.c64(p.v)), col)));
     }
     g.barrier(); // q_t, k_t consumed before the next step overwrites them
     scf::YieldOp::create(b, s);
@@ -281,7 +293,8 @@ static FailureOr<DictionaryAttr> buildRecurrent(OpT op, bool delta,
       tensorEntry(ctx, "v", p.vElem, {"B", "T", vHeads, v})};
   if constexpr (std::is_same_v<OpT, DeltaOp>) {
     p.l2norm = op.getUseQkL2norm();
-    p.betaElem = cast<RankedTensorType>(op.getBeta().getType()).getElementType();
+    p.betaElem =
+        cast<RankedTensorType>(op.getBeta().getType()).getElementType();
     if (!isFloat(p.betaElem))
       return op.emitOpError() << "GPU kernels take beta as bf16, f16 or f32";
     inputs.push_back(tensorEntry(ctx, "beta", p.betaElem, {"B", "T", "HV"}));
@@ -294,7 +307,8 @@ static FailureOr<DictionaryAttr> buildRecurrent(OpT op, bool delta,
   if (p.gate == Gate::Vector)
     inputs.push_back(tensorEntry(ctx, "g", p.gateElem, {"B", "T", vHeads, k}));
   if (p.hasInit)
-    inputs.push_back(tensorEntry(ctx, "s0", b.getF32Type(), {"B", vHeads, k, v}));
+    inputs.push_back(
+        tensorEntry(ctx, "s0", b.getF32Type(), {"B", vHeads, k, v}));
   SmallVector<Attribute> outputs = {
       tensorEntry(ctx, "o", p.oElem, {"B", "T", vHeads, v})};
   if (p.hasFinal)
@@ -318,10 +332,9 @@ static FailureOr<DictionaryAttr> buildRecurrent(OpT op, bool delta,
   launch.append("grid", stringArray(ctx, {"HV", "B", "1"}));
   launch.append("block", b.getI64ArrayAttr({p.threads(), 1, 1}));
   launch.append("smem", b.getI64IntegerAttr(p.smemBytes()));
-  launch.append("args",
-                stringArray(ctx, SmallVector<std::string>(
-                                     std::begin(kRecArgNames),
-                                     std::end(kRecArgNames))));
+  launch.append("args", stringArray(ctx, SmallVector<std::string>(
+                                             std::begin(kRecArgNames),
+                                             std::end(kRecArgNames))));
   NamedAttrList entry;
   entry.append("op", b.getStringAttr(op->getName().getStringRef()));
   entry.append("inputs", b.getArrayAttr(inputs));

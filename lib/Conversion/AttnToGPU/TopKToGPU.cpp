@@ -58,11 +58,10 @@ static void buildTopKKernel(gpu::GPUModuleOp module, StringRef name, int64_t k,
                             bool causal, Location loc) {
   ImplicitLocOpBuilder b(loc, module.getContext());
   GpuBuilder g(b);
-  Type ptrT = g.globalPtr(), i64T = g.i64(), i32T = g.i32(), f32T = g.f32();
+  Type i32T = g.i32(), f32T = g.f32();
   Type i8T = b.getI8Type();
-  SmallVector<Type> argTypes(tB, ptrT);
-  argTypes.append(kNumTopKArgs - tB, i64T);
-  gpu::GPUFuncOp fn = createKernel(b, module, name, argTypes, kThreads);
+  gpu::GPUFuncOp fn =
+      createKernel(b, module, name, tB, kNumTopKArgs - tB, kThreads);
   auto arg = [&](int i) -> Value { return fn.getArgument(i); };
   Layout lay{static_cast<int64_t>(llvm::PowerOf2Ceil(k))};
 
