@@ -141,9 +141,8 @@ def recurrent_module_ir(kind, shapes, elements, scale=None, use_qk_l2norm=False,
             "s0": {2, 3}}
 
     def ty(name):
-        dims = [str(n) if static or i in keep[name] else "?"
-                for i, n in enumerate(shapes[name])]
-        return "tensor<%s>" % "x".join(dims + [elements[name]])
+        return _tensor_type(shapes[name], elements[name],
+                            None if static else keep[name])
     names = [n for n in ("q", "k", "v", "beta", "g", "s0") if n in shapes]
     args = ", ".join("%%%s: %s" % (n, ty(n)) for n in names)
     text = "attn.%s %%q, %%k, %%v" % kind
@@ -189,12 +188,8 @@ def _gpu_recurrent(kind, q, k, v, beta, g, scale, initial_state,
         tensors["g"] = g
     if initial_state is not None:
         tensors["s0"] = initial_state
-    for name, t in tensors.items():
-        if not _is_torch(t) or not t.is_cuda:
-            raise CompilerError("%s on the GPU: '%s' must be a CUDA torch tensor "
-                                "like q" % (kind, name))
-    if q.dim() != 4 or v.dim() != 4:
-        raise CompilerError("%s: q and v must be 4-D" % kind)
+    _require_cuda(kind, {n: (t, 4 if n in ("q", "k", "v") else None)
+                         for n, t in tensors.items()})
     T = q.shape[1]
     if T > GPU_MAX_RECURRENT_T:
         raise CompilerError(
@@ -300,6 +295,18 @@ def _is_torch(x):
     return type(x).__module__.split(".")[0] == "torch" and hasattr(x, "is_cuda")
 
 
+def _require_cuda(op, tensors):
+    """Each of `tensors` (name -> (tensor, rank or None)) must be a CUDA torch
+    tensor of that rank, or CompilerError naming the argument."""
+    for name, (t, rank) in tensors.items():
+        if not _is_torch(t) or not t.is_cuda:
+            raise CompilerError("%s on the GPU: '%s' must be a CUDA torch "
+                                "tensor like the first argument" % (op, name))
+        if rank is not None and t.dim() != rank:
+            raise CompilerError("%s: '%s' must be %d-D, got shape %s"
+                                % (op, name, rank, list(t.shape)))
+
+
 def full_module_ir(qshape, kshape, vshape, elements, causal=True, scale=None,
                    window=None, tile=None, static=False, softcap=None):
     """The one-op module the GPU path compiles for attn.full: B, T, S and
@@ -311,9 +318,7 @@ def full_module_ir(qshape, kshape, vshape, elements, causal=True, scale=None,
     keep = {3}
 
     def ty(shape, e, keep):
-        dims = [str(n) if static or i in keep else "?"
-                for i, n in enumerate(shape)]
-        return "tensor<%s>" % "x".join(dims + [e])
+        return _tensor_type(shape, e, None if static else keep)
     tq = ty(qshape, elements[0], keep)
     tk, tv = ty(kshape, elements[1], {3}), ty(vshape, elements[2], {3})
     to = ty((B, T, H, Dv), elements[2], keep)
@@ -333,13 +338,7 @@ def full_module_ir(qshape, kshape, vshape, elements, causal=True, scale=None,
 
 def _gpu_full(q, k, v, causal, scale, window, softcap=None, tile=None):
     from . import _gpu
-    for name, t in (("q", q), ("k", k), ("v", v)):
-        if not _is_torch(t) or not t.is_cuda:
-            raise CompilerError("full_attn on the GPU: '%s' must be a CUDA "
-                                "torch tensor like q" % name)
-        if t.dim() != 4:
-            raise CompilerError("full_attn: '%s' must be 4-D, got shape %s"
-                                % (name, list(t.shape)))
+    _require_cuda("full_attn", {"q": (q, 4), "k": (k, 4), "v": (v, 4)})
     el = [_gpu.element_of(t) for t in (q, k, v)]
     if el[0] not in ("bf16", "f16", "f32") or el.count(el[0]) != 3:
         raise CompilerError("full_attn on the GPU takes q, k and v all bfloat16, "
@@ -397,9 +396,7 @@ def sparse_module_ir(qshape, kshape, vshape, ishape, elements, causal=True,
     Dv = vshape[3]
 
     def ty(shape, e, keep):
-        dims = [str(n) if static or i in keep else "?"
-                for i, n in enumerate(shape)]
-        return "tensor<%s>" % "x".join(dims + [e])
+        return _tensor_type(shape, e, None if static else keep)
     tq, tk = ty(qshape, elements[0], {3}), ty(kshape, elements[1], {3})
     tv, ti = ty(vshape, elements[2], {3}), ty(ishape, "i32", set())
     to = ty((B, T, H, Dv), elements[2], {3})
@@ -415,13 +412,8 @@ def sparse_module_ir(qshape, kshape, vshape, ishape, elements, causal=True,
 
 def _gpu_sparse(q, k, v, indices, scale, causal, block_size):
     from . import _gpu
-    for name, t in (("q", q), ("k", k), ("v", v), ("indices", indices)):
-        if not _is_torch(t) or not t.is_cuda:
-            raise CompilerError("sparse_attn on the GPU: '%s' must be a CUDA "
-                                "torch tensor like q" % name)
-        if t.dim() != 4:
-            raise CompilerError("sparse_attn: '%s' must be 4-D, got shape %s"
-                                % (name, list(t.shape)))
+    _require_cuda("sparse_attn", {"q": (q, 4), "k": (k, 4), "v": (v, 4),
+                                  "indices": (indices, 4)})
     el = [_gpu.element_of(t) for t in (q, k, v)]
     if el[0] not in ("bf16", "f16", "f32") or el.count(el[0]) != 3:
         raise CompilerError("sparse_attn on the GPU takes q, k and v all "
@@ -473,9 +465,7 @@ def indexer_module_ir(qshape, kshape, wshape, elements, causal=True,
     """The one-op module the GPU path compiles for attn.indexer (B, T, S
     dynamic; index heads and head dim static)."""
     def ty(shape, e, keep):
-        dims = [str(n) if static or i in keep else "?"
-                for i, n in enumerate(shape)]
-        return "tensor<%s>" % "x".join(dims + [e])
+        return _tensor_type(shape, e, None if static else keep)
     tq, tk = ty(qshape, elements[0], {2, 3}), ty(kshape, elements[1], {2})
     tw = ty(wshape, elements[2], {2})
     to = ty((qshape[0], qshape[1], kshape[1]), "f32", set())
@@ -488,13 +478,8 @@ def indexer_module_ir(qshape, kshape, wshape, elements, causal=True,
 
 def _gpu_indexer(qi, ki, w, causal):
     from . import _gpu
-    for name, t, rank in (("qi", qi, 4), ("ki", ki, 3), ("w", w, 3)):
-        if not _is_torch(t) or not t.is_cuda:
-            raise CompilerError("lightning_indexer on the GPU: '%s' must be a "
-                                "CUDA torch tensor like qi" % name)
-        if t.dim() != rank:
-            raise CompilerError("lightning_indexer: '%s' must be %d-D, got "
-                                "shape %s" % (name, rank, list(t.shape)))
+    _require_cuda("lightning_indexer", {"qi": (qi, 4), "ki": (ki, 3),
+                                        "w": (w, 3)})
     el = [_gpu.element_of(t) for t in (qi, ki, w)]
     if el[0] not in ("bf16", "f16", "f32") or el[1] != el[0] or \
             el[2] not in ("f32", "bf16", "f16"):
@@ -542,9 +527,7 @@ def topk_module_ir(sshape, k, causal=True, static=False):
 
 def _gpu_topk(scores, k, causal):
     from . import _gpu
-    if not scores.is_cuda or scores.dim() != 3:
-        raise CompilerError("topk on the GPU: scores must be a 3-D CUDA tensor, "
-                            "got shape %s" % list(scores.shape))
+    _require_cuda("topk", {"scores": (scores, 3)})
     if _gpu.element_of(scores) != "f32":
         raise CompilerError("topk: scores must be float32, got %s" % scores.dtype)
     shape = tuple(scores.shape)

@@ -9,16 +9,10 @@ import numpy as np
 import pytest
 
 from attn import _cuda, _jit, AttnError
+from gpu_env import cuda_torch
 
 
-def _gpu():
-    ok, why = _cuda.probe()
-    if not ok:
-        pytest.skip("no CUDA device: " + why)
-    torch = pytest.importorskip("torch")
-    if not torch.cuda.is_available():
-        pytest.skip("torch sees no CUDA device")
-    return torch
+_gpu = cuda_torch
 
 
 def test_probe_answers():

@@ -16,17 +16,10 @@ import zlib
 import pytest
 
 import attn
-from attn import _cuda
+from gpu_env import cuda_torch
 
 
-def _torch():
-    ok, why = _cuda.probe()
-    if not ok:
-        pytest.skip("no CUDA device: " + why)
-    torch = pytest.importorskip("torch")
-    if not torch.cuda.is_available():
-        pytest.skip("torch sees no CUDA device")
-    return torch
+_torch = cuda_torch
 
 
 def reference(q, k, v, causal, scale=None, window=None, softcap=None):

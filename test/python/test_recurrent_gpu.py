@@ -13,7 +13,7 @@ import pytest
 
 import attn
 import references as ref
-from test_full_gpu import _torch
+from gpu_env import cuda_torch as _torch
 
 
 def _rel(out, expect):

@@ -10,7 +10,8 @@ import zlib
 import pytest
 
 import attn
-from test_full_gpu import _torch, rel_err
+from gpu_env import cuda_torch as _torch
+from test_full_gpu import rel_err
 
 
 def reference(q, k, v, idx, causal, scale=None, block_size=None):

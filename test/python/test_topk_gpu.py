@@ -9,7 +9,7 @@ import zlib
 import pytest
 
 import attn
-from test_full_gpu import _torch
+from gpu_env import cuda_torch as _torch
 
 
 def reference(scores, k, causal):
