@@ -9,7 +9,8 @@
 
 Shapes of ../shared/ANCHORS.md: prefill B=1 T=16384 H=16 D=128 and B=4
 T=4096 (causal and not), decode B=64 H=32 Hkv=8 L=32768 D=128, DSA top-2048
-sparse attention at T=8192. Peers: PyTorch SDPA with the flash
+sparse attention at T=8192; linear / delta-rule chunked prefill (--only
+chunk) and decode steps (--only step) against FLA (--fla). Peers: PyTorch SDPA with the flash
 (FlashAttention-2) and cuDNN backends, FlexAttention (--flex, compiled with
 torch.compile); for the DSA indexer and top-k (no ANCHORS.md figure) the
 same math in PyTorch and torch.topk. Every figure is the median of CUDA-
@@ -66,9 +67,10 @@ def main():
     ap.add_argument("--tiles", action="store_true")
     ap.add_argument("--flex", action="store_true")
     ap.add_argument("--fla", action="store_true",
-                    help="FLA decode-step peers (fla/ on PYTHONPATH)")
+                    help="FLA peers of the linear / delta-rule kernels (fla/ "
+                    "on PYTHONPATH)")
     ap.add_argument("--only", choices=["prefill", "decode", "sparse", "dsa",
-                                       "step"])
+                                       "step", "chunk"])
     args = ap.parse_args()
     from torch.nn.attention import SDPBackend
     dev = torch.device("cuda")
@@ -222,6 +224,47 @@ def main():
                 report("  FLA fused_recurrent_%s" % label, tf, None, nbytes,
                        ours=t)
         del q, k, v, beta, gk, gs, s0
+
+    if args.only in (None, "chunk"):
+        # Chunked (prefill) linear / delta-rule forward, ANCHORS.md shapes and
+        # inputs as ../shared/bench/peers_baseline.py: q, k L2-normalised
+        # outside the kernels, gates logsigmoid(randn) / 16, no initial state.
+        for B, T in ((1, 16384), (4, 4096)):
+            H, K, V = 16, 128, 128
+            q = F.normalize(torch.randn(B, T, H, K, device=dev,
+                                        dtype=torch.bfloat16), dim=-1)
+            k = F.normalize(torch.randn_like(q), dim=-1)
+            v = torch.randn(B, T, H, V, device=dev, dtype=torch.bfloat16)
+            beta16 = torch.rand(B, T, H, device=dev,
+                                dtype=torch.bfloat16).sigmoid()
+            beta = beta16.float()
+            gk = F.logsigmoid(torch.randn(B, T, H, K, device=dev)) / 16
+            gs = F.logsigmoid(torch.randn(B, T, H, device=dev)) / 16
+            fla = {}
+            if args.fla:
+                from fla.ops.kda import chunk_kda
+                from fla.ops.gated_delta_rule import chunk_gated_delta_rule
+                from fla.ops.simple_gla import chunk_simple_gla
+                fla = {"kda": lambda: chunk_kda(q, k, v, gk, beta16),
+                       "gated_delta_rule": lambda: chunk_gated_delta_rule(
+                           q, k, v, gs, beta16),
+                       "simple_gla": lambda: chunk_simple_gla(q, k, v, gs)}
+            for label, fn in (
+                    ("kda", lambda: ops.kda(q, k, v, gk, beta,
+                                            output_final_state=True)),
+                    ("gated_delta_rule", lambda: ops.gated_delta_rule(
+                        q, k, v, gs, beta, output_final_state=True)),
+                    ("simple_gla", lambda: ops.linear_attn(
+                        q, k, v, gs, output_final_state=True))):
+                t = bench(fn)
+                report("attn %s chunked B=%d T=%d H=%d K=V=%d"
+                       % (label, B, T, H, K), t, None, B * T * H * 2 * 4 * K)
+                if label in fla:
+                    with torch.no_grad():
+                        tf = bench(fla[label])
+                    report("  FLA chunk_%s" % label, tf, None,
+                           B * T * H * 2 * 4 * K, ours=t)
+            del q, k, v, beta, beta16, gk, gs
 
     if args.only in (None, "decode"):
         B, H, Hkv, D, L = 64, 32, 8, 128, 32768

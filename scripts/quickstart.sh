@@ -35,10 +35,8 @@ echo
 echo "== GPU backend (attn-to-nvvm, sm_90a): PTX"
 plan="$("$opt" "$example" --attn-plan=target=sm_90a --attn-print-plan -o /dev/null 2>&1 |
   sed 's/^.*remark: //')"
-gpu_funcs="$(echo "$plan" | grep -E '^@[A-Za-z0-9_]+: attn\.(full|sparse|indexer|topk) ' |
+gpu_funcs="$(echo "$plan" | grep -E '^@[A-Za-z0-9_]+: attn\.(full|sparse|indexer|topk|linear|delta) ' |
   sed 's/^@\([A-Za-z0-9_]*\):.*/\1/' | paste -sd, -)"
-cpu_only="$(echo "$plan" | grep -E '^@[A-Za-z0-9_]+: attn\.(linear|delta) ' |
-  sed 's/^@\([A-Za-z0-9_]*\): \(attn\.[a-z]*\).*/\1 (\2)/')"
 if [ -n "$gpu_funcs" ]; then
   if ! "$opt" "$example" "--attn-to-nvvm=funcs=$gpu_funcs" -o "$gpu/out.mlir" 2>/dev/null; then
     "$opt" "$example" "--attn-to-nvvm=funcs=$gpu_funcs" -o /dev/null # show the diagnostics
@@ -62,9 +60,6 @@ if [ -n "$gpu_funcs" ]; then
       echo "  (ptxas not found: install the CUDA toolkit to see registers and spills)"
     fi
   done
-fi
-if [ -n "$cpu_only" ]; then
-  echo "$cpu_only" | sed 's/^/  chunked form: no GPU kernels yet (GPU backend II; the decode step has them): @/'
 fi
 
 echo

@@ -126,17 +126,28 @@ def _output_dtype(v):
     return v.array.dtype if v.array.dtype in (np.float16, np.float32) else np.float32
 
 
-# The GPU runs the recurrent form (the decode step) up to this many steps;
-# chunked GPU kernels are the next GPU backend issue.
+# The GPU runs the recurrent form (the decode step) up to this many steps and
+# the chunked form (prefill kernels, bf16 q/k/v) beyond; f16 / f32 inputs
+# and head dims the chunked kernels do not take (K > 128, not multiples of
+# 16) run the recurrent form at any T.
 GPU_MAX_RECURRENT_T = 16
 
 
+def gpu_form(T, elements, K, V):
+    """'chunked' or 'recurrent': the form the GPU path compiles."""
+    if (T > GPU_MAX_RECURRENT_T and all(elements[n] == "bf16" for n in "qkv")
+            and K % 16 == 0 and V % 16 == 0 and K <= 128 and V <= 512):
+        return "chunked"
+    return "recurrent"
+
+
 def recurrent_module_ir(kind, shapes, elements, scale=None, use_qk_l2norm=False,
-                        decay=None, output_final_state=False, static=False):
-    """The one-op module the GPU path compiles for attn.delta / attn.linear in
-    the recurrent form: `shapes` / `elements` map operand names (q, k, v,
-    beta, g, s0) to shapes / element types; B, T and head counts dynamic,
-    head dims static."""
+                        decay=None, output_final_state=False, static=False,
+                        form="recurrent"):
+    """The one-op module the GPU path compiles for attn.delta / attn.linear
+    (`form` recurrent or chunked): `shapes` / `elements` map operand names
+    (q, k, v, beta, g, s0) to shapes / element types; B, T and head counts
+    dynamic, head dims static."""
     keep = {"q": {3}, "k": {3}, "v": {3}, "beta": set(), "g": {3},
             "s0": {2, 3}}
 
@@ -162,7 +173,7 @@ def recurrent_module_ir(kind, shapes, elements, scale=None, use_qk_l2norm=False,
         results.append("tensor<%s>" % "x".join(
             [str(n) if static or i >= 2 else "?" for i, n in enumerate(st)]
             + ["f32"]))
-    attrs = _scale_attr(scale) + ["form = #attn.form<recurrent>"]
+    attrs = _scale_attr(scale) + ["form = #attn.form<%s>" % form]
     if use_qk_l2norm:
         attrs.append("use_qk_l2norm")
     if decay is not None:
@@ -179,7 +190,7 @@ def recurrent_module_ir(kind, shapes, elements, scale=None, use_qk_l2norm=False,
 
 
 def _gpu_recurrent(kind, q, k, v, beta, g, scale, initial_state,
-                   output_final_state, use_qk_l2norm, decay):
+                   output_final_state, use_qk_l2norm, decay, form=None):
     from . import _gpu
     tensors = {"q": q, "k": k, "v": v}
     if beta is not None:
@@ -190,24 +201,21 @@ def _gpu_recurrent(kind, q, k, v, beta, g, scale, initial_state,
         tensors["s0"] = initial_state
     _require_cuda(kind, {n: (t, 4 if n in ("q", "k", "v") else None)
                          for n, t in tensors.items()})
-    T = q.shape[1]
-    if T > GPU_MAX_RECURRENT_T:
-        raise CompilerError(
-            "%s on the GPU runs the recurrent form (decoding) for T <= %d; got "
-            "T = %d (chunked GPU kernels are not built yet: run long sequences "
-            "on numpy arrays, the CPU backend)" % (kind, GPU_MAX_RECURRENT_T, T))
     elements = {n: _gpu.element_of(t) for n, t in tensors.items()}
     shapes = {n: tuple(t.shape) for n, t in tensors.items()}
+    if form is None:
+        form = gpu_form(q.shape[1], elements, q.shape[3], v.shape[3])
     if _gpu._compiler() is not None:
         _jit.verify(recurrent_module_ir(kind, shapes, elements, scale,
                                         use_qk_l2norm, decay,
-                                        output_final_state, static=True))
+                                        output_final_state, static=True,
+                                        form=form))
     elif kind == "delta" and (q.shape[2] == 0 or v.shape[2] % q.shape[2]):
         raise CompilerError("%s: HV = %d is not a multiple of H = %d"
                             % (kind, v.shape[2], q.shape[2]))
     entry = _gpu.entry_for(recurrent_module_ir(
         kind, shapes, elements, scale, use_qk_l2norm, decay,
-        output_final_state), q.device)
+        output_final_state, form=form), q.device)
     out = entry.run(tensors)
     return out[0], (out[1] if output_final_state else None)
 

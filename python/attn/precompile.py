@@ -82,12 +82,19 @@ def topk_configs():
 
 
 def recurrent_configs():
-    """(kind, shapes, elements, use_qk_l2norm, decay, output_final_state) of
-    the recurrent (decode-step) kernels: FLA's decode shapes and what the
-    GPU tests use."""
+    """(kind, shapes, elements, use_qk_l2norm, decay, output_final_state,
+    form) of the linear / delta-rule kernels: the recurrent (decode-step)
+    form for every dtype, the chunked (prefill) form for bf16; FLA's shapes
+    and what the GPU tests use."""
     out = []
     def add(kind, B, H, HV, K, V, dt, beta, gate, init, l2, decay=None,
             final=True):
+        forms = ["recurrent"] + (["chunked"] if dt == "bf16" else [])
+        for form in forms:
+            add_form(kind, B, H, HV, K, V, dt, beta, gate, init, l2, decay,
+                     final, form)
+    def add_form(kind, B, H, HV, K, V, dt, beta, gate, init, l2, decay, final,
+                 form):
         shapes = {"q": (B, 1, H, K), "k": (B, 1, H, K), "v": (B, 1, HV, V)}
         el = {"q": dt, "k": dt, "v": dt}
         if beta:
@@ -98,7 +105,7 @@ def recurrent_configs():
             shapes["g"], el["g"] = (B, 1, HV, K), "f32"
         if init:
             shapes["s0"], el["s0"] = (B, HV, K, V), "f32"
-        out.append((kind, shapes, el, l2, decay, final))
+        out.append((kind, shapes, el, l2, decay, final, form))
     for dt in ("bf16", "f16", "f32"):
         for d in (64, 128):
             for init in (False, True):
@@ -108,8 +115,9 @@ def recurrent_configs():
                     add("delta", 1, 1, 1, d, d, dt, True, None, init, l2)
                 for gate in (None, "scalar", "vector"):
                     add("linear", 1, 1, 1, d, d, dt, False, gate, init, False)
-    add("linear", 1, 3, 3, 64, 64, "f32", False, None, True, False,
-        decay=[-0.1, -0.5, -1.0])
+    for dt in ("f32", "bf16"):
+        add("linear", 1, 3, 3, 64, 64, dt, False, None, True, False,
+            decay=[-0.1, -0.5, -1.0])
     return out
 
 
@@ -151,8 +159,9 @@ def main(argv=None):
         ir = ops.topk_module_ir((1, 1, 1), k, causal)
         _gpu.compile_to_cache(ir, args.chip, force=True)
         n += 1
-    for kind, shapes, el, l2, decay, final in recurrent_configs():
-        ir = ops.recurrent_module_ir(kind, shapes, el, None, l2, decay, final)
+    for kind, shapes, el, l2, decay, final, form in recurrent_configs():
+        ir = ops.recurrent_module_ir(kind, shapes, el, None, l2, decay, final,
+                                     form=form)
         _gpu.compile_to_cache(ir, args.chip, force=True)
         n += 1
     print("%d kernel sets for %s in %s" % (n, args.chip, _gpu.cache_dir()))

@@ -23,7 +23,7 @@
 // CHECK-SAME: .extern .shared .align 1024 .b8 __dynamic_shmem__0[]
 // CHECK-SAME: .entry fill
 // SM80: .target sm_80
-// ATTN: error: 'attn.linear' op the chunked form has no GPU kernel builder yet (GPU backend II)
+// ATTN: attn.mlir:3:8: error: 'attn.linear' op the chunked GPU kernels take bf16 q, k and v (f16 and f32 inputs run the recurrent form: form = #attn.form<recurrent>)
 // FUNCS: attn.manifest = [{{.*}}name = "kimi_linear_mla", op = "attn.full"
 // FUNCS: func.func @kimi_linear_kda(
 // FUNCS: attn.delta

@@ -1,8 +1,8 @@
 """attn.delta / attn.linear decode steps on the GPU (REQUIRES: a CUDA
 device and torch): the recurrent-form kernel through attn.ops.kda /
 gated_delta_rule / delta_rule / linear_attn on CUDA tensors, against the
-float64 naive recurrences of references.py: T = 1 and small T, GVA (HV !=
-H), initial and final states, gates near -20 and exactly 0, L2-normalised
+float64 naive recurrences of references.py: T = 1 and small T (and f32 at
+T = 40, which the recurrent form runs), GVA (HV != H), initial and final states, gates near -20 and exactly 0, L2-normalised
 q/k, constant per-head decays, K = V = 64 and 128; bf16/f16 rel. error
 < 1e-2, f32 < 1e-3."""
 
@@ -92,9 +92,18 @@ def test_recurrent_matches_float64(case):
     assert _rel(st, es) < bound, "state: relative error %.3g" % _rel(st, es)
 
 
-def test_long_sequences_are_a_clear_error():
+def test_long_f32_sequences_run_the_recurrent_form():
+    # The chunked kernels take bf16; f32 inputs run the recurrent kernel at
+    # any T (and keep their f32 accuracy).
     torch = _torch()
-    x = torch.randn(1, 17, 2, 64, device="cuda")
-    beta = torch.rand(1, 17, 2, device="cuda")
-    with pytest.raises(attn.CompilerError, match="recurrent form"):
-        attn.ops.delta_rule(x, x, x, beta)
+    gen = torch.Generator(device="cuda").manual_seed(7)
+    q = torch.randn(1, 40, 2, 64, device="cuda", generator=gen)
+    k = torch.randn(1, 40, 2, 64, device="cuda", generator=gen)
+    v = torch.randn(1, 40, 2, 64, device="cuda", generator=gen)
+    beta = torch.rand(1, 40, 2, device="cuda", generator=gen)
+    o, st = attn.ops.delta_rule(q, k, v, beta, output_final_state=True,
+                                use_qk_l2norm_in_kernel=True)
+    npy = lambda t: t.double().cpu().numpy()
+    eo, es = ref.delta_rule(npy(q), npy(k), npy(v), npy(beta),
+                            use_qk_l2norm=True)
+    assert _rel(o, eo) < 1e-3 and _rel(st, es) < 1e-3

@@ -114,6 +114,9 @@ Value GpuBuilder::fmul(Value x, Value y) {
 Value GpuBuilder::fmax(Value x, Value y) {
   return arith::MaxNumFOp::create(b, x, y);
 }
+Value GpuBuilder::fmin(Value x, Value y) {
+  return arith::MinNumFOp::create(b, x, y);
+}
 Value GpuBuilder::fdiv(Value x, Value y) {
   return arith::DivFOp::create(b, x, y);
 }
@@ -149,6 +152,14 @@ Value GpuBuilder::pack2(Value lo, Value hi, Type elem) {
   Value v = vector::FromElementsOp::create(b, v2f, ValueRange{lo, hi});
   Value h = arith::TruncFOp::create(b, VectorType::get({2}, elem), v);
   return LLVM::BitcastOp::create(b, i32(), h);
+}
+
+std::pair<Value, Value> GpuBuilder::unpack2(Value packed, Type elem) {
+  Value h = LLVM::BitcastOp::create(b, VectorType::get({2}, elem), packed);
+  Value v = arith::ExtFOp::create(b, VectorType::get({2}, f32()), h);
+  Value lo = vector::ExtractOp::create(b, v, ArrayRef<int64_t>{0});
+  Value hi = vector::ExtractOp::create(b, v, ArrayRef<int64_t>{1});
+  return {lo, hi};
 }
 
 Value GpuBuilder::threadId() {

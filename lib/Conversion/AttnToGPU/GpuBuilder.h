@@ -77,6 +77,7 @@ public:
   Value fsub(Value x, Value y);
   Value fmul(Value x, Value y);
   Value fmax(Value x, Value y);
+  Value fmin(Value x, Value y);
   Value fdiv(Value x, Value y);
   Value feq(Value x, Value y);
   Value fgt(Value x, Value y);
@@ -87,6 +88,9 @@ public:
   /// Two f32 rounded to a packed pair of `elem` (bf16/f16) in one i32, the
   /// first value in the low half (the mma operand order).
   Value pack2(Value lo, Value hi, Type elem);
+  /// The inverse of pack2: the two `elem` halves of an i32 as f32 (low
+  /// half first).
+  std::pair<Value, Value> unpack2(Value packed, Type elem);
 
   // Thread geometry.
   Value threadId();

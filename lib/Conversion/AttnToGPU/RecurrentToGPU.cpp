@@ -22,6 +22,7 @@
 
 #include "GpuBuilder.h"
 #include "Kernels.h"
+#include "LinearDelta.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include <cmath>
@@ -31,16 +32,7 @@ using namespace mlir::attn;
 using namespace mlir::attn::gpu_kernels;
 
 namespace {
-enum class Gate { None, Scalar, Vector };
-struct RecurrentPlan {
-  bool delta;
-  int64_t k, v;
-  Gate gate = Gate::None;
-  SmallVector<double> decay; // linear: constant log decays (1 or H values)
-  double scale;
-  bool l2norm = false;
-  bool hasInit = false, hasFinal = false;
-  Type qkElem, vElem, oElem, betaElem, gateElem;
+struct RecurrentPlan : LinearDeltaPlan {
   int64_t threads() const { return (v + 31) / 32 * 32; }
   int64_t smemBytes() const { return 4 * 3 * k; }
 };
@@ -242,10 +234,7 @@ static FailureOr<DictionaryAttr> buildRecurrent(OpT op, bool delta,
     return op.emitOpError() << "has no #attn.form; run attn-select-form (or "
                                "the attn-plan pipeline) before "
                                "convert-attn-to-gpu";
-  if (*form != Form::recurrent)
-    return op.emitOpError()
-           << "the chunked form has no GPU kernel builder yet (GPU backend "
-              "II); the recurrent form (decoding, small T) does";
+  const bool chunked = *form == Form::chunked;
   auto qType = cast<RankedTensorType>(op.getQ().getType());
   auto kType = cast<RankedTensorType>(op.getK().getType());
   auto vType = cast<RankedTensorType>(op.getV().getType());
@@ -278,6 +267,31 @@ static FailureOr<DictionaryAttr> buildRecurrent(OpT op, bool delta,
     p.gateElem = gt.getElementType();
     if (!isFloat(p.gateElem))
       return op.emitOpError() << "GPU kernels take gates as bf16, f16 or f32";
+  }
+  if (chunked) {
+    ChunkAttr chunk = op.getChunkAttr();
+    if (!chunk)
+      return op.emitOpError() << "the chunked form needs a #attn.chunk plan; "
+                                 "run attn-chunk (or the attn-plan pipeline) "
+                                 "before convert-attn-to-gpu";
+    int64_t wantSub = p.gate == Gate::Vector ? kGpuSubChunk : 0;
+    if (chunk.getSize() != kGpuChunk ||
+        (chunk.getSubChunk() != wantSub && p.gate == Gate::Vector))
+      return op.emitOpError()
+             << "the chunked GPU kernels use chunks of " << kGpuChunk
+             << (p.gate == Gate::Vector
+                     ? " with sub-chunks of " + std::to_string(kGpuSubChunk)
+                     : std::string())
+             << "; the plan says " << chunk;
+    if (!p.qkElem.isBF16() || !p.vElem.isBF16())
+      return op.emitOpError()
+             << "the chunked GPU kernels take bf16 q, k and v (f16 and f32 "
+                "inputs run the recurrent form: form = #attn.form<recurrent>)";
+    if (p.k % 16 || p.v % 16 || p.k > 128 || p.v > 512)
+      return op.emitOpError()
+             << "the chunked GPU kernels need K and V multiples of 16, K <= "
+                "128 (the state lives in registers) and V <= 512; got K = "
+             << p.k << ", V = " << p.v;
   }
   p.hasInit = static_cast<bool>(op.getInitialState());
   p.hasFinal = static_cast<bool>(op.getFinalState());
@@ -315,8 +329,25 @@ static FailureOr<DictionaryAttr> buildRecurrent(OpT op, bool delta,
     outputs.push_back(
         tensorEntry(ctx, "final_state", b.getF32Type(), {"B", vHeads, k, v}));
 
-  std::string name = site.prefix + (delta ? "_delta_step" : "_linear_step");
-  buildRecurrentKernel(site.module, name, p, op.getLoc());
+  SmallVector<Attribute> launches, workspaces;
+  if (chunked) {
+    ChunkedKernels kernels =
+        buildChunked(site.module, site.prefix, p, op.getLoc());
+    launches = kernels.launches;
+    workspaces = kernels.workspaces;
+  } else {
+    std::string name = site.prefix + (delta ? "_delta_step" : "_linear_step");
+    buildRecurrentKernel(site.module, name, p, op.getLoc());
+    NamedAttrList launch;
+    launch.append("kernel", b.getStringAttr(name));
+    launch.append("grid", stringArray(ctx, {"HV", "B", "1"}));
+    launch.append("block", b.getI64ArrayAttr({p.threads(), 1, 1}));
+    launch.append("smem", b.getI64IntegerAttr(p.smemBytes()));
+    launch.append("args", stringArray(ctx, SmallVector<std::string>(
+                                               std::begin(kRecArgNames),
+                                               std::end(kRecArgNames))));
+    launches.push_back(launch.getDictionary(ctx));
+  }
 
   NamedAttrList sizes;
   sizes.append("B", stringArray(ctx, {"q", "0"}));
@@ -327,14 +358,6 @@ static FailureOr<DictionaryAttr> buildRecurrent(OpT op, bool delta,
   NamedAttrList values;
   if (!delta)
     values.append("HV", b.getStringAttr("H"));
-  NamedAttrList launch;
-  launch.append("kernel", b.getStringAttr(name));
-  launch.append("grid", stringArray(ctx, {"HV", "B", "1"}));
-  launch.append("block", b.getI64ArrayAttr({p.threads(), 1, 1}));
-  launch.append("smem", b.getI64IntegerAttr(p.smemBytes()));
-  launch.append("args", stringArray(ctx, SmallVector<std::string>(
-                                             std::begin(kRecArgNames),
-                                             std::end(kRecArgNames))));
   NamedAttrList entry;
   entry.append("op", b.getStringAttr(op->getName().getStringRef()));
   entry.append("inputs", b.getArrayAttr(inputs));
@@ -342,7 +365,9 @@ static FailureOr<DictionaryAttr> buildRecurrent(OpT op, bool delta,
   entry.append("sizes", sizes.getDictionary(ctx));
   if (!values.empty())
     entry.append("values", values.getDictionary(ctx));
-  entry.append("launches", b.getArrayAttr({launch.getDictionary(ctx)}));
+  if (!workspaces.empty())
+    entry.append("workspaces", b.getArrayAttr(workspaces));
+  entry.append("launches", b.getArrayAttr(launches));
   return entry.getDictionary(ctx);
 }
 

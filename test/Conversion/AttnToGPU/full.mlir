@@ -122,11 +122,3 @@ func.func @extra_op(%q: tensor<1x?x4x64xbf16>) -> tensor<1x?x4x64xbf16> {
   %e = tensor.empty() : tensor<2xf32>
   return %o : tensor<1x?x4x64xbf16>
 }
-
-// -----
-
-func.func @linear(%q: tensor<1x?x4x64xbf16>) -> tensor<1x?x4x64xbf16> {
-  // expected-error @+1 {{the chunked form has no GPU kernel builder yet (GPU backend II)}}
-  %o = attn.linear %q, %q, %q {form = #attn.form<chunked>, chunk = #attn.chunk<size = 64>} : (tensor<1x?x4x64xbf16>, tensor<1x?x4x64xbf16>, tensor<1x?x4x64xbf16>) -> tensor<1x?x4x64xbf16>
-  return %o : tensor<1x?x4x64xbf16>
-}

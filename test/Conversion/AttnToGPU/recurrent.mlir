@@ -1,7 +1,7 @@
 // convert-attn-to-gpu on the recurrent form of attn.delta / attn.linear:
 // one decode-step kernel (a CTA per value head and batch, a state column per
 // thread), its manifest entry, ptxas for sm_90a with no spills at K = V =
-// 128; the chunked form is a located error until its kernels exist.
+// 128 (the chunked form: chunked.mlir).
 // RUN: split-file %s %t
 // RUN: attn-opt %t/kda.mlir --convert-attn-to-gpu | FileCheck %s
 // RUN: attn-opt %t/errors.mlir -split-input-file --convert-attn-to-gpu -verify-diagnostics -o /dev/null
@@ -47,15 +47,6 @@ func.func @gla(%q: tensor<?x?x?x128xf16>, %k: tensor<?x?x?x128xf16>, %v: tensor<
 }
 
 //--- errors.mlir
-func.func @chunked(%q: tensor<1x?x2x64xbf16>, %b: tensor<1x?x2xf32>) -> tensor<1x?x2x64xbf16> {
-  // expected-error @+1 {{the chunked form has no GPU kernel builder yet (GPU backend II); the recurrent form (decoding, small T) does}}
-  %o = attn.delta %q, %q, %q, %b {form = #attn.form<chunked>, chunk = #attn.chunk<size = 64>}
-      : (tensor<1x?x2x64xbf16>, tensor<1x?x2x64xbf16>, tensor<1x?x2x64xbf16>, tensor<1x?x2xf32>) -> tensor<1x?x2x64xbf16>
-  return %o : tensor<1x?x2x64xbf16>
-}
-
-// -----
-
 func.func @unplanned(%q: tensor<1x?x2x64xbf16>) -> tensor<1x?x2x64xbf16> {
   // expected-error @+1 {{has no #attn.form; run attn-select-form (or the attn-plan pipeline) before convert-attn-to-gpu}}
   %o = attn.linear %q, %q, %q : (tensor<1x?x2x64xbf16>, tensor<1x?x2x64xbf16>, tensor<1x?x2x64xbf16>) -> tensor<1x?x2x64xbf16>

@@ -1,0 +1,53 @@
+//===- LinearDelta.h - the plan of an attn.linear / attn.delta op -*- C++ -*-=//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// What the recurrent (decode step) and chunked (prefill) kernels of
+// attn.linear and attn.delta read off the op: head dims, gate kind, scale,
+// L2 norm, states and element types. RecurrentToGPU.cpp checks the op and
+// writes the manifest; ChunkedToGPU.cpp builds the chunked form's kernels.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_LIB_CONVERSION_ATTNTOGPU_LINEARDELTA_H
+#define ATTN_LIB_CONVERSION_ATTNTOGPU_LINEARDELTA_H
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/Support/LLVM.h"
+
+namespace mlir::attn::gpu_kernels {
+
+enum class Gate { None, Scalar, Vector };
+
+struct LinearDeltaPlan {
+  bool delta;
+  int64_t k, v;
+  Gate gate = Gate::None;
+  SmallVector<double> decay; // linear: constant log decays (1 or H values)
+  double scale;
+  bool l2norm = false;
+  bool hasInit = false, hasFinal = false;
+  Type qkElem, vElem, oElem, betaElem, gateElem;
+};
+
+/// The chunked form's kernels (`<prefix>_{delta,linear}_{prep,scan}`) and
+/// their manifest pieces: launches and workspaces.
+struct ChunkedKernels {
+  SmallVector<Attribute> launches;
+  SmallVector<Attribute> workspaces;
+};
+
+/// The chunk length every chunked GPU kernel uses (and the sub-chunk of
+/// per-channel gates): the plan must say the same.
+constexpr int64_t kGpuChunk = 64;
+constexpr int64_t kGpuSubChunk = 16;
+
+ChunkedKernels buildChunked(gpu::GPUModuleOp module, StringRef prefix,
+                            const LinearDeltaPlan &p, Location loc);
+
+} // namespace mlir::attn::gpu_kernels
+
+#endif // ATTN_LIB_CONVERSION_ATTNTOGPU_LINEARDELTA_H

@@ -1,0 +1,133 @@
+// convert-attn-to-gpu on the chunked form of attn.delta / attn.linear: two
+// kernels (a prep kernel per chunk, value head and batch; a scan kernel per
+// value slice, value head and batch), the workspaces between them and the
+// manifest; tensor-core mma.sync in both kernels' PTX, ptxas for sm_90a and
+// sm_80 with no spills (KDA, GDN, DeltaNet, GLA, scalar-gate and plain
+// linear attention at K = V = 128, KDA at 64); located errors for what the
+// chunked kernels do not take.
+// RUN: split-file %s %t
+// RUN: attn-opt %t/kda.mlir --attn-plan --convert-attn-to-gpu | FileCheck %s
+// RUN: attn-opt %t/errors.mlir -split-input-file --convert-attn-to-gpu -verify-diagnostics -o /dev/null
+// RUN: attn-opt %t/kda.mlir --attn-to-nvvm | %python %attn_src/scripts/extract-ptx.py - %t/kda
+// RUN: FileCheck %s --check-prefix=PTX < %t/kda/attn_kernels.ptx
+// RUN: %if ptxas %{ %ptxas -arch=sm_90a -v %t/kda/attn_kernels.ptx -o %t/kda.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL %}
+// RUN: %if ptxas %{ attn-opt %t/kda.mlir --attn-to-nvvm=chip=sm_80 | %python %attn_src/scripts/extract-ptx.py - %t/kda80 %}
+// RUN: %if ptxas %{ %ptxas -arch=sm_80 -v %t/kda80/attn_kernels.ptx -o %t/kda80.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL %}
+// RUN: %if ptxas %{ attn-opt %t/others.mlir --attn-to-nvvm | %python %attn_src/scripts/extract-ptx.py - %t/others %}
+// RUN: %if ptxas %{ %ptxas -arch=sm_90a -v %t/others/attn_kernels.ptx -o %t/others.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL-ALL %}
+
+// CHECK: attn.manifest = [{
+// CHECK-SAME: launches = [{args = ["q", "k", "v", "beta", "g", "w", "u", "qg", "kg", "aqk", "gc", "B", "T", "H", "HV"], block = [128, 1, 1], grid = ["cdiv(T,64)", "HV", "B"], kernel = "kda_delta_prep", smem = 107264 : i64}, {args = ["w", "u", "qg", "kg", "aqk", "gc", "s0", "o", "final_state", "B", "T", "HV"], block = [128, 1, 1], grid = ["2", "HV", "B"], kernel = "kda_delta_scan", smem = 140288 : i64}]
+// CHECK-SAME: op = "attn.delta"
+// CHECK-SAME: workspaces = [{dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "w"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "u"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "qg"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "kg"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*64", name = "aqk"}, {dtype = "f32", elements = "B*HV*cdiv(T,64)*128", name = "gc"}]
+// CHECK: gpu.func @kda_delta_prep(
+// CHECK: nvvm.mma.sync
+// CHECK: gpu.func @kda_delta_scan(
+// CHECK: scf.for
+// CHECK: nvvm.ldmatrix
+// CHECK: nvvm.mma.sync
+// PTX: .entry kda_delta_prep(
+// PTX: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// PTX: ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// PTX: .entry kda_delta_scan(
+// PTX: cp.async.cg.shared.global
+// PTX: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
+// PTX: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// NOSPILL: Compiling entry function 'kda_delta_scan'
+// NOSPILL-NEXT: Function properties
+// NOSPILL-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+// NOSPILL: Compiling entry function 'kda_delta_prep'
+// NOSPILL-NEXT: Function properties
+// NOSPILL-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+// NOSPILL-ALL-COUNT-12: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+// NOSPILL-ALL-NOT: bytes spill stores
+
+//--- kda.mlir
+func.func @kda(%q: tensor<?x?x?x128xbf16>, %k: tensor<?x?x?x128xbf16>, %v: tensor<?x?x?x128xbf16>,
+               %beta: tensor<?x?x?xf32>, %g: tensor<?x?x?x128xf32>, %s0: tensor<?x?x128x128xf32>)
+    -> (tensor<?x?x?x128xbf16>, tensor<?x?x128x128xf32>) {
+  %o, %s = attn.delta %q, %k, %v, %beta gate(%g) initial_state(%s0) {use_qk_l2norm, form = #attn.form<chunked>}
+      : (tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?xf32>,
+         tensor<?x?x?x128xf32>, tensor<?x?x128x128xf32>) -> (tensor<?x?x?x128xbf16>, tensor<?x?x128x128xf32>)
+  return %o, %s : tensor<?x?x?x128xbf16>, tensor<?x?x128x128xf32>
+}
+
+//--- others.mlir
+func.func @gdn(%q: tensor<?x?x?x128xbf16>, %v: tensor<?x?x?x128xbf16>, %beta: tensor<?x?x?xbf16>,
+               %g: tensor<?x?x?xf32>) -> tensor<?x?x?x128xbf16> {
+  %o = attn.delta %q, %q, %v, %beta gate(%g) {form = #attn.form<chunked>}
+      : (tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?xbf16>,
+         tensor<?x?x?xf32>) -> tensor<?x?x?x128xbf16>
+  return %o : tensor<?x?x?x128xbf16>
+}
+func.func @deltanet(%q: tensor<?x?x?x128xbf16>, %beta: tensor<?x?x?xf32>) -> tensor<?x?x?x128xbf16> {
+  %o = attn.delta %q, %q, %q, %beta {form = #attn.form<chunked>}
+      : (tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?xf32>) -> tensor<?x?x?x128xbf16>
+  return %o : tensor<?x?x?x128xbf16>
+}
+func.func @gla(%q: tensor<?x?x?x128xbf16>, %g: tensor<?x?x?x128xf32>) -> tensor<?x?x?x128xbf16> {
+  %o = attn.linear %q, %q, %q gate(%g) {form = #attn.form<chunked>}
+      : (tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?x128xf32>) -> tensor<?x?x?x128xbf16>
+  return %o : tensor<?x?x?x128xbf16>
+}
+func.func @simple_gla(%q: tensor<?x?x?x128xbf16>, %g: tensor<?x?x?xf32>) -> tensor<?x?x?x128xbf16> {
+  %o = attn.linear %q, %q, %q gate(%g) {form = #attn.form<chunked>}
+      : (tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?xf32>) -> tensor<?x?x?x128xbf16>
+  return %o : tensor<?x?x?x128xbf16>
+}
+func.func @linear(%q: tensor<?x?x?x128xbf16>) -> tensor<?x?x?x128xbf16> {
+  %o = attn.linear %q, %q, %q {form = #attn.form<chunked>, decay = array<f64: -0.1, -0.2>}
+      : (tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>) -> tensor<?x?x?x128xbf16>
+  return %o : tensor<?x?x?x128xbf16>
+}
+func.func @kda64(%q: tensor<?x?x?x64xbf16>, %beta: tensor<?x?x?xf32>, %g: tensor<?x?x?x64xbf16>,
+                 %s0: tensor<?x?x64x64xf32>) -> (tensor<?x?x?x64xbf16>, tensor<?x?x64x64xf32>) {
+  %o, %s = attn.delta %q, %q, %q, %beta gate(%g) initial_state(%s0) {form = #attn.form<chunked>}
+      : (tensor<?x?x?x64xbf16>, tensor<?x?x?x64xbf16>, tensor<?x?x?x64xbf16>, tensor<?x?x?xf32>,
+         tensor<?x?x?x64xbf16>, tensor<?x?x64x64xf32>) -> (tensor<?x?x?x64xbf16>, tensor<?x?x64x64xf32>)
+  return %o, %s : tensor<?x?x?x64xbf16>, tensor<?x?x64x64xf32>
+}
+
+//--- errors.mlir
+func.func @unchunked(%q: tensor<1x?x2x64xbf16>, %b: tensor<1x?x2xf32>) -> tensor<1x?x2x64xbf16> {
+  // expected-error @+1 {{the chunked form needs a #attn.chunk plan; run attn-chunk (or the attn-plan pipeline) before convert-attn-to-gpu}}
+  %o = attn.delta %q, %q, %q, %b {form = #attn.form<chunked>}
+      : (tensor<1x?x2x64xbf16>, tensor<1x?x2x64xbf16>, tensor<1x?x2x64xbf16>, tensor<1x?x2xf32>) -> tensor<1x?x2x64xbf16>
+  return %o : tensor<1x?x2x64xbf16>
+}
+
+// -----
+
+func.func @chunk32(%q: tensor<1x?x2x64xbf16>, %b: tensor<1x?x2xf32>) -> tensor<1x?x2x64xbf16> {
+  // expected-error @+1 {{the chunked GPU kernels use chunks of 64; the plan says #attn.chunk<size = 32>}}
+  %o = attn.delta %q, %q, %q, %b {form = #attn.form<chunked>, chunk = #attn.chunk<size = 32>}
+      : (tensor<1x?x2x64xbf16>, tensor<1x?x2x64xbf16>, tensor<1x?x2x64xbf16>, tensor<1x?x2xf32>) -> tensor<1x?x2x64xbf16>
+  return %o : tensor<1x?x2x64xbf16>
+}
+
+// -----
+
+func.func @subchunk32(%q: tensor<1x?x2x64xbf16>, %g: tensor<1x?x2x64xf32>) -> tensor<1x?x2x64xbf16> {
+  // expected-error @+1 {{the chunked GPU kernels use chunks of 64 with sub-chunks of 16; the plan says #attn.chunk<size = 64, sub_chunk = 32>}}
+  %o = attn.linear %q, %q, %q gate(%g) {form = #attn.form<chunked>, chunk = #attn.chunk<size = 64, sub_chunk = 32>}
+      : (tensor<1x?x2x64xbf16>, tensor<1x?x2x64xbf16>, tensor<1x?x2x64xbf16>, tensor<1x?x2x64xf32>) -> tensor<1x?x2x64xbf16>
+  return %o : tensor<1x?x2x64xbf16>
+}
+
+// -----
+
+func.func @f16(%q: tensor<1x?x2x64xf16>, %b: tensor<1x?x2xf32>) -> tensor<1x?x2x64xf16> {
+  // expected-error @+1 {{the chunked GPU kernels take bf16 q, k and v (f16 and f32 inputs run the recurrent form: form = #attn.form<recurrent>)}}
+  %o = attn.delta %q, %q, %q, %b {form = #attn.form<chunked>, chunk = #attn.chunk<size = 64>}
+      : (tensor<1x?x2x64xf16>, tensor<1x?x2x64xf16>, tensor<1x?x2x64xf16>, tensor<1x?x2xf32>) -> tensor<1x?x2x64xf16>
+  return %o : tensor<1x?x2x64xf16>
+}
+
+// -----
+
+func.func @k192(%q: tensor<1x?x2x192xbf16>, %b: tensor<1x?x2xf32>) -> tensor<1x?x2x192xbf16> {
+  // expected-error @+1 {{the chunked GPU kernels need K and V multiples of 16, K <= 128 (the state lives in registers) and V <= 512; got K = 192, V = 192}}
+  %o = attn.delta %q, %q, %q, %b {form = #attn.form<chunked>, chunk = #attn.chunk<size = 64>}
+      : (tensor<1x?x2x192xbf16>, tensor<1x?x2x192xbf16>, tensor<1x?x2x192xbf16>, tensor<1x?x2xf32>) -> tensor<1x?x2x192xbf16>
+  return %o : tensor<1x?x2x192xbf16>
+}
