@@ -18,6 +18,7 @@ This module
 """
 
 import ast
+import functools
 import ctypes
 import hashlib
 import json
@@ -154,7 +155,13 @@ def evaluate(expr, env):
                 and node.func.id == "select" and len(node.args) == 3):
             return ev(node.args[1]) if ev(node.args[0]) else ev(node.args[2])
         raise AttnError("manifest expression '%s' is not understood" % expr)
-    return ev(ast.parse(expr, mode="eval"))
+    return ev(_parsed(expr))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(expr):
+    """Manifest expressions are parsed once (a launch evaluates a dozen)."""
+    return ast.parse(expr, mode="eval")
 
 
 def _dim(spec, env):
@@ -187,6 +194,7 @@ class Entry:
     def __init__(self, module, entry):
         self.module = module
         self.entry = entry
+        self._plans = {}  # (device, params, input shapes / dtypes) -> plan
 
     def bind(self, inputs):
         """Sizes from the inputs (dict name -> tensor), every shape checked."""
@@ -215,6 +223,40 @@ class Entry:
             if not t.is_cuda or t.device != device:
                 raise CompilerError("argument '%s' must be a CUDA tensor on %s"
                                     % (spec["name"], device))
+        key = (str(device), tuple(sorted((params or {}).items())),
+               tuple((tuple(inputs[s["name"]].shape), inputs[s["name"]].dtype)
+                     for s in self.entry["inputs"]))
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plan(inputs, params, device)
+            self._plans[key] = plan
+        outputs_spec, workspaces, launches = plan
+        buffers = {k: v.contiguous() for k, v in inputs.items()}
+        outputs = []
+        for name, shape, dtype in outputs_spec:
+            t = torch.empty(shape, dtype=dtype, device=device)
+            buffers[name] = t
+            outputs.append(t)
+        for name, n, dtype in workspaces:
+            buffers[name] = torch.empty(n, dtype=dtype, device=device)
+        stream = ctypes.c_void_p(torch.cuda.current_stream(device).cuda_stream)
+        with torch.cuda.device(device):
+            for kernel, grid, block, smem, argspec in launches:
+                args = []
+                for kind, value in argspec:
+                    if kind == "buf" and value in buffers:
+                        args.append(ctypes.c_uint64(buffers[value].data_ptr()))
+                    elif kind == "int":
+                        args.append(ctypes.c_int64(value))
+                    else:  # an optional output that was not requested
+                        args.append(ctypes.c_uint64(0))
+                self.module.launch(kernel, grid, block, args, smem, stream)
+        return outputs
+
+    def _plan(self, inputs, params, device):
+        """What run() needs for one set of input shapes: output and
+        workspace allocations and the launches with their grids and
+        arguments (evaluated once per shape)."""
         env = self.bind(inputs)
         for name, spec in self.entry.get("params", {}).items():
             if params and name in params:
@@ -226,43 +268,49 @@ class Entry:
         for name, expr in self.entry.get("values", {}).items():
             env[name] = evaluate(expr, env)
         dts = torch_dtypes()
-        buffers = {k: v.contiguous() for k, v in inputs.items()}
-        outputs = []
-        for spec in self.entry["outputs"]:
-            shape = [_dim(d, env) for d in spec["shape"]]
-            t = torch.empty(shape, dtype=dts[spec["dtype"]], device=device)
-            buffers[spec["name"]] = t
-            outputs.append(t)
-        for spec in self.entry.get("workspaces", []):
-            n = max(1, evaluate(spec["elements"], env))
-            buffers[spec["name"]] = torch.empty(n, dtype=dts[spec["dtype"]],
-                                                device=device)
-        stream = ctypes.c_void_p(torch.cuda.current_stream(device).cuda_stream)
-        with torch.cuda.device(device):
-            for launch in self.entry["launches"]:
-                if "when" in launch and not evaluate(launch["when"], env):
-                    continue
-                grid = [evaluate(g, env) for g in launch["grid"]]
-                if min(grid) <= 0:
-                    continue  # nothing to do (an empty batch or sequence)
-                args = []
-                for name in launch["args"]:
-                    if name in buffers:
-                        args.append(ctypes.c_uint64(buffers[name].data_ptr()))
-                    elif name in env:
-                        args.append(ctypes.c_int64(env[name]))
-                    else:  # an optional output that was not requested
-                        args.append(ctypes.c_uint64(0))
-                self.module.launch(launch["kernel"], grid, launch["block"],
-                                   args, launch["smem"], stream)
-        return outputs
+        outputs = [(spec["name"], [_dim(d, env) for d in spec["shape"]],
+                    dts[spec["dtype"]]) for spec in self.entry["outputs"]]
+        workspaces = [(spec["name"], max(1, evaluate(spec["elements"], env)),
+                       dts[spec["dtype"]])
+                      for spec in self.entry.get("workspaces", [])]
+        names = {spec["name"] for spec in self.entry["inputs"]}
+        names |= {spec["name"] for spec in self.entry["outputs"]}
+        names |= {spec["name"] for spec in self.entry.get("workspaces", [])}
+        launches = []
+        for launch in self.entry["launches"]:
+            if "when" in launch and not evaluate(launch["when"], env):
+                continue
+            grid = [evaluate(g, env) for g in launch["grid"]]
+            if min(grid) <= 0:
+                continue  # nothing to do (an empty batch or sequence)
+            argspec = []
+            for name in launch["args"]:
+                if name in names:
+                    argspec.append(("buf", name))
+                elif name in env:
+                    argspec.append(("int", env[name]))
+                else:
+                    argspec.append(("null", None))
+            launches.append((launch["kernel"], grid, launch["block"],
+                             launch["smem"], argspec))
+        return outputs, workspaces, launches
 
 
 _loaded = {}
 _loaded_lock = threading.Lock()
 
 
+_chips = {}
+
+
 def chip_of(device):
+    key = str(device)
+    if key not in _chips:
+        _chips[key] = _chip_of(device)
+    return _chips[key]
+
+
+def _chip_of(device):
     import torch
     major, minor = torch.cuda.get_device_capability(device)
     if (major, minor) == (9, 0):
@@ -273,7 +321,7 @@ def chip_of(device):
 def entry_for(ir, device):
     """The compiled entry of a one-op module `ir` for `device`'s chip."""
     chip = chip_of(device)
-    key = (cache_key(ir, chip), str(device))
+    key = (ir, chip, str(device))
     with _loaded_lock:
         hit = _loaded.get(key)
         if hit is None:

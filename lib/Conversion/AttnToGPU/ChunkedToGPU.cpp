@@ -118,6 +118,13 @@ Value tileElem(GpuBuilder &g, Value row, Value col, int64_t cols) {
 //===----------------------------------------------------------------------===//
 
 namespace {
+/// f32 words per row of the staged gate cumsum: K + 8 for a per-channel
+/// gate (the padding keeps the mma-fragment reads of 8 rows, 64-bit each,
+/// off each other's banks), 1 otherwise.
+int64_t gateStride(const LinearDeltaPlan &p) {
+  return p.gate == Gate::Vector ? p.k + 8 : 1;
+}
+
 struct PrepLayout {
   int64_t q, k, v, g, a, t, beta, qn, kn, total;
   PrepLayout(const LinearDeltaPlan &p) {
@@ -125,7 +132,7 @@ struct PrepLayout {
     k = q + 2 * C * p.k;
     v = k + 2 * C * p.k;
     g = v + 2 * C * p.v;
-    a = g + 4 * C * (p.gate == Gate::Vector ? p.k : 1);
+    a = g + 4 * C * gateStride(p);
     t = a + 4 * C * C;
     beta = t + 2 * C * C;
     qn = beta + 4 * C;
@@ -147,6 +154,7 @@ static void buildPrepKernel(gpu::GPUModuleOp module, StringRef name,
   auto arg = [&](int i) -> Value { return fn.getArgument(i); };
   const bool vec = p.gate == Gate::Vector;
   const bool decays = p.gate != Gate::None || !p.decay.empty();
+  const int64_t gStride = gateStride(p);
   PrepLayout L(p);
 
   Value tid = g.threadId();
@@ -206,7 +214,9 @@ static void buildPrepKernel(gpu::GPUModuleOp module, StringRef name,
               g.c64(K)),
           d);
       Value x = g.fmul(loadF32(p.gateElem, arg(pGate), off), g.f(kLog2e));
-      g.storeGlobal(g.select(g.slt(r, nValid), x, zeroF), g.gep(sG, f32T, idx));
+      Value slot = g.add(g.mul(g.toI32(r), g.c32(gStride)), g.toI32(d));
+      g.storeGlobal(g.select(g.slt(r, nValid), x, zeroF),
+                    g.gep(sG, f32T, slot));
     }
   }
   {
@@ -244,11 +254,12 @@ static void buildPrepKernel(gpu::GPUModuleOp module, StringRef name,
     const int64_t cols = vec ? K : 1;
     auto ifOp =
         scf::IfOp::create(b, TypeRange{}, g.slt(tid, g.c32(cols)), false);
+    // (column tid of rows r * gStride)
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
     Value run = zeroF;
     for (int64_t r = 0; r < C; ++r) {
-      Value ptr = g.gep(sG, f32T, g.add(g.c32(r * cols), tid));
+      Value ptr = g.gep(sG, f32T, g.add(g.c32(r * gStride), tid));
       run = g.fadd(run, g.loadGlobal(f32T, ptr));
       g.storeGlobal(run, ptr);
     }
@@ -276,9 +287,17 @@ static void buildPrepKernel(gpu::GPUModuleOp module, StringRef name,
 
   auto gateAt = [&](Value row, Value d) -> Value { // b[row][d], log2 units
     if (vec)
-      return g.loadGlobal(f32T,
-                          g.gep(sG, f32T, g.add(g.mul(row, g.c32(K)), d)));
+      return g.loadGlobal(
+          f32T, g.gep(sG, f32T, g.add(g.mul(row, g.c32(gStride)), d)));
     return g.loadGlobal(f32T, g.gep(sG, f32T, row));
+  };
+  // b[row][d], b[row][d + 1] (d even) of a per-channel gate: one 64-bit load.
+  auto gatePair = [&](Value row, Value d) {
+    Value ptr = g.gep(sG, f32T, g.add(g.mul(row, g.c32(gStride)), d));
+    Value v2 = g.loadGlobal(VectorType::get({2}, f32T), ptr);
+    return std::make_pair(
+        vector::ExtractOp::create(b, v2, ArrayRef<int64_t>{0}).getResult(),
+        vector::ExtractOp::create(b, v2, ArrayRef<int64_t>{1}).getResult());
   };
   auto pairAt = [&](Value tile, Value row, Value col) {
     return g.loadGlobal(i32T, g.gep(tile, i8T, tileElem(g, row, col, K)));
@@ -354,19 +373,26 @@ static void buildPrepKernel(gpu::GPUModuleOp module, StringRef name,
       blockIf(g.slt(g.c32(J), warp), J, [&](SmallVector<Value> &acc) {
         Value e = g.c32(16 * J + 15);
         for (int64_t k = 0; k < kd; ++k) {
-          auto left = [&](Value row, Value col) {
-            Value c1 = g.add(col, g.c32(1));
-            return std::make_pair(
-                g.exp2(g.fsub(gateAt(row, col), gateAt(e, col))),
-                g.exp2(g.fsub(gateAt(row, c1), gateAt(e, c1))));
-          };
+          // 2^(b_e - b_row) (right) and the A fragments of k and q times
+          // 2^(b_row - b_e) (left), the factors shared by both.
           auto right = [&](Value row, Value col) {
-            Value c1 = g.add(col, g.c32(1));
-            return std::make_pair(
-                g.exp2(g.fsub(gateAt(e, col), gateAt(row, col))),
-                g.exp2(g.fsub(gateAt(e, c1), gateAt(row, c1))));
+            auto [r0, r1] = gatePair(row, col);
+            auto [e0, e1] = gatePair(e, col);
+            return std::make_pair(g.exp2(g.fsub(e0, r0)),
+                                  g.exp2(g.fsub(e1, r1)));
           };
-          Frag4 ak = fragA(sK, k, left), aq = fragA(sQ, k, left);
+          Frag4 ak, aq;
+          for (int r = 0; r < 4; ++r) {
+            Value row = g.add(rowBase, g.add(gq, g.c32(8 * (r & 1))));
+            Value col = g.add(twoTq, g.c32(16 * k + 8 * (r >> 1)));
+            auto [r0, r1] = gatePair(row, col);
+            auto [e0, e1] = gatePair(e, col);
+            Value f0 = g.exp2(g.fsub(r0, e0)), f1 = g.exp2(g.fsub(r1, e1));
+            auto [k0, k1] = g.unpack2(pairAt(sK, row, col), bf16);
+            auto [q0, q1] = g.unpack2(pairAt(sQ, row, col), bf16);
+            ak[r] = g.pack2(g.fmul(k0, f0), g.fmul(k1, f1), bf16);
+            aq[r] = g.pack2(g.fmul(q0, f0), g.fmul(q1, f1), bf16);
+          }
           for (int64_t n = 0; n < 2; ++n) {
             Value row = g.add(gq, g.c32(16 * J + 8 * n));
             Value b0 = fragB(sK, row, k, 0, right);
@@ -420,59 +446,70 @@ static void buildPrepKernel(gpu::GPUModuleOp module, StringRef name,
     return g.add(diagBase, g.add(twoTq, g.c32(8 * n + (e & 1))));
   };
 
-  // Diagonal block (per-channel gate): element by element in f32, the
-  // exponent clamped to <= 0 (the masked upper triangle).
+  // Diagonal block (per-channel gate): element by element in f32, 8 key
+  // channels per step (one 16-byte load per row and tile). Pairs above the
+  // diagonal form exponents > 0 (possibly inf, and NaN sums): the masks
+  // below replace them, never multiply them.
   SmallVector<Value> diagKK(8, zeroF), diagQK(8, zeroF);
   if (vec) {
-    SmallVector<Value> init;
-    for (int i = 0; i < 8; ++i)
-      init.push_back(zeroF);
-    for (int i = 0; i < 8; ++i)
-      init.push_back(zeroF);
-    auto loop = scf::ForOp::create(b, g.c32(0), g.c32(K), g.c32(2), init);
+    SmallVector<Value> init(16, zeroF);
+    auto v8f = VectorType::get({8}, f32T);
+    auto v8h = VectorType::get({8}, bf16);
+    auto v4f = VectorType::get({4}, f32T);
+    auto loop = scf::ForOp::create(b, g.c32(0), g.c32(K / 8), g.c32(1), init);
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
-      Value d = loop.getInductionVar();
+      Value c8 = loop.getInductionVar();
       SmallVector<Value> acc(loop.getRegionIterArgs().begin(),
                              loop.getRegionIterArgs().end());
-      auto gatePair = [&](Value row) {
-        Value ptr = g.gep(sG, f32T, g.add(g.mul(row, g.c32(K)), d));
-        Value v2 = g.loadGlobal(VectorType::get({2}, f32T), ptr);
-        return std::make_pair(
-            vector::ExtractOp::create(b, v2, ArrayRef<int64_t>{0}).getResult(),
-            vector::ExtractOp::create(b, v2, ArrayRef<int64_t>{1}).getResult());
+      auto eight = [&](Value tile, Value row) {
+        Value off = tileElem(g, row, g.mul(c8, g.c32(8)), K);
+        Value x = arith::ExtFOp::create(
+            b, v8f,
+            LLVM::LoadOp::create(b, v8h, g.gep(tile, i8T, off), 16)
+                .getResult());
+        SmallVector<Value> out;
+        for (int64_t e = 0; e < 8; ++e)
+          out.push_back(vector::ExtractOp::create(b, x, ArrayRef<int64_t>{e}));
+        return out;
+      };
+      auto gates = [&](Value row) {
+        SmallVector<Value> out;
+        for (int h = 0; h < 2; ++h) {
+          Value d = g.add(g.mul(c8, g.c32(8)), g.c32(4 * h));
+          Value ptr = g.gep(sG, f32T, g.add(g.mul(row, g.c32(gStride)), d));
+          Value x = LLVM::LoadOp::create(b, v4f, ptr, 16);
+          for (int64_t e = 0; e < 4; ++e)
+            out.push_back(
+                vector::ExtractOp::create(b, x, ArrayRef<int64_t>{e}));
+        }
+        return out;
       };
       struct RowVals {
-        Value k0, k1, q0, q1, b0, b1;
+        SmallVector<Value> k, q, g;
       };
       SmallVector<RowVals> rows, cols;
       for (int hf = 0; hf < 2; ++hf) {
         Value r = rowOf(2 * hf);
-        auto [k0, k1] = g.unpack2(pairAt(sK, r, d), bf16);
-        auto [q0, q1] = g.unpack2(pairAt(sQ, r, d), bf16);
-        auto [b0, b1] = gatePair(r);
-        rows.push_back({k0, k1, q0, q1, b0, b1});
+        rows.push_back({eight(sK, r), eight(sQ, r), gates(r)});
       }
       for (int64_t n = 0; n < 2; ++n)
         for (int e = 0; e < 2; ++e) {
           Value c = colOf(rowBase, n, e);
-          auto [k0, k1] = g.unpack2(pairAt(sK, c, d), bf16);
-          auto [b0, b1] = gatePair(c);
-          cols.push_back({k0, k1, Value(), Value(), b0, b1});
+          cols.push_back({eight(sK, c), {}, gates(c)});
         }
       for (int64_t n = 0; n < 2; ++n)
         for (int e = 0; e < 4; ++e) {
           const RowVals &ri = rows[e >> 1];
           const RowVals &cj = cols[n * 2 + (e & 1)];
-          Value f0 = g.exp2(g.fmin(g.fsub(ri.b0, cj.b0), zeroF));
-          Value f1 = g.exp2(g.fmin(g.fsub(ri.b1, cj.b1), zeroF));
-          Value kk0 = g.fmul(cj.k0, f0), kk1 = g.fmul(cj.k1, f1);
           int idx = n * 4 + e;
-          acc[idx] =
-              g.fadd(acc[idx], g.fadd(g.fmul(ri.k0, kk0), g.fmul(ri.k1, kk1)));
-          acc[8 + idx] = g.fadd(acc[8 + idx],
-                                g.fadd(g.fmul(ri.q0, kk0), g.fmul(ri.q1, kk1)));
+          for (int64_t d = 0; d < 8; ++d) {
+            Value f = g.exp2(g.fsub(ri.g[d], cj.g[d]));
+            Value kk = g.fmul(cj.k[d], f);
+            acc[idx] = g.fma(ri.k[d], kk, acc[idx]);
+            acc[8 + idx] = g.fma(ri.q[d], kk, acc[8 + idx]);
+          }
         }
       scf::YieldOp::create(b, acc);
     }
@@ -505,7 +542,8 @@ static void buildPrepKernel(gpu::GPUModuleOp module, StringRef name,
         Value bi = g.loadGlobal(f32T, g.gep(betaPtr, f32T, i));
         kk = g.fmul(kk, g.fmul(bi, g.fmul(kni, knj)));
         kk = g.select(g.slt(j, i), kk, zeroF);
-        g.storeGlobal(kk, g.gep(sA, f32T, g.add(g.mul(i, g.c32(C)), j)));
+        // Column-major: the solve reads columns A[m+1.., m] as vectors.
+        g.storeGlobal(kk, g.gep(sA, f32T, g.add(g.mul(j, g.c32(C)), i)));
       }
       qk = g.fmul(qk, g.fmul(g.f(p.scale), g.fmul(normAt(sQn, i), knj)));
       qkOut.push_back(g.select(g.sle(j, i), qk, zeroF));
@@ -521,7 +559,8 @@ static void buildPrepKernel(gpu::GPUModuleOp module, StringRef name,
   g.barrier();
 
   // T = (I + A_kk)^-1 diag(beta): thread j < 64 solves column j by forward
-  // substitution (right-looking: x_i -= A[i][m] x_m once x_m is final).
+  // substitution (right-looking: x_i -= A[i][m] x_m once x_m is final; A is
+  // stored column-major, read 4 rows per load, the same for every thread).
   if (p.delta) {
     auto ifOp = scf::IfOp::create(b, TypeRange{}, g.slt(tid, g.c32(C)), false);
     OpBuilder::InsertionGuard guard(b);
@@ -529,11 +568,19 @@ static void buildPrepKernel(gpu::GPUModuleOp module, StringRef name,
     SmallVector<Value> x;
     for (int64_t i = 0; i < C; ++i)
       x.push_back(g.select(g.eq(tid, g.c32(i)), oneF, zeroF));
-    for (int64_t m = 0; m < C; ++m)
-      for (int64_t i = m + 1; i < C; ++i) {
-        Value aim = g.loadGlobal(f32T, g.gep(sA, f32T, g.c32(i * C + m)));
-        x[i] = g.fsub(x[i], g.fmul(aim, x[m]));
+    auto v4 = VectorType::get({4}, f32T);
+    for (int64_t m = 0; m < C; ++m) {
+      Value negXm = arith::NegFOp::create(b, x[m]);
+      for (int64_t i0 = (m + 1) / 4 * 4; i0 < C; i0 += 4) {
+        Value col =
+            LLVM::LoadOp::create(b, v4, g.gep(sA, f32T, g.c32(m * C + i0)), 16);
+        for (int64_t i = std::max(i0, m + 1); i < i0 + 4; ++i) {
+          Value aim =
+              vector::ExtractOp::create(b, col, ArrayRef<int64_t>{i - i0});
+          x[i] = g.fma(aim, negXm, x[i]);
+        }
       }
+    }
     Value bj = g.loadGlobal(f32T, g.gep(sBeta, f32T, tid));
     for (int64_t i = 0; i < C; ++i) {
       Value t = arith::TruncFOp::create(b, bf16, g.fmul(x[i], bj));
@@ -560,13 +607,33 @@ static void buildPrepKernel(gpu::GPUModuleOp module, StringRef name,
       Value qs = g.fmul(g.f(p.scale), normAt(sQn, r));
       Value ks = normAt(sKn, r);
       SmallVector<Value> qg, kg, kb;
+      // The 8 gate values of this piece (and of the last row): two 128-bit
+      // loads each for a per-channel gate.
+      auto gates8 = [&](Value row) {
+        SmallVector<Value> out;
+        auto v4 = VectorType::get({4}, f32T);
+        for (int h = 0; h < 2; ++h) {
+          Value d = g.add(g.mul(c, g.c32(8)), g.c32(4 * h));
+          Value ptr = g.gep(sG, f32T, g.add(g.mul(row, g.c32(gStride)), d));
+          Value x = LLVM::LoadOp::create(b, v4, ptr, 16);
+          for (int64_t e = 0; e < 4; ++e)
+            out.push_back(
+                vector::ExtractOp::create(b, x, ArrayRef<int64_t>{e}));
+        }
+        return out;
+      };
+      SmallVector<Value> gRow, gLast;
+      if (vec) {
+        gRow = gates8(r);
+        gLast = gates8(g.c32(C - 1));
+      }
       for (int64_t e = 0; e < 8; ++e) {
         Value qe = vector::ExtractOp::create(b, qx, ArrayRef<int64_t>{e});
         Value ke = vector::ExtractOp::create(b, kx, ArrayRef<int64_t>{e});
         Value fq = qs, fk = ks, fb = ks;
         if (decays) {
-          Value d = g.add(g.mul(c, g.c32(8)), g.c32(e));
-          Value bv = gateAt(r, d), bc = gateAt(g.c32(C - 1), d);
+          Value bv = vec ? gRow[e] : gateAt(r, r);
+          Value bc = vec ? gLast[e] : gateAt(g.c32(C - 1), r);
           Value eb = g.exp2(bv);
           fq = g.fmul(fq, eb);
           fb = g.fmul(fb, eb);

@@ -117,6 +117,9 @@ Value GpuBuilder::fmax(Value x, Value y) {
 Value GpuBuilder::fmin(Value x, Value y) {
   return arith::MinNumFOp::create(b, x, y);
 }
+Value GpuBuilder::fma(Value x, Value y, Value z) {
+  return LLVM::FMAOp::create(b, x, y, z);
+}
 Value GpuBuilder::fdiv(Value x, Value y) {
   return arith::DivFOp::create(b, x, y);
 }

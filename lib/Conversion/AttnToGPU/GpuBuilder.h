@@ -78,6 +78,8 @@ public:
   Value fmul(Value x, Value y);
   Value fmax(Value x, Value y);
   Value fmin(Value x, Value y);
+  /// x * y + z, fused (one rounding; arith ops are never contracted).
+  Value fma(Value x, Value y, Value z);
   Value fdiv(Value x, Value y);
   Value feq(Value x, Value y);
   Value fgt(Value x, Value y);
