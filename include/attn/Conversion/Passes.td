@@ -94,8 +94,11 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu", "mlir::ModuleOp"> {
     reduction over the index heads); `attn.topk` (per-query radix select,
     ties to the smaller position, bitonic sort; k <= 4096); `attn.linear`
     and `attn.delta` in the recurrent form (the decode step: a CTA per value
-    head and batch, a state column per thread). The chunked form of
-    `attn.linear` / `attn.delta` is a located error until its kernels exist. `attn.schedule` ops are declarations and are removed. As the
+    head and batch, a state column per thread) and in the chunked form
+    (chunks of 64, bf16 q/k/v, K <= 128: a prep kernel per chunk for the
+    intra-chunk WY/UT work on tensor cores, then a scan kernel carrying the
+    f32 state across chunks in mma accumulators). `attn.schedule` ops are
+    declarations and are removed. As the
     first pass of attn-to-nvvm it also checks the pipeline's target options.
   }];
   let dependentDialects = [

@@ -15,6 +15,8 @@
 // RUN: %if ptxas %{ %ptxas -arch=sm_80 -v %t/kda80/attn_kernels.ptx -o %t/kda80.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL %}
 // RUN: %if ptxas %{ attn-opt %t/others.mlir --attn-to-nvvm | %python %attn_src/scripts/extract-ptx.py - %t/others %}
 // RUN: %if ptxas %{ %ptxas -arch=sm_90a -v %t/others/attn_kernels.ptx -o %t/others.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL-ALL %}
+// RUN: %if ptxas %{ attn-opt %t/others.mlir --attn-to-nvvm=chip=sm_80 | %python %attn_src/scripts/extract-ptx.py - %t/others80 %}
+// RUN: %if ptxas %{ %ptxas -arch=sm_80 -v %t/others80/attn_kernels.ptx -o %t/others80.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL-ALL %}
 
 // CHECK: attn.manifest = [{
 // CHECK-SAME: launches = [{args = ["q", "k", "v", "beta", "g", "w", "u", "qg", "kg", "aqk", "gc", "B", "T", "H", "HV"], block = [128, 1, 1], grid = ["cdiv(T,64)", "HV", "B"], kernel = "kda_delta_prep", smem = 109312 : i64}, {args = ["w", "u", "qg", "kg", "aqk", "gc", "s0", "o", "final_state", "B", "T", "HV"], block = [128, 1, 1], grid = ["2", "HV", "B"], kernel = "kda_delta_scan", smem = 140288 : i64}]
