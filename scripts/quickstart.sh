@@ -1,35 +1,53 @@
 #!/usr/bin/env bash
 # The main job: set up and build attn (scripts/setup.sh), then compile the
-# bundled Kimi-Linear style hybrid example and print what was decided.
+# bundled Kimi-Linear model config end to end and print what was decided.
 #
-# Stages today: parse + verify the schedule, summarise it, expand it into one
-# kernel per distinct layer kind and plan each (form, chunking, tiling for
-# sm_90a), compile the kernels that have GPU kernel builders (softmax
-# attention) to PTX for sm_90a (with ptxas -v's registers, spills and shared
-# memory where the CUDA toolkit is installed), and lower every kernel through
-# the CPU backend. The linear / delta-rule kernels join the PTX step with the
-# second GPU backend.
+# Stages: import the Hugging Face config (attn-translate --import-hf-config;
+# an .mlir schedule may be given instead), summarise the schedule, plan its
+# memory at 128k and 1M tokens (attn-plan-memory), expand it into one kernel
+# per distinct layer kind and plan each (form, chunking, tiling for sm_90a),
+# compile every distinct kernel to PTX for sm_90a (kernels, PTX size, dynamic
+# shared memory; registers and spills from ptxas -v where the CUDA toolkit is
+# installed), and lower every kernel through the CPU backend.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${ATTN_BUILD_DIR:-$here/build}"
-example="${1:-$here/examples/kimi_linear.mlir}"
+input="${1:-$here/examples/configs/kimi_linear.json}"
 opt="$build/bin/attn-opt"
 
 "$here/scripts/setup.sh"
 
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+if [[ "$input" == *.json ]]; then
+  echo
+  echo "== import ($(basename "$input"), attn-translate --import-hf-config)"
+  "$build/bin/attn-translate" --import-hf-config "$input" -o "$work/model.mlir"
+  sed 's/^/  /' "$work/model.mlir"
+  example="$work/model.mlir"
+else
+  example="$input"
+fi
+
 echo
-echo "== schedule ($(basename "$example"))"
+echo "== schedule"
 "$opt" "$example" --attn-print-schedule -o /dev/null
+
+for ctx in 131072 1048576; do
+  echo
+  echo "== memory plan at $ctx tokens (attn-plan-memory)"
+  "$opt" "$example" "--attn-plan-memory=context=$ctx" -o /dev/null
+done
 
 echo
 echo "== decisions (attn-plan, target sm_90a)"
 "$opt" "$example" --attn-plan=target=sm_90a --attn-print-plan -o /dev/null 2>&1 |
-  sed 's/^.*remark: //' | grep -v '^attn.schedule\|^\^'
+  sed 's/^.*remark: //' | grep -v '^ *attn.schedule\|^ *\^'
 
-tmp="$(mktemp)"
-gpu="$(mktemp -d)"
-trap 'rm -rf "$tmp" "$gpu"' EXIT
+tmp="$work/cpu.mlir"
+gpu="$work/gpu"
+mkdir -p "$gpu"
 
 echo
 echo "== GPU backend (attn-to-nvvm, sm_90a): PTX"
@@ -45,7 +63,9 @@ if [ -n "$gpu_funcs" ]; then
   python3 "$here/scripts/extract-ptx.py" "$gpu/out.mlir" "$gpu" >/dev/null
   for ptx in "$gpu"/*.ptx; do
     echo "  $(grep -c '^.visible .entry' "$ptx") kernels for @${gpu_funcs//,/, @}: $(wc -c <"$ptx") bytes of PTX"
-    grep '^.visible .entry' "$ptx" | sed 's/^.visible .entry \([A-Za-z0-9_]*\).*/    \1/'
+    # Each kernel with the dynamic shared memory its launch asks for (manifest).
+    grep -o 'kernel = "[A-Za-z0-9_]*", smem = [0-9]*' "$gpu/out.mlir" |
+      sed 's/kernel = "\([A-Za-z0-9_]*\)", smem = \([0-9]*\)/    \1: \2 B dynamic shared memory/'
     ptxas="$(command -v ptxas || true)"
     [ -z "$ptxas" ] && [ -x /usr/local/cuda/bin/ptxas ] && ptxas=/usr/local/cuda/bin/ptxas
     if [ -n "$ptxas" ]; then
@@ -60,6 +80,23 @@ if [ -n "$gpu_funcs" ]; then
       echo "  (ptxas not found: install the CUDA toolkit to see registers and spills)"
     fi
   done
+fi
+
+echo
+echo "== decode step (attn-expand-schedule decode=true, attn-to-nvvm): one new token per layer"
+steps="$("$opt" "$example" "--attn-expand-schedule=decode=true" 2>/dev/null |
+  grep -o 'func.func @[A-Za-z0-9_]*_step(' | sed 's/func.func @\(.*\)(/\1/' |
+  grep -v "^$(echo "$plan" | sed -n 's/^schedule @\([A-Za-z0-9_]*\):.*/\1/p' | head -1)_step\$" |
+  paste -sd, -)"
+if [ -n "$steps" ]; then
+  if ! "$opt" "$example" "--attn-expand-schedule=decode=true" "--attn-to-nvvm=funcs=$steps" \
+      -o "$gpu/step.mlir" 2>/dev/null; then
+    "$opt" "$example" "--attn-expand-schedule=decode=true" "--attn-to-nvvm=funcs=$steps" -o /dev/null
+    exit 1
+  fi
+  echo "  step functions: @${steps//,/, @} (recurrent form for linear / delta layers, split-KV for softmax layers)"
+  grep -o 'kernel = "[A-Za-z0-9_]*", smem = [0-9]*' "$gpu/step.mlir" |
+    sed 's/kernel = "\([A-Za-z0-9_]*\)", smem = \([0-9]*\)/    \1: \2 B dynamic shared memory/'
 fi
 
 echo

@@ -12,7 +12,7 @@ build="${ATTN_BUILD_DIR:-$here/build}"
 packages=(
   cmake ninja-build g++ git
   llvm-22 llvm-22-dev llvm-22-tools libmlir-22 libmlir-22-dev mlir-22-tools
-  python3 python3-numpy python3-pytest
+  python3 python3-numpy python3-pytest python3-matplotlib
 )
 
 missing=()

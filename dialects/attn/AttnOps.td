@@ -327,6 +327,13 @@ def Attn_ScheduleOp : Attn_Op<"schedule", [
   let extraClassDeclaration = [{
     /// The layer kinds of every layer, in order (layer 0 first).
     ::llvm::SmallVector<LayerKindOp> getLayerSequence();
+    /// Replaces the `attn.layers` ops by `layers` written as runs: at each
+    /// position the repeated pattern covering the most layers (shortest
+    /// period first; at least 4 layers or the rest of the schedule), the
+    /// layers before the next run as one list. Sets `num_layers`.
+    void setLayerSequence(::llvm::ArrayRef<LayerKindOp> layers);
+    /// Erases those of `candidates` that no layer uses.
+    void eraseUnusedLayerKinds(::llvm::ArrayRef<LayerKindOp> candidates);
   }];
 }
 

@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Regex.h"
 
 namespace mlir::attn {
@@ -126,6 +127,7 @@ struct ConvertAttnToGPUPass
         .getAsInteger(10, smVersion);
     module.walk([](ScheduleOp s) { s->erase(); });
 
+    llvm::StringSet<> converted;
     SmallVector<func::FuncOp> fns;
     for (auto fn : module.getOps<func::FuncOp>())
       if (!fn.isExternal() &&
@@ -220,10 +222,24 @@ struct ConvertAttnToGPUPass
       }
       named.set("inputs", b.getArrayAttr(inputs));
       entries.push_back(named.getDictionary(ctx));
+      converted.insert(fn.getSymName().str());
       fn->erase();
     }
     if (failedAny)
       return signalPassFailure();
+    // Host functions calling compiled ones (a schedule's decode step @S_step)
+    // go too: the manifest's entries are what a launcher runs.
+    SmallVector<func::FuncOp> callers;
+    for (auto fn : module.getOps<func::FuncOp>()) {
+      bool calls = false;
+      fn.walk([&](func::CallOp call) {
+        calls |= converted.contains(call.getCallee());
+      });
+      if (calls)
+        callers.push_back(fn);
+    }
+    for (func::FuncOp fn : callers)
+      fn->erase();
     module->setAttr("attn.manifest", ArrayAttr::get(ctx, entries));
   }
 };

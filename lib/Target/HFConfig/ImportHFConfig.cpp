@@ -31,6 +31,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "attn/Dialect/Attn/IR/AttnOps.h"
 #include "attn/InitAllDialects.h"
 #include "attn/Target/HFConfig.h"
 #include "mlir/IR/Diagnostics.h"
@@ -409,55 +410,6 @@ bool Importer::qwen3Next(SmallVector<int64_t> &seq, int64_t n) {
   return true;
 }
 
-/// The best run starting at `at`: the period p and repeats r (r >= 2)
-/// covering the most layers, shortest period first; a run must cover at
-/// least 4 layers or the whole rest. {0, 1} when there is none.
-static std::pair<size_t, size_t> bestRun(ArrayRef<int64_t> seq, size_t at) {
-  size_t bestP = 0, bestR = 1;
-  for (size_t p = 1; at + 2 * p <= seq.size(); ++p) {
-    size_t r = 1;
-    while (at + (r + 1) * p <= seq.size() &&
-           std::equal(seq.begin() + at, seq.begin() + at + p,
-                      seq.begin() + at + r * p))
-      ++r;
-    bool enough = r * p >= 4 || at + r * p == seq.size();
-    if (r >= 2 && enough && r * p > bestR * bestP) {
-      bestP = p;
-      bestR = r;
-    }
-  }
-  return {bestP, bestR};
-}
-
-/// `attn.layers` runs: at each position the best run (bestRun); layers
-/// before the next run as one list.
-static void printRuns(llvm::raw_ostream &os, ArrayRef<int64_t> seq,
-                      ArrayRef<std::pair<std::string, LayerConfig>> kinds) {
-  size_t at = 0;
-  auto list = [&](size_t from, size_t len, size_t times) {
-    os << "  attn.layers [";
-    for (size_t i = 0; i < len; ++i)
-      os << (i ? ", " : "") << "@" << kinds[seq[from + i]].first;
-    os << "]";
-    if (times > 1)
-      os << " x " << times;
-    os << "\n";
-  };
-  while (at < seq.size()) {
-    auto [bestP, bestR] = bestRun(seq, at);
-    if (bestR < 2) {
-      size_t end = at + 1;
-      while (end < seq.size() && bestRun(seq, end).second < 2)
-        ++end;
-      list(at, end - at, 1);
-      at = end;
-      continue;
-    }
-    list(at, bestP, bestR);
-    at += bestP * bestR;
-  }
-}
-
 OwningOpRef<ModuleOp> Importer::run() {
   llvm::Expected<json::Value> parsed = json::parse(text);
   if (!parsed) {
@@ -517,8 +469,10 @@ OwningOpRef<ModuleOp> Importer::run() {
      << " : i64} {\n";
   for (auto &[sym, c] : kinds)
     os << "  attn.layer_kind @" << sym << " = " << c.attr() << "\n";
-  printRuns(os, seq, kinds);
-  os << "}\n";
+  os << "  attn.layers [";
+  for (auto [i, k] : llvm::enumerate(seq))
+    os << (i ? ", " : "") << "@" << kinds[k].first;
+  os << "]\n}\n";
 
   DialectRegistry registry;
   attn::registerAllDialects(registry);
@@ -526,6 +480,11 @@ OwningOpRef<ModuleOp> Importer::run() {
   ctx->loadAllAvailableDialects();
   OwningOpRef<ModuleOp> module =
       parseSourceString<ModuleOp>(ir, ParserConfig(ctx), file);
+  if (!module)
+    return nullptr;
+  // The flat list as runs of repeated patterns.
+  for (attn::ScheduleOp s : module->getOps<attn::ScheduleOp>())
+    s.setLayerSequence(s.getLayerSequence());
   return module;
 }
 

@@ -12,6 +12,7 @@
 
 #include "VerifyUtils.h"
 #include "attn/Dialect/Attn/IR/AttnOps.h"
+#include "mlir/IR/Builders.h"
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -104,6 +105,69 @@ llvm::SmallVector<LayerKindOp> ScheduleOp::getLayerSequence() {
       layers.append(pattern.begin(), pattern.end());
   }
   return layers;
+}
+
+/// The best run of `seq` starting at `at`: period p and repeats r >= 2
+/// covering the most layers, shortest period first, at least 4 layers or
+/// the whole rest; {0, 1} when there is none.
+static std::pair<size_t, size_t> bestRun(llvm::ArrayRef<Operation *> seq,
+                                         size_t at) {
+  size_t bestP = 0, bestR = 1;
+  for (size_t p = 1; at + 2 * p <= seq.size(); ++p) {
+    size_t r = 1;
+    while (at + (r + 1) * p <= seq.size() &&
+           std::equal(seq.begin() + at, seq.begin() + at + p,
+                      seq.begin() + at + r * p))
+      ++r;
+    bool enough = r * p >= 4 || at + r * p == seq.size();
+    if (r >= 2 && enough && r * p > bestR * bestP) {
+      bestP = p;
+      bestR = r;
+    }
+  }
+  return {bestP, bestR};
+}
+
+void ScheduleOp::setLayerSequence(llvm::ArrayRef<LayerKindOp> layers) {
+  Block &body = getBody().front();
+  for (LayersOp op : llvm::make_early_inc_range(body.getOps<LayersOp>()))
+    op.erase();
+  llvm::SmallVector<Operation *> seq;
+  for (LayerKindOp l : layers)
+    seq.push_back(l.getOperation());
+  OpBuilder b = OpBuilder::atBlockEnd(&body);
+  auto emit = [&](size_t from, size_t len, size_t times) {
+    llvm::SmallVector<Attribute> pattern;
+    for (size_t i = 0; i < len; ++i)
+      pattern.push_back(FlatSymbolRefAttr::get(
+          cast<LayerKindOp>(seq[from + i]).getSymNameAttr()));
+    LayersOp::create(b, getLoc(), b.getArrayAttr(pattern),
+                     b.getI64IntegerAttr(static_cast<int64_t>(times)));
+  };
+  size_t at = 0;
+  while (at < seq.size()) {
+    auto [p, r] = bestRun(seq, at);
+    if (r < 2) {
+      size_t end = at + 1;
+      while (end < seq.size() && bestRun(seq, end).second < 2)
+        ++end;
+      emit(at, end - at, 1);
+      at = end;
+      continue;
+    }
+    emit(at, p, r);
+    at += p * r;
+  }
+  setNumLayersAttr(b.getI64IntegerAttr(static_cast<int64_t>(layers.size())));
+}
+
+void ScheduleOp::eraseUnusedLayerKinds(llvm::ArrayRef<LayerKindOp> candidates) {
+  llvm::SmallPtrSet<Operation *, 8> used;
+  for (LayerKindOp l : getLayerSequence())
+    used.insert(l);
+  for (LayerKindOp k : candidates)
+    if (!used.contains(k))
+      k.erase();
 }
 
 //===----------------------------------------------------------------------===//

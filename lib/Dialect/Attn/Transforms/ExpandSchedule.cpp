@@ -80,7 +80,8 @@ static func::FuncOp createFunc(OpBuilder &builder, Location loc,
 /// Creates the function computing one layer of config `c` with q/k/v/o of
 /// element type `x`.
 static func::FuncOp createLayerFunc(OpBuilder &builder, Location loc,
-                                    llvm::StringRef name, LayerAttr c, Type x) {
+                                    llvm::StringRef name, LayerAttr c, Type x,
+                                    int64_t tq) {
   const int64_t dyn = ShapedType::kDynamic;
   Type f32 = builder.getF32Type();
   Type i32 = builder.getI32Type();
@@ -93,16 +94,16 @@ static func::FuncOp createLayerFunc(OpBuilder &builder, Location loc,
   case LayerKind::delta: {
     int64_t hv = c.getNumValueHeads();
     SmallVector<Type> args = {
-        tensor({dyn, dyn, h, d}, x), tensor({dyn, dyn, h, d}, x),
-        tensor({dyn, dyn, hv, dv}, x), tensor({dyn, dyn, hv}, f32)};
+        tensor({dyn, tq, h, d}, x), tensor({dyn, tq, h, d}, x),
+        tensor({dyn, tq, hv, dv}, x), tensor({dyn, tq, hv}, f32)};
     bool hasGate = c.getGate() != GateKind::none;
     if (c.getGate() == GateKind::vector)
-      args.push_back(tensor({dyn, dyn, hv, d}, f32));
+      args.push_back(tensor({dyn, tq, hv, d}, f32));
     else if (hasGate)
-      args.push_back(tensor({dyn, dyn, hv}, f32));
+      args.push_back(tensor({dyn, tq, hv}, f32));
     Type state = tensor({dyn, hv, d, dv}, f32);
     args.push_back(state);
-    Type o = tensor({dyn, dyn, hv, dv}, x);
+    Type o = tensor({dyn, tq, hv, dv}, x);
     return createFunc(builder, loc, name, args, {o, state},
                       [&](OpBuilder &b, ValueRange a) -> SmallVector<Value> {
                         Value gate = hasGate ? a[4] : Value();
@@ -114,19 +115,19 @@ static func::FuncOp createLayerFunc(OpBuilder &builder, Location loc,
                       });
   }
   case LayerKind::linear: {
-    SmallVector<Type> args = {tensor({dyn, dyn, h, d}, x),
-                              tensor({dyn, dyn, h, d}, x),
-                              tensor({dyn, dyn, h, dv}, x)};
+    SmallVector<Type> args = {tensor({dyn, tq, h, d}, x),
+                              tensor({dyn, tq, h, d}, x),
+                              tensor({dyn, tq, h, dv}, x)};
     // The config has no decay values: a constant decay is a scalar gate
     // operand holding the same log-decay at every step.
     bool hasGate = c.getGate() != GateKind::none;
     if (c.getGate() == GateKind::vector)
-      args.push_back(tensor({dyn, dyn, h, d}, f32));
+      args.push_back(tensor({dyn, tq, h, d}, f32));
     else if (hasGate)
-      args.push_back(tensor({dyn, dyn, h}, f32));
+      args.push_back(tensor({dyn, tq, h}, f32));
     Type state = tensor({dyn, h, d, dv}, f32);
     args.push_back(state);
-    Type o = tensor({dyn, dyn, h, dv}, x);
+    Type o = tensor({dyn, tq, h, dv}, x);
     return createFunc(builder, loc, name, args, {o, state},
                       [&](OpBuilder &b, ValueRange a) -> SmallVector<Value> {
                         Value gate = hasGate ? a[3] : Value();
@@ -140,13 +141,13 @@ static func::FuncOp createLayerFunc(OpBuilder &builder, Location loc,
   case LayerKind::full:
   case LayerKind::sparse: {
     int64_t hkv = c.getNumKVHeads();
-    SmallVector<Type> args = {tensor({dyn, dyn, h, d}, x),
+    SmallVector<Type> args = {tensor({dyn, tq, h, d}, x),
                               tensor({dyn, dyn, hkv, d}, x),
                               tensor({dyn, dyn, hkv, dv}, x)};
     bool sparse = c.getKind() == LayerKind::sparse;
     if (sparse)
-      args.push_back(tensor({dyn, dyn, hkv, c.getTopk()}, i32));
-    Type o = tensor({dyn, dyn, h, dv}, x);
+      args.push_back(tensor({dyn, tq, hkv, c.getTopk()}, i32));
+    Type o = tensor({dyn, tq, h, dv}, x);
     return createFunc(
         builder, loc, name, args, {o},
         [&](OpBuilder &b, ValueRange a) -> SmallVector<Value> {
@@ -175,17 +176,17 @@ static func::FuncOp createLayerFunc(OpBuilder &builder, Location loc,
 /// Creates the DSA indexer function of sparse config `c`: indexer scores and
 /// the causal top-`topk` selection.
 static func::FuncOp createIndexerFunc(OpBuilder &builder, Location loc,
-                                      llvm::StringRef name, LayerAttr c,
-                                      Type x) {
+                                      llvm::StringRef name, LayerAttr c, Type x,
+                                      int64_t tq) {
   const int64_t dyn = ShapedType::kDynamic;
   Type f32 = builder.getF32Type();
   int64_t hi = c.getIndexHeads(), di = c.getIndexDim();
-  SmallVector<Type> args = {RankedTensorType::get({dyn, dyn, hi, di}, x),
+  SmallVector<Type> args = {RankedTensorType::get({dyn, tq, hi, di}, x),
                             RankedTensorType::get({dyn, dyn, di}, x),
-                            RankedTensorType::get({dyn, dyn, hi}, f32)};
-  Type scores = RankedTensorType::get({dyn, dyn, dyn}, f32);
+                            RankedTensorType::get({dyn, tq, hi}, f32)};
+  Type scores = RankedTensorType::get({dyn, tq, dyn}, f32);
   Type indices =
-      RankedTensorType::get({dyn, dyn, c.getTopk()}, builder.getI32Type());
+      RankedTensorType::get({dyn, tq, c.getTopk()}, builder.getI32Type());
   return createFunc(builder, loc, name, args, {indices},
                     [&](OpBuilder &b, ValueRange a) -> SmallVector<Value> {
                       auto s =
@@ -265,13 +266,26 @@ LogicalResult AttnExpandSchedulePass::expand(ScheduleOp schedule,
       continue;
     KernelPlan plan;
     plan.kind = kind;
-    plan.name = (scheduleName + "_" + kind.getSymName()).str();
+    plan.name =
+        (scheduleName + "_" + kind.getSymName() + (decode ? "_step" : ""))
+            .str();
     if (hasIndexer(kind.getConfig()))
       plan.indexerName = plan.name + "_indexer";
     plans.insert({kind.getConfig(), std::move(plan)});
   }
 
   // Every name must be new, in the enclosing table and among themselves.
+  std::string stepName = decode ? (scheduleName + "_step").str() : "";
+  if (!stepName.empty())
+    if (Operation *existing = SymbolTable::lookupSymbolIn(
+            table, StringAttr::get(&getContext(), stepName))) {
+      InFlightDiagnostic diag = schedule.emitOpError()
+                                << "cannot create the decode step @" << stepName
+                                << " (attn-expand-schedule): the symbol "
+                                   "already exists";
+      diag.attachNote(existing->getLoc()) << "existing symbol @" << stepName;
+      return diag;
+    }
   llvm::StringMap<LayerKindOp> planned;
   for (auto &entry : plans) {
     KernelPlan &plan = entry.second;
@@ -308,12 +322,44 @@ LogicalResult AttnExpandSchedulePass::expand(ScheduleOp schedule,
     LayerAttr config = entry.first;
     KernelPlan &plan = entry.second;
     Location loc = plan.kind.getLoc();
+    const int64_t tq = decode ? 1 : ShapedType::kDynamic;
     created.push_back(
-        createLayerFunc(builder, loc, plan.name, config, elementType));
+        createLayerFunc(builder, loc, plan.name, config, elementType, tq));
     funcOf[config] = FlatSymbolRefAttr::get(created.back().getSymNameAttr());
     if (!plan.indexerName.empty())
       created.push_back(createIndexerFunc(builder, loc, plan.indexerName,
-                                          config, elementType));
+                                          config, elementType, tq));
+  }
+  // Decode: the step of the whole schedule, one new token through every
+  // layer in order: each layer's arguments (its q, k, v of the token, its
+  // caches: the KV cache of a softmax layer including the token, the state
+  // of a linear / delta layer) and results, concatenated.
+  if (decode) {
+    llvm::DenseMap<Attribute, func::FuncOp> byName;
+    for (func::FuncOp f : created)
+      byName[f.getSymNameAttr()] = f;
+    SmallVector<Type> args, results;
+    SmallVector<func::FuncOp> callees;
+    for (LayerKindOp kind : layers) {
+      func::FuncOp f = byName.lookup(funcOf.lookup(kind.getConfig()).getAttr());
+      callees.push_back(f);
+      llvm::append_range(args, f.getFunctionType().getInputs());
+      llvm::append_range(results, f.getFunctionType().getResults());
+    }
+    created.push_back(
+        createFunc(builder, schedule.getLoc(), stepName, args, results,
+                   [&](OpBuilder &b, ValueRange a) -> SmallVector<Value> {
+                     SmallVector<Value> out;
+                     size_t at = 0;
+                     for (func::FuncOp f : callees) {
+                       size_t n = f.getFunctionType().getNumInputs();
+                       auto call = func::CallOp::create(b, schedule.getLoc(), f,
+                                                        a.slice(at, n));
+                       llvm::append_range(out, call.getResults());
+                       at += n;
+                     }
+                     return out;
+                   }));
   }
   // The configs were verified, so the functions should be too; check rather
   // than hand invalid IR on.

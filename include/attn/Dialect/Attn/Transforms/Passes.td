@@ -150,6 +150,120 @@ def AttnTilePass : Pass<"attn-tile"> {
   ];
 }
 
+def AttnPlanMemoryPass : Pass<"attn-plan-memory", "mlir::ModuleOp"> {
+  let summary = "Cache memory, state and FLOPs of every attn.schedule";
+  let description = [{
+    For each `attn.schedule`, prints to standard output a table of what its
+    layers cost at a context length `context` and batch `batch`, per layer
+    kind (with its layer count) and in total, and the same totals for the
+    schedule's all-full counterpart (every linear / delta layer replaced by
+    the schedule's first full-attention kind, or by full attention with the
+    layer's own heads and dims where it has none; sparse layers attend to
+    every key). The IR is not changed.
+
+    Figures (b = bytes of `kv-dtype`, C = 64, sums exact):
+    - full / sparse layers, KV cache: `batch * tokens * Hkv * (D + Dv) * b`
+      (`2 * context * Hkv * D * b * batch` when Dv = D); an MLA layer
+      (`kv_lora_rank`) caches the latent, `kv_lora_rank * b` per token; a
+      sliding window caches `min(context, window)` tokens; a DSA layer adds
+      the indexer's keys, `index_dim * b` per token.
+    - linear / delta layers, state: `batch * HV * K * V * 4` (f32), plus the
+      short-conv state `batch * (conv - 1) * (2 H K + HV V) * b`.
+    - prefill FLOPs (a causal prompt of `context` tokens): softmax layers
+      `2 H (D + Dv)` per (query, visible key) pair — keys within the window,
+      the top-k for sparse layers, whose indexer adds `2 Hi Di` per pair
+      over all keys; linear layers `HV (4 K V + C (K + V))` and delta layers
+      `HV (6 K V + 1.5 C (K + V) + C^2)` per token (the chunked form;
+      Kimi Linear report eq. 13 for K = V).
+    - per decoded token at `context`: FLOPs as one more query; bytes read
+      and written: the whole KV cache (sparse: the top-k entries plus the
+      indexer keys), twice the state.
+    - the context at which the schedule's state equals the KV cache its
+      linear / delta layers would hold as full layers.
+
+    With `json-out`, the same figures go to that file as JSON: top-level
+    integer fields `kv_cache_bytes` and `state_bytes`, the other totals,
+    `layers` (one entry per layer, in order), `all_full`, and `curve`: cache
+    bytes and decode bytes per token at contexts 1k, 2k, ... 1M for the
+    schedule and its all-full counterpart (scripts/plot-memory.py draws
+    it). A module with more than one schedule cannot use `json-out`.
+    Unknown `kv-dtype` values and non-positive sizes are errors.
+
+    Example (`examples/kimi_linear.mlir`, `context=131072`):
+    ```
+    memory plan @kimi_linear: context 131072, batch 1, kv-dtype bf16
+      @kda  x20  delta  state 2.00 MiB + conv 0.09 MiB per layer
+      @mla  x7   full   KV cache 128.00 MiB per layer (MLA latent 512)
+      ...
+    ```
+  }];
+  let options = [
+    Option<"context", "context", "int64_t", /*default=*/"131072",
+           "Context length in tokens (KV cache size, prompt length)">,
+    Option<"batch", "batch", "int64_t", /*default=*/"1", "Sequences">,
+    Option<"kvDtype", "kv-dtype", "std::string", /*default=*/"\"bf16\"",
+           "Element type of the KV cache and conv state: bf16, f16, f32, fp8 "
+           "(e4m3 / e5m2: 1 byte)">,
+    Option<"jsonOut", "json-out", "std::string", /*default=*/"\"\"",
+           "Also write the figures as JSON to this path">
+  ];
+}
+
+def AttnScheduleRatioPass : Pass<"attn-schedule-ratio", "mlir::ModuleOp"> {
+  let summary = "Re-space the full-attention layers of every attn.schedule";
+  let description = [{
+    Rewrites the layer sequence of each `attn.schedule` (same number of
+    layers) so that `linear-per-full` linear / delta layers come before each
+    full-attention layer: layer i (0-based) is full when
+    `(i + 1) % (linear-per-full + 1) == 0`, and with `last-full` (default)
+    the last layer is full too, as in Kimi-Linear. The full layers take the
+    schedule's first softmax (full or sparse) kind, the others its first
+    linear / delta kind; kinds no layer uses any more are removed. 3:1 <->
+    7:1 is `linear-per-full=3` / `=7`; `=0` makes every layer full.
+
+    Errors: `linear-per-full` unset or negative, a schedule without a
+    softmax kind or without a linear / delta kind (unless every layer
+    becomes full), a schedule already expanded (`layer_funcs` set: run the
+    transforms before attn-expand-schedule).
+
+    Example: Kimi-Linear (27 layers, 3:1) with `linear-per-full=7` becomes
+    `attn.layers [@kda x 7, @mla] x 3` then 2 KDA layers and `@mla`.
+  }];
+  let options = [
+    Option<"linearPerFull", "linear-per-full", "int64_t", /*default=*/"-1",
+           "Linear / delta layers before each full-attention layer">,
+    Option<"lastFull", "last-full", "bool", /*default=*/"true",
+           "Make the last layer full attention">
+  ];
+}
+
+def AttnScheduleSparsifyPass : Pass<"attn-schedule-sparsify", "mlir::ModuleOp"> {
+  let summary = "Turn the full-attention layers of every attn.schedule into DSA sparse layers";
+  let description = [{
+    Every layer of a `kind = full` layer kind becomes a layer of a new kind
+    `@<kind>_dsa`: the same heads and dims (and MLA latent), `kind = sparse`
+    with DeepSeek-style top-k selection by a lightning indexer (`topk`,
+    `index-heads`, `index-dim`; `block-size` > 0 selects blocks of keys),
+    the direction hybrid research is heading (replace the full layers of a
+    hybrid by sparse ones). The replaced kinds are removed when no layer
+    uses them. attn-plan-memory then shows the cache (the indexer keys are
+    added) and FLOP consequences (top-k keys per query instead of all).
+
+    Errors: non-positive `topk`, `index-heads` or `index-dim`, a schedule
+    already expanded (`layer_funcs` set), a new kind name already taken.
+  }];
+  let options = [
+    Option<"topk", "topk", "int64_t", /*default=*/"2048",
+           "Keys (or blocks) selected per query">,
+    Option<"indexHeads", "index-heads", "int64_t", /*default=*/"64",
+           "Indexer heads">,
+    Option<"indexDim", "index-dim", "int64_t", /*default=*/"128",
+           "Indexer head dim">,
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"0",
+           "Selection block size (0: single tokens)">
+  ];
+}
+
 def AttnExpandSchedulePass : Pass<"attn-expand-schedule", "mlir::ModuleOp"> {
   let summary = "Create one attention function per distinct layer of each schedule";
   let description = [{
@@ -191,13 +305,26 @@ def AttnExpandSchedulePass : Pass<"attn-expand-schedule", "mlir::ModuleOp"> {
     schedule is left unchanged. An unknown `dtype` is an error. A module
     without schedules is unchanged.
 
+    With `decode`, the functions compute one decode step instead: the query
+    length T is 1 (static), so attn-select-form picks the recurrent form of
+    linear / delta layers and attn-tile the split-KV decode plan of softmax
+    layers, whose K / V are the cache including the new token. They are
+    named `@S_<kind>_step`, and `@S_step` chains every layer's step in
+    order: its arguments and results are the layers' own, concatenated (a
+    sparse layer's step takes its selected indices; its indexer function
+    stays separate).
+
     Example: Kimi-Linear (`@kda` x 20, `@mla` x 7) gets `@kimi_linear_kda`
     and `@kimi_linear_mla` and the remark
     `schedule @kimi_linear: 27 layers -> 2 distinct kernels`.
   }];
   let options = [
     Option<"dtype", "dtype", "std::string", /*default=*/"\"bf16\"",
-           "Element type of q, k, v and o: bf16, f16 or f32">
+           "Element type of q, k, v and o: bf16, f16 or f32">,
+    Option<"decode", "decode", "bool", /*default=*/"false",
+           "Decode step instead of prefill: one new token (T = 1) per layer "
+           "function (named @S_<kind>_step; softmax layers take the KV cache "
+           "including the token), plus @S_step calling every layer in order">
   ];
   let dependentDialects = ["mlir::func::FuncDialect"];
 }
