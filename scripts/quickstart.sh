@@ -39,6 +39,20 @@ for ctx in 131072 1048576; do
   echo "== memory plan at $ctx tokens (attn-plan-memory)"
   "$opt" "$example" "--attn-plan-memory=context=$ctx" -o /dev/null
 done
+# The picture: cache and decode traffic against context for the schedule,
+# a 7:1 re-spacing, full layers made sparse (DSA) and the all-full model.
+"$opt" "$example" "--attn-plan-memory=json-out=$work/plan.json" -o /dev/null >/dev/null
+"$opt" "$example" --attn-schedule-ratio=linear-per-full=7 \
+  "--attn-plan-memory=json-out=$work/plan7.json" -o /dev/null >/dev/null
+"$opt" "$example" --attn-schedule-sparsify \
+  "--attn-plan-memory=json-out=$work/plandsa.json" -o /dev/null >/dev/null
+py=/usr/bin/python3 # Debian's, with python3-matplotlib (setup.sh)
+[ -x "$py" ] || py=python3
+if "$py" "$here/scripts/plot-memory.py" "$work/plan.json" "$work/plan7.json" \
+    "$work/plandsa.json" --label "as configured" --label "7:1" \
+    --label "full -> DSA top-2048" -o "$build/memory-plan.png" >/dev/null 2>&1; then
+  echo "  plot (1k .. 1M tokens, with 7:1 and DSA variants): $build/memory-plan.png"
+fi
 
 echo
 echo "== decisions (attn-plan, target sm_90a)"
