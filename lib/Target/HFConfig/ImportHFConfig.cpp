@@ -47,6 +47,10 @@ using namespace mlir;
 namespace json = llvm::json;
 
 namespace {
+/// The largest size a config field may hold (heads, dims, windows, top-k;
+/// layers are bounded by the same 2^20 as an attn.layers repeat).
+constexpr int64_t kMaxSize = int64_t{1} << 20;
+
 /// One layer configuration: `#attn.layer<...>` parameters in order.
 struct LayerConfig {
   std::string kind;
@@ -122,6 +126,12 @@ private:
     std::optional<int64_t> i = v->getAsInteger();
     if (!i || *i <= 0) {
       error(key) << "expected a positive integer";
+      return std::nullopt;
+    }
+    // No attention config is this large; bounding sizes keeps every figure
+    // derived from them (KV bytes at 1M tokens, FLOPs) far from overflow.
+    if (*i > kMaxSize) {
+      error(key) << *i << " is larger than " << kMaxSize;
       return std::nullopt;
     }
     return i;

@@ -21,6 +21,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
+#include <cmath>
 
 namespace mlir::attn {
 #define GEN_PASS_DEF_ATTNPLANMEMORYPASS
@@ -35,8 +36,10 @@ namespace {
 constexpr int64_t kChunk = 64;
 
 /// What one layer costs at context L, batch B.
+/// Held as doubles (exact below 2^53) so that no size the dialect admits
+/// can overflow; byte totals are checked before they become integers.
 struct Cost {
-  int64_t kvBytes = 0, stateBytes = 0, decodeBytes = 0;
+  double kvBytes = 0, stateBytes = 0, decodeBytes = 0;
   double prefillFlops = 0, decodeFlops = 0;
   void add(const Cost &o) {
     kvBytes += o.kvBytes;
@@ -62,52 +65,53 @@ bool isSoftmax(LayerKind k) {
 }
 
 /// KV-cache bytes per cached token of a softmax layer (per sequence).
-int64_t kvPerToken(LayerAttr c, int64_t b) {
-  int64_t heads = c.getHeads();
-  int64_t kv = c.getKvHeads() ? c.getKvHeads() : heads;
-  int64_t d = c.getHeadDim(), dv = c.getValueDim() ? c.getValueDim() : d;
-  int64_t per = c.getKvLoraRank() ? c.getKvLoraRank() * b : kv * (d + dv) * b;
+double kvPerToken(LayerAttr c, int64_t b) {
+  double heads = c.getHeads();
+  double kv = c.getKvHeads() ? c.getKvHeads() : heads;
+  double d = c.getHeadDim(), dv = c.getValueDim() ? c.getValueDim() : d;
+  double per =
+      c.getKvLoraRank() ? double(c.getKvLoraRank()) * b : kv * (d + dv) * b;
   if (c.getKind() == LayerKind::sparse)
-    per += c.getIndexDim() * b;
+    per += double(c.getIndexDim()) * b;
   return per;
 }
 
 Cost layerCost(LayerAttr c, int64_t L, int64_t B, int64_t b) {
   Cost out;
-  int64_t heads = c.getHeads();
-  int64_t d = c.getHeadDim(), dv = c.getValueDim() ? c.getValueDim() : d;
-  double Bd = static_cast<double>(B);
+  double heads = c.getHeads();
+  double d = c.getHeadDim(), dv = c.getValueDim() ? c.getValueDim() : d;
+  double Bd = static_cast<double>(B), Ld = static_cast<double>(L);
   if (isSoftmax(c.getKind())) {
     bool sparse = c.getKind() == LayerKind::sparse;
     int64_t limit = sparse ? c.getTopk() : c.getWindow();
-    int64_t cached = c.getWindow() > 0 ? std::min(L, c.getWindow()) : L;
-    int64_t per = kvPerToken(c, b);
-    out.kvBytes = B * cached * per;
+    double cached = c.getWindow() > 0 ? std::min(L, c.getWindow()) : L;
+    double per = kvPerToken(c, b);
+    out.kvBytes = Bd * cached * per;
     double pairFlops = 2.0 * heads * (d + dv);
     out.prefillFlops = Bd * pairFlops * visiblePairs(L, limit);
-    int64_t seen = limit > 0 ? std::min(L, limit) : L;
+    double seen = limit > 0 ? std::min(L, limit) : L;
     out.decodeFlops = Bd * pairFlops * seen;
     out.decodeBytes = out.kvBytes;
     if (sparse) {
       double idx = 2.0 * c.getIndexHeads() * c.getIndexDim();
       out.prefillFlops += Bd * idx * visiblePairs(L, 0);
-      out.decodeFlops += Bd * idx * L;
-      int64_t entry = per - c.getIndexDim() * b;
-      out.decodeBytes = B * (seen * entry + L * c.getIndexDim() * b);
+      out.decodeFlops += Bd * idx * Ld;
+      double entry = per - double(c.getIndexDim()) * b;
+      out.decodeBytes = Bd * (seen * entry + Ld * c.getIndexDim() * b);
     }
     return out;
   }
   bool delta = c.getKind() == LayerKind::delta;
-  int64_t hv = c.getValueHeads() ? c.getValueHeads() : heads;
-  int64_t k = d, v = dv;
-  out.stateBytes = B * hv * k * v * 4;
+  double hv = c.getValueHeads() ? c.getValueHeads() : heads;
+  double k = d, v = dv;
+  out.stateBytes = Bd * hv * k * v * 4;
   if (c.getConv() > 0)
-    out.stateBytes += B * (c.getConv() - 1) * (2 * heads * k + hv * v) * b;
-  double kv = static_cast<double>(k) * v, kpv = static_cast<double>(k + v);
+    out.stateBytes += Bd * (c.getConv() - 1) * (2 * heads * k + hv * v) * b;
+  double kv = k * v, kpv = k + v;
   double perToken = delta ? hv * (6 * kv + 1.5 * kChunk * kpv +
                                   static_cast<double>(kChunk) * kChunk)
                           : hv * (4 * kv + kChunk * kpv);
-  out.prefillFlops = Bd * static_cast<double>(L) * perToken;
+  out.prefillFlops = Bd * Ld * perToken;
   out.decodeFlops = Bd * hv * kv * (delta ? 6 : 4);
   out.decodeBytes = 2 * out.stateBytes;
   return out;
@@ -130,8 +134,8 @@ LayerAttr fullCounterpart(LayerAttr c, LayerAttr firstFull) {
                         0, 0, 0, 0, 0);
 }
 
-std::string bytesText(int64_t n) {
-  double x = static_cast<double>(n);
+std::string bytesText(double n) {
+  double x = n;
   const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   int u = 0;
   while (x >= 1024 && u < 4) {
@@ -141,7 +145,7 @@ std::string bytesText(int64_t n) {
   std::string s;
   llvm::raw_string_ostream os(s);
   if (u == 0)
-    os << n << " B";
+    os << static_cast<int64_t>(n) << " B";
   else
     os << llvm::format("%.2f", x) << " " << units[u];
   return s;
@@ -154,12 +158,16 @@ std::string flopsText(double f) {
   return s;
 }
 
+/// Byte counts as JSON / printed integers (checked against 2^62 first).
+int64_t bytes(double x) { return static_cast<int64_t>(x); }
+constexpr double kMaxBytes = 4.6e18;
+
 json::Object costJson(const Cost &c) {
-  return json::Object{{"kv_cache_bytes", c.kvBytes},
-                      {"state_bytes", c.stateBytes},
+  return json::Object{{"kv_cache_bytes", bytes(c.kvBytes)},
+                      {"state_bytes", bytes(c.stateBytes)},
                       {"prefill_flops", c.prefillFlops},
                       {"decode_flops_per_token", c.decodeFlops},
-                      {"decode_bytes_per_token", c.decodeBytes}};
+                      {"decode_bytes_per_token", bytes(c.decodeBytes)}};
 }
 
 struct AttnPlanMemoryPass
@@ -216,6 +224,15 @@ struct AttnPlanMemoryPass
       return t;
     };
     Cost total = totals(context, false), full = totals(context, true);
+    // The curve goes up to 1M tokens: check the largest context planned.
+    int64_t maxContext = std::max<int64_t>(context, int64_t(1) << 20);
+    Cost big = totals(maxContext, false), bigFull = totals(maxContext, true);
+    for (double x : {big.kvBytes + big.stateBytes, big.decodeBytes,
+                     bigFull.kvBytes + bigFull.stateBytes, bigFull.decodeBytes})
+      if (!(x < kMaxBytes))
+        return schedule.emitOpError()
+               << "attn-plan-memory: the cache of this schedule at "
+               << maxContext << " tokens exceeds 2^62 bytes";
     // State = KV: the context at which the linear / delta layers' state
     // equals the KV cache of their full counterparts.
     int64_t perToken = 0;
@@ -252,9 +269,9 @@ struct AttnPlanMemoryPass
     }
     auto line = [&](StringRef what, const Cost &c) {
       os << "  " << what << ": KV cache " << bytesText(c.kvBytes) << " ("
-         << c.kvBytes << " B), state " << bytesText(c.stateBytes) << " ("
-         << c.stateBytes << " B), total " << bytesText(c.kvBytes + c.stateBytes)
-         << "\n"
+         << bytes(c.kvBytes) << " B), state " << bytesText(c.stateBytes) << " ("
+         << bytes(c.stateBytes) << " B), total "
+         << bytesText(c.kvBytes + c.stateBytes) << "\n"
          << "    prefill " << flopsText(c.prefillFlops)
          << " FLOPs; per decoded token " << flopsText(c.decodeFlops)
          << " FLOPs, " << bytesText(c.decodeBytes) << " read/written\n";
@@ -285,10 +302,10 @@ struct AttnPlanMemoryPass
     for (int64_t L = 1024; L <= (int64_t(1) << 20); L *= 2) {
       Cost t = totals(L, false), f = totals(L, true);
       ctxs.push_back(L);
-      cache.push_back(t.kvBytes + t.stateBytes);
-      decode.push_back(t.decodeBytes);
-      fullCache.push_back(f.kvBytes + f.stateBytes);
-      fullDecode.push_back(f.decodeBytes);
+      cache.push_back(bytes(t.kvBytes + t.stateBytes));
+      decode.push_back(bytes(t.decodeBytes));
+      fullCache.push_back(bytes(f.kvBytes + f.stateBytes));
+      fullDecode.push_back(bytes(f.decodeBytes));
     }
     json::Object root = costJson(total);
     root["schedule"] = schedule.getSymName().str();
@@ -296,7 +313,7 @@ struct AttnPlanMemoryPass
     root["context"] = int64_t(context);
     root["batch"] = int64_t(batch);
     root["kv_dtype"] = std::string(kvDtype);
-    root["total_cache_bytes"] = total.kvBytes + total.stateBytes;
+    root["total_cache_bytes"] = bytes(total.kvBytes + total.stateBytes);
     root["state_equals_kv_context"] = crossover;
     root["layers"] = std::move(perLayer);
     root["all_full"] = costJson(full);
