@@ -4,7 +4,8 @@ gated_delta_rule / delta_rule / linear_attn on CUDA tensors, against the
 float64 naive recurrences of references.py: T = 17, 37, 1000, 4097 (not
 multiples of the 64-token chunk), GVA (HV != H), initial and final states,
 gates near -20 and exactly 0, L2-normalised q/k, constant per-head decays,
-K = V = 64 and 128; rel. error < 1e-2. The chunked and the recurrent form
+K = V = 64 and 128; rel. error < 1e-2. The chunked kernels pinned to T = 1
+and T < 16 (one mostly empty chunk) too; the chunked and the recurrent form
 agree on the same inputs."""
 
 import zlib
@@ -147,3 +148,33 @@ def test_chunked_and_recurrent_forms_agree(case):
     orr, sr = _run(case, inp, form="recurrent")
     assert _rel(oc, orr.double().cpu().numpy()) < 1e-2
     assert _rel(sc, sr.double().cpu().numpy()) < 1e-2
+
+
+SHORT = [
+    # The chunked kernels at T = 1 and T < 16 (a single, mostly empty chunk),
+    # pinned to the chunked form (the ops would pick the step kernel).
+    ("kda", 2, 1, 2, 4, 128, 128, True, True),
+    ("gdn", 1, 5, 2, 2, 64, 64, True, True),
+    ("deltanet", 1, 1, 2, 2, 128, 128, False, True),
+    ("gla", 1, 3, 2, 2, 128, 128, True, False),
+    ("linear_scalar", 2, 1, 2, 2, 128, 128, False, False),
+]
+
+
+@pytest.mark.parametrize("case", SHORT, ids=_ids)
+def test_chunked_form_at_t1_and_short_t(case):
+    torch = _torch()
+    name, B, T, H, HV, K, V, init, l2 = case
+    inp = _inputs(torch, case)
+    o, st = _run(case, inp, form="chunked")
+    npy = lambda t: None if t is None else t.double().cpu().numpy()
+    if name in ("kda", "gdn", "deltanet"):
+        eo, es = ref.delta_rule(npy(inp["q"]), npy(inp["k"]), npy(inp["v"]),
+                                npy(inp["beta"]), npy(inp["g"]),
+                                initial_state=npy(inp["s0"]), use_qk_l2norm=l2)
+    else:
+        eo, es = ref.linear_attn(npy(inp["q"]), npy(inp["k"]), npy(inp["v"]),
+                                 npy(inp["g"]), initial_state=npy(inp["s0"]),
+                                 decay=inp["decay"])
+    assert _rel(o, eo) < 1e-2, "o: relative error %.3g" % _rel(o, eo)
+    assert _rel(st, es) < 1e-2, "state: relative error %.3g" % _rel(st, es)
