@@ -130,6 +130,8 @@ def Attn_PrecisionAttr : Attn_Attr<"Precision", "precision"> {
   let extraClassDeclaration = [{
     /// The operand type chosen for `contraction`, or null if unset.
     ::mlir::Type getOperandType(::llvm::StringRef contraction) const;
+    /// True when some contraction is planned in FP8 (e4m3 or e5m2).
+    bool usesFp8() const;
   }];
 }
 

@@ -97,6 +97,13 @@ struct ConvertAttnToCPUPass
         schedules.push_back(s);
     });
     for (Operation *op : ops) {
+      if (auto p = op->getAttrOfType<PrecisionAttr>("precision");
+          p && p.usesFp8()) {
+        op->emitOpError() << "plans FP8 contractions (" << p
+                          << "); the CPU backend does not emulate FP8 yet: "
+                             "plan with attn-assign-precision policy=off";
+        return signalPassFailure();
+      }
       OpBuilder builder(op);
       KernelBuilder kb(builder, op->getLoc());
       FailureOr<SmallVector<Value>> results =

@@ -125,6 +125,13 @@ Type PrecisionAttr::getOperandType(llvm::StringRef contraction) const {
   return {};
 }
 
+bool PrecisionAttr::usesFp8() const {
+  return llvm::any_of(getOperands(), [](NamedAttribute e) {
+    auto t = llvm::dyn_cast<TypeAttr>(e.getValue());
+    return t && llvm::isa<Float8E4M3FNType, Float8E5M2Type>(t.getValue());
+  });
+}
+
 //===----------------------------------------------------------------------===//
 // #attn.layer
 //===----------------------------------------------------------------------===//

@@ -264,6 +264,59 @@ def AttnScheduleSparsifyPass : Pass<"attn-schedule-sparsify", "mlir::ModuleOp"> 
   ];
 }
 
+def AttnAssignPrecisionPass : Pass<"attn-assign-precision"> {
+  let summary = "Choose the operand precision of every contraction (FP8 decisions)";
+  let description = [{
+    Sets `precision = #attn.precision<...>` on every attn op that computes
+    contractions and has none (a precision set by hand is kept), and
+    reports each decision with its reason as a remark at the op. `policy`:
+
+    - `off` (default): nothing is set; contractions run in the inputs'
+      type.
+    - `fp8`: every contraction the rules allow takes `f8E4M3FN`.
+    - `auto`: FP8 only where the cost model says it pays.
+
+    Rules (each cites its source; ../shared/research/
+    sparse-hybrid-fp8-anchors.md §5 summarises them):
+    1. Accumulation, softmax statistics and recurrent states stay f32
+       (`accumulator = f32`; FA3, arXiv 2407.08608; SGLang's default f32
+       Mamba/linear state).
+    2. The delta rule's triangular solve (`solve`) stays f32, and `kk`,
+       which builds the matrix it inverts, stays bf16: (I + A)^-1 amplifies
+       rounding (DeltaNet's WY/UT transform, arXiv 2406.06484 App. B).
+    3. Contractions with the recurrent state (`qs`, `ws`, `kv`) stay bf16:
+       rounding the f32 state to e4m3 every chunk compounds (research §5.5
+       item 6).
+    4. Cost model (`auto`): FP8 doubles tensor-core peak (H100 1979 vs 989
+       TFLOP/s dense), so it pays where a contraction is compute-bound:
+       softmax prefill (`qk`, `pv` of attn.full / attn.sparse with T dynamic
+       or T > 16) and the DSA indexer (`qk`; DeepSeek-V3.2 runs it in FP8).
+       Decode (static T <= 16) is bandwidth-bound: FP8 pays in KV storage,
+       not in MMA (FlashMLA keeps BF16 MMA), so it stays. The chunked
+       linear / delta kernels are latency-bound on their state scan
+       (bench/RESULTS.md), so `auto` keeps them bf16; `fp8` takes their
+       `qk` and `av`.
+    5. Scales and error budget (`error-budget`, relative error of the op's
+       output): per-tensor FP8 attention reaches ~2.4e-2 on inputs with
+       outlier features, per-block scales with a Hadamard rotation of Q and K
+       ~9.1e-3 (FA3 Table 3). Softmax ops get block scales of 128 tokens
+       (FA3) and a Hadamard rotation when the budget is below 2.4e-2; P is
+       cast with FA3's static scale. The indexer gets per-token scales and a
+       Hadamard rotation (DeepSeek-V3.2). A budget below 9.1e-3 keeps `auto`
+       in bf16 and is an error for `fp8`.
+    6. `target` sm_80 has no FP8 tensor cores: `fp8` is an error there and
+       `auto` keeps bf16; `cpu` emulates e4m3 rounding.
+  }];
+  let options = [
+    Option<"policy", "policy", "std::string", /*default=*/"\"off\"",
+           "off, auto or fp8">,
+    Option<"errorBudget", "error-budget", "double", /*default=*/"3e-2",
+           "Largest acceptable relative error of an op's output">,
+    Option<"target", "target", "std::string", /*default=*/"\"sm_90a\"",
+           "sm_90a, sm_89, sm_80 or cpu">
+  ];
+}
+
 def AttnExpandSchedulePass : Pass<"attn-expand-schedule", "mlir::ModuleOp"> {
   let summary = "Create one attention function per distinct layer of each schedule";
   let description = [{

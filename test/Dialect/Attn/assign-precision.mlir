@@ -1,0 +1,70 @@
+// attn-assign-precision: the decisions under each policy, error budget and
+// target, the reasons it reports, hand-set precisions kept, and the
+// backends refusing FP8 plans they cannot lower yet (located errors).
+// RUN: attn-opt %s --attn-assign-precision=policy=auto 2>/dev/null | FileCheck %s --check-prefix=AUTO
+// RUN: attn-opt %s --attn-assign-precision=policy=auto -o /dev/null 2>&1 | FileCheck %s --check-prefix=WHY
+// RUN: attn-opt %s --attn-assign-precision=policy=fp8 2>/dev/null | FileCheck %s --check-prefix=FP8
+// RUN: attn-opt %s "--attn-assign-precision=policy=auto error-budget=1e-2" 2>/dev/null | FileCheck %s --check-prefix=HADAMARD
+// RUN: attn-opt %s "--attn-assign-precision=policy=auto error-budget=5e-3" 2>/dev/null | FileCheck %s --check-prefix=TIGHT
+// RUN: attn-opt %s "--attn-assign-precision=policy=auto target=sm_80" 2>/dev/null | FileCheck %s --check-prefix=SM80
+// RUN: attn-opt %s --attn-assign-precision | FileCheck %s --check-prefix=OFF
+// RUN: not attn-opt %s "--attn-assign-precision=policy=fp8 error-budget=5e-3" -o /dev/null 2>&1 | FileCheck %s --check-prefix=FP8-TIGHT
+// RUN: not attn-opt %s "--attn-assign-precision=policy=fp8 target=sm_80" -o /dev/null 2>&1 | FileCheck %s --check-prefix=FP8-SM80
+// RUN: not attn-opt %s --attn-assign-precision=policy=fast -o /dev/null 2>&1 | FileCheck %s --check-prefix=POLICY
+// RUN: not attn-opt %s "--attn-assign-precision=policy=auto target=sm_70" -o /dev/null 2>&1 | FileCheck %s --check-prefix=TARGET
+// RUN: not attn-opt %s --attn-assign-precision=policy=auto --attn-to-cpu -o /dev/null 2>&1 | FileCheck %s --check-prefix=CPU
+// RUN: not attn-opt %s --attn-assign-precision=policy=auto "--attn-to-nvvm=funcs=prefill" -o /dev/null 2>&1 | FileCheck %s --check-prefix=GPU
+
+// AUTO-LABEL: func.func @prefill
+// AUTO: precision = #attn.precision<operands = {pv = f8E4M3FN, qk = f8E4M3FN}, granularity = block, block = 128>
+// AUTO-LABEL: func.func @decode
+// AUTO: precision = #attn.precision<operands = {pv = bf16, qk = bf16}>
+// AUTO-LABEL: func.func @indexer
+// AUTO: precision = #attn.precision<operands = {qk = f8E4M3FN}, granularity = token, hadamard = true>
+// AUTO-LABEL: func.func @kda
+// AUTO: precision = #attn.precision<operands = {av = bf16, kk = bf16, kv = bf16, qk = bf16, qs = bf16, solve = f32, ws = bf16}>
+// AUTO-LABEL: func.func @kept
+// AUTO: precision = #attn.precision<operands = {pv = f32, qk = f32}>
+
+// WHY: remark: attn-assign-precision (auto): qk = f8E4M3FN: compute-bound prefill: FP8 doubles tensor-core peak (rule 4); pv = f8E4M3FN: {{.*}}; scales per block of 128 tokens (rule 5); accumulator f32 (rule 1)
+// WHY: remark: attn-assign-precision (auto): qk = bf16: decode is bandwidth-bound: FP8 pays in storage, not MMA (rule 4)
+// WHY: remark: attn-assign-precision (auto): qk = f8E4M3FN: the DSA indexer runs in FP8 (DeepSeek-V3.2, rule 4); scales per token with a Hadamard rotation
+// WHY: remark: attn-assign-precision (auto): kk = bf16: builds the matrix the solve inverts (rule 2); qk = bf16: the chunked kernels are latency-bound on the state scan (rule 4); {{.*}}ws = bf16: contracts the f32 recurrent state (rule 3); {{.*}}solve = f32: the triangular solve stays f32 (rule 2)
+
+// FP8-LABEL: func.func @kda
+// FP8: precision = #attn.precision<operands = {av = f8E4M3FN, kk = bf16, kv = bf16, qk = f8E4M3FN, qs = bf16, solve = f32, ws = bf16}, granularity = block, block = 64>
+// HADAMARD-LABEL: func.func @prefill
+// HADAMARD: granularity = block, block = 128, hadamard = true>
+// TIGHT-LABEL: func.func @prefill
+// TIGHT: precision = #attn.precision<operands = {pv = bf16, qk = bf16}>
+// SM80-LABEL: func.func @prefill
+// SM80: precision = #attn.precision<operands = {pv = bf16, qk = bf16}>
+// OFF-NOT: precision = #attn.precision<operands = {pv = f8
+// OFF-NOT: qk = bf16
+// FP8-TIGHT: error: 'attn.full' op attn-assign-precision: policy fp8 cannot meet error budget 5.000000e-03: FP8 attention's estimated relative error is 9.100000e-03 at best (FA3 Table 3)
+// FP8-SM80: error: 'attn.full' op attn-assign-precision: policy fp8 needs FP8 tensor cores, which sm_80 does not have (sm_89 and later)
+// POLICY: error: attn-assign-precision: unknown policy 'fast' (off, auto, fp8)
+// TARGET: error: attn-assign-precision: unknown target 'sm_70' (sm_90a, sm_89, sm_80, cpu)
+// CPU: error: 'attn.full' op plans FP8 contractions (#attn.precision<operands = {pv = f8E4M3FN, qk = f8E4M3FN}, granularity = block, block = 128>); the CPU backend does not emulate FP8 yet: plan with attn-assign-precision policy=off
+// GPU: error: 'attn.full' op plans FP8 contractions ({{.*}}); the GPU kernels have no FP8 path yet: plan with attn-assign-precision policy=off
+
+func.func @prefill(%q: tensor<1x?x4x64xbf16>, %k: tensor<1x?x4x64xbf16>) -> tensor<1x?x4x64xbf16> {
+  %o = attn.full %q, %k, %k {causal} : (tensor<1x?x4x64xbf16>, tensor<1x?x4x64xbf16>, tensor<1x?x4x64xbf16>) -> tensor<1x?x4x64xbf16>
+  return %o : tensor<1x?x4x64xbf16>
+}
+func.func @decode(%q: tensor<1x1x4x64xbf16>, %k: tensor<1x?x4x64xbf16>) -> tensor<1x1x4x64xbf16> {
+  %o = attn.full %q, %k, %k : (tensor<1x1x4x64xbf16>, tensor<1x?x4x64xbf16>, tensor<1x?x4x64xbf16>) -> tensor<1x1x4x64xbf16>
+  return %o : tensor<1x1x4x64xbf16>
+}
+func.func @indexer(%q: tensor<1x?x8x64xbf16>, %k: tensor<1x?x64xbf16>, %w: tensor<1x?x8xf32>) -> tensor<1x?x?xf32> {
+  %s = attn.indexer %q, %k, %w {causal} : (tensor<1x?x8x64xbf16>, tensor<1x?x64xbf16>, tensor<1x?x8xf32>) -> tensor<1x?x?xf32>
+  return %s : tensor<1x?x?xf32>
+}
+func.func @kda(%q: tensor<1x?x2x64xbf16>, %b: tensor<1x?x2xf32>, %g: tensor<1x?x2x64xf32>) -> tensor<1x?x2x64xbf16> {
+  %o = attn.delta %q, %q, %q, %b gate(%g) : (tensor<1x?x2x64xbf16>, tensor<1x?x2x64xbf16>, tensor<1x?x2x64xbf16>, tensor<1x?x2xf32>, tensor<1x?x2x64xf32>) -> tensor<1x?x2x64xbf16>
+  return %o : tensor<1x?x2x64xbf16>
+}
+func.func @kept(%q: tensor<1x?x4x64xbf16>) -> tensor<1x?x4x64xbf16> {
+  %o = attn.full %q, %q, %q {causal, precision = #attn.precision<operands = {qk = f32, pv = f32}>} : (tensor<1x?x4x64xbf16>, tensor<1x?x4x64xbf16>, tensor<1x?x4x64xbf16>) -> tensor<1x?x4x64xbf16>
+  return %o : tensor<1x?x4x64xbf16>
+}
