@@ -5,7 +5,8 @@
 # Stages: import the Hugging Face config (attn-translate --import-hf-config;
 # an .mlir schedule may be given instead), summarise the schedule, plan its
 # memory at 128k and 1M tokens (attn-plan-memory), expand it into one kernel
-# per distinct layer kind and plan each (form, chunking, tiling for sm_90a),
+# per distinct layer kind and plan each (form, chunking, tiling for sm_90a;
+# the FP8 precision decisions, reported),
 # compile every distinct kernel to PTX for sm_90a (kernels, PTX size, dynamic
 # shared memory; registers and spills from ptxas -v where the CUDA toolkit is
 # installed), and lower every kernel through the CPU backend.
@@ -58,6 +59,12 @@ echo
 echo "== decisions (attn-plan, target sm_90a)"
 "$opt" "$example" --attn-plan=target=sm_90a --attn-print-plan -o /dev/null 2>&1 |
   sed 's/^.*remark: //' | grep -v '^ *attn.schedule\|^ *\^'
+
+echo
+echo "== precision (attn-assign-precision policy=auto, sm_90a; reported, not applied: the FP8 lowering is next)"
+"$opt" "$example" --attn-plan=target=sm_90a --attn-assign-precision=policy=auto -o /dev/null 2>&1 |
+  grep 'remark: attn-assign-precision' |
+  sed 's/^.*remark: attn-assign-precision (auto): /  /; s/: /:\n    /; s/; /\n    /g'
 
 tmp="$work/cpu.mlir"
 gpu="$work/gpu"

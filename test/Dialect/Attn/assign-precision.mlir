@@ -26,10 +26,10 @@
 // AUTO-LABEL: func.func @kept
 // AUTO: precision = #attn.precision<operands = {pv = f32, qk = f32}>
 
-// WHY: remark: attn-assign-precision (auto): qk = f8E4M3FN: compute-bound prefill: FP8 doubles tensor-core peak (rule 4); pv = f8E4M3FN: {{.*}}; scales per block of 128 tokens (rule 5); accumulator f32 (rule 1)
-// WHY: remark: attn-assign-precision (auto): qk = bf16: decode is bandwidth-bound: FP8 pays in storage, not MMA (rule 4)
-// WHY: remark: attn-assign-precision (auto): qk = f8E4M3FN: the DSA indexer runs in FP8 (DeepSeek-V3.2, rule 4); scales per token with a Hadamard rotation
-// WHY: remark: attn-assign-precision (auto): kk = bf16: builds the matrix the solve inverts (rule 2); qk = bf16: the chunked kernels are latency-bound on the state scan (rule 4); {{.*}}ws = bf16: contracts the f32 recurrent state (rule 3); {{.*}}solve = f32: the triangular solve stays f32 (rule 2)
+// WHY: remark: attn-assign-precision (auto): @prefill: qk = f8E4M3FN: compute-bound prefill: FP8 doubles tensor-core peak (rule 4); pv = f8E4M3FN: {{.*}}; scales per block of 128 tokens (rule 5); accumulator f32 (rule 1)
+// WHY: remark: attn-assign-precision (auto): @decode: qk = bf16: decode is bandwidth-bound: FP8 pays in storage, not MMA (rule 4)
+// WHY: remark: attn-assign-precision (auto): @indexer: qk = f8E4M3FN: the DSA indexer runs in FP8 (DeepSeek-V3.2, rule 4); scales per token with a Hadamard rotation
+// WHY: remark: attn-assign-precision (auto): @kda: kk = bf16: builds the matrix the solve inverts (rule 2); qk = bf16: the chunked kernels are latency-bound on the state scan (rule 4); {{.*}}ws = bf16: contracts the f32 recurrent state (rule 3); {{.*}}solve = f32: the triangular solve stays f32 (rule 2)
 
 // FP8-LABEL: func.func @kda
 // FP8: precision = #attn.precision<operands = {av = f8E4M3FN, kk = bf16, kv = bf16, qk = f8E4M3FN, qs = bf16, solve = f32, ws = bf16}, granularity = block, block = 64>

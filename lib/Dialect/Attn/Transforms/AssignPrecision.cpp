@@ -13,6 +13,7 @@
 
 #include "attn/Dialect/Attn/IR/AttnOps.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -197,6 +198,8 @@ struct AttnAssignPrecisionPass
     op.setPrecisionAttr(attr);
     InFlightDiagnostic r = emitRemark(op.getLoc())
                            << "attn-assign-precision (" << policy << "): ";
+    if (auto fn = op->template getParentOfType<func::FuncOp>())
+      r << "@" << fn.getSymName() << ": ";
     r << llvm::join(d.reasons, "; ");
     r << "; accumulator f32 (rule 1)";
     return success();
