@@ -85,10 +85,7 @@ def _inputs(torch, case):
 
 def _run(case, inp, form=None):
     name, l2 = case[0], case[8]
-    if name in ("kda", "gdn", "deltanet"):
-        kind, extra = "delta", {"use_qk_l2norm": l2}
-    else:
-        kind, extra = "linear", {"decay": inp["decay"]}
+    kind = "delta" if name in ("kda", "gdn", "deltanet") else "linear"
     if form is not None:  # the internal entry point, to pin the form
         return attn.ops._gpu_recurrent(
             kind, inp["q"], inp["k"], inp["v"], inp["beta"], inp["g"], None,
@@ -113,6 +110,19 @@ def _run(case, inp, form=None):
                                 output_final_state=True, decay=inp["decay"])
 
 
+def _expected(case, inp):
+    """(o, final state) of the float64 naive recurrence on the same inputs."""
+    name, l2 = case[0], case[8]
+    npy = lambda t: None if t is None else t.double().cpu().numpy()
+    if name in ("kda", "gdn", "deltanet"):
+        return ref.delta_rule(npy(inp["q"]), npy(inp["k"]), npy(inp["v"]),
+                              npy(inp["beta"]), npy(inp["g"]),
+                              initial_state=npy(inp["s0"]), use_qk_l2norm=l2)
+    return ref.linear_attn(npy(inp["q"]), npy(inp["k"]), npy(inp["v"]),
+                           npy(inp["g"]), initial_state=npy(inp["s0"]),
+                           decay=inp["decay"])
+
+
 def _ids(c):
     return "%s-B%dT%dH%d-%dK%dV%d%s%s" % (
         c[0], c[1], c[2], c[3], c[4], c[5], c[6], "-init" if c[7] else "",
@@ -125,15 +135,7 @@ def test_chunked_matches_float64(case):
     name, B, T, H, HV, K, V, init, l2 = case
     inp = _inputs(torch, case)
     o, st = _run(case, inp)
-    npy = lambda t: None if t is None else t.double().cpu().numpy()
-    if name in ("kda", "gdn", "deltanet"):
-        eo, es = ref.delta_rule(npy(inp["q"]), npy(inp["k"]), npy(inp["v"]),
-                                npy(inp["beta"]), npy(inp["g"]),
-                                initial_state=npy(inp["s0"]), use_qk_l2norm=l2)
-    else:
-        eo, es = ref.linear_attn(npy(inp["q"]), npy(inp["k"]), npy(inp["v"]),
-                                 npy(inp["g"]), initial_state=npy(inp["s0"]),
-                                 decay=inp["decay"])
+    eo, es = _expected(case, inp)
     assert o.shape == (B, T, HV, V) and o.dtype == torch.bfloat16 and o.is_cuda
     assert st.shape == (B, HV, K, V) and st.dtype == torch.float32
     assert _rel(o, eo) < 1e-2, "o: relative error %.3g" % _rel(o, eo)
@@ -164,17 +166,8 @@ SHORT = [
 @pytest.mark.parametrize("case", SHORT, ids=_ids)
 def test_chunked_form_at_t1_and_short_t(case):
     torch = _torch()
-    name, B, T, H, HV, K, V, init, l2 = case
     inp = _inputs(torch, case)
     o, st = _run(case, inp, form="chunked")
-    npy = lambda t: None if t is None else t.double().cpu().numpy()
-    if name in ("kda", "gdn", "deltanet"):
-        eo, es = ref.delta_rule(npy(inp["q"]), npy(inp["k"]), npy(inp["v"]),
-                                npy(inp["beta"]), npy(inp["g"]),
-                                initial_state=npy(inp["s0"]), use_qk_l2norm=l2)
-    else:
-        eo, es = ref.linear_attn(npy(inp["q"]), npy(inp["k"]), npy(inp["v"]),
-                                 npy(inp["g"]), initial_state=npy(inp["s0"]),
-                                 decay=inp["decay"])
+    eo, es = _expected(case, inp)
     assert _rel(o, eo) < 1e-2, "o: relative error %.3g" % _rel(o, eo)
     assert _rel(st, es) < 1e-2, "state: relative error %.3g" % _rel(st, es)

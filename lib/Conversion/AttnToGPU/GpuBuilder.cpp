@@ -278,6 +278,13 @@ Value GpuBuilder::swizzled(Value row, Value chunk, Value rowMask,
   return mul(add(mul(row, c32(chunksPerRow)), c), c32(16));
 }
 
+Value GpuBuilder::swizzledElem(Value row, Value col, int64_t cols) {
+  const int64_t cpr = cols / 8;
+  Value chunk = divu(col, c32(8));
+  Value off = swizzled(row, chunk, andI(row, c32(swizzleFor(cpr) - 1)), cpr);
+  return add(off, mul(remu(col, c32(8)), c32(2)));
+}
+
 gpu::GPUFuncOp mlir::attn::gpu_kernels::createKernel(
     ImplicitLocOpBuilder &b, gpu::GPUModuleOp module, StringRef name,
     int64_t pointers, int64_t sizes, int64_t threads) {

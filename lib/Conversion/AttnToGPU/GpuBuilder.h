@@ -132,6 +132,9 @@ public:
   /// - 1) is passed in: it is a per-thread constant in every use.
   Value swizzled(Value row, Value chunk, Value rowMask, int64_t chunksPerRow);
   static int64_t swizzleFor(int64_t chunksPerRow);
+  /// Byte offset of element (row, col) of such a tile of 16-bit elements
+  /// with `cols` columns (col even: a pair stays inside one 16-byte chunk).
+  Value swizzledElem(Value row, Value col, int64_t cols);
 
 private:
   ImplicitLocOpBuilder &b;

@@ -7,7 +7,8 @@
 // What the recurrent (decode step) and chunked (prefill) kernels of
 // attn.linear and attn.delta read off the op: head dims, gate kind, scale,
 // L2 norm, states and element types. RecurrentToGPU.cpp checks the op and
-// writes the manifest; ChunkedToGPU.cpp builds the chunked form's kernels.
+// writes the manifest; ChunkedToGPU.cpp (with ChunkedPrep.cpp and
+// ChunkedScan.cpp) builds the chunked form's kernels.
 //
 //===----------------------------------------------------------------------===//
 

@@ -119,8 +119,7 @@ private:
     if (!v || v->kind() == json::Value::Null) {
       if (fallback)
         return fallback;
-      emitError(locOf(key.empty() ? "" : key))
-          << "missing field '" << key << "'";
+      emitError(locOf(key)) << "missing field '" << key << "'";
       return std::nullopt;
     }
     std::optional<int64_t> i = v->getAsInteger();

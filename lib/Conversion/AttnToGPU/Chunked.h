@@ -1,0 +1,39 @@
+//===- Chunked.h - the chunked linear / delta kernels -----------*- C++ -*-===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// The two kernels of the chunked form (ChunkedPrep.cpp, ChunkedScan.cpp)
+// and what ChunkedToGPU.cpp needs to write their launches.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_LIB_CONVERSION_ATTNTOGPU_CHUNKED_H
+#define ATTN_LIB_CONVERSION_ATTNTOGPU_CHUNKED_H
+
+#include "LinearDelta.h"
+
+namespace mlir::attn::gpu_kernels::chunked {
+
+constexpr int64_t C = kGpuChunk;
+
+/// A built kernel's launch: threads per CTA, dynamic shared memory bytes and
+/// its arguments by manifest name.
+struct ChunkedLaunch {
+  int64_t threads, smem;
+  ArrayRef<const char *> args;
+};
+
+/// `<fn>_{delta,linear}_prep`: one CTA per (chunk, value head, batch).
+ChunkedLaunch buildPrepKernel(gpu::GPUModuleOp module, StringRef name,
+                              const LinearDeltaPlan &p, Location loc);
+/// `<fn>_{delta,linear}_scan`: one CTA per (16 * `warps` value columns,
+/// value head, batch).
+ChunkedLaunch buildScanKernel(gpu::GPUModuleOp module, StringRef name,
+                              const LinearDeltaPlan &p, int64_t warps,
+                              Location loc);
+
+} // namespace mlir::attn::gpu_kernels::chunked
+
+#endif // ATTN_LIB_CONVERSION_ATTNTOGPU_CHUNKED_H
