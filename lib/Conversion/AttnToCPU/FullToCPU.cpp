@@ -43,6 +43,18 @@ FailureOr<SmallVector<Value>> cpu::lowerFull(KernelBuilder &kb, FullOp op) {
   Value q = toBuffer(kb, op.getQ());
   Value k = toBuffer(kb, op.getK());
   Value v = toBuffer(kb, op.getV());
+  // Under a precision plan the loop nest reads dequantised copies.
+  FailureOr<SoftmaxOperands> planned =
+      emulateSoftmaxPrecision(kb, op, q, k, v, *headDim);
+  if (failed(planned))
+    return failure();
+  q = planned->q;
+  k = planned->k;
+  v = planned->v;
+  auto roundP = [&](Value p) { return roundProbability(kb, p, planned->p); };
+  llvm::function_ref<Value(Value)> pvWeight = nullptr;
+  if (planned->p)
+    pvWeight = roundP;
   Value batch = kb.dim(q, 0), seqQ = kb.dim(q, 1), heads = kb.dim(q, 2);
   Value seqK = kb.dim(k, 1), kvHeads = kb.dim(k, 2);
   Value zero = kb.idx(0), one = kb.idx(1);
@@ -134,7 +146,8 @@ FailureOr<SmallVector<Value>> cpu::lowerFull(KernelBuilder &kb, FullOp op) {
                    },
                    [&](Value j, Value d) {
                      return kb.load(v, {b, kb.add(kt, j), hk, d});
-                   }});
+                   },
+                   pvWeight});
               kb.store(lNew, rowSum, {i});
               kb.store(mNew, rowMax, {i});
             });

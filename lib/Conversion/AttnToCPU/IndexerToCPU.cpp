@@ -45,6 +45,13 @@ FailureOr<SmallVector<Value>> cpu::lowerIndexer(KernelBuilder &kb,
   Value qi = toBuffer(kb, op.getQi());
   Value ki = toBuffer(kb, op.getKi());
   Value w = toBuffer(kb, op.getW());
+  // Under a precision plan the loop nest reads dequantised copies of qi and
+  // ki; w, relu and the weighted head sum stay f32.
+  FailureOr<std::pair<Value, Value>> planned =
+      emulateIndexerPrecision(kb, op, qi, ki, di);
+  if (failed(planned))
+    return failure();
+  std::tie(qi, ki) = *planned;
   Value batch = kb.dim(qi, 0), seqQ = kb.dim(qi, 1), heads = kb.dim(qi, 2);
   Value seqK = kb.dim(ki, 1);
   Value zero = kb.idx(0), one = kb.idx(1);

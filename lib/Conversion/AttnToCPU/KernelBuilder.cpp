@@ -263,6 +263,8 @@ Value KernelBuilder::onlineSoftmaxUpdate(Value n, Value valueDim, Value mOld,
           [&](Value d) { row.setAcc(d, mul(row.acc(d), alpha)); });
   forLoop(zero, n, [&](Value j) {
     Value p = row.score(j);
+    if (row.pvWeight)
+      p = row.pvWeight(p);
     forLoop(zero, valueDim, [&](Value d) {
       row.setAcc(d, add(row.acc(d), mul(p, row.value(j, d))));
     });

@@ -48,6 +48,7 @@ struct SparseRow {
   Value acc;         // f32 [Dv] output accumulator
   Value scale;       // f32 softmax scale
   Value dIdx, dvIdx; // D and Dv as index constants
+  Type p;            // what P is rounded to before P V (null: not rounded)
 };
 } // namespace
 
@@ -80,6 +81,10 @@ static std::pair<Value, Value> updateRow(KernelBuilder &kb,
                             return {kb.max(mj[0], s)};
                           })
                    .front();
+  auto roundP = [&](Value p) { return roundProbability(kb, p, row.p); };
+  llvm::function_ref<Value(Value)> pvWeight = nullptr;
+  if (row.p)
+    pvWeight = roundP;
   Value lNew = kb.onlineSoftmaxUpdate(
       n, row.dvIdx, m, mNew, l,
       {[&](Value j) { return kb.load(row.scores, {j}); },
@@ -88,7 +93,8 @@ static std::pair<Value, Value> updateRow(KernelBuilder &kb,
        [&](Value d, Value x) { kb.store(x, row.acc, {d}); },
        [&](Value j, Value d) {
          return kb.load(row.v, {row.b, keyAt(j), row.hk, d});
-       }});
+       },
+       pvWeight});
   return {mNew, lNew};
 }
 
@@ -114,6 +120,14 @@ FailureOr<SmallVector<Value>> cpu::lowerSparse(KernelBuilder &kb, SparseOp op) {
   Value k = toBuffer(kb, op.getK());
   Value v = toBuffer(kb, op.getV());
   Value indices = toBuffer(kb, op.getIndices());
+  // Under a precision plan the row updates read dequantised copies.
+  FailureOr<SoftmaxOperands> planned =
+      emulateSoftmaxPrecision(kb, op, q, k, v, *headDim);
+  if (failed(planned))
+    return failure();
+  q = planned->q;
+  k = planned->k;
+  v = planned->v;
   Value batch = kb.dim(q, 0), seqQ = kb.dim(q, 1), heads = kb.dim(q, 2);
   Value seqK = kb.dim(k, 1), kvHeads = kb.dim(k, 2);
   Value numEntries = kb.dim(indices, 3);
@@ -137,6 +151,7 @@ FailureOr<SmallVector<Value>> cpu::lowerSparse(KernelBuilder &kb, SparseOp op) {
     row.scale = kb.f32(scale);
     row.dIdx = dIdx;
     row.dvIdx = dvIdx;
+    row.p = planned->p;
     // Token mode: the valid key positions of the current group.
     Value keys;
     if (!blockSize)

@@ -111,6 +111,9 @@ public:
     llvm::function_ref<Value(Value d)> acc;
     llvm::function_ref<void(Value d, Value x)> setAcc;
     llvm::function_ref<Value(Value j, Value d)> value;
+    /// The weight p_j takes in P V (a precision plan rounds it); null: p_j
+    /// itself. The row sum always adds the unrounded p_j.
+    llvm::function_ref<Value(Value p)> pvWeight = nullptr;
   };
   /// Folds n new scores (scaled and masked: -inf where masked) into a row
   /// whose running max is `mOld` and sum `lOld`; `mNew` = max(mOld, new
