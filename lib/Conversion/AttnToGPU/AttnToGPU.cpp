@@ -181,10 +181,18 @@ struct ConvertAttnToGPUPass
         failedAny = true;
         continue;
       }
-      KernelSite site{kernels, fn.getSymName().str()};
+      KernelSite site{kernels, fn.getSymName().str(), chip};
       FailureOr<DictionaryAttr> entry;
-      if (auto p = (*op)->getAttrOfType<PrecisionAttr>("precision");
-          p && p.usesFp8()) {
+      // attn.full and attn.sparse check their FP8 plans themselves.
+      auto prec = (*op)->getAttrOfType<PrecisionAttr>("precision");
+      if (prec && prec.usesFp8() && smVersion < 89) {
+        (*op)->emitOpError()
+            << "plans FP8 contractions (" << prec << "), which need FP8 "
+            << "tensor cores (sm_89 and newer); chip is " << chip;
+        failedAny = true;
+        continue;
+      }
+      if (auto p = prec; p && p.usesFp8() && !isa<FullOp, SparseOp>(*op)) {
         (*op)->emitOpError()
             << "plans FP8 contractions (" << p
             << "); the GPU kernels have no FP8 path yet: plan with "

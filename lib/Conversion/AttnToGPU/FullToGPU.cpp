@@ -30,6 +30,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "llvm/ADT/StringExtras.h"
 #include <cmath>
+#include <functional>
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -52,12 +53,25 @@ struct FullPlan {
   /// mantissa bits) and every product is hi*hi + hi*lo + lo*hi, three
   /// bf16 mma (the "bf16x3" split): near-f32 accuracy on tensor cores.
   bool split() const { return elem.isF32(); }
+  /// FP8 (#attn.precision e4m3 for qk and pv, granularity = block): the
+  /// kernel reads e4m3 Q, K and V^T made by the quantisation kernels
+  /// (QuantizeFp8.cpp) with one scale per `scaleBlock` tokens, and runs
+  /// Q K^T and P V as m16n8k32 e4m3 mma with f32 accumulation.
+  bool fp8 = false;
+  int64_t scaleBlock = 0;
+  /// FP8 on sm_90a with one warpgroup of 64 query rows, kv = 128 and
+  /// D = Dv = 128: Q K^T and P V as m64n128k32 wgmma (the operand tiles are
+  /// in the 128-byte swizzle already) instead of mma.sync, which sm_90 runs
+  /// by converting e4m3 to f16.
+  bool wgmma = false;
   Type mmaElem() const {
     return split() ? BFloat16Type::get(elem.getContext()) : elem;
   }
   int64_t threads() const { return 32 * warps; }
   int64_t keyBytes() const { return sparse ? 4 * kv : 0; }
   int64_t tileBytes() const {
+    if (fp8)
+      return q * d + kv * d + kv * dv;
     return 2 * (q * d + kv * d + kv * dv) * (split() ? 2 : 1);
   }
   int64_t smemBytes() const { return tileBytes() + keyBytes(); }
@@ -86,6 +100,12 @@ enum FwdArg {
 constexpr const char *kFwdArgNames[] = {
     "q", "k", "v", "idx", "o",   "lse", "o_part", "lse_part",
     "B", "T", "S", "H",   "Hkv", "N",   "nsplit"};
+// The FP8 kernel: the quantised tensors and their scales (three more
+// pointers before the sizes).
+constexpr const char *kFp8FwdArgNames[] = {
+    "q8", "k8", "v8t", "idx", "o", "lse", "o_part", "lse_part", "sq",
+    "sk", "sv", "B",   "T",   "S", "H",   "Hkv",    "N",        "nsplit"};
+constexpr int64_t kFp8Scales = 3;
 
 enum CombineArg { cOPart, cLsePart, cO, cLse, cRows, cNSplit, kNumCombineArgs };
 constexpr const char *kCombineArgNames[] = {"o_part", "lse_part", "o",
@@ -100,13 +120,25 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
   ImplicitLocOpBuilder b(loc, module.getContext());
   GpuBuilder g(b);
   Type f32T = g.f32(), i8T = b.getI8Type();
+  const int64_t extra = p.fp8 ? kFp8Scales : 0;
   gpu::GPUFuncOp fn =
-      createKernel(b, module, name, kB, kNumFwdArgs - kB, p.threads());
-  auto arg = [&](int i) -> Value { return fn.getArgument(i); };
+      createKernel(b, module, name, kB + extra, kNumFwdArgs - kB, p.threads());
+  auto arg = [&](int i) -> Value {
+    return fn.getArgument(i < kB ? i : i + extra);
+  };
+  // FP8: the scale pointers sq, sk, sv.
+  auto scaleArg = [&](int j) -> Value { return fn.getArgument(kB + j); };
 
+  // FP8 tiles hold bytes: a k-step is 32 elements (one m16n8k32 mma), the
+  // V tile is V^T (channels x keys), and 16-byte chunks hold 16 elements.
+  const int64_t kStep = p.fp8 ? 32 : 16;
   const int64_t mw = p.q / p.warps, mt = p.mTiles;
-  const int64_t nk = p.kv / 8, kd = p.d / 16, nd = p.dv / 8, kk = p.kv / 16;
-  const int64_t cprD = p.d / 8, cprV = p.dv / 8;
+  const int64_t nk = p.kv / 8, kd = p.d / kStep, nd = p.dv / 8,
+                kk = p.kv / kStep;
+  const int64_t cprD = p.fp8 ? p.d / 16 : p.d / 8;
+  const int64_t cprV = p.fp8 ? p.kv / 16 : p.dv / 8;
+  Type ldElem = p.fp8 ? i8T : p.elem;
+  const int64_t chunkElems = p.fp8 ? 16 : 8;
   const int64_t swzD = GpuBuilder::swizzleFor(cprD);
   const int64_t swzV = GpuBuilder::swizzleFor(cprV);
 
@@ -147,6 +179,10 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
   if (p.window && !p.sparse)
     kvLo = g.max(g.c64(0), g.add(g.sub(g.add(tFirst, offset), g.c64(*p.window)),
                                  g.c64(1)));
+  // FP8: tiles start at multiples of kv, so each lies in one scale block
+  // (the window mask covers the keys below the band).
+  if (p.window && p.fp8)
+    kvLo = g.mul(g.divs(kvLo, g.c64(p.kv)), g.c64(p.kv));
   Value span = g.max(g.sub(kvHi, kvLo), g.c64(0));
   Value nTiles = g.cdiv(span, g.c64(p.kv));
   Value perSplit = g.cdiv(nTiles, nsplit);
@@ -159,8 +195,9 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
   // Shared memory: Q tile, K tile, V tile.
   Value smem = g.sharedBase(module);
   Value sQ = smem;
-  Value sK = g.gep(smem, i8T, g.c32(2 * p.q * p.d));
-  Value sV = g.gep(smem, i8T, g.c32(2 * (p.q * p.d + p.kv * p.d)));
+  const int64_t eb = p.fp8 ? 1 : 2; // bytes per tile element
+  Value sK = g.gep(smem, i8T, g.c32(eb * p.q * p.d));
+  Value sV = g.gep(smem, i8T, g.c32(eb * (p.q * p.d + p.kv * p.d)));
   // Split mode: the lo parts follow the hi tiles.
   const int64_t loOff = 2 * (p.q * p.d + p.kv * p.d + p.kv * p.dv);
   auto lo = [&](Value hiTile) { return g.gep(hiTile, i8T, g.c32(loOff)); };
@@ -172,8 +209,9 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
           llvm::function_ref<std::pair<Value, Value>(Value, Value)> source) {
         if (p.split())
           splitTile(g, tile, lo(tile), rows, cols, p.threads(), tid, source);
-        else
-          copyTile(g, tile, rows, cols, p.threads(), tid, fallback, source);
+        else // copyTile counts 16-bit columns
+          copyTile(g, tile, rows, p.fp8 ? cols / 2 : cols, p.threads(), tid,
+                   fallback, source);
       };
   // Sparse: the key index of each gathered row of the current tile (-1:
   // unused), written by the K copy, read by the V copy and the mask.
@@ -188,8 +226,8 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
     Value h = g.add(hkG, gi);
     Value base =
         g.mul(g.add(g.mul(g.add(g.mul(bIdx, seqT), t), heads), h), g.c64(p.d));
-    Value off = g.add(base, g.toI64(g.mul(c, g.c32(8))));
-    return std::make_pair(valid, g.gep(qPtr, p.elem, off));
+    Value off = g.add(base, g.toI64(g.mul(c, g.c32(chunkElems))));
+    return std::make_pair(valid, g.gep(qPtr, ldElem, off));
   });
   // Sparse: gathered row j of the tile at kv0 is entry (kv0 + j) / perEntry,
   // key entry * perEntry + (kv0 + j) % perEntry; unused (-1) when the entry
@@ -214,9 +252,25 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
     return g.toI32(g.select(ok, key, g.c64(-1)));
   };
   // Rows of the K (`keys`) or V tile starting at kv0.
-  auto kvSource = [&](bool keys, Value kv0) {
+  auto kvSource =
+      [&](bool keys,
+          Value kv0) -> std::function<std::pair<Value, Value>(Value, Value)> {
     Value ptr = keys ? kPtr : vPtr;
     int64_t width = keys ? p.d : p.dv;
+    if (p.fp8 && !keys) {
+      // V^T [B, Hkv, Dv, Spad]: row = channel, chunk = 16 keys from kv0
+      // (in the padded range: zeros past S).
+      return [&, kv0](Value row, Value c) {
+        Value sPad =
+            g.mul(g.cdiv(seqS, g.c64(p.scaleBlock)), g.c64(p.scaleBlock));
+        Value ch = g.add(g.mul(g.add(g.mul(bIdx, kvHeads), hk), g.c64(p.dv)),
+                         g.toI64(row));
+        Value key = g.add(kv0, g.toI64(g.mul(c, g.c32(16))));
+        Value valid = g.slt(key, sPad);
+        return std::make_pair(valid,
+                              g.gep(vPtr, i8T, g.add(g.mul(ch, sPad), key)));
+      };
+    }
     return [&, keys, ptr, kv0, width](Value row, Value c) {
       Value key = g.add(kv0, g.toI64(row));
       Value valid = g.slt(key, kvEnd);
@@ -241,12 +295,19 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
       Value base =
           g.mul(g.add(g.mul(g.add(g.mul(bIdx, seqS), key), kvHeads), hk),
                 g.c64(width));
-      Value off = g.add(base, g.toI64(g.mul(c, g.c32(8))));
-      return std::make_pair(valid, g.gep(ptr, p.elem, off));
+      Value off = g.add(base, g.toI64(g.mul(c, g.c32(chunkElems))));
+      return std::make_pair(valid, g.gep(ptr, ldElem, off));
     };
   };
   loadTile(sK, p.kv, p.d, kPtr, kvSource(true, kvBeg));
   g.cpAsyncCommit();
+  // wgmma reads shared memory through the async proxy.
+  auto waitTiles = [&]() {
+    g.cpAsyncWait(0);
+    if (p.wgmma)
+      g.fenceProxyAsync();
+    g.barrier();
+  };
 
   // Per-thread constants: ldmatrix row/chunk parts, row bounds of the band.
   Value lane15 = g.andI(lane, g.c32(15)), lane7 = g.andI(lane, g.c32(7));
@@ -274,6 +335,26 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
   const double scaleLog2 = p.scale * kLog2e;
   Value negInf = g.negInf(), zeroF = g.f(0.0);
 
+  // FP8: the Q scale of each of this thread's rows (1 for padding rows) and
+  // where this (batch, KV head)'s K / V scales start.
+  SmallVector<Value> rowScale;
+  Value kvScaleBase;
+  if (p.fp8) {
+    Value nbT = g.cdiv(seqT, g.c64(p.scaleBlock));
+    for (Value r : rowIdx) {
+      Value t = g.divs(r, rowsPerT), gi = g.remu(r, rowsPerT);
+      Value valid = g.andI(g.slt(t, seqT), g.slt(gi, group));
+      Value h = g.add(hkG, gi);
+      Value idx = g.add(g.mul(g.add(g.mul(bIdx, heads), h), nbT),
+                        g.divs(t, g.c64(p.scaleBlock)));
+      Value sq = g.loadGlobal(
+          f32T, g.gep(scaleArg(0), f32T, g.select(valid, idx, g.c64(0))));
+      rowScale.push_back(g.select(valid, sq, g.f(1.0)));
+    }
+    kvScaleBase = g.mul(g.add(g.mul(bIdx, kvHeads), hk),
+                        g.cdiv(seqS, g.c64(p.scaleBlock)));
+  }
+
   // Loop-carried state: O accumulators [mt][nd], row max m and partial row
   // sum l per (mi, hf).
   SmallVector<Value> init;
@@ -284,6 +365,10 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
   for (int64_t i = 0; i < mt * 2; ++i)
     init.push_back(zeroF);
   const int64_t mBase = mt * nd * 4, lBase = mBase + mt * 2;
+  // FP8: O accumulates in units of the current V block's scale, carried.
+  const int64_t svIdx = lBase + mt * 2;
+  if (p.fp8)
+    init.push_back(g.f(1.0));
 
   auto loop = scf::ForOp::create(b, g.c64(0), nIter, g.c64(1), init);
   {
@@ -294,14 +379,26 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
                           loop.getRegionIterArgs().end());
     Value kv0 = g.add(kvBeg, g.mul(it, g.c64(p.kv)));
 
-    g.cpAsyncWait(0);
-    g.barrier();
-    loadTile(sV, p.kv, p.dv, vPtr, kvSource(false, kv0));
+    waitTiles();
+    if (p.fp8)
+      loadTile(sV, p.dv, p.kv, vPtr, kvSource(false, kv0));
+    else
+      loadTile(sV, p.kv, p.dv, vPtr, kvSource(false, kv0));
     g.cpAsyncCommit();
 
     // S = Q K^T for this warp's rows.
     SmallVector<Acc4> s(mt * nk, Acc4{zeroF, zeroF, zeroF, zeroF});
-    for (int64_t k = 0; k < kd; ++k) {
+    if (p.wgmma) {
+      SmallVector<Value> descQ, descK, zeros(64, zeroF);
+      for (int64_t k = 0; k < kd; ++k) {
+        descQ.push_back(g.wgmmaDesc(g.gep(sQ, i8T, g.c32(32 * k))));
+        descK.push_back(g.wgmmaDesc(g.gep(sK, i8T, g.c32(32 * k))));
+      }
+      SmallVector<Value> r = g.wgmmaFp8SS(descQ, descK, zeros);
+      for (int64_t n = 0; n < nk; ++n)
+        s[n] = Acc4{r[4 * n], r[4 * n + 1], r[4 * n + 2], r[4 * n + 3]};
+    }
+    for (int64_t k = 0; k < kd && !p.wgmma; ++k) {
       SmallVector<Frag4> a, aLo;
       for (int64_t mi = 0; mi < mt; ++mi) {
         Value row = g.add(warpRow, g.add(lane15, g.c32(16 * mi)));
@@ -320,6 +417,12 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
         if (p.split())
           kfLo = g.ldmatrix4(g.gep(lo(sK), i8T, off), false);
         for (int64_t mi = 0; mi < mt; ++mi) {
+          if (p.fp8) {
+            Acc4 &s0 = s[mi * nk + 2 * np], &s1 = s[mi * nk + 2 * np + 1];
+            s0 = g.mmaFp8(a[mi], kf[0], kf[1], s0);
+            s1 = g.mmaFp8(a[mi], kf[2], kf[3], s1);
+            continue;
+          }
           g.mmaPairs(a[mi], p.split() ? &aLo[mi] : nullptr, kf,
                      p.split() ? &kfLo : nullptr, s[mi * nk + 2 * np],
                      s[mi * nk + 2 * np + 1], me);
@@ -327,15 +430,32 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
       }
     }
 
-    // Scores in log2 units.
+    // Scores in log2 units (FP8: dequantised by the row's Q scale and the
+    // tile's K scale, folded into the one multiply).
+    Value kvBlock = g.divs(kv0, g.c64(p.scaleBlock));
+    SmallVector<Value> factor, capIn;
+    Value svCur;
+    if (p.fp8) {
+      Value sk = g.loadGlobal(
+          f32T, g.gep(scaleArg(1), f32T, g.add(kvScaleBase, kvBlock)));
+      svCur = g.loadGlobal(
+          f32T, g.gep(scaleArg(2), f32T, g.add(kvScaleBase, kvBlock)));
+      for (Value sq : rowScale) {
+        Value qk = g.fmul(sq, sk);
+        factor.push_back(g.fmul(qk, g.f(scaleLog2)));
+        capIn.push_back(g.fmul(qk, g.f(p.softcap ? p.scale / *p.softcap : 0)));
+      }
+    }
     SmallVector<Value> x;
-    for (Acc4 &acc : s)
-      for (Value v : acc) {
+    for (auto [ai, acc] : llvm::enumerate(s))
+      for (auto [e, v] : llvm::enumerate(acc)) {
+        int64_t ri = (ai / nk) * 2 + e / 2;
         if (p.softcap) {
-          Value th = g.tanh(g.fmul(v, g.f(p.scale / *p.softcap)));
+          Value th =
+              g.tanh(g.fmul(v, p.fp8 ? capIn[ri] : g.f(p.scale / *p.softcap)));
           x.push_back(g.fmul(th, g.f(*p.softcap * kLog2e)));
         } else {
-          x.push_back(g.fmul(v, g.f(scaleLog2)));
+          x.push_back(g.fmul(v, p.fp8 ? factor[ri] : g.f(scaleLog2)));
         }
       }
 
@@ -418,26 +538,46 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
         Value mNew = g.fmax(mOld, mx);
         Value mUse = g.select(g.feq(mNew, negInf), zeroF, mNew);
         Value alpha = g.exp2(g.fsub(mOld, mUse));
+        // FP8: P is taken as 256 p (in [0, 256], inside e4m3's range and
+        // clear of its subnormals); l carries the same factor.
+        Value mP = p.fp8 ? g.fsub(mUse, g.f(8.0)) : mUse;
         Value sum = zeroF;
         for (int64_t n = 0; n < nk; ++n)
           for (int64_t e = 0; e < 2; ++e) {
             Value &v = at(n, e);
-            v = g.exp2(g.fsub(v, mUse));
+            v = g.exp2(g.fsub(v, mP));
             sum = g.fadd(sum, v);
           }
         next[mBase + ri] = mNew;
         next[lBase + ri] = g.fadd(g.fmul(alpha, st[lBase + ri]), sum);
+        // FP8: O moves from the previous V block's scale to this one's.
+        Value oAlpha = p.fp8 ? g.fmul(alpha, g.fdiv(st[svIdx], svCur)) : alpha;
         for (int64_t n = 0; n < nd; ++n)
           for (int64_t e = 0; e < 2; ++e) {
             Value &o = next[(mi * nd + n) * 4 + 2 * hf + e];
-            o = g.fmul(o, alpha);
+            o = g.fmul(o, oAlpha);
           }
       }
 
+    if (p.fp8)
+      next[svIdx] = svCur;
+
     // P as mma A fragments (the accumulator layout of two n-tiles is the A
-    // layout of one k16 step).
+    // layout of one k16 step; FP8: four n-tiles make one k32 step, keys in
+    // the order quant_vt stores V^T).
     SmallVector<Frag4> pf, pfLo;
-    for (int64_t mi = 0; mi < mt; ++mi)
+    for (int64_t mi = 0; mi < mt && p.fp8; ++mi)
+      for (int64_t k = 0; k < kk; ++k) {
+        auto el = [&](int64_t n, int64_t e) {
+          return x[(mi * nk + 4 * k + n) * 4 + e];
+        };
+        pf.push_back(
+            Frag4{g.packE4m3x4(el(0, 0), el(0, 1), el(1, 0), el(1, 1)),
+                  g.packE4m3x4(el(0, 2), el(0, 3), el(1, 2), el(1, 3)),
+                  g.packE4m3x4(el(2, 0), el(2, 1), el(3, 0), el(3, 1)),
+                  g.packE4m3x4(el(2, 2), el(2, 3), el(3, 2), el(3, 3))});
+      }
+    for (int64_t mi = 0; mi < mt && !p.fp8; ++mi)
       for (int64_t k = 0; k < kk; ++k) {
         auto el = [&](int64_t n, int64_t e) {
           return x[(mi * nk + n) * 4 + e];
@@ -459,8 +599,7 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
           pfLo.push_back(frag([&](Value v) { return g.fsub(v, hiPart(v)); }));
       }
 
-    g.cpAsyncWait(0);
-    g.barrier();
+    waitTiles();
     Value more = g.slt(g.add(it, g.c64(1)), nIter);
     auto pre = scf::IfOp::create(b, TypeRange{}, more, false);
     {
@@ -471,7 +610,31 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
     g.cpAsyncCommit();
 
     // O += P V.
-    for (int64_t k = 0; k < kk; ++k)
+    if (p.wgmma) {
+      SmallVector<Value> descV, acc(next.begin(), next.begin() + 64);
+      for (int64_t k = 0; k < kk; ++k)
+        descV.push_back(g.wgmmaDesc(g.gep(sV, i8T, g.c32(32 * k))));
+      SmallVector<Value> r = g.wgmmaFp8RS(pf, descV, acc);
+      std::copy(r.begin(), r.end(), next.begin());
+    }
+    for (int64_t k = 0; k < kk && p.fp8 && !p.wgmma; ++k)
+      for (int64_t dp = 0; dp < nd / 2; ++dp) {
+        // V^T rows are channels: loaded like K.
+        Value row = g.add(g.add(lane7, g.mul(hi16, g.c32(8))), g.c32(16 * dp));
+        Value chunk = g.add(mid8, g.c32(2 * k));
+        Value off = g.swizzled(row, chunk, maskV, cprV);
+        Frag4 vf = g.ldmatrix4(g.gep(sV, i8T, off), false);
+        for (int64_t mi = 0; mi < mt; ++mi)
+          for (int64_t h = 0; h < 2; ++h) {
+            Acc4 o;
+            for (int e = 0; e < 4; ++e)
+              o[e] = next[(mi * nd + 2 * dp + h) * 4 + e];
+            o = g.mmaFp8(pf[mi * kk + k], vf[2 * h], vf[2 * h + 1], o);
+            for (int e = 0; e < 4; ++e)
+              next[(mi * nd + 2 * dp + h) * 4 + e] = o[e];
+          }
+      }
+    for (int64_t k = 0; k < kk && !p.fp8; ++k)
       for (int64_t dp = 0; dp < nd / 2; ++dp) {
         Value row = g.add(lane15, g.c32(16 * k));
         Value chunk = g.add(hi16, g.c32(2 * dp));
@@ -512,9 +675,13 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
       l = g.fadd(l, g.shflXor(l, 1));
       l = g.fadd(l, g.shflXor(l, 2));
       Value pos = g.fgt(l, zeroF);
-      Value inv = g.select(pos, g.fdiv(one, l), zeroF);
+      // FP8: O is in units of the last V block's scale; l is 256 sum(p).
+      Value inv = g.select(pos, g.fdiv(p.fp8 ? fin[svIdx] : one, l), zeroF);
+      Value log2L = g.log2(l);
+      if (p.fp8)
+        log2L = g.fsub(log2L, g.f(8.0));
       Value lseV = g.select(
-          pos, g.fmul(g.fadd(fin[mBase + ri], g.log2(l)), g.f(kLn2)), negInf);
+          pos, g.fmul(g.fadd(fin[mBase + ri], log2L), g.f(kLn2)), negInf);
       Value r = rowIdx[ri];
       Value t = g.divs(r, rowsPerT), gi = g.remu(r, rowsPerT);
       Value valid = g.andI(g.slt(t, seqT), g.slt(gi, group));
@@ -633,6 +800,45 @@ static void buildCombineKernel(gpu::GPUModuleOp module, StringRef name,
 // Plan checks and the manifest entry
 //===----------------------------------------------------------------------===//
 
+/// The FP8 plan of an op whose #attn.precision asks for FP8, or a located
+/// error saying what the FP8 kernels take.
+static LogicalResult planFp8(Operation *op, PrecisionAttr prec, FullPlan &p) {
+  auto e4m3 = [&](StringRef name) {
+    return llvm::isa_and_nonnull<Float8E4M3FNType>(prec.getOperandType(name));
+  };
+  auto err = [&]() { return op->emitOpError() << "FP8 plan " << prec << ": "; };
+  if (isa<SparseOp>(op))
+    return err() << "the GPU has no FP8 sparse kernel (gathered K/V tiles); "
+                    "plan it with attn-assign-precision policy=auto or off";
+  if (!e4m3("qk") || !e4m3("pv"))
+    return err() << "the GPU FP8 kernel takes qk and pv both f8E4M3FN";
+  if (prec.getGranularity() != ScaleGranularity::block)
+    return err() << "the GPU FP8 kernel takes granularity = block";
+  if (prec.getHadamard())
+    return err() << "the GPU FP8 kernel has no Hadamard rotation yet; raise "
+                    "the error budget of attn-assign-precision to at least "
+                    "2.4e-2 (FP8 without rotation)";
+  if (!(p.elem.isBF16() || p.elem.isF16()))
+    return err() << "the GPU FP8 kernel quantises bf16 or f16 inputs, got "
+                 << p.elem;
+  if (p.d % 32 || p.kv % 32 || prec.getBlock() % p.kv)
+    return err() << "the GPU FP8 kernel needs D and #attn.tile kv multiples "
+                    "of 32 (one e4m3 mma k-step) and the scale block a "
+                    "multiple of kv; got D = "
+                 << p.d << ", kv = " << p.kv << ", block = " << prec.getBlock();
+  const int64_t threads = p.threads();
+  if ((p.q * p.d / 16) % threads || (p.kv * p.d / 16) % threads ||
+      (p.dv * p.kv / 16) % threads)
+    return err() << "the GPU FP8 kernel copies tiles in 16-byte chunks, an "
+                    "equal number per thread: #attn.tile q = "
+                 << p.q << ", kv = " << p.kv << " with " << threads
+                 << " threads does not divide D = " << p.d << " / Dv = " << p.dv
+                 << " tiles evenly";
+  p.fp8 = true;
+  p.scaleBlock = prec.getBlock();
+  return success();
+}
+
 template <typename OpT>
 static FailureOr<FullPlan> planFor(OpT op) {
   TileAttr tile = op.getTileAttr();
@@ -678,6 +884,10 @@ static FailureOr<FullPlan> planFor(OpT op) {
            << p.q << ", kv = " << p.kv << " with " << threads
            << " threads does not divide D = " << p.d << " / Dv = " << p.dv
            << " tiles evenly";
+  if (PrecisionAttr prec = op.getPrecisionAttr(); prec && prec.usesFp8()) {
+    if (failed(planFp8(op, prec, p)))
+      return failure();
+  }
   if (p.smemBytes() > 227 * 1024)
     return op.emitOpError() << "tile needs " << p.smemBytes()
                             << " bytes of shared memory; at most 232448";
@@ -723,6 +933,14 @@ static DictionaryAttr buildSoftmax(Operation *op, const FullPlan &p,
   pd.q = 16;
   pd.warps = 1;
   pd.mTiles = 1;
+  pd.wgmma = false;
+  std::string quantRows = base + "_quant_rows", quantVt = base + "_quant_vt";
+  if (p.fp8) {
+    buildQuantRowsKernel(site.module, quantRows, p.d, p.scaleBlock, p.elem,
+                         op->getLoc());
+    buildQuantVtKernel(site.module, quantVt, p.dv, p.scaleBlock, p.elem,
+                       op->getLoc());
+  }
   buildFwdKernel(site.module, fwd, p, op->getLoc());
   if (!p.sparse)
     buildFwdKernel(site.module, decode, pd, op->getLoc());
@@ -787,6 +1005,24 @@ static DictionaryAttr buildSoftmax(Operation *op, const FullPlan &p,
   SmallVector<Attribute> workspaces = {
       workspace("o_part", "nsplit*B*T*H*" + dv),
       workspace("lse_part", "nsplit*B*T*H")};
+  std::string nbT = "cdiv(T, " + std::to_string(p.scaleBlock) + ")";
+  std::string nbS = "cdiv(S, " + std::to_string(p.scaleBlock) + ")";
+  if (p.fp8) {
+    auto bytes = [&](StringRef name, const std::string &elements) {
+      NamedAttrList w;
+      w.append("name", str(ctx, name));
+      w.append("dtype", str(ctx, "u8"));
+      w.append("elements", str(ctx, elements));
+      return w.getDictionary(ctx);
+    };
+    workspaces.push_back(bytes("q8", "B*T*H*" + d));
+    workspaces.push_back(bytes("k8", "B*S*Hkv*" + d));
+    workspaces.push_back(bytes("v8t", "B*Hkv*" + dv + "*" + nbS + "*" +
+                                          std::to_string(p.scaleBlock)));
+    workspaces.push_back(workspace("sq", "B*H*" + nbT));
+    workspaces.push_back(workspace("sk", "B*Hkv*" + nbS));
+    workspaces.push_back(workspace("sv", "B*Hkv*" + nbS));
+  }
 
   auto launch = [&](StringRef kernel, ArrayRef<std::string> grid,
                     int64_t threads, int64_t smem, ArrayRef<const char *> args,
@@ -803,15 +1039,27 @@ static DictionaryAttr buildSoftmax(Operation *op, const FullPlan &p,
     return l.getDictionary(ctx);
   };
   SmallVector<Attribute> launches;
+  ArrayRef<const char *> fwdArgs = kFwdArgNames;
+  if (p.fp8) {
+    // Quantise Q, K (rows) and V (transposed) first.
+    const char *qArgs[] = {"q", "q8", "sq", "B", "T", "H"};
+    const char *kArgs[] = {"k", "k8", "sk", "B", "S", "Hkv"};
+    const char *vArgs[] = {"v", "v8t", "sv", "B", "S", "Hkv"};
+    launches.push_back(launch(quantRows, {nbT, "H", "B"}, 128, 16, qArgs, ""));
+    launches.push_back(
+        launch(quantRows, {nbS, "Hkv", "B"}, 128, 16, kArgs, ""));
+    launches.push_back(launch(quantVt, {nbS, "Hkv", "B"}, 128,
+                              2 * p.scaleBlock * p.dv + 16, vArgs, ""));
+    fwdArgs = kFp8FwdArgNames;
+  }
   if (p.sparse) {
     launches.push_back(launch(fwd, {rowBlocks, "Hkv", "B*nsplit"}, p.threads(),
                               p.smemBytes(), kFwdArgNames, ""));
   } else {
     launches.push_back(launch(fwd, {rowBlocks, "Hkv", "B*nsplit"}, p.threads(),
-                              p.smemBytes(), kFwdArgNames, "T*(H/Hkv) > 16"));
+                              p.smemBytes(), fwdArgs, "T*(H/Hkv) > 16"));
     launches.push_back(launch(decode, {decodeBlocks, "Hkv", "B*nsplit"},
-                              pd.threads(), pd.smemBytes(), kFwdArgNames,
-                              isDecode));
+                              pd.threads(), pd.smemBytes(), fwdArgs, isDecode));
   }
   launches.push_back(launch(combine, {"B*T*H", "1", "1"}, combineThreads, 0,
                             kCombineArgNames, "nsplit > 1"));
@@ -835,6 +1083,10 @@ static DictionaryAttr buildSoftmax(Operation *op, const FullPlan &p,
   entry.append("workspaces", ArrayAttr::get(ctx, workspaces));
   entry.append("launches", ArrayAttr::get(ctx, launches));
   entry.append("tile", tile.getDictionary(ctx));
+  if (p.fp8)
+    entry.append("precision",
+                 str(ctx, "e4m3 qk and pv, scales per " +
+                              std::to_string(p.scaleBlock) + " tokens"));
   return entry.getDictionary(ctx);
 }
 
@@ -843,6 +1095,9 @@ FailureOr<DictionaryAttr> gpu_kernels::buildFull(FullOp op,
   FailureOr<FullPlan> plan = planFor(op);
   if (failed(plan))
     return failure();
+  plan->wgmma = plan->fp8 && site.chip == "sm_90a" && plan->d == 128 &&
+                plan->dv == 128 && plan->kv == 128 && plan->q == 64 &&
+                plan->warps == 4;
   return buildSoftmax(op, *plan, op.getTileAttr().getSplitKv(), "full", site);
 }
 

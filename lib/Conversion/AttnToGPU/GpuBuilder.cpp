@@ -250,6 +250,140 @@ Acc4 GpuBuilder::mma(const Frag4 &a, Value b0, Value b1, const Acc4 &acc,
   return out;
 }
 
+Acc4 GpuBuilder::mmaFp8(const Frag4 &a, Value b0, Value b1, const Acc4 &acc) {
+  // LLVM 22's NVPTX has the intrinsic, but nvvm.mma.sync does not take the
+  // e4m3 m16n8k32 shape: inline PTX, accumulators tied to the results.
+  Type f32T = f32();
+  auto st = LLVM::LLVMStructType::getLiteral(b.getContext(),
+                                             {f32T, f32T, f32T, f32T});
+  auto asmOp = LLVM::InlineAsmOp::create(
+      b, st,
+      ValueRange{a[0], a[1], a[2], a[3], b0, b1, acc[0], acc[1], acc[2],
+                 acc[3]},
+      "mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32 {$0,$1,$2,$3}, "
+      "{$4,$5,$6,$7}, {$8,$9}, {$10,$11,$12,$13};",
+      "=f,=f,=f,=f,r,r,r,r,r,r,0,1,2,3", /*has_side_effects=*/false,
+      /*is_align_stack=*/false, LLVM::TailCallKind::None,
+      LLVM::AsmDialectAttr(), ArrayAttr());
+  Acc4 out;
+  for (int i = 0; i < 4; ++i)
+    out[i] = LLVM::ExtractValueOp::create(b, asmOp.getResult(0), i);
+  return out;
+}
+
+Value GpuBuilder::wgmmaDesc(Value addr) {
+  // start address >> 4 (bits 0-13), leading byte offset 16 >> 4 (unused by
+  // swizzled K-major tiles), stride byte offset 1024 >> 4 (8 rows of 128
+  // bytes, bits 32-45), 128-byte swizzle (bits 62-63 = 1).
+  Value a = LLVM::PtrToIntOp::create(b, i32(), addr);
+  Value start = LLVM::ZExtOp::create(
+      b, i64(), andI(LLVM::LShrOp::create(b, a, c32(4)), c32(0x3FFF)));
+  int64_t fixed =
+      (int64_t(1) << 16) | (int64_t(1024 >> 4) << 32) | (int64_t(1) << 62);
+  return LLVM::OrOp::create(b, start, c64(fixed));
+}
+
+/// The asm text and constraints of a chain of m64n128k32 e4m3 wgmma over
+/// `steps` k-steps, accumulators tied to the 64 outputs; A from
+/// descriptors (`aRegs` = 0) or from 4 registers per step.
+static std::pair<std::string, std::string> wgmmaAsm(int64_t steps, bool aRegs) {
+  // Operands: 64 outputs, 64 tied accumulators, A (descriptors or 4
+  // registers per step), B descriptors, then the scale-d flag (1).
+  const int64_t flag = 128 + steps * (aRegs ? 4 : 1) + steps;
+  std::string text = "{\n.reg .pred p;\nsetp.ne.b32 p, $" +
+                     std::to_string(flag) + ", 0;\nwgmma.fence.sync.aligned;\n";
+  std::string d;
+  for (int i = 0; i < 64; ++i)
+    d += (i ? ",$" : "$") + std::to_string(i);
+  int64_t next = 128;
+  SmallVector<std::string> aOps, bOps;
+  for (int64_t k = 0; k < steps; ++k) {
+    if (aRegs) {
+      std::string r;
+      for (int i = 0; i < 4; ++i)
+        r += (i ? ",$" : "$") + std::to_string(next++);
+      aOps.push_back("{" + r + "}");
+    } else {
+      aOps.push_back("$" + std::to_string(next++));
+    }
+  }
+  for (int64_t k = 0; k < steps; ++k)
+    bOps.push_back("$" + std::to_string(next++));
+  for (int64_t k = 0; k < steps; ++k)
+    text += "wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3 {" + d +
+            "}, " + aOps[k] + ", " + bOps[k] + ", p, 1, 1;\n";
+  text += "wgmma.commit_group.sync.aligned;\n"
+          "wgmma.wait_group.sync.aligned 0;\n}";
+  std::string cons;
+  for (int i = 0; i < 64; ++i)
+    cons += "=f,";
+  for (int i = 0; i < 64; ++i)
+    cons += std::to_string(i) + ",";
+  for (int64_t k = 0; k < steps; ++k)
+    cons += aRegs ? "r,r,r,r," : "l,";
+  for (int64_t k = 0; k < steps; ++k)
+    cons += "l,";
+  cons += "r,~{memory}";
+  return {text, cons};
+}
+
+static SmallVector<Value> wgmmaCall(ImplicitLocOpBuilder &b, Type f32T,
+                                    ValueRange operands, int64_t steps,
+                                    bool aRegs) {
+  auto [text, cons] = wgmmaAsm(steps, aRegs);
+  SmallVector<Type> fields(64, f32T);
+  auto st = LLVM::LLVMStructType::getLiteral(b.getContext(), fields);
+  auto asmOp = LLVM::InlineAsmOp::create(
+      b, st, operands, text, cons, /*has_side_effects=*/true,
+      /*is_align_stack=*/false, LLVM::TailCallKind::None,
+      LLVM::AsmDialectAttr(), ArrayAttr());
+  SmallVector<Value> out;
+  for (int i = 0; i < 64; ++i)
+    out.push_back(LLVM::ExtractValueOp::create(b, asmOp.getResult(0), i));
+  return out;
+}
+
+SmallVector<Value> GpuBuilder::wgmmaFp8SS(ArrayRef<Value> descA,
+                                          ArrayRef<Value> descB,
+                                          ArrayRef<Value> acc) {
+  SmallVector<Value> ops(acc.begin(), acc.end());
+  ops.append(descA.begin(), descA.end());
+  ops.append(descB.begin(), descB.end());
+  ops.push_back(c32(1));
+  return wgmmaCall(b, f32(), ops, descA.size(), /*aRegs=*/false);
+}
+
+SmallVector<Value> GpuBuilder::wgmmaFp8RS(ArrayRef<Frag4> a,
+                                          ArrayRef<Value> descB,
+                                          ArrayRef<Value> acc) {
+  SmallVector<Value> ops(acc.begin(), acc.end());
+  for (const Frag4 &f : a)
+    ops.append(f.begin(), f.end());
+  ops.append(descB.begin(), descB.end());
+  ops.push_back(c32(1));
+  return wgmmaCall(b, f32(), ops, a.size(), /*aRegs=*/true);
+}
+
+void GpuBuilder::fenceProxyAsync() {
+  LLVM::InlineAsmOp::create(
+      b, TypeRange{}, ValueRange{}, "fence.proxy.async.shared::cta;", "",
+      /*has_side_effects=*/true, /*is_align_stack=*/false,
+      LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr());
+}
+
+Value GpuBuilder::packE4m3x4(Value x0, Value x1, Value x2, Value x3) {
+  // cvt ...e4m3x2.f32 d, a, b puts a in the upper byte of d.
+  auto asmOp = LLVM::InlineAsmOp::create(
+      b, i32(), ValueRange{x0, x1, x2, x3},
+      "{ .reg .b16 lo, hi;\n"
+      "cvt.rn.satfinite.e4m3x2.f32 lo, $2, $1;\n"
+      "cvt.rn.satfinite.e4m3x2.f32 hi, $4, $3;\n"
+      "mov.b32 $0, {lo, hi}; }",
+      "=r,f,f,f,f", /*has_side_effects=*/false, /*is_align_stack=*/false,
+      LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr());
+  return asmOp.getResult(0);
+}
+
 void GpuBuilder::mmaPairs(const Frag4 &a, const Frag4 *aLo, const Frag4 &b,
                           const Frag4 *bLo, Acc4 &acc0, Acc4 &acc1, Type elem) {
   acc0 = mma(a, b[0], b[1], acc0, elem);

@@ -120,6 +120,32 @@ public:
   /// acc0, acc1 += a * the two n-tiles of an ldmatrix x4 B fragment `b`;
   /// with lo parts (f32 inputs split into bf16 hi + lo) also a * bLo +
   /// aLo * b: the three products of the bf16x3 scheme.
+  /// D = A B + C, m16n8k32 with e4m3 operands (sm_89+): A four i32 of 4
+  /// e4m3 each (the byte layout of the bf16 m16n8k16 A fragment), B two.
+  Acc4 mmaFp8(const Frag4 &a, Value b0, Value b1, const Acc4 &acc);
+  // Hopper warpgroup MMA (sm_90a), FP8 e4m3 x e4m3 -> f32, m64n128k32 per
+  // instruction. Operands in shared memory are K-major tiles of 128-byte
+  // rows in the 128-byte swizzle (16-byte chunk c of row r stored at chunk
+  // c ^ (r & 7): `swizzled` with 8 chunks per row), 1024-aligned.
+  /// The matrix descriptor of such a tile starting at `addr` (+32 bytes per
+  /// k-step of 32).
+  Value wgmmaDesc(Value addr);
+  /// acc (64 f32 per thread, the m64n128 accumulator: per warp the m16n8
+  /// layout of Acc4, n-tile j in acc[4j .. 4j + 3]) += sum over the k-steps
+  /// of A(descA[k]) B(descB[k])^T; fence, issue, commit and wait in one
+  /// block, so the results are ready when it returns.
+  SmallVector<Value> wgmmaFp8SS(ArrayRef<Value> descA, ArrayRef<Value> descB,
+                                ArrayRef<Value> acc);
+  /// The same with A from registers: `a[k]` the e4m3 A fragment of k-step k
+  /// (the mma.sync m16n8k32 A layout per warp).
+  SmallVector<Value> wgmmaFp8RS(ArrayRef<Frag4> a, ArrayRef<Value> descB,
+                                ArrayRef<Value> acc);
+  /// fence.proxy.async.shared::cta: this thread's generic-proxy shared
+  /// stores (cp.async included) become visible to wgmma after a barrier.
+  void fenceProxyAsync();
+  /// Four f32 rounded to e4m3 (round to nearest even, saturated to +-448)
+  /// packed into one i32, `x0` in the lowest byte (cvt.rn.satfinite, sm_89+).
+  Value packE4m3x4(Value x0, Value x1, Value x2, Value x3);
   void mmaPairs(const Frag4 &a, const Frag4 *aLo, const Frag4 &b,
                 const Frag4 *bLo, Acc4 &acc0, Acc4 &acc1, Type elem);
   /// xor shuffle within the warp.

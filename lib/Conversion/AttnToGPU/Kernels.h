@@ -26,6 +26,8 @@ namespace mlir::attn::gpu_kernels {
 struct KernelSite {
   gpu::GPUModuleOp module;
   std::string prefix;
+  /// The chip the kernels are for (sm_90a enables the wgmma kernels).
+  std::string chip;
 };
 
 FailureOr<DictionaryAttr> buildFull(FullOp op, const KernelSite &site);
@@ -34,6 +36,17 @@ FailureOr<DictionaryAttr> buildIndexer(IndexerOp op, const KernelSite &site);
 FailureOr<DictionaryAttr> buildTopK(TopKOp op, const KernelSite &site);
 FailureOr<DictionaryAttr> buildDelta(DeltaOp op, const KernelSite &site);
 FailureOr<DictionaryAttr> buildLinear(LinearOp op, const KernelSite &site);
+
+/// The e4m3 quantisation kernels of the FP8 attention path (QuantizeFp8.cpp):
+/// `quant_rows` (x, x8, scales, B, T, Hx) and `quant_vt` (v, v8t, scales, B,
+/// S, Hkv), `width` elements per row, one scale per `block` tokens, 16-bit
+/// `elem` inputs; grid (cdiv(T, block), Hx, B), 128 threads; quant_vt needs
+/// 2 * block * width + 16 bytes of dynamic shared memory, quant_rows 16.
+void buildQuantRowsKernel(gpu::GPUModuleOp module, StringRef name,
+                          int64_t width, int64_t block, Type elem,
+                          Location loc);
+void buildQuantVtKernel(gpu::GPUModuleOp module, StringRef name, int64_t width,
+                        int64_t block, Type elem, Location loc);
 
 // Manifest helpers shared by the builders.
 /// {name, dtype, shape} of a tensor operand or result; `dims` names each

@@ -176,6 +176,12 @@ struct AttnTilePass : mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
         if (plan->gpu && qType && qType.getElementType().isF32() &&
             (ShapedType::isDynamic(d) || d > 64))
           kv = std::min<int64_t>(kv, 32);
+        // FP8 on sm_90a at D = Dv = 128: the wgmma kernel's 64 x 128 tile
+        // (one warpgroup; m64n128k32 for Q K^T and P V).
+        PrecisionAttr prec = full.getPrecisionAttr();
+        if (prec && prec.usesFp8() && StringRef(target) == "sm_90a" &&
+            d == 128 && dimOf(full.getV(), 3) == 128)
+          kv = 128;
         tile = TileAttr::getChecked(tileError, op->getContext(), row.q, kv,
                                     row.stages, split, row.warps);
         if (!tile)

@@ -1,0 +1,316 @@
+//===- QuantizeFp8.cpp - block-scaled e4m3 quantisation kernels -----------===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// The kernels that feed the FP8 attention kernels (#attn.precision with
+// e4m3 operands, granularity = block): one CTA per (block of N tokens, head,
+// batch) finds amax = max |x| over the block's N x W elements, writes the
+// scale amax / 448 (1 for an all-zero block) and x * 448 / amax rounded to
+// e4m3 (round to nearest even, saturated). The CPU backend emulates the same
+// scheme (lib/Conversion/AttnToCPU), so its errors are these kernels' errors.
+//
+// - `quant_rows`: x [B, T, Hx, W] -> x8 [B, T, Hx, W] bytes, sx [B, Hx,
+//   cdiv(T, N)] (Q and K).
+// - `quant_vt`: v [B, S, Hkv, W] -> v8t [B, Hkv, W, cdiv(S, N) N] bytes, the
+//   keys of a channel contiguous (what the P V mma reads as its k-major B
+//   operand; sm_90 has no ldmatrix.trans for bytes) and zero past S. Within
+//   every 32 keys position p holds key 8 ((p & 3) >> 1) + 2 ((p >> 2) & 3) +
+//   (p & 1) + 16 (p >> 4): the order in which the f32 accumulator of Q K^T
+//   lays P out across a thread's registers, so P becomes an e4m3 A fragment
+//   without shuffles.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GpuBuilder.h"
+#include "Kernels.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::gpu_kernels;
+
+namespace {
+constexpr int64_t kThreads = 128;
+constexpr double kE4m3Max = 448.0;
+
+enum QuantArg { qX, qX8, qScale, qB, qT, qH, kNumQuantArgs };
+
+/// What both kernels share: the CTA's coordinates, the 16-byte chunks of
+/// the N x W block, and the block-wide amax -> (inv, scale).
+struct QuantBlock {
+  GpuBuilder &g;
+  gpu::GPUFuncOp fn;
+  int64_t width, block;
+  Type elem;
+  Value tid, blk, head, batch, t0;
+
+  QuantBlock(GpuBuilder &g, gpu::GPUFuncOp fn, int64_t width, int64_t block,
+             Type elem)
+      : g(g), fn(fn), width(width), block(block), elem(elem) {
+    tid = g.threadId();
+    blk = g.toI64(g.blockId(gpu::Dimension::x));
+    head = g.toI64(g.blockId(gpu::Dimension::y));
+    batch = g.toI64(g.blockId(gpu::Dimension::z));
+    t0 = g.mul(blk, g.c64(block));
+  }
+  Value arg(int i) { return fn.getArgument(i); }
+  int64_t chunksPerRow() const { return width / 8; }
+  int64_t chunks() const { return block * chunksPerRow(); }
+
+  /// Runs `body(row, chunk, valid, src)` for this thread's chunks (src: the
+  /// 8 input elements of chunk `chunk` of block row `row`).
+  void forChunks(llvm::function_ref<void(Value, Value, Value, Value)> body) {
+    ImplicitLocOpBuilder &b = g.builder();
+    const int64_t iters = (chunks() + kThreads - 1) / kThreads;
+    auto loop = scf::ForOp::create(b, g.c32(0), g.c32(iters), g.c32(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value chunk = g.add(g.mul(loop.getInductionVar(), g.c32(kThreads)), tid);
+    Value row = g.divu(chunk, g.c32(chunksPerRow()));
+    Value c = g.remu(chunk, g.c32(chunksPerRow()));
+    Value t = g.add(t0, g.toI64(row));
+    Value valid = g.andI(g.ult(chunk, g.c32(chunks())), g.slt(t, arg(qT)));
+    Value tSafe = g.select(valid, t, g.c64(0));
+    Value off = g.add(
+        g.mul(g.add(g.mul(g.add(g.mul(batch, arg(qT)), tSafe), arg(qH)), head),
+              g.c64(width)),
+        g.toI64(g.mul(c, g.c32(8))));
+    body(row, c, valid, g.gep(arg(qX), elem, off));
+  }
+
+  /// The 8 elements at `src` as f32 (zeros where !valid).
+  SmallVector<Value> load8(Value src, Value valid) {
+    ImplicitLocOpBuilder &b = g.builder();
+    auto v4 = VectorType::get({4}, g.i32());
+    auto ifOp = scf::IfOp::create(b, TypeRange{v4}, valid, true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      scf::YieldOp::create(
+          b, ValueRange{LLVM::LoadOp::create(b, v4, src, /*alignment=*/16)});
+      b.setInsertionPointToStart(ifOp.elseBlock());
+      scf::YieldOp::create(
+          b, ValueRange{arith::ConstantOp::create(
+                 b, DenseElementsAttr::get(v4, b.getI32IntegerAttr(0)))});
+    }
+    SmallVector<Value> out;
+    for (int64_t i = 0; i < 4; ++i) {
+      Value w =
+          vector::ExtractOp::create(b, ifOp.getResult(0), ArrayRef<int64_t>{i});
+      auto [lo, hi] = g.unpack2(w, elem);
+      out.push_back(lo);
+      out.push_back(hi);
+    }
+    return out;
+  }
+
+  /// Block-wide max of `m` (>= 0); returns {inv, scale} and writes the scale
+  /// at `scales[(batch * heads + head) * nb + blk]`.
+  std::pair<Value, Value> finish(Value m, Value smem, Value heads, Value seq) {
+    ImplicitLocOpBuilder &b = g.builder();
+    for (int off = 16; off >= 1; off /= 2)
+      m = g.fmax(m, g.shflXor(m, off));
+    Value warp = g.divu(tid, g.c32(32));
+    {
+      auto lead = scf::IfOp::create(
+          b, TypeRange{}, g.eq(g.remu(tid, g.c32(32)), g.c32(0)), false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(lead.thenBlock());
+      g.storeGlobal(m, g.gep(smem, g.f32(), warp));
+    }
+    g.barrier();
+    Value amax = g.loadGlobal(g.f32(), smem);
+    for (int64_t w = 1; w < kThreads / 32; ++w)
+      amax =
+          g.fmax(amax, g.loadGlobal(g.f32(), g.gep(smem, g.f32(), g.c32(w))));
+    Value ok =
+        g.andI(g.fgt(amax, g.f(0.0)),
+               g.fgt(g.f(std::numeric_limits<double>::infinity()), amax));
+    Value inv = g.select(ok, g.fdiv(g.f(kE4m3Max), amax), g.f(1.0));
+    Value scale = g.select(ok, g.fdiv(amax, g.f(kE4m3Max)), g.f(1.0));
+    auto first = scf::IfOp::create(b, TypeRange{}, g.eq(tid, g.c32(0)), false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(first.thenBlock());
+    Value nb = g.cdiv(seq, g.c64(block));
+    Value idx = g.add(g.mul(g.add(g.mul(batch, heads), head), nb), blk);
+    g.storeGlobal(scale, g.gep(arg(qScale), g.f32(), idx));
+    return {inv, scale};
+  }
+};
+
+Value absMax(GpuBuilder &g, Value m, ArrayRef<Value> xs) {
+  for (Value x : xs)
+    m = g.fmax(m, g.fmax(x, arith::NegFOp::create(g.builder(), x)));
+  return m;
+}
+} // namespace
+
+void gpu_kernels::buildQuantRowsKernel(gpu::GPUModuleOp module, StringRef name,
+                                       int64_t width, int64_t block, Type elem,
+                                       Location loc) {
+  ImplicitLocOpBuilder b(loc, module.getContext());
+  GpuBuilder g(b);
+  gpu::GPUFuncOp fn =
+      createKernel(b, module, name, qB, kNumQuantArgs - qB, kThreads);
+  QuantBlock q(g, fn, width, block, elem);
+  Value smem = g.sharedBase(module);
+
+  Value m = g.f(0.0);
+  {
+    auto loop = scf::ForOp::create(
+        b, g.c32(0), g.c32((q.chunks() + kThreads - 1) / kThreads), g.c32(1),
+        ValueRange{m});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    // forChunks opens its own loop; here the amax is loop-carried, so the
+    // chunk arithmetic is repeated inline.
+    Value chunk = g.add(g.mul(loop.getInductionVar(), g.c32(kThreads)), q.tid);
+    Value row = g.divu(chunk, g.c32(q.chunksPerRow()));
+    Value c = g.remu(chunk, g.c32(q.chunksPerRow()));
+    Value t = g.add(q.t0, g.toI64(row));
+    Value valid = g.andI(g.ult(chunk, g.c32(q.chunks())), g.slt(t, q.arg(qT)));
+    Value tSafe = g.select(valid, t, g.c64(0));
+    Value off = g.add(
+        g.mul(g.add(g.mul(g.add(g.mul(q.batch, q.arg(qT)), tSafe), q.arg(qH)),
+                    q.head),
+              g.c64(width)),
+        g.toI64(g.mul(c, g.c32(8))));
+    SmallVector<Value> xs = q.load8(g.gep(q.arg(qX), elem, off), valid);
+    scf::YieldOp::create(b, absMax(g, loop.getRegionIterArgs()[0], xs));
+    m = loop.getResult(0);
+  }
+  auto [inv, scale] = q.finish(m, smem, q.arg(qH), q.arg(qT));
+  (void)scale;
+  q.forChunks([&](Value row, Value c, Value valid, Value src) {
+    auto ifOp = scf::IfOp::create(b, TypeRange{}, valid, false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    SmallVector<Value> xs = q.load8(src, valid);
+    for (Value &x : xs)
+      x = g.fmul(x, inv);
+    Value lo = g.packE4m3x4(xs[0], xs[1], xs[2], xs[3]);
+    Value hi = g.packE4m3x4(xs[4], xs[5], xs[6], xs[7]);
+    auto v2 = VectorType::get({2}, g.i32());
+    Value pair = vector::FromElementsOp::create(b, v2, ValueRange{lo, hi});
+    Value t = g.add(q.t0, g.toI64(row));
+    Value off =
+        g.add(g.mul(g.add(g.mul(g.add(g.mul(q.batch, q.arg(qT)), t), q.arg(qH)),
+                          q.head),
+                    g.c64(width)),
+              g.toI64(g.mul(c, g.c32(8))));
+    LLVM::StoreOp::create(b, pair, g.gep(q.arg(qX8), b.getI8Type(), off),
+                          /*alignment=*/8);
+  });
+  gpu::ReturnOp::create(b);
+}
+
+void gpu_kernels::buildQuantVtKernel(gpu::GPUModuleOp module, StringRef name,
+                                     int64_t width, int64_t block, Type elem,
+                                     Location loc) {
+  ImplicitLocOpBuilder b(loc, module.getContext());
+  GpuBuilder g(b);
+  gpu::GPUFuncOp fn =
+      createKernel(b, module, name, qB, kNumQuantArgs - qB, kThreads);
+  QuantBlock q(g, fn, width, block, elem);
+  Type i8T = b.getI8Type();
+  // Shared: the block as 16-bit elements [N][W], then the warp maxima.
+  Value smem = g.sharedBase(module);
+  Value red = g.gep(smem, i8T, g.c32(2 * block * width));
+
+  Value m = g.f(0.0);
+  {
+    auto loop = scf::ForOp::create(
+        b, g.c32(0), g.c32((q.chunks() + kThreads - 1) / kThreads), g.c32(1),
+        ValueRange{m});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value chunk = g.add(g.mul(loop.getInductionVar(), g.c32(kThreads)), q.tid);
+    Value inBlock = g.ult(chunk, g.c32(q.chunks()));
+    Value row = g.divu(chunk, g.c32(q.chunksPerRow()));
+    Value c = g.remu(chunk, g.c32(q.chunksPerRow()));
+    Value t = g.add(q.t0, g.toI64(row));
+    Value valid = g.andI(inBlock, g.slt(t, q.arg(qT)));
+    Value tSafe = g.select(valid, t, g.c64(0));
+    Value off = g.add(
+        g.mul(g.add(g.mul(g.add(g.mul(q.batch, q.arg(qT)), tSafe), q.arg(qH)),
+                    q.head),
+              g.c64(width)),
+        g.toI64(g.mul(c, g.c32(8))));
+    Value src = g.gep(q.arg(qX), elem, off);
+    auto v4 = VectorType::get({4}, g.i32());
+    auto ld = scf::IfOp::create(b, TypeRange{v4}, valid, true);
+    {
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPointToStart(ld.thenBlock());
+      scf::YieldOp::create(
+          b, ValueRange{LLVM::LoadOp::create(b, v4, src, /*alignment=*/16)});
+      b.setInsertionPointToStart(ld.elseBlock());
+      scf::YieldOp::create(
+          b, ValueRange{arith::ConstantOp::create(
+                 b, DenseElementsAttr::get(v4, b.getI32IntegerAttr(0)))});
+    }
+    Value raw = ld.getResult(0);
+    {
+      auto st = scf::IfOp::create(b, TypeRange{}, inBlock, false);
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPointToStart(st.thenBlock());
+      LLVM::StoreOp::create(b, raw, g.gep(smem, i8T, g.mul(chunk, g.c32(16))),
+                            /*alignment=*/16);
+    }
+    SmallVector<Value> xs;
+    for (int64_t i = 0; i < 4; ++i) {
+      auto [lo, hi] = g.unpack2(
+          vector::ExtractOp::create(b, raw, ArrayRef<int64_t>{i}), elem);
+      xs.push_back(lo);
+      xs.push_back(hi);
+    }
+    scf::YieldOp::create(b, absMax(g, loop.getRegionIterArgs()[0], xs));
+    m = loop.getResult(0);
+  }
+  // finish() synchronises the CTA, which also publishes the shared block.
+  auto [inv, scale] = q.finish(m, red, q.arg(qH), q.arg(qT));
+  (void)scale;
+
+  // 16 output bytes (keys 16u .. 16u + 15 of channel ch) per item.
+  const int64_t groups = block / 16, items = width * groups;
+  const int64_t iters = (items + kThreads - 1) / kThreads;
+  Value nb = g.cdiv(q.arg(qT), g.c64(block));
+  Value sPad = g.mul(nb, g.c64(block));
+  auto loop = scf::ForOp::create(b, g.c32(0), g.c32(iters), g.c32(1));
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value item = g.add(g.mul(loop.getInductionVar(), g.c32(kThreads)), q.tid);
+    auto ifOp =
+        scf::IfOp::create(b, TypeRange{}, g.ult(item, g.c32(items)), false);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    Value u = g.remu(item, g.c32(groups)), ch = g.divu(item, g.c32(groups));
+    SmallVector<Value> xs;
+    for (int64_t j = 0; j < 16; ++j) {
+      int64_t perm = 8 * ((j & 3) >> 1) + 2 * (j >> 2) + (j & 1);
+      Value key = g.add(g.mul(u, g.c32(16)), g.c32(perm));
+      Value off = g.mul(g.add(g.mul(key, g.c32(width)), ch), g.c32(2));
+      Value h = LLVM::LoadOp::create(b, elem, g.gep(smem, i8T, off));
+      xs.push_back(g.fmul(arith::ExtFOp::create(b, g.f32(), h), inv));
+    }
+    SmallVector<Value> words;
+    for (int64_t w = 0; w < 4; ++w)
+      words.push_back(
+          g.packE4m3x4(xs[4 * w], xs[4 * w + 1], xs[4 * w + 2], xs[4 * w + 3]));
+    Value v4 =
+        vector::FromElementsOp::create(b, VectorType::get({4}, g.i32()), words);
+    Value row =
+        g.add(g.mul(g.add(g.mul(q.batch, q.arg(qH)), q.head), g.c64(width)),
+              g.toI64(ch));
+    Value off =
+        g.add(g.add(g.mul(row, sPad), q.t0), g.toI64(g.mul(u, g.c32(16))));
+    LLVM::StoreOp::create(b, v4, g.gep(q.arg(qX8), i8T, off),
+                          /*alignment=*/16);
+  }
+  gpu::ReturnOp::create(b);
+}
