@@ -934,6 +934,9 @@ static DictionaryAttr buildSoftmax(Operation *op, const FullPlan &p,
   pd.warps = 1;
   pd.mTiles = 1;
   pd.wgmma = false;
+  // FP8 decoding runs mma.sync; a 128-key tile spills there.
+  if (pd.fp8)
+    pd.kv = std::min<int64_t>(pd.kv, 64);
   std::string quantRows = base + "_quant_rows", quantVt = base + "_quant_vt";
   if (p.fp8) {
     buildQuantRowsKernel(site.module, quantRows, p.d, p.scaleBlock, p.elem,
