@@ -39,6 +39,23 @@ def full_configs():
                 False, 0.1, None, None, None))
     out.append(((1, 1, 1, 128), (1, 1, 1, 128), (1, 1, 1, 64), ("bf16",) * 3,
                 True, None, None, None, None))
+    out.append(((1, 1, 1, 128), (1, 1, 1, 128), (1, 1, 1, 128), ("bf16",) * 3,
+                True, None, 100, None, None))  # the FP8 tests' bf16 baseline
+    return out
+
+
+def fp8_full_configs():
+    """attn.full kernel sets compiled with precision_policy="fp8" (FP8
+    attention, bf16 / f16 inputs): D = 128 (wgmma on sm_90a) and D = 64,
+    and what test_full_fp8_gpu.py uses."""
+    out = []
+    for el in ("bf16", "f16"):
+        for d in (64, 128):
+            for causal in (False, True):
+                out.append(((1, 1, 1, d), (1, 1, 1, d), (1, 1, 1, d),
+                            (el,) * 3, causal, None, None, None, None))
+    out.append(((1, 1, 1, 128), (1, 1, 1, 128), (1, 1, 1, 128), ("bf16",) * 3,
+                True, None, 100, None, None))
     return out
 
 
@@ -146,6 +163,13 @@ def main(argv=None):
         ir = ops.full_module_ir(qs, ks, vs, el, causal, scale, window, tile,
                                 softcap=softcap)
         _gpu.compile_to_cache(ir, args.chip, force=True)
+        n += 1
+    fp8 = ops.pipeline_options("fp8")
+    for qs, ks, vs, el, causal, scale, window, softcap, tile in \
+            fp8_full_configs():
+        ir = ops.full_module_ir(qs, ks, vs, el, causal, scale, window, tile,
+                                softcap=softcap)
+        _gpu.compile_to_cache(ir, args.chip, force=True, options=fp8)
         n += 1
     for qs, ks, vs, ish, el, causal, scale, bs in sparse_configs():
         ir = ops.sparse_module_ir(qs, ks, vs, ish, el, causal, scale, bs)
