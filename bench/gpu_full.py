@@ -4,7 +4,8 @@
     /usr/bin/python3 -m attn.precompile --tiles      (PYTHONPATH=python)
     # on the GPU machine:
     PYTHONPATH=python python3 bench/gpu_full.py [--tiles] [--flex] [--fla]
-    (--fla: PYTHONPATH also holds a fetched FLA, e.g. third_party/ with fla/
+    (--only fp8: FP8 attention against our bf16 kernel, with its errors;
+    --fla: PYTHONPATH also holds a fetched FLA, e.g. third_party/ with fla/
     and ../shared/bench/einops_shim, never committed)
 
 Shapes of ../shared/ANCHORS.md: prefill B=1 T=16384 H=16 D=128 and B=4
@@ -62,6 +63,62 @@ def sdpa(backend, q, k, v, causal, gqa=False):
     return run
 
 
+def fp8_error(o, q, k, v, causal, rows=256):
+    """Relative RMS error of the last `rows` queries' outputs against a
+    float64 reference (queries at the end of the keys when causal)."""
+    import math
+    q, k, v = q[:, -rows:].double(), k.double(), v.double()
+    T, S, D = q.shape[1], k.shape[1], q.shape[3]
+    s = torch.einsum("bthd,bshd->bhts", q, k) / math.sqrt(D)
+    if causal:
+        t = torch.arange(T, device=q.device)[:, None] + (S - T)
+        s = s.masked_fill(torch.arange(S, device=q.device)[None, :] > t,
+                          float("-inf"))
+    ref = torch.einsum("bhts,bshd->bthd", torch.softmax(s, -1), v)
+    o = o[:, -rows:].double()
+    assert not torch.isnan(o).any()
+    return ((o - ref).norm() / ref.norm()).item()
+
+
+def fp8_prefill(dev, report):
+    """FP8 attention (precision_policy="fp8") against our bf16 kernel and
+    SDPA's flash backend, same run, same inputs; errors of both against
+    float64 on two input families: i.i.d. N(0, 1) q, k, v (diffuse softmax
+    over zero-mean values: the worst case for a relative error) and the
+    same with per-channel offsets N(0, 1) shared by all tokens (as the
+    outlier channels of real keys and values)."""
+    from torch.nn.attention import SDPBackend
+    H, D = 16, 128
+    for B, T in ((1, 16384), (4, 4096)):
+        for family in ("iid", "offsets"):
+            q = torch.randn(B, T, H, D, device=dev, dtype=torch.bfloat16)
+            k, v = torch.randn_like(q), torch.randn_like(q)
+            if family == "offsets":
+                for x in (q, k, v):
+                    x += torch.randn(1, 1, H, D, device=dev,
+                                     dtype=torch.bfloat16)
+            for causal in (False, True):
+                fl = 4 * B * H * T * T * D / (2 if causal else 1)
+                tag = "B=%d T=%d %s %s" % (B, T, "causal" if causal else
+                                           "full", family)
+                o16 = ops.full_attn(q, k, v, causal=causal)
+                o8 = ops.full_attn(q, k, v, causal=causal,
+                                   precision_policy="fp8")
+                print("errors %s (rel. RMS, last 256 rows): bf16 %.2e fp8 "
+                      "%.2e" % (tag, fp8_error(o16, q, k, v, causal),
+                         fp8_error(o8, q, k, v, causal)))
+                if family != "iid":
+                    continue
+                t8 = bench(lambda: ops.full_attn(q, k, v, causal=causal,
+                                                 precision_policy="fp8"))
+                t16 = bench(lambda: ops.full_attn(q, k, v, causal=causal))
+                report("attn fp8 " + tag, t8, fl)
+                report("  attn bf16", t16, fl, ours=t8)
+                t = bench(sdpa(SDPBackend.FLASH_ATTENTION, q, k, v, causal))
+                report("  SDPA flash (bf16)", t, fl, ours=t8)
+            del q, k, v
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tiles", action="store_true")
@@ -69,8 +126,8 @@ def main():
     ap.add_argument("--fla", action="store_true",
                     help="FLA peers of the linear / delta-rule kernels (fla/ "
                     "on PYTHONPATH)")
-    ap.add_argument("--only", choices=["prefill", "decode", "sparse", "dsa",
-                                       "step", "chunk"])
+    ap.add_argument("--only", choices=["prefill", "fp8", "decode", "sparse",
+                                       "dsa", "step", "chunk"])
     args = ap.parse_args()
     from torch.nn.attention import SDPBackend
     dev = torch.device("cuda")
@@ -117,6 +174,9 @@ def main():
                     t = bench(lambda: fa(qt, kt, vt, block_mask=bm))
                     report("  FlexAttention", t, fl, ours=ours)
             del q, k, v
+
+    if args.only in (None, "fp8"):
+        fp8_prefill(dev, report)
 
     if args.only in (None, "sparse"):
         # DSA-style top-k: every query attends to k = 2048 selected keys

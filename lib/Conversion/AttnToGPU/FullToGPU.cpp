@@ -611,11 +611,17 @@ static void buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
 
     // O += P V.
     if (p.wgmma) {
-      SmallVector<Value> descV, acc(next.begin(), next.begin() + 64);
+      // A fresh accumulator per tile, added to O in f32: Hopper's FP8
+      // wgmma keeps fewer accumulator bits than f32 (DeepSeek-V3 report,
+      // section 3.3.2), so O is not summed over the whole sequence inside
+      // it (no change in the measured errors up to T = 16384; the adds
+      // cost nothing measurable).
+      SmallVector<Value> descV, zeros(64, zeroF);
       for (int64_t k = 0; k < kk; ++k)
         descV.push_back(g.wgmmaDesc(g.gep(sV, i8T, g.c32(32 * k))));
-      SmallVector<Value> r = g.wgmmaFp8RS(pf, descV, acc);
-      std::copy(r.begin(), r.end(), next.begin());
+      SmallVector<Value> r = g.wgmmaFp8RS(pf, descV, zeros);
+      for (int64_t i = 0; i < 64; ++i)
+        next[i] = g.fadd(next[i], r[i]);
     }
     for (int64_t k = 0; k < kk && p.fp8 && !p.wgmma; ++k)
       for (int64_t dp = 0; dp < nd / 2; ++dp) {
