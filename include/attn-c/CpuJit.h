@@ -46,6 +46,20 @@ typedef struct AttnCpuModule AttnCpuModule;
 AttnCpuModule *attnCpuCompile(const char *ir, size_t len, const char *name,
                               char **error);
 
+/* attnCpuCompile with options of the attn-to-cpu pipeline, written as after
+ * `attn-opt --attn-to-cpu=`: space-separated `name=value` pairs, e.g.
+ *
+ *   "precision=fp8 error-budget=0.02"
+ *
+ * `precision` (off | auto | fp8, default off) runs attn-assign-precision
+ * with `error-budget` (default 3e-2) for target cpu; the CPU backend then
+ * emulates the planned precision exactly. NULL or "" gives the defaults
+ * (attnCpuCompile). A bad option string or value returns NULL with *error
+ * saying what was wrong. */
+AttnCpuModule *attnCpuCompileWithOptions(const char *ir, size_t len,
+                                         const char *name, const char *options,
+                                         char **error);
+
 /* Parses and verifies `ir` only (no compilation): 0 if valid, otherwise
  * non-zero with *error set to the located diagnostics. */
 int attnVerify(const char *ir, size_t len, const char *name, char **error);

@@ -29,6 +29,21 @@ int attnGpuCompile(const char *ir, size_t len, const char *name,
                    const char *chip, char **ptx, char **manifest,
                    char **error);
 
+/* attnGpuCompile with options of the attn-to-nvvm pipeline, written as after
+ * `attn-opt --attn-to-nvvm=`: space-separated `name=value` pairs, e.g.
+ *
+ *   "precision=fp8 error-budget=0.02"
+ *
+ * `precision` (off | auto | fp8, default off) runs attn-assign-precision
+ * with `error-budget` (default 3e-2) for the chip (sm_90* -> sm_90a, sm_89
+ * and newer -> sm_89, older -> sm_80); `chip` wins over a `chip=` in
+ * `options`. NULL or "" gives the defaults (attnGpuCompile). A bad option
+ * string or value, or a plan the GPU kernels cannot lower, returns 1 with
+ * *error saying so. */
+int attnGpuCompileWithOptions(const char *ir, size_t len, const char *name,
+                              const char *chip, const char *options,
+                              char **ptx, char **manifest, char **error);
+
 #ifdef __cplusplus
 }
 #endif

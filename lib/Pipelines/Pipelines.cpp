@@ -15,6 +15,7 @@
 #include "attn/Dialect/Attn/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FileSystem.h"
@@ -46,7 +47,17 @@ void mlir::attn::buildAttnPlanPipeline(OpPassManager &pm,
                                        const AttnPlanPipelineOptions &options) {
   addStage(pm, "attn-expand-schedule,attn-select-form,attn-chunk");
   // Options go in as values, not pasted into pipeline text: a target like
-  // "cpu}" must be an error of attn-tile, not a broken pipeline string.
+  // "cpu}" must be an error of attn-tile, not a broken pipeline string. A
+  // bad policy is attn-assign-precision's located error.
+  if (options.precision != "off") {
+    AttnAssignPrecisionPassOptions precision;
+    precision.policy = options.precision;
+    precision.errorBudget = options.errorBudget;
+    precision.target = options.precisionTarget.empty()
+                           ? std::string(options.target)
+                           : std::string(options.precisionTarget);
+    pm.addPass(createAttnAssignPrecisionPass(precision));
+  }
   AttnTilePassOptions tile;
   tile.target = options.target;
   pm.addPass(createAttnTilePass(tile));
@@ -56,6 +67,8 @@ void mlir::attn::buildAttnToCPUPipeline(
     OpPassManager &pm, const AttnToCPUPipelineOptions &options) {
   AttnPlanPipelineOptions plan;
   plan.target = "cpu";
+  plan.precision = options.precision;
+  plan.errorBudget = options.errorBudget;
   buildAttnPlanPipeline(pm, plan);
   addStage(pm, kLowerStage);
   if (options.emitCInterface)
@@ -89,8 +102,18 @@ void mlir::attn::buildAttnToNVVMPipeline(
   // Plan for the chip (user-set decisions kept): Hopper gets the sm_90a
   // rows of attn-tile's table, everything else the sm_80 rows.
   AttnPlanPipelineOptions plan;
-  plan.target =
-      llvm::StringRef(options.chip).starts_with("sm_90") ? "sm_90a" : "sm_80";
+  llvm::StringRef arch = options.chip;
+  bool hopper = arch.starts_with("sm_90");
+  plan.target = hopper ? "sm_90a" : "sm_80";
+  // Precision is planned for the chip's FP8 tensor cores: Hopper's, Ada's
+  // mma.sync FP8 (sm_89, and the newer chips that keep it), none before.
+  unsigned smVersion = 0;
+  bool ada = !hopper && arch.consume_front("sm_") &&
+             !arch.take_while(llvm::isDigit).getAsInteger(10, smVersion) &&
+             smVersion >= 89;
+  plan.precision = options.precision;
+  plan.errorBudget = options.errorBudget;
+  plan.precisionTarget = hopper ? "sm_90a" : ada ? "sm_89" : "sm_80";
   buildAttnPlanPipeline(pm, plan);
   ConvertAttnToGPUPassOptions check;
   check.chip = options.chip;

@@ -40,7 +40,6 @@ using namespace mlir::attn::frontend;
 CpuModule::CpuModule() = default;
 CpuModule::~CpuModule() = default;
 
-
 llvm::Error CpuModule::verifySource(llvm::StringRef source,
                                     llvm::StringRef bufferName) {
   initializeOnce();
@@ -52,8 +51,13 @@ llvm::Error CpuModule::verifySource(llvm::StringRef source,
 }
 
 llvm::Expected<std::unique_ptr<CpuModule>>
-CpuModule::compile(llvm::StringRef source, llvm::StringRef bufferName) {
+CpuModule::compile(llvm::StringRef source, llvm::StringRef bufferName,
+                   llvm::StringRef pipelineOptions) {
   initializeOnce();
+  AttnToCPUPipelineOptions pipeline;
+  if (llvm::Error err =
+          parsePipelineOptions(pipeline, pipelineOptions, "attn-to-cpu"))
+    return std::move(err);
   std::unique_ptr<CpuModule> result(new CpuModule());
   result->context = makeContext();
   MLIRContext &ctx = *result->context;
@@ -67,7 +71,7 @@ CpuModule::compile(llvm::StringRef source, llvm::StringRef bufferName) {
   });
 
   PassManager pm(&ctx);
-  buildAttnToCPUPipeline(pm, AttnToCPUPipelineOptions());
+  buildAttnToCPUPipeline(pm, pipeline);
   if (failed(pm.run(*module)) || diags.sawError())
     return diags.fail("attn-to-cpu");
 
@@ -122,11 +126,23 @@ struct AttnCpuModule {
   std::unique_ptr<CpuModule> module;
 };
 
-
 extern "C" AttnCpuModule *attnCpuCompile(const char *ir, size_t len,
                                          const char *name, char **error) {
+  return attnCpuCompileWithOptions(ir, len, name, nullptr, error);
+}
+
+extern "C" AttnCpuModule *attnCpuCompileWithOptions(const char *ir, size_t len,
+                                                    const char *name,
+                                                    const char *options,
+                                                    char **error) {
+  if (!ir) {
+    if (error)
+      *error = copyString("attnCpuCompile: null IR");
+    return nullptr;
+  }
   auto compiled =
-      CpuModule::compile(llvm::StringRef(ir, len), name ? name : "<input>");
+      CpuModule::compile(llvm::StringRef(ir, len), name ? name : "<input>",
+                         options ? options : "");
   if (!compiled) {
     std::string msg = llvm::toString(compiled.takeError());
     if (error)

@@ -73,6 +73,23 @@ OwningOpRef<ModuleOp> parseAndVerify(MLIRContext &ctx, llvm::StringRef source,
                                      llvm::StringRef bufferName,
                                      DiagnosticCollector &diags);
 
+/// Parses a pipeline option string (`name=value ...`, as after
+/// `--attn-to-cpu=`) into `options`; the error names the pipeline and says
+/// what was wrong.
+template <typename Options>
+llvm::Error parsePipelineOptions(Options &options, llvm::StringRef text,
+                                 llvm::StringRef pipeline) {
+  std::string why;
+  llvm::raw_string_ostream os(why);
+  if (succeeded(options.parseFromString(text, os)))
+    return llvm::Error::success();
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      (pipeline + " options '" + text + "' are invalid" +
+       (why.empty() ? std::string() : ": " + llvm::StringRef(why).trim().str()))
+          .str());
+}
+
 /// A malloc'ed copy of `s` (released by attnFreeString).
 char *copyString(const std::string &s);
 

@@ -56,16 +56,20 @@ static llvm::json::Value toJson(Attribute attr) {
 llvm::Error mlir::attn::compileForGpu(llvm::StringRef source,
                                       llvm::StringRef name,
                                       llvm::StringRef chip, std::string &ptx,
-                                      std::string &manifest) {
+                                      std::string &manifest,
+                                      llvm::StringRef pipelineOptions) {
   initializeOnce();
+  AttnToNVVMPipelineOptions options;
+  if (llvm::Error err =
+          parsePipelineOptions(options, pipelineOptions, "attn-to-nvvm"))
+    return err;
+  options.chip = chip.str();
   std::unique_ptr<MLIRContext> ctx = makeContext();
   DiagnosticCollector diags(*ctx);
   OwningOpRef<ModuleOp> module = parseAndVerify(*ctx, source, name, diags);
   if (!module)
     return diags.fail("verification");
   PassManager pm(ctx.get());
-  AttnToNVVMPipelineOptions options;
-  options.chip = chip.str();
   buildAttnToNVVMPipeline(pm, options);
   if (failed(pm.run(*module)) || diags.sawError())
     return diags.fail("attn-to-nvvm");
@@ -91,6 +95,14 @@ llvm::Error mlir::attn::compileForGpu(llvm::StringRef source,
 extern "C" int attnGpuCompile(const char *ir, size_t len, const char *name,
                               const char *chip, char **ptx, char **manifest,
                               char **error) {
+  return attnGpuCompileWithOptions(ir, len, name, chip, nullptr, ptx, manifest,
+                                   error);
+}
+
+extern "C" int attnGpuCompileWithOptions(const char *ir, size_t len,
+                                         const char *name, const char *chip,
+                                         const char *options, char **ptx,
+                                         char **manifest, char **error) {
   std::string ptxText, manifestText;
   if (!ir || !chip || !ptx || !manifest) {
     if (error)
@@ -99,7 +111,7 @@ extern "C" int attnGpuCompile(const char *ir, size_t len, const char *name,
   }
   if (llvm::Error err =
           compileForGpu(llvm::StringRef(ir, len), name ? name : "<input>", chip,
-                        ptxText, manifestText)) {
+                        ptxText, manifestText, options ? options : "")) {
     if (error)
       *error = copyString(llvm::toString(std::move(err)));
     return 1;

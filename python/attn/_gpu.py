@@ -6,10 +6,11 @@ named sizes, where each size comes from, workspaces, runtime parameters and
 the launches (grid / block expressions, shared memory, arguments by name).
 This module
 
-- compiles through the C API (``attnGpuCompile`` in libAttnCpuRuntime.so)
-  where the compiler is built, and keeps PTX + manifest in a kernel cache
-  directory (``$ATTN_KERNEL_CACHE``, default ``<build>/kernel-cache``) keyed
-  by the IR text and the chip, so a GPU machine without MLIR runs what a
+- compiles through the C API (``attnGpuCompileWithOptions`` in
+  libAttnCpuRuntime.so) where the compiler is built, and keeps PTX +
+  manifest in a kernel cache directory (``$ATTN_KERNEL_CACHE``, default
+  ``<build>/kernel-cache``) keyed by the IR text, the chip and the pipeline
+  options (the precision policy), so a GPU machine without MLIR runs what a
   compiler machine precompiled (``python3 -m attn.precompile``);
 - binds sizes from the tensors, checks every shape against the manifest,
   allocates outputs and workspaces with torch on the inputs' device, and
@@ -54,8 +55,13 @@ def cache_dir():
                                                          "kernel-cache")
 
 
-def cache_key(ir, chip):
-    return hashlib.sha256(("%s\0%s" % (chip, ir)).encode()).hexdigest()[:32]
+def cache_key(ir, chip, options=""):
+    """The kernel cache key of `ir` for `chip` compiled with attn-to-nvvm
+    `options` ("" = the defaults, whose keys predate options)."""
+    text = "%s\0%s" % (chip, ir)
+    if options:
+        text = "%s\0options=%s" % (text, options)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _compiler():
@@ -64,21 +70,23 @@ def _compiler():
         lib = _jit._load()
     except AttnError:
         return None
-    if not hasattr(lib, "attnGpuCompile"):
+    if not hasattr(lib, "attnGpuCompileWithOptions"):
         return None
-    lib.attnGpuCompile.restype = ctypes.c_int
-    lib.attnGpuCompile.argtypes = [
+    lib.attnGpuCompileWithOptions.restype = ctypes.c_int
+    lib.attnGpuCompileWithOptions.argtypes = [
         ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_char_p,
-        ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_void_p),
-        ctypes.POINTER(ctypes.c_void_p)]
+        ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p),
+        ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_void_p)]
     return lib
 
 
-def compile_to_cache(ir, chip, force=False):
+def compile_to_cache(ir, chip, force=False, options=""):
     """PTX text and manifest (dict) of `ir` for `chip`, from the cache or
     compiled now (and cached); `force` recompiles (the key does not know
-    the compiler's version: attn.precompile always recompiles)."""
-    key = cache_key(ir, chip)
+    the compiler's version: attn.precompile always recompiles). `options`
+    are attn-to-nvvm pipeline options ("precision=fp8 error-budget=0.02";
+    "" = the defaults) and part of the key."""
+    key = cache_key(ir, chip, options)
     base = os.path.join(cache_dir(), key)
     if not force and os.path.exists(base + ".json") and \
             os.path.exists(base + ".ptx"):
@@ -95,9 +103,10 @@ def compile_to_cache(ir, chip, force=False):
             "ATTN_KERNEL_CACHE)" % (chip, key, cache_dir()))
     data = ir.encode()
     ptx_p, man_p, err = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_void_p()
-    if lib.attnGpuCompile(data, len(data), b"<attn.ops>", chip.encode(),
-                          ctypes.byref(ptx_p), ctypes.byref(man_p),
-                          ctypes.byref(err)):
+    if lib.attnGpuCompileWithOptions(data, len(data), b"<attn.ops>",
+                                     chip.encode(), options.encode(),
+                                     ctypes.byref(ptx_p), ctypes.byref(man_p),
+                                     ctypes.byref(err)):
         raise CompilerError(_jit._take_error(lib, err))
     ptx = ctypes.string_at(ptx_p.value).decode()
     manifest_text = ctypes.string_at(man_p.value).decode()
@@ -318,14 +327,15 @@ def _chip_of(device):
     return "sm_%d%d" % (major, minor)
 
 
-def entry_for(ir, device):
-    """The compiled entry of a one-op module `ir` for `device`'s chip."""
+def entry_for(ir, device, options=""):
+    """The compiled entry of a one-op module `ir` for `device`'s chip, with
+    attn-to-nvvm pipeline `options` ("" = the defaults)."""
     chip = chip_of(device)
-    key = (ir, chip, str(device))
+    key = (ir, chip, str(device), options)
     with _loaded_lock:
         hit = _loaded.get(key)
         if hit is None:
-            ptx, manifest = compile_to_cache(ir, chip)
+            ptx, manifest = compile_to_cache(ir, chip, options=options)
             if len(manifest["entries"]) != 1:
                 raise AttnError("expected one manifest entry")
             hit = Entry(_cuda.Module(ptx), manifest["entries"][0])

@@ -44,6 +44,10 @@ def _load():
         lib.attnCpuCompile.argtypes = [ctypes.c_char_p, ctypes.c_size_t,
                                        ctypes.c_char_p,
                                        ctypes.POINTER(ctypes.c_void_p)]
+        lib.attnCpuCompileWithOptions.restype = ctypes.c_void_p
+        lib.attnCpuCompileWithOptions.argtypes = [
+            ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_char_p,
+            ctypes.POINTER(ctypes.c_void_p)]
         lib.attnVerify.restype = ctypes.c_int
         lib.attnVerify.argtypes = [ctypes.c_char_p, ctypes.c_size_t,
                                    ctypes.c_char_p,
@@ -103,14 +107,17 @@ def _descriptor(array):
 
 
 class Module:
-    """A compiled attn module; call its functions with numpy arrays."""
+    """A compiled attn module; call its functions with numpy arrays.
+    `options` are attn-to-cpu pipeline options ("precision=fp8
+    error-budget=0.02"; "" = the defaults)."""
 
-    def __init__(self, ir, name="<attn.ops>"):
+    def __init__(self, ir, name="<attn.ops>", options=""):
         self._lib = _load()
         data = ir.encode("utf-8")
         err = ctypes.c_void_p()
-        handle = self._lib.attnCpuCompile(data, len(data), name.encode(),
-                                          ctypes.byref(err))
+        handle = self._lib.attnCpuCompileWithOptions(
+            data, len(data), name.encode(), options.encode(),
+            ctypes.byref(err))
         if not handle:
             raise CompilerError(_take_error(self._lib, err))
         self._handle = handle

@@ -7,6 +7,14 @@ verifiers against the exact shapes given (a bad shape or dtype raises
 :class:`attn.CompilerError` with the located diagnostic), then runs a kernel
 compiled once per configuration (dtypes, head dims, flags), shape-generic in
 batch, sequence length and head counts, and cached for the process.
+
+Every op takes ``precision_policy`` ("off", the default; "auto"; "fp8") and
+``error_budget`` (3e-2): the policy and budget of ``attn-assign-precision``,
+which plans the operand precision of each contraction (FP8 where its rules
+allow). On the CPU the planned precision is emulated exactly (FP8 scales,
+rounding and the Hadamard rotation), so results carry the FP8 error; on
+CUDA tensors the GPU kernels run the plan (or the compiler says they cannot
+lower it yet).
 """
 
 import collections
@@ -102,18 +110,44 @@ def _module(op_text, operands, results, attrs, static):
                  ", ".join(arg_types), res_sig, res_names, ", ".join(res_types)))
 
 
-def _run(op_text, operands, results, attrs):
+POLICIES = ("off", "auto", "fp8")
+
+
+def pipeline_options(precision_policy="off", error_budget=3e-2):
+    """The attn-to-cpu / attn-to-nvvm option text of a precision policy and
+    error budget: "" for policy "off" (the pipelines' defaults), otherwise
+    "precision=<policy> error-budget=<budget>". A policy other than "off",
+    "auto" and "fp8", or a budget that is not a positive finite number,
+    raises CompilerError."""
+    if not isinstance(precision_policy, str) or precision_policy not in POLICIES:
+        raise CompilerError("precision_policy must be one of 'off', 'auto', "
+                            "'fp8'; got %r" % (precision_policy,))
+    try:
+        budget = float(error_budget)
+    except (TypeError, ValueError):
+        raise CompilerError("error_budget must be a number, got %r"
+                            % (error_budget,)) from None
+    if not (np.isfinite(budget) and budget > 0):
+        raise CompilerError("error_budget must be a positive finite number, "
+                            "got %r" % (error_budget,))
+    if precision_policy == "off":
+        return ""
+    return "precision=%s error-budget=%.17g" % (precision_policy, budget)
+
+
+def _run(op_text, operands, results, attrs, options=""):
     _jit.verify(_module(op_text, operands, results, attrs, static=True))
     generic = _module(op_text, operands, results, attrs, static=False)
+    key = (generic, options)
     with _cache_lock:
-        module = _cache.get(generic)
+        module = _cache.get(key)
         if module is None:
-            module = _jit.Module(generic)
-            _cache[generic] = module
+            module = _jit.Module(generic, options=options)
+            _cache[key] = module
             while len(_cache) > _CACHE_SIZE:
                 _cache.popitem(last=False)
         else:
-            _cache.move_to_end(generic)
+            _cache.move_to_end(key)
     return module.call("kernel", [o.array for o in operands],
                        [(len(r.shape), r.dtype) for r in results])
 
@@ -190,7 +224,8 @@ def recurrent_module_ir(kind, shapes, elements, scale=None, use_qk_l2norm=False,
 
 
 def _gpu_recurrent(kind, q, k, v, beta, g, scale, initial_state,
-                   output_final_state, use_qk_l2norm, decay, form=None):
+                   output_final_state, use_qk_l2norm, decay, form=None,
+                   options=""):
     from . import _gpu
     tensors = {"q": q, "k": k, "v": v}
     if beta is not None:
@@ -215,17 +250,20 @@ def _gpu_recurrent(kind, q, k, v, beta, g, scale, initial_state,
                             % (kind, v.shape[2], q.shape[2]))
     entry = _gpu.entry_for(recurrent_module_ir(
         kind, shapes, elements, scale, use_qk_l2norm, decay,
-        output_final_state, form=form), q.device)
+        output_final_state, form=form), q.device, options)
     out = entry.run(tensors)
     return out[0], (out[1] if output_final_state else None)
 
 
 def _recurrent(kind, q, k, v, beta, g, scale, initial_state,
-               output_final_state, use_qk_l2norm=False, decay=None):
+               output_final_state, use_qk_l2norm=False, decay=None,
+               precision_policy="off", error_budget=3e-2):
     """attn.delta (kind == 'delta') or attn.linear (kind == 'linear')."""
+    options = pipeline_options(precision_policy, error_budget)
     if _is_torch(q):
         return _gpu_recurrent(kind, q, k, v, beta, g, scale, initial_state,
-                              output_final_state, use_qk_l2norm, decay)
+                              output_final_state, use_qk_l2norm, decay,
+                              options=options)
     q = _Operand("q", _as_array("q", q), {3})
     k = _Operand("k", _as_array("k", k), {3})
     v = _Operand("v", _as_array("v", v), {3})
@@ -258,45 +296,62 @@ def _recurrent(kind, q, k, v, beta, g, scale, initial_state,
     if decay is not None:
         values = np.atleast_1d(np.asarray(decay, dtype=np.float64))
         attrs.append("decay = array<f64: %s>" % ", ".join(_fmt_float(x) for x in values))
-    out = _run(text, operands, results, attrs)
+    out = _run(text, operands, results, attrs, options)
     return out[0], (out[1] if output_final_state else None)
 
 
 def kda(q, k, v, g, beta, *, scale=None, initial_state=None,
-        output_final_state=False, use_qk_l2norm_in_kernel=False):
+        output_final_state=False, use_qk_l2norm_in_kernel=False,
+        precision_policy="off", error_budget=3e-2):
     """Kimi Delta Attention: delta rule with a per-key-channel decay.
 
     q, k [B,T,H,K]; v [B,T,HV,V] (HV a multiple of H); g [B,T,HV,K] (log
     decay); beta [B,T,HV]. Returns (o [B,T,HV,V], final state [B,HV,K,V]
-    float32 or None)."""
+    float32 or None). The delta rule never takes FP8 (attn-assign-precision
+    keeps its contractions in bf16 / f32); the policy is still checked.
+    `precision_policy` / `error_budget`: see the module docstring."""
     return _recurrent("delta", q, k, v, beta, g, scale, initial_state,
-                      output_final_state, use_qk_l2norm_in_kernel)
+                      output_final_state, use_qk_l2norm_in_kernel,
+                      precision_policy=precision_policy,
+                      error_budget=error_budget)
 
 
 def gated_delta_rule(q, k, v, g, beta, *, scale=None, initial_state=None,
-                     output_final_state=False, use_qk_l2norm_in_kernel=False):
+                     output_final_state=False, use_qk_l2norm_in_kernel=False,
+                     precision_policy="off", error_budget=3e-2):
     """Gated DeltaNet: delta rule with one log decay per head and step,
-    g [B,T,HV]. Returns (o, final state or None)."""
+    g [B,T,HV]. Returns (o, final state or None).
+    `precision_policy` / `error_budget`: see the module docstring."""
     return _recurrent("delta", q, k, v, beta, g, scale, initial_state,
-                      output_final_state, use_qk_l2norm_in_kernel)
+                      output_final_state, use_qk_l2norm_in_kernel,
+                      precision_policy=precision_policy,
+                      error_budget=error_budget)
 
 
 def delta_rule(q, k, v, beta, *, scale=None, initial_state=None,
-               output_final_state=False, use_qk_l2norm_in_kernel=False):
+               output_final_state=False, use_qk_l2norm_in_kernel=False,
+               precision_policy="off", error_budget=3e-2):
     """DeltaNet: the delta rule without decay. Returns (o, final state or
-    None)."""
+    None).
+    `precision_policy` / `error_budget`: see the module docstring."""
     return _recurrent("delta", q, k, v, beta, None, scale, initial_state,
-                      output_final_state, use_qk_l2norm_in_kernel)
+                      output_final_state, use_qk_l2norm_in_kernel,
+                      precision_policy=precision_policy,
+                      error_budget=error_budget)
 
 
 def linear_attn(q, k, v, g=None, *, scale=None, initial_state=None,
-                output_final_state=False, decay=None):
+                output_final_state=False, decay=None, precision_policy="off",
+                error_budget=3e-2):
     """Linear attention: no decay (g None), a log decay per head and step
     (g [B,T,H]), per key channel (GLA, g [B,T,H,K]), or a constant log decay
     per head (`decay`: a float or one per head; RetNet / Lightning). Returns
-    (o [B,T,H,V], final state [B,H,K,V] float32 or None)."""
+    (o [B,T,H,V], final state [B,H,K,V] float32 or None).
+    `precision_policy` / `error_budget`: see the module docstring."""
     return _recurrent("linear", q, k, v, None, g, scale, initial_state,
-                      output_final_state, decay=decay)
+                      output_final_state, decay=decay,
+                      precision_policy=precision_policy,
+                      error_budget=error_budget)
 
 
 def _is_torch(x):
@@ -344,7 +399,8 @@ def full_module_ir(qshape, kshape, vshape, elements, causal=True, scale=None,
                                           to, to))
 
 
-def _gpu_full(q, k, v, causal, scale, window, softcap=None, tile=None):
+def _gpu_full(q, k, v, causal, scale, window, softcap=None, tile=None,
+              options=""):
     from . import _gpu
     _require_cuda("full_attn", {"q": (q, 4), "k": (k, 4), "v": (v, 4)})
     el = [_gpu.element_of(t) for t in (q, k, v)]
@@ -367,20 +423,27 @@ def _gpu_full(q, k, v, causal, scale, window, softcap=None, tile=None):
         if window is not None and not causal:
             raise CompilerError("full_attn: window requires causal")
     entry = _gpu.entry_for(full_module_ir(*shapes, el, causal, scale, window,
-                                          tile, softcap=softcap), q.device)
+                                          tile, softcap=softcap), q.device,
+                           options)
     return entry.run({"q": q, "k": k, "v": v})[0]
 
 
-def full_attn(q, k, v, *, causal=True, scale=None, window=None, softcap=None):
+def full_attn(q, k, v, *, causal=True, scale=None, window=None, softcap=None,
+              precision_policy="off", error_budget=3e-2):
     """Softmax attention. q [B,T,H,D]; k [B,S,Hkv,D]; v [B,S,Hkv,Dv] with
     T <= S when causal (the queries are the last T positions). `window`
     keeps the `window` most recent keys (causal only); `softcap` caps the
     scores at +-softcap (softcap * tanh(s / softcap)). Returns o
     [B,T,H,Dv]. numpy arrays run on the CPU; CUDA torch tensors (bf16, f16,
     or f32 through a bf16x3 split on tensor cores) run the GPU kernels and
-    return a torch tensor on their device."""
+    return a torch tensor on their device. `precision_policy="fp8"` (or
+    "auto" for prefill) plans Q K^T and P V in e4m3 with per-128-token
+    block scales (and a Hadamard rotation of Q and K under an
+    `error_budget` below 2.4e-2); the CPU emulates it exactly."""
+    options = pipeline_options(precision_policy, error_budget)
     if _is_torch(q):
-        return _gpu_full(q, k, v, causal, scale, window, softcap)
+        return _gpu_full(q, k, v, causal, scale, window, softcap,
+                         options=options)
     q = _Operand("q", _as_array("q", q), {3})
     k = _Operand("k", _as_array("k", k), {3})
     v = _Operand("v", _as_array("v", v), {3})
@@ -393,7 +456,8 @@ def full_attn(q, k, v, *, causal=True, scale=None, window=None, softcap=None):
         attrs.append("window = %d : i64" % int(window))
     if softcap is not None:
         attrs.append("softcap = %s : f64" % _fmt_float(softcap))
-    return _run("attn.full %q, %k, %v", [q, k, v], results, attrs)[0]
+    return _run("attn.full %q, %k, %v", [q, k, v], results, attrs,
+                options)[0]
 
 
 def sparse_module_ir(qshape, kshape, vshape, ishape, elements, causal=True,
@@ -418,7 +482,7 @@ def sparse_module_ir(qshape, kshape, vshape, ishape, elements, causal=True,
                                           tv, ti, to, to))
 
 
-def _gpu_sparse(q, k, v, indices, scale, causal, block_size):
+def _gpu_sparse(q, k, v, indices, scale, causal, block_size, options=""):
     from . import _gpu
     _require_cuda("sparse_attn", {"q": (q, 4), "k": (k, 4), "v": (v, 4),
                                   "indices": (indices, 4)})
@@ -443,17 +507,22 @@ def _gpu_sparse(q, k, v, indices, scale, causal, block_size):
         if causal and T > S:
             raise CompilerError("sparse_attn: causal attention needs T <= S")
     entry = _gpu.entry_for(sparse_module_ir(*shapes, el, causal, scale,
-                                            block_size), q.device)
+                                            block_size), q.device, options)
     return entry.run({"q": q, "k": k, "v": v, "idx": indices})[0]
 
 
-def sparse_attn(q, k, v, indices, *, scale=None, causal=True, block_size=None):
+def sparse_attn(q, k, v, indices, *, scale=None, causal=True, block_size=None,
+                precision_policy="off", error_budget=3e-2):
     """Softmax attention over selected keys. indices [B,T,Hkv,topk] int32
     (-1 = unused): key positions, or with `block_size` block numbers.
     Returns o [B,T,H,Dv]. CUDA torch tensors (bf16/f16, int32 indices) run
-    the GPU kernels."""
+    the GPU kernels. `precision_policy="fp8"` plans FP8 like full_attn
+    ("auto" keeps sparse attention in the inputs' type).
+    `precision_policy` / `error_budget`: see the module docstring."""
+    options = pipeline_options(precision_policy, error_budget)
     if _is_torch(q):
-        return _gpu_sparse(q, k, v, indices, scale, causal, block_size)
+        return _gpu_sparse(q, k, v, indices, scale, causal, block_size,
+                           options=options)
     q = _Operand("q", _as_array("q", q), {3})
     k = _Operand("k", _as_array("k", k), {3})
     v = _Operand("v", _as_array("v", v), {3})
@@ -465,7 +534,8 @@ def sparse_attn(q, k, v, indices, *, scale=None, causal=True, block_size=None):
     attrs = (["causal"] if causal else []) + _scale_attr(scale)
     if block_size is not None:
         attrs.append("block_size = %d : i64" % int(block_size))
-    return _run("attn.sparse %q, %k, %v, %idx", [q, k, v, idx], results, attrs)[0]
+    return _run("attn.sparse %q, %k, %v, %idx", [q, k, v, idx], results, attrs,
+                options)[0]
 
 
 def indexer_module_ir(qshape, kshape, wshape, elements, causal=True,
@@ -484,7 +554,7 @@ def indexer_module_ir(qshape, kshape, wshape, elements, causal=True,
                                           to, to))
 
 
-def _gpu_indexer(qi, ki, w, causal):
+def _gpu_indexer(qi, ki, w, causal, options=""):
     from . import _gpu
     _require_cuda("lightning_indexer", {"qi": (qi, 4), "ki": (ki, 3),
                                         "w": (w, 3)})
@@ -499,17 +569,23 @@ def _gpu_indexer(qi, ki, w, causal):
         _jit.verify(indexer_module_ir(*shapes, el, causal, static=True))
     elif causal and qi.shape[1] > ki.shape[1]:
         raise CompilerError("lightning_indexer: causal needs T <= S")
-    entry = _gpu.entry_for(indexer_module_ir(*shapes, el, causal), qi.device)
+    entry = _gpu.entry_for(indexer_module_ir(*shapes, el, causal), qi.device,
+                           options)
     return entry.run({"qi": qi, "ki": ki, "w": w})[0]
 
 
-def lightning_indexer(qi, ki, w, *, causal=True):
+def lightning_indexer(qi, ki, w, *, causal=True, precision_policy="off",
+                      error_budget=3e-2):
     """DeepSeek DSA lightning indexer. qi [B,T,Hi,Di], ki [B,S,Di], w [B,T,Hi]
     -> scores [B,T,S] float32, I[t,s] = sum_j w[t,j] relu(qi[t,j] . ki[s]);
     masked (causal) entries are -inf. CUDA torch tensors (qi, ki bf16/f16;
-    Hi a multiple of 16) run the GPU kernel."""
+    Hi a multiple of 16) run the GPU kernel. `precision_policy` "auto" or
+    "fp8" plans qi . ki in e4m3 with per-token scales and a Hadamard
+    rotation (DeepSeek-V3.2); w, relu and the head sum stay f32.
+    `precision_policy` / `error_budget`: see the module docstring."""
+    options = pipeline_options(precision_policy, error_budget)
     if _is_torch(qi):
-        return _gpu_indexer(qi, ki, w, causal)
+        return _gpu_indexer(qi, ki, w, causal, options=options)
     qi = _Operand("qi", _as_array("qi", qi), {3})
     ki = _Operand("ki", _as_array("ki", ki), {2})
     w = _Operand("w", _as_array("w", w), set())
@@ -517,7 +593,7 @@ def lightning_indexer(qi, ki, w, *, causal=True):
              if qi.array.ndim == 4 and ki.array.ndim == 3 else (1, 1, 1))
     results = [_Result(shape, "f32", set(), np.float32)]
     return _run("attn.indexer %qi, %ki, %w", [qi, ki, w], results,
-                ["causal"] if causal else [])[0]
+                ["causal"] if causal else [], options)[0]
 
 
 def topk_module_ir(sshape, k, causal=True, static=False):
@@ -533,7 +609,7 @@ def topk_module_ir(sshape, k, causal=True, static=False):
             "  return %%i : %s\n}\n" % (ts, to, attrs, ts, to, to))
 
 
-def _gpu_topk(scores, k, causal):
+def _gpu_topk(scores, k, causal, options=""):
     from . import _gpu
     _require_cuda("topk", {"scores": (scores, 3)})
     if _gpu.element_of(scores) != "f32":
@@ -541,20 +617,25 @@ def _gpu_topk(scores, k, causal):
     shape = tuple(scores.shape)
     if _gpu._compiler() is not None:
         _jit.verify(topk_module_ir(shape, k, causal, static=True))
-    entry = _gpu.entry_for(topk_module_ir(shape, k, causal), scores.device)
+    entry = _gpu.entry_for(topk_module_ir(shape, k, causal), scores.device,
+                           options)
     return entry.run({"scores": scores})[0]
 
 
-def topk(scores, k, *, causal=True):
+def topk(scores, k, *, causal=True, precision_policy="off", error_budget=3e-2):
     """Per query, the indices of the k largest scores (sorted, ties to the
     smaller index), -1 padded. scores [B,T,S] float32 -> [B,T,k] int32.
-    A CUDA torch tensor runs the GPU kernel (k <= 4096)."""
+    A CUDA torch tensor runs the GPU kernel (k <= 4096). Selection has no
+    contraction: the precision policy is checked and passed on, and plans
+    nothing.
+    `precision_policy` / `error_budget`: see the module docstring."""
+    options = pipeline_options(precision_policy, error_budget)
     if int(k) < 1:
         raise CompilerError("topk: k must be at least 1, got %d" % int(k))
     if _is_torch(scores):
-        return _gpu_topk(scores, int(k), causal)
+        return _gpu_topk(scores, int(k), causal, options=options)
     scores = _Operand("s", _as_array("scores", scores), set())
     shape = scores.array.shape[:2] + (int(k),) if scores.array.ndim == 3 else (1, 1, int(k))
     results = [_Result(shape, "i32", {2}, np.int32)]
     attrs = ["k = %d : i64" % int(k)] + (["causal"] if causal else [])
-    return _run("attn.topk %s", [scores], results, attrs)[0]
+    return _run("attn.topk %s", [scores], results, attrs, options)[0]

@@ -36,6 +36,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <random>
@@ -66,6 +68,23 @@ static cl::opt<std::string>
               cl::init("."));
 static cl::opt<std::string> target("target", cl::desc("cpu (default) or cuda"),
                                    cl::init("cpu"));
+static cl::opt<std::string> precision(
+    "precision",
+    cl::desc("FP8 policy (attn-assign-precision): off (default), auto or "
+             "fp8; the CPU emulates the planned precision exactly"),
+    cl::init("off"));
+static cl::opt<double>
+    errorBudget("error-budget",
+                cl::desc("Largest acceptable relative error of an op's output "
+                         "(attn-assign-precision; default 3e-2)"),
+                cl::init(3e-2));
+
+/// The pipeline options --precision and --error-budget ask for.
+static std::string pipelineOptions() {
+  char budget[64];
+  std::snprintf(budget, sizeof(budget), "%.17g", errorBudget.getValue());
+  return "precision=" + precision.getValue() + " error-budget=" + budget;
+}
 
 static int fail(const llvm::Twine &msg) {
   llvm::errs() << "attn-run: error: " << msg << "\n";
@@ -167,8 +186,8 @@ static int runOnCuda(llvm::StringRef source, llvm::StringRef func,
   if (major == 9 && minor == 0)
     chip += "a";
   std::string ptx, manifestText;
-  if (llvm::Error err =
-          compileForGpu(source, inputFile, chip, ptx, manifestText))
+  if (llvm::Error err = compileForGpu(source, inputFile, chip, ptx,
+                                      manifestText, pipelineOptions()))
     return fail(llvm::toString(std::move(err)));
   llvm::Expected<llvm::json::Value> manifest = llvm::json::parse(manifestText);
   if (!manifest)
@@ -209,6 +228,11 @@ int main(int argc, char **argv) {
     return fail("unknown --target '" + target + "' (cpu or cuda)");
   if (randomInputs && !inputs.empty())
     return fail("give either --input files or --random, not both");
+  if (precision != "off" && precision != "auto" && precision != "fp8")
+    return fail("unknown --precision '" + precision + "' (off, auto or fp8)");
+  if (!(errorBudget > 0) || !std::isfinite(errorBudget))
+    return fail("--error-budget must be a positive number, got " +
+                std::to_string(errorBudget.getValue()));
 
   DialectRegistry registry;
   attn::registerAllDialects(registry);
@@ -331,7 +355,7 @@ int main(int argc, char **argv) {
   module->print(os, OpPrintingFlags().enableDebugInfo());
   if (target == "cuda")
     return runOnCuda(os.str(), fn.getName(), type, arrays);
-  auto compiled = CpuModule::compile(os.str(), inputFile);
+  auto compiled = CpuModule::compile(os.str(), inputFile, pipelineOptions());
   if (!compiled)
     return fail(llvm::toString(compiled.takeError()));
 

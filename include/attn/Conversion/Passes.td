@@ -37,6 +37,25 @@ def ConvertAttnToCPUPass : Pass<"convert-attn-to-cpu", "mlir::ModuleOp"> {
     (tile- and chunk-sized) sit at the function entry: on the stack up to
     256 KiB per function, on the heap beyond. `attn.schedule` ops
     are declarations and are removed.
+
+    Precision. A `#attn.precision` plan on `attn.full`, `attn.sparse` or
+    `attn.indexer` is emulated exactly (the GPU kernels follow the same
+    scheme), so tests measure the planned error: operands whose planned
+    type rounds them (`qk` for Q and K / qi and ki, `pv` for V) are first
+    copied to f32 as the contraction sees them. FP8 (`f8E4M3FN`,
+    `f8E5M2`): one scale per group of `granularity` (`block`: per (batch,
+    head, floor(t / block)); `head`: per (batch, head); `token`: per (batch,
+    token, head); `tensor`: one; ki counts as one head), amax = max |x|
+    over the group, the copy holds roundTo(x * FMAX / amax) * amax / FMAX
+    (FMAX = 448 / 57344; scale 1 when amax is 0 or not finite); rounding
+    is to nearest even with saturation to the largest finite value (PTX
+    `cvt.rn.satfinite`; NaN stays NaN). bf16 / f16: rounded to nearest even,
+    no scale. `hadamard = true` first multiplies every Q / K row by the
+    normalised Sylvester Hadamard matrix H / sqrt(D) (D a power of two, else
+    a located error). The probabilities multiplying V become roundTo(p *
+    256) / 256 (FP8 `pv`) or roundTo(p) (bf16 / f16); the row sum keeps p.
+    A plan in the operands' own type (or f32) changes nothing. FP8 plans on
+    `attn.linear` / `attn.delta` are located errors (no FP8 path).
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::math::MathDialect",

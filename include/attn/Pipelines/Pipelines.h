@@ -25,6 +25,16 @@ struct AttnToCPUPipelineOptions
       llvm::cl::desc("Give every public function a C interface wrapper "
                      "(_mlir_ciface_<name>) for callers outside MLIR"),
       llvm::cl::init(true)};
+  Option<std::string> precision{
+      *this, "precision",
+      llvm::cl::desc("FP8 policy of attn-assign-precision: off (the default: "
+                     "no precision is planned), auto or fp8"),
+      llvm::cl::init("off")};
+  Option<double> errorBudget{
+      *this, "error-budget",
+      llvm::cl::desc("Largest acceptable relative error of an op's output "
+                     "(attn-assign-precision)"),
+      llvm::cl::init(3e-2)};
 };
 
 /// Options of the attn-plan pipeline.
@@ -34,17 +44,34 @@ struct AttnPlanPipelineOptions
       *this, "target",
       llvm::cl::desc("Target the tiles are chosen for: cpu, sm_80, sm_90a"),
       llvm::cl::init("sm_90a")};
+  Option<std::string> precision{
+      *this, "precision",
+      llvm::cl::desc("FP8 policy of attn-assign-precision: off (the default: "
+                     "no precision is planned), auto or fp8"),
+      llvm::cl::init("off")};
+  Option<double> errorBudget{
+      *this, "error-budget",
+      llvm::cl::desc("Largest acceptable relative error of an op's output "
+                     "(attn-assign-precision)"),
+      llvm::cl::init(3e-2)};
+  Option<std::string> precisionTarget{
+      *this, "precision-target",
+      llvm::cl::desc("Target attn-assign-precision decides for: sm_90a, "
+                     "sm_89, sm_80 or cpu (default: `target`)"),
+      llvm::cl::init("")};
 };
 
 /// Decide everything lowering needs, leaving user-set decisions alone:
-/// attn-expand-schedule, attn-select-form, attn-chunk, attn-tile{target}.
+/// attn-expand-schedule, attn-select-form, attn-chunk,
+/// attn-assign-precision{policy = precision, error-budget, target} (only
+/// when `precision` is not off), attn-tile{target}.
 void buildAttnPlanPipeline(OpPassManager &pm,
                            const AttnPlanPipelineOptions &options);
 
 /// attn ops (planned or not) -> LLVM dialect for the host: plan
-/// (attn-select-form, attn-chunk, attn-tile{target=cpu}), lower to loop
-/// nests (convert-attn-to-cpu), bufferize, insert deallocations, lower to
-/// LLVM.
+/// (attn-plan{target=cpu} with the precision options; FP8 plans are
+/// emulated exactly), lower to loop nests (convert-attn-to-cpu),
+/// bufferize, insert deallocations, lower to LLVM.
 void buildAttnToCPUPipeline(OpPassManager &pm,
                             const AttnToCPUPipelineOptions &options);
 
@@ -71,10 +98,22 @@ struct AttnToNVVMPipelineOptions
       *this, "funcs",
       llvm::cl::desc("Compile only these functions (default: every function "
                      "holding an attn op)")};
+  Option<std::string> precision{
+      *this, "precision",
+      llvm::cl::desc("FP8 policy of attn-assign-precision: off (the default: "
+                     "no precision is planned), auto or fp8"),
+      llvm::cl::init("off")};
+  Option<double> errorBudget{
+      *this, "error-budget",
+      llvm::cl::desc("Largest acceptable relative error of an op's output "
+                     "(attn-assign-precision)"),
+      llvm::cl::init(3e-2)};
 };
 
 /// attn ops and gpu.module kernels -> NVVM -> PTX / cubin
-/// (gpu-module-to-binary), with the MLIR 22 workarounds attn needs. Kernel
+/// (gpu-module-to-binary), with the MLIR 22 workarounds attn needs. The
+/// plan's precision target is the chip: sm_90* -> sm_90a, sm_89 and newer
+/// -> sm_89 (FP8 mma.sync), anything older -> sm_80. Kernel
 /// builders for attn ops are not there yet: attn compute ops are errors.
 void buildAttnToNVVMPipeline(OpPassManager &pm,
                              const AttnToNVVMPipelineOptions &options);

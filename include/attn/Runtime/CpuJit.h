@@ -28,10 +28,14 @@ namespace mlir::attn {
 
 class CpuModule {
 public:
-  /// Parses `source`, verifies it, runs attn-to-cpu and JIT-compiles the
-  /// result. Every diagnostic of every stage goes into the returned error.
+  /// Parses `source`, verifies it, runs attn-to-cpu{pipelineOptions} and
+  /// JIT-compiles the result. `pipelineOptions` is attn-to-cpu's option
+  /// string ("precision=fp8 error-budget=0.02"; empty: the defaults). Every
+  /// diagnostic of every stage, and a bad option string, goes into the
+  /// returned error.
   static llvm::Expected<std::unique_ptr<CpuModule>>
-  compile(llvm::StringRef source, llvm::StringRef bufferName);
+  compile(llvm::StringRef source, llvm::StringRef bufferName,
+          llvm::StringRef pipelineOptions = "");
 
   /// Parses and verifies `source` without compiling it; the error carries
   /// every diagnostic.

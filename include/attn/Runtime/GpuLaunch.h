@@ -27,10 +27,14 @@
 
 namespace mlir::attn {
 
-/// attn-to-nvvm{chip} on `source`: the PTX and the manifest (JSON text).
+/// attn-to-nvvm{chip, pipelineOptions} on `source`: the PTX and the
+/// manifest (JSON text). `pipelineOptions` is attn-to-nvvm's option string
+/// ("precision=fp8 error-budget=0.02"; empty: the defaults); `chip` wins
+/// over a chip it names.
 llvm::Error compileForGpu(llvm::StringRef source, llvm::StringRef bufferName,
                           llvm::StringRef chip, std::string &ptx,
-                          std::string &manifest);
+                          std::string &manifest,
+                          llvm::StringRef pipelineOptions = "");
 
 /// Evaluates a manifest expression (integers, names of `env`, + - * /,
 /// cdiv(a, b), select(c, a, b), comparisons) or fails naming it.

@@ -220,7 +220,8 @@ static Value dequantisedCopy(KernelBuilder &kb, Value src, Type format,
   kb.forLoop(zero, batch, [&](Value b) {
     kb.forLoop(zero, heads, [&](Value h) {
       kb.forLoop(zero, seq, groupTokens, [&](Value t0) {
-        Value t1 = kb.min(kb.add(t0, groupTokens), seq);
+        // t0 + min(N, L - t0): a huge `block` cannot overflow.
+        Value t1 = kb.add(t0, kb.min(groupTokens, kb.sub(seq, t0)));
         quantise(b, h, t0, t1, amaxOf(b, h, t0, t1, zeroF));
       });
     });

@@ -46,8 +46,8 @@ double scaleOrDefault(FloatAttr scale, int64_t headDim);
 //===--- precision emulation (RoundToFormat.cpp, EmulatePrecision.cpp) ---===//
 
 /// An f32 holding the f32 `x` rounded to `format`: f32 unchanged; bf16 and
-/// f16 round to nearest even (truncf + extf); f8E4M3FN and f8E5M2 round to
-/// nearest even and saturate to the largest finite value (PTX
+/// f16 round to nearest even (subnormals kept, overflow to inf); f8E4M3FN and
+/// f8E5M2 round to nearest even and saturate to the largest finite value (PTX
 /// cvt.rn.satfinite: +-inf -> +-max, NaN stays NaN).
 Value roundTo(KernelBuilder &kb, Value x, Type format);
 

@@ -24,6 +24,12 @@
 //   grid; the adds carry no fast-math flags, so nothing folds them away;
 // - the sign is restored with copysign (-0 stays -0).
 //
+// bf16 is rounded on the bits too (RNE at bit 16, NaN kept; overflow
+// carries into the exponent and gives inf, as cvt.rn.bf16.f32 does):
+// arith.truncf to bf16 lowers to code that flushes f32 subnormals to zero,
+// where the GPU's conversion keeps them. f16 uses truncf + extf (f32
+// subnormals round to zero in f16 anyway).
+//
 //===----------------------------------------------------------------------===//
 
 #include "Lowering.h"
@@ -85,7 +91,21 @@ Value cpu::roundTo(KernelBuilder &kb, Value x, Type format) {
     return roundFp8(kb, x, kE4M3);
   if (isa<Float8E5M2Type>(format))
     return roundFp8(kb, x, kE5M2);
-  if (isa<BFloat16Type, Float16Type>(format)) {
+  if (isa<BFloat16Type>(format)) {
+    ImplicitLocOpBuilder &b = kb.builder();
+    auto i32c = [&](int64_t v) {
+      return arith::ConstantOp::create(b, b.getI32IntegerAttr(v)).getResult();
+    };
+    Value bits = arith::BitcastOp::create(b, b.getI32Type(), x);
+    Value lsb = arith::AndIOp::create(
+        b, arith::ShRUIOp::create(b, bits, i32c(16)), i32c(1));
+    Value rounded = arith::AddIOp::create(
+        b, bits, arith::AddIOp::create(b, i32c(0x7FFF), lsb));
+    rounded = arith::AndIOp::create(b, rounded, i32c(~0xFFFF));
+    Value r = arith::BitcastOp::create(b, b.getF32Type(), rounded);
+    return kb.select(kb.cmpf(arith::CmpFPredicate::UNO, x, x), x, r);
+  }
+  if (isa<Float16Type>(format)) {
     ImplicitLocOpBuilder &b = kb.builder();
     Value narrow = arith::TruncFOp::create(b, format, x);
     return arith::ExtFOp::create(b, b.getF32Type(), narrow);

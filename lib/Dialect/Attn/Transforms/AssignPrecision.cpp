@@ -17,6 +17,8 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
+#include <cstdio>
 
 namespace mlir::attn {
 #define GEN_PASS_DEF_ATTNASSIGNPRECISIONPASS
@@ -33,6 +35,9 @@ namespace {
 constexpr double kFp8Error = 2.4e-2;
 constexpr double kFp8HadamardError = 9.1e-3;
 constexpr int64_t kMaxDecodeT = 16;
+/// Why `auto` keeps attn.sparse out of FP8 (`fp8` takes it like attn.full).
+constexpr const char *kNoSparseKernel =
+    "no FP8 sparse GPU kernel yet (gathered K/V tiles, rule 4)";
 
 enum class Policy { off, automatic, fp8 };
 
@@ -49,10 +54,34 @@ struct Decision {
   }
 };
 
+/// `x` in the shortest of %g's forms (formatv's default keeps two decimals:
+/// 2.4e-2 would read "0.02").
+std::string num(double x) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", x);
+  return text;
+}
+
 /// Static T <= 16: a decode step (bandwidth-bound).
 bool isDecode(Value q) {
   auto t = llvm::cast<RankedTensorType>(q.getType());
   return !t.isDynamicDim(1) && t.getDimSize(1) <= kMaxDecodeT;
+}
+
+/// Why rows of Q / K (qi / ki) cannot take a Hadamard rotation, or "" when
+/// they can: the head dim (last dimension of `q`) must be a static power of
+/// two.
+std::string noHadamard(Value q) {
+  auto t = llvm::cast<RankedTensorType>(q.getType());
+  int64_t d = t.getDimSize(t.getRank() - 1);
+  if (ShapedType::isDynamic(d))
+    return "no Hadamard rotation: the head dim is dynamic";
+  if (!llvm::isPowerOf2_64(static_cast<uint64_t>(d)))
+    return llvm::formatv("no Hadamard rotation: head dim {0} is not a power "
+                         "of two",
+                         d)
+        .str();
+  return "";
 }
 
 struct AttnAssignPrecisionPass
@@ -66,7 +95,8 @@ struct AttnAssignPrecisionPass
   /// whether the policy and rules admit FP8 for it, `why` collects reasons.
   LogicalResult decide(Operation *op, Type input,
                        ArrayRef<std::pair<StringRef, StringRef>> plan,
-                       bool softmax, bool indexer, Decision &d) {
+                       bool softmax, bool indexer, StringRef noRotation,
+                       Decision &d) {
     MLIRContext *ctx = op->getContext();
     Type f8 = Float8E4M3FNType::get(ctx), f32 = Float32Type::get(ctx);
     bool budgetOk = errorBudget >= kFp8HadamardError;
@@ -84,7 +114,7 @@ struct AttnAssignPrecisionPass
       } else if (!budgetOk) {
         why = llvm::formatv("error budget {0} is below FP8's estimated "
                             "{1} (FA3 Table 3, rule 5)",
-                            double(errorBudget), kFp8HadamardError)
+                            num(errorBudget), num(kFp8HadamardError))
                   .str();
       } else {
         t = f8;
@@ -120,22 +150,30 @@ struct AttnAssignPrecisionPass
       return success();
     if (indexer) {
       d.granularity = ScaleGranularity::token;
-      d.hadamard = true;
-      d.reasons.push_back("scales per token with a Hadamard rotation "
-                          "(DeepSeek-V3.2's indexer, rule 5)");
+      d.hadamard = noRotation.empty();
+      d.reasons.push_back(
+          d.hadamard ? std::string("scales per token with a Hadamard rotation "
+                                   "(DeepSeek-V3.2's indexer, rule 5)")
+                     : "scales per token, " + noRotation.str() + " (rule 5)");
     } else {
       d.granularity = ScaleGranularity::block;
-      d.block = softmax ? 128 : 64;
-      d.hadamard = softmax && errorBudget < kFp8Error;
-      d.reasons.push_back(
-          llvm::formatv("scales per block of {0} tokens{1} (rule 5)", d.block,
-                        d.hadamard
-                            ? llvm::formatv(", Hadamard rotation of Q and K: "
-                                            "budget {0} < {1} without it",
-                                            double(errorBudget), kFp8Error)
-                                  .str()
-                            : std::string())
-              .str());
+      d.block = 128;
+      bool wantRotation = errorBudget < kFp8Error;
+      d.hadamard = wantRotation && noRotation.empty();
+      std::string rotation;
+      if (d.hadamard)
+        rotation = llvm::formatv(", Hadamard rotation of Q and K: budget {0} "
+                                 "< {1} without it",
+                                 num(errorBudget), num(kFp8Error))
+                       .str();
+      else if (wantRotation)
+        rotation = llvm::formatv(", {0} (budget {1} < {2} asks for one)",
+                                 noRotation, num(errorBudget), num(kFp8Error))
+                       .str();
+      d.reasons.push_back(llvm::formatv("scales per block of {0} tokens{1} "
+                                        "(rule 5)",
+                                        d.block, rotation)
+                              .str());
     }
     return success();
   }
@@ -161,17 +199,18 @@ struct AttnAssignPrecisionPass
         plan = {P("qk", "decode is bandwidth-bound: FP8 pays in storage, not "
                         "MMA (rule 4)"),
                 P("pv", "decode is bandwidth-bound (rule 4)")};
+      else if (std::is_same_v<OpT, SparseOp> && pol == Policy::automatic)
+        plan = {P("qk", kNoSparseKernel), P("pv", kNoSparseKernel)};
       else
         plan = {P("qk", "fp8"), P("pv", "fp8")};
     } else if constexpr (std::is_same_v<OpT, IndexerOp>) {
       indexer = true;
       plan = {P("qk", "fp8")};
     } else {
-      StringRef intra =
-          pol == Policy::fp8
-              ? StringRef("fp8")
-              : StringRef("the chunked kernels are latency-bound on the state "
-                          "scan (rule 4)");
+      // Never FP8, under any policy.
+      StringRef intra = "the chunked kernels are latency-bound on the state "
+                        "scan; FP8 intra-chunk products are not lowered "
+                        "(rule 4)";
       if constexpr (std::is_same_v<OpT, DeltaOp>)
         plan = {P("kk", "builds the matrix the solve inverts (rule 2)"),
                 P("qk", intra),
@@ -185,7 +224,7 @@ struct AttnAssignPrecisionPass
                 P("kv", stateRule)};
     }
     Decision d;
-    if (failed(decide(op, input, plan, softmax, indexer, d)))
+    if (failed(decide(op, input, plan, softmax, indexer, noHadamard(q), d)))
       return failure();
     MLIRContext *ctx = op.getContext();
     SmallVector<NamedAttribute> entries;

@@ -292,20 +292,26 @@ def AttnAssignPrecisionPass : Pass<"attn-assign-precision"> {
        softmax prefill (`qk`, `pv` of attn.full / attn.sparse with T dynamic
        or T > 16) and the DSA indexer (`qk`; DeepSeek-V3.2 runs it in FP8).
        Decode (static T <= 16) is bandwidth-bound: FP8 pays in KV storage,
-       not in MMA (FlashMLA keeps BF16 MMA), so it stays. The chunked
-       linear / delta kernels are latency-bound on their state scan
-       (bench/RESULTS.md), so `auto` keeps them bf16; `fp8` takes their
-       `qk` and `av`.
+       not in MMA (FlashMLA keeps BF16 MMA), so it stays. attn.sparse
+       gathers its K / V tiles and has no FP8 GPU kernel yet, so `auto`
+       keeps it in the inputs' type; `fp8` takes it like attn.full. The
+       chunked linear / delta kernels are latency-bound on their state scan
+       (bench/RESULTS.md) and no backend lowers FP8 intra-chunk products,
+       so attn.linear / attn.delta never take FP8, under any policy.
     5. Scales and error budget (`error-budget`, relative error of the op's
        output): per-tensor FP8 attention reaches ~2.4e-2 on inputs with
        outlier features, per-block scales with a Hadamard rotation of Q and K
        ~9.1e-3 (FA3 Table 3). Softmax ops get block scales of 128 tokens
        (FA3) and a Hadamard rotation when the budget is below 2.4e-2; P is
        cast with FA3's static scale. The indexer gets per-token scales and a
-       Hadamard rotation (DeepSeek-V3.2). A budget below 9.1e-3 keeps `auto`
-       in bf16 and is an error for `fp8`.
+       Hadamard rotation (DeepSeek-V3.2). The rotation needs the head dim to
+       be a static power of two; otherwise there is none and the remark says
+       why. A budget below 9.1e-3 keeps `auto` in bf16 and is an error for
+       `fp8`.
     6. `target` sm_80 has no FP8 tensor cores: `fp8` is an error there and
-       `auto` keeps bf16; `cpu` emulates e4m3 rounding.
+       `auto` keeps bf16; `cpu` emulates the plan exactly (convert-attn-to-cpu:
+       scales per group, e4m3 / e5m2 rounding to nearest even with
+       saturation, the rotation, P rounded before P V).
   }];
   let options = [
     Option<"policy", "policy", "std::string", /*default=*/"\"off\"",
