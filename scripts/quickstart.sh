@@ -6,7 +6,7 @@
 # an .mlir schedule may be given instead), summarise the schedule, plan its
 # memory at 128k and 1M tokens (attn-plan-memory), expand it into one kernel
 # per distinct layer kind and plan each (form, chunking, tiling for sm_90a;
-# the FP8 precision decisions, reported),
+# the FP8 precision decisions at the default and a looser error budget),
 # compile every distinct kernel to PTX for sm_90a (kernels, PTX size, dynamic
 # shared memory; registers and spills from ptxas -v where the CUDA toolkit is
 # installed), and lower every kernel through the CPU backend.
@@ -61,10 +61,13 @@ echo "== decisions (attn-plan, target sm_90a)"
   sed 's/^.*remark: //' | grep -v '^ *attn.schedule\|^ *\^'
 
 echo
-echo "== precision (attn-assign-precision policy=auto, sm_90a; reported, not applied: the FP8 lowering is next)"
-"$opt" "$example" --attn-plan=target=sm_90a --attn-assign-precision=policy=auto -o /dev/null 2>&1 |
-  grep 'remark: attn-assign-precision' |
-  sed 's/^.*remark: attn-assign-precision (auto): /  /; s/: /:\n    /; s/; /\n    /g'
+for budget in 0.03 0.06; do
+  echo "== precision (attn-assign-precision policy=auto error-budget=$budget, sm_90a; attn-to-nvvm{precision=auto} applies it)"
+  "$opt" "$example" --attn-plan=target=sm_90a "--attn-assign-precision=policy=auto error-budget=$budget" -o /dev/null 2>&1 |
+    grep 'remark: attn-assign-precision' |
+    sed 's/^.*remark: attn-assign-precision (auto): /  /; s/: /:\n    /; s/; /\n    /g'
+  echo
+done
 
 tmp="$work/cpu.mlir"
 gpu="$work/gpu"
@@ -77,8 +80,8 @@ plan="$("$opt" "$example" --attn-plan=target=sm_90a --attn-print-plan -o /dev/nu
 gpu_funcs="$(echo "$plan" | grep -E '^@[A-Za-z0-9_]+: attn\.(full|sparse|indexer|topk|linear|delta) ' |
   sed 's/^@\([A-Za-z0-9_]*\):.*/\1/' | paste -sd, -)"
 if [ -n "$gpu_funcs" ]; then
-  if ! "$opt" "$example" "--attn-to-nvvm=funcs=$gpu_funcs" -o "$gpu/out.mlir" 2>/dev/null; then
-    "$opt" "$example" "--attn-to-nvvm=funcs=$gpu_funcs" -o /dev/null # show the diagnostics
+  if ! "$opt" "$example" "--attn-to-nvvm=funcs=$gpu_funcs precision=auto" -o "$gpu/out.mlir" 2>/dev/null; then
+    "$opt" "$example" "--attn-to-nvvm=funcs=$gpu_funcs precision=auto" -o /dev/null # show the diagnostics
     exit 1
   fi
   python3 "$here/scripts/extract-ptx.py" "$gpu/out.mlir" "$gpu" >/dev/null

@@ -128,6 +128,11 @@ void mlir::attn::buildAttnToNVVMPipeline(
   GpuNVVMAttachTargetOptions target;
   target.chip = options.chip;
   target.features = options.features;
+  if (target.features.empty()) {
+    llvm::StringRef chip = options.chip;
+    target.features =
+        chip == "sm_89" || chip.starts_with("sm_90") ? "+ptx84" : "+ptx80";
+  }
   target.optLevel = 3;
   pm.addPass(createGpuNVVMAttachTarget(target));
   GpuModuleToBinaryPassOptions binary;

@@ -37,7 +37,7 @@ def torch_dtypes():
         import torch
         _TORCH_DTYPES.update({
             "bf16": torch.bfloat16, "f16": torch.float16, "f32": torch.float32,
-            "i32": torch.int32, "i64": torch.int64})
+            "i32": torch.int32, "i64": torch.int64, "u8": torch.uint8})
     return _TORCH_DTYPES
 
 

@@ -428,9 +428,9 @@ def test_full_fp8_error_zero_mean_inputs(D):
     """iid N(0, 1) Q, K, V: the attention output averages zero-mean values,
     so e4m3's ~2.6% RMS rounding of each V element and score shows at full
     size relative to the shrunken output. The measured relative error
-    (~4.5e-2) is ABOVE the default 3e-2 budget that attn-assign-precision
-    admits FP8 under: its estimates (FA3 Table 3) are RMSE figures, not
-    relative errors. Asserted here as measured, with a margin."""
+    (~4.5e-2) is ABOVE the default 3e-2 budget: attn-assign-precision's
+    estimate (5.5e-2, the worst case measured) keeps policy auto in bf16
+    under it. Asserted here as measured, with a margin."""
     rng = np.random.default_rng(D)
     q, k, v = _qkv(rng, 1, 300, 300, 4, 2, D)
     exact, _ = ref.full_attn(q, k, v)
@@ -445,8 +445,8 @@ def test_full_fp8_error_zero_mean_inputs(D):
 def test_hadamard_reduces_outlier_channel_error(seed):
     """Three channels of Q and K x10 (shared outlier channels): block
     scales without a rotation spend the e4m3 range on them; the Hadamard
-    rotation (forced by error_budget 0.02 < 2.4e-2) spreads them over the
-    row."""
+    rotation (chosen on the CPU for error_budget 0.01 < 1.2e-2) spreads
+    them over the row."""
     rng = np.random.default_rng(seed)
     q, k, v = _qkv(rng, 1, 300, 300, 4, 2, 64)
     ch = rng.choice(64, 3, replace=False)
@@ -455,22 +455,25 @@ def test_hadamard_reduces_outlier_channel_error(seed):
     exact, _ = ref.full_attn(q, k, v)
     plain = ref.rel_err(ops.full_attn(q, k, v, precision_policy="fp8"), exact)
     rotated = ref.rel_err(ops.full_attn(q, k, v, precision_policy="fp8",
-                                        error_budget=0.02), exact)
+                                        error_budget=0.01), exact)
     print("outlier channels x10: fp8 %.3e, fp8 + Hadamard %.3e"
           % (plain, rotated))
     assert rotated < 0.5 * plain
 
 
 def test_fp8_input_halves():
-    """float16 inputs: the plan rounds their values to e4m3 too."""
+    """float16 inputs: the plan rounds their values to e4m3 too; policy
+    auto keeps them on the CPU (emulation only: rule 6)."""
     rng = np.random.default_rng(5)
     q, k, v = (x.astype(np.float16) for x in _qkv(rng, 1, 130, 130, 2, 1,
                                                    64, v_mean=1.0))
     exact, _ = ref.full_attn(q, k, v)
-    o = ops.full_attn(q, k, v, precision_policy="auto")
+    o = ops.full_attn(q, k, v, precision_policy="fp8")
     err = ref.rel_err(o, exact)
-    print("f16 inputs, auto: %.3e" % err)
+    print("f16 inputs, fp8: %.3e" % err)
     assert o.dtype == np.float16 and 1e-4 < err < BUDGET
+    np.testing.assert_array_equal(
+        ops.full_attn(q, k, v, precision_policy="auto"), ops.full_attn(q, k, v))
 
 
 def test_sparse_policies():
@@ -514,7 +517,7 @@ def test_indexer_fp8_error_and_recall(outliers):
         qi[..., ch] *= 10
         ki[..., ch] *= 10
     exact = ref.lightning_indexer(qi, ki, w)
-    fp8 = ops.lightning_indexer(qi, ki, w, precision_policy="auto")
+    fp8 = ops.lightning_indexer(qi, ki, w, precision_policy="fp8")
     off = ops.lightning_indexer(qi, ki, w)
     vis = np.isfinite(exact)
     assert np.array_equal(np.isfinite(fp8), vis) and np.isfinite(fp8[vis]).all()
@@ -540,8 +543,9 @@ def test_policy_validation_and_cache():
         ops.full_attn(q, k, v, precision_policy="fp8", error_budget=-1)
     with pytest.raises(attn.CompilerError, match="error_budget"):
         ops.topk(np.zeros((1, 2, 2), np.float32), 1, error_budget="x")
-    with pytest.raises(attn.CompilerError, match="cannot meet error budget"):
-        ops.full_attn(q, k, v, precision_policy="fp8", error_budget=1e-3)
+    # A budget below FP8's error: fp8 still plans FP8 (the remark says so).
+    tight = ops.full_attn(q, k, v, precision_policy="fp8", error_budget=1e-3)
+    assert np.isfinite(tight).all()
     # Same call, other policy: another kernel (the cache keys differ).
     off = ops.full_attn(q, k, v)
     fp8 = ops.full_attn(q, k, v, precision_policy="fp8")

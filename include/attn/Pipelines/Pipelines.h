@@ -83,8 +83,11 @@ struct AttnToNVVMPipelineOptions
                                           "H200, the default) or sm_80 and up"),
                            llvm::cl::init("sm_90a")};
   Option<std::string> features{
-      *this, "features", llvm::cl::desc("PTX features, e.g. +ptx80, +ptx84"),
-      llvm::cl::init("+ptx80")};
+      *this, "features",
+      llvm::cl::desc("PTX features, e.g. +ptx80, +ptx84; default +ptx84 for "
+                     "sm_89 and sm_90 (FP8 mma needs PTX ISA 8.4), else "
+                     "+ptx80"),
+      llvm::cl::init("")};
   Option<std::string> format{
       *this, "format",
       llvm::cl::desc("isa (PTX text, the default) or bin (cubin via ptxas)"),

@@ -29,15 +29,16 @@ using namespace mlir;
 using namespace mlir::attn;
 
 namespace {
-/// FA3 Table 3 (arXiv 2407.08608): relative error of FP8 attention on
-/// inputs with outlier features, per-tensor / per-block scales without a
-/// rotation, and per-block scales with a Hadamard rotation.
-constexpr double kFp8Error = 2.4e-2;
-constexpr double kFp8HadamardError = 9.1e-3;
+/// FP8 attention's relative RMS error ||o - ref|| / ||ref|| against float64,
+/// measured (bench/RESULTS.md, test_full_fp8_gpu.py, test_fp8_cpu.py; the
+/// GPU kernels and the CPU emulation agree): up to 5.3e-2 on i.i.d. N(0, 1)
+/// q, k, v, the worst case seen (diffuse softmax over zero-mean values:
+/// e4m3's ~2.6% rounding per element does not average out), 3e-3 to
+/// 1.2e-2 on inputs with per-channel structure. `auto` compares the budget
+/// with the worst case.
+constexpr double kFp8Error = 5.5e-2;
+constexpr double kFp8StructuredError = 1.2e-2;
 constexpr int64_t kMaxDecodeT = 16;
-/// Why `auto` keeps attn.sparse out of FP8 (`fp8` takes it like attn.full).
-constexpr const char *kNoSparseKernel =
-    "no FP8 sparse GPU kernel yet (gathered K/V tiles, rule 4)";
 
 enum class Policy { off, automatic, fp8 };
 
@@ -68,12 +69,17 @@ bool isDecode(Value q) {
   return !t.isDynamicDim(1) && t.getDimSize(1) <= kMaxDecodeT;
 }
 
+/// Static size of the last dimension of `v` (kDynamic if not).
+int64_t lastDim(Value v) {
+  auto t = llvm::cast<RankedTensorType>(v.getType());
+  return t.getDimSize(t.getRank() - 1);
+}
+
 /// Why rows of Q / K (qi / ki) cannot take a Hadamard rotation, or "" when
 /// they can: the head dim (last dimension of `q`) must be a static power of
 /// two.
 std::string noHadamard(Value q) {
-  auto t = llvm::cast<RankedTensorType>(q.getType());
-  int64_t d = t.getDimSize(t.getRank() - 1);
+  int64_t d = lastDim(q);
   if (ShapedType::isDynamic(d))
     return "no Hadamard rotation: the head dim is dynamic";
   if (!llvm::isPowerOf2_64(static_cast<uint64_t>(d)))
@@ -89,39 +95,41 @@ struct AttnAssignPrecisionPass
   using Base::Base;
 
   Policy pol = Policy::off;
-  bool fp8Cores = true;
+  bool cpu = false;
 
-  /// The decision for `op` with contractions `names`; `fp8Ok(name)` says
-  /// whether the policy and rules admit FP8 for it, `why` collects reasons.
+  /// The decision for `op`: `plan` maps each contraction to "fp8" (FP8 is
+  /// lowered for it on the target and, under `auto`, pays), "solve" (f32) or
+  /// the reason it keeps the input type.
   LogicalResult decide(Operation *op, Type input,
-                       ArrayRef<std::pair<StringRef, StringRef>> plan,
-                       bool softmax, bool indexer, StringRef noRotation,
-                       Decision &d) {
+                       ArrayRef<std::pair<StringRef, std::string>> plan,
+                       bool indexer, StringRef noRotation, Decision &d) {
     MLIRContext *ctx = op->getContext();
     Type f8 = Float8E4M3FNType::get(ctx), f32 = Float32Type::get(ctx);
-    bool budgetOk = errorBudget >= kFp8HadamardError;
-    for (auto [name, rule] : plan) {
-      // rule: "fp8" (admitted), "solve" (f32), or the reason it stays.
+    bool overBudget = errorBudget < kFp8Error;
+    for (auto &[name, rule] : plan) {
       Type t = input;
       std::string why;
       if (rule == "solve") {
         t = f32;
         why = "the triangular solve stays f32 (rule 2)";
       } else if (rule != "fp8") {
-        why = rule.str();
-      } else if (!fp8Cores) {
-        why = "no FP8 tensor cores on " + std::string(target) + " (rule 6)";
-      } else if (!budgetOk) {
-        why = llvm::formatv("error budget {0} is below FP8's estimated "
-                            "{1} (FA3 Table 3, rule 5)",
-                            num(errorBudget), num(kFp8HadamardError))
-                  .str();
+        why = rule;
+      } else if (pol == Policy::automatic && overBudget) {
+        why = "FP8's relative error reaches " + num(kFp8Error) +
+              " (i.i.d. inputs, measured), above the budget " +
+              num(errorBudget) + "; " + num(kFp8StructuredError) +
+              " or less on channel-structured inputs (rule 5)";
       } else {
         t = f8;
-        why = softmax   ? "compute-bound prefill: FP8 doubles tensor-core peak "
-                          "(rule 4)"
-              : indexer ? "the DSA indexer runs in FP8 (DeepSeek-V3.2, rule 4)"
-                        : "policy fp8";
+        why = pol == Policy::fp8 ? "policy fp8"
+              : indexer ? "the DSA indexer runs in FP8 (DeepSeek-V3.2, "
+                          "rule 4)"
+                        : "compute-bound prefill with an FP8 kernel "
+                          "(rule 4)";
+        if (pol == Policy::fp8 && overBudget)
+          why += " (its error reaches " + num(kFp8Error) +
+                 " on i.i.d. inputs, above the budget " + num(errorBudget) +
+                 ", rule 5)";
       }
       d.operands.push_back({name.str(), t});
       d.reasons.push_back((name + " = ").str() +
@@ -130,21 +138,6 @@ struct AttnAssignPrecisionPass
                            : t.isBF16()                   ? "bf16"
                                                           : "f16") +
                           ": " + why);
-    }
-    if (pol == Policy::fp8 && !d.anyFp8()) {
-      bool wanted =
-          llvm::any_of(plan, [](auto &p) { return p.second == "fp8"; });
-      if (wanted && !fp8Cores)
-        return op->emitOpError()
-               << "attn-assign-precision: policy fp8 needs FP8 tensor cores, "
-                  "which "
-               << target << " does not have (sm_89 and later)";
-      if (wanted && !budgetOk)
-        return op->emitOpError()
-               << "attn-assign-precision: policy fp8 cannot meet error budget "
-               << double(errorBudget)
-               << ": FP8 attention's estimated relative error is "
-               << kFp8HadamardError << " at best (FA3 Table 3)";
     }
     if (!d.anyFp8())
       return success();
@@ -155,26 +148,30 @@ struct AttnAssignPrecisionPass
           d.hadamard ? std::string("scales per token with a Hadamard rotation "
                                    "(DeepSeek-V3.2's indexer, rule 5)")
                      : "scales per token, " + noRotation.str() + " (rule 5)");
-    } else {
-      d.granularity = ScaleGranularity::block;
-      d.block = 128;
-      bool wantRotation = errorBudget < kFp8Error;
-      d.hadamard = wantRotation && noRotation.empty();
-      std::string rotation;
-      if (d.hadamard)
-        rotation = llvm::formatv(", Hadamard rotation of Q and K: budget {0} "
-                                 "< {1} without it",
-                                 num(errorBudget), num(kFp8Error))
-                       .str();
-      else if (wantRotation)
-        rotation = llvm::formatv(", {0} (budget {1} < {2} asks for one)",
-                                 noRotation, num(errorBudget), num(kFp8Error))
-                       .str();
-      d.reasons.push_back(llvm::formatv("scales per block of {0} tokens{1} "
-                                        "(rule 5)",
-                                        d.block, rotation)
-                              .str());
+      return success();
     }
+    d.granularity = ScaleGranularity::block;
+    d.block = 128;
+    // The rotation only helps inputs with outlier channels; the GPU kernels
+    // have none yet, so only the CPU's emulation takes it (budget below the
+    // structured-input error).
+    std::string rotation;
+    if (errorBudget < kFp8StructuredError) {
+      if (!cpu)
+        rotation = ", no Hadamard rotation: the GPU FP8 kernel has none yet";
+      else if (!noRotation.empty())
+        rotation = ", " + noRotation.str();
+      else {
+        d.hadamard = true;
+        rotation = ", Hadamard rotation of Q and K (budget " +
+                   num(errorBudget) + " < " + num(kFp8StructuredError) +
+                   ": spreads outlier channels)";
+      }
+    }
+    d.reasons.push_back(llvm::formatv("scales per block of {0} tokens{1} "
+                                      "(rule 5)",
+                                      d.block, rotation)
+                            .str());
     return success();
   }
 
@@ -188,29 +185,49 @@ struct AttnAssignPrecisionPass
     else
       q = op.getQ();
     Type input = llvm::cast<RankedTensorType>(q.getType()).getElementType();
-    using P = std::pair<StringRef, StringRef>;
+    using P = std::pair<StringRef, std::string>;
     SmallVector<P> plan;
-    bool softmax = false, indexer = false;
+    bool indexer = false;
     const char *stateRule = "contracts the f32 recurrent state (rule 3)";
+    // Whether FP8 is lowered for this op on the target (rule 4, 6).
+    std::string noKernel;
+    if (target == "sm_80")
+      noKernel = "no FP8 tensor cores on sm_80 (rule 6)";
+    else if (cpu && pol == Policy::automatic)
+      noKernel = "the CPU only emulates FP8 (slower, and it adds error): "
+                 "policy fp8 emulates it to measure the error (rule 6)";
     if constexpr (std::is_same_v<OpT, FullOp> ||
                   std::is_same_v<OpT, SparseOp>) {
-      softmax = true;
+      std::string why = noKernel;
       if (isDecode(q))
-        plan = {P("qk", "decode is bandwidth-bound: FP8 pays in storage, not "
-                        "MMA (rule 4)"),
-                P("pv", "decode is bandwidth-bound (rule 4)")};
-      else if (std::is_same_v<OpT, SparseOp> && pol == Policy::automatic)
-        plan = {P("qk", kNoSparseKernel), P("pv", kNoSparseKernel)};
-      else
-        plan = {P("qk", "fp8"), P("pv", "fp8")};
+        why = "decode is bandwidth-bound: FP8 pays in storage, not MMA "
+              "(rule 4)";
+      else if (std::is_same_v<OpT, SparseOp> && !cpu && why.empty())
+        why = "no FP8 sparse GPU kernel yet (gathered K/V tiles, rule 4)";
+      else if (std::is_same_v<OpT, FullOp> && target == "sm_90a" &&
+               why.empty() &&
+               (lastDim(q) != 128 || lastDim(op.getV()) != 128)) {
+        // The wgmma kernel takes D = Dv = 128; mma.sync e4m3 runs as f16
+        // on sm_90 (bench/RESULTS.md: 0.73x-0.84x of bf16).
+        if (pol == Policy::automatic)
+          why = "on sm_90a FP8 pays through wgmma, which attn's FP8 kernel "
+                "uses at D = Dv = 128 only (mma.sync e4m3 runs as f16 there, "
+                "rule 4)";
+      }
+      if (why.empty())
+        why = "fp8";
+      plan = {P("qk", why), P("pv", why)};
     } else if constexpr (std::is_same_v<OpT, IndexerOp>) {
       indexer = true;
-      plan = {P("qk", "fp8")};
+      std::string why = noKernel;
+      if (!cpu && why.empty())
+        why = "no FP8 indexer GPU kernel yet (rule 4)";
+      plan = {P("qk", why.empty() ? "fp8" : why)};
     } else {
       // Never FP8, under any policy.
-      StringRef intra = "the chunked kernels are latency-bound on the state "
-                        "scan; FP8 intra-chunk products are not lowered "
-                        "(rule 4)";
+      std::string intra = "the chunked kernels are latency-bound on the "
+                          "state scan; FP8 intra-chunk products are not "
+                          "lowered (rule 4)";
       if constexpr (std::is_same_v<OpT, DeltaOp>)
         plan = {P("kk", "builds the matrix the solve inverts (rule 2)"),
                 P("qk", intra),
@@ -224,7 +241,7 @@ struct AttnAssignPrecisionPass
                 P("kv", stateRule)};
     }
     Decision d;
-    if (failed(decide(op, input, plan, softmax, indexer, noHadamard(q), d)))
+    if (failed(decide(op, input, plan, indexer, noHadamard(q), d)))
       return failure();
     MLIRContext *ctx = op.getContext();
     SmallVector<NamedAttribute> entries;
@@ -256,11 +273,16 @@ struct AttnAssignPrecisionPass
                                   << policy << "' (off, auto, fp8)";
       return signalPassFailure();
     }
-    if (target == "sm_80")
-      fp8Cores = false;
-    else if (target != "sm_90a" && target != "sm_89" && target != "cpu") {
+    cpu = target == "cpu";
+    if (target != "sm_80" && target != "sm_90a" && target != "sm_89" && !cpu) {
       getOperation()->emitError() << "attn-assign-precision: unknown target '"
                                   << target << "' (sm_90a, sm_89, sm_80, cpu)";
+      return signalPassFailure();
+    }
+    if (pol == Policy::fp8 && target == "sm_80") {
+      getOperation()->emitError()
+          << "attn-assign-precision: policy fp8 needs FP8 tensor cores "
+             "(sm_89 and later); target sm_80 has none";
       return signalPassFailure();
     }
     if (!(errorBudget > 0)) {
