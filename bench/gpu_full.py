@@ -117,6 +117,18 @@ def fp8_prefill(dev, report):
                 t = bench(sdpa(SDPBackend.FLASH_ATTENTION, q, k, v, causal))
                 report("  SDPA flash (bf16)", t, fl, ours=t8)
             del q, k, v
+    # The DSA indexer at DeepSeek-V3.2's sizes (T = S = 8192, 64 heads x
+    # 128, causal): FP8 (Hadamard, per-token scales, wgmma) against bf16.
+    T, Hi, Di = 8192, 64, 128
+    qi = torch.randn(1, T, Hi, Di, device=dev, dtype=torch.bfloat16)
+    ki = torch.randn(1, T, Di, device=dev, dtype=torch.bfloat16)
+    w = torch.randn(1, T, Hi, device=dev)
+    fl = 2 * T * T * Hi * Di / 2
+    t8 = bench(lambda: ops.lightning_indexer(qi, ki, w,
+                                             precision_policy="fp8"))
+    t16 = bench(lambda: ops.lightning_indexer(qi, ki, w))
+    report("indexer fp8 T=%d Hi=%d Di=%d causal" % (T, Hi, Di), t8, fl)
+    report("  indexer bf16", t16, fl, ours=t8)
 
 
 def main():

@@ -182,6 +182,13 @@ def main(argv=None):
         ir = ops.sparse_module_ir(qs, ks, vs, ish, el, causal, scale, bs)
         _gpu.compile_to_cache(ir, args.chip, force=True)
         n += 1
+    for hi in (16, 32, 64):  # the FP8 indexer (wgmma, Di = 128)
+        for el in ("bf16", "f16"):
+            for causal in (False, True):
+                ir = ops.indexer_module_ir((1, 1, hi, 128), (1, 1, 128),
+                                           (1, 1, hi), (el, el, "f32"), causal)
+                _gpu.compile_to_cache(ir, args.chip, force=True, options=fp8)
+                n += 1
     for qs, ks, ws, el, causal in indexer_configs():
         ir = ops.indexer_module_ir(qs, ks, ws, el, causal)
         _gpu.compile_to_cache(ir, args.chip, force=True)

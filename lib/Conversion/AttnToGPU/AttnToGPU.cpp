@@ -183,7 +183,8 @@ struct ConvertAttnToGPUPass
       }
       KernelSite site{kernels, fn.getSymName().str(), chip};
       FailureOr<DictionaryAttr> entry;
-      // attn.full and attn.sparse check their FP8 plans themselves.
+      // attn.full, attn.sparse and attn.indexer check their FP8 plans
+      // themselves.
       auto prec = (*op)->getAttrOfType<PrecisionAttr>("precision");
       if (prec && prec.usesFp8() && smVersion < 89) {
         (*op)->emitOpError()
@@ -192,7 +193,8 @@ struct ConvertAttnToGPUPass
         failedAny = true;
         continue;
       }
-      if (auto p = prec; p && p.usesFp8() && !isa<FullOp, SparseOp>(*op)) {
+      if (auto p = prec;
+          p && p.usesFp8() && !isa<FullOp, SparseOp, IndexerOp>(*op)) {
         (*op)->emitOpError()
             << "plans FP8 contractions (" << p
             << "); the GPU kernels have no FP8 path yet: plan with "

@@ -283,19 +283,21 @@ Value GpuBuilder::wgmmaDesc(Value addr) {
   return LLVM::OrOp::create(b, start, c64(fixed));
 }
 
-/// The asm text and constraints of a chain of m64n128k32 e4m3 wgmma over
-/// `steps` k-steps, accumulators tied to the 64 outputs; A from
+/// The asm text and constraints of a chain of m64nNk32 e4m3 wgmma over
+/// `steps` k-steps, the N / 2 accumulators tied to the outputs; A from
 /// descriptors (`aRegs` = 0) or from 4 registers per step.
-static std::pair<std::string, std::string> wgmmaAsm(int64_t steps, bool aRegs) {
-  // Operands: 64 outputs, 64 tied accumulators, A (descriptors or 4
+static std::pair<std::string, std::string> wgmmaAsm(int64_t steps, bool aRegs,
+                                                    int64_t n) {
+  // Operands: N / 2 outputs, as many tied accumulators, A (descriptors or 4
   // registers per step), B descriptors, then the scale-d flag (1).
-  const int64_t flag = 128 + steps * (aRegs ? 4 : 1) + steps;
+  const int64_t regs = n / 2;
+  const int64_t flag = 2 * regs + steps * (aRegs ? 4 : 1) + steps;
   std::string text = "{\n.reg .pred p;\nsetp.ne.b32 p, $" +
                      std::to_string(flag) + ", 0;\nwgmma.fence.sync.aligned;\n";
   std::string d;
-  for (int i = 0; i < 64; ++i)
+  for (int64_t i = 0; i < regs; ++i)
     d += (i ? ",$" : "$") + std::to_string(i);
-  int64_t next = 128;
+  int64_t next = 2 * regs;
   SmallVector<std::string> aOps, bOps;
   for (int64_t k = 0; k < steps; ++k) {
     if (aRegs) {
@@ -310,14 +312,15 @@ static std::pair<std::string, std::string> wgmmaAsm(int64_t steps, bool aRegs) {
   for (int64_t k = 0; k < steps; ++k)
     bOps.push_back("$" + std::to_string(next++));
   for (int64_t k = 0; k < steps; ++k)
-    text += "wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3 {" + d +
-            "}, " + aOps[k] + ", " + bOps[k] + ", p, 1, 1;\n";
+    text += "wgmma.mma_async.sync.aligned.m64n" + std::to_string(n) +
+            "k32.f32.e4m3.e4m3 {" + d + "}, " + aOps[k] + ", " + bOps[k] +
+            ", p, 1, 1;\n";
   text += "wgmma.commit_group.sync.aligned;\n"
           "wgmma.wait_group.sync.aligned 0;\n}";
   std::string cons;
-  for (int i = 0; i < 64; ++i)
+  for (int64_t i = 0; i < regs; ++i)
     cons += "=f,";
-  for (int i = 0; i < 64; ++i)
+  for (int64_t i = 0; i < regs; ++i)
     cons += std::to_string(i) + ",";
   for (int64_t k = 0; k < steps; ++k)
     cons += aRegs ? "r,r,r,r," : "l,";
@@ -329,16 +332,16 @@ static std::pair<std::string, std::string> wgmmaAsm(int64_t steps, bool aRegs) {
 
 static SmallVector<Value> wgmmaCall(ImplicitLocOpBuilder &b, Type f32T,
                                     ValueRange operands, int64_t steps,
-                                    bool aRegs) {
-  auto [text, cons] = wgmmaAsm(steps, aRegs);
-  SmallVector<Type> fields(64, f32T);
+                                    bool aRegs, int64_t regs) {
+  auto [text, cons] = wgmmaAsm(steps, aRegs, 2 * regs);
+  SmallVector<Type> fields(regs, f32T);
   auto st = LLVM::LLVMStructType::getLiteral(b.getContext(), fields);
   auto asmOp = LLVM::InlineAsmOp::create(
       b, st, operands, text, cons, /*has_side_effects=*/true,
       /*is_align_stack=*/false, LLVM::TailCallKind::None,
       LLVM::AsmDialectAttr(), ArrayAttr());
   SmallVector<Value> out;
-  for (int i = 0; i < 64; ++i)
+  for (int64_t i = 0; i < regs; ++i)
     out.push_back(LLVM::ExtractValueOp::create(b, asmOp.getResult(0), i));
   return out;
 }
@@ -350,7 +353,7 @@ SmallVector<Value> GpuBuilder::wgmmaFp8SS(ArrayRef<Value> descA,
   ops.append(descA.begin(), descA.end());
   ops.append(descB.begin(), descB.end());
   ops.push_back(c32(1));
-  return wgmmaCall(b, f32(), ops, descA.size(), /*aRegs=*/false);
+  return wgmmaCall(b, f32(), ops, descA.size(), /*aRegs=*/false, acc.size());
 }
 
 SmallVector<Value> GpuBuilder::wgmmaFp8RS(ArrayRef<Frag4> a,
@@ -361,7 +364,7 @@ SmallVector<Value> GpuBuilder::wgmmaFp8RS(ArrayRef<Frag4> a,
     ops.append(f.begin(), f.end());
   ops.append(descB.begin(), descB.end());
   ops.push_back(c32(1));
-  return wgmmaCall(b, f32(), ops, a.size(), /*aRegs=*/true);
+  return wgmmaCall(b, f32(), ops, a.size(), /*aRegs=*/true, acc.size());
 }
 
 void GpuBuilder::fenceProxyAsync() {

@@ -123,14 +123,15 @@ public:
   /// D = A B + C, m16n8k32 with e4m3 operands (sm_89+): A four i32 of 4
   /// e4m3 each (the byte layout of the bf16 m16n8k16 A fragment), B two.
   Acc4 mmaFp8(const Frag4 &a, Value b0, Value b1, const Acc4 &acc);
-  // Hopper warpgroup MMA (sm_90a), FP8 e4m3 x e4m3 -> f32, m64n128k32 per
-  // instruction. Operands in shared memory are K-major tiles of 128-byte
-  // rows in the 128-byte swizzle (16-byte chunk c of row r stored at chunk
-  // c ^ (r & 7): `swizzled` with 8 chunks per row), 1024-aligned.
+  // Hopper warpgroup MMA (sm_90a), FP8 e4m3 x e4m3 -> f32, m64nNk32 per
+  // instruction (N = 2 x the accumulators per thread). Operands in shared
+  // memory are K-major tiles of 128-byte rows in the 128-byte swizzle (16-byte
+  // chunk c of row r stored at chunk c ^ (r & 7): `swizzled` with 8 chunks per
+  // row), 1024-aligned.
   /// The matrix descriptor of such a tile starting at `addr` (+32 bytes per
   /// k-step of 32).
   Value wgmmaDesc(Value addr);
-  /// acc (64 f32 per thread, the m64n128 accumulator: per warp the m16n8
+  /// acc (N / 2 f32 per thread, the m64nN accumulator: per warp the m16n8
   /// layout of Acc4, n-tile j in acc[4j .. 4j + 3]) += sum over the k-steps
   /// of A(descA[k]) B(descB[k])^T; fence, issue, commit and wait in one
   /// block, so the results are ready when it returns.

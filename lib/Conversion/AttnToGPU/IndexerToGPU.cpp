@@ -37,7 +37,14 @@ struct IndexerPlan {
   Type mmaElem() const {
     return split() ? BFloat16Type::get(elem.getContext()) : elem;
   }
+  /// FP8 (#attn.precision qk = f8E4M3FN, per-token scales): the kernel
+  /// reads e4m3 qi / ki rows made by quant_tokens (QuantizeFp8.cpp) and
+  /// runs q . k as m64n64k32 e4m3 wgmma (sm_90a, one warpgroup of 64 rows,
+  /// Di = 128), each product scaled by its row's and key's scales.
+  bool fp8 = false, hadamard = false;
   int64_t tileBytes() const {
+    if (fp8)
+      return rows * di + kv * di;
     return 2 * (rows * di + kv * di) * (split() ? 2 : 1);
   }
   int64_t smemBytes() const { return tileBytes() + 4 * queries() * kv; }
@@ -45,6 +52,9 @@ struct IndexerPlan {
 enum IdxArg { iQ, iK, iW, iOut, iB, iT, iS, kNumIdxArgs };
 constexpr const char *kIdxArgNames[] = {"qi", "ki", "w", "scores",
                                         "B",  "T",  "S"};
+// FP8: the quantised rows and their scales (two more pointers).
+constexpr const char *kFp8IdxArgNames[] = {"qi8", "ki8", "w", "scores", "sqi",
+                                           "ski", "B",   "T", "S"};
 } // namespace
 
 static void buildIndexerKernel(gpu::GPUModuleOp module, StringRef name,
@@ -52,10 +62,14 @@ static void buildIndexerKernel(gpu::GPUModuleOp module, StringRef name,
   ImplicitLocOpBuilder b(loc, module.getContext());
   GpuBuilder g(b);
   Type f32T = g.f32(), i8T = b.getI8Type();
+  const int64_t extra = p.fp8 ? 2 : 0;
   gpu::GPUFuncOp fn =
-      createKernel(b, module, name, iB, kNumIdxArgs - iB, p.threads());
-  auto arg = [&](int i) -> Value { return fn.getArgument(i); };
-  const int64_t nk = p.kv / 8, kd = p.di / 16, cpr = p.di / 8;
+      createKernel(b, module, name, iB + extra, kNumIdxArgs - iB, p.threads());
+  auto arg = [&](int i) -> Value {
+    return fn.getArgument(i < iB ? i : i + extra);
+  };
+  const int64_t nk = p.kv / 8, kd = p.di / 16;
+  const int64_t cpr = p.fp8 ? p.di / 16 : p.di / 8;
   const int64_t swz = GpuBuilder::swizzleFor(cpr);
 
   Value tid = g.threadId();
@@ -70,7 +84,7 @@ static void buildIndexerKernel(gpu::GPUModuleOp module, StringRef name,
 
   Value smem = g.sharedBase(module);
   Value sQ = smem;
-  Value sK = g.gep(smem, i8T, g.c32(2 * p.rows * p.di));
+  Value sK = g.gep(smem, i8T, g.c32((p.fp8 ? 1 : 2) * p.rows * p.di));
   Value sRed = g.gep(smem, i8T, g.c32(p.tileBytes()));
   const int64_t loOff = 2 * (p.rows * p.di + p.kv * p.di);
   auto lo = [&](Value tile) { return g.gep(tile, i8T, g.c32(loOff)); };
@@ -79,8 +93,9 @@ static void buildIndexerKernel(gpu::GPUModuleOp module, StringRef name,
           llvm::function_ref<std::pair<Value, Value>(Value, Value)> source) {
         if (p.split())
           splitTile(g, tile, lo(tile), rows, p.di, p.threads(), tid, source);
-        else
-          copyTile(g, tile, rows, p.di, p.threads(), tid, fallback, source);
+        else // copyTile counts 16-bit columns
+          copyTile(g, tile, rows, p.fp8 ? p.di / 2 : p.di, p.threads(), tid,
+                   fallback, source);
       };
   Type me = p.mmaElem();
   const int64_t nRed = p.queries() * p.kv;
@@ -114,18 +129,20 @@ static void buildIndexerKernel(gpu::GPUModuleOp module, StringRef name,
       Value valid = g.slt(t, seqT);
       Value off = g.add(
           g.mul(g.add(g.mul(g.add(g.mul(bIdx, seqT), t), hiC), j), g.c64(p.di)),
-          g.toI64(g.mul(c, g.c32(8))));
-      return std::make_pair(valid, g.gep(arg(iQ), p.elem, off));
+          g.toI64(g.mul(c, g.c32(p.fp8 ? 16 : 8))));
+      return std::make_pair(valid, g.gep(arg(iQ), p.fp8 ? i8T : p.elem, off));
     });
     loadTile(sK, p.kv, arg(iK), [&](Value row, Value c) {
       Value s = g.add(s0, g.toI64(row));
       Value valid = g.slt(s, seqS);
       Value off = g.add(g.mul(g.add(g.mul(bIdx, seqS), s), g.c64(p.di)),
-                        g.toI64(g.mul(c, g.c32(8))));
-      return std::make_pair(valid, g.gep(arg(iK), p.elem, off));
+                        g.toI64(g.mul(c, g.c32(p.fp8 ? 16 : 8))));
+      return std::make_pair(valid, g.gep(arg(iK), p.fp8 ? i8T : p.elem, off));
     });
     g.cpAsyncCommit();
     g.cpAsyncWait(0);
+    if (p.fp8) // wgmma reads shared memory through the async proxy
+      g.fenceProxyAsync();
     g.barrier();
 
     // This warp's 16 rows x 64 keys.
@@ -135,7 +152,37 @@ static void buildIndexerKernel(gpu::GPUModuleOp module, StringRef name,
     Value mask = g.andI(lane, g.c32(swz - 1));
     Value warpRow = g.mul(warp, g.c32(16));
     SmallVector<Acc4> s(nk, Acc4{zeroF, zeroF, zeroF, zeroF});
-    for (int64_t k = 0; k < kd; ++k) {
+    if (p.fp8) {
+      SmallVector<Value> descQ, descK, zeros(4 * nk, zeroF);
+      for (int64_t k = 0; k < p.di / 32; ++k) {
+        descQ.push_back(g.wgmmaDesc(g.gep(sQ, i8T, g.c32(32 * k))));
+        descK.push_back(g.wgmmaDesc(g.gep(sK, i8T, g.c32(32 * k))));
+      }
+      SmallVector<Value> r = g.wgmmaFp8SS(descQ, descK, zeros);
+      // Dequantise: the row's (token, head) scale times the key's.
+      Value rowsAll = g.mul(seqT, hiC);
+      SmallVector<Value> sq;
+      for (int64_t half = 0; half < 2; ++half) {
+        Value rr =
+            g.add(row0, g.toI64(g.add(warpRow, g.add(gq, g.c32(8 * half)))));
+        Value ok = g.slt(rr, rowsAll);
+        Value idx = g.add(g.mul(bIdx, rowsAll), g.select(ok, rr, g.c64(0)));
+        sq.push_back(g.loadGlobal(f32T, g.gep(fn.getArgument(iB), f32T, idx)));
+      }
+      for (int64_t n = 0; n < nk; ++n)
+        for (int64_t e = 0; e < 2; ++e) {
+          Value col =
+              g.add(s0, g.toI64(g.add(g.mul(tq, g.c32(2)), g.c32(8 * n + e))));
+          Value ok = g.slt(col, seqS);
+          Value idx = g.add(g.mul(bIdx, seqS), g.select(ok, col, g.c64(0)));
+          Value sk =
+              g.loadGlobal(f32T, g.gep(fn.getArgument(iB + 1), f32T, idx));
+          for (int64_t half = 0; half < 2; ++half)
+            s[n][2 * half + e] =
+                g.fmul(r[4 * n + 2 * half + e], g.fmul(sq[half], sk));
+        }
+    }
+    for (int64_t k = 0; k < kd && !p.fp8; ++k) {
       Value chunkA = g.add(hi16, g.c32(2 * k));
       Value aOff = g.swizzled(g.add(warpRow, lane15), chunkA, mask, cpr);
       Frag4 a = g.ldmatrix4(g.gep(sQ, i8T, aOff), false);
@@ -253,12 +300,32 @@ FailureOr<DictionaryAttr> gpu_kernels::buildIndexer(IndexerOp op,
               "of 2 Hi); got Hi = "
            << p.hi << ", Di = " << p.di;
   p.causal = op.getCausal();
+  if (PrecisionAttr prec = op.getPrecisionAttr(); prec && prec.usesFp8()) {
+    auto err = [&]() {
+      return op.emitOpError() << "FP8 plan " << prec << ": ";
+    };
+    if (!llvm::isa_and_nonnull<Float8E4M3FNType>(prec.getOperandType("qk")))
+      return err() << "the GPU FP8 indexer takes qk = f8E4M3FN";
+    if (prec.getGranularity() != ScaleGranularity::token)
+      return err() << "the GPU FP8 indexer takes granularity = token";
+    if (site.chip != "sm_90a" || p.rows != 64 || p.di != 128 ||
+        !(p.elem.isBF16() || p.elem.isF16()))
+      return err() << "the GPU FP8 indexer runs on sm_90a (wgmma) with Hi = "
+                      "16, 32 or 64, Di = 128 and bf16 / f16 inputs; got "
+                   << site.chip << ", Hi = " << p.hi << ", Di = " << p.di
+                   << ", " << p.elem;
+    p.fp8 = true;
+    p.hadamard = prec.getHadamard();
+  }
   if (p.smemBytes() > 227 * 1024)
     return op.emitOpError() << "GPU kernel needs " << p.smemBytes()
                             << " bytes of shared memory for Hi = " << p.hi
                             << ", Di = " << p.di << "; at most 232448";
 
   std::string name = site.prefix + "_indexer";
+  std::string quant = site.prefix + "_indexer_quant";
+  if (p.fp8)
+    buildQuantTokensKernel(site.module, quant, p.elem, p.hadamard, op.getLoc());
   buildIndexerKernel(site.module, name, p, op.getLoc());
 
   MLIRContext *ctx = op.getContext();
@@ -277,8 +344,14 @@ FailureOr<DictionaryAttr> gpu_kernels::buildIndexer(IndexerOp op,
                               "cdiv(S, " + std::to_string(p.kv) + ")", "B"}));
   launch.append("block", b.getI64ArrayAttr({p.threads(), 1, 1}));
   launch.append("smem", b.getI64IntegerAttr(p.smemBytes()));
-  launch.append("args", strs(SmallVector<std::string>(std::begin(kIdxArgNames),
-                                                      std::end(kIdxArgNames))));
+  if (p.fp8)
+    launch.append("args",
+                  strs(SmallVector<std::string>(std::begin(kFp8IdxArgNames),
+                                                std::end(kFp8IdxArgNames))));
+  else
+    launch.append("args",
+                  strs(SmallVector<std::string>(std::begin(kIdxArgNames),
+                                                std::end(kIdxArgNames))));
   NamedAttrList entry;
   entry.append("op", b.getStringAttr("attn.indexer"));
   entry.append(
@@ -290,6 +363,44 @@ FailureOr<DictionaryAttr> gpu_kernels::buildIndexer(IndexerOp op,
                b.getArrayAttr({tensorEntry(ctx, "scores", b.getF32Type(),
                                            {"B", "T", "S"})}));
   entry.append("sizes", sizes.getDictionary(ctx));
-  entry.append("launches", b.getArrayAttr({launch.getDictionary(ctx)}));
+  if (!p.fp8) {
+    entry.append("launches", b.getArrayAttr({launch.getDictionary(ctx)}));
+    return entry.getDictionary(ctx);
+  }
+  // FP8: quantise qi and ki rows (per-token scales) first.
+  auto quantLaunch = [&](StringRef x, StringRef x8, StringRef sx,
+                         StringRef rows) {
+    NamedAttrList l;
+    l.append("kernel", b.getStringAttr(quant));
+    l.append("grid", strs({"cdiv(" + rows.str() + ", 4)", "1", "1"}));
+    l.append("block", b.getI64ArrayAttr({128, 1, 1}));
+    l.append("smem", b.getI64IntegerAttr(0));
+    l.append("args", strs({x.str(), x8.str(), sx.str(), rows.str()}));
+    return l.getDictionary(ctx);
+  };
+  entry.append("launches",
+               b.getArrayAttr({quantLaunch("qi", "qi8", "sqi", "rows_q"),
+                               quantLaunch("ki", "ki8", "ski", "rows_k"),
+                               launch.getDictionary(ctx)}));
+  NamedAttrList values;
+  values.append("rows_q", b.getStringAttr("B*T*" + hi));
+  values.append("rows_k", b.getStringAttr("B*S"));
+  entry.append("values", values.getDictionary(ctx));
+  auto workspace = [&](StringRef wname, StringRef dtype, StringRef elements) {
+    NamedAttrList w;
+    w.append("name", b.getStringAttr(wname));
+    w.append("dtype", b.getStringAttr(dtype));
+    w.append("elements", b.getStringAttr(elements));
+    return w.getDictionary(ctx);
+  };
+  entry.append("workspaces",
+               b.getArrayAttr({workspace("qi8", "u8", "B*T*" + hi + "*" + di),
+                               workspace("ki8", "u8", "B*S*" + di),
+                               workspace("sqi", "f32", "B*T*" + hi),
+                               workspace("ski", "f32", "B*S")}));
+  entry.append("precision",
+               b.getStringAttr(std::string("e4m3 qi and ki, scales per "
+                                           "token") +
+                               (p.hadamard ? ", Hadamard rotation" : "")));
   return entry.getDictionary(ctx);
 }

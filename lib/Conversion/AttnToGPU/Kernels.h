@@ -47,6 +47,11 @@ void buildQuantRowsKernel(gpu::GPUModuleOp module, StringRef name,
                           Location loc);
 void buildQuantVtKernel(gpu::GPUModuleOp module, StringRef name, int64_t width,
                         int64_t block, Type elem, Location loc);
+/// `quant_tokens` (x, x8, scales, rows): one scale per row of 128 elements
+/// (per token and head), after a Hadamard rotation of the row if
+/// `hadamard`; grid cdiv(rows, 4), 128 threads (a warp per row).
+void buildQuantTokensKernel(gpu::GPUModuleOp module, StringRef name, Type elem,
+                            bool hadamard, Location loc);
 
 // Manifest helpers shared by the builders.
 /// {name, dtype, shape} of a tensor operand or result; `dims` names each

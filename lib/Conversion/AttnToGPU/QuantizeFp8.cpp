@@ -13,6 +13,9 @@
 //
 // - `quant_rows`: x [B, T, Hx, W] -> x8 [B, T, Hx, W] bytes, sx [B, Hx,
 //   cdiv(T, N)] (Q and K).
+// - `quant_tokens`: rows of 128 elements -> bytes and one scale per row (the
+//   DSA indexer's per-token scales), after a Hadamard rotation of the row
+//   when the plan asks for one (a butterfly across the warp's lanes).
 // - `quant_vt`: v [B, S, Hkv, W] -> v8t [B, Hkv, W, cdiv(S, N) N] bytes, the
 //   keys of a channel contiguous (what the P V mma reads as its k-major B
 //   operand; sm_90 has no ldmatrix.trans for bytes) and zero past S. Within
@@ -28,6 +31,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include <cmath>
 #include <limits>
 
 using namespace mlir;
@@ -311,6 +315,90 @@ void gpu_kernels::buildQuantVtKernel(gpu::GPUModuleOp module, StringRef name,
         g.add(g.add(g.mul(row, sPad), q.t0), g.toI64(g.mul(u, g.c32(16))));
     LLVM::StoreOp::create(b, v4, g.gep(q.arg(qX8), i8T, off),
                           /*alignment=*/16);
+  }
+  gpu::ReturnOp::create(b);
+}
+
+void gpu_kernels::buildQuantTokensKernel(gpu::GPUModuleOp module,
+                                         StringRef name, Type elem,
+                                         bool hadamard, Location loc) {
+  // One warp per row of 128 elements, 4 per lane (elements 4 lane .. 4 lane
+  // + 3); 4 rows per CTA.
+  constexpr int64_t kWidth = 128, kRowsPerCta = 4;
+  enum { tX, tX8, tScale, tRows, kNumTokenArgs };
+  ImplicitLocOpBuilder b(loc, module.getContext());
+  GpuBuilder g(b);
+  gpu::GPUFuncOp fn =
+      createKernel(b, module, name, tRows, kNumTokenArgs - tRows, kThreads);
+  auto arg = [&](int i) -> Value { return fn.getArgument(i); };
+  Value tid = g.threadId();
+  Value warp = g.divu(tid, g.c32(32)), lane = g.remu(tid, g.c32(32));
+  Value row =
+      g.add(g.mul(g.toI64(g.blockId(gpu::Dimension::x)), g.c64(kRowsPerCta)),
+            g.toI64(warp));
+  Value valid = g.slt(row, arg(tRows));
+  Value rowSafe = g.select(valid, row, g.c64(0));
+  Value off =
+      g.add(g.mul(rowSafe, g.c64(kWidth)), g.toI64(g.mul(lane, g.c32(4))));
+  auto v2 = VectorType::get({2}, g.i32());
+  auto ld = scf::IfOp::create(b, TypeRange{v2}, valid, true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ld.thenBlock());
+    scf::YieldOp::create(b, ValueRange{LLVM::LoadOp::create(
+                                b, v2, g.gep(arg(tX), elem, off), 8)});
+    b.setInsertionPointToStart(ld.elseBlock());
+    scf::YieldOp::create(
+        b, ValueRange{arith::ConstantOp::create(
+               b, DenseElementsAttr::get(v2, b.getI32IntegerAttr(0)))});
+  }
+  SmallVector<Value> e;
+  for (int64_t i = 0; i < 2; ++i) {
+    auto [lo, hi] = g.unpack2(
+        vector::ExtractOp::create(b, ld.getResult(0), ArrayRef<int64_t>{i}),
+        elem);
+    e.push_back(lo);
+    e.push_back(hi);
+  }
+  if (hadamard) {
+    // x H / sqrt(128), H[i][j] = (-1)^popcount(i & j): the butterflies of
+    // index bits 0 and 1 in the thread, bits 2 .. 6 across lanes.
+    for (int64_t bit = 1; bit <= 2; bit *= 2)
+      for (int64_t i = 0; i < 4; ++i)
+        if (!(i & bit)) {
+          Value x = e[i], y = e[i | bit];
+          e[i] = g.fadd(x, y);
+          e[i | bit] = g.fsub(x, y);
+        }
+    for (int m = 1; m < 32; m *= 2) {
+      Value upper = g.eq(g.andI(lane, g.c32(m)), g.c32(m));
+      for (Value &x : e) {
+        Value y = g.shflXor(x, m);
+        x = g.select(upper, g.fsub(y, x), g.fadd(x, y));
+      }
+    }
+    for (Value &x : e)
+      x = g.fmul(x, g.f(1.0 / std::sqrt(double(kWidth))));
+  }
+  Value m = g.f(0.0);
+  for (Value x : e)
+    m = g.fmax(m, g.fmax(x, arith::NegFOp::create(b, x)));
+  for (int o = 16; o >= 1; o /= 2)
+    m = g.fmax(m, g.shflXor(m, o));
+  Value ok = g.andI(g.fgt(m, g.f(0.0)),
+                    g.fgt(g.f(std::numeric_limits<double>::infinity()), m));
+  Value inv = g.select(ok, g.fdiv(g.f(kE4m3Max), m), g.f(1.0));
+  Value scale = g.select(ok, g.fdiv(m, g.f(kE4m3Max)), g.f(1.0));
+  auto st = scf::IfOp::create(b, TypeRange{}, valid, false);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(st.thenBlock());
+    Value packed = g.packE4m3x4(g.fmul(e[0], inv), g.fmul(e[1], inv),
+                                g.fmul(e[2], inv), g.fmul(e[3], inv));
+    LLVM::StoreOp::create(b, packed, g.gep(arg(tX8), b.getI8Type(), off), 4);
+    auto first = scf::IfOp::create(b, TypeRange{}, g.eq(lane, g.c32(0)), false);
+    b.setInsertionPointToStart(first.thenBlock());
+    g.storeGlobal(scale, g.gep(arg(tScale), g.f32(), row));
   }
   gpu::ReturnOp::create(b);
 }

@@ -41,7 +41,8 @@
 // WHY: remark: attn-assign-precision (auto): @prefill128: qk = bf16: FP8's relative error reaches 0.055 (i.i.d. inputs, measured), above the budget 0.03; 0.012 or less on channel-structured inputs (rule 5)
 // WHY: remark: attn-assign-precision (auto): @prefill: qk = bf16: on sm_90a FP8 pays through wgmma, which attn's FP8 kernel uses at D = Dv = 128 only (mma.sync e4m3 runs as f16 there, rule 4)
 // WHY: remark: attn-assign-precision (auto): @decode: qk = bf16: decode is bandwidth-bound: FP8 pays in storage, not MMA (rule 4)
-// WHY: remark: attn-assign-precision (auto): @indexer: qk = bf16: no FP8 indexer GPU kernel yet (rule 4)
+// WHY: remark: attn-assign-precision (auto): @indexer: qk = bf16: attn's FP8 indexer GPU kernel is a wgmma kernel: sm_90a with Hi = 16, 32 or 64 and Di = 128 (rule 4)
+// WHY: remark: attn-assign-precision (auto): @dsa_indexer: qk = bf16: FP8's relative error reaches 0.055
 // WHY: remark: attn-assign-precision (auto): @kda: kk = bf16: builds the matrix the solve inverts (rule 2); qk = bf16: the chunked kernels are latency-bound on the state scan; FP8 intra-chunk products are not lowered (rule 4); {{.*}}ws = bf16: contracts the f32 recurrent state (rule 3); {{.*}}solve = f32: the triangular solve stays f32 (rule 2)
 // WHY: remark: attn-assign-precision (auto): @sparse: qk = bf16: no FP8 sparse GPU kernel yet (gathered K/V tiles, rule 4)
 
@@ -55,14 +56,16 @@
 // SM89: precision = #attn.precision<operands = {pv = f8E4M3FN, qk = f8E4M3FN}, granularity = block, block = 128>
 
 // policy fp8 for a GPU target: FP8 wherever a GPU kernel takes it; never for
-// attn.delta / attn.linear, not for attn.sparse / attn.indexer (no GPU
-// kernels yet).
+// attn.delta / attn.linear, not for attn.sparse (no GPU kernel yet), for
+// attn.indexer only in the wgmma kernel's shapes.
 // FP8-LABEL: func.func @prefill128
 // FP8: precision = #attn.precision<operands = {pv = f8E4M3FN, qk = f8E4M3FN}, granularity = block, block = 128>
 // FP8-LABEL: func.func @prefill
 // FP8: precision = #attn.precision<operands = {pv = f8E4M3FN, qk = f8E4M3FN}, granularity = block, block = 128>
 // FP8-LABEL: func.func @indexer
 // FP8: precision = #attn.precision<operands = {qk = bf16}>
+// FP8-LABEL: func.func @dsa_indexer
+// FP8: precision = #attn.precision<operands = {qk = f8E4M3FN}, granularity = token, hadamard = true>
 // FP8-LABEL: func.func @kda
 // FP8: precision = #attn.precision<operands = {av = bf16, kk = bf16, kv = bf16, qk = bf16, qs = bf16, solve = f32, ws = bf16}>
 // FP8-LABEL: func.func @sparse
@@ -114,6 +117,10 @@ func.func @decode(%q: tensor<1x1x4x64xbf16>, %k: tensor<1x?x4x64xbf16>) -> tenso
 }
 func.func @indexer(%q: tensor<1x?x8x64xbf16>, %k: tensor<1x?x64xbf16>, %w: tensor<1x?x8xf32>) -> tensor<1x?x?xf32> {
   %s = attn.indexer %q, %k, %w {causal} : (tensor<1x?x8x64xbf16>, tensor<1x?x64xbf16>, tensor<1x?x8xf32>) -> tensor<1x?x?xf32>
+  return %s : tensor<1x?x?xf32>
+}
+func.func @dsa_indexer(%q: tensor<1x?x64x128xbf16>, %k: tensor<1x?x128xbf16>, %w: tensor<1x?x64xf32>) -> tensor<1x?x?xf32> {
+  %s = attn.indexer %q, %k, %w {causal} : (tensor<1x?x64x128xbf16>, tensor<1x?x128xbf16>, tensor<1x?x64xf32>) -> tensor<1x?x?xf32>
   return %s : tensor<1x?x?xf32>
 }
 func.func @kda(%q: tensor<1x?x2x64xbf16>, %b: tensor<1x?x2xf32>, %g: tensor<1x?x2x64xf32>) -> tensor<1x?x2x64xbf16> {

@@ -220,8 +220,14 @@ struct AttnAssignPrecisionPass
     } else if constexpr (std::is_same_v<OpT, IndexerOp>) {
       indexer = true;
       std::string why = noKernel;
-      if (!cpu && why.empty())
-        why = "no FP8 indexer GPU kernel yet (rule 4)";
+      // The GPU FP8 indexer is a wgmma kernel: sm_90a, one warpgroup of
+      // index heads (Hi = 16, 32 or 64), Di = 128.
+      int64_t hi = llvm::cast<RankedTensorType>(q.getType()).getDimSize(2);
+      if (!cpu && why.empty() &&
+          (target != "sm_90a" || lastDim(q) != 128 ||
+           !(hi == 16 || hi == 32 || hi == 64)))
+        why = "attn's FP8 indexer GPU kernel is a wgmma kernel: sm_90a with "
+              "Hi = 16, 32 or 64 and Di = 128 (rule 4)";
       plan = {P("qk", why.empty() ? "fp8" : why)};
     } else {
       // Never FP8, under any policy.

@@ -298,10 +298,12 @@ def AttnAssignPrecisionPass : Pass<"attn-assign-precision"> {
        which sm_90 executes as f16 (0.73x-0.84x), so `auto` keeps them. On
        sm_89 mma.sync e4m3 is native (not measured here). Decode (static
        T <= 16) is bandwidth-bound: FP8 pays in KV storage, not in MMA
-       (FlashMLA keeps BF16 MMA), so it stays under every policy. attn.sparse
-       (gathered K / V tiles) and the DSA indexer (DeepSeek-V3.2 runs it in
-       FP8) have no FP8 GPU kernel yet: they stay for GPU targets; the CPU
-       emulates them under `fp8`. The chunked linear / delta kernels are
+       (FlashMLA keeps BF16 MMA), so it stays under every policy. The DSA
+       indexer (`qk`; DeepSeek-V3.2 runs it in FP8) has an FP8 wgmma kernel
+       on sm_90a for Hi = 16, 32 or 64 and Di = 128 (1.50x the bf16 one at
+       T = 8192, 64 heads); other shapes and targets stay. attn.sparse
+       (gathered K / V tiles) has no FP8 GPU kernel yet: it stays for GPU
+       targets. The CPU emulates all three under `fp8`. The chunked linear / delta kernels are
        latency-bound on their state scan (bench/RESULTS.md) and no backend
        lowers FP8 intra-chunk products, so attn.linear / attn.delta never
        take FP8.
