@@ -171,8 +171,8 @@ def main(argv=None):
                                 softcap=softcap)
         _gpu.compile_to_cache(ir, args.chip, force=True, options=fp8)
         n += 1
-    # What test_full_fp8_gpu.py's policy test compiles besides.
-    for policy, budget in (("auto", 3e-2), ("auto", 6e-2)):
+    # What test_full_fp8_gpu.py's policy and rotation tests compile besides.
+    for policy, budget in (("auto", 3e-2), ("auto", 6e-2), ("fp8", 1e-2)):
         ir = ops.full_module_ir((1, 1, 1, 128), (1, 1, 1, 128),
                                 (1, 1, 1, 128), ("bf16",) * 3, True)
         _gpu.compile_to_cache(ir, args.chip, force=True,

@@ -25,7 +25,7 @@ from gpu_env import cuda_torch
 _torch = cuda_torch
 
 
-def reference(q, k, v, causal, window=None, tile=None):
+def reference(q, k, v, causal, window=None, tile=None, rotate=False):
     """float64 attention, or (`tile` = the kernel's key tile) the FP8 scheme
     emulated: Q, K, V rounded to e4m3 with block scales, and the softmax
     probabilities of each key tile rounded as round(256 p) / 256 relative
@@ -33,6 +33,12 @@ def reference(q, k, v, causal, window=None, tile=None):
     when it rounds them), then rescaled to the final max."""
     torch = _torch()
     q, k, v = q.double(), k.double(), v.double()
+    if rotate:  # Q and K rows times the normalised Hadamard matrix
+        D = q.shape[-1]
+        h = torch.ones(1, 1, dtype=torch.float64, device=q.device)
+        while h.shape[0] < D:
+            h = torch.cat([torch.cat([h, h], 1), torch.cat([h, -h], 1)], 0)
+        q, k = q @ (h / math.sqrt(D)), k @ (h / math.sqrt(D))
     if tile:
         q, k, v = quantise(q), quantise(k), quantise(v)
     B, T, H, D = q.shape
@@ -104,14 +110,14 @@ CASES = [
 ]
 
 
-def run_unsplit(q, k, v, causal, window):
+def run_unsplit(q, k, v, causal, window, budget=3e-2):
     """The FP8 kernels with one KV split (what the emulation models: with
     several, each split rounds P against its own running max)."""
     from attn import _gpu
     el = [_gpu.element_of(x) for x in (q, k, v)]
     ir = ops.full_module_ir(tuple(q.shape), tuple(k.shape), tuple(v.shape), el,
                             causal, None, window)
-    entry = _gpu.entry_for(ir, q.device, ops.pipeline_options("fp8"))
+    entry = _gpu.entry_for(ir, q.device, ops.pipeline_options("fp8", budget))
     return entry.run({"q": q, "k": k, "v": v}, params={"nsplit": 1})[0]
 
 
@@ -179,3 +185,30 @@ def test_fp8_budget_and_policy():
     assert torch.equal(fp8, loose) and not torch.equal(fp8, base)
     with pytest.raises(Exception, match="precision_policy"):
         ops.full_attn(q, k, v, precision_policy="int4")
+
+
+def test_fp8_hadamard_on_outlier_channels():
+    """A budget below 1.2e-2 plans a Hadamard rotation of Q and K
+    (quant_rows rotates their rows): the kernels match the emulation of the
+    rotated scheme, and with three outlier channels (x10) in Q and K the
+    rotation lowers the error."""
+    torch = _torch()
+    torch.manual_seed(9)
+    B, T, H, D = 1, 300, 4, 128
+    q = torch.randn(B, T, H, D, device="cuda")
+    k = torch.randn(B, T, H, D, device="cuda")
+    v = torch.randn(B, T, H, D, device="cuda").bfloat16()
+    ch = torch.randperm(D, device="cuda")[:3]
+    q[..., ch] *= 10
+    k[..., ch] *= 10
+    q, k = q.bfloat16(), k.bfloat16()
+    ref = reference(q, k, v, True)
+    plain = rel_rms(ops.full_attn(q, k, v, precision_policy="fp8"), ref)
+    rotated = rel_rms(ops.full_attn(q, k, v, precision_policy="fp8",
+                                    error_budget=1e-2), ref)
+    emu = reference(q, k, v, True, tile=128, rotate=True)
+    to_emu = rel_rms(run_unsplit(q, k, v, True, None, budget=1e-2), emu)
+    print("outlier channels: fp8 %.3e, with the rotation %.3e; distance to "
+          "the rotated emulation %.3e" % (plain, rotated, to_emu))
+    assert rotated < 0.7 * plain
+    assert to_emu < 0.2 * rotated

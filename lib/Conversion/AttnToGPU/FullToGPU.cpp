@@ -57,7 +57,7 @@ struct FullPlan {
   /// kernel reads e4m3 Q, K and V^T made by the quantisation kernels
   /// (QuantizeFp8.cpp) with one scale per `scaleBlock` tokens, and runs
   /// Q K^T and P V as m16n8k32 e4m3 mma with f32 accumulation.
-  bool fp8 = false;
+  bool fp8 = false, hadamard = false;
   int64_t scaleBlock = 0;
   /// FP8 on sm_90a with one warpgroup of 64 query rows, kv = 128 and
   /// D = Dv = 128: Q K^T and P V as m64n128k32 wgmma (the operand tiles are
@@ -820,10 +820,9 @@ static LogicalResult planFp8(Operation *op, PrecisionAttr prec, FullPlan &p) {
     return err() << "the GPU FP8 kernel takes qk and pv both f8E4M3FN";
   if (prec.getGranularity() != ScaleGranularity::block)
     return err() << "the GPU FP8 kernel takes granularity = block";
-  if (prec.getHadamard())
-    return err() << "the GPU FP8 kernel has no Hadamard rotation yet; raise "
-                    "the error budget of attn-assign-precision to at least "
-                    "2.4e-2 (FP8 without rotation)";
+  if (prec.getHadamard() && !llvm::isPowerOf2_64(p.d))
+    return err() << "the Hadamard rotation needs a power-of-two head dim, got "
+                 << p.d;
   if (!(p.elem.isBF16() || p.elem.isF16()))
     return err() << "the GPU FP8 kernel quantises bf16 or f16 inputs, got "
                  << p.elem;
@@ -841,6 +840,7 @@ static LogicalResult planFp8(Operation *op, PrecisionAttr prec, FullPlan &p) {
                  << " threads does not divide D = " << p.d << " / Dv = " << p.dv
                  << " tiles evenly";
   p.fp8 = true;
+  p.hadamard = prec.getHadamard();
   p.scaleBlock = prec.getBlock();
   return success();
 }
@@ -946,7 +946,7 @@ static DictionaryAttr buildSoftmax(Operation *op, const FullPlan &p,
   std::string quantRows = base + "_quant_rows", quantVt = base + "_quant_vt";
   if (p.fp8) {
     buildQuantRowsKernel(site.module, quantRows, p.d, p.scaleBlock, p.elem,
-                         op->getLoc());
+                         p.hadamard, op->getLoc());
     buildQuantVtKernel(site.module, quantVt, p.dv, p.scaleBlock, p.elem,
                        op->getLoc());
   }
@@ -1093,9 +1093,11 @@ static DictionaryAttr buildSoftmax(Operation *op, const FullPlan &p,
   entry.append("launches", ArrayAttr::get(ctx, launches));
   entry.append("tile", tile.getDictionary(ctx));
   if (p.fp8)
-    entry.append("precision",
-                 str(ctx, "e4m3 qk and pv, scales per " +
-                              std::to_string(p.scaleBlock) + " tokens"));
+    entry.append(
+        "precision",
+        str(ctx, "e4m3 qk and pv, scales per " + std::to_string(p.scaleBlock) +
+                     " tokens" +
+                     (p.hadamard ? ", Hadamard rotation of Q and K" : "")));
   return entry.getDictionary(ctx);
 }
 

@@ -38,12 +38,13 @@ FailureOr<DictionaryAttr> buildDelta(DeltaOp op, const KernelSite &site);
 FailureOr<DictionaryAttr> buildLinear(LinearOp op, const KernelSite &site);
 
 /// The e4m3 quantisation kernels of the FP8 attention path (QuantizeFp8.cpp):
-/// `quant_rows` (x, x8, scales, B, T, Hx) and `quant_vt` (v, v8t, scales, B,
-/// S, Hkv), `width` elements per row, one scale per `block` tokens, 16-bit
+/// `quant_rows` (x, x8, scales, B, T, Hx; rows rotated by the normalised
+/// Hadamard matrix first if `rotate`) and `quant_vt` (v, v8t, scales, B, S,
+/// Hkv), `width` elements per row, one scale per `block` tokens, 16-bit
 /// `elem` inputs; grid (cdiv(T, block), Hx, B), 128 threads; quant_vt needs
 /// 2 * block * width + 16 bytes of dynamic shared memory, quant_rows 16.
 void buildQuantRowsKernel(gpu::GPUModuleOp module, StringRef name,
-                          int64_t width, int64_t block, Type elem,
+                          int64_t width, int64_t block, Type elem, bool rotate,
                           Location loc);
 void buildQuantVtKernel(gpu::GPUModuleOp module, StringRef name, int64_t width,
                         int64_t block, Type elem, Location loc);

@@ -66,25 +66,26 @@ struct QuantBlock {
   int64_t chunksPerRow() const { return width / 8; }
   int64_t chunks() const { return block * chunksPerRow(); }
 
-  /// Runs `body(row, chunk, valid, src)` for this thread's chunks (src: the
-  /// 8 input elements of chunk `chunk` of block row `row`).
-  void forChunks(llvm::function_ref<void(Value, Value, Value, Value)> body) {
-    ImplicitLocOpBuilder &b = g.builder();
-    const int64_t iters = (chunks() + kThreads - 1) / kThreads;
-    auto loop = scf::ForOp::create(b, g.c32(0), g.c32(iters), g.c32(1));
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value chunk = g.add(g.mul(loop.getInductionVar(), g.c32(kThreads)), tid);
-    Value row = g.divu(chunk, g.c32(chunksPerRow()));
-    Value c = g.remu(chunk, g.c32(chunksPerRow()));
-    Value t = g.add(t0, g.toI64(row));
-    Value valid = g.andI(g.ult(chunk, g.c32(chunks())), g.slt(t, arg(qT)));
-    Value tSafe = g.select(valid, t, g.c64(0));
-    Value off = g.add(
+  /// Chunk `chunk` (of 8 elements) of the block: its row, its index in the
+  /// row, whether it exists, and its element offset in x (and x8).
+  struct Chunk {
+    Value row, c, valid, off;
+  };
+  Chunk chunkAt(Value chunk) {
+    Chunk k;
+    k.row = g.divu(chunk, g.c32(chunksPerRow()));
+    k.c = g.remu(chunk, g.c32(chunksPerRow()));
+    Value t = g.add(t0, g.toI64(k.row));
+    k.valid = g.andI(g.ult(chunk, g.c32(chunks())), g.slt(t, arg(qT)));
+    Value tSafe = g.select(k.valid, t, g.c64(0));
+    k.off = g.add(
         g.mul(g.add(g.mul(g.add(g.mul(batch, arg(qT)), tSafe), arg(qH)), head),
               g.c64(width)),
-        g.toI64(g.mul(c, g.c32(8))));
-    body(row, c, valid, g.gep(arg(qX), elem, off));
+        g.toI64(g.mul(k.c, g.c32(8))));
+    return k;
+  }
+  Value iterations() const {
+    return g.c32((chunks() + kThreads - 1) / kThreads);
   }
 
   /// The 8 elements at `src` as f32 (zeros where !valid).
@@ -147,6 +148,32 @@ struct QuantBlock {
   }
 };
 
+/// x H / sqrt(width), H[i][j] = (-1)^popcount(i & j), for a row of `width`
+/// elements spread over `lanes` consecutive lanes, `xs` (a power of two) per
+/// lane in order; `part` is the lane's index within the row. The butterflies
+/// of the low index bits run in the thread, the others across lanes (every
+/// lane of the warp must take part).
+void hadamard(GpuBuilder &g, SmallVector<Value> &xs, Value part, int64_t lanes,
+              int64_t width) {
+  const int64_t n = xs.size();
+  for (int64_t bit = 1; bit < n; bit *= 2)
+    for (int64_t i = 0; i < n; ++i)
+      if (!(i & bit)) {
+        Value x = xs[i], y = xs[i | bit];
+        xs[i] = g.fadd(x, y);
+        xs[i | bit] = g.fsub(x, y);
+      }
+  for (int64_t m = 1; m < lanes; m *= 2) {
+    Value upper = g.eq(g.andI(part, g.c32(m)), g.c32(m));
+    for (Value &x : xs) {
+      Value y = g.shflXor(x, m);
+      x = g.select(upper, g.fsub(y, x), g.fadd(x, y));
+    }
+  }
+  for (Value &x : xs)
+    x = g.fmul(x, g.f(1.0 / std::sqrt(double(width))));
+}
+
 Value absMax(GpuBuilder &g, Value m, ArrayRef<Value> xs) {
   for (Value x : xs)
     m = g.fmax(m, g.fmax(x, arith::NegFOp::create(g.builder(), x)));
@@ -156,60 +183,53 @@ Value absMax(GpuBuilder &g, Value m, ArrayRef<Value> xs) {
 
 void gpu_kernels::buildQuantRowsKernel(gpu::GPUModuleOp module, StringRef name,
                                        int64_t width, int64_t block, Type elem,
-                                       Location loc) {
+                                       bool rotate, Location loc) {
   ImplicitLocOpBuilder b(loc, module.getContext());
   GpuBuilder g(b);
   gpu::GPUFuncOp fn =
       createKernel(b, module, name, qB, kNumQuantArgs - qB, kThreads);
   QuantBlock q(g, fn, width, block, elem);
   Value smem = g.sharedBase(module);
+  // The rows of the block's chunks, loaded (zeros where absent) and rotated
+  // if asked (every lane takes part in the rotation's shuffles).
+  auto load = [&](const QuantBlock::Chunk &k) {
+    SmallVector<Value> xs = q.load8(g.gep(q.arg(qX), elem, k.off), k.valid);
+    if (rotate)
+      hadamard(g, xs, k.c, q.chunksPerRow(), width);
+    return xs;
+  };
 
   Value m = g.f(0.0);
   {
-    auto loop = scf::ForOp::create(
-        b, g.c32(0), g.c32((q.chunks() + kThreads - 1) / kThreads), g.c32(1),
-        ValueRange{m});
+    auto loop = scf::ForOp::create(b, g.c32(0), q.iterations(), g.c32(1),
+                                   ValueRange{m});
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
-    // forChunks opens its own loop; here the amax is loop-carried, so the
-    // chunk arithmetic is repeated inline.
     Value chunk = g.add(g.mul(loop.getInductionVar(), g.c32(kThreads)), q.tid);
-    Value row = g.divu(chunk, g.c32(q.chunksPerRow()));
-    Value c = g.remu(chunk, g.c32(q.chunksPerRow()));
-    Value t = g.add(q.t0, g.toI64(row));
-    Value valid = g.andI(g.ult(chunk, g.c32(q.chunks())), g.slt(t, q.arg(qT)));
-    Value tSafe = g.select(valid, t, g.c64(0));
-    Value off = g.add(
-        g.mul(g.add(g.mul(g.add(g.mul(q.batch, q.arg(qT)), tSafe), q.arg(qH)),
-                    q.head),
-              g.c64(width)),
-        g.toI64(g.mul(c, g.c32(8))));
-    SmallVector<Value> xs = q.load8(g.gep(q.arg(qX), elem, off), valid);
+    SmallVector<Value> xs = load(q.chunkAt(chunk));
     scf::YieldOp::create(b, absMax(g, loop.getRegionIterArgs()[0], xs));
     m = loop.getResult(0);
   }
   auto [inv, scale] = q.finish(m, smem, q.arg(qH), q.arg(qT));
   (void)scale;
-  q.forChunks([&](Value row, Value c, Value valid, Value src) {
-    auto ifOp = scf::IfOp::create(b, TypeRange{}, valid, false);
+  auto loop = scf::ForOp::create(b, g.c32(0), q.iterations(), g.c32(1));
+  {
     OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    SmallVector<Value> xs = q.load8(src, valid);
+    b.setInsertionPointToStart(loop.getBody());
+    Value chunk = g.add(g.mul(loop.getInductionVar(), g.c32(kThreads)), q.tid);
+    QuantBlock::Chunk k = q.chunkAt(chunk);
+    SmallVector<Value> xs = load(k);
     for (Value &x : xs)
       x = g.fmul(x, inv);
     Value lo = g.packE4m3x4(xs[0], xs[1], xs[2], xs[3]);
     Value hi = g.packE4m3x4(xs[4], xs[5], xs[6], xs[7]);
+    auto ifOp = scf::IfOp::create(b, TypeRange{}, k.valid, false);
+    b.setInsertionPointToStart(ifOp.thenBlock());
     auto v2 = VectorType::get({2}, g.i32());
     Value pair = vector::FromElementsOp::create(b, v2, ValueRange{lo, hi});
-    Value t = g.add(q.t0, g.toI64(row));
-    Value off =
-        g.add(g.mul(g.add(g.mul(g.add(g.mul(q.batch, q.arg(qT)), t), q.arg(qH)),
-                          q.head),
-                    g.c64(width)),
-              g.toI64(g.mul(c, g.c32(8))));
-    LLVM::StoreOp::create(b, pair, g.gep(q.arg(qX8), b.getI8Type(), off),
+    LLVM::StoreOp::create(b, pair, g.gep(q.arg(qX8), b.getI8Type(), k.off),
                           /*alignment=*/8);
-  });
+  }
   gpu::ReturnOp::create(b);
 }
 
@@ -228,23 +248,14 @@ void gpu_kernels::buildQuantVtKernel(gpu::GPUModuleOp module, StringRef name,
 
   Value m = g.f(0.0);
   {
-    auto loop = scf::ForOp::create(
-        b, g.c32(0), g.c32((q.chunks() + kThreads - 1) / kThreads), g.c32(1),
-        ValueRange{m});
+    auto loop = scf::ForOp::create(b, g.c32(0), q.iterations(), g.c32(1),
+                                   ValueRange{m});
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value chunk = g.add(g.mul(loop.getInductionVar(), g.c32(kThreads)), q.tid);
     Value inBlock = g.ult(chunk, g.c32(q.chunks()));
-    Value row = g.divu(chunk, g.c32(q.chunksPerRow()));
-    Value c = g.remu(chunk, g.c32(q.chunksPerRow()));
-    Value t = g.add(q.t0, g.toI64(row));
-    Value valid = g.andI(inBlock, g.slt(t, q.arg(qT)));
-    Value tSafe = g.select(valid, t, g.c64(0));
-    Value off = g.add(
-        g.mul(g.add(g.mul(g.add(g.mul(q.batch, q.arg(qT)), tSafe), q.arg(qH)),
-                    q.head),
-              g.c64(width)),
-        g.toI64(g.mul(c, g.c32(8))));
+    QuantBlock::Chunk k = q.chunkAt(chunk);
+    Value valid = k.valid, off = k.off;
     Value src = g.gep(q.arg(qX), elem, off);
     auto v4 = VectorType::get({4}, g.i32());
     auto ld = scf::IfOp::create(b, TypeRange{v4}, valid, true);
@@ -320,8 +331,8 @@ void gpu_kernels::buildQuantVtKernel(gpu::GPUModuleOp module, StringRef name,
 }
 
 void gpu_kernels::buildQuantTokensKernel(gpu::GPUModuleOp module,
-                                         StringRef name, Type elem,
-                                         bool hadamard, Location loc) {
+                                         StringRef name, Type elem, bool rotate,
+                                         Location loc) {
   // One warp per row of 128 elements, 4 per lane (elements 4 lane .. 4 lane
   // + 3); 4 rows per CTA.
   constexpr int64_t kWidth = 128, kRowsPerCta = 4;
@@ -360,26 +371,8 @@ void gpu_kernels::buildQuantTokensKernel(gpu::GPUModuleOp module,
     e.push_back(lo);
     e.push_back(hi);
   }
-  if (hadamard) {
-    // x H / sqrt(128), H[i][j] = (-1)^popcount(i & j): the butterflies of
-    // index bits 0 and 1 in the thread, bits 2 .. 6 across lanes.
-    for (int64_t bit = 1; bit <= 2; bit *= 2)
-      for (int64_t i = 0; i < 4; ++i)
-        if (!(i & bit)) {
-          Value x = e[i], y = e[i | bit];
-          e[i] = g.fadd(x, y);
-          e[i | bit] = g.fsub(x, y);
-        }
-    for (int m = 1; m < 32; m *= 2) {
-      Value upper = g.eq(g.andI(lane, g.c32(m)), g.c32(m));
-      for (Value &x : e) {
-        Value y = g.shflXor(x, m);
-        x = g.select(upper, g.fsub(y, x), g.fadd(x, y));
-      }
-    }
-    for (Value &x : e)
-      x = g.fmul(x, g.f(1.0 / std::sqrt(double(kWidth))));
-  }
+  if (rotate)
+    hadamard(g, e, lane, 32, kWidth);
   Value m = g.f(0.0);
   for (Value x : e)
     m = g.fmax(m, g.fmax(x, arith::NegFOp::create(b, x)));

@@ -4,7 +4,8 @@
 // scales; on sm_90a at D = 128 Q K^T and P V are m64n128k32 e4m3 wgmma
 // (attn-tile gives the 64 x 128 tile), elsewhere (sm_89, D = 64) mma.sync
 // m16n8k32 e4m3. ptxas accepts every kernel; the prefill and quantisation
-// kernels do not spill. Plans the kernels do not take are located errors.
+// kernels do not spill; a Hadamard plan rotates Q and K rows in quant_rows.
+// Plans the kernels do not take are located errors.
 // REQUIRES: ptxas
 // RUN: split-file %s %t
 // RUN: attn-opt %t/d128.mlir --attn-tile=target=sm_90a --convert-attn-to-gpu | FileCheck %s --check-prefix=MANIFEST
@@ -17,6 +18,9 @@
 // RUN: attn-opt %t/d64.mlir --attn-to-nvvm | %python %attn_src/scripts/extract-ptx.py - %t/d64
 // RUN: FileCheck %s --check-prefix=D64 < %t/d64/attn_kernels.ptx
 // RUN: %ptxas -arch=sm_90a %t/d64/attn_kernels.ptx -o %t/d64.cubin
+// RUN: attn-opt %t/rotated.mlir --attn-to-nvvm | %python %attn_src/scripts/extract-ptx.py - %t/rotated
+// RUN: FileCheck %s --check-prefix=ROTATED < %t/rotated/attn_kernels.ptx
+// RUN: %ptxas -arch=sm_90a %t/rotated/attn_kernels.ptx -o %t/rotated.cubin
 // RUN: attn-opt %t/errors.mlir -split-input-file --attn-tile=target=sm_90a --convert-attn-to-gpu -verify-diagnostics -o /dev/null
 // RUN: not attn-opt %t/d128.mlir --attn-to-nvvm=chip=sm_80 -o /dev/null 2>&1 | FileCheck %s --check-prefix=SM80
 
@@ -51,6 +55,12 @@
 // NOSPILL-NEXT: Function properties
 // NOSPILL-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
 
+// The Hadamard rotation of Q and K rows: butterflies across the 16 lanes
+// that hold a row's chunks.
+// ROTATED: .entry prefill_full_quant_rows(
+// ROTATED-COUNT-64: shfl.sync.bfly
+// ROTATED: .entry prefill_full_quant_vt(
+
 // SM89: .target sm_89
 // SM89-NOT: wgmma
 // SM89: mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32
@@ -67,6 +77,12 @@ func.func @prefill(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x16x128xbf16>, %v:
   return %o : tensor<?x?x16x128xbf16>
 }
 
+//--- rotated.mlir
+func.func @prefill(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x16x128xbf16>, %v: tensor<?x?x16x128xbf16>) -> tensor<?x?x16x128xbf16> {
+  %o = attn.full %q, %k, %v {causal, precision = #attn.precision<operands = {qk = f8E4M3FN, pv = f8E4M3FN}, granularity = block, block = 128, hadamard = true>} : (tensor<?x?x16x128xbf16>, tensor<?x?x16x128xbf16>, tensor<?x?x16x128xbf16>) -> tensor<?x?x16x128xbf16>
+  return %o : tensor<?x?x16x128xbf16>
+}
+
 //--- d64.mlir
 func.func @prefill(%q: tensor<?x?x8x64xf16>, %k: tensor<?x?x2x64xf16>, %v: tensor<?x?x2x64xf16>) -> tensor<?x?x8x64xf16> {
   %o = attn.full %q, %k, %v {precision = #attn.precision<operands = {qk = f8E4M3FN, pv = f8E4M3FN}, granularity = block, block = 128>} : (tensor<?x?x8x64xf16>, tensor<?x?x2x64xf16>, tensor<?x?x2x64xf16>) -> tensor<?x?x8x64xf16>
@@ -74,10 +90,10 @@ func.func @prefill(%q: tensor<?x?x8x64xf16>, %k: tensor<?x?x2x64xf16>, %v: tenso
 }
 
 //--- errors.mlir
-func.func @hadamard(%q: tensor<1x?x4x128xbf16>) -> tensor<1x?x4x128xbf16> {
-  // expected-error @+1 {{the GPU FP8 kernel has no Hadamard rotation yet}}
-  %o = attn.full %q, %q, %q {precision = #attn.precision<operands = {qk = f8E4M3FN, pv = f8E4M3FN}, granularity = block, block = 128, hadamard = true>} : (tensor<1x?x4x128xbf16>, tensor<1x?x4x128xbf16>, tensor<1x?x4x128xbf16>) -> tensor<1x?x4x128xbf16>
-  return %o : tensor<1x?x4x128xbf16>
+func.func @hadamard(%q: tensor<1x?x4x96xbf16>) -> tensor<1x?x4x96xbf16> {
+  // expected-error @+1 {{the Hadamard rotation needs a power-of-two head dim, got 96}}
+  %o = attn.full %q, %q, %q {precision = #attn.precision<operands = {qk = f8E4M3FN, pv = f8E4M3FN}, granularity = block, block = 128, hadamard = true>} : (tensor<1x?x4x96xbf16>, tensor<1x?x4x96xbf16>, tensor<1x?x4x96xbf16>) -> tensor<1x?x4x96xbf16>
+  return %o : tensor<1x?x4x96xbf16>
 }
 
 // -----

@@ -12,7 +12,7 @@
 // RUN: attn-opt %s "--attn-assign-precision=policy=auto error-budget=6e-2 target=cpu" -o /dev/null 2>&1 | FileCheck %s --check-prefix=CPU-AUTO
 // RUN: attn-opt %s "--attn-assign-precision=policy=fp8 error-budget=1e-2 target=cpu" 2>/dev/null | FileCheck %s --check-prefix=HADAMARD
 // RUN: attn-opt %s "--attn-assign-precision=policy=fp8 error-budget=1e-2 target=cpu" -o /dev/null 2>&1 | FileCheck %s --check-prefix=HADAMARD-WHY
-// RUN: attn-opt %s "--attn-assign-precision=policy=fp8 error-budget=1e-2" -o /dev/null 2>&1 | FileCheck %s --check-prefix=GPU-NO-ROTATION
+// RUN: attn-opt %s "--attn-assign-precision=policy=fp8 error-budget=1e-2" -o /dev/null 2>&1 | FileCheck %s --check-prefix=GPU-ROTATION
 // RUN: attn-opt %s "--attn-assign-precision=policy=auto error-budget=6e-2 target=sm_80" 2>/dev/null | FileCheck %s --check-prefix=SM80
 // RUN: attn-opt %s --attn-assign-precision | FileCheck %s --check-prefix=OFF
 // RUN: not attn-opt %s "--attn-assign-precision=policy=fp8 target=sm_80" -o /dev/null 2>&1 | FileCheck %s --check-prefix=FP8-SM80
@@ -81,15 +81,15 @@
 // CPU-FP8: precision = #attn.precision<operands = {qk = f8E4M3FN}, granularity = token>
 // CPU-AUTO: remark: attn-assign-precision (auto): @prefill128: qk = bf16: the CPU only emulates FP8 (slower, and it adds error): policy fp8 emulates it to measure the error (rule 6)
 
-// A budget below the structured-input error: the CPU's emulation rotates Q
-// and K (where the head dim is a power of two); the GPU kernel cannot.
+// A budget below the structured-input error: Q and K are rotated (where the
+// head dim is a power of two), on the CPU and the GPU alike.
 // HADAMARD-LABEL: func.func @prefill
 // HADAMARD: granularity = block, block = 128, hadamard = true>
 // HADAMARD-LABEL: func.func @odd_dim
 // HADAMARD: precision = #attn.precision<operands = {pv = f8E4M3FN, qk = f8E4M3FN}, granularity = block, block = 128>
 // HADAMARD-WHY: remark: attn-assign-precision (fp8): @prefill: {{.*}}; scales per block of 128 tokens, Hadamard rotation of Q and K (budget 0.01 < 0.012: spreads outlier channels) (rule 5)
 // HADAMARD-WHY: remark: attn-assign-precision (fp8): @odd_dim: {{.*}}; scales per block of 128 tokens, no Hadamard rotation: head dim 96 is not a power of two (rule 5)
-// GPU-NO-ROTATION: remark: attn-assign-precision (fp8): @prefill128: {{.*}}; scales per block of 128 tokens, no Hadamard rotation: the GPU FP8 kernel has none yet (rule 5)
+// GPU-ROTATION: remark: attn-assign-precision (fp8): @prefill128: {{.*}}; scales per block of 128 tokens, Hadamard rotation of Q and K (budget 0.01 < 0.012: spreads outlier channels) (rule 5)
 
 // SM80-LABEL: func.func @prefill128
 // SM80: precision = #attn.precision<operands = {pv = bf16, qk = bf16}>

@@ -152,14 +152,11 @@ struct AttnAssignPrecisionPass
     }
     d.granularity = ScaleGranularity::block;
     d.block = 128;
-    // The rotation only helps inputs with outlier channels; the GPU kernels
-    // have none yet, so only the CPU's emulation takes it (budget below the
-    // structured-input error).
+    // The rotation only helps inputs with outlier channels: taken when the
+    // budget is below the structured-input error.
     std::string rotation;
     if (errorBudget < kFp8StructuredError) {
-      if (!cpu)
-        rotation = ", no Hadamard rotation: the GPU FP8 kernel has none yet";
-      else if (!noRotation.empty())
+      if (!noRotation.empty())
         rotation = ", " + noRotation.str();
       else {
         d.hadamard = true;

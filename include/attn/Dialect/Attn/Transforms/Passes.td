@@ -317,8 +317,7 @@ def AttnAssignPrecisionPass : Pass<"attn-assign-precision"> {
        (bench/RESULTS.md). `auto` takes FP8 only when the budget is at
        least the worst case, 5.5e-2. Softmax ops get block scales of 128
        tokens (FA3); a budget below 1.2e-2 adds a Hadamard rotation of Q and
-       K where the backend has one (the CPU emulation; not the GPU kernel
-       yet), which spreads outlier channels. The indexer gets per-token
+       K (FA3's incoherent processing), which spreads outlier channels. The indexer gets per-token
        scales and a Hadamard rotation (DeepSeek-V3.2). The rotation needs
        the head dim to be a static power of two; otherwise there is none
        and the remark says why.
