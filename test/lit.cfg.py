@@ -23,7 +23,8 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_system_environment(["CUDA_HOME", "CUDA_ROOT", "CUDA_PATH"])
 
 tool_dirs = [os.path.join(config.attn_obj_root, "bin"), config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["attn-opt", "attn-run", "attn-translate"], tool_dirs)
+llvm_config.add_tool_substitutions(["attn-opt", "attn-run", "attn-translate",
+                                    "attn-capi-test"], tool_dirs)
 config.substitutions.append(("%attn_src", config.attn_src_root))
 config.substitutions.append(("%attn_obj", config.attn_obj_root))
 config.substitutions.append(("%python", config.python_executable))
