@@ -13,6 +13,7 @@ packages=(
   cmake ninja-build g++ git
   llvm-22 llvm-22-dev llvm-22-tools libmlir-22 libmlir-22-dev mlir-22-tools
   python3 python3-numpy python3-pytest python3-matplotlib
+  python3-pip python3-venv python3-setuptools
 )
 
 missing=()

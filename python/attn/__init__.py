@@ -6,9 +6,10 @@ compiled once per configuration by the attn-to-cpu pipeline and JIT, then
 cached. Bad shapes or dtypes raise :class:`attn.CompilerError` carrying the
 compiler's located diagnostic.
 
-The package reaches the compiler through its C API (``libAttnCpuRuntime.so``,
-loaded with ctypes); it finds the build tree from ``$ATTN_BUILD_DIR`` or
-``<repo>/build``.
+The package reaches the compiler through its C API (``libAttnC.so``, loaded
+with ctypes); it finds the library in the build tree (``$ATTN_BUILD_DIR`` or
+``<repo>/build``) or an install prefix (``$ATTN_PREFIX``). ``pip install
+./python`` installs the package on its own (offline: nothing to download).
 """
 
 from ._errors import AttnError, CompilerError

@@ -13,7 +13,10 @@ import numpy as np
 
 from ._errors import AttnError, CompilerError
 
-_LIB_NAME = "libAttnCpuRuntime.so"
+# The C API library (include/attn-c/Attn.h, which also reaches the
+# CpuJit / GpuCompile functions of the runtime it links), else the runtime
+# library of older build trees.
+_LIB_NAMES = ("libAttnC.so", "libAttnCpuRuntime.so")
 
 
 def build_dir():
@@ -25,6 +28,17 @@ def build_dir():
     return os.path.abspath(os.path.join(here, "..", "..", "build"))
 
 
+def library_dirs():
+    """Where the compiler's libraries are looked for, in order: the build
+    tree's lib/ ($ATTN_BUILD_DIR or <repo>/build), then $ATTN_PREFIX/lib
+    (a `cmake --install` prefix, for a pip-installed package)."""
+    dirs = [os.path.join(build_dir(), "lib")]
+    prefix = os.environ.get("ATTN_PREFIX")
+    if prefix:
+        dirs.append(os.path.join(os.path.abspath(prefix), "lib"))
+    return dirs
+
+
 _lib = None
 _lib_lock = threading.Lock()
 
@@ -34,11 +48,14 @@ def _load():
     with _lib_lock:
         if _lib is not None:
             return _lib
-        path = os.path.join(build_dir(), "lib", _LIB_NAME)
-        if not os.path.exists(path):
+        candidates = [os.path.join(d, n) for d in library_dirs()
+                      for n in _LIB_NAMES]
+        path = next((c for c in candidates if os.path.exists(c)), None)
+        if path is None:
             raise AttnError(
-                "attn is not built: %s is missing. Build it (bash scripts/setup.sh) "
-                "or point ATTN_BUILD_DIR at a build tree." % path)
+                "attn is not built: none of %s exists. Build it (bash "
+                "scripts/setup.sh), point ATTN_BUILD_DIR at a build tree or "
+                "ATTN_PREFIX at an install prefix." % ", ".join(candidates))
         lib = ctypes.CDLL(path)
         lib.attnCpuCompile.restype = ctypes.c_void_p
         lib.attnCpuCompile.argtypes = [ctypes.c_char_p, ctypes.c_size_t,
