@@ -87,8 +87,29 @@ def _take_error(lib, err):
     return msg
 
 
+def library_available():
+    """Whether the compiler's library loads (else: the tools, _tools.py)."""
+    try:
+        _load()
+        return True
+    except AttnError:
+        return False
+
+
+def compile_module(ir, name="<attn.ops>", options=""):
+    """A compiled module: through the library, or (library missing, tools
+    found) through attn-run."""
+    from . import _tools
+    if not library_available() and _tools.available():
+        return _tools.ToolModule(ir, name, options)
+    return Module(ir, name, options)
+
+
 def verify(ir, name="<attn.ops>"):
     """Parses and verifies `ir`; raises CompilerError with the diagnostics."""
+    from . import _tools
+    if not library_available() and _tools.available():
+        return _tools.verify(ir, name)
     lib = _load()
     data = ir.encode("utf-8")
     err = ctypes.c_void_p()

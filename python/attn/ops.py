@@ -142,7 +142,7 @@ def _run(op_text, operands, results, attrs, options=""):
     with _cache_lock:
         module = _cache.get(key)
         if module is None:
-            module = _jit.Module(generic, options=options)
+            module = _jit.compile_module(generic, options=options)
             _cache[key] = module
             while len(_cache) > _CACHE_SIZE:
                 _cache.popitem(last=False)
