@@ -11,6 +11,7 @@
  * errors. test/CAPI/capi.test checks the output with FileCheck. */
 
 #include "attn-c/Attn.h"
+#include "attn-c/Passes.h"
 #include "mlir-c/Diagnostics.h"
 #include "mlir-c/Pass.h"
 
@@ -103,6 +104,20 @@ int main(void) {
   printf("\n");
   mlirPassManagerDestroy(pm);
   mlirModuleDestroy(module);
+
+  /* One generated pass constructor (attn-c/Passes.h): attn-tile with its
+   * defaults (target cpu). */
+  MlirModule again =
+      mlirModuleCreateParse(ctx, mlirStringRefCreateFromCString(kModule));
+  MlirPassManager pm2 = mlirPassManagerCreate(ctx);
+  mlirPassManagerAddOwnedPass(pm2, mlirCreateAttnAttnTilePass());
+  MlirLogicalResult tiled =
+      mlirPassManagerRunOnOp(pm2, mlirModuleGetOperation(again));
+  printf("attn-tile pass ran: %d\n", mlirLogicalResultIsSuccess(tiled));
+  mlirOperationPrint(mlirModuleGetOperation(again), print, NULL);
+  printf("\n");
+  mlirPassManagerDestroy(pm2);
+  mlirModuleDestroy(again);
   mlirContextDestroy(ctx);
 
   /* The string-in / string-out layer. */
