@@ -44,6 +44,12 @@ constexpr double kE4m3Max = 448.0;
 
 enum QuantArg { qX, qX8, qScale, qB, qT, qH, kNumQuantArgs };
 
+Value absMax(GpuBuilder &g, Value m, ArrayRef<Value> xs) {
+  for (Value x : xs)
+    m = g.fmax(m, g.fmax(x, arith::NegFOp::create(g.builder(), x)));
+  return m;
+}
+
 /// What both kernels share: the CTA's coordinates, the 16-byte chunks of
 /// the N x W block, and the block-wide amax -> (inv, scale).
 struct QuantBlock {
@@ -88,30 +94,49 @@ struct QuantBlock {
     return g.c32((chunks() + kThreads - 1) / kThreads);
   }
 
-  /// The 8 elements at `src` as f32 (zeros where !valid).
-  SmallVector<Value> load8(Value src, Value valid) {
+  /// The 16 bytes at `src` as 4 words (zeros where !valid), and those
+  /// words as 8 f32 elements.
+  Value loadRaw(Value src, Value valid) {
     ImplicitLocOpBuilder &b = g.builder();
     auto v4 = VectorType::get({4}, g.i32());
     auto ifOp = scf::IfOp::create(b, TypeRange{v4}, valid, true);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-      scf::YieldOp::create(
-          b, ValueRange{LLVM::LoadOp::create(b, v4, src, /*alignment=*/16)});
-      b.setInsertionPointToStart(ifOp.elseBlock());
-      scf::YieldOp::create(
-          b, ValueRange{arith::ConstantOp::create(
-                 b, DenseElementsAttr::get(v4, b.getI32IntegerAttr(0)))});
-    }
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    scf::YieldOp::create(
+        b, ValueRange{LLVM::LoadOp::create(b, v4, src, /*alignment=*/16)});
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    scf::YieldOp::create(
+        b, ValueRange{arith::ConstantOp::create(
+               b, DenseElementsAttr::get(v4, b.getI32IntegerAttr(0)))});
+    return ifOp.getResult(0);
+  }
+  SmallVector<Value> unpack8(Value raw) {
     SmallVector<Value> out;
     for (int64_t i = 0; i < 4; ++i) {
-      Value w =
-          vector::ExtractOp::create(b, ifOp.getResult(0), ArrayRef<int64_t>{i});
-      auto [lo, hi] = g.unpack2(w, elem);
+      auto [lo, hi] = g.unpack2(
+          vector::ExtractOp::create(g.builder(), raw, ArrayRef<int64_t>{i}),
+          elem);
       out.push_back(lo);
       out.push_back(hi);
     }
     return out;
+  }
+  SmallVector<Value> load8(Value src, Value valid) {
+    return unpack8(loadRaw(src, valid));
+  }
+
+  /// max |x| over this thread's chunks, `values(chunk)` giving the elements
+  /// of chunk `chunk` (a loop over them).
+  Value amaxOver(llvm::function_ref<SmallVector<Value>(Value)> values) {
+    ImplicitLocOpBuilder &b = g.builder();
+    auto loop = scf::ForOp::create(b, g.c32(0), iterations(), g.c32(1),
+                                   ValueRange{g.f(0.0)});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value chunk = g.add(g.mul(loop.getInductionVar(), g.c32(kThreads)), tid);
+    scf::YieldOp::create(b,
+                         absMax(g, loop.getRegionIterArgs()[0], values(chunk)));
+    return loop.getResult(0);
   }
 
   /// Block-wide max of `m` (>= 0); returns {inv, scale} and writes the scale
@@ -174,11 +199,6 @@ void hadamard(GpuBuilder &g, SmallVector<Value> &xs, Value part, int64_t lanes,
     x = g.fmul(x, g.f(1.0 / std::sqrt(double(width))));
 }
 
-Value absMax(GpuBuilder &g, Value m, ArrayRef<Value> xs) {
-  for (Value x : xs)
-    m = g.fmax(m, g.fmax(x, arith::NegFOp::create(g.builder(), x)));
-  return m;
-}
 } // namespace
 
 void gpu_kernels::buildQuantRowsKernel(gpu::GPUModuleOp module, StringRef name,
@@ -199,17 +219,7 @@ void gpu_kernels::buildQuantRowsKernel(gpu::GPUModuleOp module, StringRef name,
     return xs;
   };
 
-  Value m = g.f(0.0);
-  {
-    auto loop = scf::ForOp::create(b, g.c32(0), q.iterations(), g.c32(1),
-                                   ValueRange{m});
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value chunk = g.add(g.mul(loop.getInductionVar(), g.c32(kThreads)), q.tid);
-    SmallVector<Value> xs = load(q.chunkAt(chunk));
-    scf::YieldOp::create(b, absMax(g, loop.getRegionIterArgs()[0], xs));
-    m = loop.getResult(0);
-  }
+  Value m = q.amaxOver([&](Value chunk) { return load(q.chunkAt(chunk)); });
   auto [inv, scale] = q.finish(m, smem, q.arg(qH), q.arg(qT));
   (void)scale;
   auto loop = scf::ForOp::create(b, g.c32(0), q.iterations(), g.c32(1));
@@ -246,47 +256,21 @@ void gpu_kernels::buildQuantVtKernel(gpu::GPUModuleOp module, StringRef name,
   Value smem = g.sharedBase(module);
   Value red = g.gep(smem, i8T, g.c32(2 * block * width));
 
-  Value m = g.f(0.0);
-  {
-    auto loop = scf::ForOp::create(b, g.c32(0), q.iterations(), g.c32(1),
-                                   ValueRange{m});
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value chunk = g.add(g.mul(loop.getInductionVar(), g.c32(kThreads)), q.tid);
+  // Each chunk is also kept in shared memory (16-bit elements) for the
+  // transposed write below.
+  Value m = q.amaxOver([&](Value chunk) {
     Value inBlock = g.ult(chunk, g.c32(q.chunks()));
     QuantBlock::Chunk k = q.chunkAt(chunk);
-    Value valid = k.valid, off = k.off;
-    Value src = g.gep(q.arg(qX), elem, off);
-    auto v4 = VectorType::get({4}, g.i32());
-    auto ld = scf::IfOp::create(b, TypeRange{v4}, valid, true);
+    Value raw = q.loadRaw(g.gep(q.arg(qX), elem, k.off), k.valid);
+    auto st = scf::IfOp::create(b, TypeRange{}, inBlock, false);
     {
-      OpBuilder::InsertionGuard g2(b);
-      b.setInsertionPointToStart(ld.thenBlock());
-      scf::YieldOp::create(
-          b, ValueRange{LLVM::LoadOp::create(b, v4, src, /*alignment=*/16)});
-      b.setInsertionPointToStart(ld.elseBlock());
-      scf::YieldOp::create(
-          b, ValueRange{arith::ConstantOp::create(
-                 b, DenseElementsAttr::get(v4, b.getI32IntegerAttr(0)))});
-    }
-    Value raw = ld.getResult(0);
-    {
-      auto st = scf::IfOp::create(b, TypeRange{}, inBlock, false);
-      OpBuilder::InsertionGuard g2(b);
+      OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(st.thenBlock());
       LLVM::StoreOp::create(b, raw, g.gep(smem, i8T, g.mul(chunk, g.c32(16))),
                             /*alignment=*/16);
     }
-    SmallVector<Value> xs;
-    for (int64_t i = 0; i < 4; ++i) {
-      auto [lo, hi] = g.unpack2(
-          vector::ExtractOp::create(b, raw, ArrayRef<int64_t>{i}), elem);
-      xs.push_back(lo);
-      xs.push_back(hi);
-    }
-    scf::YieldOp::create(b, absMax(g, loop.getRegionIterArgs()[0], xs));
-    m = loop.getResult(0);
-  }
+    return q.unpack8(raw);
+  });
   // finish() synchronises the CTA, which also publishes the shared block.
   auto [inv, scale] = q.finish(m, red, q.arg(qH), q.arg(qT));
   (void)scale;
