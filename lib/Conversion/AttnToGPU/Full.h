@@ -1,0 +1,103 @@
+//===- Full.h - the attn.full / attn.sparse kernels -------------*- C++ -*-===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// The plan the softmax kernels are built from, their argument lists, and
+// the kernel builders (FullKernel.cpp) FullToGPU.cpp writes launches for.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_LIB_CONVERSION_ATTNTOGPU_FULL_H
+#define ATTN_LIB_CONVERSION_ATTNTOGPU_FULL_H
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include <optional>
+
+namespace mlir::attn::gpu_kernels::full {
+struct FullPlan {
+  int64_t d, dv, q, kv, warps, mTiles;
+  double scale;
+  bool causal;
+  std::optional<int64_t> window;
+  std::optional<double> softcap;
+  Type elem;
+  bool lse;
+  /// attn.sparse: keys come from `indices` (token entries, or blocks of
+  /// `blockSize` keys); a block holds the heads of one query.
+  bool sparse = false;
+  std::optional<int64_t> blockSize;
+  /// f32 inputs: tiles are held as bf16 hi + lo parts (x = hi + lo to 16
+  /// mantissa bits) and every product is hi*hi + hi*lo + lo*hi, three
+  /// bf16 mma (the "bf16x3" split): near-f32 accuracy on tensor cores.
+  bool split() const { return elem.isF32(); }
+  /// FP8 (#attn.precision e4m3 for qk and pv, granularity = block): the
+  /// kernel reads e4m3 Q, K and V^T made by the quantisation kernels
+  /// (QuantizeFp8.cpp) with one scale per `scaleBlock` tokens, and runs
+  /// Q K^T and P V as m16n8k32 e4m3 mma with f32 accumulation.
+  bool fp8 = false, hadamard = false;
+  int64_t scaleBlock = 0;
+  /// FP8 on sm_90a with one warpgroup of 64 query rows, kv = 128 and
+  /// D = Dv = 128: Q K^T and P V as m64n128k32 wgmma (the operand tiles are
+  /// in the 128-byte swizzle already) instead of mma.sync, which sm_90 runs
+  /// by converting e4m3 to f16.
+  bool wgmma = false;
+  Type mmaElem() const {
+    return split() ? BFloat16Type::get(elem.getContext()) : elem;
+  }
+  int64_t threads() const { return 32 * warps; }
+  int64_t keyBytes() const { return sparse ? 4 * kv : 0; }
+  int64_t tileBytes() const {
+    if (fp8)
+      return q * d + kv * d + kv * dv;
+    return 2 * (q * d + kv * d + kv * dv) * (split() ? 2 : 1);
+  }
+  int64_t smemBytes() const { return tileBytes() + keyBytes(); }
+};
+
+// One ABI for the attn.full and attn.sparse kernels (attn.full passes a
+// null `idx` and N = 0).
+enum FwdArg {
+  kQ,
+  kK,
+  kV,
+  kIdx,
+  kO,
+  kLse,
+  kOPart,
+  kLsePart,
+  kB,
+  kT,
+  kS,
+  kH,
+  kHkv,
+  kN,
+  kNSplit,
+  kNumFwdArgs
+};
+constexpr const char *kFwdArgNames[] = {
+    "q", "k", "v", "idx", "o",   "lse", "o_part", "lse_part",
+    "B", "T", "S", "H",   "Hkv", "N",   "nsplit"};
+// The FP8 kernel: the quantised tensors and their scales (three more
+// pointers before the sizes).
+constexpr const char *kFp8FwdArgNames[] = {
+    "q8", "k8", "v8t", "idx", "o", "lse", "o_part", "lse_part", "sq",
+    "sk", "sv", "B",   "T",   "S", "H",   "Hkv",    "N",        "nsplit"};
+constexpr int64_t kFp8Scales = 3;
+
+enum CombineArg { cOPart, cLsePart, cO, cLse, cRows, cNSplit, kNumCombineArgs };
+constexpr const char *kCombineArgNames[] = {"o_part", "lse_part", "o",
+                                            "lse",    "rows",     "nsplit"};
+
+/// `<fn>_full_fwd` / `_decode` / `<fn>_sparse_fwd` for plan `p`.
+void buildFwdKernel(gpu::GPUModuleOp module, StringRef name, const FullPlan &p,
+                    Location loc);
+/// `<fn>_full_combine`: merges the split-KV partial outputs.
+void buildCombineKernel(gpu::GPUModuleOp module, StringRef name,
+                        const FullPlan &p, int64_t threads, Location loc);
+
+} // namespace mlir::attn::gpu_kernels::full
+
+#endif // ATTN_LIB_CONVERSION_ATTNTOGPU_FULL_H
