@@ -16,20 +16,24 @@ import sys
 from . import _gpu, ops
 
 
+def _standard_full(elements):
+    """The standard attn.full kernel sets of each dtype in `elements`: head
+    dims 64 and 128, causal and not (window, scale, softcap, tile unset)."""
+    return [((1, 1, 1, d), (1, 1, 1, d), (1, 1, 1, d), (el,) * 3, causal,
+             None, None, None, None)
+            for el in elements for d in (64, 128) for causal in (False, True)]
+
+
+# The FP8 tests' window-100 configuration (compiled bf16 and FP8).
+_WINDOW_100 = ((1, 1, 1, 128), (1, 1, 1, 128), (1, 1, 1, 128), ("bf16",) * 3,
+               True, None, 100, None, None)
+
+
 def full_configs():
     """(qshape, kshape, vshape, elements, causal, scale, window, softcap,
     tile) of every attn.full kernel set to precompile. Shapes only fix the
     head dims (the rest is dynamic in the compiled IR)."""
-    out = []
-    for el in ("bf16", "f16"):
-        for d in (64, 128):
-            for causal in (False, True):
-                out.append(((1, 1, 1, d), (1, 1, 1, d), (1, 1, 1, d),
-                            (el,) * 3, causal, None, None, None, None))
-    for d in (64, 128):
-        for causal in (False, True):
-            out.append(((1, 1, 1, d), (1, 1, 1, d), (1, 1, 1, d),
-                        ("f32",) * 3, causal, None, None, None, None))
+    out = _standard_full(("bf16", "f16", "f32"))
     # What the GPU tests use beyond the standard set.
     out.append(((1, 1, 1, 64), (1, 1, 1, 64), (1, 1, 1, 64), ("bf16",) * 3,
                 True, None, 64, None, None))
@@ -39,8 +43,7 @@ def full_configs():
                 False, 0.1, None, None, None))
     out.append(((1, 1, 1, 128), (1, 1, 1, 128), (1, 1, 1, 64), ("bf16",) * 3,
                 True, None, None, None, None))
-    out.append(((1, 1, 1, 128), (1, 1, 1, 128), (1, 1, 1, 128), ("bf16",) * 3,
-                True, None, 100, None, None))  # the FP8 tests' bf16 baseline
+    out.append(_WINDOW_100)
     return out
 
 
@@ -48,15 +51,7 @@ def fp8_full_configs():
     """attn.full kernel sets compiled with precision_policy="fp8" (FP8
     attention, bf16 / f16 inputs): D = 128 (wgmma on sm_90a) and D = 64,
     and what test_full_fp8_gpu.py uses."""
-    out = []
-    for el in ("bf16", "f16"):
-        for d in (64, 128):
-            for causal in (False, True):
-                out.append(((1, 1, 1, d), (1, 1, 1, d), (1, 1, 1, d),
-                            (el,) * 3, causal, None, None, None, None))
-    out.append(((1, 1, 1, 128), (1, 1, 1, 128), (1, 1, 1, 128), ("bf16",) * 3,
-                True, None, 100, None, None))
-    return out
+    return _standard_full(("bf16", "f16")) + [_WINDOW_100]
 
 
 def sparse_configs():

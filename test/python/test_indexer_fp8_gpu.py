@@ -20,6 +20,7 @@ import pytest
 
 from attn import ops
 from gpu_env import cuda_torch as _torch
+from test_indexer_gpu import reference
 
 
 def hadamard(n, device):
@@ -42,17 +43,11 @@ def quantise_rows(x):
 
 
 def scores(qi, ki, w, causal, fp8=False):
-    torch = _torch()
-    q, k = (quantise_rows(qi), quantise_rows(ki)) if fp8 else \
-        (qi.double(), ki.double())
-    s = torch.einsum("bthd,bsd->bths", q, k).clamp(min=0)
-    out = torch.einsum("bth,bths->bts", w.double(), s)
-    if causal:
-        T, S = qi.shape[1], ki.shape[1]
-        t = torch.arange(T, device=qi.device)[:, None] + (S - T)
-        j = torch.arange(S, device=qi.device)[None, :]
-        out = out.masked_fill(j > t, float("-inf"))
-    return out
+    """float64 scores (test_indexer_gpu's reference), of the e4m3 rows when
+    `fp8`."""
+    if fp8:
+        qi, ki = quantise_rows(qi), quantise_rows(ki)
+    return reference(qi, ki, w, causal)
 
 
 def rel(out, ref):
