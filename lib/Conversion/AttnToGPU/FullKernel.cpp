@@ -21,6 +21,10 @@
 // - Split-KV (runtime `nsplit` > 1, for decoding): each split writes its
 //   normalised partial output and log-sum-exp in f32; `<fn>_full_combine`
 //   merges them.
+// - FP8 plans (FullPlan::fp8): the same schedule over e4m3 tiles made by
+//   QuantizeFp8.cpp, scaled per row and tile; m64n128k32 wgmma on sm_90a at
+//   D = Dv = 128 (FullPlan::wgmma), mma.sync m16n8k32 e4m3 elsewhere
+//   (docs/gpu-backend.md, "FP8 attention").
 //
 //===----------------------------------------------------------------------===//
 

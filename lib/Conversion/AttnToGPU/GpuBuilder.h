@@ -7,8 +7,10 @@
 // The toolbox every GPU kernel builder shares (DESIGN.md §3): integer and
 // float scalars, global / shared pointers, 16-byte cp.async with zero fill,
 // ldmatrix, bf16/f16 mma.sync m16n8k16 (through nvvm.mma.sync: nvgpu's bf16
-// path fails in MLIR 22.1), quad shuffles, ex2/lg2/tanh approximations and
-// the XOR swizzle of shared-memory tiles. Kernels are written directly in
+// path fails in MLIR 22.1), e4m3 mma.sync m16n8k32 and wgmma m64nNk32 and
+// the f32 -> e4m3 conversion (inline PTX: no NVVM op takes them in 22.1),
+// quad shuffles, ex2/lg2/tanh approximations and the XOR swizzle of
+// shared-memory tiles. Kernels are written directly in
 // the LLVM/NVVM dialects plus scf loops: bare global pointers and int64 sizes
 // are the ABI (docs/gpu-backend.md), and shared memory is one extern,
 // 1024-aligned dynamic buffer.
