@@ -6,7 +6,8 @@ include(GNUInstallDirs)
 
 set(ATTN_EXPORTED_LIBS
   AttnDialect AttnTransforms AttnToCPU AttnToGPU AttnPipelines
-  AttnRegistration AttnImportHFConfig AttnCpuRuntime AttnC attn_cuda_runtime)
+  AttnRegistration AttnImportHFConfig AttnTargetGPU AttnCpuRuntime AttnC
+  attn_cuda_runtime)
 foreach(lib ${ATTN_EXPORTED_LIBS})
   target_include_directories(${lib} INTERFACE
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)

@@ -13,6 +13,7 @@
 #include "attn/Pipelines/Pipelines.h"
 #include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
+#include "attn/Target/GPU/TargetInfo.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/StringExtras.h"
@@ -99,25 +100,20 @@ void mlir::attn::buildAttnToNVVMPipeline(
           llvm::cl::getRegisteredOptions().lookup("nvptx-short-ptr"))
     if (shortPtr->getNumOccurrences() == 0)
       shortPtr->addOccurrence(0, "nvptx-short-ptr", "true");
-  // Plan for the chip (user-set decisions kept): Hopper gets the sm_90a
-  // rows of attn-tile's table, everything else the sm_80 rows.
+  // Plan for the chip (user-set decisions kept): attn-tile and
+  // attn-assign-precision ask the target description what the chip has. An
+  // unknown chip is their located error (and convert-attn-to-gpu's).
   AttnPlanPipelineOptions plan;
-  llvm::StringRef arch = options.chip;
-  bool hopper = arch.starts_with("sm_90");
-  plan.target = hopper ? "sm_90a" : "sm_80";
-  // Precision is planned for the chip's FP8 tensor cores: Hopper's, Ada's
-  // mma.sync FP8 (sm_89, and the newer chips that keep it), none before.
-  unsigned smVersion = 0;
-  bool ada = !hopper && arch.consume_front("sm_") &&
-             !arch.take_while(llvm::isDigit).getAsInteger(10, smVersion) &&
-             smVersion >= 89;
+  plan.target = options.chip;
   plan.precision = options.precision;
   plan.errorBudget = options.errorBudget;
-  plan.precisionTarget = hopper ? "sm_90a" : ada ? "sm_89" : "sm_80";
+  plan.precisionTarget = options.chip;
   buildAttnPlanPipeline(pm, plan);
   ConvertAttnToGPUPassOptions check;
   check.chip = options.chip;
   check.format = options.format;
+  check.features = options.features;
+  check.toolkit = toolkit;
   check.funcs.assign(options.funcs.begin(), options.funcs.end());
   pm.addPass(createConvertAttnToGPUPass(check));
   addStage(pm, "gpu.module(convert-nvgpu-to-nvvm,convert-vector-to-scf,"
@@ -125,16 +121,16 @@ void mlir::attn::buildAttnToNVVMPipeline(
                "convert-nvvm-to-llvm,canonicalize,cse,"
                "reconcile-unrealized-casts,"
                "attn-extern-dynamic-shared-memory)");
-  GpuNVVMAttachTargetOptions target;
-  target.chip = options.chip;
-  target.features = options.features;
-  if (target.features.empty()) {
-    llvm::StringRef chip = options.chip;
-    target.features =
-        chip == "sm_89" || chip.starts_with("sm_90") ? "+ptx84" : "+ptx80";
-  }
-  target.optLevel = 3;
-  pm.addPass(createGpuNVVMAttachTarget(target));
+  GpuNVVMAttachTargetOptions attach;
+  attach.chip = options.chip;
+  attach.features = options.features;
+  // The chip's PTX ISA version (an unknown chip never gets here:
+  // convert-attn-to-gpu refuses it first).
+  if (attach.features.empty())
+    if (const target::ChipInfo *chip = target::lookupChip(options.chip))
+      attach.features = chip->ptxFeature();
+  attach.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(attach));
   GpuModuleToBinaryPassOptions binary;
   binary.toolkitPath = toolkit;
   binary.compilationTarget = options.format;

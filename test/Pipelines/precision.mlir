@@ -32,8 +32,8 @@
 // POLICY: error: attn-assign-precision: unknown policy 'fast' (off, auto, fp8)
 // NUMBER: 'abc' value invalid for floating point argument
 // ZERO: error: attn-assign-precision: error-budget must be positive, got 0
-// AMPERE: error: attn-assign-precision: policy fp8 needs FP8 tensor cores (sm_89 and later); target sm_80 has none
-// TARGET: error: attn-assign-precision: unknown target 'sm_70' (sm_90a, sm_89, sm_80, cpu)
+// AMPERE: error: attn-assign-precision: policy fp8 needs FP8 tensor cores (sm_89 and later); target sm_86 has none
+// TARGET: error: attn-assign-precision: chip 'sm_70' is older than sm_80
 
 func.func @prefill(%q: tensor<1x?x4x64xbf16>, %k: tensor<1x?x2x64xbf16>) -> tensor<1x?x4x64xbf16> {
   %o = attn.full %q, %k, %k {causal} : (tensor<1x?x4x64xbf16>, tensor<1x?x2x64xbf16>, tensor<1x?x2x64xbf16>) -> tensor<1x?x4x64xbf16>

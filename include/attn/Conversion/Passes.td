@@ -127,9 +127,17 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu", "mlir::ModuleOp"> {
   ];
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
-           "Target GPU: sm_<NN> with an optional a/f suffix (sm_80, sm_90a)">,
+           "Target GPU: a chip of attn's target description (sm_80, sm_86, "
+           "sm_89, sm_90a, sm_100a, sm_120, ...)">,
+    Option<"features", "features", "std::string", /*default=*/"\"\"",
+           "PTX features the kernels will be compiled with (attn-to-nvvm's "
+           "`features`; empty: the chip's PTX ISA version); checked against "
+           "the chip and the kernels' instructions">,
     Option<"format", "format", "std::string", /*default=*/"\"isa\"",
            "Binary format the pipeline emits: isa, bin, fatbin or llvm">,
+    Option<"toolkit", "toolkit", "std::string", /*default=*/"\"\"",
+           "CUDA toolkit root the pipeline hands gpu-module-to-binary "
+           "(attn-to-nvvm's `toolkit`); must be a directory when given">,
     ListOption<"funcs", "funcs", "std::string",
                "Compile only these functions (default: every function holding "
                "an attn op); the others are left as they are">

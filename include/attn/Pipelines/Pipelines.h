@@ -42,7 +42,8 @@ struct AttnPlanPipelineOptions
     : public PassPipelineOptions<AttnPlanPipelineOptions> {
   Option<std::string> target{
       *this, "target",
-      llvm::cl::desc("Target the tiles are chosen for: cpu, sm_80, sm_90a"),
+      llvm::cl::desc("Target the tiles are chosen for: cpu or a chip (sm_80, "
+                     "sm_90a, sm_100a, ...)"),
       llvm::cl::init("sm_90a")};
   Option<std::string> precision{
       *this, "precision",
@@ -56,8 +57,8 @@ struct AttnPlanPipelineOptions
       llvm::cl::init(3e-2)};
   Option<std::string> precisionTarget{
       *this, "precision-target",
-      llvm::cl::desc("Target attn-assign-precision decides for: sm_90a, "
-                     "sm_89, sm_80 or cpu (default: `target`)"),
+      llvm::cl::desc("Target attn-assign-precision decides for: a chip "
+                     "(sm_90a, sm_89, sm_80, ...) or cpu (default: `target`)"),
       llvm::cl::init("")};
 };
 
@@ -80,13 +81,16 @@ struct AttnToNVVMPipelineOptions
     : public PassPipelineOptions<AttnToNVVMPipelineOptions> {
   Option<std::string> chip{*this, "chip",
                            llvm::cl::desc("GPU architecture: sm_90a (H100 / "
-                                          "H200, the default) or sm_80 and up"),
+                                          "H200, the default) or another chip "
+                                          "of attn's target description "
+                                          "(sm_80 and newer: sm_86, sm_89, "
+                                          "sm_100a, sm_120, ...)"),
                            llvm::cl::init("sm_90a")};
   Option<std::string> features{
       *this, "features",
-      llvm::cl::desc("PTX features, e.g. +ptx80, +ptx84; default +ptx84 for "
-                     "sm_89 and sm_90 (FP8 mma needs PTX ISA 8.4), else "
-                     "+ptx80"),
+      llvm::cl::desc("PTX ISA version as +ptxNN (e.g. +ptx84, +ptx88); "
+                     "default: the chip's (at least 8.0; 8.4 on sm_89 and "
+                     "newer, where FP8 mma needs it; 8.6-9.0 on Blackwell)"),
       llvm::cl::init("")};
   Option<std::string> format{
       *this, "format",

@@ -16,11 +16,12 @@
 #include "Kernels.h"
 #include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/IR/AttnOps.h"
+#include "attn/Target/GPU/TargetInfo.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSet.h"
-#include "llvm/Support/Regex.h"
+#include "llvm/Support/FileSystem.h"
 
 namespace mlir::attn {
 #define GEN_PASS_DEF_CONVERTATTNTOGPUPASS
@@ -99,6 +100,42 @@ static FailureOr<Operation *> singleAttnOp(func::FuncOp fn) {
   return attnOp;
 }
 
+/// The GPU kernels compute every contraction at the inputs' element type
+/// (f32 through the bf16x3 split, which keeps f32 accuracy), the delta rule's
+/// solve in f32, and FP8 where their FP8 paths take it. A hand-set plan that
+/// asks for anything else (qk = f16 on f32 inputs, say) would run as if it
+/// were not there while the CPU backend emulates it: one plan, two results.
+/// Refuse it instead, naming the contraction.
+static LogicalResult checkPlannedPrecision(Operation *op,
+                                           PrecisionAttr prec) {
+  Value q = isa<IndexerOp>(op) ? cast<IndexerOp>(op).getQi()
+                               : op->getOperand(0);
+  Type input = cast<ShapedType>(q.getType()).getElementType();
+  for (NamedAttribute entry : prec.getOperands()) {
+    auto type = dyn_cast<TypeAttr>(entry.getValue());
+    if (!type)
+      continue; // the attribute's verifier reports it
+    Type planned = type.getValue();
+    StringRef name = entry.getName().getValue();
+    if (isa<Float8E4M3FNType, Float8E5M2Type>(planned))
+      continue; // the FP8 paths check their own plans
+    Type computed = name == "solve" ? Float32Type::get(op->getContext())
+                                    : input;
+    if (planned != computed)
+      return op->emitOpError()
+             << "plans " << name << " = " << dtypeName(planned)
+             << ", but the GPU kernels compute " << name << " in "
+             << dtypeName(computed)
+             << (name == "solve" ? "" : " (the inputs' type)")
+             << " and do not emulate other precisions; plan " << name
+             << " = " << dtypeName(computed)
+             << " (or FP8 where the GPU has an FP8 "
+             << "kernel), or run the plan on the CPU (attn-to-cpu emulates "
+             << "it)";
+  }
+  return success();
+}
+
 namespace {
 struct ConvertAttnToGPUPass
     : mlir::attn::impl::ConvertAttnToGPUPassBase<ConvertAttnToGPUPass> {
@@ -107,12 +144,27 @@ struct ConvertAttnToGPUPass
     ModuleOp module = getOperation();
     MLIRContext *ctx = module.getContext();
     // Target options arrive as text: reject what the upstream passes would
-    // crash on or misread (an empty chip, options smuggled into it).
-    static const llvm::Regex chipPattern("^sm_[0-9]+[af]?$");
-    if (!chipPattern.match(chip)) {
+    // crash on or misread (an empty chip, options smuggled into it, a chip
+    // LLVM's NVPTX backend or attn's kernels do not know), also when the
+    // module has no attn op: the chip reaches gpu-module-to-binary anyway.
+    std::string chipError;
+    const target::ChipInfo *chipInfo = target::lookupSupportedChip(chip, chipError);
+    if (!chipInfo) {
+      emitError(module.getLoc()) << "attn-to-nvvm: " << chipError;
+      return signalPassFailure();
+    }
+    unsigned ptx = target::ptxVersionOf(features, *chipInfo, chipError);
+    if (!ptx) {
+      emitError(module.getLoc()) << "attn-to-nvvm: " << chipError;
+      return signalPassFailure();
+    }
+    // gpu-module-to-binary reports a missing toolkit but goes on (its pass
+    // succeeds, so tools exited 0): refuse it here, before any work.
+    if (!toolkit.empty() && !llvm::sys::fs::is_directory(toolkit)) {
       emitError(module.getLoc())
-          << "attn-to-nvvm: unknown chip '" << chip
-          << "'; expected sm_<NN> with an optional 'a' or 'f' (sm_80, sm_90a)";
+          << "attn-to-nvvm: toolkit '" << toolkit
+          << "' is not a directory (expected a CUDA toolkit root holding "
+             "nvvm/libdevice and bin/ptxas, e.g. /usr/local/cuda)";
       return signalPassFailure();
     }
     if (!llvm::is_contained({"isa", "bin", "fatbin", "llvm"}, format)) {
@@ -120,11 +172,6 @@ struct ConvertAttnToGPUPass
                                  << "'; expected isa, bin, fatbin or llvm";
       return signalPassFailure();
     }
-    unsigned smVersion = 0;
-    StringRef(chip)
-        .drop_front(3)
-        .take_while(llvm::isDigit)
-        .getAsInteger(10, smVersion);
     module.walk([](ScheduleOp s) { s->erase(); });
 
     llvm::StringSet<> converted;
@@ -156,14 +203,6 @@ struct ConvertAttnToGPUPass
     if (fns.empty())
       return;
 
-    if (smVersion < 80) {
-      emitError(module.getLoc())
-          << "attn-to-nvvm: attn kernels use bf16 tensor cores and cp.async: "
-             "chip must be sm_80 or newer, got '"
-          << chip << "'";
-      return signalPassFailure();
-    }
-
     OpBuilder b(ctx);
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                     b.getUnitAttr());
@@ -181,15 +220,27 @@ struct ConvertAttnToGPUPass
         failedAny = true;
         continue;
       }
-      KernelSite site{kernels, fn.getSymName().str(), chip};
+      KernelSite site{kernels, fn.getSymName().str(), *chipInfo};
       FailureOr<DictionaryAttr> entry;
       // attn.full, attn.sparse and attn.indexer check their FP8 plans
       // themselves.
       auto prec = (*op)->getAttrOfType<PrecisionAttr>("precision");
-      if (prec && prec.usesFp8() && smVersion < 89) {
+      if (prec && failed(checkPlannedPrecision(*op, prec))) {
+        failedAny = true;
+        continue;
+      }
+      if (prec && prec.usesFp8() && !chipInfo->fp8MmaSync()) {
         (*op)->emitOpError()
             << "plans FP8 contractions (" << prec << "), which need FP8 "
             << "tensor cores (sm_89 and newer); chip is " << chip;
+        failedAny = true;
+        continue;
+      }
+      if (prec && prec.usesFp8() && ptx < target::kFp8MmaPtx) {
+        (*op)->emitOpError()
+            << "plans FP8 contractions (" << prec << "), which need PTX ISA "
+            << "8.4 or later; features = '" << features << "' asks for "
+            << ptx / 10 << "." << ptx % 10;
         failedAny = true;
         continue;
       }

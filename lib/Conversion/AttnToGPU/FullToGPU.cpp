@@ -67,11 +67,11 @@ static LogicalResult planFp8(Operation *op, PrecisionAttr prec, FullPlan &p) {
 }
 
 template <typename OpT>
-static FailureOr<FullPlan> planFor(OpT op) {
+static FailureOr<FullPlan> planFor(OpT op, const target::ChipInfo &chip) {
   TileAttr tile = op.getTileAttr();
   if (!tile)
     return op.emitOpError()
-           << "has no #attn.tile; run attn-tile{target=sm_80|sm_90a} (or the "
+           << "has no #attn.tile; run attn-tile{target=<chip>} (or the "
               "attn-plan pipeline) before convert-attn-to-gpu";
   auto qType = cast<RankedTensorType>(op.getQ().getType());
   auto kType = cast<RankedTensorType>(op.getK().getType());
@@ -115,9 +115,11 @@ static FailureOr<FullPlan> planFor(OpT op) {
     if (failed(planFp8(op, prec, p)))
       return failure();
   }
-  if (p.smemBytes() > 227 * 1024)
+  if (p.smemBytes() > chip.maxSharedPerBlock)
     return op.emitOpError() << "tile needs " << p.smemBytes()
-                            << " bytes of shared memory; at most 232448";
+                            << " bytes of shared memory; " << chip.name
+                            << " allows at most " << chip.maxSharedPerBlock
+                            << " per block";
   p.scale = 1.0 / std::sqrt(static_cast<double>(p.d));
   if (FloatAttr s = op.getScaleAttr())
     p.scale = s.getValueAsDouble();
@@ -324,10 +326,10 @@ static DictionaryAttr buildSoftmax(Operation *op, const FullPlan &p,
 
 FailureOr<DictionaryAttr> gpu_kernels::buildFull(FullOp op,
                                                  const KernelSite &site) {
-  FailureOr<FullPlan> plan = planFor(op);
+  FailureOr<FullPlan> plan = planFor(op, site.chip);
   if (failed(plan))
     return failure();
-  plan->wgmma = plan->fp8 && site.chip == "sm_90a" && plan->d == 128 &&
+  plan->wgmma = plan->fp8 && site.chip.wgmma && plan->d == 128 &&
                 plan->dv == 128 && plan->kv == 128 && plan->q == 64 &&
                 plan->warps == 4;
   return buildSoftmax(op, *plan, op.getTileAttr().getSplitKv(), "full", site);
@@ -335,7 +337,7 @@ FailureOr<DictionaryAttr> gpu_kernels::buildFull(FullOp op,
 
 FailureOr<DictionaryAttr> gpu_kernels::buildSparse(SparseOp op,
                                                    const KernelSite &site) {
-  FailureOr<FullPlan> plan = planFor(op);
+  FailureOr<FullPlan> plan = planFor(op, site.chip);
   if (failed(plan))
     return failure();
   return buildSoftmax(op, *plan, op.getTileAttr().getSplitKv(), "sparse", site);

@@ -308,19 +308,21 @@ FailureOr<DictionaryAttr> gpu_kernels::buildIndexer(IndexerOp op,
       return err() << "the GPU FP8 indexer takes qk = f8E4M3FN";
     if (prec.getGranularity() != ScaleGranularity::token)
       return err() << "the GPU FP8 indexer takes granularity = token";
-    if (site.chip != "sm_90a" || p.rows != 64 || p.di != 128 ||
+    if (!site.chip.wgmma || p.rows != 64 || p.di != 128 ||
         !(p.elem.isBF16() || p.elem.isF16()))
       return err() << "the GPU FP8 indexer runs on sm_90a (wgmma) with Hi = "
                       "16, 32 or 64, Di = 128 and bf16 / f16 inputs; got "
-                   << site.chip << ", Hi = " << p.hi << ", Di = " << p.di
+                   << site.chip.name << ", Hi = " << p.hi << ", Di = " << p.di
                    << ", " << p.elem;
     p.fp8 = true;
     p.hadamard = prec.getHadamard();
   }
-  if (p.smemBytes() > 227 * 1024)
+  if (p.smemBytes() > site.chip.maxSharedPerBlock)
     return op.emitOpError() << "GPU kernel needs " << p.smemBytes()
                             << " bytes of shared memory for Hi = " << p.hi
-                            << ", Di = " << p.di << "; at most 232448";
+                            << ", Di = " << p.di << "; " << site.chip.name
+                            << " allows at most "
+                            << site.chip.maxSharedPerBlock << " per block";
 
   std::string name = site.prefix + "_indexer";
   std::string quant = site.prefix + "_indexer_quant";

@@ -16,6 +16,7 @@
 #define ATTN_LIB_CONVERSION_ATTNTOGPU_KERNELS_H
 
 #include "attn/Dialect/Attn/IR/AttnOps.h"
+#include "attn/Target/GPU/TargetInfo.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Support/LLVM.h"
 
@@ -26,8 +27,8 @@ namespace mlir::attn::gpu_kernels {
 struct KernelSite {
   gpu::GPUModuleOp module;
   std::string prefix;
-  /// The chip the kernels are for (sm_90a enables the wgmma kernels).
-  std::string chip;
+  /// The chip the kernels are for (its wgmma, FP8 and shared-memory facts).
+  const target::ChipInfo &chip;
 };
 
 FailureOr<DictionaryAttr> buildFull(FullOp op, const KernelSite &site);

@@ -46,7 +46,7 @@ func.func @fp8(%q: tensor<1x?x64x64xf8E4M3FN>, %k: tensor<1x?x64xf8E4M3FN>, %w: 
 // -----
 
 func.func @too_big(%q: tensor<1x?x256x256xf32>, %k: tensor<1x?x256xf32>, %w: tensor<1x?x256xf32>) -> tensor<1x?x?xf32> {
-  // expected-error @+1 {{GPU kernel needs 327936 bytes of shared memory for Hi = 256, Di = 256; at most 232448}}
+  // expected-error @+1 {{GPU kernel needs 327936 bytes of shared memory for Hi = 256, Di = 256; sm_90a allows at most 232448 per block}}
   %s = attn.indexer %q, %k, %w : (tensor<1x?x256x256xf32>, tensor<1x?x256xf32>, tensor<1x?x256xf32>) -> tensor<1x?x?xf32>
   return %s : tensor<1x?x?xf32>
 }

@@ -97,7 +97,7 @@
 // OFF-NOT: qk = bf16
 // FP8-SM80: error: attn-assign-precision: policy fp8 needs FP8 tensor cores (sm_89 and later); target sm_80 has none
 // POLICY: error: attn-assign-precision: unknown policy 'fast' (off, auto, fp8)
-// TARGET: error: attn-assign-precision: unknown target 'sm_70' (sm_90a, sm_89, sm_80, cpu)
+// TARGET: error: attn-assign-precision: chip 'sm_70' is older than sm_80: attn's kernels need bf16 tensor cores and cp.async (sm_80 and newer) (or target=cpu)
 // CPU-LABEL: llvm.func @prefill
 // CPU-LABEL: llvm.func @indexer
 // CPU-LABEL: llvm.func @kda

@@ -13,6 +13,7 @@
 
 #include "attn/Dialect/Attn/IR/AttnOps.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
+#include "attn/Target/GPU/TargetInfo.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/StringExtras.h"
@@ -96,6 +97,8 @@ struct AttnAssignPrecisionPass
 
   Policy pol = Policy::off;
   bool cpu = false;
+  /// The chip decided for (null for cpu).
+  const target::ChipInfo *chip = nullptr;
 
   /// The decision for `op`: `plan` maps each contraction to "fp8" (FP8 is
   /// lowered for it on the target and, under `auto`, pays), "solve" (f32) or
@@ -188,8 +191,13 @@ struct AttnAssignPrecisionPass
     const char *stateRule = "contracts the f32 recurrent state (rule 3)";
     // Whether FP8 is lowered for this op on the target (rule 4, 6).
     std::string noKernel;
-    if (target == "sm_80")
-      noKernel = "no FP8 tensor cores on sm_80 (rule 6)";
+    if (chip && !chip->fp8MmaSync())
+      noKernel = "no FP8 tensor cores on " + std::string(target) + " (rule 6)";
+    else if (chip && !chip->wgmma && !chip->fp8MmaSyncNative() &&
+             pol == Policy::automatic)
+      noKernel = "FP8 mma.sync is not known to beat bf16 on " + std::string(target) +
+                 " (measured only on sm_89 and sm_90a; policy fp8 plans it, "
+                 "rule 4)";
     else if (cpu && pol == Policy::automatic)
       noKernel = "the CPU only emulates FP8 (slower, and it adds error): "
                  "policy fp8 emulates it to measure the error (rule 6)";
@@ -201,7 +209,7 @@ struct AttnAssignPrecisionPass
               "(rule 4)";
       else if (std::is_same_v<OpT, SparseOp> && !cpu && why.empty())
         why = "no FP8 sparse GPU kernel yet (gathered K/V tiles, rule 4)";
-      else if (std::is_same_v<OpT, FullOp> && target == "sm_90a" &&
+      else if (std::is_same_v<OpT, FullOp> && chip && chip->wgmma &&
                why.empty() &&
                (lastDim(q) != 128 || lastDim(op.getV()) != 128)) {
         // The wgmma kernel takes D = Dv = 128; mma.sync e4m3 runs as f16
@@ -221,7 +229,7 @@ struct AttnAssignPrecisionPass
       // index heads (Hi = 16, 32 or 64), Di = 128.
       int64_t hi = llvm::cast<RankedTensorType>(q.getType()).getDimSize(2);
       if (!cpu && why.empty() &&
-          (target != "sm_90a" || lastDim(q) != 128 ||
+          (!chip || !chip->wgmma || lastDim(q) != 128 ||
            !(hi == 16 || hi == 32 || hi == 64)))
         why = "attn's FP8 indexer GPU kernel is a wgmma kernel: sm_90a with "
               "Hi = 16, 32 or 64 and Di = 128 (rule 4)";
@@ -277,15 +285,21 @@ struct AttnAssignPrecisionPass
       return signalPassFailure();
     }
     cpu = target == "cpu";
-    if (target != "sm_80" && target != "sm_90a" && target != "sm_89" && !cpu) {
-      getOperation()->emitError() << "attn-assign-precision: unknown target '"
-                                  << target << "' (sm_90a, sm_89, sm_80, cpu)";
-      return signalPassFailure();
+    chip = nullptr;
+    if (!cpu) {
+      std::string error;
+      chip = target::lookupSupportedChip(target, error);
+      if (!chip) {
+        getOperation()->emitError()
+            << "attn-assign-precision: " << error << " (or target=cpu)";
+        return signalPassFailure();
+      }
     }
-    if (pol == Policy::fp8 && target == "sm_80") {
+    if (pol == Policy::fp8 && chip && !chip->fp8MmaSync()) {
       getOperation()->emitError()
           << "attn-assign-precision: policy fp8 needs FP8 tensor cores "
-             "(sm_89 and later); target sm_80 has none";
+             "(sm_89 and later); target "
+          << target << " has none";
       return signalPassFailure();
     }
     if (!(errorBudget > 0)) {

@@ -5,7 +5,7 @@
 //===----------------------------------------------------------------------===//
 //
 // Decides the FlashAttention-style tiling plan of every attn.full and
-// attn.sparse op for one target (cpu, sm_80, sm_90a): the query and key tile
+// attn.sparse op for one target (cpu or a chip): the query and key tile
 // sizes, the K/V load pipeline depth, the warps per block and, for decoding
 // against a long KV cache, the number of KV splits. Every number comes from
 // the table at the top of this file; the plan is recorded as `#attn.tile`,
@@ -15,6 +15,7 @@
 
 #include "attn/Dialect/Attn/IR/AttnOps.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
+#include "attn/Target/GPU/TargetInfo.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include <algorithm>
@@ -107,10 +108,24 @@ static constexpr int64_t kDefaultHeadDim = 128;
 // Decisions
 //===----------------------------------------------------------------------===//
 
-static const TargetPlan *lookupTarget(llvm::StringRef name) {
+/// The rows for `name` (cpu, or any chip of the target description: Hopper
+/// takes the sm_90a rows, every other chip the sm_80 rows), or null with
+/// `error` set.
+static const TargetPlan *lookupTarget(llvm::StringRef name,
+                                      const target::ChipInfo *&chip,
+                                      std::string &error) {
+  chip = nullptr;
+  llvm::StringRef row = name;
+  if (name != "cpu") {
+    chip = target::lookupSupportedChip(name, error);
+    if (!chip)
+      return nullptr;
+    row = chip->sm == 90 ? "sm_90a" : "sm_80";
+  }
   for (const TargetPlan &plan : kTargets)
-    if (plan.name == name)
+    if (plan.name == row)
       return &plan;
+  error = ("no tile rows for '" + name + "'").str();
   return nullptr;
 }
 
@@ -147,14 +162,12 @@ struct AttnTilePass : mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
   using Base::Base;
 
   void runOnOperation() override {
-    const TargetPlan *plan = lookupTarget(target);
+    const target::ChipInfo *chip;
+    std::string error;
+    const TargetPlan *plan = lookupTarget(target, chip, error);
     if (!plan) {
-      InFlightDiagnostic diag = emitError(getOperation()->getLoc())
-                                << "attn-tile: unknown target '" << target
-                                << "'; expected one of ";
-      llvm::ListSeparator sep(", ");
-      for (const TargetPlan &p : kTargets)
-        diag << llvm::StringRef(sep) << p.name;
+      emitError(getOperation()->getLoc())
+          << "attn-tile: " << error << " (or target=cpu)";
       return signalPassFailure();
     }
 
@@ -179,7 +192,7 @@ struct AttnTilePass : mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
         // FP8 on sm_90a at D = Dv = 128: the wgmma kernel's 64 x 128 tile
         // (one warpgroup; m64n128k32 for Q K^T and P V).
         PrecisionAttr prec = full.getPrecisionAttr();
-        if (prec && prec.usesFp8() && StringRef(target) == "sm_90a" &&
+        if (prec && prec.usesFp8() && chip && chip->wgmma &&
             d == 128 && dimOf(full.getV(), 3) == 128)
           kv = 128;
         tile = TileAttr::getChecked(tileError, op->getContext(), row.q, kv,

@@ -127,10 +127,16 @@ def AttnTilePass : Pass<"attn-tile"> {
     | target | D <= 64 | D <= 128 (and dynamic D) | D > 128 |
     |---|---|---|---|
     | `cpu` | 64 x 64, 1 stage, 1 warp | 64 x 64, 1, 1 | 64 x 64, 1, 1 |
-    | `sm_80` (FlashAttention-2, A100) | 128 x 128, 1, 4 | 128 x 64, 1, 4 | 128 x 64, 1, 8 |
-    | `sm_90a` (FlashAttention-3, H100) | 128 x 128, 2, 8 | 128 x 128, 2, 8 | 128 x 64, 2, 8 |
+    | GPU chips (the mma.sync kernels: FlashAttention-2's algorithm) | 64 x 64, 1, 4 | 64 x 64, 1, 4 | 64 x 32, 1, 4 |
 
-    (`q` x `kv`, `stages`, `warps`; D is the head dim, dim 3 of `q`.)
+    (`q` x `kv`, `stages`, `warps`; D is the head dim, dim 3 of `q`.) A GPU
+    target is any chip of attn's target description
+    (`include/attn/Target/GPU/TargetInfo.h`: sm_80, sm_86, sm_87, sm_89,
+    sm_90, sm_90a, sm_100a, sm_103a, sm_110a, sm_120a, sm_121a and their
+    plain / `f` variants); Hopper (sm_90, sm_90a) and the other chips have
+    rows of their own, today equal. f32 inputs on a GPU take kv = 32 above
+    D = 64 (the bf16x3 split kernels), and an FP8 plan on a chip with wgmma
+    (sm_90a) at D = Dv = 128 takes kv = 128 (the wgmma kernel's tile).
 
     - `attn.full`: `q`, `kv`, `stages`, `warps` from the row of its head
       dim. `split_kv` is 1, except for decoding against a long KV cache:
@@ -146,7 +152,8 @@ def AttnTilePass : Pass<"attn-tile"> {
   }];
   let options = [
     Option<"target", "target", "std::string", /*default=*/"\"cpu\"",
-           "Code generation target: cpu, sm_80 or sm_90a">
+           "Code generation target: cpu or a chip (sm_80, sm_89, sm_90a, "
+           "sm_100a, ...)">
   ];
 }
 
@@ -321,8 +328,12 @@ def AttnAssignPrecisionPass : Pass<"attn-assign-precision"> {
        scales and a Hadamard rotation (DeepSeek-V3.2). The rotation needs
        the head dim to be a static power of two; otherwise there is none
        and the remark says why.
-    6. `target`: sm_80 has no FP8 tensor cores (`fp8` is an error there,
-       `auto` keeps the inputs' type); `cpu` has no FP8 arithmetic: `auto`
+    6. `target` (a chip of attn's target description, or `cpu`): chips
+       before sm_89 (sm_80, sm_86, sm_87) have no FP8 tensor cores (`fp8`
+       is an error there, `auto` keeps the inputs' type); on chips with FP8
+       mma.sync but neither wgmma nor a native FP8 mma.sync (sm_90 without
+       `a`, Blackwell: not measured) `auto` keeps the inputs' type and `fp8`
+       plans FP8; `cpu` has no FP8 arithmetic: `auto`
        keeps the inputs' type (emulation costs time and only adds error)
        and `fp8` plans what the CPU backend emulates exactly
        (convert-attn-to-cpu: scales per group, e4m3 / e5m2 rounding to
@@ -335,7 +346,7 @@ def AttnAssignPrecisionPass : Pass<"attn-assign-precision"> {
     Option<"errorBudget", "error-budget", "double", /*default=*/"3e-2",
            "Largest acceptable relative RMS error of an op's output (against float64)">,
     Option<"target", "target", "std::string", /*default=*/"\"sm_90a\"",
-           "sm_90a, sm_89, sm_80 or cpu">
+           "A chip (sm_90a, sm_89, sm_80, sm_100a, ...) or cpu">
   ];
 }
 
