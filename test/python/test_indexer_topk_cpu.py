@@ -23,7 +23,8 @@ def _check_scores(out, expected, tol=TOL):
     mask = np.isfinite(expected)
     assert out.shape == expected.shape
     assert np.array_equal(np.isfinite(out), mask), \
-        "finite where the reference is not, or the reverse %s" % ref.seed_note()
+        "finite where the reference is not, or the reverse %s" % (
+            ref.seed_note(),)
     assert np.all(out[~mask] == -np.inf), ref.seed_note()
     ref.assert_close(out[mask], expected[mask], tol)
 
