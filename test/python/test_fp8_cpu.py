@@ -423,9 +423,10 @@ def _sparse_key_tiles(entries, S, pos, causal, block_size, kv_tile):
     min(kv_tile, Bs) keys."""
     end = min(S, pos + 1) if causal else S
     if block_size is None:
+        entries = np.asarray(entries, np.int64)
         for g in range(0, len(entries), kv_tile):
-            yield [int(e) for e in entries[g:g + kv_tile]
-                   if 0 <= e < S and (not causal or e <= pos)]
+            e = entries[g:g + kv_tile]
+            yield e[(e >= 0) & (e < end)]
         return
     step = min(kv_tile, block_size)
     for e in entries:
@@ -442,7 +443,8 @@ def emulate_sparse(q, k, v, idx, fmt, block=128, rotate=False, causal=True,
                    block_size=None, granularity="block", round_probs=True,
                    kv_tile=64):
     """float64 sparse attention on the scheme's dequantised Q, K, V with
-    the lowering's online softmax: per step of `kv_tile` entries, m_new =
+    the lowering's online softmax (attn.full's too, with every key selected
+    in order and kv_tile its key tile): per step of `kv_tile` entries, m_new =
     max(m, max s), p = exp(s - m_new) rounded (round_p) before P V, the row
     sum of the unrounded p, both rescaled by exp(m - m_new). (The rounded
     p depends on the running max, so the steps are emulated as they run.)
@@ -463,7 +465,7 @@ def emulate_sparse(q, k, v, idx, fmt, block=128, rotate=False, causal=True,
                 for keys in _sparse_key_tiles(idx[b, t, hk], S, t + S - T,
                                               causal, block_size, kv_tile):
                     sc = kd[b, keys, hk] @ qd[b, t, h] * scale
-                    m_new = max(m, sc.max()) if keys else m
+                    m_new = max(m, sc.max()) if len(keys) else m
                     m_use = 0.0 if m_new == -np.inf else m_new
                     alpha = np.exp(m - m_use)
                     p = np.exp(sc - m_use)
@@ -565,6 +567,34 @@ def test_sparse_matches_scheme_emulation(budget, block_size):
             q, k, v, idx, "f8E4M3FN", rotate=not rotate,
             block_size=block_size)}
     _assert_scheme(o, emulated, mutants, seed)
+
+
+@pytest.mark.parametrize("budget", [BUDGET, 1e-2])
+def test_full_ops_match_scheme_emulation(budget):
+    """full_attn(precision_policy="fp8") as attn-assign-precision and
+    attn-tile plan it for the CPU (e4m3, one scale per 128 tokens, the
+    rotation below a budget of 1.2e-2, key tiles of 64) against the
+    emulation: attn.full's online softmax is attn.sparse's with every key
+    selected in order. T = 150 < S = 200: two scale blocks per operand,
+    four key tiles, causal."""
+    seed = 33
+    rng = np.random.default_rng(seed)
+    B, T, S, H, Hkv, D = 1, 150, 200, 4, 2, 64
+    q, k, v = _qkv(rng, B, T, S, H, Hkv, D, v_mean=1.0)
+    o = ops.full_attn(q, k, v, precision_policy="fp8", error_budget=budget)
+    every = np.broadcast_to(np.arange(S, dtype=np.int32), (B, T, Hkv, S))
+    rotate = budget < 1.2e-2
+
+    def emulate(**kw):
+        args = dict(rotate=rotate)
+        args.update(kw)
+        return emulate_sparse(q, k, v, every, "f8E4M3FN", **args)
+    mutants = {"P unrounded": emulate(round_probs=False),
+               "scales per head": emulate(granularity="head"),
+               "blocks of 64 tokens": emulate(block=64),
+               "rotation %s" % ("dropped" if rotate else "added"):
+               emulate(rotate=not rotate)}
+    _assert_scheme(o, emulate(), mutants, seed)
 
 
 @pytest.mark.parametrize("Di", [64, 48])
