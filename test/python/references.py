@@ -3,10 +3,64 @@
 These are the oracles of the numeric tests: token-by-token recurrences for
 the linear / delta families, the full score matrix for softmax attention.
 They are deliberately slow and obvious; nothing here is shared with the
-compiler.
+compiler. The helpers on top seed each test's generator (rng(): a stable
+per-test seed, shifted by ATTN_TEST_SEED) and check results (assert_close:
+finite, within a relative error, the seed in the message).
 """
 
+import os
+import zlib
+
 import numpy as np
+
+
+def current_seed():
+    """The seed of the running test: a stable hash of its id (file name,
+    test name and parameters, from pytest's PYTEST_CURRENT_TEST), plus the
+    environment variable ATTN_TEST_SEED (default 0) to draw other inputs.
+    The same test always draws the same inputs, whatever else runs."""
+    current = os.environ.get("PYTEST_CURRENT_TEST", "")
+    test_id = current.rsplit(" (", 1)[0]
+    test_id = os.path.basename(test_id)  # independent of the rootdir
+    offset = int(os.environ.get("ATTN_TEST_SEED", "0"))
+    return (zlib.crc32(test_id.encode()) + offset) % 2**32
+
+
+def rng():
+    """A generator seeded with current_seed(); create one per test."""
+    return np.random.default_rng(current_seed())
+
+
+def seed_note(seed=None):
+    """ "(seed S, ATTN_TEST_SEED=N)" for assertion messages: current_seed(),
+    or `seed` for a test that seeds its generator itself."""
+    if seed is not None:
+        return "(seed %d)" % seed
+    return "(seed %d, ATTN_TEST_SEED=%s)" % (
+        current_seed(), os.environ.get("ATTN_TEST_SEED", "0"))
+
+
+def assert_close(out, ref, tol, what="result", seed=None):
+    """out and ref finite (NaN and inf never pass) and rel_err(out, ref) <
+    tol; the message gives the error and the seed (seed_note(seed))."""
+    out = np.asarray(out)
+    ref = np.asarray(ref)
+    assert out.shape == ref.shape, "%s: shape %s, expected %s" % (
+        what, out.shape, ref.shape)
+    assert np.all(np.isfinite(ref)), "%s: the reference is not finite %s" % (
+        what, seed_note(seed))
+    assert np.all(np.isfinite(out)), "%s: %d non-finite values %s" % (
+        what, np.count_nonzero(~np.isfinite(out)), seed_note(seed))
+    err = rel_err(out, ref)
+    log = os.environ.get("ATTN_TEST_ERROR_LOG")
+    if log:  # what each check achieves, to set tolerances from
+        with open(log, "a") as f:
+            f.write("%s\t%s\t%.3e\t%.1e\n" % (
+                os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0],
+                what, err, tol))
+    assert err < tol, "%s: relative error %.3g >= %.3g %s" % (
+        what, err, tol, seed_note(seed))
+    return err
 
 
 def rel_err(out, ref):

@@ -6,8 +6,11 @@ Three layers of checks:
   one key (P = 1, so o is the dequantised V row), against hand-computed
   values and against an independent reference that enumerates every code
   of the format and picks the nearest (ties to the even code);
-- the scheme: scale groups, the Hadamard rotation and the rounded P, against
-  a numpy emulation of the same scheme;
+- the scheme: scale groups, the Hadamard rotation and the rounded P of
+  attn.full, attn.sparse (its online softmax step by step) and attn.indexer,
+  against a numpy emulation of the same scheme, tight enough that a
+  plausible wrong scheme (P unrounded, other scale groups, the rotation
+  dropped) fails;
 - numerics: attn.ops with precision_policy "fp8" / "auto" against float64,
   the error printed, and bounds that fail if FP8 is not applied.
 """
@@ -293,6 +296,8 @@ def test_probabilities_rounded_before_pv(fmt, p8):
 
 # --- the scheme, against a numpy emulation --------------------------------
 
+BUDGET = 3e-2  # ops' default error_budget
+
 def _hadamard(D):
     """The normalised Sylvester matrix, H[i][j] = (-1)^popcount(i & j) /
     sqrt(D)."""
@@ -321,23 +326,49 @@ def test_rotation_is_sylvester_hadamard():
                                _hadamard(64), rtol=0, atol=1e-5)
 
 
-def quantise_blocks(x, fmt, block, rotate=False):
-    """The scheme's dequantised copy of x [B, L, H, D]: one scale per
-    (b, h, t // block) in f32, the value round(x * inv) * scale."""
+def quantise(x, fmt, granularity="block", block=128, rotate=False):
+    """The scheme's dequantised copy of a token-major operand x [B, L, H, D]
+    (or [B, L, D]: one head, the indexer's ki): rows rotated first with
+    `rotate`, then one scale per group in f32 (`block`: (b, h, t // block);
+    `token`: (b, t, h); `head`: (b, h); `tensor`: the whole operand), the
+    value round(x * inv) * scale with inv = FMAX / amax, scale = amax /
+    FMAX (both 1 for an amax of 0 or inf)."""
     x = np.asarray(x, np.float32)
+    if x.ndim == 3:
+        return quantise(x[:, :, None], fmt, granularity, block,
+                        rotate)[:, :, 0]
     if rotate:
         x = rotate_f32(x)
-    out = np.empty_like(x)
     fmax = np.float32(448 if fmt == "f8E4M3FN" else 57344)
-    for t0 in range(0, x.shape[1], block):
-        g = x[:, t0:t0 + block]
-        amax = np.abs(g).max(axis=(1, 3), keepdims=True)
+
+    def dequantised(g, amax):
         ok = (amax > 0) & np.isfinite(amax)
-        safe = np.where(ok, amax, 1)
+        safe = np.where(ok, amax, np.float32(1))
         inv = np.where(ok, fmax / safe, np.float32(1)).astype(np.float32)
         scale = np.where(ok, safe / fmax, np.float32(1)).astype(np.float32)
-        out[:, t0:t0 + block] = round_ref(g * inv, fmt) * scale
+        return round_ref(g * inv, fmt) * scale
+
+    if granularity == "token":
+        return dequantised(x, np.abs(x).max(axis=3, keepdims=True))
+    if granularity == "tensor":
+        return dequantised(x, np.abs(x).max())
+    step = block if granularity == "block" else max(x.shape[1], 1)
+    out = np.empty_like(x)
+    for t0 in range(0, x.shape[1], step):
+        g = x[:, t0:t0 + step]
+        out[:, t0:t0 + step] = dequantised(
+            g, np.abs(g).max(axis=(1, 3), keepdims=True))
     return out
+
+
+def quantise_blocks(x, fmt, block, rotate=False):
+    """quantise() with one scale per block of `block` tokens."""
+    return quantise(x, fmt, "block", block, rotate)
+
+
+def round_p(p, fmt):
+    """P as P V sees it: roundTo(p * 256) / 256 for FP8 (p in [0, 1])."""
+    return round_ref((np.asarray(p) * 256).astype(np.float32), fmt) / 256.0
 
 
 def emulate_full(q, k, v, fmt, block=128, rotate=False):
@@ -355,8 +386,8 @@ def emulate_full(q, k, v, fmt, block=128, rotate=False):
             s = np.where(np.arange(S)[None] > np.arange(T)[:, None] + S - T,
                          -np.inf, s)
             p = np.exp(s - s.max(1, keepdims=True))
-            p8 = round_ref((p * 256).astype(np.float32), fmt) / 256.0
-            o[b, :, h] = p8 @ vd[b, :, h // G] / p.sum(1, keepdims=True)
+            o[b, :, h] = (round_p(p, fmt) @ vd[b, :, h // G]
+                          / p.sum(1, keepdims=True))
     return o
 
 
@@ -384,9 +415,228 @@ def test_full_matches_scheme_emulation(rotate):
     assert diff < 1e-5 and err > 1e-2
 
 
+def _sparse_key_tiles(entries, S, pos, causal, block_size, kv_tile):
+    """The key lists of a row's online-softmax steps, as attn.sparse's CPU
+    lowering walks them: token selection, groups of `kv_tile` entries with
+    the valid ones gathered (0 <= e < S, e <= pos when causal); block
+    selection, each block [e Bs, min((e + 1) Bs, end)) in runs of
+    min(kv_tile, Bs) keys."""
+    end = min(S, pos + 1) if causal else S
+    if block_size is None:
+        entries = np.asarray(entries, np.int64)
+        for g in range(0, len(entries), kv_tile):
+            e = entries[g:g + kv_tile]
+            yield e[(e >= 0) & (e < end)]
+        return
+    step = min(kv_tile, block_size)
+    for e in entries:
+        e = int(e)
+        if e < 0:
+            continue
+        lo = e * block_size
+        hi = min(lo + block_size, end)
+        for kt in range(lo, hi, step):
+            yield list(range(kt, min(kt + step, hi)))
+
+
+def emulate_sparse(q, k, v, idx, fmt, block=128, rotate=False, causal=True,
+                   block_size=None, granularity="block", round_probs=True,
+                   kv_tile=64):
+    """float64 sparse attention on the scheme's dequantised Q, K, V with
+    the lowering's online softmax (attn.full's too, with every key selected
+    in order and kv_tile its key tile): per step of `kv_tile` entries, m_new =
+    max(m, max s), p = exp(s - m_new) rounded (round_p) before P V, the row
+    sum of the unrounded p, both rescaled by exp(m - m_new). (The rounded
+    p depends on the running max, so the steps are emulated as they run.)
+    `granularity` / `round_probs` other than the scheme's: for showing that
+    the comparison tells them apart."""
+    qd = quantise(q, fmt, granularity, block, rotate).astype(np.float64)
+    kd = quantise(k, fmt, granularity, block, rotate).astype(np.float64)
+    vd = quantise(v, fmt, granularity, block).astype(np.float64)
+    B, T, H, D = q.shape
+    S, G = k.shape[1], H // k.shape[2]
+    scale = 1 / np.sqrt(D)
+    o = np.zeros((B, T, H, v.shape[3]))
+    for b in range(B):
+        for t in range(T):
+            for h in range(H):
+                hk = h // G
+                m, l, acc = -np.inf, 0.0, np.zeros(v.shape[3])
+                for keys in _sparse_key_tiles(idx[b, t, hk], S, t + S - T,
+                                              causal, block_size, kv_tile):
+                    sc = kd[b, keys, hk] @ qd[b, t, h] * scale
+                    m_new = max(m, sc.max()) if len(keys) else m
+                    m_use = 0.0 if m_new == -np.inf else m_new
+                    alpha = np.exp(m - m_use)
+                    p = np.exp(sc - m_use)
+                    pv = round_p(p, fmt) if round_probs else p
+                    acc = acc * alpha + pv @ vd[b, keys, hk]
+                    l = l * alpha + p.sum()
+                    m = m_new
+                if l > 0:
+                    o[b, t, h] = acc / l
+    return o
+
+
+def emulate_indexer(qi, ki, w, fmt, granularity="token", rotate=True,
+                    causal=True):
+    """float64 indexer scores on the scheme's dequantised qi and ki (rows
+    rotated, one scale per token and head); w, relu and the head sum
+    exact."""
+    qd = quantise(qi, fmt, granularity, rotate=rotate).astype(np.float64)
+    kd = quantise(ki, fmt, granularity, rotate=rotate).astype(np.float64)
+    return ref.lightning_indexer(qd, kd, w, causal=causal)
+
+
+# The lowering against the emulation of its scheme, row by row (a row: one
+# query and head of o, one query of the indexer's scores). They differ by
+# the f32 rounding of scores and sums, ~3e-7, except where that moves some
+# p across an e4m3 rounding boundary: a rare row then differs by up to a
+# rounding step of p (1e-3 to 3e-2). A changed scheme (unrounded P, scales
+# per head instead of per block or token, a rotation dropped or added)
+# moves most rows (60-100% in these tests) by 1e-3 to 5e-2.
+ROW_TOL = 1e-5      # a row matches: relative error below this
+MAX_OFF_ROWS = 0.01  # rows allowed off (rounding flips)
+
+
+def _rows_off(got, emulated):
+    """The fraction of rows of `got` whose relative error against
+    `emulated` is not below ROW_TOL (NaN counts as off)."""
+    g = np.asarray(got, np.float64).reshape(-1, got.shape[-1])
+    e = np.asarray(emulated, np.float64).reshape(-1, got.shape[-1])
+    den = np.linalg.norm(e, axis=1)
+    rel = np.linalg.norm(g - e, axis=1) / np.where(den > 0, den, 1.0)
+    return float(np.mean(~(rel < ROW_TOL)))
+
+
+def _assert_scheme(got, emulated, mutants, seed):
+    """got is finite, all but MAX_OFF_ROWS of its rows match the emulation
+    within ROW_TOL and the whole within 1e-3; every mutant emulation (a
+    plausible wrong scheme) has more than 10 MAX_OFF_ROWS of its rows
+    off."""
+    ref.assert_close(got, emulated, 1e-3, "lowering vs emulation", seed)
+    off = _rows_off(got, emulated)
+    print("  rows off the emulation: %.4f, whole %.2e"
+          % (off, ref.rel_err(got, emulated)))
+    assert off <= MAX_OFF_ROWS, "%.4f of the rows differ from the emulation " \
+        "by %g or more %s" % (off, ROW_TOL, ref.seed_note(seed))
+    for name, mutant in mutants.items():
+        m_off = _rows_off(got, mutant)
+        print("  rows off the emulation with %s: %.4f (whole %.2e)"
+              % (name, m_off, ref.rel_err(got, mutant)))
+        assert m_off > 10 * MAX_OFF_ROWS, \
+            "%s is not told apart (%.4f of the rows off) %s" % (
+                name, m_off, ref.seed_note(seed))
+    return off
+
+
+@pytest.mark.parametrize("budget,block_size", [(BUDGET, None),
+                                               (1e-2, None),
+                                               (BUDGET, 16)])
+def test_sparse_matches_scheme_emulation(budget, block_size):
+    """sparse_attn(precision_policy="fp8"), T = S = 200 (two scale blocks,
+    the second partial), GQA, 80 selected keys per row (two online-softmax
+    steps of 64) or blocks of 16, against the numpy emulation of the
+    scheme attn-assign-precision plans for it: e4m3 Q, K, V with one scale
+    per 128 tokens, a Hadamard rotation of Q and K for a budget below
+    1.2e-2, P rounded to roundTo(256 p) / 256 before P V."""
+    seed = 31
+    rng = np.random.default_rng(seed)
+    B, T, H, Hkv, D = 1, 200, 4, 2, 64
+    q, k, v = _qkv(rng, B, T, T, H, Hkv, D, v_mean=1.0)
+    if block_size:
+        nb = T // block_size + 1
+        idx = np.stack([rng.permutation(nb)[:5] for _ in range(T * Hkv)])
+        idx = idx.reshape(B, T, Hkv, 5)
+    else:
+        idx = rng.integers(-1, T, (B, T, Hkv, 80))
+    idx = idx.astype(np.int32)
+    o = ops.sparse_attn(q, k, v, idx, block_size=block_size,
+                        precision_policy="fp8", error_budget=budget)
+    rotate = budget < 1.2e-2
+    kw = dict(rotate=rotate, block_size=block_size)
+    emulated = emulate_sparse(q, k, v, idx, "f8E4M3FN", **kw)
+    mutants = {
+        "P unrounded": emulate_sparse(q, k, v, idx, "f8E4M3FN",
+                                      round_probs=False, **kw),
+        "scales per head": emulate_sparse(q, k, v, idx, "f8E4M3FN",
+                                          granularity="head", **kw),
+        "scales per token": emulate_sparse(q, k, v, idx, "f8E4M3FN",
+                                           granularity="token", **kw),
+        "rotation %s" % ("dropped" if rotate else "added"): emulate_sparse(
+            q, k, v, idx, "f8E4M3FN", rotate=not rotate,
+            block_size=block_size)}
+    _assert_scheme(o, emulated, mutants, seed)
+
+
+@pytest.mark.parametrize("budget", [BUDGET, 1e-2])
+def test_full_ops_match_scheme_emulation(budget):
+    """full_attn(precision_policy="fp8") as attn-assign-precision and
+    attn-tile plan it for the CPU (e4m3, one scale per 128 tokens, the
+    rotation below a budget of 1.2e-2, key tiles of 64) against the
+    emulation: attn.full's online softmax is attn.sparse's with every key
+    selected in order. T = 150 < S = 200: two scale blocks per operand,
+    four key tiles, causal."""
+    seed = 33
+    rng = np.random.default_rng(seed)
+    B, T, S, H, Hkv, D = 1, 150, 200, 4, 2, 64
+    q, k, v = _qkv(rng, B, T, S, H, Hkv, D, v_mean=1.0)
+    o = ops.full_attn(q, k, v, precision_policy="fp8", error_budget=budget)
+    every = np.broadcast_to(np.arange(S, dtype=np.int32), (B, T, Hkv, S))
+    rotate = budget < 1.2e-2
+
+    def emulate(**kw):
+        args = dict(rotate=rotate)
+        args.update(kw)
+        return emulate_sparse(q, k, v, every, "f8E4M3FN", **args)
+    mutants = {"P unrounded": emulate(round_probs=False),
+               "scales per head": emulate(granularity="head"),
+               "blocks of 64 tokens": emulate(block=64),
+               "rotation %s" % ("dropped" if rotate else "added"):
+               emulate(rotate=not rotate)}
+    _assert_scheme(o, emulate(), mutants, seed)
+
+
+@pytest.mark.parametrize("Di", [64, 48])
+def test_indexer_matches_scheme_emulation(Di):
+    """lightning_indexer(precision_policy="fp8") against the numpy emulation
+    of its scheme: e4m3 qi and ki with one scale per token (and head), a
+    Hadamard rotation of the rows when Di is a power of two (none for Di =
+    48); w, relu and the head sum exact. T = 150 < S = 170, causal."""
+    seed = 32 + Di
+    rng = np.random.default_rng(seed)
+    B, T, S, Hi = 2, 150, 170, 4
+    qi = rng.standard_normal((B, T, Hi, Di)).astype(np.float32)
+    ki = rng.standard_normal((B, S, Di)).astype(np.float32)
+    # Token and head magnitudes that differ, so that per-token scales are
+    # not per-head ones in disguise.
+    qi *= np.exp2(rng.uniform(-3, 3, (B, T, Hi, 1))).astype(np.float32)
+    ki *= np.exp2(rng.uniform(-3, 3, (B, S, 1))).astype(np.float32)
+    w = rng.standard_normal((B, T, Hi)).astype(np.float32)
+    got = ops.lightning_indexer(qi, ki, w, precision_policy="fp8")
+    rotate = Di == 64
+    emulated = emulate_indexer(qi, ki, w, "f8E4M3FN", rotate=rotate)
+    vis = np.isfinite(emulated)
+    assert np.array_equal(np.isfinite(got), vis), ref.seed_note(seed)
+    assert np.all(got[~vis] == -np.inf)
+
+    def visible(x):  # masked scores as 0, so that rows stay rows
+        return np.where(vis, x, 0.0)
+    mutants = {
+        "scales per head": emulate_indexer(qi, ki, w, "f8E4M3FN", "head",
+                                           rotate),
+        "scales per block": emulate_indexer(qi, ki, w, "f8E4M3FN", "block",
+                                            rotate),
+        "rotation %s" % ("dropped" if rotate else "added"): emulate_indexer(
+            qi, ki, w, "f8E4M3FN", rotate=not rotate)
+        if Di == 64 else emulate_indexer(qi, ki, w, "f8E4M3FN", "tensor",
+                                         rotate)}
+    _assert_scheme(visible(got), visible(emulated),
+                   {n: visible(m) for n, m in mutants.items()}, seed)
+
+
 # --- numerics through attn.ops ---------------------------------------------
 
-BUDGET = 3e-2  # ops' default error_budget
 
 
 def _qkv(rng, B, T, S, H, Hkv, D, v_mean=0.0):
@@ -458,7 +708,7 @@ def test_hadamard_reduces_outlier_channel_error(seed):
                                         error_budget=0.01), exact)
     print("outlier channels x10: fp8 %.3e, fp8 + Hadamard %.3e"
           % (plain, rotated))
-    assert rotated < 0.5 * plain
+    assert np.isfinite(plain) and rotated < 0.5 * plain  # NaN: rel_err inf
 
 
 def test_fp8_input_halves():

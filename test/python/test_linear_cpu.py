@@ -7,7 +7,7 @@ import pytest
 import attn
 import references as ref
 
-TOL = 1e-4
+TOL = 1e-5  # f32 against float64: ~2e-7 is typical
 SHAPES = [1, 37, 100, 257]
 
 
@@ -28,37 +28,40 @@ def _gate(rng, shape, level):
 
 @pytest.mark.parametrize("T", SHAPES)
 def test_plain_with_initial_state(T):
-    rng = np.random.default_rng()
+    rng = ref.rng()
     q, k, v = _inputs(rng, 2, T, 2, 16, 32)
     s0 = rng.standard_normal((2, 2, 16, 32)).astype(np.float32)
     o, s = attn.ops.linear_attn(q, k, v, initial_state=s0, output_final_state=True)
     eo, es = ref.linear_attn(q, k, v, initial_state=s0)
-    assert ref.rel_err(o, eo) < TOL and ref.rel_err(s, es) < TOL
+    ref.assert_close(o, eo, TOL, "o")
+    ref.assert_close(s, es, TOL, "final state")
 
 
 @pytest.mark.parametrize("T", SHAPES)
 @pytest.mark.parametrize("level", ["near0", "moderate", "near-20"])
 @pytest.mark.parametrize("per_channel", [False, True])
 def test_gated(T, level, per_channel):
-    rng = np.random.default_rng()
+    rng = ref.rng()
     q, k, v = _inputs(rng, 2, T, 2, 16, 16)
     g = _gate(rng, (2, T, 2, 16) if per_channel else (2, T, 2), level)
     o, s = attn.ops.linear_attn(q, k, v, g, output_final_state=True)
     eo, es = ref.linear_attn(q, k, v, g)
-    assert ref.rel_err(o, eo) < TOL and ref.rel_err(s, es) < TOL
+    ref.assert_close(o, eo, TOL, "o")
+    ref.assert_close(s, es, TOL, "final state")
 
 
 @pytest.mark.parametrize("decay", [-0.05, [-0.5, -0.01, -3.0]])
 def test_constant_decay(decay):
-    rng = np.random.default_rng()
+    rng = ref.rng()
     q, k, v = _inputs(rng, 1, 100, 3, 16, 16)
     o, s = attn.ops.linear_attn(q, k, v, decay=decay, scale=0.2, output_final_state=True)
     eo, es = ref.linear_attn(q, k, v, decay=decay, scale=0.2)
-    assert ref.rel_err(o, eo) < TOL and ref.rel_err(s, es) < TOL
+    ref.assert_close(o, eo, TOL, "o")
+    ref.assert_close(s, es, TOL, "final state")
 
 
 def test_decay_and_gate_together_is_an_error():
-    rng = np.random.default_rng()
+    rng = ref.rng()
     q, k, v = _inputs(rng, 1, 4, 1, 16, 16)
     g = _gate(rng, (1, 4, 1), "moderate")
     with pytest.raises(attn.CompilerError, match="both a 'gate' operand and a constant"):
@@ -66,7 +69,7 @@ def test_decay_and_gate_together_is_an_error():
 
 
 def test_positive_decay_is_an_error():
-    rng = np.random.default_rng()
+    rng = ref.rng()
     q, k, v = _inputs(rng, 1, 4, 1, 16, 16)
     with pytest.raises(attn.CompilerError, match="must be finite and <= 0"):
         attn.ops.linear_attn(q, k, v, decay=0.5)
@@ -74,11 +77,12 @@ def test_positive_decay_is_an_error():
 
 @pytest.mark.parametrize("decay", [[-1.0e38, -0.5], [-1.0e300, -1e-5]])
 def test_huge_and_tiny_constant_decay(decay):
-    rng = np.random.default_rng()
+    rng = ref.rng()
     q, k, v = _inputs(rng, 1, 70, 2, 16, 16)
     o, s = attn.ops.linear_attn(q, k, v, decay=decay, output_final_state=True)
     eo, es = ref.linear_attn(q, k, v, decay=decay)
-    assert ref.rel_err(o, eo) < TOL and ref.rel_err(s, es) < TOL
+    ref.assert_close(o, eo, TOL, "o")
+    ref.assert_close(s, es, TOL, "final state")
 
 
 @pytest.mark.parametrize("per_channel", [False, True])
@@ -86,7 +90,7 @@ def test_strong_then_weak_gates(per_channel):
     """A chunk whose first tokens decay to 0 (gate -inf / -190) and whose
     later tokens barely decay: the cumulative gate is large, the later
     differences small; they must keep full precision."""
-    rng = np.random.default_rng()
+    rng = ref.rng()
     T = 200
     q, k, v = _inputs(rng, 1, T, 2, 16, 16)
     shape = (1, T, 2, 16) if per_channel else (1, T, 2)
@@ -95,4 +99,27 @@ def test_strong_then_weak_gates(per_channel):
     g[0, :100:3] = -190.0
     o, s = attn.ops.linear_attn(q, k, v, g, output_final_state=True)
     eo, es = ref.linear_attn(q, k, v, g)
-    assert ref.rel_err(o, eo) < TOL and ref.rel_err(s, es) < TOL
+    ref.assert_close(o, eo, TOL, "o")
+    ref.assert_close(s, es, TOL, "final state")
+
+
+@pytest.mark.parametrize("gate", ["none", "scalar", "vector"])
+def test_gate_scale_and_initial_state(gate):
+    """scale and initial_state with every gate form against float64; each
+    changes the reference (so a wrapper that dropped one would fail)."""
+    rng = ref.rng()
+    q, k, v = _inputs(rng, 2, 45, 2, 16, 16)
+    g = {"none": None, "scalar": _gate(rng, (2, 45, 2), "moderate"),
+         "vector": _gate(rng, (2, 45, 2, 16), "moderate")}[gate]
+    s0 = rng.standard_normal((2, 2, 16, 16)).astype(np.float32)
+    o, s = attn.ops.linear_attn(q, k, v, g, scale=0.7, initial_state=s0,
+                                output_final_state=True)
+    eo, es = ref.linear_attn(q, k, v, g, scale=0.7, initial_state=s0)
+    ref.assert_close(o, eo, TOL, "o")
+    ref.assert_close(s, es, TOL, "final state")
+    o2, none = attn.ops.linear_attn(q, k, v, g, scale=0.7, initial_state=s0)
+    assert none is None
+    ref.assert_close(o2, eo, TOL, "o without the final state")
+    assert ref.rel_err(ref.linear_attn(q, k, v, g, initial_state=s0)[0],
+                       eo) > 1e-2
+    assert ref.rel_err(ref.linear_attn(q, k, v, g, scale=0.7)[0], eo) > 1e-2
