@@ -124,6 +124,14 @@ def flag(op, name, value):
     return bool(value)
 
 
+def string(op, name, value):
+    """`value` if it is a str (ArgumentTypeError otherwise)."""
+    if not isinstance(value, str):
+        raise ArgumentTypeError("%s: %s must be a string, got %s"
+                                % (op, name, _what(value)))
+    return value
+
+
 def choice(op, name, value, choices):
     """`value` if it is one of the strings `choices`."""
     if not isinstance(value, str):
@@ -134,3 +142,14 @@ def choice(op, name, value, choices):
         raise CompilerError("%s: %s must be one of %s; got %r"
                             % (op, name, ", ".join(map(repr, choices)), value))
     return value
+
+
+def dtype(op, name, array, allowed):
+    """CompilerError unless numpy `array`'s dtype is one of `allowed`
+    (numpy scalar types); worded as the verifier words its type rules."""
+    if array.dtype not in [np.dtype(t) for t in allowed]:
+        raise CompilerError("%s: %s must be ranked tensor of %s values, got "
+                            "%s"
+                            % (op, name, " or ".join(np.dtype(t).name
+                                                     for t in allowed),
+                               array.dtype))

@@ -31,7 +31,7 @@ import os
 import threading
 import warnings
 
-from . import _cache, _cuda, _jit
+from . import _args, _cache, _cuda, _jit
 from ._errors import AttnError, CompilerError
 
 _TORCH_DTYPES = {}  # filled lazily: torch is imported only on the GPU path
@@ -97,6 +97,9 @@ def compile_to_cache(ir, chip, force=False, options=""):
     RuntimeWarning saying what was wrong) where the compiler is built;
     without the compiler it raises AttnError naming the file and the
     problem."""
+    for name, value in (("ir", ir), ("chip", chip), ("options", options)):
+        _args.string("compile_to_cache", name, value)
+    force = _args.flag("compile_to_cache", "force", force)
     key = cache_key(ir, chip, options)
     base = os.path.join(cache_dir(), key)
     problem = None
@@ -133,7 +136,12 @@ def compile_to_cache(ir, chip, force=False, options=""):
     lib.attnFreeString(ptx_p)
     lib.attnFreeString(man_p)
     manifest = json.loads(manifest_text)
-    _cache.store(base, key, ir, ptx, manifest)
+    try:
+        _cache.store(base, key, ir, ptx, manifest)
+    except OSError as e:
+        raise AttnError("cannot write the kernel cache entry %s: %s (set "
+                        "ATTN_KERNEL_CACHE to a writable directory)"
+                        % (base + ".*", e)) from None
     if problem is not None:
         warnings.warn("kernel cache: %s; recompiled it" % problem,
                       RuntimeWarning, stacklevel=2)

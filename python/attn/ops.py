@@ -67,10 +67,21 @@ def _element_type(name, array):
                             % (name, array.dtype)) from None
 
 
-def _as_array(name, x):
+# What the CPU ops take (numpy has no bfloat16): floating operands f32 or
+# f16, indices i32, scores and recurrent states f32.
+_FLOATS = (np.float32, np.float16)
+_I32 = (np.int32,)
+_F32 = (np.float32,)
+
+
+def _as_array(op, name, x, dtypes=_FLOATS):
+    """`x` as a C-contiguous numpy array of one of `dtypes`: TypeError for
+    anything but an array, CompilerError naming `op` and `name` for another
+    dtype (before the verifier's "operand #n" message)."""
     if not isinstance(x, np.ndarray):
-        raise TypeError("argument '%s' must be a numpy array, got %s"
-                        % (name, type(x).__name__))
+        raise TypeError("%s: argument '%s' must be a numpy array, got %s"
+                        % (op, name, type(x).__name__))
+    _args.dtype(op, name, x, dtypes)
     return np.ascontiguousarray(x)
 
 
@@ -314,21 +325,22 @@ def _recurrent(op, kind, q, k, v, beta, g, scale, initial_state,
         return _gpu_recurrent(kind, q, k, v, beta, g, scale, initial_state,
                               output_final_state, use_qk_l2norm, decay,
                               options=options)
-    q = _Operand("q", _as_array("q", q), {3})
-    k = _Operand("k", _as_array("k", k), {3})
-    v = _Operand("v", _as_array("v", v), {3})
+    q = _Operand("q", _as_array(op, "q", q), {3})
+    k = _Operand("k", _as_array(op, "k", k), {3})
+    v = _Operand("v", _as_array(op, "v", v), {3})
     operands = [q, k, v]
     text = "attn.%s %%q, %%k, %%v" % kind
     if beta is not None:
-        operands.append(_Operand("beta", _as_array("beta", beta), set()))
+        operands.append(_Operand("beta", _as_array(op, "beta", beta),
+                                 set()))
         text += ", %beta"
     if g is not None:
-        g = _Operand("g", _as_array("g", g), {3})
+        g = _Operand("g", _as_array(op, "g", g), {3})
         operands.append(g)
         text += " gate(%g)"
     if initial_state is not None:
-        operands.append(_Operand("s0", _as_array("initial_state", initial_state),
-                                 {2, 3}))
+        operands.append(_Operand("s0", _as_array(op, "initial_state",
+                                                 initial_state, _F32), {2, 3}))
         text += " initial_state(%s0)"
     shape_o = v.array.shape
     results = [_Result(shape_o, v.element if v.element in ("f16", "f32") else "f32",
@@ -536,9 +548,9 @@ def full_attn(q, k, v, *, causal=True, scale=None, window=None, softcap=None,
     if _is_torch(q):
         return _gpu_full(q, k, v, causal, scale, window, softcap,
                          options=options)
-    q = _Operand("q", _as_array("q", q), {3})
-    k = _Operand("k", _as_array("k", k), {3})
-    v = _Operand("v", _as_array("v", v), {3})
+    q = _Operand("q", _as_array(op, "q", q), {3})
+    k = _Operand("k", _as_array(op, "k", k), {3})
+    v = _Operand("v", _as_array(op, "v", v), {3})
     o_shape = q.array.shape[:3] + v.array.shape[3:4] \
         if q.array.ndim == 4 and v.array.ndim == 4 else q.array.shape
     results = [_Result(o_shape, v.element if v.element in ("f16", "f32") else "f32",
@@ -621,10 +633,10 @@ def sparse_attn(q, k, v, indices, *, scale=None, causal=True, block_size=None,
     if _is_torch(q):
         return _gpu_sparse(q, k, v, indices, scale, causal, block_size,
                            options=options)
-    q = _Operand("q", _as_array("q", q), {3})
-    k = _Operand("k", _as_array("k", k), {3})
-    v = _Operand("v", _as_array("v", v), {3})
-    idx = _Operand("idx", _as_array("indices", indices), set())
+    q = _Operand("q", _as_array(op, "q", q), {3})
+    k = _Operand("k", _as_array(op, "k", k), {3})
+    v = _Operand("v", _as_array(op, "v", v), {3})
+    idx = _Operand("idx", _as_array(op, "indices", indices, _I32), set())
     o_shape = q.array.shape[:3] + v.array.shape[3:4] \
         if q.array.ndim == 4 and v.array.ndim == 4 else q.array.shape
     results = [_Result(o_shape, v.element if v.element in ("f16", "f32") else "f32",
@@ -683,14 +695,14 @@ def lightning_indexer(qi, ki, w, *, causal=True, precision_policy="off",
     "fp8" plans qi . ki in e4m3 with per-token scales and a Hadamard
     rotation (DeepSeek-V3.2); w, relu and the head sum stay f32.
     `precision_policy` / `error_budget`: see the module docstring."""
-    causal = _args.flag("lightning_indexer", "causal", causal)
-    options = _pipeline_options("lightning_indexer", precision_policy,
-                                error_budget)
+    op = "lightning_indexer"
+    causal = _args.flag(op, "causal", causal)
+    options = _pipeline_options(op, precision_policy, error_budget)
     if _is_torch(qi):
         return _gpu_indexer(qi, ki, w, causal, options=options)
-    qi = _Operand("qi", _as_array("qi", qi), {3})
-    ki = _Operand("ki", _as_array("ki", ki), {2})
-    w = _Operand("w", _as_array("w", w), set())
+    qi = _Operand("qi", _as_array(op, "qi", qi), {3})
+    ki = _Operand("ki", _as_array(op, "ki", ki), {2})
+    w = _Operand("w", _as_array(op, "w", w), set())
     shape = (qi.array.shape[:2] + ki.array.shape[1:2]
              if qi.array.ndim == 4 and ki.array.ndim == 3 else (1, 1, 1))
     results = [_Result(shape, "f32", set(), np.float32)]
@@ -733,12 +745,13 @@ def topk(scores, k, *, causal=True, precision_policy="off", error_budget=3e-2):
     contraction: the precision policy is checked and passed on, and plans
     nothing.
     `precision_policy` / `error_budget`: see the module docstring."""
-    k = _topk_k("topk", k)
-    causal = _args.flag("topk", "causal", causal)
-    options = _pipeline_options("topk", precision_policy, error_budget)
+    op = "topk"
+    k = _topk_k(op, k)
+    causal = _args.flag(op, "causal", causal)
+    options = _pipeline_options(op, precision_policy, error_budget)
     if _is_torch(scores):
         return _gpu_topk(scores, k, causal, options=options)
-    scores = _Operand("s", _as_array("scores", scores), set())
+    scores = _Operand("s", _as_array(op, "scores", scores, _F32), set())
     shape = scores.array.shape[:2] + (k,) if scores.array.ndim == 3 else (1, 1, k)
     results = [_Result(shape, "i32", {2}, np.int32)]
     attrs = ["k = %d : i64" % k] + (["causal"] if causal else [])

@@ -277,6 +277,12 @@ def main(argv=None):
                                               _coverage(sets)))
         return 0
     log = sys.stderr
+    try:
+        os.makedirs(_gpu.cache_dir(), exist_ok=True)
+    except OSError as e:
+        print("attn.precompile: cannot create the cache directory %s: %s"
+              % (_gpu.cache_dir(), e), file=log)
+        return 2
     print("attn.precompile: %d kernel sets for %s into %s\n  %s"
           % (len(sets), args.chip, _gpu.cache_dir(), _coverage(sets)),
           file=log, flush=True)
@@ -292,6 +298,10 @@ def main(argv=None):
             print("[%*d/%d] %s: FAILED: %s" % (width, i, len(sets), name,
                                                str(e).strip()),
                   file=log, flush=True)
+            if i == 1:  # the chip, the options or the build, not this set
+                print("attn.precompile: stopping: the first kernel set "
+                      "failed", file=log)
+                return 1
             continue
         print("[%*d/%d] %s (%.1f s)" % (width, i, len(sets), name,
                                         time.monotonic() - t0),

@@ -398,3 +398,46 @@ def test_precompile_fills_a_cache_that_serves_without_compiler(
     for _, _, _, ir, options in sets:
         ptx, manifest = _gpu.compile_to_cache(ir, "sm_90a", options=options)
         assert ptx.startswith("//") and manifest["entries"]
+
+
+def test_precompile_stops_when_the_first_set_fails(tmp_path, monkeypatch,
+                                                   capsys):
+    """A failing first set means the chip, options or build are wrong: one
+    error, not one per kernel set."""
+    calls = []
+
+    def fake(ir, chip, force=False, options=""):
+        calls.append(ir)
+        raise attn.CompilerError("error: attn-to-nvvm: unknown chip 'sm_x'")
+    monkeypatch.setattr(_gpu, "compile_to_cache", fake)
+    monkeypatch.setenv("ATTN_KERNEL_CACHE", str(tmp_path))
+    assert precompile.main(["--chip", "sm_x"]) == 1
+    err = capsys.readouterr().err
+    assert len(calls) == 1 and "unknown chip 'sm_x'" in err
+    assert err.rstrip().endswith("stopping: the first kernel set failed")
+
+
+def test_unwritable_cache_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    bad = str(blocker / "cache")
+    monkeypatch.setenv("ATTN_KERNEL_CACHE", bad)
+    if _gpu._compiler() is None:
+        pytest.fail("the attn compiler library is not built")
+    with pytest.raises(attn.AttnError, match="cannot write the kernel cache "
+                                             "entry .*a-file/cache/.*"
+                                             "ATTN_KERNEL_CACHE"):
+        _gpu.compile_to_cache(_ir(9), CHIP)
+    assert precompile.main(["--cache", bad]) == 2
+    assert "cannot create the cache directory %s" % bad in \
+        capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kw,name", [
+    (dict(ir=b"func.func", chip=CHIP), "ir"),
+    (dict(ir="x", chip=90), "chip"),
+    (dict(ir="x", chip=CHIP, options=None), "options"),
+    (dict(ir="x", chip=CHIP, force=1), "force")])
+def test_compile_to_cache_argument_types(kw, name):
+    with pytest.raises(TypeError, match="compile_to_cache: %s must be" % name):
+        _gpu.compile_to_cache(**kw)

@@ -357,3 +357,39 @@ def test_module_builders_check_their_arguments():
     assert "window = 64 : i64" in ops.full_module_ir(sh, sh, sh, el, True,
                                                      window=np.int16(64))
     assert "k = 7 : i64" in ops.topk_module_ir((1, 1, 1), np.uint8(7))
+
+
+# --- operand dtypes ---------------------------------------------------------
+
+@pytest.mark.parametrize("op,name,dtype,text", [
+    ("full_attn", "q", np.float64, "float32 or float16"),
+    ("full_attn", "v", np.int32, "float32 or float16"),
+    ("sparse_attn", "indices", np.float32, "int32"),
+    ("sparse_attn", "indices", np.int64, "int32"),
+    ("lightning_indexer", "w", np.int32, "float32 or float16"),
+    ("lightning_indexer", "qi", np.bool_, "float32 or float16"),
+    ("topk", "scores", np.float64, "float32"),
+    ("topk", "scores", np.float16, "float32"),
+    ("delta_rule", "beta", np.int32, "float32 or float16"),
+    ("gated_delta_rule", "g", np.float64, "float32 or float16"),
+    ("linear_attn", "k", np.complex64, "float32 or float16")])
+def test_operand_dtypes_are_named(op, name, dtype, text):
+    """A numpy operand of a dtype the op cannot take is refused naming it,
+    not with the verifier's "operand #3 must be ranked tensor of ..."."""
+    q, k, v = _full_inputs()
+    rq, rk, rv, g, gs, beta, _ = _recurrent_inputs()
+    qi, ki, w = _indexer_inputs()
+    sq, sk, sv, idx = _sparse_inputs()
+    scores = _rng(3).standard_normal((1, 4, 6)).astype(F)
+    args = {"full_attn": dict(q=q, k=k, v=v),
+            "sparse_attn": dict(q=sq, k=sk, v=sv, indices=idx),
+            "lightning_indexer": dict(qi=qi, ki=ki, w=w),
+            "topk": dict(scores=scores, k=2),
+            "delta_rule": dict(q=rq, k=rk, v=rv, beta=beta),
+            "gated_delta_rule": dict(q=rq, k=rk, v=rv, g=gs, beta=beta),
+            "linear_attn": dict(q=rq, k=rk, v=rv)}[op]
+    args[name] = args[name].astype(dtype)
+    msg = _raises(ValueError, op, name, lambda: getattr(ops, op)(**args))
+    assert "%s must be ranked tensor of %s values, got %s" % (
+        name, text, np.dtype(dtype).name) in msg
+    assert "operand #" not in msg
