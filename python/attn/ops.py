@@ -179,6 +179,24 @@ def _topk_k(op, k):
     return _args.integer(op, "k", k, 1, _args.I64_MAX)
 
 
+def _full_args(op, causal, scale, window, softcap):
+    """attn.full's scalar arguments, checked (window requires causal)."""
+    causal = _args.flag(op, "causal", causal)
+    scale, window = _scale(op, scale), _window(op, window)
+    softcap = _args.optional_number(op, "softcap", softcap, positive=True,
+                                    at_most=_args.F32_MAX)
+    if window is not None and not causal:
+        raise CompilerError("%s: window requires causal=True (a sliding "
+                            "window looks back from the query)" % op)
+    return causal, scale, window, softcap
+
+
+def _sparse_args(op, causal, scale, block_size):
+    """attn.sparse's scalar arguments, checked."""
+    return (_args.flag(op, "causal", causal), _scale(op, scale),
+            _block_size(op, block_size))
+
+
 def _decay(op, decay):
     return None if decay is None else _args.numbers_1d(op, "decay", decay,
                                                        at_most=0.0)
@@ -356,7 +374,8 @@ def _recurrent(op, kind, q, k, v, beta, g, scale, initial_state,
     if use_qk_l2norm:
         attrs.append("use_qk_l2norm")
     if decay is not None:
-        attrs.append("decay = array<f64: %s>" % ", ".join(_fmt_float(x) for x in decay))
+        attrs.append("decay = array<f64: %s>"
+                     % ", ".join(_fmt_float(x) for x in decay))
     out = _run(text, operands, results, attrs, options)
     return out[0], (out[1] if output_final_state else None)
 
@@ -462,10 +481,8 @@ def full_module_ir(qshape, kshape, vshape, elements, causal=True, scale=None,
     head dims static; `static` gives exact shapes (for verification).
     `tile` = (q, kv, warps) overrides the plan."""
     op = "full_module_ir"
-    causal = _args.flag(op, "causal", causal)
-    scale, window = _scale(op, scale), _window(op, window)
-    softcap = _args.optional_number(op, "softcap", softcap, positive=True,
-                                    at_most=_args.F32_MAX)
+    causal, scale, window, softcap = _full_args(op, causal, scale, window,
+                                                softcap)
     if tile is not None:
         if not isinstance(tile, (tuple, list)) or len(tile) != 3:
             raise _args.ArgumentTypeError(
@@ -537,13 +554,8 @@ def full_attn(q, k, v, *, causal=True, scale=None, window=None, softcap=None,
     block scales (and a Hadamard rotation of Q and K under an
     `error_budget` below 2.4e-2); the CPU emulates it exactly."""
     op = "full_attn"
-    causal = _args.flag(op, "causal", causal)
-    scale, window = _scale(op, scale), _window(op, window)
-    softcap = _args.optional_number(op, "softcap", softcap, positive=True,
-                                    at_most=_args.F32_MAX)
-    if window is not None and not causal:
-        raise CompilerError("full_attn: window requires causal=True (a "
-                            "sliding window looks back from the query)")
+    causal, scale, window, softcap = _full_args(op, causal, scale, window,
+                                                softcap)
     options = _pipeline_options(op, precision_policy, error_budget)
     if _is_torch(q):
         return _gpu_full(q, k, v, causal, scale, window, softcap,
@@ -568,9 +580,8 @@ def sparse_module_ir(qshape, kshape, vshape, ishape, elements, causal=True,
                      scale=None, block_size=None, static=False):
     """The one-op module the GPU path compiles for attn.sparse (B, T, S,
     head counts and the index count dynamic; head dims static)."""
-    op = "sparse_module_ir"
-    causal = _args.flag(op, "causal", causal)
-    scale, block_size = _scale(op, scale), _block_size(op, block_size)
+    causal, scale, block_size = _sparse_args("sparse_module_ir", causal,
+                                             scale, block_size)
     B, T, H, _ = qshape
     Dv = vshape[3]
 
@@ -627,8 +638,7 @@ def sparse_attn(q, k, v, indices, *, scale=None, causal=True, block_size=None,
     ("auto" keeps sparse attention in the inputs' type).
     `precision_policy` / `error_budget`: see the module docstring."""
     op = "sparse_attn"
-    causal = _args.flag(op, "causal", causal)
-    scale, block_size = _scale(op, scale), _block_size(op, block_size)
+    causal, scale, block_size = _sparse_args(op, causal, scale, block_size)
     options = _pipeline_options(op, precision_policy, error_budget)
     if _is_torch(q):
         return _gpu_sparse(q, k, v, indices, scale, causal, block_size,
