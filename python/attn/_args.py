@@ -1,10 +1,11 @@
 """Checks of the scalar arguments of attn's ops, in one place.
 
 Every op of ``attn.ops`` (and the module builders the GPU path and
-``attn.precompile`` share) passes its scalar arguments through these
-functions before any IR is written, so a bad value is refused with the op's
-and the argument's name instead of being truncated (``window=2.9`` used to
-run as 2) or reaching the compiler as IR it rejects. The rules:
+``attn.precompile`` share) passes its scalar arguments, and the dtypes of
+its numpy operands, through these functions before any IR is written, so a
+bad value is refused with the op's and the argument's name instead of being
+truncated (``window=2.9`` used to run as 2) or reaching the compiler as IR
+it rejects. The rules:
 
 - integers (``window``, ``block_size``, ``k``, tile sizes) are ``int`` or
   numpy integers, numpy's rule (``operator.index``): a float is refused even
@@ -14,12 +15,14 @@ run as 2) or reaching the compiler as IR it rejects. The rules:
   within the argument's bounds;
 - flags (``causal``, ``output_final_state``, ``use_qk_l2norm_in_kernel``) are
   ``True`` or ``False`` (numpy bools too), not 0 / 1 or None;
-- choices (``precision_policy``) are one of their documented strings.
+- choices (``precision_policy``) are one of their documented strings;
+- numpy operands have a dtype the op takes (float32 / float16, int32
+  indices, float32 scores and states).
 
 A value of the wrong type raises :class:`ArgumentTypeError` (a
 ``TypeError``); a value out of range raises :class:`attn.CompilerError` (a
-``ValueError``). Both are instances of ``CompilerError``, like everything attn
-refuses, and both messages start with the op and name the argument.
+``ValueError``). Both are instances of ``CompilerError``, like everything
+attn refuses, and both messages start with the op and name the argument.
 """
 
 import numbers
@@ -39,8 +42,11 @@ class ArgumentTypeError(CompilerError, TypeError):
 
 
 def _what(value):
-    """`value` as a message shows it: its type and its repr."""
-    return "%s %r" % (type(value).__name__, value)
+    """`value` as a message shows it: its type and its repr (cut short)."""
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return "%s %s" % (type(value).__name__, text)
 
 
 def integer(op, name, value, lo=None, hi=None):
@@ -72,7 +78,10 @@ def number(op, name, value, positive=False, at_most=None):
             not isinstance(value, numbers.Real):
         raise ArgumentTypeError("%s: %s must be a real number, got %s"
                                 % (op, name, _what(value)))
-    x = float(value)
+    try:
+        x = float(value)
+    except OverflowError:  # an int beyond the float range
+        x = float("inf") if value > 0 else float("-inf")
     bounds = []
     if positive:
         bounds.append("> 0")

@@ -171,7 +171,8 @@ NON_FINITE = [math.nan, math.inf, -math.inf, np.float32("nan"),
 
 
 @pytest.mark.parametrize("op,name", SCALES + [("full_attn", "softcap")])
-@pytest.mark.parametrize("bad", NON_FINITE + [0.0, -1.0, -0.5, 0, 1e39])
+@pytest.mark.parametrize("bad", NON_FINITE + [0.0, -1.0, -0.5, 0, 1e39,
+                                 10**400, -10**400])
 def test_scale_and_softcap_must_be_positive_finite_f32(op, name, bad):
     msg = _raises(ValueError, op, name, lambda: CALLS[op](**{name: bad}))
     assert "must be finite and > 0" in msg
