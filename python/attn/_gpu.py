@@ -11,7 +11,11 @@ This module
   manifest in a kernel cache directory (``$ATTN_KERNEL_CACHE``, default
   ``<build>/kernel-cache``) keyed by the IR text, the chip and the pipeline
   options (the precision policy), so a GPU machine without MLIR runs what a
-  compiler machine precompiled (``python3 -m attn.precompile``);
+  compiler machine precompiled (``python3 -m attn.precompile``). Each entry
+  is checked before use (``_cache``: sizes and hashes, JSON, the manifest
+  schema): a bad one, such as a copy interrupted on its way to a GPU
+  machine leaves, is recompiled where the compiler is, refused with an error
+  naming the file elsewhere;
 - binds sizes from the tensors, checks every shape against the manifest,
   allocates outputs and workspaces with torch on the inputs' device, and
   launches through the CUDA runtime (``_cuda``) on the current stream's
@@ -25,8 +29,9 @@ import hashlib
 import json
 import os
 import threading
+import warnings
 
-from . import _cuda, _jit
+from . import _args, _cache, _cuda, _jit
 from ._errors import AttnError, CompilerError
 
 _TORCH_DTYPES = {}  # filled lazily: torch is imported only on the GPU path
@@ -35,9 +40,8 @@ _TORCH_DTYPES = {}  # filled lazily: torch is imported only on the GPU path
 def torch_dtypes():
     if not _TORCH_DTYPES:
         import torch
-        _TORCH_DTYPES.update({
-            "bf16": torch.bfloat16, "f16": torch.float16, "f32": torch.float32,
-            "i32": torch.int32, "i64": torch.int64, "u8": torch.uint8})
+        _TORCH_DTYPES.update({name: getattr(torch, dt)
+                              for name, dt in _cache.DTYPES.items()})
     return _TORCH_DTYPES
 
 
@@ -85,17 +89,36 @@ def compile_to_cache(ir, chip, force=False, options=""):
     compiled now (and cached); `force` recompiles (the key does not know
     the compiler's version: attn.precompile always recompiles). `options`
     are attn-to-nvvm pipeline options ("precision=fp8 error-budget=0.02";
-    "" = the defaults) and part of the key."""
+    "" = the defaults) and part of the key.
+
+    A cached entry is used only if it passes ``_cache.load``'s checks (the
+    PTX's size and sha256, valid JSON, the manifest's hash and schema, the
+    cache format). A bad entry is recompiled and rewritten (with a
+    RuntimeWarning saying what was wrong) where the compiler is built;
+    without the compiler it raises AttnError naming the file and the
+    problem."""
+    for name, value in (("ir", ir), ("chip", chip), ("options", options)):
+        _args.string("compile_to_cache", name, value)
+    force = _args.flag("compile_to_cache", "force", force)
     key = cache_key(ir, chip, options)
     base = os.path.join(cache_dir(), key)
-    if not force and os.path.exists(base + ".json") and \
-            os.path.exists(base + ".ptx"):
-        with open(base + ".ptx") as f:
-            ptx = f.read()
-        with open(base + ".json") as f:
-            return ptx, json.load(f)
+    problem = None
+    if not force:
+        try:
+            hit = _cache.load(base, key)
+        except _cache.BadEntry as bad:
+            problem = bad
+        else:
+            if hit is not None:
+                return hit
     lib = _compiler()
     if lib is None:
+        if problem is not None:
+            raise AttnError(
+                "kernel cache entry for this configuration (%s) is unusable: "
+                "%s; there is no attn compiler here to rebuild it: re-run "
+                "`python3 -m attn.precompile` on a machine with attn built "
+                "and copy the cache directory again" % (chip, problem))
         raise AttnError(
             "no cached kernel for this configuration (%s, key %s) in %s and no "
             "attn compiler here: run `python3 -m attn.precompile` on a machine "
@@ -112,14 +135,17 @@ def compile_to_cache(ir, chip, force=False, options=""):
     manifest_text = ctypes.string_at(man_p.value).decode()
     lib.attnFreeString(ptx_p)
     lib.attnFreeString(man_p)
-    os.makedirs(cache_dir(), exist_ok=True)
-    for ext, text in ((".ptx", ptx), (".json", manifest_text),
-                      (".mlir", ir)):
-        tmp = "%s%s.tmp%d" % (base, ext, os.getpid())
-        with open(tmp, "w") as f:
-            f.write(text)
-        os.replace(tmp, base + ext)
-    return ptx, json.loads(manifest_text)
+    manifest = json.loads(manifest_text)
+    try:
+        _cache.store(base, key, ir, ptx, manifest)
+    except OSError as e:
+        raise AttnError("cannot write the kernel cache entry %s: %s (set "
+                        "ATTN_KERNEL_CACHE to a writable directory)"
+                        % (base + ".*", e)) from None
+    if problem is not None:
+        warnings.warn("kernel cache: %s; recompiled it" % problem,
+                      RuntimeWarning, stacklevel=2)
+    return ptx, manifest
 
 
 # --- manifest expressions: integers, size names, + - * /, cdiv(a, b) -------

@@ -15,6 +15,21 @@ allow). On the CPU the planned precision is emulated exactly (FP8 scales,
 rounding and the Hadamard rotation), so results carry the FP8 error; on
 CUDA tensors the GPU kernels run the plan (or the compiler says they cannot
 lower it yet).
+
+Scalar arguments are checked before any IR is written, on the CPU and the
+GPU path alike, and never rounded: integers (``window``, ``block_size``,
+``k``) must be ``int`` or numpy integers (numpy's ``operator.index`` rule: a
+float such as ``2.9`` or even ``2.0`` is refused, and so is a bool);
+numbers (``scale``, ``softcap``, ``error_budget``, ``decay``) must be real
+and finite (``scale``, ``softcap`` and ``error_budget`` positive, ``decay``
+<= 0); flags (``causal``, ``output_final_state``,
+``use_qk_l2norm_in_kernel``) must be ``True`` or ``False``;
+``precision_policy`` one of its three names. A wrong type raises a
+``TypeError``, a value out of range a ``ValueError``; both are
+instances of :class:`attn.CompilerError` and name the op and the argument.
+``window``, ``block_size`` and ``k`` must be at least 1 (``k`` at most
+2^20; a ``k`` beyond the key count is allowed: the selection is -1
+padded, as for the first queries of a causal prefill).
 """
 
 import collections
@@ -22,7 +37,7 @@ import threading
 
 import numpy as np
 
-from . import _jit
+from . import _args, _jit
 from ._errors import CompilerError
 
 __all__ = ["kda", "gated_delta_rule", "delta_rule", "linear_attn",
@@ -52,10 +67,21 @@ def _element_type(name, array):
                             % (name, array.dtype)) from None
 
 
-def _as_array(name, x):
+# What the CPU ops take (numpy has no bfloat16): floating operands f32 or
+# f16, indices i32, scores and recurrent states f32.
+_FLOATS = (np.float32, np.float16)
+_I32 = (np.int32,)
+_F32 = (np.float32,)
+
+
+def _as_array(op, name, x, dtypes=_FLOATS):
+    """`x` as a C-contiguous numpy array of one of `dtypes`: TypeError for
+    anything but an array, CompilerError naming `op` and `name` for another
+    dtype (before the verifier's "operand #n" message)."""
     if not isinstance(x, np.ndarray):
-        raise TypeError("argument '%s' must be a numpy array, got %s"
-                        % (name, type(x).__name__))
+        raise TypeError("%s: argument '%s' must be a numpy array, got %s"
+                        % (op, name, type(x).__name__))
+    _args.dtype(op, name, x, dtypes)
     return np.ascontiguousarray(x)
 
 
@@ -117,22 +143,63 @@ def pipeline_options(precision_policy="off", error_budget=3e-2):
     """The attn-to-cpu / attn-to-nvvm option text of a precision policy and
     error budget: "" for policy "off" (the pipelines' defaults), otherwise
     "precision=<policy> error-budget=<budget>". A policy other than "off",
-    "auto" and "fp8", or a budget that is not a positive finite number,
-    raises CompilerError."""
-    if not isinstance(precision_policy, str) or precision_policy not in POLICIES:
-        raise CompilerError("precision_policy must be one of 'off', 'auto', "
-                            "'fp8'; got %r" % (precision_policy,))
-    try:
-        budget = float(error_budget)
-    except (TypeError, ValueError):
-        raise CompilerError("error_budget must be a number, got %r"
-                            % (error_budget,)) from None
-    if not (np.isfinite(budget) and budget > 0):
-        raise CompilerError("error_budget must be a positive finite number, "
-                            "got %r" % (error_budget,))
-    if precision_policy == "off":
+    "auto" and "fp8", or a budget that is not a positive finite real
+    number, raises CompilerError (a TypeError too for a wrong type)."""
+    return _pipeline_options("pipeline_options", precision_policy,
+                             error_budget)
+
+
+def _pipeline_options(op, precision_policy, error_budget):
+    policy = _args.choice(op, "precision_policy", precision_policy, POLICIES)
+    budget = _args.number(op, "error_budget", error_budget, positive=True)
+    if policy == "off":
         return ""
-    return "precision=%s error-budget=%.17g" % (precision_policy, budget)
+    return "precision=%s error-budget=%.17g" % (policy, budget)
+
+
+def _scale(op, scale):
+    """`scale` checked: None (1/sqrt(D)) or a positive finite f32 value."""
+    return _args.optional_number(op, "scale", scale, positive=True,
+                                 at_most=_args.F32_MAX)
+
+
+def _window(op, window):
+    return None if window is None else _args.integer(op, "window", window, 1,
+                                                     _args.I64_MAX)
+
+
+def _block_size(op, block_size):
+    return None if block_size is None else _args.integer(
+        op, "block_size", block_size, 1, 2**31)
+
+
+def _topk_k(op, k):
+    # The upper bound (2^20) is the verifier's, which names 'k' too; here
+    # only what keeps the IR well formed.
+    return _args.integer(op, "k", k, 1, _args.I64_MAX)
+
+
+def _full_args(op, causal, scale, window, softcap):
+    """attn.full's scalar arguments, checked (window requires causal)."""
+    causal = _args.flag(op, "causal", causal)
+    scale, window = _scale(op, scale), _window(op, window)
+    softcap = _args.optional_number(op, "softcap", softcap, positive=True,
+                                    at_most=_args.F32_MAX)
+    if window is not None and not causal:
+        raise CompilerError("%s: window requires causal=True (a sliding "
+                            "window looks back from the query)" % op)
+    return causal, scale, window, softcap
+
+
+def _sparse_args(op, causal, scale, block_size):
+    """attn.sparse's scalar arguments, checked."""
+    return (_args.flag(op, "causal", causal), _scale(op, scale),
+            _block_size(op, block_size))
+
+
+def _decay(op, decay):
+    return None if decay is None else _args.numbers_1d(op, "decay", decay,
+                                                       at_most=0.0)
 
 
 def _run(op_text, operands, results, attrs, options=""):
@@ -182,6 +249,13 @@ def recurrent_module_ir(kind, shapes, elements, scale=None, use_qk_l2norm=False,
     (`form` recurrent or chunked): `shapes` / `elements` map operand names
     (q, k, v, beta, g, s0) to shapes / element types; B, T and head counts
     dynamic, head dims static."""
+    op = "recurrent_module_ir"
+    kind = _args.choice(op, "kind", kind, ("delta", "linear"))
+    form = _args.choice(op, "form", form, ("recurrent", "chunked"))
+    scale, decay = _scale(op, scale), _decay(op, decay)
+    use_qk_l2norm = _args.flag(op, "use_qk_l2norm", use_qk_l2norm)
+    output_final_state = _args.flag(op, "output_final_state",
+                                    output_final_state)
     keep = {"q": {3}, "k": {3}, "v": {3}, "beta": set(), "g": {3},
             "s0": {2, 3}}
 
@@ -211,9 +285,8 @@ def recurrent_module_ir(kind, shapes, elements, scale=None, use_qk_l2norm=False,
     if use_qk_l2norm:
         attrs.append("use_qk_l2norm")
     if decay is not None:
-        values = np.atleast_1d(np.asarray(decay, dtype=np.float64))
         attrs.append("decay = array<f64: %s>"
-                     % ", ".join(_fmt_float(x) for x in values))
+                     % ", ".join(_fmt_float(x) for x in decay))
     res_names = ", ".join("%%r%d" % i for i in range(len(results)))
     sig = results[0] if len(results) == 1 else "(%s)" % ", ".join(results)
     return ("func.func @%s(%s) -> %s {\n  %s = %s {%s}\n      : (%s) -> %s\n"
@@ -255,30 +328,37 @@ def _gpu_recurrent(kind, q, k, v, beta, g, scale, initial_state,
     return out[0], (out[1] if output_final_state else None)
 
 
-def _recurrent(kind, q, k, v, beta, g, scale, initial_state,
+def _recurrent(op, kind, q, k, v, beta, g, scale, initial_state,
                output_final_state, use_qk_l2norm=False, decay=None,
                precision_policy="off", error_budget=3e-2):
-    """attn.delta (kind == 'delta') or attn.linear (kind == 'linear')."""
-    options = pipeline_options(precision_policy, error_budget)
+    """attn.delta (kind == 'delta') or attn.linear (kind == 'linear') for
+    the public op `op` (its name in messages)."""
+    scale, decay = _scale(op, scale), _decay(op, decay)
+    output_final_state = _args.flag(op, "output_final_state",
+                                    output_final_state)
+    use_qk_l2norm = _args.flag(op, "use_qk_l2norm_in_kernel", use_qk_l2norm)
+    options = _pipeline_options(op, precision_policy, error_budget)
+    _check_state(op, initial_state)
     if _is_torch(q):
         return _gpu_recurrent(kind, q, k, v, beta, g, scale, initial_state,
                               output_final_state, use_qk_l2norm, decay,
                               options=options)
-    q = _Operand("q", _as_array("q", q), {3})
-    k = _Operand("k", _as_array("k", k), {3})
-    v = _Operand("v", _as_array("v", v), {3})
+    q = _Operand("q", _as_array(op, "q", q), {3})
+    k = _Operand("k", _as_array(op, "k", k), {3})
+    v = _Operand("v", _as_array(op, "v", v), {3})
     operands = [q, k, v]
     text = "attn.%s %%q, %%k, %%v" % kind
     if beta is not None:
-        operands.append(_Operand("beta", _as_array("beta", beta), set()))
+        operands.append(_Operand("beta", _as_array(op, "beta", beta),
+                                 set()))
         text += ", %beta"
     if g is not None:
-        g = _Operand("g", _as_array("g", g), {3})
+        g = _Operand("g", _as_array(op, "g", g), {3})
         operands.append(g)
         text += " gate(%g)"
     if initial_state is not None:
-        operands.append(_Operand("s0", _as_array("initial_state", initial_state),
-                                 {2, 3}))
+        operands.append(_Operand("s0", _as_array(op, "initial_state",
+                                                 initial_state, _F32), {2, 3}))
         text += " initial_state(%s0)"
     shape_o = v.array.shape
     results = [_Result(shape_o, v.element if v.element in ("f16", "f32") else "f32",
@@ -294,8 +374,8 @@ def _recurrent(kind, q, k, v, beta, g, scale, initial_state,
     if use_qk_l2norm:
         attrs.append("use_qk_l2norm")
     if decay is not None:
-        values = np.atleast_1d(np.asarray(decay, dtype=np.float64))
-        attrs.append("decay = array<f64: %s>" % ", ".join(_fmt_float(x) for x in values))
+        attrs.append("decay = array<f64: %s>"
+                     % ", ".join(_fmt_float(x) for x in decay))
     out = _run(text, operands, results, attrs, options)
     return out[0], (out[1] if output_final_state else None)
 
@@ -310,8 +390,9 @@ def kda(q, k, v, g, beta, *, scale=None, initial_state=None,
     float32 or None). The delta rule never takes FP8 (attn-assign-precision
     keeps its contractions in bf16 / f32); the policy is still checked.
     `precision_policy` / `error_budget`: see the module docstring."""
-    return _recurrent("delta", q, k, v, beta, g, scale, initial_state,
-                      output_final_state, use_qk_l2norm_in_kernel,
+    return _recurrent("kda", "delta", q, k, v, beta, g, scale,
+                      initial_state, output_final_state,
+                      use_qk_l2norm_in_kernel,
                       precision_policy=precision_policy,
                       error_budget=error_budget)
 
@@ -322,8 +403,9 @@ def gated_delta_rule(q, k, v, g, beta, *, scale=None, initial_state=None,
     """Gated DeltaNet: delta rule with one log decay per head and step,
     g [B,T,HV]. Returns (o, final state or None).
     `precision_policy` / `error_budget`: see the module docstring."""
-    return _recurrent("delta", q, k, v, beta, g, scale, initial_state,
-                      output_final_state, use_qk_l2norm_in_kernel,
+    return _recurrent("gated_delta_rule", "delta", q, k, v, beta, g, scale,
+                      initial_state, output_final_state,
+                      use_qk_l2norm_in_kernel,
                       precision_policy=precision_policy,
                       error_budget=error_budget)
 
@@ -334,8 +416,9 @@ def delta_rule(q, k, v, beta, *, scale=None, initial_state=None,
     """DeltaNet: the delta rule without decay. Returns (o, final state or
     None).
     `precision_policy` / `error_budget`: see the module docstring."""
-    return _recurrent("delta", q, k, v, beta, None, scale, initial_state,
-                      output_final_state, use_qk_l2norm_in_kernel,
+    return _recurrent("delta_rule", "delta", q, k, v, beta, None, scale,
+                      initial_state, output_final_state,
+                      use_qk_l2norm_in_kernel,
                       precision_policy=precision_policy,
                       error_budget=error_budget)
 
@@ -348,14 +431,35 @@ def linear_attn(q, k, v, g=None, *, scale=None, initial_state=None,
     per head (`decay`: a float or one per head; RetNet / Lightning). Returns
     (o [B,T,H,V], final state [B,H,K,V] float32 or None).
     `precision_policy` / `error_budget`: see the module docstring."""
-    return _recurrent("linear", q, k, v, None, g, scale, initial_state,
-                      output_final_state, decay=decay,
+    return _recurrent("linear_attn", "linear", q, k, v, None, g, scale,
+                      initial_state, output_final_state, decay=decay,
                       precision_policy=precision_policy,
                       error_budget=error_budget)
 
 
 def _is_torch(x):
     return type(x).__module__.split(".")[0] == "torch" and hasattr(x, "is_cuda")
+
+
+def _check_state(op, state):
+    """initial_state: None or a 4-D float32 array / tensor [B, HV, K, V]
+    (the verifier checks its sizes against q and v)."""
+    if state is None:
+        return
+    if _is_torch(state):
+        shape, f32 = tuple(state.shape), str(state.dtype) == "torch.float32"
+    elif isinstance(state, np.ndarray):
+        shape, f32 = state.shape, state.dtype == np.float32
+    else:
+        raise _args.ArgumentTypeError(
+            "%s: initial_state must be a numpy array or a CUDA torch tensor "
+            "(float32 [B, HV, K, V]), got %s" % (op, type(state).__name__))
+    if len(shape) != 4:
+        raise CompilerError("%s: initial_state must be 4-D [B, HV, K, V], got "
+                            "shape %s" % (op, list(shape)))
+    if not f32:
+        raise CompilerError("%s: initial_state must be float32 (the state is "
+                            "kept in f32), got %s" % (op, state.dtype))
 
 
 def _require_cuda(op, tensors):
@@ -376,6 +480,15 @@ def full_module_ir(qshape, kshape, vshape, elements, causal=True, scale=None,
     the head counts dynamic (one kernel set serves prefill and decoding),
     head dims static; `static` gives exact shapes (for verification).
     `tile` = (q, kv, warps) overrides the plan."""
+    op = "full_module_ir"
+    causal, scale, window, softcap = _full_args(op, causal, scale, window,
+                                                softcap)
+    if tile is not None:
+        if not isinstance(tile, (tuple, list)) or len(tile) != 3:
+            raise _args.ArgumentTypeError(
+                "%s: tile must be a (q, kv, warps) triple, got %r" % (op, tile))
+        tile = tuple(_args.integer(op, "tile[%d]" % i, n, 1, 2**31 - 1)
+                     for i, n in enumerate(tile))
     B, T, H, _ = qshape
     Dv = vshape[3]
     keep = {3}
@@ -387,7 +500,7 @@ def full_module_ir(qshape, kshape, vshape, elements, causal=True, scale=None,
     to = ty((B, T, H, Dv), elements[2], keep)
     attrs = (["causal"] if causal else []) + _scale_attr(scale)
     if window is not None:
-        attrs.append("window = %d : i64" % int(window))
+        attrs.append("window = %d : i64" % window)
     if softcap is not None:
         attrs.append("softcap = %s : f64" % _fmt_float(softcap))
     if tile is not None:
@@ -440,20 +553,23 @@ def full_attn(q, k, v, *, causal=True, scale=None, window=None, softcap=None,
     "auto" for prefill) plans Q K^T and P V in e4m3 with per-128-token
     block scales (and a Hadamard rotation of Q and K under an
     `error_budget` below 2.4e-2); the CPU emulates it exactly."""
-    options = pipeline_options(precision_policy, error_budget)
+    op = "full_attn"
+    causal, scale, window, softcap = _full_args(op, causal, scale, window,
+                                                softcap)
+    options = _pipeline_options(op, precision_policy, error_budget)
     if _is_torch(q):
         return _gpu_full(q, k, v, causal, scale, window, softcap,
                          options=options)
-    q = _Operand("q", _as_array("q", q), {3})
-    k = _Operand("k", _as_array("k", k), {3})
-    v = _Operand("v", _as_array("v", v), {3})
+    q = _Operand("q", _as_array(op, "q", q), {3})
+    k = _Operand("k", _as_array(op, "k", k), {3})
+    v = _Operand("v", _as_array(op, "v", v), {3})
     o_shape = q.array.shape[:3] + v.array.shape[3:4] \
         if q.array.ndim == 4 and v.array.ndim == 4 else q.array.shape
     results = [_Result(o_shape, v.element if v.element in ("f16", "f32") else "f32",
                        {3}, _output_dtype(v))]
     attrs = (["causal"] if causal else []) + _scale_attr(scale)
     if window is not None:
-        attrs.append("window = %d : i64" % int(window))
+        attrs.append("window = %d : i64" % window)
     if softcap is not None:
         attrs.append("softcap = %s : f64" % _fmt_float(softcap))
     return _run("attn.full %q, %k, %v", [q, k, v], results, attrs,
@@ -464,6 +580,8 @@ def sparse_module_ir(qshape, kshape, vshape, ishape, elements, causal=True,
                      scale=None, block_size=None, static=False):
     """The one-op module the GPU path compiles for attn.sparse (B, T, S,
     head counts and the index count dynamic; head dims static)."""
+    causal, scale, block_size = _sparse_args("sparse_module_ir", causal,
+                                             scale, block_size)
     B, T, H, _ = qshape
     Dv = vshape[3]
 
@@ -474,7 +592,7 @@ def sparse_module_ir(qshape, kshape, vshape, ishape, elements, causal=True,
     to = ty((B, T, H, Dv), elements[2], {3})
     attrs = (["causal"] if causal else []) + _scale_attr(scale)
     if block_size is not None:
-        attrs.append("block_size = %d : i64" % int(block_size))
+        attrs.append("block_size = %d : i64" % block_size)
     attr_text = " {%s}" % ", ".join(attrs) if attrs else ""
     return ("func.func @sparse(%%q: %s, %%k: %s, %%v: %s, %%idx: %s) -> %s {\n"
             "  %%o = attn.sparse %%q, %%k, %%v, %%idx%s : (%s, %s, %s, %s) -> %s\n"
@@ -519,21 +637,23 @@ def sparse_attn(q, k, v, indices, *, scale=None, causal=True, block_size=None,
     the GPU kernels. `precision_policy="fp8"` plans FP8 like full_attn
     ("auto" keeps sparse attention in the inputs' type).
     `precision_policy` / `error_budget`: see the module docstring."""
-    options = pipeline_options(precision_policy, error_budget)
+    op = "sparse_attn"
+    causal, scale, block_size = _sparse_args(op, causal, scale, block_size)
+    options = _pipeline_options(op, precision_policy, error_budget)
     if _is_torch(q):
         return _gpu_sparse(q, k, v, indices, scale, causal, block_size,
                            options=options)
-    q = _Operand("q", _as_array("q", q), {3})
-    k = _Operand("k", _as_array("k", k), {3})
-    v = _Operand("v", _as_array("v", v), {3})
-    idx = _Operand("idx", _as_array("indices", indices), set())
+    q = _Operand("q", _as_array(op, "q", q), {3})
+    k = _Operand("k", _as_array(op, "k", k), {3})
+    v = _Operand("v", _as_array(op, "v", v), {3})
+    idx = _Operand("idx", _as_array(op, "indices", indices, _I32), set())
     o_shape = q.array.shape[:3] + v.array.shape[3:4] \
         if q.array.ndim == 4 and v.array.ndim == 4 else q.array.shape
     results = [_Result(o_shape, v.element if v.element in ("f16", "f32") else "f32",
                        {3}, _output_dtype(v))]
     attrs = (["causal"] if causal else []) + _scale_attr(scale)
     if block_size is not None:
-        attrs.append("block_size = %d : i64" % int(block_size))
+        attrs.append("block_size = %d : i64" % block_size)
     return _run("attn.sparse %q, %k, %v, %idx", [q, k, v, idx], results, attrs,
                 options)[0]
 
@@ -542,6 +662,8 @@ def indexer_module_ir(qshape, kshape, wshape, elements, causal=True,
                       static=False):
     """The one-op module the GPU path compiles for attn.indexer (B, T, S
     dynamic; index heads and head dim static)."""
+    causal = _args.flag("indexer_module_ir", "causal", causal)
+
     def ty(shape, e, keep):
         return _tensor_type(shape, e, None if static else keep)
     tq, tk = ty(qshape, elements[0], {2, 3}), ty(kshape, elements[1], {2})
@@ -583,12 +705,14 @@ def lightning_indexer(qi, ki, w, *, causal=True, precision_policy="off",
     "fp8" plans qi . ki in e4m3 with per-token scales and a Hadamard
     rotation (DeepSeek-V3.2); w, relu and the head sum stay f32.
     `precision_policy` / `error_budget`: see the module docstring."""
-    options = pipeline_options(precision_policy, error_budget)
+    op = "lightning_indexer"
+    causal = _args.flag(op, "causal", causal)
+    options = _pipeline_options(op, precision_policy, error_budget)
     if _is_torch(qi):
         return _gpu_indexer(qi, ki, w, causal, options=options)
-    qi = _Operand("qi", _as_array("qi", qi), {3})
-    ki = _Operand("ki", _as_array("ki", ki), {2})
-    w = _Operand("w", _as_array("w", w), set())
+    qi = _Operand("qi", _as_array(op, "qi", qi), {3})
+    ki = _Operand("ki", _as_array(op, "ki", ki), {2})
+    w = _Operand("w", _as_array(op, "w", w), set())
     shape = (qi.array.shape[:2] + ki.array.shape[1:2]
              if qi.array.ndim == 4 and ki.array.ndim == 3 else (1, 1, 1))
     results = [_Result(shape, "f32", set(), np.float32)]
@@ -599,11 +723,13 @@ def lightning_indexer(qi, ki, w, *, causal=True, precision_policy="off",
 def topk_module_ir(sshape, k, causal=True, static=False):
     """The one-op module the GPU path compiles for attn.topk (B, T, S
     dynamic; k static)."""
+    k = _topk_k("topk_module_ir", k)
+    causal = _args.flag("topk_module_ir", "causal", causal)
     ts = "tensor<%s>" % "x".join([str(n) if static else "?" for n in sshape]
                                  + ["f32"])
     to = "tensor<%s>" % "x".join([str(n) if static else "?" for n in sshape[:2]]
-                                 + [str(int(k)), "i32"])
-    attrs = "k = %d : i64" % int(k) + (", causal" if causal else "")
+                                 + [str(k), "i32"])
+    attrs = "k = %d : i64" % k + (", causal" if causal else "")
     return ("func.func @topk(%%s: %s) -> %s {\n"
             "  %%i = attn.topk %%s {%s} : (%s) -> %s\n"
             "  return %%i : %s\n}\n" % (ts, to, attrs, ts, to, to))
@@ -629,13 +755,14 @@ def topk(scores, k, *, causal=True, precision_policy="off", error_budget=3e-2):
     contraction: the precision policy is checked and passed on, and plans
     nothing.
     `precision_policy` / `error_budget`: see the module docstring."""
-    options = pipeline_options(precision_policy, error_budget)
-    if int(k) < 1:
-        raise CompilerError("topk: k must be at least 1, got %d" % int(k))
+    op = "topk"
+    k = _topk_k(op, k)
+    causal = _args.flag(op, "causal", causal)
+    options = _pipeline_options(op, precision_policy, error_budget)
     if _is_torch(scores):
-        return _gpu_topk(scores, int(k), causal, options=options)
-    scores = _Operand("s", _as_array("scores", scores), set())
-    shape = scores.array.shape[:2] + (int(k),) if scores.array.ndim == 3 else (1, 1, int(k))
+        return _gpu_topk(scores, k, causal, options=options)
+    scores = _Operand("s", _as_array(op, "scores", scores, _F32), set())
+    shape = scores.array.shape[:2] + (k,) if scores.array.ndim == 3 else (1, 1, k)
     results = [_Result(shape, "i32", {2}, np.int32)]
-    attrs = ["k = %d : i64" % int(k)] + (["causal"] if causal else [])
+    attrs = ["k = %d : i64" % k] + (["causal"] if causal else [])
     return _run("attn.topk %s", [scores], results, attrs, options)[0]

@@ -1,19 +1,29 @@
 """Fill the GPU kernel cache on a machine with the attn compiler.
 
-    python3 -m attn.precompile [--chip sm_90a] [--cache DIR]
+    python3 -m attn.precompile [--chip sm_90a] [--cache DIR] [--tiles] [--list]
 
 Compiles the standard configurations of the GPU ops (dtypes, head dims,
 flags; every kernel is generic in batch, sequence lengths and head counts)
 plus those the GPU test suite and bench/gpu_full.py use, into the kernel
 cache ($ATTN_KERNEL_CACHE, default <build>/kernel-cache). Copy that directory
 to a GPU machine that has no MLIR: attn.ops finds its kernels there.
+
+It takes minutes: it says at the start how many kernel sets it compiles
+(per op, with their dtypes) for which chip into which directory, then one
+line per kernel set on stderr (``[i/N] name (seconds)``), and at the end a
+summary on stdout (exit status 1 if a set failed to compile; the others
+are still cached). ``--list`` prints the kernel sets and compiles nothing.
+Every entry is written atomically with its integrity record (``_cache``),
+so a GPU machine refuses a copy that arrived damaged.
 """
 
 import argparse
 import os
 import sys
+import time
 
 from . import _gpu, ops
+from ._errors import AttnError
 
 
 def _standard_full(elements):
@@ -138,67 +148,170 @@ def bench_tiles():
     return [(64, 64, 4), (128, 64, 8), (128, 32, 8), (64, 32, 4)]
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--chip", default="sm_90a")
-    ap.add_argument("--cache", help="cache directory (sets ATTN_KERNEL_CACHE)")
-    ap.add_argument("--tiles", action="store_true",
-                    help="also the tile variants of bench/gpu_full.py --tiles")
-    args = ap.parse_args(argv)
-    if args.cache:
-        os.environ["ATTN_KERNEL_CACHE"] = args.cache
-    n = 0
+def _full_name(qs, vs, el, causal, scale, window, softcap, tile):
+    words = ["attn.full", el[0], "D=%d" % qs[3]]
+    if vs[3] != qs[3]:
+        words.append("Dv=%d" % vs[3])
+    words.append("causal" if causal else "non-causal")
+    for name, value in (("scale", scale), ("window", window),
+                        ("softcap", softcap)):
+        if value is not None:
+            words.append("%s=%g" % (name, value))
+    if tile is not None:
+        words.append("tile=%dx%dx%d" % tuple(tile))
+    return " ".join(words)
+
+
+def _recurrent_name(kind, shapes, el, l2, decay, final, form):
+    words = ["attn." + kind, el["q"], "K=%d" % shapes["q"][3],
+             "V=%d" % shapes["v"][3], form]
+    if "g" in shapes:
+        words.append("gate=%s" % ("vector" if len(shapes["g"]) == 4
+                                  else "scalar"))
+    if decay is not None:
+        words.append("decay=%d heads" % len(decay))
+    if "s0" in shapes:
+        words.append("initial_state")
+    if l2:
+        words.append("l2norm")
+    if final:
+        words.append("final_state")
+    return " ".join(words)
+
+
+def kernel_sets(tiles=False):
+    """Every kernel set to precompile, in order: (name, op, dtype, ir,
+    options) with `name` what the progress lines and --list show and
+    `options` the attn-to-nvvm options ("" = the defaults)."""
+    out = []
+    fp8 = ops.pipeline_options("fp8")
+
+    def full(cfg, options="", suffix=""):
+        qs, ks, vs, el, causal, scale, window, softcap, tile = cfg
+        ir = ops.full_module_ir(qs, ks, vs, el, causal, scale, window, tile,
+                                softcap=softcap)
+        out.append((_full_name(qs, vs, el, causal, scale, window, softcap,
+                               tile) + suffix, "attn.full", el[0], ir,
+                    options))
     configs = full_configs()
-    if args.tiles:
+    if tiles:
         for tile in bench_tiles():
             for causal in (False, True):
                 configs.append(((1, 1, 1, 128),) * 3 + (("bf16",) * 3, causal,
                                                        None, None, None, tile))
-    for qs, ks, vs, el, causal, scale, window, softcap, tile in configs:
-        ir = ops.full_module_ir(qs, ks, vs, el, causal, scale, window, tile,
-                                softcap=softcap)
-        _gpu.compile_to_cache(ir, args.chip, force=True)
-        n += 1
-    fp8 = ops.pipeline_options("fp8")
-    for qs, ks, vs, el, causal, scale, window, softcap, tile in \
-            fp8_full_configs():
-        ir = ops.full_module_ir(qs, ks, vs, el, causal, scale, window, tile,
-                                softcap=softcap)
-        _gpu.compile_to_cache(ir, args.chip, force=True, options=fp8)
-        n += 1
+    for cfg in configs:
+        full(cfg)
+    for cfg in fp8_full_configs():
+        full(cfg, fp8, " precision=fp8")
     # What test_full_fp8_gpu.py's policy and rotation tests compile besides.
     for policy, budget in (("auto", 3e-2), ("auto", 6e-2), ("fp8", 1e-2)):
-        ir = ops.full_module_ir((1, 1, 1, 128), (1, 1, 1, 128),
-                                (1, 1, 1, 128), ("bf16",) * 3, True)
-        _gpu.compile_to_cache(ir, args.chip, force=True,
-                              options=ops.pipeline_options(policy, budget))
-        n += 1
+        full(((1, 1, 1, 128),) * 3 + (("bf16",) * 3, True, None, None, None,
+                                      None),
+             ops.pipeline_options(policy, budget),
+             " precision=%s error_budget=%g" % (policy, budget))
     for qs, ks, vs, ish, el, causal, scale, bs in sparse_configs():
         ir = ops.sparse_module_ir(qs, ks, vs, ish, el, causal, scale, bs)
-        _gpu.compile_to_cache(ir, args.chip, force=True)
-        n += 1
+        name = "attn.sparse %s D=%d %s%s" % (
+            el[0], qs[3], "causal" if causal else "non-causal",
+            "" if bs is None else " block_size=%d" % bs)
+        out.append((name, "attn.sparse", el[0], ir, ""))
     for hi in (16, 32, 64):  # the FP8 indexer (wgmma, Di = 128)
         for el in ("bf16", "f16"):
             for causal in (False, True):
                 ir = ops.indexer_module_ir((1, 1, hi, 128), (1, 1, 128),
                                            (1, 1, hi), (el, el, "f32"), causal)
-                _gpu.compile_to_cache(ir, args.chip, force=True, options=fp8)
-                n += 1
+                name = "attn.indexer %s Hi=%d Di=128 %s precision=fp8" % (
+                    el, hi, "causal" if causal else "non-causal")
+                out.append((name, "attn.indexer", el, ir, fp8))
     for qs, ks, ws, el, causal in indexer_configs():
         ir = ops.indexer_module_ir(qs, ks, ws, el, causal)
-        _gpu.compile_to_cache(ir, args.chip, force=True)
-        n += 1
+        name = "attn.indexer %s Hi=%d Di=%d w=%s %s" % (
+            el[0], qs[2], qs[3], el[2], "causal" if causal else "non-causal")
+        out.append((name, "attn.indexer", el[0], ir, ""))
     for k, causal in topk_configs():
         ir = ops.topk_module_ir((1, 1, 1), k, causal)
-        _gpu.compile_to_cache(ir, args.chip, force=True)
-        n += 1
+        name = "attn.topk f32 k=%d %s" % (k, "causal" if causal else
+                                          "non-causal")
+        out.append((name, "attn.topk", "f32", ir, ""))
     for kind, shapes, el, l2, decay, final, form in recurrent_configs():
         ir = ops.recurrent_module_ir(kind, shapes, el, None, l2, decay, final,
                                      form=form)
-        _gpu.compile_to_cache(ir, args.chip, force=True)
-        n += 1
-    print("%d kernel sets for %s in %s" % (n, args.chip, _gpu.cache_dir()))
-    return 0
+        out.append((_recurrent_name(kind, shapes, el, l2, decay, final, form),
+                    "attn." + kind, el["q"], ir, ""))
+    return out
+
+
+def _coverage(sets):
+    """'attn.full 40 (bf16, f16, f32), ...': ops with counts and dtypes."""
+    ops_seen = {}
+    for _, op, dtype, _, _ in sets:
+        count, dtypes = ops_seen.setdefault(op, [0, []])
+        ops_seen[op][0] = count + 1
+        if dtype not in dtypes:
+            dtypes.append(dtype)
+    return ", ".join("%s %d (%s)" % (op, n, ", ".join(dts))
+                     for op, (n, dts) in ops_seen.items())
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="Progress goes to stderr (one line per kernel set), the "
+               "summary to stdout.")
+    ap.add_argument("--chip", default="sm_90a",
+                    help="the chip to compile for (default sm_90a)")
+    ap.add_argument("--cache", help="cache directory (sets ATTN_KERNEL_CACHE)")
+    ap.add_argument("--tiles", action="store_true",
+                    help="also the tile variants of bench/gpu_full.py --tiles")
+    ap.add_argument("--list", action="store_true",
+                    help="print the kernel sets that would be compiled, one "
+                         "a line, and compile nothing")
+    args = ap.parse_args(argv)
+    if args.cache:
+        os.environ["ATTN_KERNEL_CACHE"] = args.cache
+    sets = kernel_sets(args.tiles)
+    if args.list:
+        for name, _, _, _, _ in sets:
+            print(name)
+        print("%d kernel sets for %s: %s" % (len(sets), args.chip,
+                                              _coverage(sets)))
+        return 0
+    log = sys.stderr
+    try:
+        os.makedirs(_gpu.cache_dir(), exist_ok=True)
+    except OSError as e:
+        print("attn.precompile: cannot create the cache directory %s: %s"
+              % (_gpu.cache_dir(), e), file=log)
+        return 2
+    print("attn.precompile: %d kernel sets for %s into %s\n  %s"
+          % (len(sets), args.chip, _gpu.cache_dir(), _coverage(sets)),
+          file=log, flush=True)
+    width = len(str(len(sets)))
+    failed = []
+    start = time.monotonic()
+    for i, (name, _, _, ir, options) in enumerate(sets, 1):
+        t0 = time.monotonic()
+        try:
+            _gpu.compile_to_cache(ir, args.chip, force=True, options=options)
+        except AttnError as e:
+            failed.append(name)
+            print("[%*d/%d] %s: FAILED: %s" % (width, i, len(sets), name,
+                                               str(e).strip()),
+                  file=log, flush=True)
+            if i == 1:  # the chip, the options or the build, not this set
+                print("attn.precompile: stopping: the first kernel set "
+                      "failed", file=log)
+                return 1
+            continue
+        print("[%*d/%d] %s (%.1f s)" % (width, i, len(sets), name,
+                                        time.monotonic() - t0),
+              file=log, flush=True)
+    total = time.monotonic() - start
+    print("%d kernel sets for %s in %s (%.0f s)%s"
+          % (len(sets) - len(failed), args.chip, _gpu.cache_dir(), total,
+             "; %d failed: %s" % (len(failed), "; ".join(failed))
+             if failed else ""))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
