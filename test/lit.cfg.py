@@ -49,4 +49,8 @@ except (OSError, subprocess.SubprocessError) as e:
     probe = "cuda: no (%s)" % e
 if probe.startswith("cuda: yes"):
     config.available_features.add("cuda")
+elif os.environ.get("ATTN_REQUIRE_GPU", "") == "1":
+    # As in test/python/gpu_env.py: on a GPU machine a missing device is an
+    # error, not a silently unsupported `REQUIRES: cuda` test.
+    lit_config.fatal("ATTN_REQUIRE_GPU=1 but " + probe.strip())
 lit_config.note(probe.strip())
