@@ -64,10 +64,12 @@
 // SM89: .target sm_89
 // SM89-NOT: wgmma
 // SM89: mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32
+// SM89-NOT: wgmma
 
 // D64: .entry prefill_full_fwd(
 // D64-NOT: wgmma
 // D64: mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32
+// D64-NOT: wgmma
 
 // SM80: error: 'attn.full' op plans FP8 contractions ({{.*}}), which need FP8 tensor cores (sm_89 and newer); chip is sm_80
 
