@@ -24,8 +24,9 @@ Cost on 2 cores: the first run builds the scratch copy (minutes; ccache hits
 from a build of the same sources make it cheaper); each C++ mutant then
 recompiles one file and relinks. Every suite stops at its first failure, and
 the tests named in a mutant's `hint` run first, so a killed mutant is cheap;
-a survivor costs a whole CPU suite (lit + pytest-cpu). Python mutants skip
-the build and lit.
+a survivor costs a whole CPU suite (lit + pytest-cpu, about 2 minutes here),
+and so does the check that the unmutated copy passes (--no-baseline skips
+it). Python mutants skip lit.
 
   scripts/mutate.py --list
   scripts/mutate.py                          # every CPU-visible mutant
@@ -311,6 +312,18 @@ class Runner:
         failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", out, re.M)
         return True, "pytest " + (failed[0] if failed else "(exit %s)" % rc)
 
+    def baseline(self):
+        """The unmutated copy must pass every suite a mutant runs: else a
+        kill means nothing. None, or the failing test."""
+        steps = [lambda: self.lit(None), lambda: self.pytest("not gpu", None)]
+        if self.args.gpu:
+            steps.append(lambda: self.pytest("gpu", None))
+        for step in steps:
+            failed, who = step()
+            if failed:
+                return who
+        return None
+
     def suites(self, m):
         """The suites that apply to `m`, cheapest-to-kill first: its hinted
         tests, then every suite in full."""
@@ -337,10 +350,11 @@ class Runner:
         clean = read(path)
         write(path, clean.replace(m.original, m.replacement, 1))
         try:
-            if not m.python_only:
-                err = self.ninja()
-                if err:
-                    return "error", "does not build:\n" + err
+            # Also for a Python mutant: the previous C++ mutant's file was
+            # restored, and its build must be too (a ccache hit).
+            err = self.ninja()
+            if err:
+                return "error", "does not build:\n" + err
             notes = []
             for step in self.suites(m):
                 killed, who = step()
@@ -367,6 +381,8 @@ def main():
         else os.path.join("/tmp", "attn-mutants")),
         help="scratch directory (a copy of the repository and its build "
              "under SCRATCH/src, reused across runs)")
+    ap.add_argument("--no-baseline", action="store_true",
+                    help="skip checking that the unmutated copy passes")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--build-timeout", type=int, default=1800)
     ap.add_argument("--suite-timeout", type=int, default=1200)
@@ -403,6 +419,13 @@ def main():
     if err:
         sys.exit("mutate.py: the unmutated copy does not build:\n" + err)
     log("mutate.py: built in %.0f s" % (time.time() - t0))
+    if not args.no_baseline:
+        t0 = time.time()
+        who = runner.baseline()
+        if who:
+            sys.exit("mutate.py: the unmutated copy fails: %s (fix that first, "
+                     "or --no-baseline)" % who)
+        log("mutate.py: the unmutated copy passes (%.0f s)" % (time.time() - t0))
 
     results = []
     for m in chosen:
