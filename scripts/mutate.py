@@ -33,6 +33,10 @@ it). Python mutants skip lit.
   scripts/mutate.py --only cpu-causal-off-by-one,py-full-softcap-dropped
   scripts/mutate.py --gpu                    # also the GPU-only mutants and
                                              # the GPU suite (GPU machine)
+
+--gpu needs a machine with both the compiler's build dependencies (MLIR 22)
+and a GPU with torch: the mutated compiler compiles the kernels, into an
+empty kernel cache per mutant (ATTN_KERNEL_CACHE), with ATTN_REQUIRE_GPU=1.
 """
 
 import argparse
@@ -240,7 +244,6 @@ class Runner:
         self.env.setdefault("CCACHE_BASEDIR", "/work")
         self.env.setdefault("CCACHE_NOHASHDIR", "1")
         self.env["ATTN_BUILD_DIR"] = self.build
-        self.env.pop("ATTN_KERNEL_CACHE", None)
 
     def run(self, cmd, timeout, cwd=None):
         """(exit status or 'timeout', output)."""
@@ -315,6 +318,7 @@ class Runner:
     def baseline(self):
         """The unmutated copy must pass every suite a mutant runs: else a
         kill means nothing. None, or the failing test."""
+        self.fresh_kernel_cache()
         steps = [lambda: self.lit(None), lambda: self.pytest("not gpu", None)]
         if self.args.gpu:
             steps.append(lambda: self.pytest("gpu", None))
@@ -345,10 +349,20 @@ class Runner:
             steps.append(lambda: self.pytest("gpu", None))
         return steps
 
+    def fresh_kernel_cache(self):
+        """An empty GPU kernel cache: its keys are the IR and the options,
+        not the compiler, so kernels cached by another build (the unmutated
+        one) would hide a mutant of the GPU lowering."""
+        cache = os.path.join(self.args.scratch, "kernel-cache")
+        shutil.rmtree(cache, ignore_errors=True)
+        os.makedirs(cache)
+        self.env["ATTN_KERNEL_CACHE"] = cache
+
     def try_mutant(self, m):
         path = os.path.join(self.src, m.file)
         clean = read(path)
         write(path, clean.replace(m.original, m.replacement, 1))
+        self.fresh_kernel_cache()
         try:
             # Also for a Python mutant: the previous C++ mutant's file was
             # restored, and its build must be too (a ccache hit).

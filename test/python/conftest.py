@@ -26,6 +26,7 @@ import gpu_env  # noqa: E402  (needs the paths above)
 GPU_FILES = ("test_*_gpu.py", "test_cuda_runtime.py")
 
 _no_gpu = collections.Counter()  # skip reason -> count
+_gpu_passed = 0  # GPU tests that passed (those that need no device)
 _suite_skipped = False  # set at session finish (before the terminal summary)
 
 
@@ -47,6 +48,9 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_runtest_logreport(report):
+    global _gpu_passed
+    if report.when == "call" and report.passed and "gpu" in report.keywords:
+        _gpu_passed += 1
     if report.skipped and isinstance(report.longrepr, tuple):
         reason = str(report.longrepr[2])
         if reason.startswith("Skipped: "):
@@ -74,10 +78,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         return
     tr = terminalreporter
     total = sum(_no_gpu.values())
-    ran = len(tr.stats.get("passed", []))
     tr.write_line("GPU tests: %d skipped for lack of a GPU, %d passed (those "
                   "that need no device); ATTN_REQUIRE_GPU=1 makes a missing "
-                  "GPU a failure" % (total, ran))
+                  "GPU a failure" % (total, _gpu_passed))
     for why, n in _no_gpu.most_common():
         tr.write_line("  %d skipped: %s" % (n, why))
     if _suite_skipped:
