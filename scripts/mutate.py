@@ -191,6 +191,11 @@ def write(path, text):
         f.write(text)
 
 
+def last_line(text):
+    lines = [l for l in text.splitlines() if l.strip()]
+    return lines[-1].strip()[:200] if lines else "no output"
+
+
 def check_snippets(mutants, root):
     """Every snippet occurs exactly once in its file: the list of problems."""
     problems = []
@@ -298,7 +303,8 @@ class Runner:
         failed = re.findall(r"^\s+ATTN :: (\S+)", out, re.M)
         if not failed:
             failed = re.findall(r"^(?:FAIL|UNRESOLVED): ATTN :: (\S+)", out, re.M)
-        return True, "lit " + (failed[0] if failed else "(exit %s)" % rc)
+        return True, "lit " + (failed[0] if failed else
+                               "(exit %s: %s)" % (rc, last_line(out)))
 
     def pytest(self, marker, targets):
         python = self.cache_value("Python3_EXECUTABLE") or sys.executable
@@ -313,7 +319,8 @@ class Runner:
         if rc == 77:  # conftest: the GPU suite skipped (no GPU)
             return False, "GPU suite skipped: no GPU"
         failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", out, re.M)
-        return True, "pytest " + (failed[0] if failed else "(exit %s)" % rc)
+        return True, "pytest " + (failed[0] if failed else
+                                  "(exit %s: %s)" % (rc, last_line(out)))
 
     def baseline(self):
         """The unmutated copy must pass every suite a mutant runs: else a
