@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
 #===- mutate.py - plant known bugs and see whether the tests catch them ---===#
 #
-# Part of the attn project, under the Apache License v2.0 with LLVM
-# Exceptions. SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+# Part of the attn project: an MLIR compiler for attention variants.
 #
 #===----------------------------------------------------------------------===#
 """Mutation check of the test suite (not run in CI).
