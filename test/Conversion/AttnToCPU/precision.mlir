@@ -94,6 +94,7 @@ func.func @full_bf16(%q: tensor<1x?x2x64xf32>, %k: tensor<1x?x2x64xf32>, %v: ten
 // CHECK-NOT: memref.alloc({{.*}}) : memref<1x?x2x64xf32>
 // CHECK: memref.alloc({{.*}}) : memref<1x?x2x64xbf16>
 // CHECK-NOT: memref.alloc(
+// CHECK-NOT: arith.bitcast
 // CHECK: return
 func.func @same_type(%q: tensor<1x?x2x64xbf16>, %k: tensor<1x?x2x64xbf16>, %v: tensor<1x?x2x64xbf16>) -> tensor<1x?x2x64xbf16> {
   %o = attn.full %q, %k, %v {causal, tile = #attn.tile<q = 16, kv = 16>, precision = #attn.precision<operands = {qk = bf16, pv = bf16}>}

@@ -14,9 +14,13 @@
 // RUN: %if ptxas %{ attn-opt %t/kda.mlir --attn-to-nvvm=chip=sm_80 | %python %attn_src/scripts/extract-ptx.py - %t/kda80 %}
 // RUN: %if ptxas %{ %ptxas -arch=sm_80 -v %t/kda80/attn_kernels.ptx -o %t/kda80.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL %}
 // RUN: %if ptxas %{ attn-opt %t/others.mlir --attn-to-nvvm | %python %attn_src/scripts/extract-ptx.py - %t/others %}
-// RUN: %if ptxas %{ %ptxas -arch=sm_90a -v %t/others/attn_kernels.ptx -o %t/others.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL-ALL %}
+// RUN: %if ptxas %{ %ptxas -arch=sm_90a -v %t/others/attn_kernels.ptx -o %t/others.cubin > %t/others.txt 2>&1 %}
+// RUN: %if ptxas %{ FileCheck %s --check-prefix=NOSPILL-ALL < %t/others.txt %}
+// RUN: %if ptxas %{ FileCheck %s --check-prefix=NONZERO < %t/others.txt %}
 // RUN: %if ptxas %{ attn-opt %t/others.mlir --attn-to-nvvm=chip=sm_80 | %python %attn_src/scripts/extract-ptx.py - %t/others80 %}
-// RUN: %if ptxas %{ %ptxas -arch=sm_80 -v %t/others80/attn_kernels.ptx -o %t/others80.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL-ALL %}
+// RUN: %if ptxas %{ %ptxas -arch=sm_80 -v %t/others80/attn_kernels.ptx -o %t/others80.cubin > %t/others80.txt 2>&1 %}
+// RUN: %if ptxas %{ FileCheck %s --check-prefix=NOSPILL-ALL < %t/others80.txt %}
+// RUN: %if ptxas %{ FileCheck %s --check-prefix=NONZERO < %t/others80.txt %}
 
 // CHECK: attn.manifest = [{
 // CHECK-SAME: launches = [{args = ["q", "k", "v", "beta", "g", "w", "u", "qg", "kg", "aqk", "gc", "B", "T", "H", "HV"], block = [128, 1, 1], grid = ["cdiv(T,64)", "HV", "B"], kernel = "kda_delta_prep", smem = 109312 : i64}, {args = ["w", "u", "qg", "kg", "aqk", "gc", "s0", "o", "final_state", "B", "T", "HV"], block = [128, 1, 1], grid = ["2", "HV", "B"], kernel = "kda_delta_scan", smem = 140288 : i64}]
@@ -41,8 +45,12 @@
 // NOSPILL: Compiling entry function 'kda_delta_prep'
 // NOSPILL-NEXT: Function properties
 // NOSPILL-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+// Exactly 12 kernels (COUNT-12, then no 13th report), and no report anywhere
+// with a stack frame or spills (the NONZERO prefix reads the whole of ptxas'
+// output: a NOT after COUNT-12 cannot see a report between two zero ones).
 // NOSPILL-ALL-COUNT-12: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
 // NOSPILL-ALL-NOT: bytes spill stores
+// NONZERO-NOT: {{[1-9][0-9]*}} bytes {{stack frame|spill}}
 
 //--- kda.mlir
 func.func @kda(%q: tensor<?x?x?x128xbf16>, %k: tensor<?x?x?x128xbf16>, %v: tensor<?x?x?x128xbf16>,

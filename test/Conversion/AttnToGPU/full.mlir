@@ -4,13 +4,13 @@
 // the function itself is gone. Tensor-core mma.sync, ldmatrix and cp.async
 // are in the kernels. Unsupported inputs are located errors.
 // RUN: split-file %s %t
-// RUN: attn-opt %t/full.mlir --attn-tile=target=sm_90a --convert-attn-to-gpu | FileCheck %s
+// RUN: attn-opt %t/full.mlir --attn-tile=target=sm_90a --convert-attn-to-gpu | FileCheck %s --implicit-check-not=func.func
 // RUN: attn-opt %t/full.mlir --attn-tile=target=sm_90a --convert-attn-to-gpu | FileCheck %s --check-prefix=MANIFEST
 // RUN: attn-opt %t/errors.mlir -split-input-file --attn-tile=target=sm_90a --convert-attn-to-gpu -verify-diagnostics -o /dev/null
 // RUN: not attn-opt %t/full.mlir --attn-to-nvvm=chip=sm_75 -o /dev/null 2>&1 | FileCheck %s --check-prefix=OLD
 // RUN: attn-opt %t/sparse.mlir --attn-tile=target=sm_90a --convert-attn-to-gpu | FileCheck %s --check-prefix=SPARSE
 
-// CHECK-NOT: func.func
+// No host function is left, before or after the kernels (--implicit-check-not).
 // CHECK: gpu.module @attn_kernels
 // CHECK: llvm.mlir.global external @attn_dynamic_smem() {addr_space = 3 : i32, alignment = 1024 : i64}
 // CHECK: gpu.func @gqa_full_fwd(%{{.*}}: !llvm.ptr<1>, {{.*}}: i64, %{{.*}}: i64) kernel attributes {known_block_size = array<i32: 128, 1, 1>}

@@ -27,6 +27,7 @@
 // R0: attn.schedule @kimi_linear attributes {num_layers = 27 : i64} {
 // R0-NOT: @kda
 // R0: attn.layers [@mla] x 27
+// DSA-NOT: @mla =
 // DSA: attn.layer_kind @kda
 // DSA-NEXT: attn.layer_kind @mla_dsa = #attn.layer<kind = sparse, heads = 32, head_dim = 192, value_dim = 128, topk = 2048, index_heads = 64, index_dim = 128, kv_lora_rank = 512>
 // DSA-NEXT: attn.layers [@kda, @kda, @kda, @mla_dsa] x 6
