@@ -160,11 +160,11 @@ MUTANTS = [
     Mutant("py-sparse-scale-dropped", "python/attn/ops.py",
            '    attrs = (["causal"] if causal else []) + _scale_attr(scale)\n'
            '    if block_size is not None:\n'
-           '        attrs.append("block_size = %d : i64" % int(block_size))\n'
+           '        attrs.append("block_size = %d : i64" % block_size)\n'
            '    return _run(',
            '    attrs = (["causal"] if causal else [])\n'
            '    if block_size is not None:\n'
-           '        attrs.append("block_size = %d : i64" % int(block_size))\n'
+           '        attrs.append("block_size = %d : i64" % block_size)\n'
            '    return _run(',
            "sparse_attn(scale=) ignored on numpy inputs",
            hint=["test_sparse_cpu.py"]),
