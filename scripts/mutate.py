@@ -36,9 +36,21 @@ it). Python mutants skip lit.
 --gpu needs a machine with both the compiler's build dependencies (MLIR 22)
 and a GPU with torch: the mutated compiler compiles the kernels, into an
 empty kernel cache per mutant (ATTN_KERNEL_CACHE), with ATTN_REQUIRE_GPU=1.
+
+Where the compiler and the GPU are on two machines (a GPU machine without
+MLIR), split the GPU-only mutants in two steps:
+
+  scripts/mutate.py --gpu-prepare DIR        # compiler machine: per mutant
+      (and the unmutated baseline) DIR/<name>/kernel-cache, compiled by the
+      mutated compiler (attn.precompile --ops <the mutant's ops>), and
+      DIR/mutants.json
+  scripts/mutate.py --gpu-run DIR            # GPU machine, with build/lib's
+      runtime library: the hinted GPU tests against each cache, with
+      ATTN_REQUIRE_GPU=1; the baseline must pass them first
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -60,6 +72,10 @@ class Mutant:
     gpu_only: bool = False  # only a GPU can see it: run with --gpu
     hint: list = field(default_factory=list)  # tests to try first (lit
     # paths under test/, or pytest files / node ids under test/python)
+    # GPU-only mutants: attn.precompile's filter of the kernel sets
+    # --gpu-prepare compiles (--ops, and a --grep of set names).
+    kernels: str = "attn.full,attn.sparse"
+    kernel_grep: str = ""
 
     @property
     def python_only(self):
@@ -150,6 +166,27 @@ MUTANTS = [
            "const double scaleLog2 = p.scale;",
            "GPU attn.full softmax in base 2 without the log2(e) factor",
            gpu_only=True, hint=["test_full_gpu.py"]),
+    # Fresh GPU mutants (added after the test suite was strengthened, so no
+    # test was written against them).
+    Mutant("gpu-indexer-causal-off-by-one",
+           "lib/Conversion/AttnToGPU/IndexerToGPU.cpp",
+           "v = g.select(g.sle(sIdx, g.add(t, offset)), v, negInf);",
+           "v = g.select(g.slt(sIdx, g.add(t, offset)), v, negInf);",
+           "GPU attn.indexer causal band drops the query's own key",
+           gpu_only=True, hint=["test_indexer_gpu.py"],
+           kernels="attn.indexer"),
+    Mutant("gpu-delta-beta-dropped", "lib/Conversion/AttnToGPU/RecurrentToGPU.cpp",
+           "add = g.fmul(beta, g.fsub(vt, u));",
+           "add = g.fsub(vt, u);",
+           "GPU delta-rule step kernel ignores beta",
+           gpu_only=True, hint=["test_recurrent_gpu.py"],
+           kernels="attn.delta", kernel_grep="recurrent"),
+    # A fresh CPU mutant of the same kind.
+    Mutant("cpu-gqa-head-map", "lib/Conversion/AttnToCPU/FullToCPU.cpp",
+           "Value hk = arith::DivSIOp::create(kb.builder(), h, group);",
+           "Value hk = arith::RemSIOp::create(kb.builder(), h, kvHeads);",
+           "attn.full maps query head h to KV head h % Hkv instead of h / G",
+           hint=["test_full_cpu.py"]),
     # --- Python package (python/attn) ---------------------------------------
     Mutant("py-full-softcap-dropped", "python/attn/ops.py",
            '        attrs.append("softcap = %s : f64" % _fmt_float(softcap))\n'
@@ -387,6 +424,95 @@ class Runner:
             write(path, clean)
 
 
+def gpu_prepare(runner, mutants, outdir):
+    """Per GPU-only mutant and the baseline, the kernel sets of its ops
+    compiled by the (mutated) compiler into OUTDIR/<name>/kernel-cache."""
+    python = runner.cache_value("Python3_EXECUTABLE") or sys.executable
+    entries = []
+    for m in [None] + mutants:
+        name = m.name if m else "baseline"
+        # The baseline compiles what every mutant compiles.
+        selections = sorted({(x.kernels, x.kernel_grep)
+                             for x in ([m] if m else mutants)})
+        cache = os.path.join(outdir, name, "kernel-cache")
+        shutil.rmtree(os.path.join(outdir, name), ignore_errors=True)
+        path = os.path.join(runner.src, m.file) if m else None
+        clean = read(path) if m else None
+        if m:
+            write(path, clean.replace(m.original, m.replacement, 1))
+        try:
+            err = runner.ninja()
+            if err:
+                sys.exit("mutate.py: %s does not build:\n%s" % (name, err))
+            t0 = time.time()
+            for ops_, grep in selections:
+                rc, out = runner.run(
+                    [python, "-m", "attn.precompile", "--cache", cache,
+                     "--ops", ops_] + (["--grep", grep] if grep else []),
+                    runner.args.suite_timeout,
+                    cwd=os.path.join(runner.src, "python"))
+                if rc != 0:
+                    sys.exit("mutate.py: precompile for %s failed:\n%s"
+                             % (name, out[-3000:]))
+            ops_ = "; ".join(o + (" /%s/" % g if g else "")
+                             for o, g in selections)
+            log("%-32s kernels of %s compiled (%.0f s)" % (name, ops_,
+                                                          time.time() - t0))
+        finally:
+            if m:
+                write(path, clean)
+        entries.append({"name": name, "why": m.why if m else "unmutated",
+                        "hint": [h for h in (m.hint if m else sorted(
+                            {h for x in mutants for h in x.hint}))
+                                 if h.endswith(".py") or "::" in h]})
+    runner.ninja()  # the scratch build matches the sources again
+    with open(os.path.join(outdir, "mutants.json"), "w") as f:
+        json.dump(entries, f, indent=1)
+    log("mutate.py: %d GPU mutants + baseline prepared in %s: run "
+        "scripts/mutate.py --gpu-run %s on the GPU machine"
+        % (len(mutants), outdir, outdir))
+    return 0
+
+
+def gpu_run(outdir):
+    """On the GPU machine: each prepared mutant's hinted GPU tests against
+    its kernel cache (the baseline first: it must pass)."""
+    with open(os.path.join(outdir, "mutants.json")) as f:
+        entries = json.load(f)
+    tdir = os.path.join(ROOT, "test", "python")
+    results = []
+    for e in entries:
+        env = dict(os.environ, ATTN_REQUIRE_GPU="1",
+                   ATTN_KERNEL_CACHE=os.path.abspath(
+                       os.path.join(outdir, e["name"], "kernel-cache")))
+        env.setdefault("ATTN_BUILD_DIR", os.path.join(ROOT, "build"))
+        cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p",
+               "no:cacheprovider", "-m", "gpu"] + [
+                   os.path.join(tdir, h) for h in e["hint"]]
+        t0 = time.time()
+        p = subprocess.run(cmd, cwd=tdir, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", p.stdout, re.M)
+        if e["name"] == "baseline":
+            if p.returncode != 0:
+                log(p.stdout[-4000:])
+                sys.exit("mutate.py: the baseline fails its GPU tests (%s): "
+                         "fix that first" % (failed[:1] or last_line(p.stdout)))
+            log("%-32s passes (%s; %.0f s)" % ("baseline",
+                                               last_line(p.stdout),
+                                               time.time() - t0))
+            continue
+        status = "killed" if p.returncode != 0 else "survived"
+        who = ("pytest " + failed[0]) if failed else last_line(p.stdout)
+        results.append((e["name"], status))
+        log("%-32s %-8s %s (%.0f s)" % (e["name"], status, who,
+                                        time.time() - t0))
+    survivors = [n for n, s in results if s == "survived"]
+    log("mutate.py: %d killed, %d survived (GPU suite)" % (
+        len(results) - len(survivors), len(survivors)))
+    return 1 if survivors else 0
+
+
 def main():
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -401,6 +527,13 @@ def main():
         else os.path.join("/tmp", "attn-mutants")),
         help="scratch directory (a copy of the repository and its build "
              "under SCRATCH/src, reused across runs)")
+    ap.add_argument("--gpu-prepare", metavar="DIR",
+                    help="compile each GPU-only mutant's kernels into "
+                         "DIR/<name>/kernel-cache for --gpu-run on a GPU "
+                         "machine without the compiler")
+    ap.add_argument("--gpu-run", metavar="DIR",
+                    help="run the GPU tests of the mutants --gpu-prepare "
+                         "left in DIR (GPU machine)")
     ap.add_argument("--no-baseline", action="store_true",
                     help="skip checking that the unmutated copy passes")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
@@ -408,6 +541,8 @@ def main():
     ap.add_argument("--suite-timeout", type=int, default=1200)
     args = ap.parse_args()
 
+    if args.gpu_run:
+        return gpu_run(args.gpu_run)
     problems = check_snippets(MUTANTS, ROOT)
     if problems:
         sys.exit("mutate.py: refusing to run, snippets no longer match the "
@@ -427,6 +562,15 @@ def main():
         return 0
 
     runner = Runner(args)
+    if args.gpu_prepare:
+        os.makedirs(runner.src, exist_ok=True)
+        sync_tree(ROOT, runner.src)
+        runner.configure()
+        err = runner.ninja()
+        if err:
+            sys.exit("mutate.py: the unmutated copy does not build:\n" + err)
+        return gpu_prepare(runner, [m for m in chosen if m.gpu_only],
+                           os.path.abspath(args.gpu_prepare))
     if args.gpu:
         runner.env["ATTN_REQUIRE_GPU"] = "1"
     os.makedirs(runner.src, exist_ok=True)

@@ -19,6 +19,7 @@ so a GPU machine refuses a copy that arrived damaged.
 
 import argparse
 import os
+import re
 import sys
 import time
 
@@ -266,10 +267,32 @@ def main(argv=None):
     ap.add_argument("--list", action="store_true",
                     help="print the kernel sets that would be compiled, one "
                          "a line, and compile nothing")
+    ap.add_argument("--ops", default="",
+                    help="only the sets of these ops, comma-separated "
+                         "(attn.full,attn.sparse; default: every op)")
+    ap.add_argument("--grep", default="",
+                    help="only the sets whose name matches this regular "
+                         "expression (e.g. 'recurrent', 'bf16 D=128')")
     args = ap.parse_args(argv)
     if args.cache:
         os.environ["ATTN_KERNEL_CACHE"] = args.cache
     sets = kernel_sets(args.tiles)
+    if args.ops:
+        wanted = [o.strip() for o in args.ops.split(",") if o.strip()]
+        known = sorted({op for _, op, _, _, _ in sets})
+        unknown = [o for o in wanted if o not in known]
+        if unknown:
+            ap.error("--ops: unknown op(s) %s (known: %s)"
+                     % (", ".join(unknown), ", ".join(known)))
+        sets = [s for s in sets if s[1] in wanted]
+    if args.grep:
+        try:
+            pattern = re.compile(args.grep)
+        except re.error as e:
+            ap.error("--grep: %s" % e)
+        sets = [s for s in sets if pattern.search(s[0])]
+    if not sets:
+        ap.error("no kernel set matches --ops / --grep")
     if args.list:
         for name, _, _, _, _ in sets:
             print(name)
