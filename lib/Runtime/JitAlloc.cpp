@@ -116,16 +116,17 @@ void attn::jitalloc::registerCheckedAllocator(ExecutionEngine &engine) {
   });
 }
 
-/// `bytes` for people: "1099511627776 bytes (1024.0 GiB)".
-static std::string describeBytes(uint64_t bytes) {
+/// What could not be allocated, for people: "1099511627776 bytes (1024.0
+/// GiB) for a buffer".
+static std::string describeRequest(uint64_t bytes) {
   if (bytes == UINT64_MAX)
-    return "a size that overflowed 64 bits";
+    return "a buffer whose size overflows 64 bits";
   std::string s = std::to_string(bytes) + " bytes";
   if (bytes >= (uint64_t{1} << 30))
     s += llvm::formatv(" ({0:F1} GiB)", double(bytes) / double(1 << 30)).str();
   else if (bytes >= (uint64_t{1} << 20))
     s += llvm::formatv(" ({0:F1} MiB)", double(bytes) / double(1 << 20)).str();
-  return s;
+  return s + " for a buffer";
 }
 
 llvm::Error attn::jitalloc::invokeChecked(void (*entry)(void **), void **args,
@@ -146,7 +147,6 @@ llvm::Error attn::jitalloc::invokeChecked(void (*entry)(void **), void **args,
   return llvm::createStringError(
       std::make_error_code(std::errc::not_enough_memory),
       "out of memory: @" + function + " could not allocate " +
-          describeBytes(scope.failedBytes) +
-          " for a buffer (the inputs are too large for this machine's "
-          "memory)");
+          describeRequest(scope.failedBytes) +
+          " (the inputs are too large for this machine's memory)");
 }

@@ -8,11 +8,17 @@ The state here is (1, 2, 2**23, 2**23) f32, 2**48 bytes: more than a 47-bit
 address space, so the allocation fails whatever the machine's memory and
 overcommit policy (2**19 fails only where the memory is under 1 TiB)."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 import attn
 from attn import _jit
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 def test_linear_attn_state_too_large_raises_memory_error():
@@ -54,25 +60,45 @@ func.func @f(%q: tensor<?x?x2x16xf32>, %k: tensor<?x?x2x16xf32>,
     assert np.isfinite(a).all()
 
 
-def test_allocation_size_that_overflows_is_out_of_memory():
-    """T x S scores of 2**33 x 2**33 f32 (2**68 bytes) from inputs that are
-    empty (no heads, no dims): the size used to wrap to a 16-byte buffer
-    the indexer then wrote past; it now saturates and fails to allocate
-    (lib/Runtime/AllocSizeGuard.cpp)."""
-    if not _jit.library_available():
-        pytest.fail("libAttnC.so is not built")
-    ir = """
-func.func @f(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?xf32>, %w: tensor<?x?x?xf32>)
+_OVERFLOW_SCRIPT = r'''
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+from attn import _jit
+ir = """
+func.func @f(%q: tensor<?x?x1x1xf32>, %k: tensor<?x?x1xf32>, %w: tensor<?x?x1xf32>)
     -> tensor<?x?x?xf32> {
   %s = attn.indexer %q, %k, %w
-      : (tensor<?x?x?x?xf32>, tensor<?x?x?xf32>, tensor<?x?x?xf32>) -> tensor<?x?x?xf32>
+      : (tensor<?x?x1x1xf32>, tensor<?x?x1xf32>, tensor<?x?x1xf32>) -> tensor<?x?x?xf32>
   return %s : tensor<?x?x?xf32>
 }
 """
-    module = _jit.Module(ir)
-    big = 2 ** 33
-    q = np.empty((1, big, 0, 0), np.float32)
-    k = np.empty((1, big, 0), np.float32)
-    w = np.empty((1, big, 0), np.float32)
-    with pytest.raises(MemoryError, match="could not allocate"):
-        module.call("f", [q, k, w], [(3, np.float32)])
+module = _jit.Module(ir)
+big = 2 ** 33
+one = np.zeros(1, np.float32)
+q = as_strided(one, shape=(1, big, 1, 1), strides=(0, 0, 0, 0))
+k = as_strided(one, shape=(1, big, 1), strides=(0, 0, 0))
+w = as_strided(one, shape=(1, big, 1), strides=(0, 0, 0))
+try:
+    module.call("f", [q, k, w], [(3, np.float32)])
+    print("no error")
+except MemoryError as e:
+    print("MemoryError:", e)
+'''
+
+
+def test_allocation_size_that_overflows_is_out_of_memory():
+    """T x S = 2**33 x 2**33 indexer scores (2**68 bytes) from stride-0
+    inputs of 4 bytes: the size used to wrap to a 16-byte buffer that the
+    indexer then wrote 2**66 scores into; it now saturates and fails to
+    allocate (lib/Runtime/AllocSizeGuard.cpp). In a subprocess: without
+    the guard it crashes."""
+    if not _jit.library_available():
+        pytest.fail("libAttnC.so is not built")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [os.path.join(ROOT, "python"), os.environ.get("PYTHONPATH", "")]),
+        ATTN_BUILD_DIR=_jit.build_dir())
+    r = subprocess.run([sys.executable, "-c", _OVERFLOW_SCRIPT], env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
+    assert ("MemoryError: out of memory: @f could not allocate a buffer whose "
+            "size overflows 64 bits") in r.stdout, r.stdout

@@ -25,7 +25,7 @@ def _library():
 
 def test_deep_ir_is_a_located_error():
     ir = _deep_array_ir(200000)
-    with pytest.raises(attn.CompilerError, match=r"<deep>:1:\d+: error: the "
+    with pytest.raises(attn.CompilerError, match=r"\"<deep>\":1:\d+\): error: the "
                        r"input nests brackets more than 2048 levels deep"):
         _jit.verify(ir, "<deep>")
     with pytest.raises(attn.CompilerError, match="more than 2048 levels deep"):

@@ -96,12 +96,12 @@ static LogicalResult runOpt(llvm::StringRef inputFilename,
     llvm::errs() << errorMessage << "\n";
     return failure();
   }
-  if (std::optional<size_t> at = findDeepNesting(file->getBuffer())) {
+  if (std::optional<size_t> at = attn::findDeepNesting(file->getBuffer())) {
     llvm::SourceMgr sourceMgr;
     const char *where = file->getBufferStart() + *at;
     sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
     sourceMgr.PrintMessage(llvm::SMLoc::getFromPointer(where),
-                           llvm::SourceMgr::DK_Error, deepNestingMessage());
+                           llvm::SourceMgr::DK_Error, attn::deepNestingMessage());
     return failure();
   }
   std::unique_ptr<llvm::ToolOutputFile> output =

@@ -127,7 +127,14 @@ static LogicalResult runTranslate(const Translation &translation) {
       return handler.verify();
     }
     SourceMgrDiagnosticHandler handler(*sourceMgr, &context);
-    return translation(sourceMgr, os, &context);
+    // A printed error is a failure even where the translation went on.
+    bool sawError = false;
+    ScopedDiagnosticHandler noteErrors(&context, [&](Diagnostic &diag) {
+      sawError |= diag.getSeverity() == DiagnosticSeverity::Error;
+      return failure(); // on to the printing handler
+    });
+    LogicalResult result = translation(sourceMgr, os, &context);
+    return failure(failed(result) || sawError);
   };
   if (failed(splitAndProcessBuffer(std::move(input), processBuffer,
                                    output->os(), inputSplitMarker,
