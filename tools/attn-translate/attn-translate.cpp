@@ -67,6 +67,10 @@ static cl::opt<SourceMgrDiagnosticVerifierHandler::Level> verifyDiagnostics{
                    "near-misses)"),
         clEnumValN(SourceMgrDiagnosticVerifierHandler::Level::OnlyExpected,
                    "only-expected", "Check only expected diagnostics"))};
+static cl::opt<bool> errorDiagnosticsOnly(
+    "error-diagnostics-only",
+    cl::desc("Filter all non-error diagnostics (discouraged: testing only!)"),
+    cl::init(false));
 static cl::opt<std::string>
     outputSplitMarker("output-split-marker",
                       cl::desc("Split marker to use for merging the ouput"),
@@ -127,11 +131,15 @@ static LogicalResult runTranslate(const Translation &translation) {
       return handler.verify();
     }
     SourceMgrDiagnosticHandler handler(*sourceMgr, &context);
-    // A printed error is a failure even where the translation went on.
+    // A printed error is a failure even where the translation went on;
+    // with --error-diagnostics-only the others are dropped here.
     bool sawError = false;
     ScopedDiagnosticHandler noteErrors(&context, [&](Diagnostic &diag) {
-      sawError |= diag.getSeverity() == DiagnosticSeverity::Error;
-      return failure(); // on to the printing handler
+      bool isError = diag.getSeverity() == DiagnosticSeverity::Error;
+      sawError |= isError;
+      if (errorDiagnosticsOnly && !isError)
+        return success(); // handled: not printed
+      return failure();   // on to the printing handler
     });
     LogicalResult result = translation(sourceMgr, os, &context);
     return failure(failed(result) || sawError);
