@@ -83,13 +83,14 @@ static int attnJitPosixMemalign(void **out, size_t alignment, size_t n) {
 }
 
 static void *attnJitRealloc(void *p, size_t n) {
-  void *q = std::realloc(p, n ? n : 1);
-  if (q && current) {
+  // Forgotten before the call (p is dead once it succeeds), recorded again
+  // if it fails and p stays allocated.
+  if (current && p)
     current->live.erase(p);
-    current->live.insert(q);
-  }
-  // On failure `p` is still allocated (and still recorded).
-  return q ? q : track(nullptr, n);
+  void *q = std::realloc(p, n ? n : 1);
+  if (!q && current && p)
+    current->live.insert(p);
+  return track(q, n);
 }
 
 static void attnJitFree(void *p) {

@@ -138,7 +138,7 @@ llvm::Expected<NpyArray> mlir::attn::readNpy(const std::string &path) {
   if (!opened)
     return cannot(llvm::errorToErrorCode(opened.takeError()));
   llvm::sys::fs::file_t fd = *opened;
-  auto closer = llvm::make_scope_exit([&] { llvm::sys::fs::closeFile(fd); });
+  llvm::scope_exit closer([&] { llvm::sys::fs::closeFile(fd); });
   llvm::sys::fs::file_status status;
   if (std::error_code ec = llvm::sys::fs::status(fd, status))
     return cannot(ec);
