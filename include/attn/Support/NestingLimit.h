@@ -33,8 +33,9 @@ namespace mlir::attn {
 constexpr unsigned kMaxIRNesting = 2048;
 
 /// The stack of the thread runOnLargeStack starts (reserved address space;
-/// only what the recursion touches is committed).
-constexpr unsigned kLargeStackBytes = 512u << 20;
+/// only what the recursion touches is committed). kMaxIRNesting levels of
+/// every construct measured within the default 8 MiB; this is 8 times that.
+constexpr unsigned kLargeStackBytes = 64u << 20;
 
 /// Where the bracket nesting of IR text `text` first gets deeper than
 /// `limit`: the offset of the bracket that opens level limit + 1, or none.
