@@ -102,3 +102,31 @@ def test_allocation_size_that_overflows_is_out_of_memory():
     assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
     assert ("MemoryError: out of memory: @f could not allocate a buffer whose "
             "size overflows 64 bits") in r.stdout, r.stdout
+
+
+def _vm_bytes():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return None
+
+
+def test_failed_call_releases_what_it_allocated():
+    """The huge-state linear attention allocates two 32 MiB scratch buffers
+    before the state: each failing call releases them, so 20 calls leave
+    the address space as they found it (a leak would add 1.25 GiB)."""
+    if not _jit.library_available():
+        pytest.fail("libAttnC.so is not built")
+    if _vm_bytes() is None:
+        pytest.skip("no /proc/self/status on this system")
+    x = np.zeros((1, 1, 2, 2 ** 23), np.float32)
+    for _ in range(2):  # compile and settle the allocator first
+        with pytest.raises(MemoryError):
+            attn.ops.linear_attn(x, x, x, output_final_state=True)
+    before = _vm_bytes()
+    for _ in range(20):
+        with pytest.raises(MemoryError):
+            attn.ops.linear_attn(x, x, x, output_final_state=True)
+    grown = _vm_bytes() - before
+    assert grown < 256 * 2 ** 20, "address space grew by %d bytes" % grown
