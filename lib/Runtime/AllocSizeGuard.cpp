@@ -60,8 +60,7 @@ private:
         return v;
       uint64_t elementBytes = layout.getTypeSize(gep.getElemType());
       Value count;
-      if (auto dynamic =
-              llvm::dyn_cast_if_present<Value>(gep.getIndices()[0]))
+      if (auto dynamic = llvm::dyn_cast_if_present<Value>(gep.getIndices()[0]))
         count = dynamic;
       else
         return v; // a constant index: folded, cannot overflow at run time
@@ -73,10 +72,11 @@ private:
     return v;
   }
 
-  template <typename OverflowOp> Value saturating(Value lhs, Value rhs) {
+  template <typename OverflowOp>
+  Value saturating(Value lhs, Value rhs) {
     Type type = lhs.getType();
-    auto pair = LLVM::LLVMStructType::getLiteral(
-        b.getContext(), {type, b.getI1Type()});
+    auto pair =
+        LLVM::LLVMStructType::getLiteral(b.getContext(), {type, b.getI1Type()});
     Value both = OverflowOp::create(b, loc, pair, lhs, rhs);
     Value value = LLVM::ExtractValueOp::create(b, loc, both, 0);
     Value overflow = LLVM::ExtractValueOp::create(b, loc, both, 1);

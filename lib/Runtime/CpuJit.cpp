@@ -151,8 +151,8 @@ extern "C" AttnCpuModule *attnCpuCompileWithOptions(const char *ir, size_t len,
   }
   // On a large stack: parsing, verifying and lowering recurse per nesting
   // level, and the caller's thread may have a small stack.
-  auto compiled = runOnLargeStack<llvm::Expected<std::unique_ptr<CpuModule>>>(
-      [&] {
+  auto compiled =
+      runOnLargeStack<llvm::Expected<std::unique_ptr<CpuModule>>>([&] {
         return CpuModule::compile(llvm::StringRef(ir, len),
                                   name ? name : "<input>",
                                   options ? options : "");

@@ -69,8 +69,7 @@ static void *attnJitAlignedAlloc(size_t alignment, size_t n) {
   if (alignment == 0 || __builtin_add_overflow(n, alignment - 1, &rounded))
     return track(nullptr, n);
   rounded -= rounded % alignment;
-  return track(std::aligned_alloc(alignment, rounded ? rounded : alignment),
-               n);
+  return track(std::aligned_alloc(alignment, rounded ? rounded : alignment), n);
 }
 
 static int attnJitPosixMemalign(void **out, size_t alignment, size_t n) {

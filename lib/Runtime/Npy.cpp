@@ -130,8 +130,8 @@ static llvm::Expected<size_t> readExactly(llvm::sys::fs::file_t fd, char *out,
 
 llvm::Expected<NpyArray> mlir::attn::readNpy(const std::string &path) {
   auto cannot = [&](std::error_code ec) {
-    return llvm::createStringError(ec,
-                                   "cannot read '" + path + "': " + ec.message());
+    return llvm::createStringError(ec, "cannot read '" + path +
+                                           "': " + ec.message());
   };
   llvm::Expected<llvm::sys::fs::file_t> opened =
       llvm::sys::fs::openNativeFileForRead(path);
@@ -214,9 +214,9 @@ llvm::Expected<NpyArray> mlir::attn::readNpy(const std::string &path) {
     array.shape.push_back(v);
   }
   if (regular && status.getSize() - headerStart - headerLen != want)
-    return bad(path, "expected " + llvm::Twine(want) + " data bytes, found " +
-                         llvm::Twine(status.getSize() - headerStart -
-                                     headerLen));
+    return bad(path,
+               "expected " + llvm::Twine(want) + " data bytes, found " +
+                   llvm::Twine(status.getSize() - headerStart - headerLen));
   if (!array.data.tryResize(want))
     return llvm::createStringError(
         std::make_error_code(std::errc::not_enough_memory),

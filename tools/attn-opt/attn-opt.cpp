@@ -101,7 +101,8 @@ static LogicalResult runOpt(llvm::StringRef inputFilename,
     const char *where = file->getBufferStart() + *at;
     sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
     sourceMgr.PrintMessage(llvm::SMLoc::getFromPointer(where),
-                           llvm::SourceMgr::DK_Error, attn::deepNestingMessage());
+                           llvm::SourceMgr::DK_Error,
+                           attn::deepNestingMessage());
     return failure();
   }
   std::unique_ptr<llvm::ToolOutputFile> output =

@@ -33,8 +33,8 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/MathExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -458,10 +458,10 @@ static int run() {
     llvm::SmallString<256> path(outputDir);
     llvm::sys::path::append(path,
                             fn.getName() + "." + std::to_string(i) + ".npy");
-    if (llvm::Error err = writeNpy(
-            std::string(path), descr, sizes,
-            aligned + offset * int64_t(NpyArray::elementSize(descr)),
-            strides)) {
+    if (llvm::Error err =
+            writeNpy(std::string(path), descr, sizes,
+                     aligned + offset * int64_t(NpyArray::elementSize(descr)),
+                     strides)) {
       rc = fail(llvm::toString(std::move(err)));
       continue;
     }

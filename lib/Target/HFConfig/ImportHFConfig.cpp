@@ -522,11 +522,12 @@ OwningOpRef<ModuleOp> Importer::run() {
     }
     for (int64_t i = 0; i < *n; ++i)
       if (seq[i] != mine[i]) {
-        error(source.key)
-            << "the config gives the layer schedule twice, as '" << firstKey
-            << "' and as '" << source.key << "', and they disagree at layer "
-            << i << " (" << kinds[seq[i]].second.attr() << " vs "
-            << kinds[mine[i]].second.attr() << "); keep one of them";
+        error(source.key) << "the config gives the layer schedule twice, as '"
+                          << firstKey << "' and as '" << source.key
+                          << "', and they disagree at layer " << i << " ("
+                          << kinds[seq[i]].second.attr() << " vs "
+                          << kinds[mine[i]].second.attr()
+                          << "); keep one of them";
         return nullptr;
       }
   }

@@ -94,8 +94,9 @@ struct AttnScheduleSparsifyPass
       return fail() << "'block-size' must be in [0, 2^31] (0: single tokens), "
                        "got "
                     << int64_t(blockSize);
-    for (auto [name, value] : {std::make_pair("index-heads", int64_t(indexHeads)),
-                               std::make_pair("index-dim", int64_t(indexDim))})
+    for (auto [name, value] :
+         {std::make_pair("index-heads", int64_t(indexHeads)),
+          std::make_pair("index-dim", int64_t(indexDim))})
       if (value < 0 || value > kMaxSize)
         return fail() << "'" << name << "' must be in [1, " << kMaxSize
                       << "] (0 with block-size: no indexer), got " << value;
@@ -103,15 +104,15 @@ struct AttnScheduleSparsifyPass
       return fail() << "token selection (block-size = 0) needs the DSA "
                        "indexer: 'index-heads' and 'index-dim' must be "
                        "positive, got index-heads = "
-                    << int64_t(indexHeads) << ", index-dim = "
-                    << int64_t(indexDim);
+                    << int64_t(indexHeads)
+                    << ", index-dim = " << int64_t(indexDim);
     if (blockSize > 0 && (indexHeads != 0 || indexDim != 0))
       return fail() << "'block-size' = " << int64_t(blockSize)
                     << " selects blocks of keys, which a DSA indexer (it "
                        "selects tokens) does not combine with: give "
                        "index-heads=0 index-dim=0 with it, got index-heads = "
-                    << int64_t(indexHeads) << ", index-dim = "
-                    << int64_t(indexDim);
+                    << int64_t(indexHeads)
+                    << ", index-dim = " << int64_t(indexDim);
     // Everything else #attn.layer checks, on a representative layer.
     auto emitter = [&]() {
       return fail() << "the options make an invalid sparse layer: ";
