@@ -64,8 +64,14 @@ AttnCpuModule *attnCpuCompileWithOptions(const char *ir, size_t len,
  * non-zero with *error set to the located diagnostics. */
 int attnVerify(const char *ir, size_t len, const char *name, char **error);
 
+/* What attnCpuInvoke returns when the compiled code could not allocate a
+ * buffer (the inputs are too large for the machine's memory): every buffer
+ * the call had allocated is released again. */
+#define ATTN_CPU_OUT_OF_MEMORY 2
+
 /* Calls `function` (see the calling convention above). Returns 0 on
- * success, non-zero with *error set otherwise. */
+ * success, ATTN_CPU_OUT_OF_MEMORY when an allocation of the compiled code
+ * failed, another non-zero value otherwise; *error is set on failure. */
 int attnCpuInvoke(AttnCpuModule *module, const char *function, void **args,
                   char **error);
 

@@ -16,6 +16,7 @@
 #include "attn/InitAllPasses.h"
 #include "attn/Runtime/CpuCompile.h"
 #include "attn/Runtime/GpuLaunch.h"
+#include "attn/Support/NestingLimit.h"
 #include "mlir/CAPI/IR.h"
 #include "mlir/CAPI/Registration.h"
 #include "llvm/Support/Error.h"
@@ -62,11 +63,14 @@ extern "C" int attnCompileModule(const char *ir, size_t len, const char *target,
     return fail("attnCompileModule: a GPU target needs `manifest`");
   std::string text, manifestText;
   llvm::StringRef source(ir, len), opts(options ? options : "");
-  llvm::Error err =
-      cpu ? mlir::attn::compileForCpuToLLVMIR(source, "<attnCompileModule>",
-                                              text, opts)
-          : mlir::attn::compileForGpu(source, "<attnCompileModule>", target,
-                                      text, manifestText, opts);
+  // On a large stack: parsing, verifying and lowering recurse per nesting
+  // level, and the caller's thread may have a small stack.
+  llvm::Error err = mlir::attn::runOnLargeStack<llvm::Error>([&] {
+    return cpu ? mlir::attn::compileForCpuToLLVMIR(
+                     source, "<attnCompileModule>", text, opts)
+               : mlir::attn::compileForGpu(source, "<attnCompileModule>",
+                                           target, text, manifestText, opts);
+  });
   if (err)
     return fail(llvm::toString(std::move(err)));
   *out = copyString(text);

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/Runtime/CpuCompile.h"
+#include "AllocSizeGuard.h"
 #include "Frontend.h"
 #include "attn/Pipelines/Pipelines.h"
 #include "mlir/Pass/PassManager.h"
@@ -36,6 +37,9 @@ llvm::Error mlir::attn::compileForCpuToLLVMIR(llvm::StringRef source,
   buildAttnToCPUPipeline(pm, pipeline);
   if (failed(pm.run(*module)) || diags.sawError())
     return diags.fail("attn-to-cpu");
+  // Allocation sizes saturate instead of wrapping (AllocSizeGuard.h): an
+  // overflowing size reaches malloc as 2^64 - 1, which fails.
+  guardAllocationSizes(*module);
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(*module, llvmContext, bufferName);

@@ -12,11 +12,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/Runtime/CpuJit.h"
+#include "AllocSizeGuard.h"
 #include "Frontend.h"
+#include "JitAlloc.h"
 #include "attn-c/CpuJit.h"
 #include "attn/InitAllDialects.h"
 #include "attn/InitAllPasses.h"
 #include "attn/Pipelines/Pipelines.h"
+#include "attn/Support/NestingLimit.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -74,6 +77,9 @@ CpuModule::compile(llvm::StringRef source, llvm::StringRef bufferName,
   buildAttnToCPUPipeline(pm, pipeline);
   if (failed(pm.run(*module)) || diags.sawError())
     return diags.fail("attn-to-cpu");
+  // Allocation sizes saturate instead of wrapping, so an overflowing one
+  // is an allocation failure the checked allocator reports.
+  guardAllocationSizes(*module);
 
   // Optimise for this host's CPU (its vector units included): without a
   // target machine LLVM's vectorisers see no vector registers.
@@ -98,6 +104,9 @@ CpuModule::compile(llvm::StringRef source, llvm::StringRef bufferName,
     return diags.fail("JIT compilation");
   }
   result->engine = std::move(*engine);
+  // Before the first lookup: the code's malloc & co. resolve to the checked
+  // allocator, so an allocation that fails is an error, not a crash.
+  jitalloc::registerCheckedAllocator(*result->engine);
   return result;
 }
 
@@ -111,11 +120,11 @@ llvm::Error CpuModule::invoke(llvm::StringRef name, void **args) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "no public function named '" + name +
                                        "' in the module");
-  FunctionType type = signatures.lookup(name);
-  size_t count = type.getNumInputs() + (type.getNumResults() ? 1 : 0);
   std::string entry = ("_mlir_ciface_" + name).str();
-  return engine->invokePacked(entry,
-                              llvm::MutableArrayRef<void *>(args, count));
+  auto fn = engine->lookupPacked(entry);
+  if (!fn)
+    return fn.takeError();
+  return jitalloc::invokeChecked(*fn, args, name);
 }
 
 //===----------------------------------------------------------------------===//
@@ -140,9 +149,14 @@ extern "C" AttnCpuModule *attnCpuCompileWithOptions(const char *ir, size_t len,
       *error = copyString("attnCpuCompile: null IR");
     return nullptr;
   }
+  // On a large stack: parsing, verifying and lowering recurse per nesting
+  // level, and the caller's thread may have a small stack.
   auto compiled =
-      CpuModule::compile(llvm::StringRef(ir, len), name ? name : "<input>",
-                         options ? options : "");
+      runOnLargeStack<llvm::Expected<std::unique_ptr<CpuModule>>>([&] {
+        return CpuModule::compile(llvm::StringRef(ir, len),
+                                  name ? name : "<input>",
+                                  options ? options : "");
+      });
   if (!compiled) {
     std::string msg = llvm::toString(compiled.takeError());
     if (error)
@@ -154,8 +168,15 @@ extern "C" AttnCpuModule *attnCpuCompileWithOptions(const char *ir, size_t len,
 
 extern "C" int attnVerify(const char *ir, size_t len, const char *name,
                           char **error) {
-  if (llvm::Error err = CpuModule::verifySource(llvm::StringRef(ir, len),
-                                                name ? name : "<input>")) {
+  if (!ir) {
+    if (error)
+      *error = copyString("attnVerify: null IR");
+    return 1;
+  }
+  if (llvm::Error err = runOnLargeStack<llvm::Error>([&] {
+        return CpuModule::verifySource(llvm::StringRef(ir, len),
+                                       name ? name : "<input>");
+      })) {
     std::string msg = llvm::toString(std::move(err));
     if (error)
       *error = copyString(msg);
@@ -172,10 +193,16 @@ extern "C" int attnCpuInvoke(AttnCpuModule *module, const char *function,
     return 1;
   }
   if (llvm::Error err = module->module->invoke(function, args)) {
-    std::string msg = llvm::toString(std::move(err));
+    bool outOfMemory = false;
+    std::string msg;
+    llvm::handleAllErrors(std::move(err), [&](const llvm::ErrorInfoBase &e) {
+      outOfMemory |= e.convertToErrorCode() ==
+                     std::make_error_code(std::errc::not_enough_memory);
+      msg += (msg.empty() ? "" : "\n") + e.message();
+    });
     if (error)
       *error = copyString(msg);
-    return 1;
+    return outOfMemory ? ATTN_CPU_OUT_OF_MEMORY : 1;
   }
   return 0;
 }

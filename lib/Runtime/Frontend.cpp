@@ -7,6 +7,7 @@
 #include "Frontend.h"
 #include "attn/InitAllDialects.h"
 #include "attn/InitAllPasses.h"
+#include "attn/Support/NestingLimit.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/SourceMgr.h"
@@ -48,6 +49,17 @@ OwningOpRef<ModuleOp> frontend::parseAndVerify(MLIRContext &ctx,
                                                llvm::StringRef source,
                                                llvm::StringRef bufferName,
                                                DiagnosticCollector &diags) {
+  // The parser recurses once per nesting level: refuse what would run it
+  // out of stack, located (attn/Support/NestingLimit.h).
+  if (std::optional<size_t> at = findDeepNesting(source)) {
+    llvm::StringRef before = source.take_front(*at);
+    size_t nl = before.rfind('\n');
+    unsigned line = before.count('\n') + 1;
+    unsigned col = *at - (nl == llvm::StringRef::npos ? 0 : nl + 1) + 1;
+    emitError(FileLineColLoc::get(&ctx, bufferName, line, col))
+        << deepNestingMessage();
+    return nullptr;
+  }
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(
       llvm::MemoryBuffer::getMemBufferCopy(source, bufferName), llvm::SMLoc());

@@ -5,17 +5,24 @@
 //===----------------------------------------------------------------------===//
 //
 // Implements the .npy reader/writer of Npy.h. Every malformed file is a
-// located error naming the file, never a crash.
+// located error naming the file, never a crash; the header is read and
+// checked before the data, so a device such as /dev/zero or a file whose
+// size does not match its shape is refused without reading it all.
 //
 //===----------------------------------------------------------------------===//
 
 #include "attn/Runtime/Npy.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MathExtras.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
 
 using namespace mlir::attn;
 
@@ -66,34 +73,121 @@ static llvm::StringRef headerValue(llvm::StringRef header,
   return rest.take_until([](char c) { return c == ',' || c == '}'; }).trim();
 }
 
+NpyBuffer::NpyBuffer(NpyBuffer &&other) noexcept
+    : bytes(other.bytes), length(other.length) {
+  other.bytes = nullptr;
+  other.length = 0;
+}
+
+NpyBuffer &NpyBuffer::operator=(NpyBuffer &&other) noexcept {
+  if (this != &other) {
+    std::free(bytes);
+    bytes = other.bytes;
+    length = other.length;
+    other.bytes = nullptr;
+    other.length = 0;
+  }
+  return *this;
+}
+
+NpyBuffer::~NpyBuffer() { std::free(bytes); }
+
+bool NpyBuffer::tryResize(size_t n) {
+  if (n == length)
+    return true;
+  char *fresh = static_cast<char *>(std::calloc(n ? n : 1, 1));
+  if (!fresh)
+    return false;
+  std::memcpy(fresh, bytes, std::min(n, length));
+  std::free(bytes);
+  bytes = fresh;
+  length = n;
+  return true;
+}
+
+void NpyBuffer::resize(size_t n) {
+  if (!tryResize(n))
+    llvm::report_bad_alloc_error("out of memory for an array");
+}
+
+/// Reads exactly `n` bytes of `fd` into `out`; the count read when the file
+/// ends first.
+static llvm::Expected<size_t> readExactly(llvm::sys::fs::file_t fd, char *out,
+                                          size_t n) {
+  size_t done = 0;
+  while (done < n) {
+    size_t chunk = std::min<size_t>(n - done, size_t{1} << 30);
+    llvm::Expected<size_t> got = llvm::sys::fs::readNativeFile(
+        fd, llvm::MutableArrayRef<char>(out + done, chunk));
+    if (!got)
+      return got.takeError();
+    if (*got == 0)
+      break;
+    done += *got;
+  }
+  return done;
+}
+
 llvm::Expected<NpyArray> mlir::attn::readNpy(const std::string &path) {
-  auto buffer = llvm::MemoryBuffer::getFile(path);
-  if (!buffer)
-    return llvm::createStringError(buffer.getError(),
-                                   "cannot read '" + path +
-                                       "': " + buffer.getError().message());
-  llvm::StringRef bytes = (*buffer)->getBuffer();
-  if (bytes.size() < 10 || !bytes.starts_with("\x93NUMPY"))
+  auto cannot = [&](std::error_code ec) {
+    return llvm::createStringError(ec, "cannot read '" + path +
+                                           "': " + ec.message());
+  };
+  llvm::Expected<llvm::sys::fs::file_t> opened =
+      llvm::sys::fs::openNativeFileForRead(path);
+  if (!opened)
+    return cannot(llvm::errorToErrorCode(opened.takeError()));
+  llvm::sys::fs::file_t fd = *opened;
+  llvm::scope_exit closer([&] { llvm::sys::fs::closeFile(fd); });
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(fd, status))
+    return cannot(ec);
+  if (status.type() == llvm::sys::fs::file_type::directory_file)
+    return cannot(std::make_error_code(std::errc::is_a_directory));
+  // A regular file's size is checked against the header before any data is
+  // read; a device or pipe is read up to the size the header implies.
+  bool regular = status.type() == llvm::sys::fs::file_type::regular_file;
+
+  // The header first: magic, version, length, then the dict.
+  char prefix[12];
+  llvm::Expected<size_t> got = readExactly(fd, prefix, 10);
+  if (!got)
+    return cannot(llvm::errorToErrorCode(got.takeError()));
+  if (*got < 10 || !(llvm::StringRef(prefix, 6) == "\x93NUMPY"))
     return bad(path, "missing the \\x93NUMPY magic");
-  unsigned major = static_cast<unsigned char>(bytes[6]);
+  unsigned major = static_cast<unsigned char>(prefix[6]);
   size_t headerLen, headerStart;
   if (major == 1) {
-    headerLen = static_cast<unsigned char>(bytes[8]) |
-                (static_cast<unsigned char>(bytes[9]) << 8);
+    headerLen = static_cast<unsigned char>(prefix[8]) |
+                (static_cast<unsigned char>(prefix[9]) << 8);
     headerStart = 10;
   } else if (major == 2 || major == 3) {
-    if (bytes.size() < 12)
+    got = readExactly(fd, prefix + 10, 2);
+    if (!got)
+      return cannot(llvm::errorToErrorCode(got.takeError()));
+    if (*got < 2)
       return bad(path, "truncated header");
     headerLen = 0;
     for (int i = 3; i >= 0; --i)
-      headerLen = (headerLen << 8) | static_cast<unsigned char>(bytes[8 + i]);
+      headerLen = (headerLen << 8) | static_cast<unsigned char>(prefix[8 + i]);
     headerStart = 12;
   } else {
     return bad(path, "unknown format version " + llvm::Twine(major));
   }
-  if (headerStart + headerLen > bytes.size())
+  // Real headers are a few hundred bytes; a 4 GiB "header" is not one.
+  constexpr size_t kMaxHeader = size_t{1} << 20;
+  if (headerLen > kMaxHeader)
+    return bad(path, "header of " + llvm::Twine(headerLen) +
+                         " bytes (at most " + llvm::Twine(kMaxHeader) + ")");
+  if (regular && headerStart + headerLen > status.getSize())
     return bad(path, "truncated header");
-  llvm::StringRef header = bytes.substr(headerStart, headerLen);
+  std::string headerText(headerLen, '\0');
+  got = readExactly(fd, headerText.data(), headerLen);
+  if (!got)
+    return cannot(llvm::errorToErrorCode(got.takeError()));
+  if (*got < headerLen)
+    return bad(path, "truncated header");
+  llvm::StringRef header = headerText;
 
   NpyArray array;
   array.descr = headerValue(header, "descr").str();
@@ -115,40 +209,115 @@ llvm::Expected<NpyArray> mlir::attn::readNpy(const std::string &path) {
       return bad(path, "shape entry '" + escaped(d.trim()) + "'");
     bool overflow = false;
     want = llvm::SaturatingMultiply(want, static_cast<uint64_t>(v), &overflow);
-    if (overflow)
+    if (overflow || want > uint64_t(INT64_MAX))
       return bad(path, "shape too large");
     array.shape.push_back(v);
   }
-  llvm::StringRef payload = bytes.drop_front(headerStart + headerLen);
-  if (payload.size() != want)
+  if (regular && status.getSize() - headerStart - headerLen != want)
+    return bad(path,
+               "expected " + llvm::Twine(want) + " data bytes, found " +
+                   llvm::Twine(status.getSize() - headerStart - headerLen));
+  if (!array.data.tryResize(want))
+    return llvm::createStringError(
+        std::make_error_code(std::errc::not_enough_memory),
+        "out of memory: cannot hold the " + llvm::Twine(want) +
+            " data bytes of '" + path + "'");
+  got = readExactly(fd, array.data.data(), want);
+  if (!got)
+    return cannot(llvm::errorToErrorCode(got.takeError()));
+  if (*got != want)
     return bad(path, "expected " + llvm::Twine(want) + " data bytes, found " +
-                         llvm::Twine(payload.size()));
-  array.data.assign(payload.begin(), payload.end());
+                         llvm::Twine(*got));
+  char extra;
+  got = readExactly(fd, &extra, 1);
+  if (!got)
+    return cannot(llvm::errorToErrorCode(got.takeError()));
+  if (*got)
+    return bad(path, "more than the " + llvm::Twine(want) +
+                         " data bytes its shape implies");
   return array;
 }
 
-llvm::Error mlir::attn::writeNpy(const std::string &path,
-                                 const NpyArray &array) {
-  std::string shape;
-  for (int64_t d : array.shape)
-    shape += std::to_string(d) + ", ";
-  if (array.shape.size() > 1)
-    shape.erase(shape.size() - 2);
-  else if (array.shape.size() == 1)
-    shape.erase(shape.size() - 1);
-  std::string header = "{'descr': '" + array.descr +
-                       "', 'fortran_order': False, 'shape': (" + shape + "), }";
-  // Pad with spaces so magic + length + header + '\n' is a multiple of 64.
+/// The .npy header of an array of `descr` and `shape`, padded so that
+/// magic + length + header is a multiple of 64 bytes.
+static std::string npyHeader(const std::string &descr,
+                             llvm::ArrayRef<int64_t> shape) {
+  std::string dims;
+  for (int64_t d : shape)
+    dims += std::to_string(d) + ", ";
+  if (shape.size() > 1)
+    dims.erase(dims.size() - 2);
+  else if (shape.size() == 1)
+    dims.erase(dims.size() - 1);
+  std::string header = "{'descr': '" + descr +
+                       "', 'fortran_order': False, 'shape': (" + dims + "), }";
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
+  std::string out = "\x93NUMPY";
+  out += char(1);
+  out += char(0);
+  out += char(header.size() & 0xff);
+  out += char((header.size() >> 8) & 0xff);
+  return out + header;
+}
+
+llvm::Error mlir::attn::writeNpy(const std::string &path,
+                                 const std::string &descr,
+                                 llvm::ArrayRef<int64_t> shape,
+                                 const char *data,
+                                 llvm::ArrayRef<int64_t> strides) {
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec);
   if (ec)
     return llvm::createStringError(ec, "cannot write '" + path +
                                            "': " + ec.message());
-  os << "\x93NUMPY" << char(1) << char(0) << char(header.size() & 0xff)
-     << char((header.size() >> 8) & 0xff) << header;
-  os.write(array.data.data(), array.data.size());
+  os << npyHeader(descr, shape);
+  size_t es = NpyArray::elementSize(descr);
+  int64_t count = 1, rank = shape.size();
+  for (int64_t d : shape)
+    count *= d;
+  // C-contiguous (the usual result) in one write, else element by element.
+  bool contiguous = true;
+  for (int64_t d = rank - 1, stride = 1; d >= 0; --d) {
+    contiguous &= shape[d] == 1 || strides[d] == stride;
+    stride *= shape[d];
+  }
+  if (count > 0 && contiguous) {
+    os.write(data, count * es);
+  } else if (count > 0) {
+    std::vector<int64_t> index(rank, 0);
+    for (int64_t n = 0; n < count && !os.has_error(); ++n) {
+      int64_t src = 0;
+      for (int64_t d = 0; d < rank; ++d)
+        src += index[d] * strides[d];
+      os.write(data + src * static_cast<int64_t>(es), es);
+      for (int64_t d = rank - 1; d >= 0; --d) {
+        if (++index[d] < shape[d])
+          break;
+        index[d] = 0;
+      }
+    }
+  }
+  // A full disk shows only when the buffer is flushed: check after close,
+  // and clear the error so the stream does not end the process over it.
+  os.close();
+  if (os.has_error()) {
+    std::error_code err = os.error();
+    os.clear_error();
+    return llvm::createStringError(err, "cannot write '" + path +
+                                            "': " + err.message());
+  }
   return llvm::Error::success();
+}
+
+llvm::Error mlir::attn::writeNpy(const std::string &path,
+                                 const NpyArray &array) {
+  std::vector<int64_t> strides(array.shape.size());
+  int64_t stride = 1;
+  for (int64_t d = static_cast<int64_t>(array.shape.size()) - 1; d >= 0; --d) {
+    strides[d] = stride;
+    stride *= array.shape[d];
+  }
+  return writeNpy(path, array.descr, array.shape, array.data.data(), strides);
 }

@@ -117,6 +117,9 @@ def verify(ir, name="<attn.ops>"):
         raise CompilerError(_take_error(lib, err))
 
 
+# attnCpuInvoke's status for a failed allocation (ATTN_CPU_OUT_OF_MEMORY).
+_OUT_OF_MEMORY = 2
+
 _DESC_TYPES = {}
 
 
@@ -186,33 +189,44 @@ class Module:
         packed = (ctypes.c_void_p * len(pointers))(
             *[ctypes.addressof(p) for p in pointers])
         err = ctypes.c_void_p()
-        if self._lib.attnCpuInvoke(self._handle, function.encode(), packed,
-                                   ctypes.byref(err)):
+        rc = self._lib.attnCpuInvoke(self._handle, function.encode(), packed,
+                                     ctypes.byref(err))
+        if rc == _OUT_OF_MEMORY:
+            # The compiled code could not allocate a buffer (and released
+            # what it had): numpy's answer to the same request.
+            raise MemoryError(_take_error(self._lib, err))
+        if rc:
             raise AttnError(_take_error(self._lib, err))
-        out = []
         spans = [(a.ctypes.data, a.ctypes.data + a.nbytes) for a in inputs]
-        freed = set()
-        for desc, (ndim, dtype) in zip(res_descs, results):
-            dtype = np.dtype(dtype)
-            shape = tuple(desc.sizes[i] for i in range(ndim))
-            strides = tuple(desc.strides[i] * dtype.itemsize for i in range(ndim))
-            count = int(np.prod(shape)) if shape else 1
-            base = desc.aligned + desc.offset * dtype.itemsize
-            if count == 0:
-                arr = np.zeros(shape, dtype)
-            else:
-                span = max((n - 1) * s for n, s in zip(shape, strides)) + dtype.itemsize \
-                    if shape else dtype.itemsize
-                raw = (ctypes.c_char * span).from_address(base)
-                view = np.lib.stride_tricks.as_strided(
-                    np.frombuffer(raw, dtype=np.uint8).view(dtype),
-                    shape=shape, strides=strides)
-                arr = np.array(view, copy=True)
-            # Free each buffer of the compiled code once: results may alias
-            # each other or an input.
-            ptr = desc.allocated or 0
-            if ptr and ptr not in freed and not any(lo <= ptr < hi for lo, hi in spans):
-                freed.add(ptr)
-                self._lib.attnFreeBuffer(desc.allocated)
-            out.append(arr)
-        return out
+        try:
+            return [self._copy_out(desc, ndim, dtype)
+                    for desc, (ndim, dtype) in zip(res_descs, results)]
+        finally:
+            # Free each buffer of the compiled code once, after every result
+            # is copied (results may alias each other or an input), also
+            # when a copy fails (numpy's MemoryError).
+            freed = set()
+            for desc in res_descs:
+                ptr = desc.allocated or 0
+                if ptr and ptr not in freed and \
+                        not any(lo <= ptr < hi for lo, hi in spans):
+                    freed.add(ptr)
+                    self._lib.attnFreeBuffer(desc.allocated)
+
+    @staticmethod
+    def _copy_out(desc, ndim, dtype):
+        """A numpy copy of the result `desc` describes."""
+        dtype = np.dtype(dtype)
+        shape = tuple(desc.sizes[i] for i in range(ndim))
+        strides = tuple(desc.strides[i] * dtype.itemsize for i in range(ndim))
+        count = int(np.prod(shape)) if shape else 1
+        base = desc.aligned + desc.offset * dtype.itemsize
+        if count == 0:
+            return np.zeros(shape, dtype)
+        span = max((n - 1) * s for n, s in zip(shape, strides)) + dtype.itemsize \
+            if shape else dtype.itemsize
+        raw = (ctypes.c_char * span).from_address(base)
+        view = np.lib.stride_tricks.as_strided(
+            np.frombuffer(raw, dtype=np.uint8).view(dtype),
+            shape=shape, strides=strides)
+        return np.array(view, copy=True)

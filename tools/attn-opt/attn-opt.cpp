@@ -9,18 +9,133 @@
 // pipelines use (see lib/Registration), so upstream lowering passes can be
 // run on attn output too.
 //
+// The driver is MlirOptMain's, with what mlir-opt leaves to chance made
+// errors: input nested deeper than kMaxIRNesting is refused, located,
+// before it is parsed (and the work runs on a large stack,
+// attn/Support/NestingLimit.h); the output file and stdout are checked
+// after writing, so a full disk is "cannot write" and exit 1, not an LLVM
+// fatal error; an error diagnostic of a pass that still succeeded makes
+// the exit status 1 too.
+//
 //===----------------------------------------------------------------------===//
 
 #include "attn/InitAllDialects.h"
 #include "attn/InitAllPasses.h"
+#include "attn/Support/NestingLimit.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+#include <atomic>
+#include <cstdio>
+
+using namespace mlir;
+
+/// Flushes `os` and turns a write error into a message naming `what`;
+/// true when everything arrived.
+static bool checkWritten(llvm::raw_fd_ostream &os, llvm::StringRef what) {
+  os.flush();
+  if (!os.has_error())
+    return true;
+  std::error_code ec = os.error();
+  os.clear_error();
+  llvm::errs() << "attn-opt: error: cannot write " << what << ": "
+               << ec.message() << "\n";
+  return false;
+}
+
+/// MlirOptMain(argc, argv, input, output, registry) with the checks above.
+static LogicalResult runOpt(llvm::StringRef inputFilename,
+                            llvm::StringRef outputFilename,
+                            DialectRegistry &registry) {
+  MlirOptMainConfig config = MlirOptMainConfig::createFromCLOptions();
+  // Some passes report an error and still succeed: note every error
+  // diagnostic (and pass it on to the printing handler), so that a printed
+  // error always means exit 1. Under -verify-diagnostics errors are
+  // expected and the verifier decides.
+  std::atomic<bool> sawError{false};
+  if (!config.shouldVerifyDiagnostics()) {
+    MlirOptMainConfig base = config;
+    config.setPassPipelineSetupFn([base, &sawError](PassManager &pm) {
+      pm.getContext()->getDiagEngine().registerHandler([&](Diagnostic &diag) {
+        if (diag.getSeverity() == DiagnosticSeverity::Error)
+          sawError = true;
+        return failure();
+      });
+      return base.setupPassPipeline(pm);
+    });
+  }
+  if (config.shouldShowDialects()) {
+    llvm::outs() << "Available Dialects: ";
+    llvm::interleave(registry.getDialectNames(), llvm::outs(), ",");
+    llvm::outs() << "\n";
+    return success();
+  }
+  if (config.shouldListPasses()) {
+    printRegisteredPasses();
+    return success();
+  }
+  if (inputFilename == "-" &&
+      llvm::sys::Process::FileDescriptorIsDisplayed(fileno(stdin)))
+    llvm::errs() << "(processing input from stdin now, hit ctrl-c/ctrl-d to "
+                    "interrupt)\n";
+
+  std::string errorMessage;
+  std::unique_ptr<llvm::MemoryBuffer> file =
+      openInputFile(inputFilename, &errorMessage);
+  if (!file) {
+    llvm::errs() << errorMessage << "\n";
+    return failure();
+  }
+  if (std::optional<size_t> at = attn::findDeepNesting(file->getBuffer())) {
+    llvm::SourceMgr sourceMgr;
+    const char *where = file->getBufferStart() + *at;
+    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+    sourceMgr.PrintMessage(llvm::SMLoc::getFromPointer(where),
+                           llvm::SourceMgr::DK_Error,
+                           attn::deepNestingMessage());
+    return failure();
+  }
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      openOutputFile(outputFilename, &errorMessage);
+  if (!output) {
+    llvm::errs() << errorMessage << "\n";
+    return failure();
+  }
+  if (failed(MlirOptMain(output->os(), std::move(file), registry, config)) ||
+      sawError)
+    return failure();
+  // Not kept (so removed) when it could not be written in full.
+  if (!checkWritten(output->os(), outputFilename == "-"
+                                      ? std::string("stdout")
+                                      : "'" + outputFilename.str() + "'"))
+    return failure();
+  output->keep();
+  return success();
+}
 
 int main(int argc, char **argv) {
-  mlir::attn::registerAllPasses();
-  mlir::DialectRegistry registry;
-  mlir::attn::registerAllDialects(registry);
-  return mlir::asMainReturnCode(mlir::MlirOptMain(
+  llvm::InitLLVM init(argc, argv);
+  attn::registerAllPasses();
+  DialectRegistry registry;
+  attn::registerAllDialects(registry);
+  auto [inputFilename, outputFilename] = registerAndParseCLIOptions(
       argc, argv, "attn optimizer driver: attention variants to kernels\n",
-      registry));
+      registry);
+  int rc = attn::runOnLargeStack<int>([&] {
+    return failed(runOpt(inputFilename, outputFilename, registry)) ? 1 : 0;
+  });
+  // Passes print to stdout too (attn-print-schedule, attn-plan-memory).
+  if (!checkWritten(llvm::outs(), "stdout"))
+    return 1;
+  return rc;
 }

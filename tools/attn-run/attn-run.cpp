@@ -20,6 +20,7 @@
 #include "attn/Runtime/CpuJit.h"
 #include "attn/Runtime/GpuLaunch.h"
 #include "attn/Runtime/Npy.h"
+#include "attn/Support/NestingLimit.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -33,6 +34,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MathExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -40,6 +42,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <random>
 
 using namespace mlir;
@@ -111,12 +114,15 @@ static std::string descrOf(Type t) {
 /// Bytes of a static tensor, or 0 when it is over `kMaxRandomBytes`.
 static constexpr uint64_t kMaxRandomBytes = uint64_t(1) << 34;
 
-static NpyArray randomArray(RankedTensorType type, std::mt19937_64 &rng) {
+/// Random values of `type`; none when the memory is not there.
+static std::optional<NpyArray> randomArray(RankedTensorType type,
+                                           std::mt19937_64 &rng) {
   NpyArray a;
   a.descr = descrOf(type.getElementType());
   a.shape.assign(type.getShape().begin(), type.getShape().end());
   unsigned size = NpyArray::elementSize(a.descr);
-  a.data.resize(a.numElements() * size);
+  if (!a.data.tryResize(a.numElements() * size))
+    return std::nullopt;
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   Type et = type.getElementType();
   for (int64_t i = 0; i < a.numElements(); ++i) {
@@ -211,10 +217,30 @@ static int runOnCuda(llvm::StringRef source, llvm::StringRef func,
   return 0;
 }
 
+static int run();
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv,
                               "attn-run: run a function of an attn module\n");
+  // On a large stack: parsing, verifying and lowering recurse per nesting
+  // level.
+  int rc = runOnLargeStack<int>(run);
+  // What went to stdout (the result lines, --probe's answer) must have
+  // arrived: a full or closed stdout is an error, not an LLVM fatal error
+  // when the stream is destroyed.
+  llvm::outs().flush();
+  if (llvm::outs().has_error()) {
+    std::error_code ec = llvm::outs().error();
+    llvm::outs().clear_error();
+    llvm::errs() << "attn-run: error: cannot write to stdout: " << ec.message()
+                 << "\n";
+    return 1;
+  }
+  return rc;
+}
+
+static int run() {
   if (probe) {
     char text[512];
     bool ok = attnCudaProbe(text, sizeof(text)) == 0;
@@ -240,8 +266,22 @@ int main(int argc, char **argv) {
   ctx.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &ctx);
+  auto file = llvm::MemoryBuffer::getFileOrSTDIN(inputFile);
+  if (!file)
+    return fail("cannot open '" + inputFile +
+                "': " + file.getError().message());
+  // The parser recurses once per nesting level: refuse what would run it
+  // out of stack, located (attn/Support/NestingLimit.h).
+  if (std::optional<size_t> at = findDeepNesting((*file)->getBuffer())) {
+    const char *where = (*file)->getBufferStart() + *at;
+    sourceMgr.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
+    sourceMgr.PrintMessage(llvm::SMLoc::getFromPointer(where),
+                           llvm::SourceMgr::DK_Error, deepNestingMessage());
+    return 1;
+  }
+  sourceMgr.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
   OwningOpRef<ModuleOp> module =
-      parseSourceFile<ModuleOp>(inputFile, sourceMgr, ParserConfig(&ctx));
+      parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&ctx));
   if (!module)
     return 1;
 
@@ -292,7 +332,11 @@ int main(int argc, char **argv) {
                  bytes, static_cast<uint64_t>(d))) > kMaxRandomBytes)
           return fail("argument #" + llvm::Twine(i) +
                       " is too large for --random (over 16 GiB)");
-      arrays.push_back(randomArray(tensor, rng));
+      std::optional<NpyArray> random = randomArray(tensor, rng);
+      if (!random)
+        return fail("out of memory: cannot hold the " + llvm::Twine(bytes) +
+                    " bytes of random argument #" + llvm::Twine(i));
+      arrays.push_back(std::move(*random));
     } else {
       auto array = readNpy(inputs[i]);
       if (!array)
@@ -383,11 +427,14 @@ int main(int argc, char **argv) {
   if (llvm::Error err = (*compiled)->invoke(fn.getName(), packed.data()))
     return fail(llvm::toString(std::move(err)));
 
-  // Results: copy out (honouring strides), write, free what the code malloc'ed.
+  // Results: written straight from the buffers the code returned
+  // (honouring strides), then each buffer freed once: results may alias
+  // each other or an input.
   if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
     return fail("cannot create '" + outputDir + "': " + ec.message());
   size_t at = 0;
-  llvm::SmallPtrSet<void *, 4> freed;
+  llvm::SmallPtrSet<void *, 4> toFree;
+  int rc = 0;
   for (auto [i, r] : llvm::enumerate(type.getResults())) {
     auto t = cast<RankedTensorType>(r);
     int64_t rank = t.getRank();
@@ -399,39 +446,30 @@ int main(int argc, char **argv) {
     std::vector<int64_t> strides(resultWords.begin() + at + 3 + rank,
                                  resultWords.begin() + at + 3 + 2 * rank);
     at += 3 + 2 * rank;
-    NpyArray out;
-    out.descr = descrOf(t.getElementType());
-    out.shape = sizes;
-    unsigned es = NpyArray::elementSize(out.descr);
-    out.data.resize(out.numElements() * es);
-    std::vector<int64_t> index(rank, 0);
-    for (int64_t n = 0; n < out.numElements(); ++n) {
-      int64_t src = offset;
-      for (int64_t d = 0; d < rank; ++d)
-        src += index[d] * strides[d];
-      std::memcpy(out.data.data() + n * es, aligned + src * es, es);
-      for (int64_t d = rank - 1; d >= 0; --d) {
-        if (++index[d] < sizes[d])
-          break;
-        index[d] = 0;
-      }
-    }
-    // Free each buffer the compiled code allocated exactly once: results
-    // may alias each other or an input.
     bool aliasesInput = false;
     for (const NpyArray &a : arrays)
       aliasesInput |= allocated >= a.data.data() &&
                       allocated < a.data.data() + a.data.size();
-    if (!aliasesInput && freed.insert(allocated).second)
-      std::free(allocated);
+    if (!aliasesInput)
+      toFree.insert(allocated);
+    if (rc)
+      continue;
+    std::string descr = descrOf(t.getElementType());
     llvm::SmallString<256> path(outputDir);
     llvm::sys::path::append(path,
                             fn.getName() + "." + std::to_string(i) + ".npy");
-    if (llvm::Error err = writeNpy(std::string(path), out))
-      return fail(llvm::toString(std::move(err)));
+    if (llvm::Error err =
+            writeNpy(std::string(path), descr, sizes,
+                     aligned + offset * int64_t(NpyArray::elementSize(descr)),
+                     strides)) {
+      rc = fail(llvm::toString(std::move(err)));
+      continue;
+    }
     llvm::outs() << "result #" << i << ": " << t.getElementType() << " [";
     llvm::interleaveComma(sizes, llvm::outs());
     llvm::outs() << "] -> " << path << "\n";
   }
-  return 0;
+  for (void *p : toFree)
+    std::free(p);
+  return rc;
 }

@@ -48,7 +48,9 @@ public:
   /// the source (before lowering), or null.
   FunctionType getSignature(llvm::StringRef name) const;
 
-  /// Calls `name` through its C interface (see attn-c/CpuJit.h).
+  /// Calls `name` through its C interface (see attn-c/CpuJit.h). When an
+  /// allocation of the compiled code fails, the buffers the call allocated
+  /// are released and the error has std::errc::not_enough_memory.
   llvm::Error invoke(llvm::StringRef name, void **args);
 
 private:

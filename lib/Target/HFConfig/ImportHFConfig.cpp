@@ -8,8 +8,9 @@
 // attention schedule: one `attn.layer_kind` per distinct layer
 // configuration and the per-layer sequence as `attn.layers` runs (the
 // shortest repeating period first, so Kimi-Linear's 27 layers read
-// `[@kda, @kda, @kda, @mla] x 6` then `[@kda, @kda, @mla]`). Formats, in the
-// order they are recognised:
+// `[@kda, @kda, @kda, @mla] x 6` then `[@kda, @kda, @mla]`). Formats (a
+// config may hold several only when they give the same layers; otherwise
+// the error names both keys):
 //
 // - Kimi-Linear: `linear_attn_config` {kda_layers, full_attn_layers (1-based,
 //   or `kda_layer_index_base`), num_heads, head_dim, short_conv_kernel_size};
@@ -50,6 +51,8 @@ namespace {
 /// The largest size a config field may hold (heads, dims, windows, top-k;
 /// layers are bounded by the same 2^20 as an attn.layers repeat).
 constexpr int64_t kMaxSize = int64_t{1} << 20;
+/// The deepest nesting of objects and lists a config may have.
+constexpr unsigned kMaxJsonNesting = 256;
 
 /// One layer configuration: `#attn.layer<...>` parameters in order.
 struct LayerConfig {
@@ -108,6 +111,8 @@ private:
     }
     return FileLineColLoc::get(ctx, file, line, col);
   }
+  /// The location of byte `offset` of the text.
+  Location locAt(size_t offset);
   InFlightDiagnostic error(StringRef key) {
     return emitError(locOf(key)) << "'" << key << "': ";
   }
@@ -419,7 +424,50 @@ bool Importer::qwen3Next(SmallVector<int64_t> &seq, int64_t n) {
   return true;
 }
 
+/// Where the objects and lists of JSON text `text` first nest deeper than
+/// `limit`: the offset of the bracket that opens level limit + 1.
+static std::optional<size_t> findDeepJson(StringRef text, unsigned limit) {
+  unsigned depth = 0;
+  for (size_t i = 0, e = text.size(); i < e; ++i) {
+    switch (text[i]) {
+    case '"':
+      for (++i; i < e && text[i] != '"'; ++i)
+        if (text[i] == '\\')
+          ++i;
+      break;
+    case '[':
+    case '{':
+      if (++depth > limit)
+        return i;
+      break;
+    case ']':
+    case '}':
+      if (depth)
+        --depth;
+      break;
+    default:
+      break;
+    }
+  }
+  return std::nullopt;
+}
+
+Location Importer::locAt(size_t offset) {
+  StringRef before = text.take_front(offset);
+  unsigned line = before.count('\n') + 1;
+  size_t nl = before.rfind('\n');
+  unsigned col = offset - (nl == StringRef::npos ? 0 : nl + 1) + 1;
+  return FileLineColLoc::get(ctx, file, line, col);
+}
+
 OwningOpRef<ModuleOp> Importer::run() {
+  // llvm::json::parse recurses once per level: bound the nesting first (a
+  // model config nests three or four levels).
+  if (std::optional<size_t> at = findDeepJson(text, kMaxJsonNesting)) {
+    emitError(locAt(*at)) << "the config nests objects and lists more than "
+                          << kMaxJsonNesting << " levels deep";
+    return nullptr;
+  }
   llvm::Expected<json::Value> parsed = json::parse(text);
   if (!parsed) {
     std::string msg = llvm::toString(parsed.takeError());
@@ -436,33 +484,60 @@ OwningOpRef<ModuleOp> Importer::run() {
   auto n = integer(*root, "num_hidden_layers");
   if (!n)
     return nullptr;
+
+  // Every schedule source the config has (null counts as absent). Two that
+  // disagree are an error naming both: taking one would silently drop the
+  // other. (Qwen3-Next configs carry full_attention_interval and a
+  // layer_types list saying the same.)
+  using Build = bool (Importer::*)(SmallVector<int64_t> &, int64_t);
+  struct Source {
+    StringRef key;
+    Build build;
+  };
+  const Source sources[] = {{"linear_attn_config", &Importer::kimi},
+                            {"attn_type_list", &Importer::minimax},
+                            {"layer_types", &Importer::layerTypes},
+                            {"full_attention_interval", &Importer::qwen3Next}};
   SmallVector<int64_t> seq;
-  bool ok;
-  if (root->get("linear_attn_config")) {
-    if (!root->getObject("linear_attn_config")) {
-      error("linear_attn_config") << "expected an object";
+  StringRef firstKey;
+  for (const Source &source : sources) {
+    const json::Value *v = root->get(source.key);
+    if (!v || v->kind() == json::Value::Null)
+      continue;
+    if (source.key == "linear_attn_config" && !v->getAsObject()) {
+      error(source.key) << "expected an object";
       return nullptr;
     }
-    ok = kimi(seq, *n);
-  } else if (root->get("attn_type_list")) {
-    ok = minimax(seq, *n);
-  } else if (root->get("layer_types")) {
-    if (!root->getArray("layer_types")) {
-      error("layer_types") << "expected a list of strings";
+    if (source.key == "layer_types" && !v->getAsArray()) {
+      error(source.key) << "expected a list of strings";
       return nullptr;
     }
-    ok = layerTypes(seq, *n);
-  } else if (root->get("full_attention_interval")) {
-    ok = qwen3Next(seq, *n);
-  } else {
+    SmallVector<int64_t> mine;
+    if (!(this->*source.build)(mine, *n))
+      return nullptr;
+    if (firstKey.empty()) {
+      firstKey = source.key;
+      seq = std::move(mine);
+      continue;
+    }
+    for (int64_t i = 0; i < *n; ++i)
+      if (seq[i] != mine[i]) {
+        error(source.key) << "the config gives the layer schedule twice, as '"
+                          << firstKey << "' and as '" << source.key
+                          << "', and they disagree at layer " << i << " ("
+                          << kinds[seq[i]].second.attr() << " vs "
+                          << kinds[mine[i]].second.attr()
+                          << "); keep one of them";
+        return nullptr;
+      }
+  }
+  if (firstKey.empty()) {
     emitError(FileLineColLoc::get(ctx, file, 1, 1))
         << "no layer schedule in the config: expected one of "
            "'linear_attn_config' (Kimi-Linear), 'attn_type_list' (MiniMax), "
            "'layer_types', 'full_attention_interval' (Qwen3-Next)";
     return nullptr;
   }
-  if (!ok)
-    return nullptr;
 
   std::string name = "model";
   if (std::optional<StringRef> mt = root->getString("model_type"))

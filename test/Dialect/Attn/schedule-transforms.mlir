@@ -6,7 +6,7 @@
 // RUN: attn-opt %attn_src/examples/kimi_linear.mlir "--attn-schedule-ratio=linear-per-full=7 last-full=false" | FileCheck %s --check-prefix=R7NOLAST
 // RUN: attn-opt %attn_src/examples/kimi_linear.mlir --attn-schedule-ratio=linear-per-full=0 | FileCheck %s --check-prefix=R0
 // RUN: attn-opt %attn_src/examples/kimi_linear.mlir --attn-schedule-sparsify | FileCheck %s --check-prefix=DSA
-// RUN: attn-opt %attn_src/examples/kimi_linear.mlir "--attn-schedule-sparsify=topk=512 block-size=64 index-heads=32 index-dim=64" | FileCheck %s --check-prefix=DSA2
+// RUN: attn-opt %attn_src/examples/kimi_linear.mlir "--attn-schedule-sparsify=topk=512 block-size=64 index-heads=0 index-dim=0" | FileCheck %s --check-prefix=DSA2
 // RUN: attn-opt %attn_src/examples/kimi_linear.mlir --attn-schedule-ratio=linear-per-full=7 --attn-plan-memory=context=131072 -o /dev/null | FileCheck %s --check-prefix=MEM7
 // RUN: attn-opt %attn_src/examples/kimi_linear.mlir --attn-schedule-sparsify --attn-plan-memory=context=131072 -o /dev/null | FileCheck %s --check-prefix=MEMDSA
 // RUN: attn-opt %attn_src/examples/kimi_linear.mlir --attn-schedule-ratio=linear-per-full=7 --attn-expand-schedule -o /dev/null 2>&1 | FileCheck %s --check-prefix=EXPAND
@@ -32,7 +32,7 @@
 // DSA-NEXT: attn.layer_kind @mla_dsa = #attn.layer<kind = sparse, heads = 32, head_dim = 192, value_dim = 128, topk = 2048, index_heads = 64, index_dim = 128, kv_lora_rank = 512>
 // DSA-NEXT: attn.layers [@kda, @kda, @kda, @mla_dsa] x 6
 // DSA-NOT: @mla =
-// DSA2: #attn.layer<kind = sparse, heads = 32, head_dim = 192, value_dim = 128, topk = 512, block_size = 64, index_heads = 32, index_dim = 64, kv_lora_rank = 512>
+// DSA2: #attn.layer<kind = sparse, heads = 32, head_dim = 192, value_dim = 128, topk = 512, block_size = 64, kv_lora_rank = 512>
 // 4 MLA layers x 128 MiB; 23 KDA layers x 2170880 B = 49930240 B.
 // MEM7: total: KV cache 512.00 MiB (536870912 B), state 47.62 MiB (49930240 B)
 // 7 layers x 131072 x (512 + 128) x 2 B = 1174405120 B.
@@ -42,7 +42,7 @@
 // UNSET: error: attn-schedule-ratio: set linear-per-full (linear / delta layers per full-attention layer, >= 0), got -1
 // NOLIN: error: 'attn.schedule' op has no linear or delta layer kind for linear-per-full = 3
 // EXPANDED: error: 'attn.schedule' op is already expanded (layer_funcs is set): run attn-schedule-ratio before attn-expand-schedule
-// TOPK: error: attn-schedule-sparsify: topk, index-heads and index-dim must be positive and block-size non-negative, got topk = 0, index-heads = 64, index-dim = 128, block-size = 0
+// TOPK: error: attn-schedule-sparsify: 'topk' must be in [1, 1048576] (attn.topk's k), got 0
 
 attn.schedule @all_full attributes {num_layers = 2 : i64} {
   attn.layer_kind @f = #attn.layer<kind = full, heads = 4, head_dim = 64>

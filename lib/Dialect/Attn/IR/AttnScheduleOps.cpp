@@ -13,10 +13,16 @@
 #include "VerifyUtils.h"
 #include "attn/Dialect/Attn/IR/AttnOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
 
 using namespace mlir;
 using namespace mlir::attn;
 using namespace mlir::attn::detail;
+
+/// The most layers a schedule may list (as an attn.layers repeat and the HF
+/// importer's num_hidden_layers): the per-layer list passes build stays a
+/// few MiB.
+static constexpr int64_t kMaxScheduleLayers = int64_t{1} << 20;
 
 //===----------------------------------------------------------------------===//
 // attn.schedule
@@ -28,6 +34,9 @@ LogicalResult ScheduleOp::verifyRegions() {
   if (failed(verifyNoUnknownAttributes(*this, known)))
     return failure();
 
+  // One symbol map for the whole body: a lookup per pattern entry would
+  // scan the body each time (quadratic in a long imported layer list).
+  ::mlir::SymbolTable table(*this);
   int64_t total = 0;
   bool anyKind = false;
   for (Operation &child : getBody().front()) {
@@ -42,8 +51,7 @@ LogicalResult ScheduleOp::verifyRegions() {
                 "'attn.layer_kind' and 'attn.layers'";
     for (Attribute ref : layers.getPattern()) {
       auto sym = llvm::cast<FlatSymbolRefAttr>(ref);
-      Operation *target =
-          ::mlir::SymbolTable::lookupSymbolIn(*this, sym.getAttr());
+      Operation *target = table.lookup(sym.getAttr());
       if (!target)
         return layers.emitOpError()
                << "refers to " << sym
@@ -53,10 +61,15 @@ LogicalResult ScheduleOp::verifyRegions() {
         return layers.emitOpError()
                << "refers to " << sym << ", which is not an 'attn.layer_kind'";
     }
+    // Passes work on the per-layer list (getLayerSequence), so its length
+    // is bounded: memory and time stay proportional to a real model's.
     int64_t count = static_cast<int64_t>(layers.getPattern().size()) *
                     static_cast<int64_t>(layers.getRepeat());
-    if (total > (int64_t{1} << 40) - count)
-      return layers.emitOpError() << "makes the schedule implausibly long";
+    if (count > kMaxScheduleLayers || total > kMaxScheduleLayers - count)
+      return layers.emitOpError()
+             << "makes the schedule longer than " << kMaxScheduleLayers
+             << " layers (" << total << " before it, " << count
+             << " in it); no model has this many";
     total += count;
   }
   if (!anyKind)
@@ -96,36 +109,46 @@ ScheduleOp::verifySymbolUses(::mlir::SymbolTableCollection &symbolTable) {
 
 llvm::SmallVector<LayerKindOp> ScheduleOp::getLayerSequence() {
   llvm::SmallVector<LayerKindOp> layers;
+  ::mlir::SymbolTable table(*this);
   for (auto entry : getBody().front().getOps<LayersOp>()) {
     llvm::SmallVector<LayerKindOp> pattern;
     for (Attribute ref : entry.getPattern())
-      pattern.push_back(cast<LayerKindOp>(::mlir::SymbolTable::lookupSymbolIn(
-          *this, llvm::cast<FlatSymbolRefAttr>(ref).getAttr())));
+      pattern.push_back(cast<LayerKindOp>(
+          table.lookup(llvm::cast<FlatSymbolRefAttr>(ref).getAttr())));
     for (uint64_t r = 0; r < entry.getRepeat(); ++r)
       layers.append(pattern.begin(), pattern.end());
   }
   return layers;
 }
 
-/// The best run of `seq` starting at `at`: period p and repeats r >= 2
-/// covering the most layers, shortest period first, at least 4 layers or
-/// the whole rest; {0, 1} when there is none.
-static std::pair<size_t, size_t> bestRun(llvm::ArrayRef<Operation *> seq,
-                                         size_t at) {
-  size_t bestP = 0, bestR = 1;
-  for (size_t p = 1; at + 2 * p <= seq.size(); ++p) {
-    size_t r = 1;
-    while (at + (r + 1) * p <= seq.size() &&
-           std::equal(seq.begin() + at, seq.begin() + at + p,
-                      seq.begin() + at + r * p))
-      ++r;
-    bool enough = r * p >= 4 || at + r * p == seq.size();
-    if (r >= 2 && enough && r * p > bestR * bestP) {
-      bestP = p;
-      bestR = r;
+/// The longest period setLayerSequence looks for: no model repeats a block
+/// of more layers, and the search costs O(layers x periods).
+static constexpr size_t kMaxRunPeriod = 256;
+
+/// The best run of `seq` at every position: the period p and repeats
+/// r >= 2 covering the most layers (shortest period first), of at least 4
+/// layers or the whole rest; cover 0 where there is none. For each period
+/// p the length L of the match between seq[i..] and seq[i+p..] is counted
+/// down from the end (L(i) = L(i+1) + 1 or 0), and r = 1 + L / p: linear in
+/// the layer count per period.
+static void bestRuns(llvm::ArrayRef<Operation *> seq,
+                     llvm::MutableArrayRef<size_t> bestP,
+                     llvm::MutableArrayRef<size_t> bestCover) {
+  size_t n = seq.size();
+  for (size_t p = 1; p <= kMaxRunPeriod && 2 * p <= n; ++p) {
+    size_t match = 0;
+    for (size_t i = n - p; i-- > 0;) {
+      match = seq[i] == seq[i + p] ? match + 1 : 0;
+      if (i + 2 * p > n || match < p)
+        continue;
+      size_t cover = (1 + match / p) * p;
+      bool enough = cover >= 4 || i + cover == n;
+      if (enough && cover > bestCover[i]) {
+        bestP[i] = p;
+        bestCover[i] = cover;
+      }
     }
   }
-  return {bestP, bestR};
 }
 
 void ScheduleOp::setLayerSequence(llvm::ArrayRef<LayerKindOp> layers) {
@@ -144,19 +167,20 @@ void ScheduleOp::setLayerSequence(llvm::ArrayRef<LayerKindOp> layers) {
     LayersOp::create(b, getLoc(), b.getArrayAttr(pattern),
                      b.getI64IntegerAttr(static_cast<int64_t>(times)));
   };
+  llvm::SmallVector<size_t> bestP(seq.size(), 0), bestCover(seq.size(), 0);
+  bestRuns(seq, bestP, bestCover);
   size_t at = 0;
   while (at < seq.size()) {
-    auto [p, r] = bestRun(seq, at);
-    if (r < 2) {
+    if (!bestCover[at]) {
       size_t end = at + 1;
-      while (end < seq.size() && bestRun(seq, end).second < 2)
+      while (end < seq.size() && !bestCover[end])
         ++end;
       emit(at, end - at, 1);
       at = end;
       continue;
     }
-    emit(at, p, r);
-    at += p * r;
+    emit(at, bestP[at], bestCover[at] / bestP[at]);
+    at += bestCover[at];
   }
   setNumLayersAttr(b.getI64IntegerAttr(static_cast<int64_t>(layers.size())));
 }
@@ -192,5 +216,18 @@ LogicalResult LayersOp::verify() {
 LogicalResult LayerKindOp::verify() {
   llvm::SmallVector<llvm::StringRef> known(getAttributeNames());
   known.push_back(::mlir::SymbolTable::getVisibilityAttrName());
-  return verifyNoUnknownAttributes(*this, known);
+  if (failed(verifyNoUnknownAttributes(*this, known)))
+    return failure();
+  // The bounds of the ops a sparse layer expands into (attn.topk's k,
+  // attn.sparse's block_size), checked here so that a schedule that cannot
+  // be expanded is refused where it is written, not by a later pass.
+  LayerAttr c = getConfig();
+  constexpr int64_t kMaxTopK = int64_t{1} << 20, kMaxBlock = int64_t{1} << 31;
+  if (c.getTopk() > kMaxTopK)
+    return emitOpError() << "'topk' = " << c.getTopk() << " is over "
+                         << kMaxTopK << " (attn.topk's largest k)";
+  if (c.getBlockSize() > kMaxBlock)
+    return emitOpError() << "'block_size' = " << c.getBlockSize()
+                         << " is over 2^31 (attn.sparse's largest block)";
+  return success();
 }

@@ -329,6 +329,15 @@ struct AttnPlanMemoryPass
       return schedule.emitError() << "attn-plan-memory: cannot write '"
                                   << jsonOut << "': " << ec.message();
     f << llvm::formatv("{0:2}", json::Value(std::move(root))) << "\n";
+    // A full disk shows when the buffer goes out: close and check, and
+    // clear the error so the stream does not end the process over it.
+    f.close();
+    if (f.has_error()) {
+      std::error_code err = f.error();
+      f.clear_error();
+      return schedule.emitError() << "attn-plan-memory: cannot write '"
+                                  << jsonOut << "': " << err.message();
+    }
     return success();
   }
 };

@@ -70,6 +70,17 @@ struct AttnScheduleRatioPass
           << int64_t(linearPerFull);
       return signalPassFailure();
     }
+    // The period linear-per-full + 1 must not overflow; no schedule has
+    // more layers than 2^20 (attn.schedule's bound), so no longer period
+    // means anything.
+    constexpr int64_t kMaxLinearPerFull = int64_t{1} << 20;
+    if (linearPerFull > kMaxLinearPerFull) {
+      getOperation().emitError()
+          << "attn-schedule-ratio: 'linear-per-full' must be in [0, "
+          << kMaxLinearPerFull << "] (a schedule has at most that many "
+          << "layers), got " << int64_t(linearPerFull);
+      return signalPassFailure();
+    }
     for (ScheduleOp s :
          llvm::make_early_inc_range(getOperation().getOps<ScheduleOp>()))
       if (failed(respace(s)))

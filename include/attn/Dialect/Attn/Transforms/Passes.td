@@ -228,7 +228,8 @@ def AttnScheduleRatioPass : Pass<"attn-schedule-ratio", "mlir::ModuleOp"> {
     linear / delta kind; kinds no layer uses any more are removed. 3:1 <->
     7:1 is `linear-per-full=3` / `=7`; `=0` makes every layer full.
 
-    Errors: `linear-per-full` unset or negative, a schedule without a
+    Errors: `linear-per-full` unset, negative or over 2^20 (no schedule has
+    more layers), a schedule without a
     softmax kind or without a linear / delta kind (unless every layer
     becomes full), a schedule already expanded (`layer_funcs` set: run the
     transforms before attn-expand-schedule).
@@ -256,8 +257,14 @@ def AttnScheduleSparsifyPass : Pass<"attn-schedule-sparsify", "mlir::ModuleOp"> 
     uses them. attn-plan-memory then shows the cache (the indexer keys are
     added) and FLOP consequences (top-k keys per query instead of all).
 
-    Errors: non-positive `topk`, `index-heads` or `index-dim`, a schedule
-    already expanded (`layer_funcs` set), a new kind name already taken.
+    Every option is checked before any schedule is touched, with the rules
+    the IR applies later, and the error names the option: `topk` in
+    [1, 2^20] (`attn.topk`'s k), `block-size` in [0, 2^31] (`attn.sparse`),
+    `index-heads` and `index-dim` in [1, 2^20] for token selection
+    (`block-size=0`, the DSA indexer) and both 0 with `block-size` > 0 (block
+    selection has no indexer), plus `#attn.layer`'s own rules. Other errors:
+    a schedule already expanded (`layer_funcs` set), a new kind name already
+    taken.
   }];
   let options = [
     Option<"topk", "topk", "int64_t", /*default=*/"2048",
