@@ -146,8 +146,8 @@ MUTANTS = [
            hint=["Dialect/Attn/assign-precision.mlir"]),
     Mutant("pass-sparsify-topk-unchecked",
            "lib/Dialect/Attn/Transforms/ScheduleSparsify.cpp",
-           "if (topk <= 0 || indexHeads <= 0",
-           "if (indexHeads <= 0",
+           "if (topk <= 0 || topk > kMaxTopK)",
+           "if (topk > kMaxTopK)",
            "attn-schedule-sparsify accepts topk <= 0",
            hint=["Dialect/Attn/schedule-transforms.mlir"]),
     # --- GPU lowering (lib/Conversion/AttnToGPU): only a GPU sees these -----
