@@ -58,7 +58,7 @@ extern "C" int attnCompileModule(const char *ir, size_t len, const char *target,
   bool cpu = t == "cpu";
   if (!cpu && !t.starts_with("sm_"))
     return fail(std::string("attnCompileModule: unknown target '") + target +
-                "' (cpu, or a chip sm_80 ... sm_90a)");
+                "' (cpu, or a chip: sm_80, sm_89, sm_90a, sm_100a, ...)");
   if (!cpu && !manifest)
     return fail("attnCompileModule: a GPU target needs `manifest`");
   std::string text, manifestText;

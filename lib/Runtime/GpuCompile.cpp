@@ -8,6 +8,7 @@
 #include "Frontend.h"
 #include "attn/Pipelines/Pipelines.h"
 #include "attn/Runtime/GpuLaunch.h"
+#include "attn/Support/NestingLimit.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/JSON.h"
@@ -109,9 +110,14 @@ extern "C" int attnGpuCompileWithOptions(const char *ir, size_t len,
       *error = copyString("attnGpuCompile: null argument");
     return 1;
   }
-  if (llvm::Error err =
-          compileForGpu(llvm::StringRef(ir, len), name ? name : "<input>", chip,
-                        ptxText, manifestText, options ? options : "")) {
+  // On a large stack, as attnCompileModule: parsing, verifying and lowering
+  // recurse per nesting level, and the caller's thread (Python's) may have a
+  // small stack.
+  if (llvm::Error err = runOnLargeStack<llvm::Error>([&] {
+        return compileForGpu(llvm::StringRef(ir, len),
+                             name ? name : "<input>", chip, ptxText,
+                             manifestText, options ? options : "");
+      })) {
     if (error)
       *error = copyString(llvm::toString(std::move(err)));
     return 1;

@@ -335,7 +335,10 @@ mlir::attn::launchOnCuda(const llvm::json::Object &entry, llvm::StringRef ptx,
         return d.takeError();
       r.shape.push_back(*d);
     }
-    r.data.resize(r.numElements() * NpyArray::elementSize(r.descr));
+    if (!r.data.tryResize(r.numElements() * NpyArray::elementSize(r.descr)))
+      return err("out of memory for output '" +
+                 out->getString("name").value_or("?").str() + "' (" +
+                 std::to_string(r.numElements()) + " elements)");
     auto p = dev.alloc(r.data.size());
     if (!p)
       return p.takeError();

@@ -83,6 +83,10 @@ class ToolModule:
                 cmd.append("--input=" + ",".join(names))
             r = subprocess.run(cmd, capture_output=True, text=True)
             if r.returncode:
+                # attn-run's checked allocator: the same MemoryError as the
+                # library path (attnCpuInvoke's ATTN_CPU_OUT_OF_MEMORY).
+                if "out of memory" in r.stderr:
+                    raise MemoryError("attn-run: " + r.stderr.strip())
                 raise AttnError("attn-run failed: " + r.stderr.strip())
             out = []
             for i, (ndim, dtype) in enumerate(results):

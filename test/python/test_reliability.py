@@ -85,6 +85,90 @@ def test_chips_through_the_c_api():
         _gpu.compile_to_cache(ir, "sm_99", force=True)
 
 
+# -- 2. Allocation ------------------------------------------------------------
+# (test_cpu_out_of_memory.py and test/Tools/attn-run-out-of-memory.test hold
+# the focused tests of the checked allocator.)
+
+def test_huge_state_is_a_memory_error():
+    import attn
+    x = np.zeros((1, 1, 2, 2 ** 19), np.float32)  # a 2 TiB state
+    with pytest.raises(MemoryError):
+        attn.ops.linear_attn(x, x, x, output_final_state=True)
+    qi = np.zeros((1, 2 ** 17, 4, 16), np.float32)
+    ki = np.zeros((1, 2 ** 17, 16), np.float32)
+    w = np.zeros((1, 2 ** 17, 4), np.float32)
+    with pytest.raises(MemoryError):
+        attn.ops.lightning_indexer(qi, ki, w)
+
+
+def test_huge_state_through_the_tools_is_a_memory_error(tmp_path):
+    """The same through the tools fallback (no library: attn-run)."""
+    env = dict(os.environ, ATTN_BUILD_DIR=str(tmp_path / "no-build"),
+               PYTHONPATH=os.path.join(REPO, "python"),
+               PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
+    env.pop("ATTN_PREFIX", None)
+    r = subprocess.run([sys.executable, "-c", """
+import numpy as np, attn
+from attn import _jit
+assert not _jit.library_available()
+x = np.zeros((1, 1, 2, 2 ** 19), np.float32)
+try:
+    attn.ops.linear_attn(x, x, x, output_final_state=True)
+except MemoryError as e:
+    print("MemoryError:", str(e).splitlines()[0])
+"""], capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.startswith("MemoryError: attn-run"), r.stdout + r.stderr
+
+
+# -- 3. Input parsing ----------------------------------------------------------
+
+def deep(tmp_path, kind, depth):
+    path = tmp_path / ("deep-%s.%s" % (kind, "json" if kind == "json" else "mlir"))
+    subprocess.run([sys.executable, os.path.join(REPO, "test", "Tools", "Inputs",
+                                                 "make_deep.py"),
+                    kind, str(depth), str(path)], check=True)
+    return path
+
+
+def test_deep_nesting_is_refused(tmp_path):
+    refused(tool("attn-translate", "--import-hf-config",
+                 deep(tmp_path, "json", 200000), "-o", os.devnull), ":1:")
+    refused(tool("attn-opt", "--allow-unregistered-dialect",
+                 deep(tmp_path, "region", 60000), "-o", os.devnull), ":")
+
+
+def test_npy_input_header_first():
+    r = tool("attn-run", os.path.join(REPO, "test", "Tools", "Inputs",
+                                      "return-paths.mlir"),
+             "--func=passthrough", "--input=/dev/zero", "--output-dir",
+             os.devnull, timeout=30)
+    refused(r, "/dev/zero")
+
+
+def test_long_layer_list_imports_in_linear_time(tmp_path):
+    cfg = tmp_path / "long.json"
+    subprocess.run([sys.executable, os.path.join(
+        REPO, "test", "Target", "Inputs", "make_long_config.py"), "200000",
+        str(cfg), "random"], check=True)
+    r = tool("attn-translate", "--import-hf-config", cfg, "-o", os.devnull,
+             timeout=60)
+    assert r.returncode == 0, r.stderr[-2000:]
+
+
+# -- 4. I/O ----------------------------------------------------------------------
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+def test_full_disk_is_an_error():
+    refused(tool("attn-opt", FULL_STATIC, "-o", "/dev/full"), "cannot write")
+    refused(tool("attn-opt", os.path.join(REPO, "examples", "kimi_linear.mlir"),
+                 "--attn-plan-memory=json-out=/dev/full", "-o", os.devnull),
+            "cannot write")
+    refused(tool("attn-translate", "--import-hf-config", os.path.join(
+        REPO, "examples", "configs", "kimi_linear.json"), "-o", "/dev/full"),
+        "cannot write")
+
+
 # -- 5. Exit codes -----------------------------------------------------------
 
 def test_missing_toolkit_exits_non_zero(tmp_path):
@@ -131,6 +215,23 @@ def test_python_float_arguments_are_not_truncated():
     s = rng.standard_normal((1, 8, 8)).astype(np.float32)
     with pytest.raises(TypeError, match="k"):
         attn.ops.topk(s, 2.7)
+
+
+def test_two_schedule_sources_are_refused(tmp_path):
+    cfg = tmp_path / "two.json"
+    cfg.write_text(json.dumps({
+        "num_hidden_layers": 4, "num_attention_heads": 8, "head_dim": 64,
+        "num_key_value_heads": 2,
+        "layer_types": ["full_attention"] * 4,
+        "attn_type_list": [0, 1, 0, 1]}))
+    refused(tool("attn-translate", "--import-hf-config", cfg, "-o",
+                 os.devnull), "layer_types", "attn_type_list")
+
+
+def test_schedule_transform_options_are_checked():
+    refused(tool("attn-opt", os.path.join(REPO, "examples", "kimi_linear.mlir"),
+                 "--attn-schedule-sparsify=topk=2000000", "-o", os.devnull),
+            "topk")
 
 
 # -- 8. Kernel cache ---------------------------------------------------------
