@@ -180,7 +180,7 @@ MUTANTS = [
            "add = g.fsub(vt, u);",
            "GPU delta-rule step kernel ignores beta",
            gpu_only=True, hint=["test_recurrent_gpu.py"],
-           kernels="attn.delta", kernel_grep="recurrent"),
+           kernels="attn.delta,attn.linear", kernel_grep="recurrent"),
     # A fresh CPU mutant of the same kind.
     Mutant("cpu-gqa-head-map", "lib/Conversion/AttnToCPU/FullToCPU.cpp",
            "Value hk = arith::DivSIOp::create(kb.builder(), h, group);",
