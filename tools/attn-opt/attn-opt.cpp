@@ -32,6 +32,7 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Process.h"
+#include "attn/Support/CheckWritten.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -39,19 +40,6 @@
 #include <cstdio>
 
 using namespace mlir;
-
-/// Flushes `os` and turns a write error into a message naming `what`;
-/// true when everything arrived.
-static bool checkWritten(llvm::raw_fd_ostream &os, llvm::StringRef what) {
-  os.flush();
-  if (!os.has_error())
-    return true;
-  std::error_code ec = os.error();
-  os.clear_error();
-  llvm::errs() << "attn-opt: error: cannot write " << what << ": "
-               << ec.message() << "\n";
-  return false;
-}
 
 /// MlirOptMain(argc, argv, input, output, registry) with the checks above.
 static LogicalResult runOpt(llvm::StringRef inputFilename,
@@ -115,7 +103,7 @@ static LogicalResult runOpt(llvm::StringRef inputFilename,
       sawError)
     return failure();
   // Not kept (so removed) when it could not be written in full.
-  if (!checkWritten(output->os(), outputFilename == "-"
+  if (!attn::checkWritten(output->os(), "attn-opt", outputFilename == "-"
                                       ? std::string("stdout")
                                       : "'" + outputFilename.str() + "'"))
     return failure();
@@ -135,7 +123,7 @@ int main(int argc, char **argv) {
     return failed(runOpt(inputFilename, outputFilename, registry)) ? 1 : 0;
   });
   // Passes print to stdout too (attn-print-schedule, attn-plan-memory).
-  if (!checkWritten(llvm::outs(), "stdout"))
+  if (!attn::checkWritten(llvm::outs(), "attn-opt", "stdout"))
     return 1;
   return rc;
 }

@@ -20,6 +20,7 @@
 #include "attn/Runtime/CpuJit.h"
 #include "attn/Runtime/GpuLaunch.h"
 #include "attn/Runtime/Npy.h"
+#include "attn/Support/CheckWritten.h"
 #include "attn/Support/NestingLimit.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -229,14 +230,8 @@ int main(int argc, char **argv) {
   // What went to stdout (the result lines, --probe's answer) must have
   // arrived: a full or closed stdout is an error, not an LLVM fatal error
   // when the stream is destroyed.
-  llvm::outs().flush();
-  if (llvm::outs().has_error()) {
-    std::error_code ec = llvm::outs().error();
-    llvm::outs().clear_error();
-    llvm::errs() << "attn-run: error: cannot write to stdout: " << ec.message()
-                 << "\n";
+  if (!checkWritten(llvm::outs(), "attn-run", "to stdout"))
     return 1;
-  }
   return rc;
 }
 

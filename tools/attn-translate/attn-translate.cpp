@@ -26,6 +26,7 @@
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "attn/Support/CheckWritten.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -74,19 +75,6 @@ static cl::opt<std::string>
     outputSplitMarker("output-split-marker",
                       cl::desc("Split marker to use for merging the ouput"),
                       cl::init(""));
-
-/// Flushes `os` and turns a write error into a message naming `what`;
-/// true when everything arrived.
-static bool checkWritten(llvm::raw_fd_ostream &os, llvm::StringRef what) {
-  os.flush();
-  if (!os.has_error())
-    return true;
-  std::error_code ec = os.error();
-  os.clear_error();
-  llvm::errs() << "attn-translate: error: cannot write " << what << ": "
-               << ec.message() << "\n";
-  return false;
-}
 
 /// The translation `translation` of the input into the output file.
 static LogicalResult runTranslate(const Translation &translation) {
@@ -147,7 +135,7 @@ static LogicalResult runTranslate(const Translation &translation) {
                                    output->os(), inputSplitMarker,
                                    outputSplitMarker)))
     return failure();
-  if (!checkWritten(output->os(), outputFilename == "-"
+  if (!attn::checkWritten(output->os(), "attn-translate", outputFilename == "-"
                                       ? std::string("stdout")
                                       : "'" + outputFilename + "'"))
     return failure();
@@ -167,7 +155,7 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "attn translation driver\n");
   int rc = mlir::attn::runOnLargeStack<int>(
       [&] { return failed(runTranslate(*translation)) ? 1 : 0; });
-  if (!checkWritten(llvm::outs(), "stdout"))
+  if (!attn::checkWritten(llvm::outs(), "attn-translate", "stdout"))
     return 1;
   return rc;
 }
