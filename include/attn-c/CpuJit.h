@@ -18,7 +18,8 @@
  *
  *   Desc q = {...}, o;  void *qp = &q, *op = &o;
  *   void *args[] = {&op, &qp};
- *   attnCpuInvoke(m, "f", args, &err); A rank-N descriptor is
+ *   attnCpuInvoke(m, "f", args, &err); (NULL module, name or args is an
+ * error, never a crash). A rank-N descriptor is
  * { void *allocated; void *aligned; int64_t offset; int64_t sizes[N];
  *   int64_t strides[N]; }. Result buffers are allocated with malloc by the
  * compiled code; release them with attnFreeBuffer(allocated), once per

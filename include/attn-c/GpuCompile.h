@@ -35,11 +35,13 @@ int attnGpuCompile(const char *ir, size_t len, const char *name,
  *   "precision=fp8 error-budget=0.02"
  *
  * `precision` (off | auto | fp8, default off) runs attn-assign-precision
- * with `error-budget` (default 3e-2) for the chip (sm_90* -> sm_90a, sm_89
- * and newer -> sm_89, older -> sm_80); `chip` wins over a `chip=` in
- * `options`. NULL or "" gives the defaults (attnGpuCompile). A bad option
- * string or value, or a plan the GPU kernels cannot lower, returns 1 with
- * *error saying so. */
+ * with `error-budget` (default 3e-2) for the chip (what the chip has comes
+ * from attn's target description); `chip` wins over a `chip=` in
+ * `options`. NULL or "" gives the defaults (attnGpuCompile). The result is
+ * PTX text: `format` other than isa (binary cubin / fatbin / bitcode, which
+ * a NUL-terminated string cannot carry) is an error. A bad option string or
+ * value, an unknown chip, or a plan the GPU kernels cannot lower, returns 1
+ * with *error saying so. */
 int attnGpuCompileWithOptions(const char *ir, size_t len, const char *name,
                               const char *chip, const char *options,
                               char **ptx, char **manifest, char **error);

@@ -49,16 +49,15 @@ void mlir::attn::buildAttnPlanPipeline(OpPassManager &pm,
   addStage(pm, "attn-expand-schedule,attn-select-form,attn-chunk");
   // Options go in as values, not pasted into pipeline text: a target like
   // "cpu}" must be an error of attn-tile, not a broken pipeline string. A
-  // bad policy is attn-assign-precision's located error.
-  if (options.precision != "off") {
-    AttnAssignPrecisionPassOptions precision;
-    precision.policy = options.precision;
-    precision.errorBudget = options.errorBudget;
-    precision.target = options.precisionTarget.empty()
-                           ? std::string(options.target)
-                           : std::string(options.precisionTarget);
-    pm.addPass(createAttnAssignPrecisionPass(precision));
-  }
+  // bad policy, budget or precision target is attn-assign-precision's
+  // located error, under policy off too (the pass then decides nothing).
+  AttnAssignPrecisionPassOptions precision;
+  precision.policy = options.precision;
+  precision.errorBudget = options.errorBudget;
+  precision.target = options.precisionTarget.empty()
+                         ? std::string(options.target)
+                         : std::string(options.precisionTarget);
+  pm.addPass(createAttnAssignPrecisionPass(precision));
   AttnTilePassOptions tile;
   tile.target = options.target;
   pm.addPass(createAttnTilePass(tile));

@@ -187,9 +187,11 @@ extern "C" int attnVerify(const char *ir, size_t len, const char *name,
 
 extern "C" int attnCpuInvoke(AttnCpuModule *module, const char *function,
                              void **args, char **error) {
-  if (!module || !function) {
+  if (!module || !function || !args) {
     if (error)
-      *error = copyString("attnCpuInvoke: null module or function name");
+      *error = copyString("attnCpuInvoke: null module, function name or "
+                          "args (args is an array of argument pointers, "
+                          "even when empty)");
     return 1;
   }
   if (llvm::Error err = module->module->invoke(function, args)) {

@@ -65,6 +65,13 @@ llvm::Error mlir::attn::compileForGpu(llvm::StringRef source,
           parsePipelineOptions(options, pipelineOptions, "attn-to-nvvm"))
     return err;
   options.chip = chip.str();
+  // The C API hands back a NUL-terminated string with no length: PTX text
+  // fits, a cubin / fatbin / bitcode would arrive cut at its first NUL byte.
+  if (options.format != "isa")
+    return llvm::createStringError(
+        "attn-to-nvvm: format=" + options.format +
+        " is binary; the C API returns PTX text only (format=isa): compile "
+        "binaries with attn-opt --attn-to-nvvm=format=" + options.format);
   std::unique_ptr<MLIRContext> ctx = makeContext();
   DiagnosticCollector diags(*ctx);
   OwningOpRef<ModuleOp> module = parseAndVerify(*ctx, source, name, diags);

@@ -274,6 +274,12 @@ def main(argv=None):
                     help="only the sets whose name matches this regular "
                          "expression (e.g. 'recurrent', 'bf16 D=128')")
     args = ap.parse_args(argv)
+    # The compiler's target description is the authority on chips (an
+    # unknown sm_NN fails on the first set); a name that is no sm_NN at all
+    # is refused before --list says anything about it.
+    if not re.fullmatch(r"sm_[0-9]+[af]?", args.chip):
+        ap.error("--chip: '%s' is not an NVIDIA chip name (sm_80, sm_90a, "
+                 "sm_100a, ...)" % args.chip)
     if args.cache:
         os.environ["ATTN_KERNEL_CACHE"] = args.cache
     sets = kernel_sets(args.tiles)

@@ -29,9 +29,9 @@
 // FUNCS: attn.delta
 // FUNCS: gpu.binary @attn_kernels
 // NOFUNC: error: convert-attn-to-gpu: no function named 'nope'
-// CHIP: error: attn-tile: chip 'sm_00' is older than sm_80
-// EMPTY: error: attn-tile: unknown chip ''; attn compiles for sm_80,
-// BRACE: error: attn-tile: unknown chip 'sm_90a}'
+// CHIP: error: attn-{{tile|assign-precision}}: chip 'sm_00' is older than sm_80
+// EMPTY: error: attn-{{tile|assign-precision}}: unknown chip ''; attn compiles for sm_80,
+// BRACE: error: attn-{{tile|assign-precision}}: unknown chip 'sm_90a}'
 // FORMAT: error: attn-to-nvvm: unknown format 'obj'; expected isa, bin, fatbin or llvm
 
 //--- smem.mlir

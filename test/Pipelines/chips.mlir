@@ -52,6 +52,7 @@
 // RUN: not attn-opt %S/Inputs/axpy.mlir --attn-to-nvvm=chip=sm_99 -o /dev/null 2>&1 | FileCheck %s --check-prefix=UNKNOWN
 // RUN: not attn-opt %S/Inputs/axpy.mlir --attn-to-nvvm=chip=sm_130 -o /dev/null 2>&1 | FileCheck %s --check-prefix=FUTURE
 // RUN: not attn-opt %t/bf16.mlir --attn-to-nvvm=chip=sm_75 -o /dev/null 2>&1 | FileCheck %s --check-prefix=OLD
+// RUN: not attn-opt %t/bf16.mlir --attn-to-nvvm=chip=sm_8x -o /dev/null 2>&1 | FileCheck %s --check-prefix=MALFORMED
 // RUN: not attn-opt %t/bf16.mlir "--attn-to-nvvm=chip=sm_100a features=+ptx80" -o /dev/null 2>&1 | FileCheck %s --check-prefix=PTX-OLD
 // RUN: not attn-opt %S/Inputs/axpy.mlir "--attn-to-nvvm=chip=sm_100a features=+ptx80" -o /dev/null 2>&1 | FileCheck %s --check-prefix=PTX-OLD
 // RUN: not attn-opt %t/bf16.mlir "--attn-to-nvvm=chip=sm_80 features=+ptx75" -o /dev/null 2>&1 | FileCheck %s --check-prefix=PTX-BASE
@@ -59,6 +60,10 @@
 // RUN: not attn-opt %t/bf16.mlir "--attn-to-nvvm=chip=sm_90a features=+sm_90a" -o /dev/null 2>&1 | FileCheck %s --check-prefix=PTX-ITEM
 // RUN: not attn-opt %t/bf16.mlir "--attn-to-nvvm=chip=sm_90a features=+ptx80 precision=fp8" -o /dev/null 2>&1 | FileCheck %s --check-prefix=PTX-FP8
 // RUN: not attn-opt %t/bf16.mlir --attn-to-nvvm=toolkit=%t/nonexistent -o /dev/null 2>&1 | FileCheck %s --check-prefix=TOOLKIT
+// Options no step uses (precision off) are checked all the same.
+// RUN: not attn-opt %t/bf16.mlir --attn-to-nvvm=error-budget=-1 -o /dev/null 2>&1 | FileCheck %s --check-prefix=BUDGET
+// RUN: not attn-opt %t/bf16.mlir --attn-to-cpu=error-budget=nan -o /dev/null 2>&1 | FileCheck %s --check-prefix=BUDGET
+// RUN: not attn-opt %t/bf16.mlir --attn-plan=precision-target=gfx942 -o /dev/null 2>&1 | FileCheck %s --check-prefix=PTARGET
 // RUN: not attn-opt %S/Inputs/axpy.mlir --attn-to-nvvm=toolkit=%t/nonexistent -o /dev/null 2>&1 | FileCheck %s --check-prefix=TOOLKIT
 // attn-tile and attn-assign-precision ask the same table.
 // RUN: not attn-opt %t/bf16.mlir --attn-tile=target=sm_99 -o /dev/null 2>&1 | FileCheck %s --check-prefix=TILE
@@ -97,16 +102,19 @@
 // FP8-100A: mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32
 // AUTO-100A: remark: attn-assign-precision (auto): @prefill: qk = bf16: FP8 mma.sync is not known to beat bf16 on sm_100a
 
-// UNKNOWN: error: attn-{{tile|to-nvvm}}: unknown chip 'sm_99'; attn compiles for sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a, sm_100,
-// FUTURE: error: attn-{{tile|to-nvvm}}: unknown chip 'sm_130'; attn compiles for
-// OLD: error: attn-tile: chip 'sm_75' is older than sm_80: attn's kernels need bf16 tensor cores and cp.async
+// UNKNOWN: error: attn-{{tile|assign-precision|to-nvvm}}: unknown chip 'sm_99'; attn compiles for sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a, sm_100,
+// FUTURE: error: attn-{{tile|assign-precision|to-nvvm}}: unknown chip 'sm_130'; attn compiles for
+// OLD: error: attn-{{tile|assign-precision}}: chip 'sm_75' is older than sm_80: attn's kernels need bf16 tensor cores and cp.async
+// MALFORMED: error: attn-{{tile|assign-precision}}: unknown chip 'sm_8x'; attn compiles for
 // PTX-OLD: error: attn-to-nvvm: features: PTX ISA 8.0 is too old for sm_100a: it needs 8.6 or later
 // PTX-BASE: error: attn-to-nvvm: features: PTX ISA 7.5 is too old for sm_80: it needs 8.0 or later (attn's kernels' baseline)
 // PTX-UNKNOWN: error: attn-to-nvvm: features: PTX ISA 9.9 ('+ptx99') is not one LLVM 22's NVPTX backend knows
 // PTX-ITEM: error: attn-to-nvvm: features: '+sm_90a' is not a PTX ISA version (expected +ptxNN, e.g. +ptx84)
 // PTX-FP8: error: 'attn.full' op plans FP8 contractions ({{.*}}), which need PTX ISA 8.4 or later; features = '+ptx80' asks for 8.0
 // TOOLKIT: error: attn-to-nvvm: toolkit '{{.*}}nonexistent' is not a directory
-// TILE: error: attn-tile: unknown chip 'sm_99'; attn compiles for sm_80,{{.*}} (or target=cpu)
+// BUDGET: error: attn-assign-precision: error-budget must be a positive finite number, got
+// PTARGET: error: attn-assign-precision: unknown chip 'gfx942'; attn compiles for
+// TILE: error: attn-{{tile|assign-precision}}: unknown chip 'sm_99'; attn compiles for sm_80,{{.*}} (or target=cpu)
 // PREC: error: attn-assign-precision: chip 'sm_61' is older than sm_80
 // PREC-FP8: error: attn-assign-precision: policy fp8 needs FP8 tensor cores (sm_89 and later); target sm_86 has none
 

@@ -31,7 +31,7 @@
 // CPU: llvm.mlir.constant(524287 : i32)
 // POLICY: error: attn-assign-precision: unknown policy 'fast' (off, auto, fp8)
 // NUMBER: 'abc' value invalid for floating point argument
-// ZERO: error: attn-assign-precision: error-budget must be positive, got 0
+// ZERO: error: attn-assign-precision: error-budget must be a positive finite number, got 0
 // AMPERE: error: attn-assign-precision: policy fp8 needs FP8 tensor cores (sm_89 and later); target sm_86 has none
 // TARGET: error: attn-assign-precision: chip 'sm_70' is older than sm_80
 

@@ -258,3 +258,47 @@ def test_truncated_cache_entry_is_not_served(tmp_path, monkeypatch):
     monkeypatch.setattr(_gpu, "_compiler", lambda: None)
     with pytest.raises(attn.AttnError, match=r"\.ptx"):
         _gpu.compile_to_cache(ir, "sm_90a")
+
+
+# -- The second campaign's findings (after the fixes above) ------------------
+
+def test_schedule_transforms_without_a_schedule():
+    """attn-schedule-sparsify on a module with no attn op used to segfault
+    (the attn dialect was not loaded when it checked its options)."""
+    r = tool("attn-opt", os.devnull, "--attn-schedule-sparsify")
+    assert r.returncode == 0, r.stderr[-2000:]
+
+
+def test_c_api_null_args_and_binary_formats():
+    """attnCpuInvoke with NULL args used to segfault; a binary format through
+    the string API used to come back cut at its first NUL byte."""
+    import ctypes
+    from attn import _jit
+    if not _jit.library_available():
+        pytest.skip("the compiler library is not built")
+    # A handle of our own: the package's ctypes signatures stay as they are.
+    path = next(os.path.join(d, n) for d in _jit.library_dirs()
+                for n in _jit._LIB_NAMES if os.path.exists(os.path.join(d, n)))
+    lib = ctypes.CDLL(path)
+    lib.attnCpuCompile.restype = ctypes.c_void_p
+    lib.attnCpuCompile.argtypes = [ctypes.c_char_p, ctypes.c_size_t,
+                                   ctypes.c_char_p,
+                                   ctypes.POINTER(ctypes.c_char_p)]
+    ir = open(FULL_STATIC).read().encode()
+    err = ctypes.c_char_p()
+    module = lib.attnCpuCompile(ir, len(ir), b"full-static.mlir",
+                                ctypes.byref(err))
+    assert module, err.value
+    lib.attnCpuInvoke.restype = ctypes.c_int
+    lib.attnCpuInvoke.argtypes = [ctypes.c_void_p, ctypes.c_char_p,
+                                  ctypes.c_void_p,
+                                  ctypes.POINTER(ctypes.c_char_p)]
+    assert lib.attnCpuInvoke(module, b"attn", None, ctypes.byref(err)) == 1
+    assert b"null" in err.value
+    lib.attnGpuCompileWithOptions.restype = ctypes.c_int
+    ptx, manifest = ctypes.c_char_p(), ctypes.c_char_p()
+    for fmt in (b"bin", b"fatbin", b"llvm"):
+        rc = lib.attnGpuCompileWithOptions(
+            ir, len(ir), b"full-static.mlir", b"sm_90a", b"format=" + fmt,
+            ctypes.byref(ptx), ctypes.byref(manifest), ctypes.byref(err))
+        assert rc == 1 and b"PTX text only" in err.value, (fmt, err.value)

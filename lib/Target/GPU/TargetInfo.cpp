@@ -95,10 +95,16 @@ const ChipInfo *mlir::attn::target::lookupSupportedChip(llvm::StringRef name,
                                                      std::string &error) {
   if (const ChipInfo *chip = lookupChip(name))
     return chip;
-  llvm::StringRef digits = name;
+  // "older" only for a well-formed chip name (sm_<digits> with an optional
+  // a / f): sm_8x or sm_9x0a are unknown chips, not old ones.
+  llvm::StringRef rest = name;
   unsigned sm = 0;
-  if (digits.consume_front("sm_") &&
-      !digits.take_while(llvm::isDigit).getAsInteger(10, sm) && sm < 80)
+  bool wellFormed = rest.consume_front("sm_") &&
+                    !rest.take_while(llvm::isDigit).empty() &&
+                    !rest.take_while(llvm::isDigit).getAsInteger(10, sm);
+  rest = rest.drop_while(llvm::isDigit);
+  wellFormed &= rest.empty() || rest == "a" || rest == "f";
+  if (wellFormed && sm < 80)
     error = llvm::formatv("chip '{0}' is older than sm_80: attn's kernels "
                           "need bf16 tensor cores and cp.async (sm_80 and "
                           "newer)",

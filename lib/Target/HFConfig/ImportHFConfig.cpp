@@ -189,7 +189,10 @@ std::optional<LayerConfig> Importer::fullLayer() {
   if (!heads)
     return std::nullopt;
   c.heads = *heads;
-  if (root->get("kv_lora_rank") && root->getInteger("kv_lora_rank")) {
+  // MLA wherever kv_lora_rank is given (not null): a value of the wrong type
+  // is integer()'s located error, not plain full attention.
+  const json::Value *lora = root->get("kv_lora_rank");
+  if (lora && lora->kind() != json::Value::Null) {
     // MLA: the cache holds the latent; q/k head dim nope + rope.
     auto nope = integer(*root, "qk_nope_head_dim");
     auto rope = integer(*root, "qk_rope_head_dim");
@@ -269,7 +272,18 @@ bool Importer::kimi(SmallVector<int64_t> &seq, int64_t n) {
   auto fullLayers = integers(*lac, "full_attn_layers");
   if (!kdaLayers || !fullLayers)
     return false;
-  int64_t base = lac->getInteger("kda_layer_index_base").value_or(1);
+  // 1-based layer lists unless kda_layer_index_base says 0; anything else
+  // (a string, 2) is an error, not a silent 1.
+  int64_t base = 1;
+  if (const json::Value *b = lac->get("kda_layer_index_base");
+      b && b->kind() != json::Value::Null) {
+    std::optional<int64_t> v = b->getAsInteger();
+    if (!v || (*v != 0 && *v != 1)) {
+      error("kda_layer_index_base") << "expected 0 or 1";
+      return false;
+    }
+    base = *v;
+  }
   LayerConfig kda;
   kda.kind = "delta";
   kda.gate = "vector";

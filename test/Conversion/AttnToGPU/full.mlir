@@ -32,7 +32,7 @@
 // MANIFEST-SAME: params = {nsplit = {blocks = "select(T*(H/Hkv) <= 16, cdiv(T*(H/Hkv), 16), cdiv(T*(H/Hkv), 64))*Hkv*B", ctas_per_sm = 4 : i64, max = 32 : i64, tiles = "cdiv(S, 64)"}}
 // MANIFEST-SAME: sizes = {B = ["q", "0"], H = ["q", "2"], Hkv = ["k", "2"], S = ["k", "1"], T = ["q", "1"]}
 // MANIFEST-SAME: workspaces = [{dtype = "f32", elements = "nsplit*B*T*H*128", name = "o_part"}, {dtype = "f32", elements = "nsplit*B*T*H", name = "lse_part"}]
-// OLD: error: attn-tile: chip 'sm_75' is older than sm_80: attn's kernels need bf16 tensor cores and cp.async (sm_80 and newer)
+// OLD: error: attn-{{tile|assign-precision}}: chip 'sm_75' is older than sm_80: attn's kernels need bf16 tensor cores and cp.async (sm_80 and newer)
 
 // attn.sparse: the same kernel gathering the selected keys (one query per
 // block: the G heads, padded to 16-row tiles), no decode variant.

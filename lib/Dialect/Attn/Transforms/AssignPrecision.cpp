@@ -19,6 +19,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MathExtras.h"
+#include <cmath>
 #include <cstdio>
 
 namespace mlir::attn {
@@ -273,15 +274,25 @@ struct AttnAssignPrecisionPass
   }
 
   void runOnOperation() override {
+    // Every option is checked, also under policy off, where none is used: a
+    // bad value is a mistake whatever the policy (attn-run and Python refuse
+    // the same values).
     if (policy == "off")
-      return;
-    if (policy == "auto")
+      pol = Policy::off;
+    else if (policy == "auto")
       pol = Policy::automatic;
     else if (policy == "fp8")
       pol = Policy::fp8;
     else {
       getOperation()->emitError() << "attn-assign-precision: unknown policy '"
                                   << policy << "' (off, auto, fp8)";
+      return signalPassFailure();
+    }
+    if (!(errorBudget > 0) || !std::isfinite(double(errorBudget))) {
+      getOperation()->emitError()
+          << "attn-assign-precision: error-budget must be a positive finite "
+             "number, got "
+          << double(errorBudget);
       return signalPassFailure();
     }
     cpu = target == "cpu";
@@ -295,17 +306,13 @@ struct AttnAssignPrecisionPass
         return signalPassFailure();
       }
     }
+    if (pol == Policy::off)
+      return;
     if (pol == Policy::fp8 && chip && !chip->fp8MmaSync()) {
       getOperation()->emitError()
           << "attn-assign-precision: policy fp8 needs FP8 tensor cores "
              "(sm_89 and later); target "
           << target << " has none";
-      return signalPassFailure();
-    }
-    if (!(errorBudget > 0)) {
-      getOperation()->emitError()
-          << "attn-assign-precision: error-budget must be positive, got "
-          << double(errorBudget);
       return signalPassFailure();
     }
     WalkResult w = getOperation()->walk([&](Operation *op) {

@@ -243,6 +243,9 @@ def AttnScheduleRatioPass : Pass<"attn-schedule-ratio", "mlir::ModuleOp"> {
     Option<"lastFull", "last-full", "bool", /*default=*/"true",
            "Make the last layer full attention">
   ];
+  // Its options are checked as #attn.layer configs even in a module
+  // without attn ops, so the dialect must be loaded.
+  let dependentDialects = ["mlir::attn::AttnDialect"];
 }
 
 def AttnScheduleSparsifyPass : Pass<"attn-schedule-sparsify", "mlir::ModuleOp"> {
@@ -276,6 +279,9 @@ def AttnScheduleSparsifyPass : Pass<"attn-schedule-sparsify", "mlir::ModuleOp"> 
     Option<"blockSize", "block-size", "int64_t", /*default=*/"0",
            "Selection block size (0: single tokens)">
   ];
+  // Its options are checked as #attn.layer configs even in a module
+  // without attn ops, so the dialect must be loaded.
+  let dependentDialects = ["mlir::attn::AttnDialect"];
 }
 
 def AttnAssignPrecisionPass : Pass<"attn-assign-precision"> {
