@@ -77,7 +77,7 @@ readInputFile(llvm::StringRef tool, llvm::StringRef path,
       return cannot(llvm::errorToErrorCode(opened.takeError()));
     fd = *opened;
   }
-  auto closer = llvm::make_scope_exit([&] {
+  llvm::scope_exit closer([&] {
     if (!isStdin)
       llvm::sys::fs::closeFile(fd);
   });
