@@ -5,8 +5,9 @@
 //===----------------------------------------------------------------------===//
 //
 // Implements the .npy reader/writer of Npy.h. Every malformed file is a
-// located error naming the file, never a crash; the header is read and
-// checked before the data, so a device such as /dev/zero or a file whose
+// located error naming the file, never a crash; the header dict is parsed
+// as strictly as numpy parses it (NpyHeaderParser) and is read and checked
+// before the data, so a device such as /dev/zero or a file whose
 // size does not match its shape is refused without reading it all.
 //
 //===----------------------------------------------------------------------===//
@@ -23,6 +24,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
+#include <utility>
+#include <vector>
 
 using namespace mlir::attn;
 
@@ -56,22 +60,165 @@ static std::string escaped(llvm::StringRef text) {
   return out;
 }
 
-/// The value of `key` in the header dict, e.g. 'descr': '<f4' -> <f4.
-static llvm::StringRef headerValue(llvm::StringRef header,
-                                   llvm::StringRef key) {
-  size_t at = header.find(("'" + key + "'").str());
-  if (at == llvm::StringRef::npos)
-    return {};
-  llvm::StringRef rest = header.drop_front(at + key.size() + 2).ltrim();
-  if (!rest.consume_front(":"))
-    return {};
-  rest = rest.ltrim();
-  if (rest.consume_front("'"))
-    return rest.take_until([](char c) { return c == '\''; });
-  if (rest.consume_front("("))
-    return rest.take_until([](char c) { return c == ')'; });
-  return rest.take_until([](char c) { return c == ',' || c == '}'; }).trim();
-}
+namespace {
+/// The header dict of a .npy file, parsed as strictly as numpy's
+/// ast.literal_eval plus its key check: exactly one dict literal with the
+/// keys 'descr' (a string), 'fortran_order' (True or False) and 'shape' (a
+/// tuple of integers), each once, separated by commas (a trailing one
+/// allowed), followed by nothing but whitespace.
+struct NpyHeader {
+  std::string descr;
+  bool fortranOrder = false;
+  std::vector<llvm::StringRef> dims;
+};
+
+class NpyHeaderParser {
+public:
+  explicit NpyHeaderParser(llvm::StringRef text) : text(text) {}
+
+  /// The parsed header, or what is wrong with it (with its byte offset).
+  llvm::Expected<NpyHeader> parse() {
+    NpyHeader header;
+    bool seenDescr = false, seenOrder = false, seenShape = false;
+    skipSpace();
+    if (!consume('{'))
+      return error("expected '{' (the header is not a dict literal)");
+    while (true) {
+      skipSpace();
+      if (consume('}'))
+        break;
+      size_t keyAt = pos;
+      std::optional<llvm::StringRef> key = string();
+      if (!key)
+        return error("expected a quoted key or '}'");
+      bool *seen = *key == "descr"           ? &seenDescr
+                   : *key == "fortran_order" ? &seenOrder
+                   : *key == "shape"         ? &seenShape
+                                             : nullptr;
+      if (!seen)
+        return error("unknown key '" + escaped(*key) +
+                         "' (expected 'descr', 'fortran_order', 'shape')",
+                     keyAt);
+      if (*seen)
+        return error("key '" + *key + "' given twice", keyAt);
+      *seen = true;
+      skipSpace();
+      if (!consume(':'))
+        return error("expected ':' after the key '" + *key + "'");
+      skipSpace();
+      if (*key == "descr") {
+        std::optional<llvm::StringRef> value = string();
+        if (!value)
+          return error("expected a quoted string for 'descr'");
+        header.descr = value->str();
+      } else if (*key == "fortran_order") {
+        if (consumeWord("True"))
+          header.fortranOrder = true;
+        else if (consumeWord("False"))
+          header.fortranOrder = false;
+        else
+          return error("expected True or False for 'fortran_order'");
+      } else if (llvm::Error err = shape(header.dims)) {
+        return std::move(err);
+      }
+      skipSpace();
+      if (consume('}'))
+        break;
+      if (!consume(','))
+        return error("expected ',' or '}' after the value of '" + *key + "'");
+    }
+    skipSpace();
+    if (pos != text.size())
+      return error("unexpected '" + escaped(text.substr(pos, 16)) +
+                   "' after the header dict");
+    for (auto [seen, name] : {std::pair{seenDescr, "descr"},
+                              std::pair{seenOrder, "fortran_order"},
+                              std::pair{seenShape, "shape"}})
+      if (!seen)
+        return error("missing the key '" + llvm::Twine(name) + "'", 0);
+    return header;
+  }
+
+private:
+  llvm::Error error(const llvm::Twine &why) { return error(why, pos); }
+  llvm::Error error(const llvm::Twine &why, size_t at) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "header byte " + llvm::Twine(at) + ": " +
+                                       why);
+  }
+
+  void skipSpace() {
+    while (pos < text.size() && llvm::StringRef(" \t\r\n").contains(text[pos]))
+      ++pos;
+  }
+  bool consume(char c) {
+    if (pos >= text.size() || text[pos] != c)
+      return false;
+    ++pos;
+    return true;
+  }
+  /// `word` as a whole identifier (True, not Truex).
+  bool consumeWord(llvm::StringRef word) {
+    if (!text.substr(pos).starts_with(word))
+      return false;
+    size_t end = pos + word.size();
+    if (end < text.size() &&
+        (llvm::isAlnum(text[end]) || text[end] == '_'))
+      return false;
+    pos = end;
+    return true;
+  }
+  /// A '...' or "..." string without escapes (numpy writes none).
+  std::optional<llvm::StringRef> string() {
+    if (pos >= text.size() || (text[pos] != '\'' && text[pos] != '"'))
+      return std::nullopt;
+    char quote = text[pos];
+    size_t end = text.find_first_of(llvm::StringRef(&quote, 1), pos + 1);
+    if (end == llvm::StringRef::npos)
+      return std::nullopt;
+    llvm::StringRef value = text.slice(pos + 1, end);
+    if (value.contains('\\') || value.contains('\n'))
+      return std::nullopt;
+    pos = end + 1;
+    return value;
+  }
+  /// A tuple of decimal integers: (), (n,), (n, m), (n, m,) ...
+  llvm::Error shape(std::vector<llvm::StringRef> &dims) {
+    if (!consume('('))
+      return error("expected a tuple for 'shape'");
+    while (true) {
+      skipSpace();
+      if (consume(')'))
+        break;
+      size_t start = pos;
+      if (pos < text.size() && text[pos] == '-')
+        ++pos;
+      while (pos < text.size() && llvm::isDigit(text[pos]))
+        ++pos;
+      llvm::StringRef digits = text.slice(start, pos).ltrim('-');
+      if (digits.empty())
+        return error("expected an integer or ')' in 'shape'", start);
+      // Python has no leading zeros (016 is a syntax error).
+      if (digits.size() > 1 && digits.front() == '0')
+        return error("integer with a leading zero in 'shape'", start);
+      dims.push_back(text.slice(start, pos));
+      skipSpace();
+      if (consume(')')) {
+        // Python's (n) is an integer, not a tuple.
+        if (dims.size() == 1)
+          return error("'shape' (n) is not a tuple: write (n,)", pos - 1);
+        break;
+      }
+      if (!consume(','))
+        return error("expected ',' or ')' in 'shape'");
+    }
+    return llvm::Error::success();
+  }
+
+  llvm::StringRef text;
+  size_t pos = 0;
+};
+} // namespace
 
 NpyBuffer::NpyBuffer(NpyBuffer &&other) noexcept
     : bytes(other.bytes), length(other.length) {
@@ -156,12 +303,17 @@ llvm::Expected<NpyArray> mlir::attn::readNpy(const std::string &path) {
   if (*got < 10 || !(llvm::StringRef(prefix, 6) == "\x93NUMPY"))
     return bad(path, "missing the \\x93NUMPY magic");
   unsigned major = static_cast<unsigned char>(prefix[6]);
+  unsigned minor = static_cast<unsigned char>(prefix[7]);
+  // As numpy: versions 1.0, 2.0 and 3.0 only.
+  if (minor != 0 || major < 1 || major > 3)
+    return bad(path, "unknown format version " + llvm::Twine(major) + "." +
+                         llvm::Twine(minor) + " (supported: 1.0, 2.0, 3.0)");
   size_t headerLen, headerStart;
   if (major == 1) {
     headerLen = static_cast<unsigned char>(prefix[8]) |
                 (static_cast<unsigned char>(prefix[9]) << 8);
     headerStart = 10;
-  } else if (major == 2 || major == 3) {
+  } else { // 2.0 and 3.0: a 4-byte length
     got = readExactly(fd, prefix + 10, 2);
     if (!got)
       return cannot(llvm::errorToErrorCode(got.takeError()));
@@ -171,8 +323,6 @@ llvm::Expected<NpyArray> mlir::attn::readNpy(const std::string &path) {
     for (int i = 3; i >= 0; --i)
       headerLen = (headerLen << 8) | static_cast<unsigned char>(prefix[8 + i]);
     headerStart = 12;
-  } else {
-    return bad(path, "unknown format version " + llvm::Twine(major));
   }
   // Real headers are a few hundred bytes; a 4 GiB "header" is not one.
   constexpr size_t kMaxHeader = size_t{1} << 20;
@@ -189,17 +339,19 @@ llvm::Expected<NpyArray> mlir::attn::readNpy(const std::string &path) {
     return bad(path, "truncated header");
   llvm::StringRef header = headerText;
 
+  llvm::Expected<NpyHeader> parsed = NpyHeaderParser(header).parse();
+  if (!parsed)
+    return bad(path, llvm::toString(parsed.takeError()));
   NpyArray array;
-  array.descr = headerValue(header, "descr").str();
+  array.descr = parsed->descr;
   if (array.descr == "<f4" || array.descr == "|f4")
     array.descr = "<f4";
   if (!NpyArray::elementSize(array.descr))
     return bad(path, "element type '" + escaped(array.descr) +
                          "' (supported: <f4 <f2 <f8 <i4 <i8 <u2)");
-  if (headerValue(header, "fortran_order") != "False")
+  if (parsed->fortranOrder)
     return bad(path, "Fortran order (save a C-contiguous array)");
-  llvm::SmallVector<llvm::StringRef> dims;
-  headerValue(header, "shape").split(dims, ',', -1, /*KeepEmpty=*/false);
+  llvm::ArrayRef<llvm::StringRef> dims = parsed->dims;
   // The byte count is computed with overflow checks: a crafted header must
   // not wrap around to a size that matches a short payload.
   uint64_t want = NpyArray::elementSize(array.descr);

@@ -22,6 +22,7 @@
 #include "attn/InitAllDialects.h"
 #include "attn/InitAllPasses.h"
 #include "attn/Support/NestingLimit.h"
+#include "attn/Support/ReadInput.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
@@ -78,8 +79,9 @@ static LogicalResult runOpt(llvm::StringRef inputFilename,
                     "interrupt)\n";
 
   std::string errorMessage;
+  // Bounded: a device such as /dev/zero is refused, not read forever.
   std::unique_ptr<llvm::MemoryBuffer> file =
-      openInputFile(inputFilename, &errorMessage);
+      attn::readInputFile("attn-opt", inputFilename, &errorMessage);
   if (!file) {
     llvm::errs() << errorMessage << "\n";
     return failure();

@@ -22,6 +22,7 @@
 #include "attn/Runtime/Npy.h"
 #include "attn/Support/CheckWritten.h"
 #include "attn/Support/NestingLimit.h"
+#include "attn/Support/ReadInput.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -261,20 +262,24 @@ static int run() {
   ctx.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &ctx);
-  auto file = llvm::MemoryBuffer::getFileOrSTDIN(inputFile);
-  if (!file)
-    return fail("cannot open '" + inputFile +
-                "': " + file.getError().message());
+  // Bounded: a device such as /dev/zero is refused, not read forever.
+  std::string readError;
+  std::unique_ptr<llvm::MemoryBuffer> file =
+      readInputFile("attn-run", inputFile, &readError);
+  if (!file) {
+    llvm::errs() << readError << "\n";
+    return 1;
+  }
   // The parser recurses once per nesting level: refuse what would run it
   // out of stack, located (attn/Support/NestingLimit.h).
-  if (std::optional<size_t> at = findDeepNesting((*file)->getBuffer())) {
-    const char *where = (*file)->getBufferStart() + *at;
-    sourceMgr.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
+  if (std::optional<size_t> at = findDeepNesting(file->getBuffer())) {
+    const char *where = file->getBufferStart() + *at;
+    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
     sourceMgr.PrintMessage(llvm::SMLoc::getFromPointer(where),
                            llvm::SourceMgr::DK_Error, deepNestingMessage());
     return 1;
   }
-  sourceMgr.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   OwningOpRef<ModuleOp> module =
       parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&ctx));
   if (!module)

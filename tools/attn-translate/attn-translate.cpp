@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/Support/NestingLimit.h"
+#include "attn/Support/ReadInput.h"
 #include "attn/Target/HFConfig.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -83,11 +84,10 @@ static LogicalResult runTranslate(const Translation &translation) {
   TimingScope timing = tm.getRootScope();
 
   std::string errorMessage;
-  std::unique_ptr<llvm::MemoryBuffer> input;
-  if (auto alignment = translation.getInputAlignment())
-    input = openInputFile(inputFilename, *alignment, &errorMessage);
-  else
-    input = openInputFile(inputFilename, &errorMessage);
+  // Bounded: a device such as /dev/zero is refused, not read forever.
+  std::unique_ptr<llvm::MemoryBuffer> input =
+      attn::readInputFile("attn-translate", inputFilename, &errorMessage,
+                          translation.getInputAlignment());
   if (!input) {
     llvm::errs() << errorMessage << "\n";
     return failure();

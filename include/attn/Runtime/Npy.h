@@ -59,8 +59,10 @@ struct NpyArray {
   static unsigned elementSize(const std::string &descr);
 };
 
-/// Reads `path`: the header first, then exactly the data bytes its shape
-/// implies; a file with fewer or more bytes, or a payload larger than the
+/// Reads `path`: the header first, checked as strictly as numpy does
+/// (format 1.0, 2.0 or 3.0; one dict literal with exactly the keys 'descr',
+/// 'fortran_order' and 'shape'; nothing but whitespace after it), then
+/// exactly the data bytes its shape implies; a file with fewer or more bytes, or a payload larger than the
 /// memory available, is an error naming the file (never an endless read of
 /// a device or pipe).
 llvm::Expected<NpyArray> readNpy(const std::string &path);
