@@ -24,13 +24,16 @@
 // -error_exitcode=N (77), -timeout_exitcode=N (70), -help=1.
 //
 // Unlike libFuzzer it has no coverage feedback and writes no new corpus
-// entries: mutants are made from the corpus only (Mutator.cpp). A crash
+// entries: mutants are made from the corpus only (Mutator.cpp), whose
+// files are split into test cases (SplitTestCases.h) without their `//`
+// comment lines (RUN, CHECK, expected-*). A crash
 // (SIGSEGV, stack overflow included through an alternate signal stack,
 // SIGBUS, SIGFPE, SIGILL, SIGABRT: failed assertions, LLVM fatal errors the
 // target turns into aborts), an exit() inside the target, a timeout or an
 // RSS above the limit writes the input to <prefix>crash-<hash> (timeout-,
 // oom-), prints its path with the seed and the mutant index, and ends the
-// run with a non-zero status.
+// run with a non-zero status. SIGINT and SIGTERM end it after the current
+// input, with the summary.
 //
 //===----------------------------------------------------------------------===//
 
@@ -60,7 +63,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 extern "C" __attribute__((weak)) int LLVMFuzzerInitialize(int *argc,
-                                                           char ***argv);
+                                                          char ***argv);
 
 using namespace attn_fuzz;
 namespace fs = std::filesystem;
@@ -80,6 +83,8 @@ bool gWriteArtifacts = true;
 int gErrorExitCode = 77, gTimeoutExitCode = 70;
 std::atomic<bool> gRunning{false}; // inside LLVMFuzzerTestOneInput
 std::atomic<int> gReporting{0};    // a report is being written
+volatile sig_atomic_t gInterrupted =
+    0; // SIGINT / SIGTERM: stop after this input
 
 void say(const char *s) { (void)!write(2, s, strlen(s)); }
 
@@ -161,13 +166,14 @@ uint64_t hashOf(const uint8_t *data, size_t size) {
 }
 
 void onDeadlySignal(int sig) {
-  const char *name = sig == SIGSEGV   ? "deadly signal SIGSEGV"
-                     : sig == SIGBUS  ? "deadly signal SIGBUS"
-                     : sig == SIGFPE  ? "deadly signal SIGFPE"
-                     : sig == SIGILL  ? "deadly signal SIGILL"
-                     : sig == SIGABRT ? "deadly signal SIGABRT (abort, assertion, "
-                                        "LLVM fatal error)"
-                                      : "deadly signal";
+  const char *name = sig == SIGSEGV  ? "deadly signal SIGSEGV"
+                     : sig == SIGBUS ? "deadly signal SIGBUS"
+                     : sig == SIGFPE ? "deadly signal SIGFPE"
+                     : sig == SIGILL ? "deadly signal SIGILL"
+                     : sig == SIGABRT
+                         ? "deadly signal SIGABRT (abort, assertion, "
+                           "LLVM fatal error)"
+                         : "deadly signal";
   report("crash", name, gErrorExitCode, true);
 }
 
@@ -175,6 +181,8 @@ void onAlarm(int) {
   if (gRunning)
     report("timeout", "timeout (-timeout)", gTimeoutExitCode, true);
 }
+
+void onInterrupt(int) { gInterrupted = 1; }
 
 void onExit() {
   if (gRunning)
@@ -197,6 +205,9 @@ void installHandlers() {
   sa.sa_handler = onAlarm;
   sa.sa_flags = SA_ONSTACK;
   sigaction(SIGALRM, &sa, nullptr);
+  sa.sa_handler = onInterrupt;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
   std::atexit(onExit);
   // backtrace() loads libgcc on first use; do it now, not in a handler.
   void *frame;
@@ -263,7 +274,8 @@ bool parseFlags(int argc, char **argv, Options &o) {
       continue;
     }
     size_t eq = arg.find('=');
-    std::string name = arg.substr(arg[1] == '-' ? 2 : 1, eq - (arg[1] == '-' ? 2 : 1));
+    std::string name =
+        arg.substr(arg[1] == '-' ? 2 : 1, eq - (arg[1] == '-' ? 2 : 1));
     std::string value = arg.substr(eq + 1);
     long long n = 0;
     bool numeric = parseNumber(value, n);
@@ -367,7 +379,8 @@ int replayFiles(const Options &o) {
     std::fprintf(stderr, "Running: %s\n", path.c_str());
     setWhat(path);
     runOne(text, o.timeout);
-    std::fprintf(stderr, "Executed %s in %zu bytes\n", path.c_str(), text.size());
+    std::fprintf(stderr, "Executed %s in %zu bytes\n", path.c_str(),
+                 text.size());
   }
   std::fprintf(stderr, "*** NOTE: fuzzing was not performed, you have only\n"
                        "***       executed the target code on a fixed set "
@@ -378,6 +391,24 @@ int replayFiles(const Options &o) {
 struct CorpusEntry {
   std::string text, origin;
 };
+
+/// `text` without its `//` comment lines: in lit files they are RUN, CHECK
+/// and expected-* lines, which no target reads; mutations belong to the
+/// input proper.
+std::string withoutCommentLines(std::string_view text) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    size_t next = eol == std::string_view::npos ? text.size() : eol + 1;
+    std::string_view line = text.substr(pos, next - pos);
+    size_t first = line.find_first_not_of(" \t");
+    if (first == std::string_view::npos || line.substr(first, 2) != "//")
+      out.append(line);
+    pos = next;
+  }
+  return out;
+}
 
 /// Files under the positional paths, split into test cases, deduplicated
 /// and cut to -max_len.
@@ -412,8 +443,10 @@ bool loadCorpus(const Options &o, std::vector<CorpusEntry> &entries,
     ++files;
     unsigned n = 0;
     for (std::string_view piece : splitTestCases(text)) {
-      std::string entry(piece.substr(0, o.maxLen));
+      std::string entry = withoutCommentLines(piece).substr(0, o.maxLen);
       ++n;
+      if (entry.find_first_not_of(" \t\r\n") == std::string::npos)
+        continue;
       if (seen.insert(entry).second)
         entries.push_back({entry, path + " #" + std::to_string(n)});
     }
@@ -485,7 +518,7 @@ int fuzz(const Options &o, char *argv0) {
                  runs / std::max(elapsed(), 1e-3), rssMb());
   };
 
-  for (size_t i = 0; i < entries.size(); ++i) {
+  for (size_t i = 0; i < entries.size() && !gInterrupted; ++i) {
     setWhat("corpus entry " + entries[i].origin + " (seed " +
             std::to_string(seed) + ")");
     runOne(entries[i].text, o.timeout);
@@ -498,7 +531,7 @@ int fuzz(const Options &o, char *argv0) {
 
   unsigned long long mutants = 0;
   while ((o.runs < 0 || runs < static_cast<unsigned long long>(o.runs)) &&
-         (!o.maxTotalTime || elapsed() < o.maxTotalTime)) {
+         (!o.maxTotalTime || elapsed() < o.maxTotalTime) && !gInterrupted) {
     std::string input = mutator.mutant(seed, mutants);
     setWhat("mutant " + std::to_string(mutants) + " (seed " +
             std::to_string(seed) + ")");
@@ -509,6 +542,8 @@ int fuzz(const Options &o, char *argv0) {
       nextPulse *= 2;
     }
   }
+  if (gInterrupted)
+    std::fprintf(stderr, "INFO: interrupted; stopping\n");
   pulse("DONE  ");
   std::fprintf(stderr,
                "Done %llu runs (%zu corpus entries, %llu mutants, seed %llu) "

@@ -76,8 +76,7 @@ const KnownDefect kKnownDefects[] = {
     // Upstream finalize-memref-to-llvm reports an unconvertible memory space
     // (gpu.module IR given to attn-to-cpu) at an unknown location and does
     // not fail the pass: attn-opt --attn-to-cpu prints it and exits 0.
-    {"memref-memory-space", "cpu",
-     "conversion of memref memory space"},
+    {"memref-memory-space", "cpu", "conversion of memref memory space"},
 };
 
 bool hasFilePosition(Location loc) {
@@ -173,8 +172,7 @@ void attn_fuzz::defect(llvm::StringRef stage, llvm::StringRef what,
 }
 
 bool attn_fuzz::runChecked(ModuleOp module, llvm::StringRef stage,
-                           llvm::StringRef pipeline,
-                           DiagnosticCapture &diags) {
+                           llvm::StringRef pipeline, DiagnosticCapture &diags) {
   MLIRContext *context = module.getContext();
   PassManager pm(context, ModuleOp::getOperationName());
   std::string parseErrors;
@@ -191,8 +189,9 @@ bool attn_fuzz::runChecked(ModuleOp module, llvm::StringRef stage,
   if (wrong && isKnownDefect(stage, diags, before))
     return false;
   if (ok && diags.errors() != before)
-    defect(stage, "an error was reported but '" + pipeline.str() +
-                      "' succeeded (a pass that does not signal failure)",
+    defect(stage,
+           "an error was reported but '" + pipeline.str() +
+               "' succeeded (a pass that does not signal failure)",
            diags);
   if (!ok && diags.errors() == before)
     defect(stage, "'" + pipeline.str() + "' failed without an error", diags);

@@ -27,21 +27,50 @@ namespace {
 /// Integers at the edges of what verifiers and passes compute with: sizes,
 /// powers of two and their neighbours, the int32 / int64 limits.
 const char *const kIntegers[] = {
-    "0",          "1",          "-1",          "2",
-    "3",          "7",          "15",          "16",
-    "17",         "31",         "64",          "127",
-    "128",        "255",        "256",         "4096",
-    "65536",      "1048576",    "1048577",     "2147483647",
-    "2147483648", "-2147483648", "4294967296", "9223372036854775807",
-    "9223372036854775808", "-9223372036854775808", "18446744073709551616",
+    "0",
+    "1",
+    "-1",
+    "2",
+    "3",
+    "7",
+    "15",
+    "16",
+    "17",
+    "31",
+    "64",
+    "127",
+    "128",
+    "255",
+    "256",
+    "4096",
+    "65536",
+    "1048576",
+    "1048577",
+    "2147483647",
+    "2147483648",
+    "-2147483648",
+    "4294967296",
+    "9223372036854775807",
+    "9223372036854775808",
+    "-9223372036854775808",
+    "18446744073709551616",
     "99999999999999999999999999",
 };
 
 /// Floats at the edges: signed zero, overflow to infinity, denormals, NaN.
 const char *const kFloats[] = {
-    "0.0",  "-0.0", "0.5",   "-1.0", "1e308",
-    "1e309", "-1e309", "1e-320", "nan", "inf",
-    "0x7FF0000000000000", "0x7FF8000000000000",
+    "0.0",
+    "-0.0",
+    "0.5",
+    "-1.0",
+    "1e308",
+    "1e309",
+    "-1e309",
+    "1e-320",
+    "nan",
+    "inf",
+    "0x7FF0000000000000",
+    "0x7FF8000000000000",
 };
 
 template <size_t N>
@@ -212,8 +241,8 @@ void Mutator::addCorpusTokens() {
   for (const std::string &entry : corpus)
     for (Token t : tokenize(entry)) {
       size_t len = t.end - t.begin;
-      // Words worth reusing elsewhere; skip numbers (kIntegers and kFloats have the
-      // interesting ones), SSA names and single bytes.
+      // Words worth reusing elsewhere; skip numbers (kIntegers and kFloats have
+      // the interesting ones), SSA names and single bytes.
       if (len < 2 || len > 48 || isNumber(entry, t) || entry[t.begin] == '%')
         continue;
       std::string word = entry.substr(t.begin, len);
@@ -243,7 +272,8 @@ const std::string &Mutator::randomWordLike(Rng &rng, const char *p,
 
 std::string Mutator::mutant(uint64_t seed, uint64_t index) {
   Rng rng(seed * 0x9e3779b97f4a7c15ull ^ (index + 1) * 0xd1b54a32d192ed03ull);
-  std::string s = corpus.empty() ? std::string() : corpus[rng.below(corpus.size())];
+  std::string s =
+      corpus.empty() ? std::string() : corpus[rng.below(corpus.size())];
   // 1 mutation 60% of the time, up to 5 (stacked ones reach states a
   // single one cannot, e.g. a new attribute with an odd value).
   unsigned count = 1;
@@ -307,9 +337,8 @@ void Mutator::flipBit(Rng &rng, std::string &s) {
 void Mutator::setByte(Rng &rng, std::string &s) {
   if (s.empty())
     return;
-  char c = rng.chance(70)
-               ? kPunctuation[rng.below(sizeof(kPunctuation) - 1)]
-               : static_cast<char>(rng.below(256));
+  char c = rng.chance(70) ? kPunctuation[rng.below(sizeof(kPunctuation) - 1)]
+                          : static_cast<char>(rng.below(256));
   s[rng.below(s.size())] = c;
 }
 
@@ -462,8 +491,8 @@ void Mutator::nest(Rng &rng, std::string &s) {
   // of 5 mutations). Thousands of levels overflow the stack of the
   // recursive-descent parsers (MLIR's, llvm::json's): a known class (issue
   // 14, class 3) handled apart, which the fuzzer must not die on.
-  static const char *const kOpen[] = {"[", "{", "(", "<", "tensor<", "{\"a\": [",
-                                      "#attn.tile<"};
+  static const char *const kOpen[] = {"[",       "{",         "(",          "<",
+                                      "tensor<", "{\"a\": [", "#attn.tile<"};
   static const char *const kClose[] = {"]", "}", ")", ">", "xf32>", "]}", ">"};
   static const size_t kDepth[] = {2, 3, 8, 32, 100};
   size_t which = rng.below(sizeof(kOpen) / sizeof(*kOpen));

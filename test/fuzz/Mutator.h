@@ -1,4 +1,5 @@
-//===- Mutator.h - input mutations of the standalone fuzz driver -*- C++ -*-===//
+//===- Mutator.h - input mutations of the standalone fuzz driver -*- C++
+//-*-===//
 //
 // Part of the attn project: an MLIR compiler for attention variants.
 //

@@ -35,7 +35,8 @@ std::vector<std::string_view> attn_fuzz::splitTestCases(std::string_view text) {
     std::string_view line = text.substr(pos, next - pos);
     // `// -----` alone on its line (trailing blanks allowed), as MLIR's
     // splitAndProcessBuffer wants it; `//--- ` as split-file wants it.
-    std::string_view trimmed = line.substr(0, line.find_last_not_of(" \t\r\n") + 1);
+    std::string_view trimmed =
+        line.substr(0, line.find_last_not_of(" \t\r\n") + 1);
     bool splitFileMarker = line.rfind("//--- ", 0) == 0;
     if (trimmed == "// -----" || splitFileMarker) {
       close(pos, splitFileMarker);

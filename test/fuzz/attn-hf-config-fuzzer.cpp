@@ -71,7 +71,8 @@ static void runCase(std::string_view text) {
       llvm::MemoryBuffer::getMemBufferCopy(
           llvm::StringRef(text.data(), text.size()), "config.json"),
       llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = mlir::attn::importHFConfig(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module =
+      mlir::attn::importHFConfig(sourceMgr, &context);
   if (!module) {
     if (!diags.errors())
       defect("import", "the config was rejected without an error", diags);

@@ -8,20 +8,23 @@
 // text (a lit test file is split at `// -----` into its cases, like
 // attn-opt --split-input-file). Each case is parsed and verified in a fresh
 // context with attn-opt's dialects; a module that verifies must survive
-// printing and parsing back, then goes through
+// printing and parsing back, then goes, each stage on a copy, through
 //
-//   1. attn-print-schedule, attn-plan-memory, attn-plan (sm_90a, FP8
-//      precision policy auto), attn-print-plan: the verifiers, the
-//      schedule passes and every planning pass;
-//   2. attn-to-cpu: planning for the CPU and the whole lowering to the LLVM
-//      dialect, with the FP8 emulation (precision=fp8) for one case in
-//      three (chosen by the case's content, so a crash file reproduces).
+//   1. plan: attn-print-schedule, attn-plan-memory, attn-plan (target
+//      sm_90a or sm_80 with FP8 policy auto, or cpu with fp8),
+//      attn-print-plan;
+//   2. schedule: the schedule transforms (attn-schedule-ratio,
+//      attn-schedule-sparsify) and attn-expand-schedule (prefill or decode,
+//      bf16 / f16 / f32), then planning;
+//   3. cpu: attn-to-cpu, the whole lowering to the LLVM dialect, with the
+//      FP8 emulation (precision=fp8) for one case in three;
+//   4. gpu: attn-to-nvvm (kernel builders, NVVM, PTX) for one case in 16:
+//      it costs ~20x the CPU lowering (~0.5 s a case).
 //
-// Every stage must succeed quietly or fail with a located error
-// (FuzzTarget.cpp). Diagnostics are captured, never printed, except with
-// the report of a defect. The GPU lowering (attn-to-nvvm) is not run: its
-// NVPTX code generation costs ~10x the rest per case; lit's
-// test/Conversion/AttnToGPU tests cover it.
+// The options and the sampling are functions of the case's text, so a
+// crash file replays the same way. Every stage must succeed quietly or fail
+// with a located error (FuzzTarget.cpp). Diagnostics are captured, never
+// printed, except with the report of a defect.
 //
 //===----------------------------------------------------------------------===//
 
@@ -63,18 +66,34 @@ static void runCase(std::string_view text) {
   }
   countStage("verified");
   checkRoundTrip(*module, diags);
-  runChecked(*module, "plan",
-             "attn-print-schedule,attn-plan-memory,"
-             "attn-plan{target=sm_90a precision=auto},attn-print-plan",
-             diags);
-  // One case in three lowers with FP8 emulation; the choice is a function
-  // of the text so that replaying a crash file takes the same path.
+  // Pass options vary with the case's content (a hash of the text), so
+  // that replaying a crash file takes the same path.
   uint64_t hash = 0xcbf29ce484222325ull;
   for (char c : text)
     hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+  static const char *const kPlans[] = {
+      "attn-plan{target=sm_90a precision=auto}",
+      "attn-plan{target=sm_80 precision=auto}",
+      "attn-plan{target=cpu precision=fp8}",
+  };
+  runChecked(*module, "plan",
+             std::string("attn-print-schedule,attn-plan-memory,") +
+                 kPlans[hash % 3] + ",attn-print-plan",
+             diags);
+  // The schedule transforms and the decode expansion (no-ops on modules
+  // without an attn.schedule).
+  static const char *const kScheduleTransforms[] = {
+      "attn-schedule-ratio{linear-per-full=3},attn-expand-schedule{decode=1}",
+      "attn-schedule-sparsify,attn-plan-memory,attn-expand-schedule{dtype=f32}",
+      "attn-schedule-ratio{linear-per-full=0 last-full=0},attn-plan{target=cpu}",
+      "attn-expand-schedule{decode=1 dtype=f16},attn-plan{target=sm_80 "
+      "precision=fp8}",
+  };
+  runChecked(*module, "schedule", kScheduleTransforms[(hash >> 8) % 4], diags);
   runChecked(*module, "cpu",
-             hash % 3 ? "attn-to-cpu" : "attn-to-cpu{precision=fp8}", diags);
-  if (hash % 16 == 5)
+             (hash >> 16) % 3 ? "attn-to-cpu" : "attn-to-cpu{precision=fp8}",
+             diags);
+  if ((hash >> 24) % 16 == 0)
     runChecked(*module, "gpu", "attn-to-nvvm", diags);
 }
 
