@@ -13,8 +13,9 @@
 //
 //   - verify (the attn.schedule verifier) and survive printing and
 //     parsing back: the importer must not produce IR attn-opt rejects;
-//   - go through attn-print-schedule and attn-plan-memory, succeeding or
-//     failing with a located error.
+//   - go through attn-print-schedule and attn-plan-memory, and through
+//     attn-expand-schedule (prefill, or decode for configs of even length)
+//     and attn-plan, succeeding or failing with a located error.
 //
 // Diagnostics are captured, never printed, except with the report of a
 // defect (FuzzTarget.cpp).
@@ -91,6 +92,13 @@ static void runCase(std::string_view text) {
   countStage("imported");
   checkRoundTrip(*module, diags);
   runChecked(*module, "plan-memory", "attn-print-schedule,attn-plan-memory",
+             diags);
+  // The layer functions of the schedule (prefill and decode) and their
+  // plans: what attn.ops and attn-run do with an imported model.
+  runChecked(*module, "expand",
+             text.size() % 2 ? "attn-expand-schedule,attn-plan{target=cpu}"
+                             : "attn-expand-schedule{decode=1 dtype=f16},"
+                               "attn-plan{target=sm_90a precision=auto}",
              diags);
 }
 

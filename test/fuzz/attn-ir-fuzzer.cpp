@@ -86,7 +86,7 @@ static void runCase(std::string_view text) {
       "attn-schedule-ratio{linear-per-full=3},attn-expand-schedule{decode=1}",
       "attn-schedule-sparsify,attn-plan-memory,attn-expand-schedule{dtype=f32}",
       "attn-schedule-ratio{linear-per-full=0 last-full=0},attn-plan{target=cpu}",
-      "attn-expand-schedule{decode=1 dtype=f16},attn-plan{target=sm_80 "
+      "attn-expand-schedule{decode=1 dtype=f16},attn-plan{target=sm_90a "
       "precision=fp8}",
   };
   runChecked(*module, "schedule", kScheduleTransforms[(hash >> 8) % 4], diags);
