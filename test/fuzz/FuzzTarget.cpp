@@ -14,6 +14,7 @@
 
 #include "FuzzTarget.h"
 
+#include "attn/Dialect/Attn/IR/AttnOps.h"
 #include "attn/InitAllDialects.h"
 #include "attn/InitAllPasses.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -26,6 +27,7 @@
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
@@ -159,6 +161,20 @@ bool attn_fuzz::isKnownDefect(llvm::StringRef stage,
       return true;
     }
   return false;
+}
+
+bool attn_fuzz::hasKnownSlowSchedule(ModuleOp module) {
+  bool slow = false;
+  module.walk([&](mlir::attn::ScheduleOp schedule) {
+    int64_t layers = 0;
+    for (auto entry : schedule.getBody().front().getOps<mlir::attn::LayersOp>())
+      layers += static_cast<int64_t>(entry.getPattern().size()) *
+                std::min<int64_t>(entry.getRepeat(), kKnownSlowLayers + 1);
+    slow |= layers > kKnownSlowLayers;
+  });
+  if (slow)
+    countStage("known: quadratic-layer-sequence");
+  return slow;
 }
 
 void attn_fuzz::defect(llvm::StringRef stage, llvm::StringRef what,
