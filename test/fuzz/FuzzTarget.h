@@ -49,11 +49,15 @@ public:
   explicit DiagnosticCapture(mlir::MLIRContext *context);
   ~DiagnosticCapture();
 
+  /// Whether errors must have a file:line:col: true unless the input sets
+  /// locations of its own (`loc(...)`, which may well be unknown).
+  void setCheckLocations(bool check) { checkLocations = check; }
+
   /// Errors seen so far.
   unsigned errors() const { return errorTexts.size(); }
   /// The first error after the first `since` errors that has no
   /// file:line:col (UnknownLoc, or a location with no file position in
-  /// it); empty if none.
+  /// it); empty if none, or if locations are not checked.
   std::string unlocatedError(unsigned since = 0) const;
   /// Whether an error after the first `since` contains `text`.
   bool errorContains(llvm::StringRef text, unsigned since = 0) const;
@@ -67,6 +71,7 @@ private:
   std::vector<std::string> errorTexts;
   std::vector<bool> errorLocated;
   std::string log;
+  bool checkLocations = true;
 };
 
 /// Whether the errors (after the first `since`) of a wrong outcome in

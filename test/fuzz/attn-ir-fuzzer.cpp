@@ -48,6 +48,7 @@ static void runCase(std::string_view text) {
   // next, so every crash reproduces from its input alone.
   MLIRContext context(targetRegistry(), MLIRContext::Threading::DISABLED);
   DiagnosticCapture diags(&context);
+  diags.setCheckLocations(text.find("loc(") == std::string_view::npos);
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(
       llvm::MemoryBuffer::getMemBufferCopy(
