@@ -347,7 +347,8 @@ bool readFile(const std::string &path, std::string &out) {
   return true;
 }
 
-void runOne(const std::string &input, unsigned timeout) {
+/// Runs the target on `input`; returns its verdict (0, or -1: do not keep).
+int runOne(const std::string &input, unsigned timeout) {
   // libFuzzer hands the target a buffer of exactly `size` bytes.
   std::vector<uint8_t> copy(input.begin(), input.end());
   gData = copy.data();
@@ -355,11 +356,12 @@ void runOne(const std::string &input, unsigned timeout) {
   if (timeout)
     alarm(timeout);
   gRunning = true;
-  LLVMFuzzerTestOneInput(copy.data(), copy.size());
+  int verdict = LLVMFuzzerTestOneInput(copy.data(), copy.size());
   gRunning = false;
   if (timeout)
     alarm(0);
   gData = nullptr;
+  return verdict;
 }
 
 void setWhat(const std::string &what) {
@@ -466,7 +468,7 @@ int fuzz(const Options &o, char *argv0) {
   std::vector<std::string> texts;
   for (const CorpusEntry &e : entries)
     texts.push_back(e.text);
-  Mutator mutator(texts, o.maxLen);
+  Mutator mutator(std::move(texts), o.maxLen);
   for (const std::string &dict : o.dicts) {
     std::string error;
     if (!mutator.loadDictionary(dict, error)) {
@@ -514,20 +516,25 @@ int fuzz(const Options &o, char *argv0) {
   };
   unsigned long long runs = 0, nextPulse = 1;
   auto pulse = [&](const char *what) {
-    std::fprintf(stderr, "#%llu\t%s exec/s: %.0f rss: %zuMb\n", runs, what,
-                 runs / std::max(elapsed(), 1e-3), rssMb());
+    std::fprintf(stderr, "#%llu\t%s corp: %zu exec/s: %.0f rss: %zuMb\n", runs,
+                 what, mutator.size(), runs / std::max(elapsed(), 1e-3),
+                 rssMb());
   };
 
   for (size_t i = 0; i < entries.size() && !gInterrupted; ++i) {
     setWhat("corpus entry " + entries[i].origin + " (seed " +
             std::to_string(seed) + ")");
-    runOne(entries[i].text, o.timeout);
+    if (runOne(entries[i].text, o.timeout) == 0)
+      mutator.accept(i);
     if (++runs == nextPulse) {
       pulse("pulse");
       nextPulse *= 2;
     }
   }
   pulse("INITED");
+  std::fprintf(stderr, "INFO: the target accepted %zu of %zu corpus entries\n",
+               mutator.numAccepted(), entries.size());
+  size_t corpusSize = mutator.size();
 
   unsigned long long mutants = 0;
   while ((o.runs < 0 || runs < static_cast<unsigned long long>(o.runs)) &&
@@ -535,7 +542,8 @@ int fuzz(const Options &o, char *argv0) {
     std::string input = mutator.mutant(seed, mutants);
     setWhat("mutant " + std::to_string(mutants) + " (seed " +
             std::to_string(seed) + ")");
-    runOne(input, o.timeout);
+    if (runOne(input, o.timeout) == 0)
+      mutator.addAccepted(input);
     ++mutants;
     if (++runs == nextPulse) {
       pulse("pulse");
@@ -545,6 +553,8 @@ int fuzz(const Options &o, char *argv0) {
   if (gInterrupted)
     std::fprintf(stderr, "INFO: interrupted; stopping\n");
   pulse("DONE  ");
+  std::fprintf(stderr, "INFO: %zu accepted mutants joined the corpus\n",
+               mutator.size() - corpusSize);
   std::fprintf(stderr,
                "Done %llu runs (%zu corpus entries, %llu mutants, seed %llu) "
                "in %.0f second(s)\n",

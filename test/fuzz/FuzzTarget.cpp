@@ -139,7 +139,8 @@ DiagnosticCapture::~DiagnosticCapture() {
 }
 
 std::string DiagnosticCapture::unlocatedError(unsigned since) const {
-  for (size_t i = checkLocations ? since : errorTexts.size(); i < errorTexts.size(); ++i)
+  for (size_t i = checkLocations ? since : errorTexts.size();
+       i < errorTexts.size(); ++i)
     if (!errorLocated[i])
       return errorTexts[i];
   return {};

@@ -20,6 +20,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <utility>
 
 using namespace attn_fuzz;
 
@@ -145,7 +146,18 @@ std::vector<Token> tokenize(const std::string &s) {
 
 /// What a token or a dictionary word is: a replacement of the same class
 /// keeps the syntax more often.
-enum WordClass { kNumberClass, kStringClass, kWordClass, kPunctClass };
+/// Words are told apart by their sigil: `#attn.tile` (attribute), `@kda`
+/// (symbol), `%q` (value), `^bb0`, `!type`, or a bare keyword.
+enum WordClass {
+  kNumberClass,
+  kStringClass,
+  kKeywordClass,
+  kAttributeClass,
+  kSymbolClass,
+  kValueClass,
+  kOtherWordClass,
+  kPunctClass
+};
 
 WordClass classify(const char *p, size_t len) {
   if (!len)
@@ -153,9 +165,24 @@ WordClass classify(const char *p, size_t len) {
   size_t i = p[0] == '-' && len > 1 ? 1 : 0;
   if (std::isdigit(static_cast<unsigned char>(p[i])))
     return kNumberClass;
-  if (p[0] == '"')
+  switch (p[0]) {
+  case '"':
     return kStringClass;
-  return isWordStart(p[0]) ? kWordClass : kPunctClass;
+  case '#':
+    return kAttributeClass;
+  case '@':
+    return kSymbolClass;
+  case '%':
+    return kValueClass;
+  case '^':
+  case '!':
+    return kOtherWordClass;
+  default:
+    break;
+  }
+  if (std::isalpha(static_cast<unsigned char>(p[0])) || p[0] == '_')
+    return kKeywordClass;
+  return isWordStart(p[0]) ? kOtherWordClass : kPunctClass;
 }
 
 bool isNumber(const std::string &s, Token t) {
@@ -202,8 +229,28 @@ bool unquote(const std::string &line, size_t open, std::string &out) {
 }
 } // namespace
 
-Mutator::Mutator(const std::vector<std::string> &corpus, size_t maxLen)
-    : corpus(corpus), maxLen(maxLen) {}
+Mutator::Mutator(std::vector<std::string> corpus, size_t maxLen)
+    : corpus(std::move(corpus)),
+      known(this->corpus.begin(), this->corpus.end()), maxLen(maxLen) {}
+
+bool Mutator::addAccepted(const std::string &input) {
+  if (added >= kMaxAdded || known.count(input))
+    return false;
+  size_t depth = 0, deepest = 0;
+  for (char c : input) {
+    if (c == '[' || c == '{' || c == '(' || c == '<')
+      deepest = std::max(deepest, ++depth);
+    else if ((c == ']' || c == '}' || c == ')' || c == '>') && depth)
+      --depth;
+  }
+  if (deepest > kMaxDepth)
+    return false;
+  known.insert(input);
+  accepted.push_back(corpus.size());
+  corpus.push_back(input);
+  ++added;
+  return true;
+}
 
 bool Mutator::loadDictionary(const std::string &path, std::string &error) {
   std::ifstream in(path);
@@ -272,8 +319,11 @@ const std::string &Mutator::randomWordLike(Rng &rng, const char *p,
 
 std::string Mutator::mutant(uint64_t seed, uint64_t index) {
   Rng rng(seed * 0x9e3779b97f4a7c15ull ^ (index + 1) * 0xd1b54a32d192ed03ull);
-  std::string s =
-      corpus.empty() ? std::string() : corpus[rng.below(corpus.size())];
+  std::string s;
+  if (!accepted.empty() && rng.chance(80))
+    s = corpus[accepted[rng.below(accepted.size())]];
+  else if (!corpus.empty())
+    s = corpus[rng.below(corpus.size())];
   // 1 mutation 60% of the time, up to 5 (stacked ones reach states a
   // single one cannot, e.g. a new attribute with an odd value).
   unsigned count = 1;
@@ -288,9 +338,11 @@ std::string Mutator::mutant(uint64_t seed, uint64_t index) {
 
 void Mutator::mutateOnce(Rng &rng, std::string &s) {
   // Weights: most mutations keep the syntax (a number or a word for a
-  // token), so that mutants reach the verifiers and the passes, not only
-  // the parser's error paths.
-  switch (rng.below(25)) {
+  // token), and a third keep the types consistent too (every occurrence of
+  // a token replaced: a dimension in every tensor type, a symbol at its
+  // definition and its uses), so that mutants reach the verifiers and the
+  // passes, not only the parser's error paths.
+  switch (rng.below(30)) {
   case 0:
     return flipBit(rng, s);
   case 1:
@@ -312,18 +364,25 @@ void Mutator::mutateOnce(Rng &rng, std::string &s) {
   case 11:
   case 12:
   case 13:
-  case 14:
     return replaceToken(rng, s);
+  case 14:
   case 15:
-  case 16:
     return insertWord(rng, s);
+  case 16:
   case 17:
   case 18:
   case 19:
   case 20:
   case 21:
-  case 22:
     return replaceNumber(rng, s);
+  case 22:
+  case 23:
+  case 24:
+  case 25:
+  case 26:
+  case 27:
+  case 28:
+    return replaceAll(rng, s);
   default:
     return nest(rng, s);
   }
@@ -439,6 +498,38 @@ void Mutator::replaceToken(Rng &rng, std::string &s) {
     word = s.substr(u.begin, u.end - u.begin);
   }
   s.replace(t.begin, t.end - t.begin, word);
+}
+
+void Mutator::replaceAll(Rng &rng, std::string &s) {
+  // Numbers (a dimension in every type, a size in every attribute) seven
+  // times in ten, else a word of two bytes or more (a symbol at its
+  // definition and uses, an element type); never the `x` of a shape or
+  // punctuation.
+  std::vector<Token> tokens = tokenize(s), numbers, words;
+  for (Token t : tokens) {
+    if (isNumber(s, t))
+      numbers.push_back(t);
+    else if (t.end - t.begin >= 2 &&
+             classify(s.data() + t.begin, t.end - t.begin) != kPunctClass)
+      words.push_back(t);
+  }
+  bool number = !numbers.empty() && (words.empty() || rng.chance(70));
+  if (!number && words.empty())
+    return;
+  Token t = number ? numbers[rng.below(numbers.size())]
+                   : words[rng.below(words.size())];
+  std::string old = s.substr(t.begin, t.end - t.begin);
+  std::string word;
+  if (number && old.find_first_of(".eExX") == std::string::npos)
+    word = pick(rng, kIntegers); // an integer stays an integer
+  else if (number)
+    word = interestingNumber(rng, s, t);
+  else
+    word = randomWordLike(rng, old.data(), old.size());
+  // Back to front, so that earlier offsets stay valid.
+  for (size_t i = tokens.size(); i-- > 0;)
+    if (s.compare(tokens[i].begin, tokens[i].end - tokens[i].begin, old) == 0)
+      s.replace(tokens[i].begin, tokens[i].end - tokens[i].begin, word);
 }
 
 void Mutator::insertWord(Rng &rng, std::string &s) {

@@ -7,12 +7,15 @@
 //
 // The mutation engine of attn's standalone fuzz driver (FuzzDriver.cpp), the
 // stand-in for libFuzzer in builds without clang's -fsanitize=fuzzer. It has
-// no coverage feedback: every mutant starts from a corpus entry and gets a
-// few stacked mutations, byte-level (flips, inserts, deletes, copies),
-// line-level (MLIR is line-oriented), splices of two corpus entries, and
-// token-level ones from a dictionary (libFuzzer's -dict format, plus the
-// tokens of the corpus itself) and a list of interesting numbers. Plain C++
-// (no LLVM), so the driver stays independent of what it tests.
+// no coverage feedback; its one feedback is the target's verdict (libFuzzer's
+// return value: -1 = do not keep this input): mutants start from accepted
+// entries four times in five, and accepted mutants join the corpus, so
+// mutations accumulate. Each mutant gets a few stacked mutations, byte-level
+// (flips, inserts, deletes, copies), line-level (MLIR is line-oriented),
+// splices of two corpus entries, and token-level ones from a dictionary
+// (libFuzzer's -dict format, plus the tokens of the corpus itself) and a list
+// of interesting numbers. Plain C++ (no LLVM), so the driver stays independent
+// of what it tests.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,6 +24,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,8 +52,23 @@ private:
 /// Makes mutants of corpus entries.
 class Mutator {
 public:
-  /// `corpus` must outlive the mutator; `maxLen` bounds every mutant.
-  Mutator(const std::vector<std::string> &corpus, size_t maxLen);
+  /// `maxLen` bounds every mutant.
+  Mutator(std::vector<std::string> corpus, size_t maxLen);
+
+  /// Marks corpus entry `index` as accepted by the target.
+  void accept(size_t index) { accepted.push_back(index); }
+
+  /// Adds an input the target accepted to the corpus (up to kMaxAdded,
+  /// without duplicates, not nested deeper than kMaxDepth brackets: the
+  /// known stack overflow of deep nesting must not build up). Returns
+  /// whether it was added.
+  bool addAccepted(const std::string &input);
+
+  size_t size() const { return corpus.size(); }
+  size_t numAccepted() const { return accepted.size(); }
+
+  static constexpr size_t kMaxAdded = 4096;
+  static constexpr size_t kMaxDepth = 200;
 
   /// Adds the entries of a libFuzzer dictionary file (`name="value"` or
   /// `"value"` per line, `#` comments, \\ \" \xNN escapes). Returns false
@@ -64,7 +83,7 @@ public:
   size_t dictionarySize() const { return dictionary.size(); }
 
   /// Mutant number `index` of the run seeded with `seed`: a function of
-  /// (seed, index, corpus, dictionary) only.
+  /// (seed, index, corpus, accepted entries, dictionary) only.
   std::string mutant(uint64_t seed, uint64_t index);
 
 private:
@@ -81,6 +100,8 @@ private:
   void splice(Rng &rng, std::string &s);
   // Token level.
   void replaceToken(Rng &rng, std::string &s);
+  /// Every occurrence of one token replaced by the same word.
+  void replaceAll(Rng &rng, std::string &s);
   void insertWord(Rng &rng, std::string &s);
   void replaceNumber(Rng &rng, std::string &s);
   void nest(Rng &rng, std::string &s);
@@ -90,7 +111,10 @@ private:
   /// punctuation) as the text [p, p + len) three times in four.
   const std::string &randomWordLike(Rng &rng, const char *p, size_t len);
 
-  const std::vector<std::string> &corpus;
+  std::vector<std::string> corpus;
+  std::vector<size_t> accepted;
+  std::set<std::string> known;
+  size_t added = 0;
   size_t maxLen;
   std::vector<std::string> dictionary;
 };
