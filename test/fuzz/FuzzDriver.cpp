@@ -23,10 +23,12 @@
 // 2048, 0 = none), -dict=FILE (repeatable), -artifact_prefix=P,
 // -error_exitcode=N (77), -timeout_exitcode=N (70), -help=1.
 //
-// Unlike libFuzzer it has no coverage feedback and writes no new corpus
-// entries: mutants are made from the corpus only (Mutator.cpp), whose
-// files are split into test cases (SplitTestCases.h) without their `//`
-// comment lines (RUN, CHECK, expected-*). A crash
+// Unlike libFuzzer it has no coverage feedback and writes no corpus files.
+// Mutants are made from the corpus (Mutator.cpp), whose files are split
+// into test cases (SplitTestCases.h) without their `//` comment lines (RUN,
+// CHECK, expected-*); the target's verdict (0, or -1: do not keep) steers
+// it: accepted entries are mutated more, accepted mutants join the corpus
+// in memory. A crash
 // (SIGSEGV, stack overflow included through an alternate signal stack,
 // SIGBUS, SIGFPE, SIGILL, SIGABRT: failed assertions, LLVM fatal errors the
 // target turns into aborts), an exit() inside the target, a timeout or an
