@@ -43,8 +43,29 @@
 using namespace mlir;
 using namespace attn_fuzz;
 
+/// Known and reported, not fixed yet: upstream MLIR 22's parser segfaults
+/// on a dense array of `index` (`array<index: 1>`, also `array<index>`;
+/// mlir-opt too). Such cases are counted as known and skipped, so that the
+/// fuzzer goes on. Remove when the MLIR packages carry the fix.
+static bool hasKnownParserCrash(std::string_view text) {
+  for (size_t at = text.find("array"); at != std::string_view::npos;
+       at = text.find("array", at + 1)) {
+    size_t i = text.find_first_not_of(" \t\r\n", at + 5);
+    if (i == std::string_view::npos || text[i] != '<')
+      continue;
+    i = text.find_first_not_of(" \t\r\n", i + 1);
+    if (i != std::string_view::npos && text.substr(i, 5) == "index") {
+      countStage("known: upstream-dense-array-index");
+      return true;
+    }
+  }
+  return false;
+}
+
 /// Runs one case; returns whether it got past the parser and verifier.
 static bool runCase(std::string_view text) {
+  if (hasKnownParserCrash(text))
+    return false;
   // A fresh context per case: no state carries over from one input to the
   // next, so every crash reproduces from its input alone.
   MLIRContext context(targetRegistry(), MLIRContext::Threading::DISABLED);
