@@ -189,7 +189,8 @@ void attn_fuzz::defect(llvm::StringRef stage, llvm::StringRef what,
 }
 
 bool attn_fuzz::runChecked(ModuleOp module, llvm::StringRef stage,
-                           llvm::StringRef pipeline, DiagnosticCapture &diags) {
+                           llvm::StringRef pipeline, DiagnosticCapture &diags,
+                           OwningOpRef<ModuleOp> *result) {
   MLIRContext *context = module.getContext();
   PassManager pm(context, ModuleOp::getOperationName());
   std::string parseErrors;
@@ -216,7 +217,33 @@ bool attn_fuzz::runChecked(ModuleOp module, llvm::StringRef stage,
     defect(stage, "an error without a file:line:col location: " + unlocated,
            diags);
   countStage(ok ? stage.str() + " ok" : stage.str() + " error");
+  if (result)
+    *result = std::move(clone);
   return ok;
+}
+
+static std::string genericText(ModuleOp module) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  module.print(os, OpPrintingFlags().printGenericOpForm());
+  return text;
+}
+
+void attn_fuzz::checkIdempotent(ModuleOp planned, llvm::StringRef stage,
+                                llvm::StringRef pipeline,
+                                DiagnosticCapture &diags) {
+  OwningOpRef<ModuleOp> again;
+  std::string againStage = stage.str() + " again";
+  if (!runChecked(planned, againStage, pipeline, diags, &again))
+    defect(againStage,
+           "'" + pipeline.str() + "' fails on its own output (see the errors)",
+           diags);
+  std::string before = genericText(planned), after = genericText(*again);
+  if (before != after)
+    defect(againStage,
+           "'" + pipeline.str() + "' changes its own output:\nonce: " + before +
+               "\ntwice: " + after,
+           diags);
 }
 
 void attn_fuzz::checkRoundTrip(ModuleOp module, DiagnosticCapture &diags) {

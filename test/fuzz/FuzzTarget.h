@@ -100,10 +100,18 @@ bool hasKnownSlowSchedule(mlir::ModuleOp module);
 
 /// Runs the textual pipeline `pipeline` (e.g. "attn-plan{target=cpu}") on a
 /// clone of `module` and checks the outcome: success without new errors, or
-/// failure with a new, located error. Returns whether it succeeded. A
-/// pipeline that does not parse is a bug of the target (defect).
+/// failure with a new, located error. Returns whether it succeeded; the
+/// transformed clone goes to `result` when given. A pipeline that does not
+/// parse is a bug of the target (defect).
 bool runChecked(mlir::ModuleOp module, llvm::StringRef stage,
-                llvm::StringRef pipeline, DiagnosticCapture &diags);
+                llvm::StringRef pipeline, DiagnosticCapture &diags,
+                mlir::OwningOpRef<mlir::ModuleOp> *result = nullptr);
+
+/// `pipeline` already ran on `planned`: running it again must succeed and
+/// change nothing (planning keeps every decision already made); a defect
+/// otherwise.
+void checkIdempotent(mlir::ModuleOp planned, llvm::StringRef stage,
+                     llvm::StringRef pipeline, DiagnosticCapture &diags);
 
 /// A verified module must print and parse back to the same IR (custom and
 /// generic forms); a defect otherwise.

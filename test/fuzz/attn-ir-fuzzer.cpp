@@ -12,7 +12,7 @@
 //
 //   1. plan: attn-print-schedule, attn-plan-memory, attn-plan (target
 //      sm_90a or sm_80 with FP8 policy auto, or cpu with fp8),
-//      attn-print-plan;
+//      attn-print-plan; planning the plan again must change nothing;
 //   2. schedule: the schedule transforms (attn-schedule-ratio,
 //      attn-schedule-sparsify) and attn-expand-schedule (prefill or decode,
 //      bf16 / f16 / f32), then planning;
@@ -99,10 +99,12 @@ static bool runCase(std::string_view text) {
       "attn-plan{target=sm_80 precision=auto}",
       "attn-plan{target=cpu precision=fp8}",
   };
-  runChecked(*module, "plan",
-             std::string("attn-print-schedule,attn-plan-memory,") +
-                 kPlans[hash % 3] + ",attn-print-plan",
-             diags);
+  OwningOpRef<ModuleOp> planned;
+  if (runChecked(*module, "plan",
+                 std::string("attn-print-schedule,attn-plan-memory,") +
+                     kPlans[hash % 3] + ",attn-print-plan",
+                 diags, &planned))
+    checkIdempotent(*planned, "plan", kPlans[hash % 3], diags);
   // The schedule transforms and the decode expansion (no-ops on modules
   // without an attn.schedule).
   static const char *const kScheduleTransforms[] = {
