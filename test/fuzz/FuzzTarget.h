@@ -100,7 +100,8 @@ bool hasKnownSlowSchedule(mlir::ModuleOp module);
 
 /// Runs the textual pipeline `pipeline` (e.g. "attn-plan{target=cpu}") on a
 /// clone of `module` and checks the outcome: success without new errors, or
-/// failure with a new, located error. Returns whether it succeeded; the
+/// failure with a new, located error that is not an internal one ("a bug in
+/// the pass"). Returns whether it succeeded; the
 /// transformed clone goes to `result` when given. A pipeline that does not
 /// parse is a bug of the target (defect).
 bool runChecked(mlir::ModuleOp module, llvm::StringRef stage,
