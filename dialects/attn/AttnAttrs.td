@@ -156,7 +156,9 @@ def Attn_LayerAttr : Attn_Attr<"Layer", "layer"> {
       (delta: none = DeltaNet, scalar = Gated DeltaNet, vector = KDA);
     - `window`: sliding window of full layers (0 = none);
     - `topk`, `block_size`, `index_heads`, `index_dim`: sparse layers (DSA
-      token top-k with its indexer, or block selection);
+      token top-k with its indexer, or block selection); `topk` is at most
+      2^20 (attn.topk's limit) and `block_size` at most 2^31
+      (attn.sparse's), so that every layer has valid layer functions;
     - `conv`: short-convolution kernel size of linear/delta layers (0 = none);
     - `kv_lora_rank`: MLA latent size of full layers (0 = plain KV cache).
 

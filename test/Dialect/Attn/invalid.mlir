@@ -1087,6 +1087,24 @@ func.func @layer_indexer_with_blocks() attributes {l = #attn.layer<kind = sparse
 
 // -----
 
+// A layer's functions must verify: attn-expand-schedule turns `topk` into
+// attn.topk's `k` (at most 2^20) and `block_size` into attn.sparse's (at
+// most 2^31). Found by attn-ir-fuzzer.
+// expected-error @+1 {{#attn.layer (kind = sparse): 'topk' must be at most 1048576 (attn.topk's limit), got 1048577}}
+func.func @layer_topk_too_large() attributes {l = #attn.layer<kind = sparse, heads = 8, head_dim = 64, topk = 1048577, index_heads = 64, index_dim = 128>} { return }
+
+// -----
+
+// expected-error @+1 {{#attn.layer (kind = sparse): 'block_size' must be at most 2^31 (attn.sparse's limit), got 2147483649}}
+func.func @layer_block_size_too_large() attributes {l = #attn.layer<kind = sparse, heads = 8, head_dim = 64, topk = 16, block_size = 2147483649>} { return }
+
+// -----
+
+// The largest values are layers like any other.
+func.func @layer_topk_block_size_at_limits() attributes {l = #attn.layer<kind = sparse, heads = 8, head_dim = 64, topk = 1048576, block_size = 2147483648>} { return }
+
+// -----
+
 // expected-error @+2 {{expected ::mlir::attn::LayerKind to be one of: full, sparse, linear, delta}}
 // expected-error @+1 {{failed to parse Attn_LayerAttr parameter 'kind' which is to be a `::mlir::attn::LayerKind`}}
 func.func @layer_unknown_kind() attributes {l = #attn.layer<kind = mamba, heads = 8, head_dim = 64>} { return }

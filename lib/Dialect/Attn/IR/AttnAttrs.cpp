@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "VerifyUtils.h"
 #include "attn/Dialect/Attn/IR/AttnAttrs.h"
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
 #include "mlir/IR/Builders.h"
@@ -201,6 +202,16 @@ LogicalResult LayerAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (kind == LayerKind::sparse && topk == 0)
     return fail() << "sparse layers need 'topk' (selected tokens, or blocks "
                      "with 'block_size')";
+  // A layer must be one its layer functions can take: the ops'
+  // verifiers bound these (attn-expand-schedule would otherwise generate
+  // invalid IR).
+  if (topk > detail::kMaxTopK)
+    return fail() << "'topk' must be at most " << detail::kMaxTopK
+                  << " (attn.topk's limit), got " << topk;
+  if (blockSize > detail::kMaxBlockSize)
+    return fail() << "'block_size' must be at most 2^31 (attn.sparse's "
+                     "limit), got "
+                  << blockSize;
   if ((indexHeads == 0) != (indexDim == 0))
     return fail() << "'index_heads' and 'index_dim' go together";
   if (indexHeads != 0 && blockSize != 0)

@@ -115,7 +115,7 @@ LogicalResult SparseOp::verify() {
     return failure();
   if (std::optional<uint64_t> bs = getBlockSize())
     if (static_cast<int64_t>(*bs) <= 0 ||
-        static_cast<int64_t>(*bs) > (int64_t{1} << 31))
+        static_cast<int64_t>(*bs) > kMaxBlockSize)
       return emitOpError() << "'block_size' must be in [1, 2^31], got "
                            << static_cast<int64_t>(*bs);
   return verifyPrecisionContractions(*this, getPrecisionAttr(), {"qk", "pv"});
@@ -152,10 +152,6 @@ LogicalResult IndexerOp::verify() {
 //===----------------------------------------------------------------------===//
 // attn.topk
 //===----------------------------------------------------------------------===//
-
-/// Selections are i32 indices, kept with their scores in k-sized scratch:
-/// a million candidates is far beyond any sparse-attention selection.
-static constexpr int64_t kMaxTopK = int64_t{1} << 20;
 
 LogicalResult TopKOp::verify() {
   if (failed(verifyNoUnknownAttributes(*this, getAttributeNames())))
