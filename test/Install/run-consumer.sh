@@ -27,6 +27,6 @@ if "$opt" "$in" --attn-plan=target=tpu >/dev/null 2>"$work/err"; then
   echo "consumer-opt accepted an unknown target" >&2
   exit 1
 fi
-grep -q "attn-tile: unknown target 'tpu'" "$work/err"
+grep -qE "attn-(tile|assign-precision): unknown chip 'tpu'" "$work/err"
 echo "consumer-opt --attn-plan=target=tpu: located error"
 echo "install-consumer: passed"

@@ -49,7 +49,7 @@ attn.schedule @max attributes {num_layers = 1048576 : i64} {
 // -----
 
 attn.schedule @topk attributes {num_layers = 1 : i64} {
-  // expected-error @+1 {{'attn.layer_kind' op 'topk' = 2000000 is over 1048576 (attn.topk's largest k)}}
+  // expected-error @+1 {{#attn.layer (kind = sparse): 'topk' must be at most 1048576 (attn.topk's limit), got 2000000}}
   attn.layer_kind @s = #attn.layer<kind = sparse, heads = 4, head_dim = 64, topk = 2000000, index_heads = 4, index_dim = 64>
   attn.layers [@s]
 }
