@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "FuzzTarget.h"
+#include "SplitTestCases.h"
 
 #include "attn/Dialect/Attn/IR/AttnOps.h"
 #include "attn/InitAllDialects.h"
@@ -176,6 +177,15 @@ bool attn_fuzz::hasKnownSlowSchedule(ModuleOp module) {
   if (slow)
     countStage("known: quadratic-layer-sequence");
   return slow;
+}
+
+int attn_fuzz::runPieces(const uint8_t *data, size_t size,
+                         bool (*runCase)(std::string_view)) {
+  std::string_view text(reinterpret_cast<const char *>(data), size);
+  bool accepted = false;
+  for (std::string_view piece : splitTestCases(text))
+    accepted |= runCase(piece);
+  return accepted ? 0 : -1;
 }
 
 void attn_fuzz::defect(llvm::StringRef stage, llvm::StringRef what,

@@ -22,7 +22,9 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringRef.h"
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mlir {
@@ -92,6 +94,13 @@ constexpr int64_t kKnownSlowLayers = 16384;
 /// layers (counted from its attn.layers ops, without expanding them);
 /// counts it as known if so.
 bool hasKnownSlowSchedule(mlir::ModuleOp module);
+
+/// The body of each target's LLVMFuzzerTestOneInput: `runCase` on every
+/// `// -----` piece of the input; 0 when one got past the verifier, else -1
+/// (libFuzzer: do not keep the input; attn's driver then mutates it less
+/// often).
+int runPieces(const uint8_t *data, size_t size,
+              bool (*runCase)(std::string_view));
 
 /// Prints `what`, the diagnostics and the stage, then aborts: the driver
 /// reports the input as a crash.

@@ -29,7 +29,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "FuzzTarget.h"
-#include "SplitTestCases.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -134,11 +133,5 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  std::string_view text(reinterpret_cast<const char *>(data), size);
-  // -1 (libFuzzer: do not keep the input) when no case got past the
-  // verifier: attn's driver then mutates it less often.
-  bool accepted = false;
-  for (std::string_view piece : splitTestCases(text))
-    accepted |= runCase(piece);
-  return accepted ? 0 : -1;
+  return runPieces(data, size, runCase);
 }

@@ -21,6 +21,7 @@
 
 #include "attn/InitAllDialects.h"
 #include "attn/InitAllPasses.h"
+#include "attn/Support/CheckWritten.h"
 #include "attn/Support/NestingLimit.h"
 #include "attn/Support/ReadInput.h"
 #include "mlir/IR/Diagnostics.h"
@@ -33,7 +34,6 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Process.h"
-#include "attn/Support/CheckWritten.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -86,15 +86,8 @@ static LogicalResult runOpt(llvm::StringRef inputFilename,
     llvm::errs() << errorMessage << "\n";
     return failure();
   }
-  if (std::optional<size_t> at = attn::findDeepNesting(file->getBuffer())) {
-    llvm::SourceMgr sourceMgr;
-    const char *where = file->getBufferStart() + *at;
-    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-    sourceMgr.PrintMessage(llvm::SMLoc::getFromPointer(where),
-                           llvm::SourceMgr::DK_Error,
-                           attn::deepNestingMessage());
+  if (llvm::SourceMgr sourceMgr; attn::reportDeepNesting(file, sourceMgr))
     return failure();
-  }
   std::unique_ptr<llvm::ToolOutputFile> output =
       openOutputFile(outputFilename, &errorMessage);
   if (!output) {
@@ -105,9 +98,10 @@ static LogicalResult runOpt(llvm::StringRef inputFilename,
       sawError)
     return failure();
   // Not kept (so removed) when it could not be written in full.
-  if (!attn::checkWritten(output->os(), "attn-opt", outputFilename == "-"
-                                      ? std::string("stdout")
-                                      : "'" + outputFilename.str() + "'"))
+  if (!attn::checkWritten(output->os(), "attn-opt",
+                          outputFilename == "-"
+                              ? std::string("stdout")
+                              : "'" + outputFilename.str() + "'"))
     return failure();
   output->keep();
   return success();

@@ -272,13 +272,8 @@ static int run() {
   }
   // The parser recurses once per nesting level: refuse what would run it
   // out of stack, located (attn/Support/NestingLimit.h).
-  if (std::optional<size_t> at = findDeepNesting(file->getBuffer())) {
-    const char *where = file->getBufferStart() + *at;
-    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-    sourceMgr.PrintMessage(llvm::SMLoc::getFromPointer(where),
-                           llvm::SourceMgr::DK_Error, deepNestingMessage());
+  if (reportDeepNesting(file, sourceMgr))
     return 1;
-  }
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   OwningOpRef<ModuleOp> module =
       parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&ctx));

@@ -20,8 +20,11 @@
 
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/Threading.h"
 #include "llvm/Support/thread.h"
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -86,6 +89,21 @@ inline std::string deepNestingMessage(unsigned limit = kMaxIRNesting) {
   return "the input nests brackets more than " + std::to_string(limit) +
          " levels deep (regions, attributes and types nest this deep in no "
          "real IR; the parser and every pass recurse once per level)";
+}
+
+/// When `file` nests deeper than kMaxIRNesting: hands it to `sourceMgr`,
+/// prints the located error there and returns true (the tools' check before
+/// parsing); else leaves `file` alone and returns false.
+inline bool reportDeepNesting(std::unique_ptr<llvm::MemoryBuffer> &file,
+                              llvm::SourceMgr &sourceMgr) {
+  std::optional<size_t> at = findDeepNesting(file->getBuffer());
+  if (!at)
+    return false;
+  const char *where = file->getBufferStart() + *at;
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  sourceMgr.PrintMessage(llvm::SMLoc::getFromPointer(where),
+                         llvm::SourceMgr::DK_Error, deepNestingMessage());
+  return true;
 }
 
 /// Runs `fn` on a thread with a kLargeStackBytes stack and returns what it
