@@ -34,6 +34,7 @@
 
 #include "attn/Dialect/Attn/IR/AttnOps.h"
 #include "attn/InitAllDialects.h"
+#include "attn/Support/NestingLimit.h"
 #include "attn/Target/HFConfig.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser/Parser.h"
@@ -438,34 +439,6 @@ bool Importer::qwen3Next(SmallVector<int64_t> &seq, int64_t n) {
   return true;
 }
 
-/// Where the objects and lists of JSON text `text` first nest deeper than
-/// `limit`: the offset of the bracket that opens level limit + 1.
-static std::optional<size_t> findDeepJson(StringRef text, unsigned limit) {
-  unsigned depth = 0;
-  for (size_t i = 0, e = text.size(); i < e; ++i) {
-    switch (text[i]) {
-    case '"':
-      for (++i; i < e && text[i] != '"'; ++i)
-        if (text[i] == '\\')
-          ++i;
-      break;
-    case '[':
-    case '{':
-      if (++depth > limit)
-        return i;
-      break;
-    case ']':
-    case '}':
-      if (depth)
-        --depth;
-      break;
-    default:
-      break;
-    }
-  }
-  return std::nullopt;
-}
-
 Location Importer::locAt(size_t offset) {
   StringRef before = text.take_front(offset);
   unsigned line = before.count('\n') + 1;
@@ -476,8 +449,9 @@ Location Importer::locAt(size_t offset) {
 
 OwningOpRef<ModuleOp> Importer::run() {
   // llvm::json::parse recurses once per level: bound the nesting first (a
-  // model config nests three or four levels).
-  if (std::optional<size_t> at = findDeepJson(text, kMaxJsonNesting)) {
+  // model config nests three or four levels). The IR scanner serves: outside
+  // strings JSON has only { } [ ] of its brackets.
+  if (std::optional<size_t> at = attn::findDeepNesting(text, kMaxJsonNesting)) {
     emitError(locAt(*at)) << "the config nests objects and lists more than "
                           << kMaxJsonNesting << " levels deep";
     return nullptr;

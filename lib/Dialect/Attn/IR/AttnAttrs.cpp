@@ -10,8 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "VerifyUtils.h"
 #include "attn/Dialect/Attn/IR/AttnAttrs.h"
+#include "VerifyUtils.h"
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -205,10 +205,10 @@ LogicalResult LayerAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   // A layer must be one its layer functions can take: the ops'
   // verifiers bound these (attn-expand-schedule would otherwise generate
   // invalid IR).
-  if (topk > detail::kMaxTopK)
-    return fail() << "'topk' must be at most " << detail::kMaxTopK
+  if (topk > kMaxTopK)
+    return fail() << "'topk' must be at most " << kMaxTopK
                   << " (attn.topk's limit), got " << topk;
-  if (blockSize > detail::kMaxBlockSize)
+  if (blockSize > kMaxBlockSize)
     return fail() << "'block_size' must be at most 2^31 (attn.sparse's "
                      "limit), got "
                   << blockSize;

@@ -80,15 +80,6 @@ private:
   Operation *op;
 };
 
-/// The largest `k` of attn.topk (selections are i32 indices, kept with
-/// their scores in k-sized scratch: a million candidates is far beyond any
-/// sparse-attention selection), and so the largest `topk` of a sparse
-/// #attn.layer, whose DSA indexer is an attn.topk.
-constexpr int64_t kMaxTopK = int64_t{1} << 20;
-
-/// The largest `block_size` of attn.sparse and of a sparse #attn.layer.
-constexpr int64_t kMaxBlockSize = int64_t{1} << 31;
-
 /// True for the FP8 element types attn accepts.
 bool isFP8(Type t);
 

@@ -85,12 +85,11 @@ struct AttnScheduleSparsifyPass
     auto fail = [&]() {
       return module.emitError() << "attn-schedule-sparsify: ";
     };
-    constexpr int64_t kMaxTopK = int64_t{1} << 20, kMaxSize = int64_t{1} << 20,
-                      kMaxBlock = int64_t{1} << 31;
+    constexpr int64_t kMaxSize = int64_t{1} << 20;
     if (topk <= 0 || topk > kMaxTopK)
       return fail() << "'topk' must be in [1, " << kMaxTopK << "] (attn.topk's "
                     << "k), got " << int64_t(topk);
-    if (blockSize < 0 || blockSize > kMaxBlock)
+    if (blockSize < 0 || blockSize > kMaxBlockSize)
       return fail() << "'block-size' must be in [0, 2^31] (0: single tokens), "
                        "got "
                     << int64_t(blockSize);

@@ -22,4 +22,16 @@
 #define GET_ATTRDEF_CLASSES
 #include "dialects/attn/AttnAttrs.h.inc"
 
+namespace mlir::attn {
+/// The largest `k` of attn.topk (selections are i32 indices, kept with
+/// their scores in k-sized scratch: a million candidates is far beyond any
+/// sparse-attention selection), and so the largest `topk` of a sparse
+/// #attn.layer, whose DSA indexer is an attn.topk. The verifiers and the
+/// passes that make layers (attn-schedule-sparsify) share it.
+constexpr int64_t kMaxTopK = int64_t{1} << 20;
+
+/// The largest `block_size` of attn.sparse and of a sparse #attn.layer.
+constexpr int64_t kMaxBlockSize = int64_t{1} << 31;
+} // namespace mlir::attn
+
 #endif // ATTN_DIALECT_ATTN_IR_ATTNATTRS_H
