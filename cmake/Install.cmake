@@ -5,7 +5,7 @@ include(CMakePackageConfigHelpers)
 include(GNUInstallDirs)
 
 set(ATTN_EXPORTED_LIBS
-  AttnDialect AttnTransforms AttnToCPU AttnToGPU AttnPipelines
+  AttnDialect AttnATileDialect AttnTransforms AttnToCPU AttnToGPU AttnPipelines
   AttnRegistration AttnImportHFConfig AttnTargetGPU AttnCpuRuntime AttnC
   attn_cuda_runtime)
 foreach(lib ${ATTN_EXPORTED_LIBS})
@@ -26,6 +26,7 @@ install(DIRECTORY ${PROJECT_BINARY_DIR}/include/attn
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   FILES_MATCHING PATTERN "*.inc" PATTERN "CMakeFiles" EXCLUDE)
 install(DIRECTORY ${PROJECT_BINARY_DIR}/dialects/attn
+                  ${PROJECT_BINARY_DIR}/dialects/atile
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/dialects
   FILES_MATCHING PATTERN "*.inc" PATTERN "CMakeFiles" EXCLUDE)
 install(TARGETS attn-opt attn-run attn-translate

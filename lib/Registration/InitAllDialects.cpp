@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The one list of dialects attn tools load: attn plus the upstream dialects
+// The one list of dialects attn tools load: attn and atile (the tile IR) plus the upstream dialects
 // and extensions its pipelines produce (func, arith, math, tensor, linalg,
 // scf, memref, vector, gpu, nvgpu, nvvm, llvm), and the LLVM IR translations
 // gpu-module-to-binary needs.
@@ -12,13 +12,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "attn/InitAllDialects.h"
+#include "attn/Dialect/ATile/IR/ATileDialect.h"
 #include "attn/Dialect/Attn/IR/AttnDialect.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 
 void mlir::attn::registerAllDialects(DialectRegistry &registry) {
-  registry.insert<AttnDialect>();
+  registry.insert<AttnDialect, atile::ATileDialect>();
   // The upstream set is what our pipelines emit; registering it whole keeps
   // attn-opt usable on any intermediate IR of a lowering.
   mlir::registerAllDialects(registry);

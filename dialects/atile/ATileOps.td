@@ -1,0 +1,439 @@
+//===- ATileOps.td - atile operations -------------------------*- tablegen -*-===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// The tile program's ops: views and buffers, copies, products, row
+// reductions, elementwise maps, masks, the online softmax, quantisation and
+// warp specialisation. Every op is collective over the thread block (or the
+// warps of the atile.warp_specialize region it is in).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATILE_OPS_TD
+#define ATILE_OPS_TD
+
+include "dialects/atile/ATileTypes.td"
+include "mlir/Dialect/LLVMIR/LLVMOpBase.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+include "mlir/IR/RegionKindInterface.td"
+
+// The types themselves are the constraints; a token is buildable.
+defvar ATile_View = ATile_ViewType;
+defvar ATile_Smem = ATile_SmemType;
+defvar ATile_Frag = ATile_FragType;
+defvar ATile_Token = ATile_TokenType;
+// Kernel arguments: generic LLVM pointers (`!llvm.ptr`).
+def ATile_GlobalPtr : Type<LLVM_PointerInAddressSpace<0>.predicate,
+                           "LLVM pointer in address space 0">,
+    BuildableType<"::mlir::LLVM::LLVMPointerType::get($_builder.getContext())">;
+
+//===----------------------------------------------------------------------===//
+// Memory
+//===----------------------------------------------------------------------===//
+
+def ATile_ViewOp : ATile_Op<"view", [Pure]> {
+  let summary = "a global view of a kernel's pointer argument";
+  let description = [{
+    Views the memory at `ptr` as a row-major tensor of the result type; one
+    `sizes` operand per `?` extent, in order.
+
+    ```mlir
+    %q = atile.view %arg0[%B, %T, %H] : !atile.view<?x?x?x128xbf16>
+    ```
+  }];
+  let arguments = (ins ATile_GlobalPtr:$ptr, Variadic<I64>:$sizes);
+  let results = (outs ATile_View:$result);
+  let assemblyFormat = "$ptr `[` $sizes `]` attr-dict `:` qualified(type($result))";
+  let hasVerifier = 1;
+}
+
+def ATile_AllocOp : ATile_Op<"alloc"> {
+  let summary = "a shared-memory buffer of the block";
+  let description = [{
+    One buffer of `stages x rows x cols` elements in the block's shared
+    memory, live for the whole kernel. Lowering places the buffers of a
+    kernel one after another (1024-byte aligned: the 128-byte swizzle's
+    period) and checks the total against the target's limit.
+
+    ```mlir
+    %k = atile.alloc : !atile.smem<2x64x128xbf16, swizzle = 128>
+    ```
+  }];
+  let results = (outs ATile_Smem:$result);
+  let assemblyFormat = "attr-dict `:` qualified(type($result))";
+  let hasVerifier = 1;
+}
+
+def ATile_StageOp : ATile_Op<"stage", [Pure]> {
+  let summary = "one pipeline stage of a shared buffer";
+  let description = [{
+    The `index`-th `rows x cols` tile of a staged buffer (0 <= index <
+    stages; out-of-range indices are undefined behaviour).
+
+    ```mlir
+    %k0 = atile.stage %k[%i] : !atile.smem<2x64x128xbf16, swizzle = 128> -> !atile.smem<64x128xbf16, swizzle = 128>
+    ```
+  }];
+  let arguments = (ins ATile_Smem:$buffer, Index:$index);
+  let results = (outs ATile_Smem:$result);
+  let assemblyFormat =
+      "$buffer `[` $index `]` attr-dict `:` qualified(type($buffer)) `->` qualified(type($result))";
+  let hasVerifier = 1;
+}
+
+def ATile_CopyOp : ATile_Op<"copy"> {
+  let summary = "asynchronous copy of rows of a global view into shared memory";
+  let description = [{
+    Copies `rows` consecutive rows of the view into the tile `dst` and
+    returns a token; `atile.wait` on the token makes the tile readable.
+
+    The view's last dimension is the tile's columns (whole rows: `dst`'s
+    cols equal it, so it must be static). The dimensions listed in `rows`
+    (ascending, not the last) are flattened, row-major, into the tile's rows,
+    starting at the linear index `row`; every other dimension is fixed by
+    one `offsets` operand, in order. Rows past the end of the flattened
+    dimensions are filled with zeros.
+
+    Flattening expresses GQA packing: with Q viewed as `[B, T, Hkv, G, D]`,
+    `rows = [1, 3]` makes tile row `i` the query `(t, g) = divmod(row + i,
+    G)` of KV head `offsets[1]`, so the G query heads that share a KV head
+    fill the tile's rows together.
+
+    `engine` (cp.async or TMA) is chosen by `atile-assign-layouts` when
+    absent.
+
+    ```mlir
+    %t = atile.copy %k[%b, %hk] rows %kv0 -> %k0 {rows = array<i64: 1>}
+        : !atile.view<?x?x?x128xbf16> -> !atile.smem<64x128xbf16, swizzle = 128>
+    ```
+  }];
+  let arguments = (ins ATile_View:$src, Variadic<Index>:$offsets, Index:$row,
+                   ATile_Smem:$dst, DenseI64ArrayAttr:$rows,
+                   OptionalAttr<ATile_CopyEngineAttr>:$engine);
+  let results = (outs ATile_Token:$token);
+  let assemblyFormat = [{
+    $src `[` $offsets `]` `rows` $row `->` $dst attr-dict `:` qualified(type($src)) `->` qualified(type($dst))
+  }];
+  let hasVerifier = 1;
+}
+
+def ATile_WaitOp : ATile_Op<"wait"> {
+  let summary = "wait for asynchronous copies";
+  let description = [{
+    Blocks the block until the copies of `tokens` have landed and are
+    visible to every thread (a barrier included).
+
+    ```mlir
+    atile.wait %t0, %t1
+    ```
+  }];
+  let arguments = (ins Variadic<ATile_Token>:$tokens);
+  let assemblyFormat = "$tokens attr-dict";
+  let hasVerifier = 1;
+}
+
+def ATile_LoadOp : ATile_Op<"load"> {
+  let summary = "shared tile -> register fragment";
+  let description = [{
+    Reads a shared tile into a fragment of the same shape and element type
+    (ldmatrix for mma_sync operands).
+
+    ```mlir
+    %qf = atile.load %q0 : !atile.smem<64x128xbf16, swizzle = 128> -> !atile.frag<64x128xbf16>
+    ```
+  }];
+  let arguments = (ins ATile_Smem:$src);
+  let results = (outs ATile_Frag:$result);
+  let assemblyFormat = "$src attr-dict `:` qualified(type($src)) `->` qualified(type($result))";
+  let hasVerifier = 1;
+}
+
+def ATile_StoreOp : ATile_Op<"store"> {
+  let summary = "register fragment -> rows of a global view";
+  let description = [{
+    Writes the fragment's rows into the view, addressed as by `atile.copy`
+    (`rows` flattened from the listed dimensions starting at `row`, other
+    dimensions fixed by `offsets`). A rank-2 fragment writes whole rows of
+    the view's last dimension; a rank-1 fragment writes one element per row
+    (every dimension but the `offsets` ones is a row dimension). Rows past
+    the end are not written. Element types must match (convert first).
+
+    ```mlir
+    atile.store %o -> %out[%b, %hk] rows %row0 {rows = array<i64: 1, 3>}
+        : !atile.frag<128x128xbf16> -> !atile.view<?x?x?x?x128xbf16>
+    ```
+  }];
+  let arguments = (ins ATile_Frag:$value, ATile_View:$dst,
+                   Variadic<Index>:$offsets, Index:$row,
+                   DenseI64ArrayAttr:$rows);
+  let assemblyFormat = [{
+    $value `->` $dst `[` $offsets `]` `rows` $row attr-dict `:` qualified(type($value)) `->` qualified(type($dst))
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Computation
+//===----------------------------------------------------------------------===//
+
+def ATile_FillOp : ATile_Op<"fill", [Pure]> {
+  let summary = "a fragment holding one constant";
+  let description = [{
+    ```mlir
+    %m = atile.fill 0xFF800000 : !atile.frag<128xf32>  // -inf
+    ```
+  }];
+  let arguments = (ins F32Attr:$value);
+  let results = (outs ATile_Frag:$result);
+  let assemblyFormat = "$value attr-dict `:` qualified(type($result))";
+  let hasVerifier = 1;
+}
+
+def ATile_MmaOp : ATile_Op<"mma"> {
+  let summary = "tensor-core matrix product with f32 accumulation";
+  let description = [{
+    `result = lhs x rhs (+ acc)`. `lhs` is an `M x K` fragment or shared
+    tile; `rhs` a shared tile, `K x N`, or `N x K` with `transpose_rhs` (a
+    K tile of `Q K^T`). The operands share one element type (bf16, f16,
+    f8E4M3FN, f8E5M2); `acc` and the result are `M x N` f32. Without `acc`
+    the product starts from zero.
+
+    `async` issues the product without waiting (wgmma): its result may only
+    be read after an `atile.mma_wait` has returned it, so that independent
+    work (the softmax of the previous tile) runs meanwhile. Without it the
+    result is ready when the op returns.
+
+    ```mlir
+    %s = atile.mma %q0, %k0 {transpose_rhs}
+        : !atile.smem<128x128xbf16, swizzle = 128>, !atile.smem<64x128xbf16, swizzle = 128> -> !atile.frag<128x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyTypeOf<[ATile_Frag, ATile_Smem]>:$lhs,
+                   ATile_Smem:$rhs, Optional<ATile_Frag>:$acc,
+                   UnitAttr:$transpose_rhs, UnitAttr:$async);
+  let results = (outs ATile_Frag:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs (`,` $acc^)? attr-dict `:` qualified(type($lhs)) `,` qualified(type($rhs)) (`,` qualified(type($acc))^)? `->` qualified(type($result))
+  }];
+  let hasVerifier = 1;
+}
+
+def ATile_MmaWaitOp : ATile_Op<"mma_wait", [AllTypesMatch<["values", "results"]>]> {
+  let summary = "wait for asynchronous products";
+  let description = [{
+    Returns `values` (results of `atile.mma {async}`) once at most `pending`
+    of the products issued before it are still running (wgmma.wait_group).
+    Reading an asynchronous product's result anywhere but through this op is
+    an error.
+
+    ```mlir
+    %s1 = atile.mma_wait %s {pending = 0} : !atile.frag<128x64xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<ATile_Frag>:$values,
+                   DefaultValuedAttr<I64Attr, "0">:$pending);
+  let results = (outs Variadic<ATile_Frag>:$results);
+  let assemblyFormat = "$values attr-dict `:` qualified(type($values))";
+  let hasVerifier = 1;
+}
+
+def ATile_ReduceOp : ATile_Op<"reduce", [Pure]> {
+  let summary = "row reduction of a fragment";
+  let description = [{
+    The maximum or sum of each row of a `rows x cols` fragment: a `rows`
+    fragment (within a thread, then over the quad that shares a row).
+
+    ```mlir
+    %mx = atile.reduce max %s : !atile.frag<128x64xf32> -> !atile.frag<128xf32>
+    ```
+  }];
+  let arguments = (ins ATile_ReduceKind:$kind, ATile_Frag:$input);
+  let results = (outs ATile_Frag:$result);
+  let assemblyFormat =
+      "$kind $input attr-dict `:` qualified(type($input)) `->` qualified(type($result))";
+  let hasVerifier = 1;
+}
+
+def ATile_MapOp : ATile_Op<"map", [Pure,
+    SingleBlockImplicitTerminator<"::mlir::atile::YieldOp">]> {
+  let summary = "elementwise computation over fragments";
+  let description = [{
+    Applies the region to every element. Inputs are fragments of one shape
+    `rows x cols`, or `rows` fragments, which are broadcast along the
+    columns; the results have the largest input shape. The region takes
+    one scalar per input (its element type) and yields one per result.
+
+    ```mlir
+    %o2 = atile.map %o, %alpha : !atile.frag<128x128xf32>, !atile.frag<128xf32> -> !atile.frag<128x128xf32> {
+    ^bb0(%x: f32, %a: f32):
+      %y = arith.mulf %x, %a : f32
+      atile.yield %y : f32
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<ATile_Frag>:$inputs);
+  let results = (outs Variadic<ATile_Frag>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $inputs attr-dict `:` qualified(type($inputs)) `->` qualified(type($results)) $body
+  }];
+  let hasRegionVerifier = 1;
+}
+
+def ATile_YieldOp : ATile_Op<"yield", [Pure, Terminator, ReturnLike,
+    ParentOneOf<["MapOp", "WarpSpecializeOp"]>]> {
+  let summary = "terminator of atile regions";
+  let description = [{
+    Yields the scalars of an `atile.map` body, or ends an
+    `atile.warp_specialize` region (no operands).
+  }];
+  let arguments = (ins Variadic<AnyType>:$values);
+  let builders = [OpBuilder<(ins), [{ /* nothing */ }]>];
+  let assemblyFormat = "($values^ `:` qualified(type($values)))? attr-dict";
+}
+
+def ATile_MaskOp : ATile_Op<"mask", [Pure, AllTypesMatch<["scores", "result"]>]> {
+  let summary = "mask a tile of scores to -inf";
+  let description = [{
+    Element `(i, j)` of `scores` is the score of query row `row + i` and key
+    `col + j`; the row holds query `t = (row + i) floordiv group` (GQA
+    packing: `group` rows per query), which sits at key position `t +
+    offset` (queries are the last T of S keys: offset = S - T). The element
+    becomes -inf when the key is past `keys`, and also, with `causal`, when
+    the key is after the query's position, and with `window = w` when it is
+    `w` or more positions before it.
+
+    ```mlir
+    %sm = atile.mask %s row %r0 col %c0 keys %S group %g offset %off {causal}
+        : !atile.frag<128x64xf32>
+    ```
+  }];
+  let arguments = (ins ATile_Frag:$scores, Index:$row, Index:$col,
+                   Index:$keys, Index:$group, Index:$offset, UnitAttr:$causal,
+                   OptionalAttr<ConfinedAttr<I64Attr, [IntMinValue<1>]>>:$window);
+  let results = (outs ATile_Frag:$result);
+  let assemblyFormat = [{
+    $scores `row` $row `col` $col `keys` $keys `group` $group `offset` $offset attr-dict `:` qualified(type($scores))
+  }];
+  let hasVerifier = 1;
+}
+
+def ATile_OnlineSoftmaxOp : ATile_Op<"online_softmax", [Pure,
+    AllTypesMatch<["scores", "probs"]>,
+    AllTypesMatch<["max", "sum", "new_max", "new_sum", "alpha"]>]> {
+  let summary = "one step of the online softmax over a tile of scores";
+  let description = [{
+    Folds a `rows x cols` tile of scores into the running statistics, in
+    base-2 units (exp2 is the hardware's exponential):
+
+    ```
+    x     = softcap ? softcap * tanh(s / softcap) : s
+    x     = x * scale * log2(e)
+    m'    = max(m, rowmax(x))
+    alpha = exp2(m - m')          (1 where m' = -inf)
+    p     = exp2(x - m')          (0 where m' = -inf)
+    l'    = l * alpha + rowsum(p)
+    ```
+
+    `m` starts at -inf and `l` at 0; the output accumulator is rescaled by
+    `alpha` before `p` times V is added to it, and divided by `l` at the
+    end; the log-sum-exp of a row is `(m + log2(l)) * ln(2)`. A row whose
+    scores are all -inf (fully masked) keeps `m = -inf`, `p = 0`.
+    `atile-decompose` rewrites this op into `atile.reduce` and `atile.map`.
+
+    ```mlir
+    %p, %m1, %l1, %alpha = atile.online_softmax %s, %m, %l {scale = 0.0883883461 : f32}
+        : !atile.frag<128x64xf32>, !atile.frag<128xf32>
+    ```
+  }];
+  let arguments = (ins ATile_Frag:$scores, ATile_Frag:$max, ATile_Frag:$sum,
+                   F32Attr:$scale, OptionalAttr<F32Attr>:$softcap);
+  let results = (outs ATile_Frag:$probs, ATile_Frag:$new_max,
+                 ATile_Frag:$new_sum, ATile_Frag:$alpha);
+  let assemblyFormat = [{
+    $scores `,` $max `,` $sum attr-dict `:` qualified(type($scores)) `,` qualified(type($max))
+  }];
+  let hasVerifier = 1;
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$scores, "::mlir::Value":$max,
+                   "::mlir::Value":$sum, "float":$scale,
+                   "::std::optional<float>":$softcap)>
+  ];
+}
+
+def ATile_ConvertOp : ATile_Op<"convert", [Pure]> {
+  let summary = "change a fragment's element type or layout";
+  let description = [{
+    Rounds to the result's element type (to nearest even; f32 -> bf16 / f16
+    for P of `P V`) and redistributes to the result's layout (an `acc`
+    fragment becomes the `lhs` of the next product: with mma_sync and
+    wgmma the accumulator's register layout is the A operand's, so this is
+    a register reinterpretation, no data movement).
+
+    ```mlir
+    %p16 = atile.convert %p : !atile.frag<128x64xf32> -> !atile.frag<128x64xbf16>
+    ```
+  }];
+  let arguments = (ins ATile_Frag:$input);
+  let results = (outs ATile_Frag:$result);
+  let assemblyFormat = "$input attr-dict `:` qualified(type($input)) `->` qualified(type($result))";
+  let hasVerifier = 1;
+}
+
+def ATile_QuantizeOp : ATile_Op<"quantize", [Pure]> {
+  let summary = "FP8 quantisation of a fragment with one scale per row";
+  let description = [{
+    `scale[i] = amax_i / FMAX` with `amax_i = max_j |x[i, j]|` and FMAX the
+    largest finite value of the result type (448 for e4m3, 57344 for e5m2;
+    scale 1 where amax is 0 or not finite), and `q[i, j] = x[i, j] /
+    scale[i]` rounded to nearest even with saturation (`cvt.rn.satfinite`).
+    `x[i, j] ~ q[i, j] * scale[i]`.
+
+    ```mlir
+    %q, %s = atile.quantize %x : !atile.frag<128x128xf32> -> !atile.frag<128x128xf8E4M3FN>, !atile.frag<128xf32>
+    ```
+  }];
+  let arguments = (ins ATile_Frag:$input);
+  let results = (outs ATile_Frag:$result, ATile_Frag:$scale);
+  let assemblyFormat = [{
+    $input attr-dict `:` qualified(type($input)) `->` qualified(type($result)) `,` qualified(type($scale))
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Warp specialisation
+//===----------------------------------------------------------------------===//
+
+def ATile_WarpSpecializeOp : ATile_Op<"warp_specialize", [
+    RecursiveMemoryEffects, NoRegionArguments,
+    SingleBlockImplicitTerminator<"::mlir::atile::YieldOp">]> {
+  let summary = "split the block into a producer and consumer warpgroups";
+  let description = [{
+    The first `producer_warps` warps run `producer` (issue the copies),
+    the next `consumers` warpgroups (4 warps each) run `consumer`, each on
+    its own `rows / consumers` slice of the tile program's rows. Registers
+    move from producer to consumers with `setmaxnreg`: the producer drops to
+    `producer_regs` per thread and consumers rise to `consumer_regs`. Both
+    regions see the values defined above the op; they end together.
+
+    ```mlir
+    atile.warp_specialize {producer_warps = 4, consumers = 2, producer_regs = 40, consumer_regs = 232} producer {
+      ...
+    } consumer {
+      ...
+    }
+    ```
+  }];
+  let arguments = (ins ConfinedAttr<I64Attr, [IntMinValue<1>]>:$producer_warps,
+                   ConfinedAttr<I64Attr, [IntMinValue<1>]>:$consumers,
+                   I64Attr:$producer_regs, I64Attr:$consumer_regs);
+  let regions = (region SizedRegion<1>:$producer, SizedRegion<1>:$consumer);
+  let assemblyFormat = "attr-dict `producer` $producer `consumer` $consumer";
+  let hasVerifier = 1;
+}
+
+#endif // ATILE_OPS_TD

@@ -1,0 +1,371 @@
+//===- ATileOps.cpp - atile op verifiers and builders ---------------------===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// What each tile op requires of its operands: shapes that compose (M x K by
+// K x N), element types the tensor cores take, row addressing that names
+// real dimensions, and asynchronous products read only through their wait.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Dialect/ATile/IR/ATileOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace mlir::atile;
+
+#define GET_OP_CLASSES
+#include "dialects/atile/ATileOps.cpp.inc"
+
+static std::string shapeStr(ArrayRef<int64_t> shape) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  llvm::interleave(shape, os, "x");
+  return s;
+}
+
+//===----------------------------------------------------------------------===//
+// Memory
+//===----------------------------------------------------------------------===//
+
+LogicalResult ViewOp::verify() {
+  ViewType type = getResult().getType();
+  if (static_cast<int64_t>(getSizes().size()) != type.getNumDynamicDims())
+    return emitOpError() << "takes one size per '?' extent of "
+                         << getResult().getType() << " ("
+                         << type.getNumDynamicDims() << "); got "
+                         << getSizes().size();
+  return success();
+}
+
+LogicalResult AllocOp::verify() {
+  if (getResult().getType().getRank() != 3)
+    return emitOpError() << "allocates stages x rows x cols buffers (rank 3); "
+                            "pick one stage with atile.stage";
+  return success();
+}
+
+LogicalResult StageOp::verify() {
+  SmemType buf = getBuffer().getType(), tile = getResult().getType();
+  if (buf.getRank() != 3)
+    return emitOpError() << "takes a staged (rank-3) buffer; got " << buf;
+  if (tile.getRank() != 2 || tile.getShape() != buf.getShape().drop_front() ||
+      tile.getElementType() != buf.getElementType() ||
+      tile.getSwizzle() != buf.getSwizzle())
+    return emitOpError() << "result must be one stage of " << buf
+                         << " (same rows, cols, element type and swizzle); got "
+                         << tile;
+  return success();
+}
+
+/// Row addressing shared by atile.copy and atile.store: `rows` lists
+/// ascending dimensions of the view that are not its last one (when the
+/// tile has columns), and every other dimension but the columns has one
+/// offset operand.
+static LogicalResult verifyRowAddressing(Operation *op, ViewType view,
+                                         ArrayRef<int64_t> rows,
+                                         size_t numOffsets, bool hasCols) {
+  const int64_t rank = view.getRank();
+  const int64_t rowDimLimit = hasCols ? rank - 1 : rank;
+  if (rows.empty())
+    return op->emitOpError() << "needs at least one row dimension";
+  for (auto [i, d] : llvm::enumerate(rows)) {
+    if (d < 0 || d >= rowDimLimit)
+      return op->emitOpError()
+             << "row dimension " << d << " is not a dimension of " << view
+             << (hasCols ? " other than its last (the columns)" : "");
+    if (i > 0 && d <= rows[i - 1])
+      return op->emitOpError() << "row dimensions must be ascending";
+  }
+  const int64_t expected = rowDimLimit - static_cast<int64_t>(rows.size());
+  if (static_cast<int64_t>(numOffsets) != expected)
+    return op->emitOpError()
+           << "takes one offset per dimension of " << view
+           << " that is neither a row dimension nor the columns (" << expected
+           << "); got " << numOffsets;
+  return success();
+}
+
+LogicalResult CopyOp::verify() {
+  ViewType view = getSrc().getType();
+  SmemType dst = getDst().getType();
+  if (dst.getRank() != 2)
+    return emitOpError() << "copies into one stage (a rank-2 tile); got "
+                         << dst << " (use atile.stage)";
+  if (view.getElementType() != dst.getElementType())
+    return emitOpError() << "copies without conversion: " << view << " into "
+                         << dst;
+  const int64_t cols = view.getShape().back();
+  if (ShapedType::isDynamic(cols) || cols != dst.getCols())
+    return emitOpError() << "copies whole rows: the view's last extent must "
+                            "be static and equal the tile's "
+                         << dst.getCols() << " columns; got " << view;
+  return verifyRowAddressing(*this, view, getRows(), getOffsets().size(),
+                             /*hasCols=*/true);
+}
+
+LogicalResult WaitOp::verify() {
+  if (getTokens().empty())
+    return emitOpError() << "waits for at least one copy";
+  return success();
+}
+
+LogicalResult LoadOp::verify() {
+  SmemType src = getSrc().getType();
+  FragType frag = getResult().getType();
+  if (src.getRank() != 2)
+    return emitOpError() << "loads one stage (a rank-2 tile); got " << src;
+  if (frag.getShape() != src.getShape() ||
+      frag.getElementType() != src.getElementType())
+    return emitOpError() << "result must have the tile's shape and element "
+                            "type; got "
+                         << frag << " from " << src;
+  return success();
+}
+
+LogicalResult StoreOp::verify() {
+  ViewType view = getDst().getType();
+  FragType frag = getValue().getType();
+  if (view.getElementType() != frag.getElementType())
+    return emitOpError() << "stores without conversion (atile.convert first): "
+                         << frag << " into " << view;
+  const bool hasCols = frag.getRank() == 2;
+  if (hasCols) {
+    const int64_t cols = view.getShape().back();
+    if (ShapedType::isDynamic(cols) || cols != frag.getShape()[1])
+      return emitOpError() << "stores whole rows: the view's last extent must "
+                              "be static and equal the fragment's "
+                           << frag.getShape()[1] << " columns; got " << view;
+  }
+  return verifyRowAddressing(*this, view, getRows(), getOffsets().size(),
+                             hasCols);
+}
+
+//===----------------------------------------------------------------------===//
+// Computation
+//===----------------------------------------------------------------------===//
+
+LogicalResult FillOp::verify() {
+  FragType t = getResult().getType();
+  if (!t.getElementType().isF32())
+    return emitOpError() << "fills f32 fragments; got " << t;
+  return success();
+}
+
+static bool isMmaOperandType(Type t) {
+  return t.isBF16() || t.isF16() || isa<Float8E4M3FNType, Float8E5M2Type>(t);
+}
+
+LogicalResult MmaOp::verify() {
+  Type lhsType = getLhs().getType();
+  ArrayRef<int64_t> a;
+  Type aElem;
+  if (auto f = dyn_cast<FragType>(lhsType)) {
+    if (f.getRank() != 2)
+      return emitOpError() << "lhs must be a rank-2 fragment; got " << f;
+    a = f.getShape();
+    aElem = f.getElementType();
+  } else {
+    auto s = cast<SmemType>(lhsType);
+    if (s.getRank() != 2)
+      return emitOpError() << "lhs must be one stage (rank 2); got " << s;
+    a = s.getShape();
+    aElem = s.getElementType();
+  }
+  SmemType rhs = getRhs().getType();
+  if (rhs.getRank() != 2)
+    return emitOpError() << "rhs must be one stage (rank 2); got " << rhs;
+  if (aElem != rhs.getElementType() || !isMmaOperandType(aElem))
+    return emitOpError()
+           << "operands must share one of bf16, f16, f8E4M3FN, f8E5M2; got "
+           << aElem << " and " << rhs.getElementType();
+  const int64_t m = a[0], k = a[1];
+  const int64_t rk = getTransposeRhs() ? rhs.getCols() : rhs.getRows();
+  const int64_t n = getTransposeRhs() ? rhs.getRows() : rhs.getCols();
+  if (rk != k)
+    return emitOpError() << "lhs is " << shapeStr(a) << " (M x K) but rhs is "
+                         << shapeStr(rhs.getShape())
+                         << (getTransposeRhs() ? " (N x K, transpose_rhs)"
+                                               : " (K x N)");
+  FragType res = getResult().getType();
+  if (res.getRank() != 2 || res.getShape()[0] != m || res.getShape()[1] != n ||
+      !res.getElementType().isF32())
+    return emitOpError() << "result must be a " << m << "x" << n
+                         << " f32 fragment; got " << res;
+  const int64_t kStep = aElem.getIntOrFloatBitWidth() == 8 ? 32 : 16;
+  if (k % kStep || n % 8)
+    return emitOpError() << "K must be a multiple of " << kStep
+                         << " and N of 8 (the tensor-core steps); got K = " << k
+                         << ", N = " << n;
+  if (Value acc = getAcc(); acc && acc.getType() != res)
+    return emitOpError() << "acc must have the result's type " << res
+                         << "; got " << acc.getType();
+  if (getAsync()) {
+    for (Operation *user : getResult().getUsers())
+      if (!isa<MmaWaitOp>(user))
+        return emitOpError() << "is async: its result is read only through "
+                                "atile.mma_wait; '"
+                             << user->getName() << "' reads it";
+  }
+  return success();
+}
+
+LogicalResult MmaWaitOp::verify() {
+  if (getValues().empty())
+    return emitOpError() << "waits for at least one product";
+  if (getPending() < 0)
+    return emitOpError() << "pending must be non-negative; got "
+                         << getPending();
+  for (Value v : getValues()) {
+    auto mma = v.getDefiningOp<MmaOp>();
+    if (!mma || !mma.getAsync())
+      return emitOpError() << "waits for results of atile.mma {async}";
+  }
+  return success();
+}
+
+/// `rows` is `full`'s row count, both fragments, rank 1 and 2.
+static LogicalResult checkRowOf(Operation *op, FragType full, FragType rows,
+                                StringRef what) {
+  if (full.getRank() != 2 || rows.getRank() != 1 ||
+      rows.getShape()[0] != full.getShape()[0])
+    return op->emitOpError() << what << " must be a rank-1 fragment of "
+                             << full.getShape()[0] << " rows; got " << rows;
+  return success();
+}
+
+LogicalResult ReduceOp::verify() {
+  FragType in = getInput().getType(), out = getResult().getType();
+  if (in.getRank() != 2)
+    return emitOpError() << "reduces the rows of a rank-2 fragment; got " << in;
+  if (!in.getElementType().isF32() || !out.getElementType().isF32())
+    return emitOpError() << "reduces f32 fragments";
+  return checkRowOf(*this, in, out, "result");
+}
+
+LogicalResult MapOp::verifyRegions() {
+  if (getInputs().empty())
+    return emitOpError() << "maps at least one fragment";
+  // The shape of the largest-rank input; every input is it or its rows.
+  ArrayRef<int64_t> full;
+  for (Value v : getInputs()) {
+    auto t = cast<FragType>(v.getType());
+    if (t.getRank() > static_cast<int64_t>(full.size()))
+      full = t.getShape();
+  }
+  for (Value v : getInputs()) {
+    auto t = cast<FragType>(v.getType());
+    if (t.getShape() != full && t.getShape() != full.take_front(1))
+      return emitOpError() << "inputs must be " << shapeStr(full)
+                           << " fragments or their " << full[0]
+                           << " rows; got " << t;
+  }
+  for (Type r : getResultTypes())
+    if (cast<FragType>(r).getShape() != full)
+      return emitOpError() << "results must be " << shapeStr(full)
+                           << " fragments; got " << r;
+  Block &body = getBody().front();
+  if (body.getNumArguments() != getInputs().size())
+    return emitOpError() << "body takes one scalar per input ("
+                         << getInputs().size() << "); got "
+                         << body.getNumArguments();
+  for (auto [arg, in] : llvm::zip(body.getArguments(), getInputs()))
+    if (arg.getType() != cast<FragType>(in.getType()).getElementType())
+      return emitOpError() << "body argument of type " << arg.getType()
+                           << " for an input of " << in.getType();
+  auto yield = cast<YieldOp>(body.getTerminator());
+  if (yield.getValues().size() != getNumResults())
+    return emitOpError() << "body yields one scalar per result ("
+                         << getNumResults() << "); got "
+                         << yield.getValues().size();
+  for (auto [v, r] : llvm::zip(yield.getValues(), getResultTypes()))
+    if (v.getType() != cast<FragType>(r).getElementType())
+      return emitOpError() << "body yields " << v.getType()
+                           << " for a result of " << r;
+  return success();
+}
+
+LogicalResult MaskOp::verify() {
+  FragType s = getScores().getType();
+  if (s.getRank() != 2 || !s.getElementType().isF32())
+    return emitOpError() << "masks rank-2 f32 score fragments; got " << s;
+  return success();
+}
+
+void OnlineSoftmaxOp::build(OpBuilder &b, OperationState &state, Value scores,
+                            Value max, Value sum, float scale,
+                            std::optional<float> softcap) {
+  FloatAttr cap;
+  if (softcap)
+    cap = b.getF32FloatAttr(*softcap);
+  build(b, state, scores.getType(), max.getType(), max.getType(),
+        max.getType(), scores, max, sum, b.getF32FloatAttr(scale), cap);
+}
+
+LogicalResult OnlineSoftmaxOp::verify() {
+  FragType s = getScores().getType();
+  if (s.getRank() != 2 || !s.getElementType().isF32())
+    return emitOpError() << "takes rank-2 f32 scores; got " << s;
+  if (failed(checkRowOf(*this, s, getMax().getType(), "max")))
+    return failure();
+  if (!getMax().getType().getElementType().isF32())
+    return emitOpError() << "statistics are f32";
+  if (!(getScale().convertToFloat() > 0.0f))
+    return emitOpError() << "scale must be positive";
+  if (auto cap = getSoftcapAttr(); cap && !(cap.getValueAsDouble() > 0.0))
+    return emitOpError() << "softcap must be positive";
+  return success();
+}
+
+LogicalResult ConvertOp::verify() {
+  FragType in = getInput().getType(), out = getResult().getType();
+  if (in.getShape() != out.getShape())
+    return emitOpError() << "keeps the shape; got " << in << " -> " << out;
+  if (isa<Float8E4M3FNType, Float8E5M2Type>(out.getElementType()))
+    return emitOpError() << "does not make FP8 (it needs a scale: use "
+                            "atile.quantize)";
+  return success();
+}
+
+LogicalResult QuantizeOp::verify() {
+  FragType in = getInput().getType(), out = getResult().getType();
+  if (in.getRank() != 2 || out.getShape() != in.getShape())
+    return emitOpError() << "quantises a rank-2 fragment into one of the same "
+                            "shape; got "
+                         << in << " -> " << out;
+  if (!isa<Float8E4M3FNType, Float8E5M2Type>(out.getElementType()))
+    return emitOpError() << "result must be f8E4M3FN or f8E5M2; got "
+                         << out.getElementType();
+  if (!getScale().getType().getElementType().isF32())
+    return emitOpError() << "scales are f32";
+  return checkRowOf(*this, in, getScale().getType(), "scale");
+}
+
+//===----------------------------------------------------------------------===//
+// Warp specialisation
+//===----------------------------------------------------------------------===//
+
+LogicalResult WarpSpecializeOp::verify() {
+  // setmaxnreg takes multiples of 8 in [24, 256].
+  for (int64_t r : {getProducerRegs(), getConsumerRegs()})
+    if (r < 24 || r > 256 || r % 8)
+      return emitOpError() << "register budgets must be multiples of 8 in "
+                              "[24, 256] (setmaxnreg); got "
+                           << r;
+  if (getProducerRegs() > getConsumerRegs())
+    return emitOpError() << "gives the producer (" << getProducerRegs()
+                         << " registers) more than the consumers ("
+                         << getConsumerRegs() << ")";
+  const int64_t warps = getProducerWarps() + 4 * getConsumers();
+  const int64_t total =
+      32 * (getProducerWarps() * getProducerRegs() +
+            4 * getConsumers() * getConsumerRegs());
+  if (total > 65536)
+    return emitOpError() << warps << " warps at these budgets need " << total
+                         << " registers; a multiprocessor has 65536";
+  return success();
+}

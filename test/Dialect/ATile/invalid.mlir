@@ -1,0 +1,453 @@
+// RUN: attn-opt %s -split-input-file -verify-diagnostics
+// Negative tests: every verifier rule of the atile types, attributes and ops.
+
+// expected-error @+1 {{shared buffers are stages x rows x cols (rank 3) or one stage, rows x cols (rank 2); got rank 1}}
+func.func private @f(!atile.smem<64xbf16>)
+
+// -----
+
+// expected-error @+1 {{swizzle must be 0, 32, 64 or 128 bytes; got 48}}
+func.func private @f(!atile.smem<2x64x64xbf16, swizzle = 48>)
+
+// -----
+
+// expected-error @+1 {{rows of 64 bytes do not hold whole 128-byte swizzle spans}}
+func.func private @f(!atile.smem<2x64x32xbf16, swizzle = 128>)
+
+// -----
+
+// expected-error @+1 {{shared rows must be whole 16-byte chunks; 4 x 'bf16' is 8 bytes}}
+func.func private @f(!atile.smem<2x64x4xbf16>)
+
+// -----
+
+// expected-error @+1 {{shared buffer element type must be bf16, f16, f32, f8E4M3FN, f8E5M2 or i32; got 'i8'}}
+func.func private @f(!atile.smem<2x64x64xi8>)
+
+// -----
+
+// expected-error @+1 {{fragments are rows x cols (rank 2) or one value per row (rank 1); got rank 3}}
+func.func private @f(!atile.frag<2x64x64xf32>)
+
+// -----
+
+// expected-error @+1 {{fragment element type must be bf16, f16, f32, f8E4M3FN or f8E5M2; got 'i32'}}
+func.func private @f(!atile.frag<64x64xi32>)
+
+// -----
+
+// expected-error @+1 {{'row' layouts are for rank-1 fragments and the others for rank-2 ones}}
+func.func private @f(!atile.frag<64x64xf32, #atile.layout<mma_sync, row, warps = 4>>)
+
+// -----
+
+// expected-error @+1 {{96 rows do not split into whole wgmma tiles over 8 warps}}
+func.func private @f(!atile.frag<96x64xf32, #atile.layout<wgmma, acc, warps = 8>>)
+
+// -----
+
+// expected-error @+1 {{fragment columns must be a multiple of 8 (the instruction's n); got 12}}
+func.func private @f(!atile.frag<64x12xf32, #atile.layout<mma_sync, acc, warps = 4>>)
+
+// -----
+
+// expected-error @+1 {{wgmma layouts span whole warpgroups (4 warps); got 6 warps}}
+func.func private @f(!atile.frag<128x64xf32, #atile.layout<wgmma, acc, warps = 6>>)
+
+// -----
+
+// expected-error @+1 {{unknown chip 'sm_99'}}
+gpu.module @m attributes {atile.target = #atile.target<"sm_99">} {}
+
+// -----
+
+// expected-error @+1 {{a view has at least one dimension}}
+func.func private @f(!atile.view<bf16>)
+
+// -----
+
+func.func @view_sizes(%p: !llvm.ptr, %n: i64) {
+  // expected-error @+1 {{takes one size per '?' extent of '!atile.view<?x?x128xbf16>' (2); got 1}}
+  %v = atile.view %p[%n] : !atile.view<?x?x128xbf16>
+  return
+}
+
+// -----
+
+func.func @alloc_rank() {
+  // expected-error @+1 {{allocates stages x rows x cols buffers (rank 3); pick one stage with atile.stage}}
+  %b = atile.alloc : !atile.smem<64x128xbf16>
+  return
+}
+
+// -----
+
+func.func @stage_shape(%i: index) {
+  %b = atile.alloc : !atile.smem<2x64x128xbf16, swizzle = 128>
+  // expected-error @+1 {{result must be one stage of '!atile.smem<2x64x128xbf16, swizzle = 128>' (same rows, cols, element type and swizzle); got '!atile.smem<64x128xbf16>'}}
+  %s = atile.stage %b[%i] : !atile.smem<2x64x128xbf16, swizzle = 128> -> !atile.smem<64x128xbf16>
+  return
+}
+
+// -----
+
+func.func @copy_cols(%p: !llvm.ptr, %n: i64, %i: index) {
+  %v = atile.view %p[%n, %n] : !atile.view<?x?x64xbf16>
+  %b = atile.alloc : !atile.smem<2x64x128xbf16>
+  %s = atile.stage %b[%i] : !atile.smem<2x64x128xbf16> -> !atile.smem<64x128xbf16>
+  // expected-error @+1 {{copies whole rows: the view's last extent must be static and equal the tile's 128 columns}}
+  %t = atile.copy %v[%i] rows %i -> %s {rows = array<i64: 1>} : !atile.view<?x?x64xbf16> -> !atile.smem<64x128xbf16>
+  return
+}
+
+// -----
+
+func.func @copy_elem(%p: !llvm.ptr, %n: i64, %i: index) {
+  %v = atile.view %p[%n, %n] : !atile.view<?x?x128xf16>
+  %b = atile.alloc : !atile.smem<2x64x128xbf16>
+  %s = atile.stage %b[%i] : !atile.smem<2x64x128xbf16> -> !atile.smem<64x128xbf16>
+  // expected-error @+1 {{copies without conversion}}
+  %t = atile.copy %v[%i] rows %i -> %s {rows = array<i64: 1>} : !atile.view<?x?x128xf16> -> !atile.smem<64x128xbf16>
+  return
+}
+
+// -----
+
+func.func @copy_staged(%p: !llvm.ptr, %n: i64, %i: index) {
+  %v = atile.view %p[%n, %n] : !atile.view<?x?x128xbf16>
+  %b = atile.alloc : !atile.smem<2x64x128xbf16>
+  // expected-error @+1 {{copies into one stage (a rank-2 tile)}}
+  %t = atile.copy %v[%i] rows %i -> %b {rows = array<i64: 1>} : !atile.view<?x?x128xbf16> -> !atile.smem<2x64x128xbf16>
+  return
+}
+
+// -----
+
+func.func @copy_row_dim(%p: !llvm.ptr, %n: i64, %i: index) {
+  %v = atile.view %p[%n, %n] : !atile.view<?x?x128xbf16>
+  %b = atile.alloc : !atile.smem<2x64x128xbf16>
+  %s = atile.stage %b[%i] : !atile.smem<2x64x128xbf16> -> !atile.smem<64x128xbf16>
+  // expected-error @+1 {{row dimension 2 is not a dimension of '!atile.view<?x?x128xbf16>' other than its last (the columns)}}
+  %t = atile.copy %v[%i] rows %i -> %s {rows = array<i64: 2>} : !atile.view<?x?x128xbf16> -> !atile.smem<64x128xbf16>
+  return
+}
+
+// -----
+
+func.func @copy_row_order(%p: !llvm.ptr, %n: i64, %i: index) {
+  %v = atile.view %p[%n, %n, %n] : !atile.view<?x?x?x128xbf16>
+  %b = atile.alloc : !atile.smem<2x64x128xbf16>
+  %s = atile.stage %b[%i] : !atile.smem<2x64x128xbf16> -> !atile.smem<64x128xbf16>
+  // expected-error @+1 {{row dimensions must be ascending}}
+  %t = atile.copy %v[%i] rows %i -> %s {rows = array<i64: 2, 1>} : !atile.view<?x?x?x128xbf16> -> !atile.smem<64x128xbf16>
+  return
+}
+
+// -----
+
+func.func @copy_offsets(%p: !llvm.ptr, %n: i64, %i: index) {
+  %v = atile.view %p[%n, %n, %n] : !atile.view<?x?x?x128xbf16>
+  %b = atile.alloc : !atile.smem<2x64x128xbf16>
+  %s = atile.stage %b[%i] : !atile.smem<2x64x128xbf16> -> !atile.smem<64x128xbf16>
+  // expected-error @+1 {{takes one offset per dimension of '!atile.view<?x?x?x128xbf16>' that is neither a row dimension nor the columns (2); got 1}}
+  %t = atile.copy %v[%i] rows %i -> %s {rows = array<i64: 1>} : !atile.view<?x?x?x128xbf16> -> !atile.smem<64x128xbf16>
+  return
+}
+
+// -----
+
+func.func @copy_no_rows(%p: !llvm.ptr, %n: i64, %i: index) {
+  %v = atile.view %p[%n, %n] : !atile.view<?x?x128xbf16>
+  %b = atile.alloc : !atile.smem<2x64x128xbf16>
+  %s = atile.stage %b[%i] : !atile.smem<2x64x128xbf16> -> !atile.smem<64x128xbf16>
+  // expected-error @+1 {{needs at least one row dimension}}
+  %t = atile.copy %v[%i, %i] rows %i -> %s {rows = array<i64>} : !atile.view<?x?x128xbf16> -> !atile.smem<64x128xbf16>
+  return
+}
+
+// -----
+
+func.func @wait_none() {
+  // expected-error @+1 {{waits for at least one copy}}
+  atile.wait
+  return
+}
+
+// -----
+
+func.func @load_shape(%i: index) {
+  %b = atile.alloc : !atile.smem<1x64x128xbf16>
+  %s = atile.stage %b[%i] : !atile.smem<1x64x128xbf16> -> !atile.smem<64x128xbf16>
+  // expected-error @+1 {{result must have the tile's shape and element type}}
+  %f = atile.load %s : !atile.smem<64x128xbf16> -> !atile.frag<64x64xbf16>
+  return
+}
+
+// -----
+
+func.func @store_elem(%p: !llvm.ptr, %n: i64, %i: index) {
+  %v = atile.view %p[%n, %n] : !atile.view<?x?x128xbf16>
+  %f = atile.fill 0.0 : !atile.frag<64x128xf32>
+  // expected-error @+1 {{stores without conversion (atile.convert first)}}
+  atile.store %f -> %v[%i] rows %i {rows = array<i64: 1>} : !atile.frag<64x128xf32> -> !atile.view<?x?x128xbf16>
+  return
+}
+
+// -----
+
+func.func @store_rows_rank1(%p: !llvm.ptr, %n: i64, %i: index) {
+  %v = atile.view %p[%n, %n] : !atile.view<?x?x4xf32>
+  %f = atile.fill 0.0 : !atile.frag<64xf32>
+  // expected-error @+1 {{takes one offset per dimension of '!atile.view<?x?x4xf32>' that is neither a row dimension nor the columns (1); got 0}}
+  atile.store %f -> %v[] rows %i {rows = array<i64: 1, 2>} : !atile.frag<64xf32> -> !atile.view<?x?x4xf32>
+  return
+}
+
+// -----
+
+func.func @fill_type() {
+  // expected-error @+1 {{fills f32 fragments}}
+  %f = atile.fill 0.0 : !atile.frag<64x64xbf16>
+  return
+}
+
+// -----
+
+func.func @mma_k(%i: index) {
+  %a = atile.alloc : !atile.smem<1x64x128xbf16>
+  %b = atile.alloc : !atile.smem<1x64x64xbf16>
+  %as = atile.stage %a[%i] : !atile.smem<1x64x128xbf16> -> !atile.smem<64x128xbf16>
+  %bs = atile.stage %b[%i] : !atile.smem<1x64x64xbf16> -> !atile.smem<64x64xbf16>
+  // expected-error @+1 {{lhs is 64x128 (M x K) but rhs is 64x64 (N x K, transpose_rhs)}}
+  %s = atile.mma %as, %bs {transpose_rhs} : !atile.smem<64x128xbf16>, !atile.smem<64x64xbf16> -> !atile.frag<64x64xf32>
+  return
+}
+
+// -----
+
+func.func @mma_elem(%i: index) {
+  %a = atile.alloc : !atile.smem<1x64x64xbf16>
+  %b = atile.alloc : !atile.smem<1x64x64xf16>
+  %as = atile.stage %a[%i] : !atile.smem<1x64x64xbf16> -> !atile.smem<64x64xbf16>
+  %bs = atile.stage %b[%i] : !atile.smem<1x64x64xf16> -> !atile.smem<64x64xf16>
+  // expected-error @+1 {{operands must share one of bf16, f16, f8E4M3FN, f8E5M2; got 'bf16' and 'f16'}}
+  %s = atile.mma %as, %bs : !atile.smem<64x64xbf16>, !atile.smem<64x64xf16> -> !atile.frag<64x64xf32>
+  return
+}
+
+// -----
+
+func.func @mma_result(%i: index) {
+  %a = atile.alloc : !atile.smem<1x64x64xbf16>
+  %as = atile.stage %a[%i] : !atile.smem<1x64x64xbf16> -> !atile.smem<64x64xbf16>
+  // expected-error @+1 {{result must be a 64x64 f32 fragment; got '!atile.frag<64x32xf32>'}}
+  %s = atile.mma %as, %as : !atile.smem<64x64xbf16>, !atile.smem<64x64xbf16> -> !atile.frag<64x32xf32>
+  return
+}
+
+// -----
+
+func.func @mma_kstep(%i: index) {
+  %a = atile.alloc : !atile.smem<1x64x16xf8E4M3FN>
+  %as = atile.stage %a[%i] : !atile.smem<1x64x16xf8E4M3FN> -> !atile.smem<64x16xf8E4M3FN>
+  // expected-error @+1 {{K must be a multiple of 32 and N of 8 (the tensor-core steps); got K = 16, N = 64}}
+  %s = atile.mma %as, %as {transpose_rhs} : !atile.smem<64x16xf8E4M3FN>, !atile.smem<64x16xf8E4M3FN> -> !atile.frag<64x64xf32>
+  return
+}
+
+// -----
+
+func.func @mma_acc(%i: index) {
+  %a = atile.alloc : !atile.smem<1x64x64xbf16>
+  %as = atile.stage %a[%i] : !atile.smem<1x64x64xbf16> -> !atile.smem<64x64xbf16>
+  %acc = atile.fill 0.0 : !atile.frag<64x64xf32, #atile.layout<mma_sync, acc, warps = 4>>
+  // expected-error @+1 {{acc must have the result's type '!atile.frag<64x64xf32>'}}
+  %s = atile.mma %as, %as, %acc : !atile.smem<64x64xbf16>, !atile.smem<64x64xbf16>, !atile.frag<64x64xf32, #atile.layout<mma_sync, acc, warps = 4>> -> !atile.frag<64x64xf32>
+  return
+}
+
+// -----
+
+func.func @mma_async_read(%i: index) {
+  %a = atile.alloc : !atile.smem<1x64x64xbf16>
+  %as = atile.stage %a[%i] : !atile.smem<1x64x64xbf16> -> !atile.smem<64x64xbf16>
+  // expected-error @+1 {{is async: its result is read only through atile.mma_wait; 'atile.reduce' reads it}}
+  %s = atile.mma %as, %as {async} : !atile.smem<64x64xbf16>, !atile.smem<64x64xbf16> -> !atile.frag<64x64xf32>
+  %m = atile.reduce max %s : !atile.frag<64x64xf32> -> !atile.frag<64xf32>
+  return
+}
+
+// -----
+
+func.func @mma_wait_sync(%i: index) {
+  %a = atile.alloc : !atile.smem<1x64x64xbf16>
+  %as = atile.stage %a[%i] : !atile.smem<1x64x64xbf16> -> !atile.smem<64x64xbf16>
+  %s = atile.mma %as, %as : !atile.smem<64x64xbf16>, !atile.smem<64x64xbf16> -> !atile.frag<64x64xf32>
+  // expected-error @+1 {{waits for results of atile.mma {async}}}
+  %w = atile.mma_wait %s : !atile.frag<64x64xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_rows() {
+  %f = atile.fill 0.0 : !atile.frag<64x64xf32>
+  // expected-error @+1 {{result must be a rank-1 fragment of 64 rows; got '!atile.frag<32xf32>'}}
+  %m = atile.reduce sum %f : !atile.frag<64x64xf32> -> !atile.frag<32xf32>
+  return
+}
+
+// -----
+
+func.func @map_shapes() {
+  %a = atile.fill 0.0 : !atile.frag<64x64xf32>
+  %b = atile.fill 0.0 : !atile.frag<32xf32>
+  // expected-error @+1 {{inputs must be 64x64 fragments or their 64 rows; got '!atile.frag<32xf32>'}}
+  %r = atile.map %a, %b : !atile.frag<64x64xf32>, !atile.frag<32xf32> -> !atile.frag<64x64xf32> {
+  ^bb0(%x: f32, %y: f32):
+    atile.yield %x : f32
+  }
+  return
+}
+
+// -----
+
+func.func @map_yield() {
+  %a = atile.fill 0.0 : !atile.frag<64x64xf32>
+  // expected-error @+1 {{body yields 'f32' for a result of '!atile.frag<64x64xbf16>'}}
+  %r = atile.map %a : !atile.frag<64x64xf32> -> !atile.frag<64x64xbf16> {
+  ^bb0(%x: f32):
+    atile.yield %x : f32
+  }
+  return
+}
+
+// -----
+
+func.func @map_args() {
+  %a = atile.fill 0.0 : !atile.frag<64x64xf32>
+  // expected-error @+1 {{body takes one scalar per input (1); got 2}}
+  %r = atile.map %a : !atile.frag<64x64xf32> -> !atile.frag<64x64xf32> {
+  ^bb0(%x: f32, %y: f32):
+    atile.yield %x : f32
+  }
+  return
+}
+
+// -----
+
+func.func @mask_window(%i: index) {
+  %s = atile.fill 0.0 : !atile.frag<64x64xf32>
+  // expected-error @+1 {{attribute 'window' failed to satisfy constraint}}
+  %m = atile.mask %s row %i col %i keys %i group %i offset %i {window = 0} : !atile.frag<64x64xf32>
+  return
+}
+
+// -----
+
+func.func @softmax_rows() {
+  %s = atile.fill 0.0 : !atile.frag<64x64xf32>
+  %m = atile.fill 0.0 : !atile.frag<32xf32>
+  // expected-error @+1 {{max must be a rank-1 fragment of 64 rows; got '!atile.frag<32xf32>'}}
+  %p, %m1, %l1, %a = atile.online_softmax %s, %m, %m {scale = 1.0 : f32} : !atile.frag<64x64xf32>, !atile.frag<32xf32>
+  return
+}
+
+// -----
+
+func.func @softmax_scale() {
+  %s = atile.fill 0.0 : !atile.frag<64x64xf32>
+  %m = atile.fill 0.0 : !atile.frag<64xf32>
+  // expected-error @+1 {{scale must be positive}}
+  %p, %m1, %l1, %a = atile.online_softmax %s, %m, %m {scale = -1.0 : f32} : !atile.frag<64x64xf32>, !atile.frag<64xf32>
+  return
+}
+
+// -----
+
+func.func @softmax_softcap() {
+  %s = atile.fill 0.0 : !atile.frag<64x64xf32>
+  %m = atile.fill 0.0 : !atile.frag<64xf32>
+  // expected-error @+1 {{softcap must be positive}}
+  %p, %m1, %l1, %a = atile.online_softmax %s, %m, %m {scale = 1.0 : f32, softcap = 0.0 : f32} : !atile.frag<64x64xf32>, !atile.frag<64xf32>
+  return
+}
+
+// -----
+
+func.func @convert_fp8() {
+  %s = atile.fill 0.0 : !atile.frag<64x64xf32>
+  // expected-error @+1 {{does not make FP8 (it needs a scale: use atile.quantize)}}
+  %c = atile.convert %s : !atile.frag<64x64xf32> -> !atile.frag<64x64xf8E4M3FN>
+  return
+}
+
+// -----
+
+func.func @convert_shape() {
+  %s = atile.fill 0.0 : !atile.frag<64x64xf32>
+  // expected-error @+1 {{keeps the shape}}
+  %c = atile.convert %s : !atile.frag<64x64xf32> -> !atile.frag<64x32xbf16>
+  return
+}
+
+// -----
+
+func.func @quantize_type() {
+  %s = atile.fill 0.0 : !atile.frag<64x64xf32>
+  // expected-error @+1 {{result must be f8E4M3FN or f8E5M2; got 'bf16'}}
+  %q, %sc = atile.quantize %s : !atile.frag<64x64xf32> -> !atile.frag<64x64xbf16>, !atile.frag<64xf32>
+  return
+}
+
+// -----
+
+func.func @quantize_scale() {
+  %s = atile.fill 0.0 : !atile.frag<64x64xf32>
+  // expected-error @+1 {{scale must be a rank-1 fragment of 64 rows; got '!atile.frag<64x64xf32>'}}
+  %q, %sc = atile.quantize %s : !atile.frag<64x64xf32> -> !atile.frag<64x64xf8E4M3FN>, !atile.frag<64x64xf32>
+  return
+}
+
+// -----
+
+func.func @ws_regs() {
+  // expected-error @+1 {{register budgets must be multiples of 8 in [24, 256] (setmaxnreg); got 20}}
+  atile.warp_specialize {producer_warps = 4, consumers = 2, producer_regs = 20, consumer_regs = 240} producer {
+    atile.yield
+  } consumer {
+    atile.yield
+  }
+  return
+}
+
+// -----
+
+func.func @ws_total() {
+  // expected-error @+1 {{12 warps at these budgets need 73728 registers; a multiprocessor has 65536}}
+  atile.warp_specialize {producer_warps = 4, consumers = 2, producer_regs = 192, consumer_regs = 192} producer {
+    atile.yield
+  } consumer {
+    atile.yield
+  }
+  return
+}
+
+// -----
+
+func.func @ws_order() {
+  // expected-error @+1 {{gives the producer (240 registers) more than the consumers (232)}}
+  atile.warp_specialize {producer_warps = 4, consumers = 1, producer_regs = 240, consumer_regs = 232} producer {
+    atile.yield
+  } consumer {
+    atile.yield
+  }
+  return
+}
+
+// -----
+
+func.func @yield_parent() {
+  // expected-error @+1 {{expects parent op to be one of 'atile.map, atile.warp_specialize'}}
+  atile.yield
+}

@@ -1,0 +1,79 @@
+// RUN: attn-opt %s | attn-opt | FileCheck %s
+// RUN: attn-opt %s -mlir-print-op-generic | attn-opt | FileCheck %s
+// Every atile type, attribute and op round-trips through the printer and the
+// parser (custom and generic forms).
+
+// CHECK-LABEL: gpu.module @kernels
+// CHECK-SAME: atile.target = #atile.target<"sm_90a">
+gpu.module @kernels attributes {atile.target = #atile.target<"sm_90a">} {
+  // CHECK-LABEL: gpu.func @one_tile
+  gpu.func @one_tile(%qp: !llvm.ptr, %kp: !llvm.ptr, %op: !llvm.ptr, %B: i64,
+                     %T: i64, %H: i64) kernel {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %g = arith.constant 4 : index
+    // CHECK: atile.view %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] : !atile.view<?x?x?x128xbf16>
+    %q = atile.view %qp[%B, %T, %H] : !atile.view<?x?x?x128xbf16>
+    %k = atile.view %kp[%B, %T, %H] : !atile.view<?x?x?x128xbf16>
+    // CHECK: !atile.view<?x?x2x4x128xbf16>
+    %o = atile.view %op[%B, %T] : !atile.view<?x?x2x4x128xbf16>
+    // CHECK: atile.alloc : !atile.smem<1x128x128xbf16, swizzle = 128>
+    %sq = atile.alloc : !atile.smem<1x128x128xbf16, swizzle = 128>
+    // CHECK: atile.alloc : !atile.smem<2x64x128xbf16, swizzle = 128>
+    %sk = atile.alloc : !atile.smem<2x64x128xbf16, swizzle = 128>
+    // CHECK: atile.stage %{{.*}}[%{{.*}}] : !atile.smem<1x128x128xbf16, swizzle = 128> -> !atile.smem<128x128xbf16, swizzle = 128>
+    %q0 = atile.stage %sq[%c0] : !atile.smem<1x128x128xbf16, swizzle = 128> -> !atile.smem<128x128xbf16, swizzle = 128>
+    %k1 = atile.stage %sk[%c1] : !atile.smem<2x64x128xbf16, swizzle = 128> -> !atile.smem<64x128xbf16, swizzle = 128>
+    // CHECK: atile.copy %{{.*}}[%{{.*}}, %{{.*}}] rows %{{.*}} -> %{{.*}} {engine = #atile.engine<tma>, rows = array<i64: 1>}
+    %t0 = atile.copy %q[%c0, %c1] rows %c0 -> %q0 {rows = array<i64: 1>, engine = #atile.engine<tma>} : !atile.view<?x?x?x128xbf16> -> !atile.smem<128x128xbf16, swizzle = 128>
+    %t1 = atile.copy %k[%c0, %c1] rows %c0 -> %k1 {rows = array<i64: 1>} : !atile.view<?x?x?x128xbf16> -> !atile.smem<64x128xbf16, swizzle = 128>
+    // CHECK: atile.wait %{{.*}}, %{{.*}}
+    atile.wait %t0, %t1
+    // CHECK: atile.fill 0xFF800000 : !atile.frag<128xf32, #atile.layout<wgmma, row, warps = 8>>
+    %m0 = atile.fill 0xFF800000 : !atile.frag<128xf32, #atile.layout<wgmma, row, warps = 8>>
+    %l0 = atile.fill 0.0 : !atile.frag<128xf32, #atile.layout<wgmma, row, warps = 8>>
+    %acc = atile.fill 0.0 : !atile.frag<128x128xf32, #atile.layout<wgmma, acc, warps = 8>>
+    // CHECK: atile.mma %{{.*}}, %{{.*}} {async, transpose_rhs} : !atile.smem<128x128xbf16, swizzle = 128>, !atile.smem<64x128xbf16, swizzle = 128> -> !atile.frag<128x64xf32, #atile.layout<wgmma, acc, warps = 8>>
+    %s = atile.mma %q0, %k1 {transpose_rhs, async} : !atile.smem<128x128xbf16, swizzle = 128>, !atile.smem<64x128xbf16, swizzle = 128> -> !atile.frag<128x64xf32, #atile.layout<wgmma, acc, warps = 8>>
+    // CHECK: atile.mma_wait %{{.*}} {pending = 1 : i64} : !atile.frag<128x64xf32, #atile.layout<wgmma, acc, warps = 8>>
+    %s1 = atile.mma_wait %s {pending = 1} : !atile.frag<128x64xf32, #atile.layout<wgmma, acc, warps = 8>>
+    // CHECK: atile.mask %{{.*}} row %{{.*}} col %{{.*}} keys %{{.*}} group %{{.*}} offset %{{.*}} {causal, window = 256 : i64}
+    %sm = atile.mask %s1 row %c0 col %c0 keys %c1 group %g offset %c0 {causal, window = 256} : !atile.frag<128x64xf32, #atile.layout<wgmma, acc, warps = 8>>
+    // CHECK: atile.online_softmax %{{.*}}, %{{.*}}, %{{.*}} {scale = 0.0883883461 : f32, softcap = 5.000000e+01 : f32}
+    %p, %m1, %l1, %alpha = atile.online_softmax %sm, %m0, %l0 {scale = 0.0883883461 : f32, softcap = 50.0 : f32} : !atile.frag<128x64xf32, #atile.layout<wgmma, acc, warps = 8>>, !atile.frag<128xf32, #atile.layout<wgmma, row, warps = 8>>
+    // CHECK: atile.reduce max %{{.*}} : !atile.frag<128x64xf32, #atile.layout<wgmma, acc, warps = 8>> -> !atile.frag<128xf32, #atile.layout<wgmma, row, warps = 8>>
+    %mx = atile.reduce max %p : !atile.frag<128x64xf32, #atile.layout<wgmma, acc, warps = 8>> -> !atile.frag<128xf32, #atile.layout<wgmma, row, warps = 8>>
+    // CHECK: atile.map %{{.*}}, %{{.*}} : !atile.frag<128x128xf32, #atile.layout<wgmma, acc, warps = 8>>, !atile.frag<128xf32, #atile.layout<wgmma, row, warps = 8>> -> !atile.frag<128x128xf32, #atile.layout<wgmma, acc, warps = 8>> {
+    // CHECK: atile.yield %{{.*}} : f32
+    %acc1 = atile.map %acc, %alpha : !atile.frag<128x128xf32, #atile.layout<wgmma, acc, warps = 8>>, !atile.frag<128xf32, #atile.layout<wgmma, row, warps = 8>> -> !atile.frag<128x128xf32, #atile.layout<wgmma, acc, warps = 8>> {
+    ^bb0(%x: f32, %a: f32):
+      %y = arith.mulf %x, %a : f32
+      atile.yield %y : f32
+    }
+    // CHECK: atile.convert %{{.*}} : !atile.frag<128x64xf32, #atile.layout<wgmma, acc, warps = 8>> -> !atile.frag<128x64xbf16, #atile.layout<wgmma, lhs, warps = 8>>
+    %p16 = atile.convert %p : !atile.frag<128x64xf32, #atile.layout<wgmma, acc, warps = 8>> -> !atile.frag<128x64xbf16, #atile.layout<wgmma, lhs, warps = 8>>
+    // CHECK: atile.mma %{{.*}}, %{{.*}}, %{{.*}} : !atile.frag<128x64xbf16, #atile.layout<wgmma, lhs, warps = 8>>, !atile.smem<64x128xbf16, swizzle = 128>, !atile.frag<128x128xf32, #atile.layout<wgmma, acc, warps = 8>> -> !atile.frag<128x128xf32, #atile.layout<wgmma, acc, warps = 8>>
+    %acc2 = atile.mma %p16, %k1, %acc1 : !atile.frag<128x64xbf16, #atile.layout<wgmma, lhs, warps = 8>>, !atile.smem<64x128xbf16, swizzle = 128>, !atile.frag<128x128xf32, #atile.layout<wgmma, acc, warps = 8>> -> !atile.frag<128x128xf32, #atile.layout<wgmma, acc, warps = 8>>
+    // CHECK: atile.quantize %{{.*}} : !atile.frag<128x128xf32> -> !atile.frag<128x128xf8E4M3FN>, !atile.frag<128xf32>
+    %raw = atile.fill 1.0 : !atile.frag<128x128xf32>
+    %q8, %qs = atile.quantize %raw : !atile.frag<128x128xf32> -> !atile.frag<128x128xf8E4M3FN>, !atile.frag<128xf32>
+    // CHECK: atile.load %{{.*}} : !atile.smem<128x128xbf16, swizzle = 128> -> !atile.frag<128x128xbf16>
+    %qf = atile.load %q0 : !atile.smem<128x128xbf16, swizzle = 128> -> !atile.frag<128x128xbf16>
+    %out = atile.convert %acc2 : !atile.frag<128x128xf32, #atile.layout<wgmma, acc, warps = 8>> -> !atile.frag<128x128xbf16, #atile.layout<wgmma, acc, warps = 8>>
+    // CHECK: atile.store %{{.*}} -> %{{.*}}[%{{.*}}, %{{.*}}] rows %{{.*}} {rows = array<i64: 1, 3>}
+    atile.store %out -> %o[%c0, %c1] rows %c0 {rows = array<i64: 1, 3>} : !atile.frag<128x128xbf16, #atile.layout<wgmma, acc, warps = 8>> -> !atile.view<?x?x2x4x128xbf16>
+    gpu.return
+  }
+
+  // CHECK-LABEL: gpu.func @roles
+  gpu.func @roles() kernel {
+    // CHECK: atile.warp_specialize {consumer_regs = 240 : i64, consumers = 2 : i64, producer_regs = 24 : i64, producer_warps = 4 : i64} producer {
+    // CHECK: } consumer {
+    atile.warp_specialize {producer_warps = 4, consumers = 2, producer_regs = 24, consumer_regs = 240} producer {
+      atile.yield
+    } consumer {
+      atile.yield
+    }
+    gpu.return
+  }
+}
