@@ -25,10 +25,6 @@ defvar ATile_View = ATile_ViewType;
 defvar ATile_Smem = ATile_SmemType;
 defvar ATile_Frag = ATile_FragType;
 defvar ATile_Token = ATile_TokenType;
-// Kernel arguments: generic LLVM pointers (`!llvm.ptr`).
-def ATile_GlobalPtr : Type<LLVM_PointerInAddressSpace<0>.predicate,
-                           "LLVM pointer in address space 0">,
-    BuildableType<"::mlir::LLVM::LLVMPointerType::get($_builder.getContext())">;
 
 //===----------------------------------------------------------------------===//
 // Memory
@@ -37,16 +33,18 @@ def ATile_GlobalPtr : Type<LLVM_PointerInAddressSpace<0>.predicate,
 def ATile_ViewOp : ATile_Op<"view", [Pure]> {
   let summary = "a global view of a kernel's pointer argument";
   let description = [{
-    Views the memory at `ptr` as a row-major tensor of the result type; one
-    `sizes` operand per `?` extent, in order.
+    Views the memory at `ptr` (a generic or global pointer: address space 0
+    or 1) as a row-major tensor of the result type; one `sizes` operand per
+    `?` extent, in order.
 
     ```mlir
-    %q = atile.view %arg0[%B, %T, %H] : !atile.view<?x?x?x128xbf16>
+    %q = atile.view %arg0[%B, %T, %H] : !llvm.ptr<1> -> !atile.view<?x?x?x128xbf16>
     ```
   }];
-  let arguments = (ins ATile_GlobalPtr:$ptr, Variadic<I64>:$sizes);
+  let arguments = (ins LLVM_AnyPointer:$ptr, Variadic<I64>:$sizes);
   let results = (outs ATile_View:$result);
-  let assemblyFormat = "$ptr `[` $sizes `]` attr-dict `:` qualified(type($result))";
+  let assemblyFormat =
+      "$ptr `[` $sizes `]` attr-dict `:` qualified(type($ptr)) `->` qualified(type($result))";
   let hasVerifier = 1;
 }
 
@@ -304,7 +302,9 @@ def ATile_MaskOp : ATile_Op<"mask", [Pure, AllTypesMatch<["scores", "result"]>]>
     offset` (queries are the last T of S keys: offset = S - T). The element
     becomes -inf when the key is past `keys`, and also, with `causal`, when
     the key is after the query's position, and with `window = w` when it is
-    `w` or more positions before it.
+    `w` or more positions before it. Lowering tests at run time whether a
+    tile needs the mask at all (most tiles of a long sequence do not) and
+    skips it when not.
 
     ```mlir
     %sm = atile.mask %s row %r0 col %c0 keys %S group %g offset %off {causal}

@@ -91,6 +91,41 @@ def AttnExternDynamicSharedMemoryPass
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
+def ConvertAttnToATilePass : Pass<"convert-attn-to-atile", "mlir::ModuleOp"> {
+  let summary = "Write each planned attn op's algorithm as an atile tile program";
+  let description = [{
+    The algorithm half of the GPU lowering, one file per family
+    (`lib/Conversion/AttnToATile/<Family>ToATile.cpp`): every planned op
+    gets a tile program, a `gpu.func` in `gpu.module @attn_tile_kernels`
+    (made when missing, `atile.target` set to `chip`), named
+    `<function>_<family>_fwd`, whose arguments follow the family's kernel
+    ABI (`docs/gpu-backend.md`: global pointers, then int64 sizes). The
+    program states the algorithm only: which tiles are copied where, the
+    products, masks, the online softmax and the stores, over
+    `#attn.tile`'s `q`, `kv`, `stages` and `warps`. Instructions, copy
+    engines, pipelining and warp roles are left to the atile passes
+    (`atile-assign-layouts`, ...); nothing here is chip-specific beyond
+    the target attribute.
+
+    Families with a tile program: `attn.full` forward (bf16 / f16 inputs,
+    causal, sliding window, soft-cap, GQA row packing, queries that are the
+    last T of S keys, LSE output; `split_kv = 1`). Other ops, FP8 plans,
+    f32 inputs and split-KV plans are located errors naming the reason;
+    `convert-attn-to-gpu` still compiles them (and, until the tile IR is
+    lowered to NVVM, compiles `attn.full` too: this pass leaves the attn
+    ops in place).
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::gpu::GPUDialect",
+    "mlir::LLVM::LLVMDialect", "mlir::math::MathDialect",
+    "mlir::scf::SCFDialect", "mlir::atile::ATileDialect"
+  ];
+  let options = [
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
+           "Target GPU, recorded as the gpu.module's #atile.target">
+  ];
+}
+
 def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu", "mlir::ModuleOp"> {
   let summary = "Lower planned attn ops to gpu.module kernels and a launch manifest";
   let description = [{

@@ -68,7 +68,15 @@ func.func private @f(!atile.view<bf16>)
 
 func.func @view_sizes(%p: !llvm.ptr, %n: i64) {
   // expected-error @+1 {{takes one size per '?' extent of '!atile.view<?x?x128xbf16>' (2); got 1}}
-  %v = atile.view %p[%n] : !atile.view<?x?x128xbf16>
+  %v = atile.view %p[%n] : !llvm.ptr -> !atile.view<?x?x128xbf16>
+  return
+}
+
+// -----
+
+func.func @view_space(%p: !llvm.ptr<3>) {
+  // expected-error @+1 {{views generic or global memory (address space 0 or 1); got address space 3}}
+  %v = atile.view %p[] : !llvm.ptr<3> -> !atile.view<4x128xbf16>
   return
 }
 
@@ -92,7 +100,7 @@ func.func @stage_shape(%i: index) {
 // -----
 
 func.func @copy_cols(%p: !llvm.ptr, %n: i64, %i: index) {
-  %v = atile.view %p[%n, %n] : !atile.view<?x?x64xbf16>
+  %v = atile.view %p[%n, %n] : !llvm.ptr -> !atile.view<?x?x64xbf16>
   %b = atile.alloc : !atile.smem<2x64x128xbf16>
   %s = atile.stage %b[%i] : !atile.smem<2x64x128xbf16> -> !atile.smem<64x128xbf16>
   // expected-error @+1 {{copies whole rows: the view's last extent must be static and equal the tile's 128 columns}}
@@ -103,7 +111,7 @@ func.func @copy_cols(%p: !llvm.ptr, %n: i64, %i: index) {
 // -----
 
 func.func @copy_elem(%p: !llvm.ptr, %n: i64, %i: index) {
-  %v = atile.view %p[%n, %n] : !atile.view<?x?x128xf16>
+  %v = atile.view %p[%n, %n] : !llvm.ptr -> !atile.view<?x?x128xf16>
   %b = atile.alloc : !atile.smem<2x64x128xbf16>
   %s = atile.stage %b[%i] : !atile.smem<2x64x128xbf16> -> !atile.smem<64x128xbf16>
   // expected-error @+1 {{copies without conversion}}
@@ -114,7 +122,7 @@ func.func @copy_elem(%p: !llvm.ptr, %n: i64, %i: index) {
 // -----
 
 func.func @copy_staged(%p: !llvm.ptr, %n: i64, %i: index) {
-  %v = atile.view %p[%n, %n] : !atile.view<?x?x128xbf16>
+  %v = atile.view %p[%n, %n] : !llvm.ptr -> !atile.view<?x?x128xbf16>
   %b = atile.alloc : !atile.smem<2x64x128xbf16>
   // expected-error @+1 {{copies into one stage (a rank-2 tile)}}
   %t = atile.copy %v[%i] rows %i -> %b {rows = array<i64: 1>} : !atile.view<?x?x128xbf16> -> !atile.smem<2x64x128xbf16>
@@ -124,7 +132,7 @@ func.func @copy_staged(%p: !llvm.ptr, %n: i64, %i: index) {
 // -----
 
 func.func @copy_row_dim(%p: !llvm.ptr, %n: i64, %i: index) {
-  %v = atile.view %p[%n, %n] : !atile.view<?x?x128xbf16>
+  %v = atile.view %p[%n, %n] : !llvm.ptr -> !atile.view<?x?x128xbf16>
   %b = atile.alloc : !atile.smem<2x64x128xbf16>
   %s = atile.stage %b[%i] : !atile.smem<2x64x128xbf16> -> !atile.smem<64x128xbf16>
   // expected-error @+1 {{row dimension 2 is not a dimension of '!atile.view<?x?x128xbf16>' other than its last (the columns)}}
@@ -135,7 +143,7 @@ func.func @copy_row_dim(%p: !llvm.ptr, %n: i64, %i: index) {
 // -----
 
 func.func @copy_row_order(%p: !llvm.ptr, %n: i64, %i: index) {
-  %v = atile.view %p[%n, %n, %n] : !atile.view<?x?x?x128xbf16>
+  %v = atile.view %p[%n, %n, %n] : !llvm.ptr -> !atile.view<?x?x?x128xbf16>
   %b = atile.alloc : !atile.smem<2x64x128xbf16>
   %s = atile.stage %b[%i] : !atile.smem<2x64x128xbf16> -> !atile.smem<64x128xbf16>
   // expected-error @+1 {{row dimensions must be ascending}}
@@ -146,7 +154,7 @@ func.func @copy_row_order(%p: !llvm.ptr, %n: i64, %i: index) {
 // -----
 
 func.func @copy_offsets(%p: !llvm.ptr, %n: i64, %i: index) {
-  %v = atile.view %p[%n, %n, %n] : !atile.view<?x?x?x128xbf16>
+  %v = atile.view %p[%n, %n, %n] : !llvm.ptr -> !atile.view<?x?x?x128xbf16>
   %b = atile.alloc : !atile.smem<2x64x128xbf16>
   %s = atile.stage %b[%i] : !atile.smem<2x64x128xbf16> -> !atile.smem<64x128xbf16>
   // expected-error @+1 {{takes one offset per dimension of '!atile.view<?x?x?x128xbf16>' that is neither a row dimension nor the columns (2); got 1}}
@@ -157,7 +165,7 @@ func.func @copy_offsets(%p: !llvm.ptr, %n: i64, %i: index) {
 // -----
 
 func.func @copy_no_rows(%p: !llvm.ptr, %n: i64, %i: index) {
-  %v = atile.view %p[%n, %n] : !atile.view<?x?x128xbf16>
+  %v = atile.view %p[%n, %n] : !llvm.ptr -> !atile.view<?x?x128xbf16>
   %b = atile.alloc : !atile.smem<2x64x128xbf16>
   %s = atile.stage %b[%i] : !atile.smem<2x64x128xbf16> -> !atile.smem<64x128xbf16>
   // expected-error @+1 {{needs at least one row dimension}}
@@ -186,7 +194,7 @@ func.func @load_shape(%i: index) {
 // -----
 
 func.func @store_elem(%p: !llvm.ptr, %n: i64, %i: index) {
-  %v = atile.view %p[%n, %n] : !atile.view<?x?x128xbf16>
+  %v = atile.view %p[%n, %n] : !llvm.ptr -> !atile.view<?x?x128xbf16>
   %f = atile.fill 0.0 : !atile.frag<64x128xf32>
   // expected-error @+1 {{stores without conversion (atile.convert first)}}
   atile.store %f -> %v[%i] rows %i {rows = array<i64: 1>} : !atile.frag<64x128xf32> -> !atile.view<?x?x128xbf16>
@@ -196,7 +204,7 @@ func.func @store_elem(%p: !llvm.ptr, %n: i64, %i: index) {
 // -----
 
 func.func @store_rows_rank1(%p: !llvm.ptr, %n: i64, %i: index) {
-  %v = atile.view %p[%n, %n] : !atile.view<?x?x4xf32>
+  %v = atile.view %p[%n, %n] : !llvm.ptr -> !atile.view<?x?x4xf32>
   %f = atile.fill 0.0 : !atile.frag<64xf32>
   // expected-error @+1 {{takes one offset per dimension of '!atile.view<?x?x4xf32>' that is neither a row dimension nor the columns (1); got 0}}
   atile.store %f -> %v[] rows %i {rows = array<i64: 1, 2>} : !atile.frag<64xf32> -> !atile.view<?x?x4xf32>

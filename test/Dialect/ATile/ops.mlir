@@ -12,11 +12,11 @@ gpu.module @kernels attributes {atile.target = #atile.target<"sm_90a">} {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %g = arith.constant 4 : index
-    // CHECK: atile.view %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] : !atile.view<?x?x?x128xbf16>
-    %q = atile.view %qp[%B, %T, %H] : !atile.view<?x?x?x128xbf16>
-    %k = atile.view %kp[%B, %T, %H] : !atile.view<?x?x?x128xbf16>
+    // CHECK: atile.view %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] : !llvm.ptr -> !atile.view<?x?x?x128xbf16>
+    %q = atile.view %qp[%B, %T, %H] : !llvm.ptr -> !atile.view<?x?x?x128xbf16>
+    %k = atile.view %kp[%B, %T, %H] : !llvm.ptr -> !atile.view<?x?x?x128xbf16>
     // CHECK: !atile.view<?x?x2x4x128xbf16>
-    %o = atile.view %op[%B, %T] : !atile.view<?x?x2x4x128xbf16>
+    %o = atile.view %op[%B, %T] : !llvm.ptr -> !atile.view<?x?x2x4x128xbf16>
     // CHECK: atile.alloc : !atile.smem<1x128x128xbf16, swizzle = 128>
     %sq = atile.alloc : !atile.smem<1x128x128xbf16, swizzle = 128>
     // CHECK: atile.alloc : !atile.smem<2x64x128xbf16, swizzle = 128>

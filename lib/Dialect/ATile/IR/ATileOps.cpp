@@ -33,6 +33,12 @@ static std::string shapeStr(ArrayRef<int64_t> shape) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult ViewOp::verify() {
+  unsigned space = cast<LLVM::LLVMPointerType>(getPtr().getType())
+                       .getAddressSpace();
+  if (space != 0 && space != 1)
+    return emitOpError() << "views generic or global memory (address space 0 "
+                            "or 1); got address space "
+                         << space;
   ViewType type = getResult().getType();
   if (static_cast<int64_t>(getSizes().size()) != type.getNumDynamicDims())
     return emitOpError() << "takes one size per '?' extent of "

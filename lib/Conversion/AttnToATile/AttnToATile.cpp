@@ -1,0 +1,83 @@
+//===- AttnToATile.cpp - convert-attn-to-atile ----------------------------===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// The driver of the tile-program lowering: makes `gpu.module
+// @attn_tile_kernels` with the target chip recorded as #atile.target, and
+// hands each planned attn op to its family's file. Ops without a tile
+// program yet are located errors, never skipped silently.
+//
+//===----------------------------------------------------------------------===//
+
+#include "AttnToATile.h"
+#include "attn/Conversion/Passes.h"
+#include "attn/Dialect/Attn/IR/AttnOps.h"
+#include "attn/Target/GPU/TargetInfo.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace mlir::attn {
+#define GEN_PASS_DEF_CONVERTATTNTOATILEPASS
+#include "attn/Conversion/Passes.h.inc"
+} // namespace mlir::attn
+
+using namespace mlir;
+using namespace mlir::attn;
+
+int64_t tile_programs::swizzleFor(int64_t rowBytes) {
+  for (int64_t span : {128, 64, 32})
+    if (rowBytes % span == 0)
+      return span;
+  return 0;
+}
+
+namespace {
+struct ConvertAttnToATilePass
+    : public mlir::attn::impl::ConvertAttnToATilePassBase<ConvertAttnToATilePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+    std::string error;
+    if (!target::lookupSupportedChip(chip, error)) {
+      module.emitError() << "convert-attn-to-atile: " << error;
+      return signalPassFailure();
+    }
+    SmallVector<Operation *> ops;
+    module.walk([&](Operation *op) {
+      if (isa<FullOp, SparseOp, IndexerOp, TopKOp, LinearOp, DeltaOp>(op))
+        ops.push_back(op);
+    });
+    if (ops.empty())
+      return;
+    auto kernels = module.lookupSymbol<gpu::GPUModuleOp>("attn_tile_kernels");
+    if (!kernels) {
+      OpBuilder b(ctx);
+      b.setInsertionPointToEnd(module.getBody());
+      kernels = gpu::GPUModuleOp::create(b, module.getLoc(),
+                                         "attn_tile_kernels");
+      module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                      b.getUnitAttr());
+    }
+    kernels->setAttr(atile::kTargetAttrName,
+                     atile::TargetAttr::get(ctx, chip));
+    bool failed = false;
+    for (Operation *op : ops) {
+      auto fn = op->getParentOfType<func::FuncOp>();
+      std::string base = (fn ? fn.getSymName().str() : std::string("attn"));
+      if (auto full = dyn_cast<FullOp>(op)) {
+        failed |= mlir::failed(tile_programs::buildFullProgram(
+            full, kernels, base + "_full_fwd"));
+        continue;
+      }
+      op->emitOpError() << "has no tile program yet (convert-attn-to-atile "
+                           "covers attn.full); convert-attn-to-gpu compiles it";
+      failed = true;
+    }
+    if (failed)
+      signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,57 @@
+//===- AttnToATile.h - tile programs of the attn families -------*- C++ -*-===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// What the family files (FullToATile.cpp, ...) share: index arithmetic for
+// writing tile programs, and each family's entry point, called by the
+// convert-attn-to-atile driver (AttnToATile.cpp).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_LIB_CONVERSION_ATTNTOATILE_ATTNTOATILE_H
+#define ATTN_LIB_CONVERSION_ATTNTOATILE_ATTNTOATILE_H
+
+#include "attn/Dialect/ATile/IR/ATileOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+namespace mlir::attn {
+class FullOp;
+} // namespace mlir::attn
+
+namespace mlir::attn::tile_programs {
+
+/// Index arithmetic for the scalar part of a tile program (block
+/// coordinates, tile bounds). Sizes arrive as i64 kernel arguments and are
+/// turned into `index` once.
+struct IndexMath {
+  ImplicitLocOpBuilder &b;
+  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
+  Value idx(Value i64) {
+    return arith::IndexCastOp::create(b, b.getIndexType(), i64);
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, x, y); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, x, y); }
+  Value div(Value x, Value y) { return arith::DivSIOp::create(b, x, y); }
+  Value rem(Value x, Value y) { return arith::RemSIOp::create(b, x, y); }
+  Value ceilDiv(Value x, Value y) { return arith::CeilDivSIOp::create(b, x, y); }
+  Value min(Value x, Value y) { return arith::MinSIOp::create(b, x, y); }
+  Value max(Value x, Value y) { return arith::MaxSIOp::create(b, x, y); }
+};
+
+/// The XOR-swizzle span (bytes) for shared rows of `rowBytes` bytes: the
+/// widest of 128, 64, 32 that divides them (0 when none does).
+int64_t swizzleFor(int64_t rowBytes);
+
+/// Writes attn.full's forward tile program `<name>` into `module`; emits a
+/// located error and fails when the op's plan has no tile program yet.
+LogicalResult buildFullProgram(FullOp op, gpu::GPUModuleOp module,
+                               StringRef name);
+
+} // namespace mlir::attn::tile_programs
+
+#endif // ATTN_LIB_CONVERSION_ATTNTOATILE_ATTNTOATILE_H

@@ -1,0 +1,286 @@
+//===- FullToATile.cpp - attn.full as a tile program ----------------------===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// attn.full forward, FlashAttention style, as one tile program per block:
+//
+//   block (x, y, z) = (q-row block, KV head hk, batch b). Query rows are
+//   packed as (t, g) pairs, g a query head of KV head hk's group, so GQA
+//   decoding (T = 1, G = H / Hkv >= 4) fills the rows instead of wasting
+//   them; row r is query t = r / G. Causal blocks run heaviest first.
+//
+//   Q tile  <- Q[b, rows, hk, :, :]                (once)
+//   m = -inf, l = 0, O = 0
+//   for each KV tile j of the band [kvLo, kvHi) this block's queries see:
+//     K_j, V_j <- K[b, kv0 : kv0 + kv, hk], V[...]   (stage j % stages)
+//     S   = Q K_j^T                                  (q x kv, f32)
+//     S   = mask(S)        (past S keys; causal; sliding window)
+//     P, m, l, alpha = online_softmax(S, m, l)       (base 2)
+//     O   = O * alpha + P V_j
+//   O = O / l (0 for rows that saw no key); LSE = (m + log2 l) ln 2
+//
+// The band: causal blocks stop at the last query's key position, window
+// blocks start at the first query's window; tiles outside are never
+// visited. The program names no instruction, copy engine or warp role:
+// atile-assign-layouts and the pipeline passes decide those.
+//
+//===----------------------------------------------------------------------===//
+
+#include "AttnToATile.h"
+#include "attn/Dialect/Attn/IR/AttnOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::tile_programs;
+using namespace mlir::atile;
+
+namespace {
+/// What the program is specialised on (never B, T, S or head counts).
+struct FullShape {
+  int64_t d, dv, q, kv, warps, stages;
+  Type elem;
+  float scale;
+  bool causal, lse;
+  std::optional<int64_t> window;
+  std::optional<float> softcap;
+};
+
+// The attn.full / attn.sparse kernel ABI (docs/gpu-backend.md): pointers,
+// then sizes.
+enum Arg { aQ, aK, aV, aIdx, aO, aLse, aOPart, aLsePart, kPointers };
+enum Size { sB, sT, sS, sH, sHkv, sN, sNSplit, kSizes };
+} // namespace
+
+static FailureOr<FullShape> shapeOf(FullOp op) {
+  TileAttr tile = op.getTileAttr();
+  if (!tile)
+    return op.emitOpError() << "has no #attn.tile; run attn-tile (or the "
+                               "attn-plan pipeline) before convert-attn-to-atile";
+  auto qType = cast<RankedTensorType>(op.getQ().getType());
+  auto vType = cast<RankedTensorType>(op.getV().getType());
+  FullShape s;
+  s.elem = qType.getElementType();
+  if (!(s.elem.isBF16() || s.elem.isF16()))
+    return op.emitOpError() << "tile programs take bf16 or f16 inputs for now; "
+                               "got "
+                            << s.elem << " (convert-attn-to-gpu compiles it)";
+  if (PrecisionAttr prec = op.getPrecisionAttr(); prec && prec.usesFp8())
+    return op.emitOpError() << "FP8 plans have no tile program yet "
+                               "(convert-attn-to-gpu compiles them)";
+  if (tile.getSplitKv() != 1)
+    return op.emitOpError() << "split-KV plans (split_kv = "
+                            << tile.getSplitKv()
+                            << ") have no tile program yet";
+  s.d = qType.getDimSize(3);
+  s.dv = vType.getDimSize(3);
+  if (ShapedType::isDynamic(s.d) || ShapedType::isDynamic(s.dv) || s.d % 16 ||
+      s.dv % 16)
+    return op.emitOpError() << "tile programs need static head dims that are "
+                               "multiples of 16; got D = "
+                            << s.d << ", Dv = " << s.dv;
+  s.q = tile.getQ();
+  s.kv = tile.getKv();
+  s.warps = tile.getWarps();
+  s.stages = tile.getStages();
+  s.scale = 1.0f / std::sqrt(static_cast<float>(s.d));
+  if (FloatAttr a = op.getScaleAttr())
+    s.scale = static_cast<float>(a.getValueAsDouble());
+  s.causal = op.getCausal();
+  if (std::optional<uint64_t> w = op.getWindow())
+    s.window = static_cast<int64_t>(
+        std::min<uint64_t>(*w, static_cast<uint64_t>(INT64_MAX / 4)));
+  if (FloatAttr c = op.getSoftcapAttr())
+    s.softcap = static_cast<float>(c.getValueAsDouble());
+  s.lse = static_cast<bool>(op.getLse());
+  return s;
+}
+
+/// An `atile.map` with one result, the body given as a callback over the
+/// element scalars.
+static Value map(ImplicitLocOpBuilder &b, Type result, ValueRange inputs,
+                 function_ref<Value(ImplicitLocOpBuilder &, ValueRange)> body) {
+  auto op = MapOp::create(b, TypeRange{result}, inputs);
+  Block *block = b.createBlock(&op.getBody());
+  for (Value in : inputs)
+    block->addArgument(cast<FragType>(in.getType()).getElementType(),
+                       b.getLoc());
+  ImplicitLocOpBuilder inner(b.getLoc(), b.getContext());
+  inner.setInsertionPointToStart(block);
+  YieldOp::create(inner, ValueRange{body(inner, block->getArguments())});
+  b.setInsertionPointAfter(op);
+  return op.getResult(0);
+}
+
+LogicalResult tile_programs::buildFullProgram(FullOp op,
+                                              gpu::GPUModuleOp module,
+                                              StringRef name) {
+  FailureOr<FullShape> shape = shapeOf(op);
+  if (failed(shape))
+    return failure();
+  const FullShape &p = *shape;
+  MLIRContext *ctx = op.getContext();
+  ImplicitLocOpBuilder b(op.getLoc(), ctx);
+  IndexMath ix{b};
+  Type f32 = b.getF32Type();
+  const int64_t dyn = ShapedType::kDynamic;
+
+  // The kernel: pointers (global), then sizes; one block of 32 x warps.
+  SmallVector<Type> args(kPointers, LLVM::LLVMPointerType::get(ctx, 1));
+  args.append(kSizes, b.getI64Type());
+  b.setInsertionPointToEnd(module.getBody());
+  auto fn = gpu::GPUFuncOp::create(b, name, b.getFunctionType(args, {}));
+  fn->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  fn.setKnownBlockSizeAttr(
+      b.getDenseI32ArrayAttr({static_cast<int32_t>(32 * p.warps), 1, 1}));
+  b.setInsertionPointToStart(&fn.getBody().front());
+  auto ptr = [&](Arg a) { return fn.getArgument(a); };
+  auto size = [&](Size s) { return fn.getArgument(kPointers + s); };
+
+  // Sizes and the block's coordinates.
+  Value groupI64 = arith::DivSIOp::create(b, size(sH), size(sHkv));
+  Value seqT = ix.idx(size(sT)), seqS = ix.idx(size(sS));
+  Value group = ix.idx(groupI64);
+  Value bx = gpu::BlockIdOp::create(b, gpu::Dimension::x);
+  if (p.causal) // heaviest (latest) query blocks first
+    bx = ix.sub(ix.sub(gpu::GridDimOp::create(b, gpu::Dimension::x), ix.c(1)),
+                bx);
+  Value hk = gpu::BlockIdOp::create(b, gpu::Dimension::y);
+  Value batch = gpu::BlockIdOp::create(b, gpu::Dimension::z);
+  Value row0 = ix.mul(bx, ix.c(p.q));
+  Value rowEnd = ix.min(ix.add(row0, ix.c(p.q)), ix.mul(seqT, group));
+  Value offset = ix.sub(seqS, seqT); // query t sits at key t + S - T
+  Value tFirst = ix.div(row0, group);
+  Value tLast = ix.div(ix.sub(rowEnd, ix.c(1)), group);
+
+  // The band of keys this block's queries see.
+  Value kvHi = seqS, kvLo = ix.c(0);
+  if (p.causal)
+    kvHi = ix.min(seqS, ix.add(ix.add(tLast, offset), ix.c(1)));
+  if (p.window)
+    kvLo = ix.max(ix.c(0), ix.add(ix.sub(ix.add(tFirst, offset),
+                                         ix.c(*p.window)),
+                                  ix.c(1)));
+  Value nTiles = ix.ceilDiv(ix.max(ix.sub(kvHi, kvLo), ix.c(0)), ix.c(p.kv));
+
+  // Global views: Q and O as [B, T, Hkv, G, D] (GQA rows), K and V as
+  // [B, S, Hkv, D], LSE as [B, T, Hkv, G].
+  auto view = [&](Arg a, ArrayRef<int64_t> shape, Type elem,
+                  ValueRange sizes) -> Value {
+    return ViewOp::create(b, ViewType::get(ctx, shape, elem), ptr(a), sizes);
+  };
+  SmallVector<Value> bthg = {size(sB), size(sT), size(sHkv), groupI64};
+  SmallVector<Value> bsh = {size(sB), size(sS), size(sHkv)};
+  Value qView = view(aQ, {dyn, dyn, dyn, dyn, p.d}, p.elem, bthg);
+  Value kView = view(aK, {dyn, dyn, dyn, p.d}, p.elem, bsh);
+  Value vView = view(aV, {dyn, dyn, dyn, p.dv}, p.elem, bsh);
+  Value oView = view(aO, {dyn, dyn, dyn, dyn, p.dv}, p.elem, bthg);
+
+  // Shared buffers: Q once, K and V one tile per stage.
+  const int64_t eb = p.elem.getIntOrFloatBitWidth() / 8;
+  auto alloc = [&](int64_t stages, int64_t rows, int64_t cols) -> Value {
+    return AllocOp::create(
+        b, SmemType::get(ctx, {stages, rows, cols}, p.elem,
+                         swizzleFor(cols * eb)));
+  };
+  auto stage = [&](Value buffer, Value i) -> Value {
+    auto t = cast<SmemType>(buffer.getType());
+    return StageOp::create(
+        b,
+        SmemType::get(ctx, t.getShape().drop_front(), t.getElementType(),
+                      t.getSwizzle()),
+        buffer, i);
+  };
+  Value sQ = alloc(1, p.q, p.d), sK = alloc(p.stages, p.kv, p.d),
+        sV = alloc(p.stages, p.kv, p.dv);
+  auto rowsAttr = [&](ArrayRef<int64_t> dims) {
+    return b.getDenseI64ArrayAttr(dims);
+  };
+  Value qTile = stage(sQ, ix.c(0));
+  Value qCopy = CopyOp::create(b, TokenType::get(ctx), qView, ValueRange{batch, hk}, row0, qTile,
+                               rowsAttr({1, 3}), CopyEngineAttr());
+  WaitOp::create(b, ValueRange{qCopy});
+
+  // Running statistics and the output accumulator.
+  auto rowsT = FragType::get({p.q}, f32);
+  auto scoresT = FragType::get({p.q, p.kv}, f32);
+  auto outT = FragType::get({p.q, p.dv}, f32);
+  const float negInf = -std::numeric_limits<float>::infinity();
+  Value m0 = FillOp::create(b, rowsT, b.getF32FloatAttr(negInf));
+  Value l0 = FillOp::create(b, rowsT, b.getF32FloatAttr(0.0f));
+  Value o0 = FillOp::create(b, outT, b.getF32FloatAttr(0.0f));
+
+  auto loop = scf::ForOp::create(b, ix.c(0), nTiles, ix.c(1),
+                                 ValueRange{o0, m0, l0});
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value j = loop.getInductionVar();
+    Value acc = loop.getRegionIterArg(0), m = loop.getRegionIterArg(1),
+          l = loop.getRegionIterArg(2);
+    Value kv0 = ix.add(kvLo, ix.mul(j, ix.c(p.kv)));
+    Value st = ix.rem(j, ix.c(p.stages));
+    Value kTile = stage(sK, st), vTile = stage(sV, st);
+    Value kCopy = CopyOp::create(b, TokenType::get(ctx), kView, ValueRange{batch, hk}, kv0, kTile,
+                                 rowsAttr({1}), CopyEngineAttr());
+    Value vCopy = CopyOp::create(b, TokenType::get(ctx), vView, ValueRange{batch, hk}, kv0, vTile,
+                                 rowsAttr({1}), CopyEngineAttr());
+    WaitOp::create(b, ValueRange{kCopy});
+    Value s = MmaOp::create(b, scoresT, qTile, kTile, Value(),
+                            /*transpose_rhs=*/true, /*async=*/false);
+    IntegerAttr window =
+        p.window ? b.getI64IntegerAttr(*p.window) : IntegerAttr();
+    s = MaskOp::create(b, s.getType(), s, row0, kv0, seqS, group, offset,
+                       p.causal ? b.getUnitAttr() : UnitAttr(), window);
+    auto softmax =
+        OnlineSoftmaxOp::create(b, s, m, l, p.scale, p.softcap);
+    Value scaled = map(b, outT, {acc, softmax.getAlpha()},
+                       [](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
+                         return arith::MulFOp::create(r, x[0], x[1]);
+                       });
+    WaitOp::create(b, ValueRange{vCopy});
+    Value probs = ConvertOp::create(
+        b, FragType::get({p.q, p.kv}, p.elem), softmax.getProbs());
+    Value next = MmaOp::create(b, outT, probs, vTile, scaled,
+                               /*transpose_rhs=*/false, /*async=*/false);
+    scf::YieldOp::create(
+        b, ValueRange{next, softmax.getNewMax(), softmax.getNewSum()});
+  }
+  Value acc = loop.getResult(0), m = loop.getResult(1), l = loop.getResult(2);
+
+  // O = acc / l (rows that saw no key: 0), rounded to the input type.
+  Value out = map(b, outT, {acc, l},
+                  [](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
+                    Value zero = arith::ConstantOp::create(
+                        r, r.getF32FloatAttr(0.0f));
+                    Value seen = arith::CmpFOp::create(
+                        r, arith::CmpFPredicate::OGT, x[1], zero);
+                    Value q = arith::DivFOp::create(r, x[0], x[1]);
+                    return arith::SelectOp::create(r, seen, q, zero);
+                  });
+  out = ConvertOp::create(b, FragType::get({p.q, p.dv}, p.elem), out);
+  StoreOp::create(b, out, oView, ValueRange{batch, hk}, row0,
+                  rowsAttr({1, 3}));
+  if (p.lse) {
+    // Natural-log LSE from the base-2 statistics: (m + log2 l) ln 2.
+    Value lse = map(b, rowsT, {m, l},
+                    [](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
+                      Value ln2 = arith::ConstantOp::create(
+                          r, r.getF32FloatAttr(0.6931471805599453f));
+                      Value lg = math::Log2Op::create(r, x[1]);
+                      return arith::MulFOp::create(
+                          r, arith::AddFOp::create(r, x[0], lg), ln2);
+                    });
+    Value lseView = view(aLse, {dyn, dyn, dyn, dyn}, f32, bthg);
+    StoreOp::create(b, lse, lseView, ValueRange{batch, hk}, row0,
+                    rowsAttr({1, 3}));
+  }
+  gpu::ReturnOp::create(b);
+  return success();
+}

@@ -1,0 +1,137 @@
+// convert-attn-to-atile on attn.full: the forward tile program reads like the
+// algorithm (FlashAttention's online softmax over the KV tiles of the band a
+// block's queries see), with the plan's q / kv / stages / warps and no
+// instruction, engine or warp role named. Located errors for what has no
+// tile program yet.
+// RUN: split-file %s %t
+// RUN: attn-opt %t/gqa.mlir --convert-attn-to-atile --canonicalize --cse | FileCheck %s
+// RUN: attn-opt %t/plain.mlir --convert-attn-to-atile=chip=sm_80 --canonicalize --cse | FileCheck %s --check-prefix=PLAIN
+// RUN: attn-opt %t/errors.mlir -split-input-file --convert-attn-to-atile -verify-diagnostics -o /dev/null
+// RUN: not attn-opt %t/plain.mlir --convert-attn-to-atile=chip=sm_99 -o /dev/null 2>&1 | FileCheck %s --check-prefix=CHIP
+
+//--- gqa.mlir
+// GQA (16 query heads over 4 KV heads), causal, sliding window, soft-cap,
+// LSE; 128 query rows x 64 keys per tile, 2 stages, 8 warps.
+func.func @gqa(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x4x128xbf16>, %v: tensor<?x?x4x128xbf16>) -> (tensor<?x?x16x128xbf16>, tensor<?x?x16xf32>) {
+  %o, %lse = attn.full %q, %k, %v {causal, window = 512 : i64, softcap = 30.0 : f64, tile = #attn.tile<q = 128, kv = 64, stages = 2, warps = 8>} : (tensor<?x?x16x128xbf16>, tensor<?x?x4x128xbf16>, tensor<?x?x4x128xbf16>) -> (tensor<?x?x16x128xbf16>, tensor<?x?x16xf32>)
+  return %o, %lse : tensor<?x?x16x128xbf16>, tensor<?x?x16xf32>
+}
+// The attn op stays (convert-attn-to-gpu still compiles it).
+// CHECK: attn.full
+// CHECK-LABEL: gpu.module @attn_tile_kernels attributes {atile.target = #atile.target<"sm_90a">}
+// The kernel ABI: q k v idx o lse o_part lse_part, then B T S H Hkv N nsplit.
+// CHECK: gpu.func @gqa_full_fwd(%[[Q:.*]]: !llvm.ptr<1>, %[[K:.*]]: !llvm.ptr<1>, %[[V:.*]]: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %[[O:.*]]: !llvm.ptr<1>, %[[LSE:.*]]: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %[[B:.*]]: i64, %[[T:.*]]: i64, %[[S:.*]]: i64, %[[H:.*]]: i64, %[[HKV:.*]]: i64, %{{.*}}: i64, %{{.*}}: i64) kernel attributes {known_block_size = array<i32: 256, 1, 1>}
+// CHECK: %[[G:.*]] = arith.divsi %[[H]], %[[HKV]] : i64
+// Causal: the heaviest query blocks first.
+// CHECK: %[[BX:.*]] = gpu.block_id  x
+// CHECK: gpu.grid_dim  x
+// CHECK: %[[HK:.*]] = gpu.block_id  y
+// CHECK: %[[BATCH:.*]] = gpu.block_id  z
+// Queries and outputs as [B, T, Hkv, G, D]: a tile row is a (t, g) pair.
+// CHECK: %[[QV:.*]] = atile.view %[[Q]][%[[B]], %[[T]], %[[HKV]], %[[G]]] : !llvm.ptr<1> -> !atile.view<?x?x?x?x128xbf16>
+// CHECK: %[[KV:.*]] = atile.view %[[K]][%[[B]], %[[S]], %[[HKV]]] : !llvm.ptr<1> -> !atile.view<?x?x?x128xbf16>
+// CHECK: %[[VV:.*]] = atile.view %[[V]][%[[B]], %[[S]], %[[HKV]]] : !llvm.ptr<1> -> !atile.view<?x?x?x128xbf16>
+// CHECK: %[[OV:.*]] = atile.view %[[O]][%[[B]], %[[T]], %[[HKV]], %[[G]]] : !llvm.ptr<1> -> !atile.view<?x?x?x?x128xbf16>
+// CHECK: %[[SQ:.*]] = atile.alloc : !atile.smem<1x128x128xbf16, swizzle = 128>
+// CHECK: %[[SK:.*]] = atile.alloc : !atile.smem<2x64x128xbf16, swizzle = 128>
+// CHECK: %[[SV:.*]] = atile.alloc : !atile.smem<2x64x128xbf16, swizzle = 128>
+// CHECK: %[[QT:.*]] = atile.stage %[[SQ]]
+// CHECK: %[[QC:.*]] = atile.copy %[[QV]][%[[BATCH]], %[[HK]]] rows %[[ROW0:.*]] -> %[[QT]] {rows = array<i64: 1, 3>}
+// CHECK: atile.wait %[[QC]]
+// CHECK: %[[M0:.*]] = atile.fill 0xFF800000 : !atile.frag<128xf32>
+// CHECK: %[[L0:.*]] = atile.fill 0.000000e+00 : !atile.frag<128xf32>
+// CHECK: %[[O0:.*]] = atile.fill 0.000000e+00 : !atile.frag<128x128xf32>
+// CHECK: %[[RES:.*]]:3 = scf.for %[[J:.*]] = %{{.*}} to %[[NT:.*]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[O0]], %[[M:.*]] = %[[M0]], %[[L:.*]] = %[[L0]])
+// KV tile j starts at kvLo + 64 j, in stage j % 2.
+// CHECK: %[[KV0:.*]] = arith.addi %{{.*}}, %{{.*}} : index
+// CHECK: %[[ST:.*]] = arith.remsi %[[J]], %{{.*}} : index
+// CHECK: %[[KT:.*]] = atile.stage %[[SK]][%[[ST]]]
+// CHECK: %[[VT:.*]] = atile.stage %[[SV]][%[[ST]]]
+// CHECK: %[[KC:.*]] = atile.copy %[[KV]][%[[BATCH]], %[[HK]]] rows %[[KV0]] -> %[[KT]] {rows = array<i64: 1>}
+// CHECK: %[[VC:.*]] = atile.copy %[[VV]][%[[BATCH]], %[[HK]]] rows %[[KV0]] -> %[[VT]] {rows = array<i64: 1>}
+// CHECK: atile.wait %[[KC]]
+// CHECK: %[[SC:.*]] = atile.mma %[[QT]], %[[KT]] {transpose_rhs} : !atile.smem<128x128xbf16, swizzle = 128>, !atile.smem<64x128xbf16, swizzle = 128> -> !atile.frag<128x64xf32>
+// CHECK: %[[MS:.*]] = atile.mask %[[SC]] row %[[ROW0]] col %[[KV0]] keys %{{.*}} group %{{.*}} offset %{{.*}} {causal, window = 512 : i64}
+// CHECK: %[[P:.*]], %[[M1:.*]], %[[L1:.*]], %[[ALPHA:.*]] = atile.online_softmax %[[MS]], %[[M]], %[[L]] {scale = 0.0883883461 : f32, softcap = 3.000000e+01 : f32}
+// CHECK: %[[RESC:.*]] = atile.map %[[ACC]], %[[ALPHA]]
+// CHECK: arith.mulf
+// CHECK: atile.wait %[[VC]]
+// CHECK: %[[P16:.*]] = atile.convert %[[P]] : !atile.frag<128x64xf32> -> !atile.frag<128x64xbf16>
+// CHECK: %[[NEXT:.*]] = atile.mma %[[P16]], %[[VT]], %[[RESC]] : !atile.frag<128x64xbf16>, !atile.smem<64x128xbf16, swizzle = 128>, !atile.frag<128x128xf32> -> !atile.frag<128x128xf32>
+// CHECK: scf.yield %[[NEXT]], %[[M1]], %[[L1]]
+// O = acc / l, 0 for rows that saw no key.
+// CHECK: %[[NORM:.*]] = atile.map %[[RES]]#0, %[[RES]]#2
+// CHECK: arith.cmpf ogt
+// CHECK: arith.divf
+// CHECK: arith.select
+// CHECK: %[[OUT:.*]] = atile.convert %[[NORM]] : !atile.frag<128x128xf32> -> !atile.frag<128x128xbf16>
+// CHECK: atile.store %[[OUT]] -> %[[OV]][%[[BATCH]], %[[HK]]] rows %[[ROW0]] {rows = array<i64: 1, 3>}
+// LSE = (m + log2 l) ln 2, one value per row.
+// CHECK: %[[LSEV:.*]] = atile.map %[[RES]]#1, %[[RES]]#2
+// CHECK: math.log2
+// CHECK: %[[LV:.*]] = atile.view %[[LSE]][%[[B]], %[[T]], %[[HKV]], %[[G]]] : !llvm.ptr<1> -> !atile.view<?x?x?x?xf32>
+// CHECK: atile.store %[[LSEV]] -> %[[LV]][%[[BATCH]], %[[HK]]] rows %[[ROW0]] {rows = array<i64: 1, 3>}
+// CHECK: gpu.return
+
+//--- plain.mlir
+// Non-causal f16, D = 64, Dv = 128 (different head dims), queries the last
+// T of S keys, an explicit scale; no window, no LSE.
+func.func @plain(%q: tensor<2x?x8x64xf16>, %k: tensor<2x?x8x64xf16>, %v: tensor<2x?x8x128xf16>) -> tensor<2x?x8x128xf16> {
+  %o = attn.full %q, %k, %v {scale = 0.5 : f64, tile = #attn.tile<q = 64, kv = 128, stages = 3, warps = 4>} : (tensor<2x?x8x64xf16>, tensor<2x?x8x64xf16>, tensor<2x?x8x128xf16>) -> tensor<2x?x8x128xf16>
+  return %o : tensor<2x?x8x128xf16>
+}
+// PLAIN: gpu.module @attn_tile_kernels attributes {atile.target = #atile.target<"sm_80">}
+// PLAIN: gpu.func @plain_full_fwd({{.*}}) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// PLAIN-NOT: gpu.grid_dim
+// PLAIN: atile.alloc : !atile.smem<1x64x64xf16, swizzle = 128>
+// PLAIN: atile.alloc : !atile.smem<3x128x64xf16, swizzle = 128>
+// PLAIN: atile.alloc : !atile.smem<3x128x128xf16, swizzle = 128>
+// PLAIN: scf.for
+// PLAIN: atile.mma %{{.*}}, %{{.*}} {transpose_rhs} : !atile.smem<64x64xf16, swizzle = 128>, !atile.smem<128x64xf16, swizzle = 128> -> !atile.frag<64x128xf32>
+// PLAIN: atile.mask %{{.*}} row %{{.*}} col %{{.*}} keys %{{.*}} group %{{.*}} offset %{{.*}} : !atile.frag<64x128xf32>
+// PLAIN: atile.online_softmax %{{.*}}, %{{.*}}, %{{.*}} {scale = 5.000000e-01 : f32}
+// PLAIN: atile.mma %{{.*}}, %{{.*}}, %{{.*}} : !atile.frag<64x128xf16>, !atile.smem<128x128xf16, swizzle = 128>, !atile.frag<64x128xf32> -> !atile.frag<64x128xf32>
+// PLAIN: atile.store
+// PLAIN-NOT: math.log2
+// PLAIN: gpu.return
+
+// CHIP: error: convert-attn-to-atile: unknown chip 'sm_99'
+
+//--- errors.mlir
+func.func @untiled(%q: tensor<1x8x2x64xbf16>, %k: tensor<1x8x2x64xbf16>, %v: tensor<1x8x2x64xbf16>) -> tensor<1x8x2x64xbf16> {
+  // expected-error @+1 {{has no #attn.tile; run attn-tile (or the attn-plan pipeline) before convert-attn-to-atile}}
+  %o = attn.full %q, %k, %v : (tensor<1x8x2x64xbf16>, tensor<1x8x2x64xbf16>, tensor<1x8x2x64xbf16>) -> tensor<1x8x2x64xbf16>
+  return %o : tensor<1x8x2x64xbf16>
+}
+
+// -----
+
+func.func @f32(%q: tensor<1x8x2x64xf32>, %k: tensor<1x8x2x64xf32>, %v: tensor<1x8x2x64xf32>) -> tensor<1x8x2x64xf32> {
+  // expected-error @+1 {{tile programs take bf16 or f16 inputs for now; got 'f32' (convert-attn-to-gpu compiles it)}}
+  %o = attn.full %q, %k, %v {tile = #attn.tile<q = 64, kv = 64, warps = 4>} : (tensor<1x8x2x64xf32>, tensor<1x8x2x64xf32>, tensor<1x8x2x64xf32>) -> tensor<1x8x2x64xf32>
+  return %o : tensor<1x8x2x64xf32>
+}
+
+// -----
+
+func.func @split(%q: tensor<1x1x2x64xbf16>, %k: tensor<1x8x2x64xbf16>, %v: tensor<1x8x2x64xbf16>) -> tensor<1x1x2x64xbf16> {
+  // expected-error @+1 {{split-KV plans (split_kv = 4) have no tile program yet}}
+  %o = attn.full %q, %k, %v {tile = #attn.tile<q = 16, kv = 64, split_kv = 4, warps = 1>} : (tensor<1x1x2x64xbf16>, tensor<1x8x2x64xbf16>, tensor<1x8x2x64xbf16>) -> tensor<1x1x2x64xbf16>
+  return %o : tensor<1x1x2x64xbf16>
+}
+
+// -----
+
+func.func @fp8(%q: tensor<1x8x2x128xbf16>, %k: tensor<1x8x2x128xbf16>, %v: tensor<1x8x2x128xbf16>) -> tensor<1x8x2x128xbf16> {
+  // expected-error @+1 {{FP8 plans have no tile program yet (convert-attn-to-gpu compiles them)}}
+  %o = attn.full %q, %k, %v {tile = #attn.tile<q = 64, kv = 128, warps = 4>, precision = #attn.precision<operands = {qk = f8E4M3FN, pv = f8E4M3FN}, granularity = block, block = 128>} : (tensor<1x8x2x128xbf16>, tensor<1x8x2x128xbf16>, tensor<1x8x2x128xbf16>) -> tensor<1x8x2x128xbf16>
+  return %o : tensor<1x8x2x128xbf16>
+}
+
+// -----
+
+func.func @linear(%q: tensor<1x8x2x64xbf16>, %k: tensor<1x8x2x64xbf16>, %v: tensor<1x8x2x64xbf16>) -> tensor<1x8x2x64xbf16> {
+  // expected-error @+1 {{has no tile program yet (convert-attn-to-atile covers attn.full); convert-attn-to-gpu compiles it}}
+  %o = attn.linear %q, %k, %v : (tensor<1x8x2x64xbf16>, tensor<1x8x2x64xbf16>, tensor<1x8x2x64xbf16>) -> tensor<1x8x2x64xbf16>
+  return %o : tensor<1x8x2x64xbf16>
+}
