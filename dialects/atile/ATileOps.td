@@ -330,8 +330,7 @@ def ATile_OnlineSoftmaxOp : ATile_Op<"online_softmax", [Pure,
     base-2 units (exp2 is the hardware's exponential):
 
     ```
-    x     = softcap ? softcap * tanh(s / softcap) : s
-    x     = x * scale * log2(e)
+    x     = s * scale * log2(e)
     m'    = max(m, rowmax(x))
     alpha = exp2(m - m')          (1 where m' = -inf)
     p     = exp2(x - m')          (0 where m' = -inf)
@@ -341,8 +340,9 @@ def ATile_OnlineSoftmaxOp : ATile_Op<"online_softmax", [Pure,
     `m` starts at -inf and `l` at 0; the output accumulator is rescaled by
     `alpha` before `p` times V is added to it, and divided by `l` at the
     end; the log-sum-exp of a row is `(m + log2(l)) * ln(2)`. A row whose
-    scores are all -inf (fully masked) keeps `m = -inf`, `p = 0`.
-    `atile-decompose` rewrites this op into `atile.reduce` and `atile.map`.
+    scores are all -inf (fully masked) keeps `m = -inf`, `p = 0`. Score
+    modifiers (a logit soft-cap) are `atile.map`s on the scores before
+    their mask.
 
     ```mlir
     %p, %m1, %l1, %alpha = atile.online_softmax %s, %m, %l {scale = 0.0883883461 : f32}
@@ -350,7 +350,7 @@ def ATile_OnlineSoftmaxOp : ATile_Op<"online_softmax", [Pure,
     ```
   }];
   let arguments = (ins ATile_Frag:$scores, ATile_Frag:$max, ATile_Frag:$sum,
-                   F32Attr:$scale, OptionalAttr<F32Attr>:$softcap);
+                   F32Attr:$scale);
   let results = (outs ATile_Frag:$probs, ATile_Frag:$new_max,
                  ATile_Frag:$new_sum, ATile_Frag:$alpha);
   let assemblyFormat = [{
@@ -359,8 +359,7 @@ def ATile_OnlineSoftmaxOp : ATile_Op<"online_softmax", [Pure,
   let hasVerifier = 1;
   let builders = [
     OpBuilder<(ins "::mlir::Value":$scores, "::mlir::Value":$max,
-                   "::mlir::Value":$sum, "float":$scale,
-                   "::std::optional<float>":$softcap)>
+                   "::mlir::Value":$sum, "float":$scale)>
   ];
 }
 

@@ -16,6 +16,7 @@
 //   for each KV tile j of the band [kvLo, kvHi) this block's queries see:
 //     K_j, V_j <- K[b, kv0 : kv0 + kv, hk], V[...]   (stage j % stages)
 //     S   = Q K_j^T                                  (q x kv, f32)
+//     S   = softcap * tanh(S * scale / softcap)     (with a soft-cap)
 //     S   = mask(S)        (past S keys; causal; sliding window)
 //     P, m, l, alpha = online_softmax(S, m, l)       (base 2)
 //     O   = O * alpha + P V_j
@@ -234,12 +235,24 @@ LogicalResult tile_programs::buildFullProgram(FullOp op,
     WaitOp::create(b, ValueRange{kCopy});
     Value s = MmaOp::create(b, scoresT, qTile, kTile, Value(),
                             /*transpose_rhs=*/true, /*async=*/false);
+    if (p.softcap) // logit soft-cap, on the scaled scores
+      s = map(b, scoresT, {s},
+              [&](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
+                Value in = arith::MulFOp::create(
+                    r, x[0],
+                    arith::ConstantOp::create(
+                        r, r.getF32FloatAttr(p.scale / *p.softcap)));
+                return arith::MulFOp::create(
+                    r, math::TanhOp::create(r, in),
+                    arith::ConstantOp::create(r,
+                                              r.getF32FloatAttr(*p.softcap)));
+              });
     IntegerAttr window =
         p.window ? b.getI64IntegerAttr(*p.window) : IntegerAttr();
     s = MaskOp::create(b, s.getType(), s, row0, kv0, seqS, group, offset,
                        p.causal ? b.getUnitAttr() : UnitAttr(), window);
     auto softmax =
-        OnlineSoftmaxOp::create(b, s, m, l, p.scale, p.softcap);
+        OnlineSoftmaxOp::create(b, s, m, l, p.softcap ? 1.0f : p.scale);
     Value scaled = map(b, outT, {acc, softmax.getAlpha()},
                        [](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
                          return arith::MulFOp::create(r, x[0], x[1]);

@@ -51,8 +51,11 @@ func.func @gqa(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x4x128xbf16>, %v: tens
 // CHECK: %[[VC:.*]] = atile.copy %[[VV]][%[[BATCH]], %[[HK]]] rows %[[KV0]] -> %[[VT]] {rows = array<i64: 1>}
 // CHECK: atile.wait %[[KC]]
 // CHECK: %[[SC:.*]] = atile.mma %[[QT]], %[[KT]] {transpose_rhs} : !atile.smem<128x128xbf16, swizzle = 128>, !atile.smem<64x128xbf16, swizzle = 128> -> !atile.frag<128x64xf32>
-// CHECK: %[[MS:.*]] = atile.mask %[[SC]] row %[[ROW0]] col %[[KV0]] keys %{{.*}} group %{{.*}} offset %{{.*}} {causal, window = 512 : i64}
-// CHECK: %[[P:.*]], %[[M1:.*]], %[[L1:.*]], %[[ALPHA:.*]] = atile.online_softmax %[[MS]], %[[M]], %[[L]] {scale = 0.0883883461 : f32, softcap = 3.000000e+01 : f32}
+// The soft-cap acts on the scaled scores, before the mask.
+// CHECK: %[[CAP:.*]] = atile.map %[[SC]] : !atile.frag<128x64xf32> -> !atile.frag<128x64xf32>
+// CHECK: math.tanh
+// CHECK: %[[MS:.*]] = atile.mask %[[CAP]] row %[[ROW0]] col %[[KV0]] keys %{{.*}} group %{{.*}} offset %{{.*}} {causal, window = 512 : i64}
+// CHECK: %[[P:.*]], %[[M1:.*]], %[[L1:.*]], %[[ALPHA:.*]] = atile.online_softmax %[[MS]], %[[M]], %[[L]] {scale = 1.000000e+00 : f32}
 // CHECK: %[[RESC:.*]] = atile.map %[[ACC]], %[[ALPHA]]
 // CHECK: arith.mulf
 // CHECK: atile.wait %[[VC]]

@@ -373,16 +373,6 @@ func.func @softmax_scale() {
 
 // -----
 
-func.func @softmax_softcap() {
-  %s = atile.fill 0.0 : !atile.frag<64x64xf32>
-  %m = atile.fill 0.0 : !atile.frag<64xf32>
-  // expected-error @+1 {{softcap must be positive}}
-  %p, %m1, %l1, %a = atile.online_softmax %s, %m, %m {scale = 1.0 : f32, softcap = 0.0 : f32} : !atile.frag<64x64xf32>, !atile.frag<64xf32>
-  return
-}
-
-// -----
-
 func.func @convert_fp8() {
   %s = atile.fill 0.0 : !atile.frag<64x64xf32>
   // expected-error @+1 {{does not make FP8 (it needs a scale: use atile.quantize)}}

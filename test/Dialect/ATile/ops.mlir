@@ -39,8 +39,8 @@ gpu.module @kernels attributes {atile.target = #atile.target<"sm_90a">} {
     %s1 = atile.mma_wait %s {pending = 1} : !atile.frag<128x64xf32, #atile.layout<wgmma, acc, warps = 8>>
     // CHECK: atile.mask %{{.*}} row %{{.*}} col %{{.*}} keys %{{.*}} group %{{.*}} offset %{{.*}} {causal, window = 256 : i64}
     %sm = atile.mask %s1 row %c0 col %c0 keys %c1 group %g offset %c0 {causal, window = 256} : !atile.frag<128x64xf32, #atile.layout<wgmma, acc, warps = 8>>
-    // CHECK: atile.online_softmax %{{.*}}, %{{.*}}, %{{.*}} {scale = 0.0883883461 : f32, softcap = 5.000000e+01 : f32}
-    %p, %m1, %l1, %alpha = atile.online_softmax %sm, %m0, %l0 {scale = 0.0883883461 : f32, softcap = 50.0 : f32} : !atile.frag<128x64xf32, #atile.layout<wgmma, acc, warps = 8>>, !atile.frag<128xf32, #atile.layout<wgmma, row, warps = 8>>
+    // CHECK: atile.online_softmax %{{.*}}, %{{.*}}, %{{.*}} {scale = 0.0883883461 : f32}
+    %p, %m1, %l1, %alpha = atile.online_softmax %sm, %m0, %l0 {scale = 0.0883883461 : f32} : !atile.frag<128x64xf32, #atile.layout<wgmma, acc, warps = 8>>, !atile.frag<128xf32, #atile.layout<wgmma, row, warps = 8>>
     // CHECK: atile.reduce max %{{.*}} : !atile.frag<128x64xf32, #atile.layout<wgmma, acc, warps = 8>> -> !atile.frag<128xf32, #atile.layout<wgmma, row, warps = 8>>
     %mx = atile.reduce max %p : !atile.frag<128x64xf32, #atile.layout<wgmma, acc, warps = 8>> -> !atile.frag<128xf32, #atile.layout<wgmma, row, warps = 8>>
     // CHECK: atile.map %{{.*}}, %{{.*}} : !atile.frag<128x128xf32, #atile.layout<wgmma, acc, warps = 8>>, !atile.frag<128xf32, #atile.layout<wgmma, row, warps = 8>> -> !atile.frag<128x128xf32, #atile.layout<wgmma, acc, warps = 8>> {

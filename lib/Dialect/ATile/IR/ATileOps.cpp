@@ -303,13 +303,9 @@ LogicalResult MaskOp::verify() {
 }
 
 void OnlineSoftmaxOp::build(OpBuilder &b, OperationState &state, Value scores,
-                            Value max, Value sum, float scale,
-                            std::optional<float> softcap) {
-  FloatAttr cap;
-  if (softcap)
-    cap = b.getF32FloatAttr(*softcap);
+                            Value max, Value sum, float scale) {
   build(b, state, scores.getType(), max.getType(), max.getType(),
-        max.getType(), scores, max, sum, b.getF32FloatAttr(scale), cap);
+        max.getType(), scores, max, sum, b.getF32FloatAttr(scale));
 }
 
 LogicalResult OnlineSoftmaxOp::verify() {
@@ -322,8 +318,6 @@ LogicalResult OnlineSoftmaxOp::verify() {
     return emitOpError() << "statistics are f32";
   if (!(getScale().convertToFloat() > 0.0f))
     return emitOpError() << "scale must be positive";
-  if (auto cap = getSoftcapAttr(); cap && !(cap.getValueAsDouble() > 0.0))
-    return emitOpError() << "softcap must be positive";
   return success();
 }
 
