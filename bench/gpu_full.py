@@ -3,7 +3,7 @@
     # on a machine with the compiler (fills build/kernel-cache):
     /usr/bin/python3 -m attn.precompile --tiles      (PYTHONPATH=python)
     # on the GPU machine:
-    PYTHONPATH=python python3 bench/gpu_full.py [--tiles] [--flex] [--fla]
+    PYTHONPATH=python python3 bench/gpu_full.py [--tiles] [--tile-ir] [--flex] [--fla]
     (--only fp8: FP8 attention against our bf16 kernel, with its errors;
     --fla: PYTHONPATH also holds a fetched FLA, e.g. third_party/ with fla/
     and ../shared/bench/einops_shim, never committed)
@@ -134,6 +134,9 @@ def fp8_prefill(dev, report):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tiles", action="store_true")
+    ap.add_argument("--tile-ir", action="store_true",
+                    help="also time attn.full's forward kernel built through "
+                    "the tile IR (attn-to-nvvm tile-ir=true), side by side")
     ap.add_argument("--flex", action="store_true")
     ap.add_argument("--fla", action="store_true",
                     help="FLA peers of the linear / delta-rule kernels (fla/ "
@@ -165,11 +168,21 @@ def main():
                                                   "causal" if causal else "full")
                 ours = bench(lambda: ops.full_attn(q, k, v, causal=causal))
                 report("attn " + tag, ours, fl)
+                if args.tile_ir:
+                    t = bench(lambda: ops._gpu_full(q, k, v, causal, None, None,
+                                                    options="tile-ir=true"))
+                    report("  attn via the tile IR (ratio: builder / it)", t,
+                           fl, ours=ours)
                 if args.tiles:
                     for tile in precompile.bench_tiles():
                         t = bench(lambda: ops._gpu_full(q, k, v, causal, None,
                                                         None, None, tile))
                         report("  attn tile q=%d kv=%d warps=%d" % tile, t, fl)
+                        if args.tile_ir:
+                            t = bench(lambda: ops._gpu_full(
+                                q, k, v, causal, None, None, None, tile,
+                                options="tile-ir=true"))
+                            report("    via the tile IR", t, fl)
                 for be in (SDPBackend.FLASH_ATTENTION, SDPBackend.CUDNN_ATTENTION):
                     try:
                         t = bench(sdpa(be, q, k, v, causal))

@@ -5,7 +5,7 @@ include(CMakePackageConfigHelpers)
 include(GNUInstallDirs)
 
 set(ATTN_EXPORTED_LIBS
-  AttnDialect AttnATileDialect AttnTransforms AttnToCPU AttnToATile AttnToGPU AttnPipelines
+  AttnDialect AttnATileDialect AttnATileTransforms AttnTransforms AttnToCPU AttnToATile AttnATileToNVVM AttnToGPU AttnPipelines
   AttnRegistration AttnImportHFConfig AttnTargetGPU AttnCpuRuntime AttnC
   attn_cuda_runtime)
 foreach(lib ${ATTN_EXPORTED_LIBS})

@@ -11,6 +11,7 @@
 
 #include "attn/InitAllPasses.h"
 #include "attn/Conversion/Passes.h"
+#include "attn/Dialect/ATile/Transforms/Passes.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
 #include "attn/Pipelines/Pipelines.h"
 #include "mlir/InitAllPasses.h"
@@ -18,6 +19,7 @@
 void mlir::attn::registerAllPasses() {
   mlir::registerAllPasses();
   mlir::attn::registerAttnPasses();
+  mlir::atile::registerATilePasses();
   mlir::attn::registerAttnConversionPasses();
   mlir::attn::registerAttnPipelines();
 }

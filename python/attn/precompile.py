@@ -202,6 +202,11 @@ def kernel_sets(tiles=False):
                                                        None, None, None, tile))
     for cfg in configs:
         full(cfg)
+    # attn.full's forward kernel through the tile IR (bf16 / f16 plans),
+    # what test_full_tile_gpu.py and bench/gpu_full.py --tile-ir run.
+    for cfg in configs:
+        if cfg[3][0] != "f32":
+            full(cfg, "tile-ir=true", " tile-ir")
     for cfg in fp8_full_configs():
         full(cfg, fp8, " precision=fp8")
     # What test_full_fp8_gpu.py's policy and rotation tests compile besides.

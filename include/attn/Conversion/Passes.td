@@ -126,6 +126,42 @@ def ConvertAttnToATilePass : Pass<"convert-attn-to-atile", "mlir::ModuleOp"> {
   ];
 }
 
+def ConvertATileToNVVMPass
+    : Pass<"convert-atile-to-nvvm", "mlir::gpu::GPUModuleOp"> {
+  let summary = "Lower tile programs to per-thread NVVM, LLVM and scf";
+  let description = [{
+    Rewrites every `gpu.func` of the module that holds atile ops into what
+    each thread does, as the rest of attn-to-nvvm expects it: fragments
+    become per-thread registers in the layout's instruction fragment
+    (loop-carried through scf.for), shared buffers slices of the kernel's
+    one dynamic shared-memory array (1024-aligned, in allocation order;
+    more than the `#atile.target` chip allows is an error), global views
+    their pointer and extents. One file per instruction family:
+
+    - copies (`CopyToNVVM.cpp`): `cp_async` copies as 16-byte `cp.async`
+      chunks with zero fill past the rows' end, one commit group per copy,
+      a barrier first when the buffer may still be read; waits as
+      `cp.async.wait_group` (later copies stay in flight) plus a barrier;
+      loads by `ldmatrix`; stores as each thread's pairs;
+    - products (`MmaToNVVM.cpp`): `mma_sync` layouts as `mma.sync.m16n8k16`
+      (bf16 / f16), operands from registers or by `ldmatrix` (`.trans` for a
+      K x N tile);
+    - register math (`MathToNVVM.cpp`): maps (math.exp2 / log2 / tanh as
+      ex2 / lg2 / tanh approximations), row reductions with quad shuffles,
+      masks evaluated only on tiles that need them, the online softmax,
+      f32 -> bf16 / f16 packing.
+
+    Needs the layouts and engines of `atile-assign-layouts`. Not lowered
+    yet (located errors): wgmma layouts, TMA copies, asynchronous products,
+    FP8 fragments, `atile.quantize` and `atile.warp_specialize`.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::gpu::GPUDialect",
+    "mlir::LLVM::LLVMDialect", "mlir::NVVM::NVVMDialect",
+    "mlir::scf::SCFDialect", "mlir::vector::VectorDialect"
+  ];
+}
+
 def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu", "mlir::ModuleOp"> {
   let summary = "Lower planned attn ops to gpu.module kernels and a launch manifest";
   let description = [{
@@ -158,7 +194,8 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu", "mlir::ModuleOp"> {
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::gpu::GPUDialect",
     "mlir::LLVM::LLVMDialect", "mlir::NVVM::NVVMDialect",
-    "mlir::scf::SCFDialect", "mlir::vector::VectorDialect"
+    "mlir::scf::SCFDialect", "mlir::vector::VectorDialect",
+    "mlir::math::MathDialect", "mlir::atile::ATileDialect"
   ];
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
@@ -175,7 +212,13 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu", "mlir::ModuleOp"> {
            "(attn-to-nvvm's `toolkit`); must be a directory when given">,
     ListOption<"funcs", "funcs", "std::string",
                "Compile only these functions (default: every function holding "
-               "an attn op); the others are left as they are">
+               "an attn op); the others are left as they are">,
+    Option<"tileIR", "tile-ir", "bool", /*default=*/"false",
+           "Build attn.full's forward kernel as a tile program "
+           "(convert-attn-to-atile's FullToATile.cpp, lowered by "
+           "atile-assign-layouts and convert-atile-to-nvvm in attn-to-nvvm) "
+           "instead of the FullKernel.cpp builder, where the plan has a tile "
+           "program (bf16 / f16, no FP8)">
   ];
 }
 

@@ -115,6 +115,11 @@ struct AttnToNVVMPipelineOptions
       llvm::cl::desc("Largest acceptable relative error of an op's output "
                      "(attn-assign-precision)"),
       llvm::cl::init(3e-2)};
+  Option<bool> tileIR{
+      *this, "tile-ir",
+      llvm::cl::desc("attn.full's forward kernel through the tile IR "
+                     "(convert-attn-to-gpu's tile-ir)"),
+      llvm::cl::init(false)};
 };
 
 /// attn ops and gpu.module kernels -> NVVM -> PTX / cubin

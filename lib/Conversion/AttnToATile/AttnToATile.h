@@ -49,8 +49,8 @@ int64_t swizzleFor(int64_t rowBytes);
 
 /// Writes attn.full's forward tile program `<name>` into `module`; emits a
 /// located error and fails when the op's plan has no tile program yet.
-LogicalResult buildFullProgram(FullOp op, gpu::GPUModuleOp module,
-                               StringRef name);
+FailureOr<gpu::GPUFuncOp> buildFullProgram(FullOp op, gpu::GPUModuleOp module,
+                                           StringRef name);
 
 } // namespace mlir::attn::tile_programs
 

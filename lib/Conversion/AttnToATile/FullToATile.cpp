@@ -22,6 +22,10 @@
 //     O   = O * alpha + P V_j
 //   O = O / l (0 for rows that saw no key); LSE = (m + log2 l) ln 2
 //
+// Split-KV (runtime nsplit > 1, decoding against a long cache): block z is
+// (batch, split), each split walks its share of the band's tiles and
+// writes its normalised f32 part and LSE for the combine kernel.
+//
 // The band: causal blocks stop at the last query's key position, window
 // blocks start at the first query's window; tiles outside are never
 // visited. The program names no instruction, copy engine or warp role:
@@ -75,10 +79,6 @@ static FailureOr<FullShape> shapeOf(FullOp op) {
   if (PrecisionAttr prec = op.getPrecisionAttr(); prec && prec.usesFp8())
     return op.emitOpError() << "FP8 plans have no tile program yet "
                                "(convert-attn-to-gpu compiles them)";
-  if (tile.getSplitKv() != 1)
-    return op.emitOpError() << "split-KV plans (split_kv = "
-                            << tile.getSplitKv()
-                            << ") have no tile program yet";
   s.d = qType.getDimSize(3);
   s.dv = vType.getDimSize(3);
   if (ShapedType::isDynamic(s.d) || ShapedType::isDynamic(s.dv) || s.d % 16 ||
@@ -119,9 +119,9 @@ static Value map(ImplicitLocOpBuilder &b, Type result, ValueRange inputs,
   return op.getResult(0);
 }
 
-LogicalResult tile_programs::buildFullProgram(FullOp op,
-                                              gpu::GPUModuleOp module,
-                                              StringRef name) {
+FailureOr<gpu::GPUFuncOp>
+tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
+                                StringRef name) {
   FailureOr<FullShape> shape = shapeOf(op);
   if (failed(shape))
     return failure();
@@ -153,7 +153,10 @@ LogicalResult tile_programs::buildFullProgram(FullOp op,
     bx = ix.sub(ix.sub(gpu::GridDimOp::create(b, gpu::Dimension::x), ix.c(1)),
                 bx);
   Value hk = gpu::BlockIdOp::create(b, gpu::Dimension::y);
-  Value batch = gpu::BlockIdOp::create(b, gpu::Dimension::z);
+  // Split-KV (runtime nsplit): block z is (batch, split).
+  Value nsplit = ix.idx(size(sNSplit));
+  Value bz = gpu::BlockIdOp::create(b, gpu::Dimension::z);
+  Value batch = ix.div(bz, nsplit), split = ix.rem(bz, nsplit);
   Value row0 = ix.mul(bx, ix.c(p.q));
   Value rowEnd = ix.min(ix.add(row0, ix.c(p.q)), ix.mul(seqT, group));
   Value offset = ix.sub(seqS, seqT); // query t sits at key t + S - T
@@ -169,6 +172,12 @@ LogicalResult tile_programs::buildFullProgram(FullOp op,
                                          ix.c(*p.window)),
                                   ix.c(1)));
   Value nTiles = ix.ceilDiv(ix.max(ix.sub(kvHi, kvLo), ix.c(0)), ix.c(p.kv));
+  // This split's share of the band's tiles.
+  Value perSplit = ix.ceilDiv(nTiles, nsplit);
+  Value tBeg = ix.mul(split, perSplit);
+  Value nIter =
+      ix.max(ix.sub(ix.min(nTiles, ix.add(tBeg, perSplit)), tBeg), ix.c(0));
+  Value kvBeg = ix.add(kvLo, ix.mul(tBeg, ix.c(p.kv)));
 
   // Global views: Q and O as [B, T, Hkv, G, D] (GQA rows), K and V as
   // [B, S, Hkv, D], LSE as [B, T, Hkv, G].
@@ -217,7 +226,7 @@ LogicalResult tile_programs::buildFullProgram(FullOp op,
   Value l0 = FillOp::create(b, rowsT, b.getF32FloatAttr(0.0f));
   Value o0 = FillOp::create(b, outT, b.getF32FloatAttr(0.0f));
 
-  auto loop = scf::ForOp::create(b, ix.c(0), nTiles, ix.c(1),
+  auto loop = scf::ForOp::create(b, ix.c(0), nIter, ix.c(1),
                                  ValueRange{o0, m0, l0});
   {
     OpBuilder::InsertionGuard guard(b);
@@ -225,7 +234,7 @@ LogicalResult tile_programs::buildFullProgram(FullOp op,
     Value j = loop.getInductionVar();
     Value acc = loop.getRegionIterArg(0), m = loop.getRegionIterArg(1),
           l = loop.getRegionIterArg(2);
-    Value kv0 = ix.add(kvLo, ix.mul(j, ix.c(p.kv)));
+    Value kv0 = ix.add(kvBeg, ix.mul(j, ix.c(p.kv)));
     Value st = ix.rem(j, ix.c(p.stages));
     Value kTile = stage(sK, st), vTile = stage(sV, st);
     Value kCopy = CopyOp::create(b, TokenType::get(ctx), kView, ValueRange{batch, hk}, kv0, kTile,
@@ -267,7 +276,7 @@ LogicalResult tile_programs::buildFullProgram(FullOp op,
   }
   Value acc = loop.getResult(0), m = loop.getResult(1), l = loop.getResult(2);
 
-  // O = acc / l (rows that saw no key: 0), rounded to the input type.
+  // O = acc / l (rows that saw no key: 0); LSE = (m + log2 l) ln 2.
   Value out = map(b, outT, {acc, l},
                   [](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
                     Value zero = arith::ConstantOp::create(
@@ -277,23 +286,42 @@ LogicalResult tile_programs::buildFullProgram(FullOp op,
                     Value q = arith::DivFOp::create(r, x[0], x[1]);
                     return arith::SelectOp::create(r, seen, q, zero);
                   });
-  out = ConvertOp::create(b, FragType::get({p.q, p.dv}, p.elem), out);
-  StoreOp::create(b, out, oView, ValueRange{batch, hk}, row0,
-                  rowsAttr({1, 3}));
-  if (p.lse) {
-    // Natural-log LSE from the base-2 statistics: (m + log2 l) ln 2.
-    Value lse = map(b, rowsT, {m, l},
-                    [](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
-                      Value ln2 = arith::ConstantOp::create(
-                          r, r.getF32FloatAttr(0.6931471805599453f));
-                      Value lg = math::Log2Op::create(r, x[1]);
-                      return arith::MulFOp::create(
-                          r, arith::AddFOp::create(r, x[0], lg), ln2);
-                    });
-    Value lseView = view(aLse, {dyn, dyn, dyn, dyn}, f32, bthg);
-    StoreOp::create(b, lse, lseView, ValueRange{batch, hk}, row0,
+  Value lse = map(b, rowsT, {m, l},
+                  [](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
+                    Value ln2 = arith::ConstantOp::create(
+                        r, r.getF32FloatAttr(0.6931471805599453f));
+                    Value lg = math::Log2Op::create(r, x[1]);
+                    return arith::MulFOp::create(
+                        r, arith::AddFOp::create(r, x[0], lg), ln2);
+                  });
+  // One split: O in the input type (and LSE). Several: each writes its
+  // normalised f32 part and LSE, [nsplit, B, T, H, ...], for the combine
+  // kernel.
+  Value oneSplit = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, nsplit,
+                                         ix.c(1));
+  auto modeIf = scf::IfOp::create(b, TypeRange{}, oneSplit,
+                                  /*withElseRegion=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(modeIf.thenBlock());
+    Value o16 = ConvertOp::create(b, FragType::get({p.q, p.dv}, p.elem), out);
+    StoreOp::create(b, o16, oView, ValueRange{batch, hk}, row0,
                     rowsAttr({1, 3}));
+    if (p.lse) {
+      Value lseView = view(aLse, {dyn, dyn, dyn, dyn}, f32, bthg);
+      StoreOp::create(b, lse, lseView, ValueRange{batch, hk}, row0,
+                      rowsAttr({1, 3}));
+    }
+    b.setInsertionPointToStart(modeIf.elseBlock());
+    SmallVector<Value> sbthg = {size(sNSplit), size(sB), size(sT), size(sHkv),
+                                groupI64};
+    Value oPart = view(aOPart, {dyn, dyn, dyn, dyn, dyn, p.dv}, f32, sbthg);
+    Value lsePart = view(aLsePart, {dyn, dyn, dyn, dyn, dyn}, f32, sbthg);
+    StoreOp::create(b, out, oPart, ValueRange{split, batch, hk}, row0,
+                    rowsAttr({2, 4}));
+    StoreOp::create(b, lse, lsePart, ValueRange{split, batch, hk}, row0,
+                    rowsAttr({2, 4}));
   }
   gpu::ReturnOp::create(b);
-  return success();
+  return fn;
 }

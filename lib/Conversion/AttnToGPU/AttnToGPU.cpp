@@ -220,7 +220,7 @@ struct ConvertAttnToGPUPass
         failedAny = true;
         continue;
       }
-      KernelSite site{kernels, fn.getSymName().str(), *chipInfo};
+      KernelSite site{kernels, fn.getSymName().str(), *chipInfo, tileIR};
       FailureOr<DictionaryAttr> entry;
       // attn.full, attn.sparse and attn.indexer check their FP8 plans
       // themselves.

@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../AttnToATile/AttnToATile.h"
 #include "Full.h"
 #include "GpuBuilder.h"
 #include "Kernels.h"
@@ -146,7 +147,7 @@ static StringAttr str(MLIRContext *ctx, const Twine &t) {
 
 /// The kernels and manifest entry of attn.full (`kind` "full") or
 /// attn.sparse ("sparse").
-static DictionaryAttr buildSoftmax(Operation *op, const FullPlan &p,
+static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
                                    int64_t splitKv, StringRef kind,
                                    const KernelSite &site) {
   MLIRContext *ctx = op->getContext();
@@ -173,7 +174,18 @@ static DictionaryAttr buildSoftmax(Operation *op, const FullPlan &p,
     buildQuantVtKernel(site.module, quantVt, p.dv, p.scaleBlock, p.elem,
                        op->getLoc());
   }
-  buildFwdKernel(site.module, fwd, p, op->getLoc());
+  int64_t fwdSmem = p.smemBytes();
+  if (site.tileIR && !p.sparse && !p.fp8 && !p.split()) {
+    site.module->setAttr(atile::kTargetAttrName,
+                         atile::TargetAttr::get(ctx, site.chip.name));
+    FailureOr<gpu::GPUFuncOp> fn =
+        tile_programs::buildFullProgram(cast<FullOp>(op), site.module, fwd);
+    if (failed(fn))
+      return failure();
+    fwdSmem = atile::sharedBytes(*fn);
+  } else {
+    buildFwdKernel(site.module, fwd, p, op->getLoc());
+  }
   if (!p.sparse)
     buildFwdKernel(site.module, decode, pd, op->getLoc());
   buildCombineKernel(site.module, combine, p, combineThreads, op->getLoc());
@@ -289,7 +301,7 @@ static DictionaryAttr buildSoftmax(Operation *op, const FullPlan &p,
                               p.smemBytes(), kFwdArgNames, ""));
   } else {
     launches.push_back(launch(fwd, {rowBlocks, "Hkv", "B*nsplit"}, p.threads(),
-                              p.smemBytes(), fwdArgs, "T*(H/Hkv) > 16"));
+                              fwdSmem, fwdArgs, "T*(H/Hkv) > 16"));
     launches.push_back(launch(decode, {decodeBlocks, "Hkv", "B*nsplit"},
                               pd.threads(), pd.smemBytes(), fwdArgs, isDecode));
   }

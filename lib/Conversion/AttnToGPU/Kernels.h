@@ -29,6 +29,8 @@ struct KernelSite {
   std::string prefix;
   /// The chip the kernels are for (its wgmma, FP8 and shared-memory facts).
   const target::ChipInfo &chip;
+  /// attn.full's forward kernel from its tile program (option tile-ir).
+  bool tileIR = false;
 };
 
 FailureOr<DictionaryAttr> buildFull(FullOp op, const KernelSite &site);

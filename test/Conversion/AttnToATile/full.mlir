@@ -26,7 +26,11 @@ func.func @gqa(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x4x128xbf16>, %v: tens
 // CHECK: %[[BX:.*]] = gpu.block_id  x
 // CHECK: gpu.grid_dim  x
 // CHECK: %[[HK:.*]] = gpu.block_id  y
-// CHECK: %[[BATCH:.*]] = gpu.block_id  z
+// Block z is (batch, split) for split-KV (runtime nsplit).
+// CHECK: %[[NSPLIT:.*]] = arith.index_cast %{{.*}} : i64 to index
+// CHECK: %[[BZ:.*]] = gpu.block_id  z
+// CHECK: %[[BATCH:.*]] = arith.divsi %[[BZ]], %[[NSPLIT]] : index
+// CHECK: %[[SPLIT:.*]] = arith.remsi %[[BZ]], %[[NSPLIT]] : index
 // Queries and outputs as [B, T, Hkv, G, D]: a tile row is a (t, g) pair.
 // CHECK: %[[QV:.*]] = atile.view %[[Q]][%[[B]], %[[T]], %[[HKV]], %[[G]]] : !llvm.ptr<1> -> !atile.view<?x?x?x?x128xbf16>
 // CHECK: %[[KV:.*]] = atile.view %[[K]][%[[B]], %[[S]], %[[HKV]]] : !llvm.ptr<1> -> !atile.view<?x?x?x128xbf16>
@@ -62,18 +66,25 @@ func.func @gqa(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x4x128xbf16>, %v: tens
 // CHECK: %[[P16:.*]] = atile.convert %[[P]] : !atile.frag<128x64xf32> -> !atile.frag<128x64xbf16>
 // CHECK: %[[NEXT:.*]] = atile.mma %[[P16]], %[[VT]], %[[RESC]] : !atile.frag<128x64xbf16>, !atile.smem<64x128xbf16, swizzle = 128>, !atile.frag<128x128xf32> -> !atile.frag<128x128xf32>
 // CHECK: scf.yield %[[NEXT]], %[[M1]], %[[L1]]
-// O = acc / l, 0 for rows that saw no key.
+// O = acc / l, 0 for rows that saw no key; LSE = (m + log2 l) ln 2.
 // CHECK: %[[NORM:.*]] = atile.map %[[RES]]#0, %[[RES]]#2
 // CHECK: arith.cmpf ogt
 // CHECK: arith.divf
 // CHECK: arith.select
-// CHECK: %[[OUT:.*]] = atile.convert %[[NORM]] : !atile.frag<128x128xf32> -> !atile.frag<128x128xbf16>
-// CHECK: atile.store %[[OUT]] -> %[[OV]][%[[BATCH]], %[[HK]]] rows %[[ROW0]] {rows = array<i64: 1, 3>}
-// LSE = (m + log2 l) ln 2, one value per row.
 // CHECK: %[[LSEV:.*]] = atile.map %[[RES]]#1, %[[RES]]#2
 // CHECK: math.log2
+// One split: O in bf16 and the LSE.
+// CHECK: scf.if
+// CHECK: %[[OUT:.*]] = atile.convert %[[NORM]] : !atile.frag<128x128xf32> -> !atile.frag<128x128xbf16>
+// CHECK: atile.store %[[OUT]] -> %[[OV]][%[[BATCH]], %[[HK]]] rows %[[ROW0]] {rows = array<i64: 1, 3>}
 // CHECK: %[[LV:.*]] = atile.view %[[LSE]][%[[B]], %[[T]], %[[HKV]], %[[G]]] : !llvm.ptr<1> -> !atile.view<?x?x?x?xf32>
 // CHECK: atile.store %[[LSEV]] -> %[[LV]][%[[BATCH]], %[[HK]]] rows %[[ROW0]] {rows = array<i64: 1, 3>}
+// Several: f32 parts [nsplit, B, T, Hkv, G, Dv] and their LSE.
+// CHECK: } else {
+// CHECK: %[[OP:.*]] = atile.view %{{.*}}[%[[NS:.*]], %[[B]], %[[T]], %[[HKV]], %[[G]]] : !llvm.ptr<1> -> !atile.view<?x?x?x?x?x128xf32>
+// CHECK: %[[LP:.*]] = atile.view %{{.*}}[%[[NS]], %[[B]], %[[T]], %[[HKV]], %[[G]]] : !llvm.ptr<1> -> !atile.view<?x?x?x?x?xf32>
+// CHECK: atile.store %[[NORM]] -> %[[OP]][%[[SPLIT]], %[[BATCH]], %[[HK]]] rows %[[ROW0]] {rows = array<i64: 2, 4>}
+// CHECK: atile.store %[[LSEV]] -> %[[LP]][%[[SPLIT]], %[[BATCH]], %[[HK]]] rows %[[ROW0]] {rows = array<i64: 2, 4>}
 // CHECK: gpu.return
 
 //--- plain.mlir
@@ -113,14 +124,6 @@ func.func @f32(%q: tensor<1x8x2x64xf32>, %k: tensor<1x8x2x64xf32>, %v: tensor<1x
   // expected-error @+1 {{tile programs take bf16 or f16 inputs for now; got 'f32' (convert-attn-to-gpu compiles it)}}
   %o = attn.full %q, %k, %v {tile = #attn.tile<q = 64, kv = 64, warps = 4>} : (tensor<1x8x2x64xf32>, tensor<1x8x2x64xf32>, tensor<1x8x2x64xf32>) -> tensor<1x8x2x64xf32>
   return %o : tensor<1x8x2x64xf32>
-}
-
-// -----
-
-func.func @split(%q: tensor<1x1x2x64xbf16>, %k: tensor<1x8x2x64xbf16>, %v: tensor<1x8x2x64xbf16>) -> tensor<1x1x2x64xbf16> {
-  // expected-error @+1 {{split-KV plans (split_kv = 4) have no tile program yet}}
-  %o = attn.full %q, %k, %v {tile = #attn.tile<q = 16, kv = 64, split_kv = 4, warps = 1>} : (tensor<1x1x2x64xbf16>, tensor<1x8x2x64xbf16>, tensor<1x8x2x64xbf16>) -> tensor<1x1x2x64xbf16>
-  return %o : tensor<1x1x2x64xbf16>
 }
 
 // -----

@@ -21,6 +21,15 @@ using namespace mlir::atile;
 #define GET_OP_CLASSES
 #include "dialects/atile/ATileOps.cpp.inc"
 
+int64_t mlir::atile::sharedBytes(Operation *kernel) {
+  int64_t bytes = 0;
+  kernel->walk([&](AllocOp alloc) {
+    SmemType t = alloc.getResult().getType();
+    bytes = (bytes + 1023) / 1024 * 1024 + t.getShape()[0] * t.getStageBytes();
+  });
+  return bytes;
+}
+
 static std::string shapeStr(ArrayRef<int64_t> shape) {
   std::string s;
   llvm::raw_string_ostream os(s);

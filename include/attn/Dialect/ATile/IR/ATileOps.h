@@ -18,4 +18,11 @@
 #define GET_OP_CLASSES
 #include "dialects/atile/ATileOps.h.inc"
 
+namespace mlir::atile {
+/// Bytes of dynamic shared memory the atile.alloc buffers of `kernel` take:
+/// each buffer 1024-aligned (the 128-byte swizzle's period), in order. The
+/// NVVM lowering places them so; launchers reserve this much.
+int64_t sharedBytes(Operation *kernel);
+} // namespace mlir::atile
+
 #endif // ATTN_DIALECT_ATILE_IR_ATILEOPS_H

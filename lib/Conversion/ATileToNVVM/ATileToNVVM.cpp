@@ -1,0 +1,339 @@
+//===- ATileToNVVM.cpp - convert-atile-to-nvvm ----------------------------===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// The driver of the tile IR's lowering: walks each tile program in order and
+// emits what one thread does. Fragments become per-thread registers
+// (ATileToNVVM.h), shared buffers slices of the kernel's one dynamic
+// shared-memory array (1024-aligned, in allocation order), global views
+// their pointer and extents; scf.for loops carrying fragments carry their
+// registers. Each op family is lowered in its own file.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ATileToNVVM.h"
+#include "attn/Conversion/Passes.h"
+#include "attn/Target/GPU/TargetInfo.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace mlir::attn {
+#define GEN_PASS_DEF_CONVERTATILETONVVMPASS
+#include "attn/Conversion/Passes.h.inc"
+} // namespace mlir::attn
+
+using namespace mlir;
+using namespace mlir::atile;
+using namespace mlir::atile::nvvm;
+
+Lowering::Lowering(ImplicitLocOpBuilder &b, gpu::GPUModuleOp module,
+                   int64_t threads)
+    : b(b), g(b), module(module), threads(threads) {
+  tid = g.threadId();
+  warp = g.divu(tid, g.c32(32));
+  lane = g.remu(tid, g.c32(32));
+  gq = g.divu(lane, g.c32(4));
+  tq = g.remu(lane, g.c32(4));
+  smemBase = g.sharedBase(module);
+}
+
+FailureOr<FragGeom> Lowering::geom(Operation *op, FragType type) {
+  LayoutAttr layout = type.getLayout();
+  if (!layout)
+    return op->emitOpError() << "has a fragment without a layout (" << type
+                             << "); run atile-assign-layouts first";
+  if (layout.getInstr() != Instr::mma_sync)
+    return op->emitOpError() << "has a " << stringifyInstr(layout.getInstr())
+                             << " fragment; convert-atile-to-nvvm lowers "
+                                "mma_sync layouts for now";
+  if (layout.getWarps() * 32 != threads)
+    return op->emitOpError() << "has a fragment laid out over "
+                             << layout.getWarps() << " warps in a kernel of "
+                             << threads / 32;
+  FragGeom gm;
+  gm.rows = type.getRows();
+  gm.cols = type.getRank() == 2 ? type.getShape()[1] : 0;
+  gm.warps = layout.getWarps();
+  gm.rowsPerWarp = gm.rows / gm.warps;
+  gm.mTiles = gm.rowsPerWarp / 16;
+  gm.nTiles = gm.cols / 8;
+  gm.packed = type.getElementType().getIntOrFloatBitWidth() == 16;
+  if (type.getElementType().getIntOrFloatBitWidth() == 8)
+    return op->emitOpError() << "FP8 fragments are not lowered yet";
+  return gm;
+}
+
+Value Lowering::toI64(Value index) {
+  return arith::IndexCastOp::create(b, b.getI64Type(), lookup(index));
+}
+
+Value Lowering::threadRow(const FragGeom &gm, int64_t mi, int64_t hf) {
+  return g.add(g.mul(warp, g.c32(gm.rowsPerWarp)),
+               g.add(gq, g.c32(16 * mi + 8 * hf)));
+}
+
+std::pair<Value, Value> Lowering::rowAddress(ViewOp view,
+                                             ArrayRef<int64_t> rowDims,
+                                             ValueRange offsets, Value lin) {
+  ViewType type = view.getResult().getType();
+  const int64_t rank = type.getRank();
+  SmallVector<Value> extent;
+  unsigned dynamic = 0;
+  for (int64_t d : type.getShape())
+    extent.push_back(ShapedType::isDynamic(d)
+                         ? lookup(view.getSizes()[dynamic++])
+                         : g.c64(d));
+  // Row dims from the linear row, last fastest; the first takes the rest.
+  SmallVector<Value> index(rank);
+  for (size_t i = rowDims.size(); i-- > 1;) {
+    index[rowDims[i]] = g.remu(lin, extent[rowDims[i]]);
+    lin = g.divu(lin, extent[rowDims[i]]);
+  }
+  index[rowDims.front()] = lin;
+  Value valid = g.slt(lin, extent[rowDims.front()]);
+  unsigned next = 0;
+  for (int64_t d = 0; d < rank; ++d)
+    if (!index[d])
+      index[d] = next < offsets.size() ? toI64(offsets[next++]) : g.c64(0);
+  Value off = index[0];
+  for (int64_t d = 1; d < rank; ++d)
+    off = g.add(g.mul(off, extent[d]), index[d]);
+  return {off, valid};
+}
+
+namespace {
+/// Walks one tile program and emits its per-thread form.
+class Driver {
+public:
+  Driver(Lowering &l) : l(l) {}
+  LogicalResult lowerBlock(Block &block);
+
+private:
+  Lowering &l;
+  LogicalResult lowerOp(Operation &op);
+  LogicalResult lowerFor(scf::ForOp op);
+  LogicalResult lowerIf(scf::IfOp op);
+  /// Registers of the fragments among `values`, flattened, the scalars
+  /// mapped.
+  SmallVector<Value> flatten(ValueRange values);
+  /// The inverse of flatten over the results of `to` starting at `from`.
+  void unflatten(ValueRange originals, ValueRange flat);
+};
+} // namespace
+
+SmallVector<Value> Driver::flatten(ValueRange values) {
+  SmallVector<Value> out;
+  for (Value v : values) {
+    if (isa<FragType>(v.getType()))
+      llvm::append_range(out, l.frags.lookup(v));
+    else
+      out.push_back(l.lookup(v));
+  }
+  return out;
+}
+
+void Driver::unflatten(ValueRange originals, ValueRange flat) {
+  size_t at = 0;
+  for (Value v : originals) {
+    if (isa<FragType>(v.getType())) {
+      size_t n = l.frags.lookup(v).size();
+      l.frags[v] = Regs(flat.slice(at, n).begin(), flat.slice(at, n).end());
+      at += n;
+    } else {
+      l.scalars.map(v, flat[at++]);
+    }
+  }
+}
+
+LogicalResult Driver::lowerFor(scf::ForOp op) {
+  SmallVector<Value> inits = flatten(op.getInitArgs());
+  auto loop = scf::ForOp::create(l.b, l.lookup(op.getLowerBound()),
+                                 l.lookup(op.getUpperBound()),
+                                 l.lookup(op.getStep()), inits);
+  // Iteration arguments have the registers of their inits.
+  for (auto [arg, init] : llvm::zip(op.getRegionIterArgs(), op.getInitArgs()))
+    if (isa<FragType>(arg.getType()))
+      l.frags[arg] = l.frags.lookup(init);
+  for (auto [res, init] : llvm::zip(op.getResults(), op.getInitArgs()))
+    if (isa<FragType>(res.getType()))
+      l.frags[res] = l.frags.lookup(init);
+  {
+    OpBuilder::InsertionGuard guard(l.b);
+    l.b.setInsertionPointToStart(loop.getBody());
+    l.scalars.map(op.getInductionVar(), loop.getInductionVar());
+    unflatten(op.getRegionIterArgs(), loop.getRegionIterArgs());
+    // Copies of the previous iteration may still be read: no fence.
+    int64_t savedGroups = l.groups;
+    l.groups = 0;
+    l.fenced = false;
+    if (failed(lowerBlock(*op.getBody())))
+      return failure();
+    auto yield = cast<scf::YieldOp>(op.getBody()->getTerminator());
+    scf::YieldOp::create(l.b, flatten(yield.getOperands()));
+    l.groups = savedGroups;
+  }
+  unflatten(op.getResults(), loop.getResults());
+  l.fenced = false;
+  return success();
+}
+
+LogicalResult Driver::lowerIf(scf::IfOp op) {
+  if (llvm::any_of(op.getResultTypes(),
+                   [](Type t) { return isa<FragType>(t); }))
+    return op.emitOpError() << "yields fragments; convert-atile-to-nvvm "
+                               "lowers scf.if with scalar results only";
+  auto ifOp = scf::IfOp::create(l.b, op.getResultTypes(),
+                                l.lookup(op.getCondition()),
+                                /*withElseRegion=*/!op.getElseRegion().empty());
+  bool fenced = l.fenced;
+  bool after = fenced;
+  for (auto [from, to] : {std::pair(&op.getThenRegion(), &ifOp.getThenRegion()),
+                          std::pair(&op.getElseRegion(), &ifOp.getElseRegion())}) {
+    if (from->empty())
+      continue;
+    OpBuilder::InsertionGuard guard(l.b);
+    Block &dst = to->front();
+    if (!dst.empty())
+      dst.getTerminator()->erase();
+    l.b.setInsertionPointToEnd(&dst);
+    l.fenced = fenced;
+    if (failed(lowerBlock(from->front())))
+      return failure();
+    auto yield = cast<scf::YieldOp>(from->front().getTerminator());
+    scf::YieldOp::create(l.b, flatten(yield.getOperands()));
+    after &= l.fenced;
+  }
+  for (auto [from, to] : llvm::zip(op.getResults(), ifOp.getResults()))
+    l.scalars.map(from, to);
+  l.fenced = after;
+  return success();
+}
+
+LogicalResult Driver::lowerBlock(Block &block) {
+  for (Operation &op : block.without_terminator())
+    if (failed(lowerOp(op)))
+      return failure();
+  Operation *term = block.getTerminator();
+  if (isa<scf::YieldOp>(term))
+    return success(); // the loop lowering writes it
+  return lowerOp(*term);
+}
+
+LogicalResult Driver::lowerOp(Operation &op) {
+  Lowering &L = l;
+  return TypeSwitch<Operation *, LogicalResult>(&op)
+      .Case([&](ViewOp) { return success(); }) // read at its uses
+      .Case([&](AllocOp a) {
+        const int64_t bytes = a.getResult().getType().getShape()[0] *
+                              a.getResult().getType().getStageBytes();
+        L.smemBytes = (L.smemBytes + 1023) / 1024 * 1024;
+        L.smem[a.getResult()] =
+            L.g.gep(L.smemBase, L.b.getI8Type(), L.g.c32(L.smemBytes));
+        L.smemBytes += bytes;
+        return success();
+      })
+      .Case([&](StageOp s) {
+        Value at = L.g.mul(L.g.indexToI32(L.lookup(s.getIndex())),
+                           L.g.c32(s.getResult().getType().getStageBytes()));
+        L.smem[s.getResult()] =
+            L.g.gep(L.smem.lookup(s.getBuffer()), L.b.getI8Type(), at);
+        return success();
+      })
+      .Case([&](CopyOp c) { return lowerCopy(L, c); })
+      .Case([&](WaitOp w) { return lowerWait(L, w); })
+      .Case([&](LoadOp o) { return lowerLoad(L, o); })
+      .Case([&](StoreOp o) { return lowerStore(L, o); })
+      .Case([&](MmaOp o) { return lowerMma(L, o); })
+      .Case([&](FillOp o) { return lowerFill(L, o); })
+      .Case([&](MapOp o) { return lowerMap(L, o); })
+      .Case([&](ReduceOp o) { return lowerReduce(L, o); })
+      .Case([&](MaskOp o) { return lowerMask(L, o); })
+      .Case([&](OnlineSoftmaxOp o) { return lowerOnlineSoftmax(L, o); })
+      .Case([&](ConvertOp o) { return lowerConvert(L, o); })
+      .Case([&](scf::ForOp f) { return lowerFor(f); })
+      .Case([&](scf::IfOp f) { return lowerIf(f); })
+      .Default([&](Operation *other) -> LogicalResult {
+        if (isa_and_nonnull<ATileDialect>(other->getDialect()))
+          return other->emitOpError()
+                 << "is not lowered to NVVM yet (convert-atile-to-nvvm)";
+        auto tiled = [](Type t) {
+          return isa<FragType, SmemType, ViewType, TokenType>(t);
+        };
+        bool bad = llvm::any_of(other->getOperandTypes(), tiled) ||
+                   llvm::any_of(other->getResultTypes(), tiled);
+        other->walk([&](Operation *inner) {
+          bad |= inner != other &&
+                 isa_and_nonnull<ATileDialect>(inner->getDialect());
+        });
+        if (bad)
+          return other->emitOpError()
+                 << "holds tile values; convert-atile-to-nvvm lowers them "
+                    "in scf.for loops and atile ops only";
+        L.b.clone(*other, L.scalars);
+        return success();
+      });
+}
+
+/// Lowers one kernel in place: a new entry block receives the per-thread
+/// program, the tile program's block is dropped.
+static LogicalResult lowerKernel(gpu::GPUFuncOp fn, gpu::GPUModuleOp module,
+                                 const attn::target::ChipInfo &chip) {
+  std::optional<ArrayRef<int32_t>> block = fn.getKnownBlockSize();
+  if (!block || (*block)[0] % 32)
+    return fn.emitOpError() << "a tile program needs known_block_size = [32 "
+                               "x warps, 1, 1]";
+  if (!fn.getBody().hasOneBlock())
+    return fn.emitOpError() << "a tile program is one block (loops as scf.for)";
+  Block &old = fn.getBody().front();
+  Block *entry = new Block();
+  fn.getBody().push_front(entry);
+  for (BlockArgument arg : old.getArguments())
+    entry->addArgument(arg.getType(), arg.getLoc());
+  ImplicitLocOpBuilder b(fn.getLoc(), fn.getContext());
+  b.setInsertionPointToStart(entry);
+  Lowering l(b, module, (*block)[0]);
+  for (auto [from, to] : llvm::zip(old.getArguments(), entry->getArguments()))
+    l.scalars.map(from, to);
+  Driver driver(l);
+  if (failed(driver.lowerBlock(old)))
+    return failure();
+  if (l.smemBytes > chip.maxSharedPerBlock)
+    return fn.emitOpError() << "needs " << l.smemBytes
+                            << " bytes of shared memory; " << chip.name
+                            << " allows " << chip.maxSharedPerBlock;
+  old.dropAllDefinedValueUses();
+  old.erase();
+  return success();
+}
+
+namespace {
+struct ConvertATileToNVVMPass
+    : public mlir::attn::impl::ConvertATileToNVVMPassBase<
+          ConvertATileToNVVMPass> {
+  void runOnOperation() override {
+    gpu::GPUModuleOp module = getOperation();
+    SmallVector<gpu::GPUFuncOp> kernels;
+    for (auto fn : module.getOps<gpu::GPUFuncOp>()) {
+      bool tiled = false;
+      fn.walk([&](Operation *op) {
+        tiled |= isa_and_nonnull<ATileDialect>(op->getDialect());
+      });
+      if (tiled)
+        kernels.push_back(fn);
+    }
+    if (kernels.empty())
+      return;
+    const attn::target::ChipInfo *chip = getTargetChip(module);
+    if (!chip) {
+      module.emitError() << "convert-atile-to-nvvm needs the gpu.module's "
+                            "atile.target";
+      return signalPassFailure();
+    }
+    for (gpu::GPUFuncOp fn : kernels)
+      if (failed(lowerKernel(fn, module, *chip)))
+        return signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,108 @@
+//===- ATileToNVVM.h - lowering the tile IR to NVVM -------------*- C++ -*-===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// What the instruction-family files share: the per-thread form of a
+// fragment and the lowering state of one kernel. A tile program is lowered
+// by walking it in order and emitting, per op, what each thread does
+// (ATileToNVVM.cpp); the ops of each instruction family are lowered in their
+// own file:
+//
+//   CopyToNVVM.cpp   atile.copy / wait / load / store (cp.async, ldmatrix)
+//   MmaToNVVM.cpp    atile.mma (mma.sync m16n8k16)
+//   MathToNVVM.cpp   atile.fill / map / reduce / mask / online_softmax /
+//                    convert (registers and quad shuffles)
+//
+// A fragment with layout mma_sync is, per thread, the m16n8 accumulator
+// layout of PTX's mma.m16n8k16: warp w owns rows [w R/W, (w+1) R/W), in
+// m-tiles mi of 16 rows, and in each m-tile x n-tile (ni, 8 columns) a thread
+// holds (row gq + 8 hf, column 2 tq + e) for hf, e in {0, 1} (gq = lane / 4,
+// tq = lane % 4). f32 fragments keep one f32 per element at index
+// ((mi nt + ni) 4 + 2 hf + e); 16-bit fragments keep the two e of one
+// (mi, ni, hf) packed in an i32 at index ((mi nt + ni) 2 + hf), which is also
+// mma's A operand layout (a k16 step = two n-tiles). Row fragments keep one
+// f32 per (mi, hf) at index 2 mi + hf, replicated over the quad.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_LIB_CONVERSION_ATILETONVVM_ATILETONVVM_H
+#define ATTN_LIB_CONVERSION_ATILETONVVM_ATILETONVVM_H
+
+#include "../AttnToGPU/GpuBuilder.h"
+#include "attn/Dialect/ATile/IR/ATileOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/DenseMap.h"
+
+namespace mlir::atile::nvvm {
+
+/// Per-thread registers of a fragment (see the file comment).
+using Regs = SmallVector<Value>;
+
+/// Where a fragment's elements sit, for one layout.
+struct FragGeom {
+  int64_t rows, cols, warps, rowsPerWarp, mTiles, nTiles;
+  bool packed; // 16-bit elements, pairs in an i32
+  /// Registers per thread.
+  int64_t size(bool rowFrag) const {
+    return rowFrag ? 2 * mTiles : mTiles * nTiles * (packed ? 2 : 4);
+  }
+};
+
+/// The lowering state of one kernel.
+class Lowering {
+public:
+  Lowering(ImplicitLocOpBuilder &b, gpu::GPUModuleOp module,
+           int64_t threads);
+
+  ImplicitLocOpBuilder &b;
+  attn::gpu_kernels::GpuBuilder g;
+  gpu::GPUModuleOp module;
+  int64_t threads;
+  /// Thread geometry (i32): thread, warp, lane, lane / 4, lane % 4.
+  Value tid, warp, lane, gq, tq;
+
+  /// Scalars of the original program (indices, sizes) and fragments.
+  IRMapping scalars;
+  DenseMap<Value, Regs> frags;
+  /// Shared tiles: their address (llvm.ptr<3>).
+  DenseMap<Value, Value> smem;
+  /// Bytes of dynamic shared memory laid out so far, and the base.
+  int64_t smemBytes = 0;
+  Value smemBase;
+  /// cp.async groups committed in the block being lowered, and the group
+  /// number of each copy lowered there.
+  int64_t groups = 0;
+  DenseMap<Value, int64_t> groupOf;
+  /// True right after a barrier (no shared tile read since): a copy needs
+  /// no barrier to overwrite a buffer then.
+  bool fenced = true;
+
+  FailureOr<FragGeom> geom(Operation *op, FragType type);
+  Value lookup(Value v) { return scalars.lookupOrDefault(v); }
+  Value toI64(Value index);
+  /// The element offset of (offsets, linear row `lin`, column `col`) in a
+  /// view and whether the row exists (`lin` < the row dims' extent).
+  std::pair<Value, Value> rowAddress(ViewOp view, ArrayRef<int64_t> rowDims,
+                                     ValueRange offsets, Value lin);
+  /// Warp-relative row of this thread for (mi, hf), as i32.
+  Value threadRow(const FragGeom &gm, int64_t mi, int64_t hf);
+};
+
+// One entry per instruction family.
+LogicalResult lowerCopy(Lowering &l, CopyOp op);
+LogicalResult lowerWait(Lowering &l, WaitOp op);
+LogicalResult lowerLoad(Lowering &l, LoadOp op);
+LogicalResult lowerStore(Lowering &l, StoreOp op);
+LogicalResult lowerMma(Lowering &l, MmaOp op);
+LogicalResult lowerFill(Lowering &l, FillOp op);
+LogicalResult lowerMap(Lowering &l, MapOp op);
+LogicalResult lowerReduce(Lowering &l, ReduceOp op);
+LogicalResult lowerMask(Lowering &l, MaskOp op);
+LogicalResult lowerOnlineSoftmax(Lowering &l, OnlineSoftmaxOp op);
+LogicalResult lowerConvert(Lowering &l, ConvertOp op);
+
+} // namespace mlir::atile::nvvm
+
+#endif // ATTN_LIB_CONVERSION_ATILETONVVM_ATILETONVVM_H

@@ -1,0 +1,169 @@
+//===- CopyToNVVM.cpp - copies, waits, loads and stores of the tile IR ----===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// atile.copy with the cp_async engine: every thread issues 16-byte cp.async
+// chunks (rows past the view's end zero-filled), one commit group per copy;
+// atile.wait waits until the named groups landed (later groups may stay in
+// flight) and synchronises the block. A copy into a buffer that may still be
+// read issues a barrier first. atile.load reads a shared tile with ldmatrix;
+// atile.store writes each thread's pairs (rows past the end skipped).
+//
+//===----------------------------------------------------------------------===//
+
+#include "ATileToNVVM.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace mlir::atile;
+using namespace mlir::atile::nvvm;
+
+/// 16-byte chunks per row of a shared tile, and its swizzle group (chunks).
+static std::pair<int64_t, int64_t> chunking(SmemType tile) {
+  const int64_t eb = tile.getElementType().getIntOrFloatBitWidth() / 8;
+  const int64_t cpr = tile.getCols() * eb / 16;
+  return {cpr, std::max<int64_t>(1, tile.getSwizzle() / 16)};
+}
+
+static FailureOr<ViewOp> viewOf(Operation *op, Value view) {
+  auto def = view.getDefiningOp<ViewOp>();
+  if (!def)
+    return op->emitOpError() << "reads a view that atile.view does not make "
+                                "directly (block arguments are not lowered)";
+  return def;
+}
+
+LogicalResult nvvm::lowerCopy(Lowering &l, CopyOp op) {
+  if (op.getEngine() != CopyEngine::cp_async)
+    return op.emitOpError() << "needs engine = cp_async (run "
+                               "atile-assign-layouts; TMA is not lowered yet)";
+  FailureOr<ViewOp> view = viewOf(op, op.getSrc());
+  if (failed(view))
+    return failure();
+  auto &g = l.g;
+  SmemType tile = op.getDst().getType();
+  Type elem = tile.getElementType();
+  const int64_t eb = elem.getIntOrFloatBitWidth() / 8;
+  auto [cpr, group] = chunking(tile);
+  const int64_t total = tile.getRows() * cpr;
+  if (!l.fenced) // the buffer may still be read by other warps
+    g.barrier();
+  l.fenced = true;
+  Value base = l.lookup(view->getPtr()), dst = l.smem.lookup(op.getDst());
+  Value row0 = l.toI64(op.getRow());
+  for (int64_t i = 0; i * l.threads < total; ++i) {
+    Value chunk = g.add(g.c32(i * l.threads), l.tid);
+    auto issue = [&] {
+      Value row = g.divu(chunk, g.c32(cpr)), c = g.remu(chunk, g.c32(cpr));
+      auto [off, valid] = l.rowAddress(*view, op.getRows(), op.getOffsets(),
+                                       g.add(row0, g.toI64(row)));
+      Value src =
+          g.gep(base, elem, g.add(off, g.toI64(g.mul(c, g.c32(16 / eb)))));
+      Value to = g.gep(dst, l.b.getI8Type(),
+                       g.swizzled(row, c, g.andI(row, g.c32(group - 1)), cpr));
+      g.cpAsync16(to, src, valid, base);
+    };
+    if ((i + 1) * l.threads <= total) {
+      issue();
+      continue;
+    }
+    auto guard = scf::IfOp::create(l.b, TypeRange{},
+                                   g.ult(chunk, g.c32(total)), false);
+    OpBuilder::InsertionGuard ig(l.b);
+    l.b.setInsertionPointToStart(guard.thenBlock());
+    issue();
+  }
+  g.cpAsyncCommit();
+  l.groupOf[op.getToken()] = ++l.groups;
+  return success();
+}
+
+LogicalResult nvvm::lowerWait(Lowering &l, WaitOp op) {
+  // Groups committed after the newest awaited copy may stay in flight; a
+  // copy of another block (before a loop) is waited for completely.
+  int64_t newest = 0;
+  bool local = true;
+  for (Value t : op.getTokens()) {
+    local &= t.getDefiningOp() &&
+             t.getDefiningOp()->getBlock() == op->getBlock();
+    newest = std::max(newest, l.groupOf.lookup(t));
+  }
+  l.g.cpAsyncWait(local ? static_cast<int>(l.groups - newest) : 0);
+  l.g.barrier();
+  l.fenced = true;
+  return success();
+}
+
+LogicalResult nvvm::lowerLoad(Lowering &l, LoadOp op) {
+  FailureOr<FragGeom> gm = l.geom(op, op.getResult().getType());
+  if (failed(gm))
+    return failure();
+  if (!gm->packed)
+    return op.emitOpError() << "loads 16-bit tiles only for now";
+  auto &g = l.g;
+  SmemType tile = op.getSrc().getType();
+  auto [cpr, group] = chunking(tile);
+  Value ptr = l.smem.lookup(op.getSrc());
+  Value lane15 = g.andI(l.lane, g.c32(15)), hi16 = g.divu(l.lane, g.c32(16));
+  Regs regs(gm->size(false));
+  for (int64_t mi = 0; mi < gm->mTiles; ++mi)
+    for (int64_t k = 0; k < gm->cols / 16; ++k) {
+      Value row = g.add(g.mul(l.warp, g.c32(gm->rowsPerWarp)),
+                        g.add(lane15, g.c32(16 * mi)));
+      Value chunk = g.add(hi16, g.c32(2 * k));
+      Value off = g.swizzled(row, chunk, g.andI(row, g.c32(group - 1)), cpr);
+      attn::gpu_kernels::Frag4 f =
+          g.ldmatrix4(g.gep(ptr, l.b.getI8Type(), off), false);
+      const int64_t n0 = (mi * gm->nTiles + 2 * k) * 2;
+      regs[n0] = f[0];
+      regs[n0 + 1] = f[1];
+      regs[n0 + 2] = f[2];
+      regs[n0 + 3] = f[3];
+    }
+  l.frags[op.getResult()] = regs;
+  l.fenced = false;
+  return success();
+}
+
+LogicalResult nvvm::lowerStore(Lowering &l, StoreOp op) {
+  FragType type = op.getValue().getType();
+  FailureOr<FragGeom> gm = l.geom(op, type);
+  FailureOr<ViewOp> view = viewOf(op, op.getDst());
+  if (failed(gm) || failed(view))
+    return failure();
+  auto &g = l.g;
+  const Regs &regs = l.frags.lookup(op.getValue());
+  Type elem = type.getElementType();
+  Value base = l.lookup(view->getPtr()), row0 = l.toI64(op.getRow());
+  const bool rowFrag = type.getRank() == 1;
+  for (int64_t mi = 0; mi < gm->mTiles; ++mi)
+    for (int64_t hf = 0; hf < 2; ++hf) {
+      Value lin = g.add(row0, g.toI64(l.threadRow(*gm, mi, hf)));
+      auto [off, valid] =
+          l.rowAddress(*view, op.getRows(), op.getOffsets(), lin);
+      if (rowFrag) // one value per row: the quad's first thread writes it
+        valid = g.andI(valid, g.eq(l.tq, g.c32(0)));
+      auto guard = scf::IfOp::create(l.b, TypeRange{}, valid, false);
+      OpBuilder::InsertionGuard ig(l.b);
+      l.b.setInsertionPointToStart(guard.thenBlock());
+      if (rowFrag) {
+        g.storeGlobal(regs[2 * mi + hf], g.gep(base, elem, off));
+        continue;
+      }
+      for (int64_t ni = 0; ni < gm->nTiles; ++ni) {
+        Value col = g.toI64(g.add(g.mul(l.tq, g.c32(2)), g.c32(8 * ni)));
+        Value at = g.gep(base, elem, g.add(off, col));
+        const int64_t i = mi * gm->nTiles + ni;
+        if (gm->packed) {
+          g.storeGlobal(regs[i * 2 + hf], at);
+        } else {
+          g.storeGlobal(regs[i * 4 + 2 * hf], at);
+          g.storeGlobal(regs[i * 4 + 2 * hf + 1],
+                        g.gep(at, elem, g.c32(1)));
+        }
+      }
+    }
+  return success();
+}

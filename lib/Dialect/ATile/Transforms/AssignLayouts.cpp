@@ -1,0 +1,101 @@
+//===- AssignLayouts.cpp - atile-assign-layouts ---------------------------===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// The instruction decisions of a tile program, recorded as fragment layouts
+// and copy engines (see Passes.td). The choice depends on the chip (the
+// gpu.module's #atile.target) and the kernel's warps, never on the algorithm.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Dialect/ATile/IR/ATileOps.h"
+#include "attn/Dialect/ATile/Transforms/Passes.h"
+#include "attn/Target/GPU/TargetInfo.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+namespace mlir::atile {
+#define GEN_PASS_DEF_ATILEASSIGNLAYOUTSPASS
+#include "attn/Dialect/ATile/Transforms/Passes.h.inc"
+} // namespace mlir::atile
+
+using namespace mlir;
+using namespace mlir::atile;
+
+/// The layout a fragment of `type` gets in a kernel of `warps` warps.
+static LayoutAttr layoutFor(FragType type, Instr instr, int64_t warps) {
+  Operand role = type.getRank() == 1                  ? Operand::row
+                 : type.getElementType().isF32() ? Operand::acc
+                                                      : Operand::lhs;
+  return LayoutAttr::get(type.getContext(), instr, role, warps);
+}
+
+/// Gives `v` a layout if it is a fragment without one; fails (with a
+/// located error on `at`) when the fragment does not split over the warps.
+static LogicalResult assign(Value v, Instr instr, int64_t warps,
+                            Operation *at) {
+  auto type = dyn_cast<FragType>(v.getType());
+  if (!type || type.getLayout())
+    return success();
+  LayoutAttr layout = layoutFor(type, instr, warps);
+  if (failed(FragType::verify([&] { return at->emitOpError(); },
+                              type.getShape(), type.getElementType(), layout)))
+    return failure();
+  v.setType(type.withLayout(layout));
+  return success();
+}
+
+namespace {
+struct ATileAssignLayoutsPass
+    : public mlir::atile::impl::ATileAssignLayoutsPassBase<ATileAssignLayoutsPass> {
+  void runOnOperation() override {
+    gpu::GPUModuleOp module = getOperation();
+    bool any = false;
+    module.walk([&](Operation *op) {
+      if (isa_and_nonnull<ATileDialect>(op->getDialect()))
+        any = true;
+    });
+    if (!any)
+      return;
+    const attn::target::ChipInfo *chip = getTargetChip(module);
+    if (!chip) {
+      module.emitError() << "atile-assign-layouts needs the gpu.module's "
+                            "atile.target (#atile.target<\"<chip>\">)";
+      return signalPassFailure();
+    }
+    // The NVVM lowering of the tile IR emits mma.sync on every chip for now.
+    const Instr instr = Instr::mma_sync;
+    for (auto fn : module.getOps<gpu::GPUFuncOp>()) {
+      std::optional<ArrayRef<int32_t>> block = fn.getKnownBlockSize();
+      bool hasTiles = false;
+      fn.walk([&](Operation *op) {
+        hasTiles |= isa_and_nonnull<ATileDialect>(op->getDialect());
+      });
+      if (!hasTiles)
+        continue;
+      if (!block || (*block)[0] % 32 || (*block)[1] != 1 || (*block)[2] != 1) {
+        fn.emitOpError() << "a tile program needs known_block_size = [32 x "
+                            "warps, 1, 1]";
+        return signalPassFailure();
+      }
+      const int64_t warps = (*block)[0] / 32;
+      WalkResult r = fn.walk<WalkOrder::PreOrder>([&](Operation *op) {
+        if (auto loop = dyn_cast<scf::ForOp>(op))
+          for (Value arg : loop.getRegionIterArgs())
+            if (failed(assign(arg, instr, warps, op)))
+              return WalkResult::interrupt();
+        for (Value res : op->getResults())
+          if (failed(assign(res, instr, warps, op)))
+            return WalkResult::interrupt();
+        if (auto copy = dyn_cast<CopyOp>(op); copy && !copy.getEngine())
+          copy.setEngineAttr(
+              CopyEngineAttr::get(op->getContext(), CopyEngine::cp_async));
+        return WalkResult::advance();
+      });
+      if (r.wasInterrupted())
+        return signalPassFailure();
+    }
+  }
+};
+} // namespace

@@ -1,0 +1,131 @@
+// attn.full's forward kernel through the tile IR (attn-to-nvvm tile-ir=true):
+// the tile program is lowered to mma.sync m16n8k16, ldmatrix (.trans for V)
+// and cp.async, with the builder's decode and combine kernels beside it in
+// the same module and manifest; where the CUDA toolkit is installed ptxas
+// accepts every kernel for sm_90a and sm_80 with no spills (head dims 64 and
+// 128, GQA with a window and a soft-cap, LSE). Then convert-atile-to-nvvm's
+// located errors.
+// RUN: split-file %s %t
+// RUN: attn-opt %t/d128.mlir --attn-to-nvvm=tile-ir=true | %python %attn_src/scripts/extract-ptx.py - %t/d128
+// RUN: FileCheck %s --check-prefix=PTX < %t/d128/attn_kernels.ptx
+// RUN: %if ptxas %{ %ptxas -arch=sm_90a -v %t/d128/attn_kernels.ptx -o %t/d128.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL %}
+// RUN: attn-opt %t/d128.mlir --attn-to-nvvm='tile-ir=true chip=sm_80' | %python %attn_src/scripts/extract-ptx.py - %t/sm80
+// RUN: %if ptxas %{ %ptxas -arch=sm_80 -v %t/sm80/attn_kernels.ptx -o %t/sm80.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL80 %}
+// RUN: attn-opt %t/gqa.mlir --attn-to-nvvm=tile-ir=true | %python %attn_src/scripts/extract-ptx.py - %t/gqa
+// RUN: FileCheck %s --check-prefix=GQA < %t/gqa/attn_kernels.ptx
+// RUN: %if ptxas %{ %ptxas -arch=sm_90a -v %t/gqa/attn_kernels.ptx -o %t/gqa.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL %}
+// RUN: attn-opt %t/d128.mlir --attn-plan --convert-attn-to-gpu=tile-ir=true | FileCheck %s --check-prefix=MANIFEST
+// RUN: attn-opt %t/errors.mlir -split-input-file -pass-pipeline='builtin.module(gpu.module(convert-atile-to-nvvm))' -verify-diagnostics -o /dev/null
+
+//--- d128.mlir
+func.func @prefill(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x16x128xbf16>, %v: tensor<?x?x16x128xbf16>) -> tensor<?x?x16x128xbf16> {
+  %o = attn.full %q, %k, %v {causal} : (tensor<?x?x16x128xbf16>, tensor<?x?x16x128xbf16>, tensor<?x?x16x128xbf16>) -> tensor<?x?x16x128xbf16>
+  return %o : tensor<?x?x16x128xbf16>
+}
+// PTX-LABEL: .entry prefill_full_fwd(
+// PTX-DAG: cp.async.cg.shared.global
+// PTX-DAG: cp.async.wait_group
+// PTX-DAG: ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// PTX-DAG: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// PTX-DAG: ex2.approx
+// PTX-DAG: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
+// PTX-LABEL: .entry prefill_full_decode(
+// PTX-LABEL: .entry prefill_full_combine(
+// Every kernel: no stack frame, no spills (ptxas reports them in any order).
+// NOSPILL-NOT: {{[1-9][0-9]*}} bytes {{stack frame|spill}}
+// sm_80: the tile program's kernel (the builder's decode kernel spills 16
+// bytes there, as before).
+// NOSPILL80: Compiling entry function 'prefill_full_fwd' for 'sm_80'
+// NOSPILL80-NEXT: Function properties
+// NOSPILL80-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+// The manifest is the builder's: same launches, the forward kernel's shared
+// memory from its atile.alloc buffers (Q 64x128, K and V 64x128: 48 KiB).
+// MANIFEST: kernel = "prefill_full_fwd", smem = 49152
+// MANIFEST: gpu.module @attn_kernels attributes {atile.target = #atile.target<"sm_90a">}
+// MANIFEST: gpu.func @prefill_full_fwd
+// MANIFEST: atile.online_softmax
+
+//--- gqa.mlir
+func.func @gqa(%q: tensor<?x?x16x64xf16>, %k: tensor<?x?x2x64xf16>, %v: tensor<?x?x2x64xf16>) -> (tensor<?x?x16x64xf16>, tensor<?x?x16xf32>) {
+  %o, %lse = attn.full %q, %k, %v {causal, window = 256 : i64, softcap = 20.0 : f64} : (tensor<?x?x16x64xf16>, tensor<?x?x2x64xf16>, tensor<?x?x2x64xf16>) -> (tensor<?x?x16x64xf16>, tensor<?x?x16xf32>)
+  return %o, %lse : tensor<?x?x16x64xf16>, tensor<?x?x16xf32>
+}
+// GQA-LABEL: .entry gqa_full_fwd(
+// GQA-DAG: tanh.approx.f32
+// GQA-DAG: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// GQA-DAG: lg2.approx
+// GQA-LABEL: .entry gqa_full_decode(
+
+//--- errors.mlir
+// expected-error @+1 {{convert-atile-to-nvvm needs the gpu.module's atile.target}}
+gpu.module @m {
+  gpu.func @k() kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+    %f = atile.fill 0.0 : !atile.frag<64xf32, #atile.layout<mma_sync, row, warps = 4>>
+    gpu.return
+  }
+}
+
+// -----
+
+gpu.module @m attributes {atile.target = #atile.target<"sm_90a">} {
+  gpu.func @k() kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+    // expected-error @+1 {{has a fragment without a layout ('!atile.frag<64xf32>'); run atile-assign-layouts first}}
+    %f = atile.fill 0.0 : !atile.frag<64xf32>
+    gpu.return
+  }
+}
+
+// -----
+
+gpu.module @m attributes {atile.target = #atile.target<"sm_90a">} {
+  gpu.func @k() kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+    // expected-error @+1 {{has a wgmma fragment; convert-atile-to-nvvm lowers mma_sync layouts for now}}
+    %f = atile.fill 0.0 : !atile.frag<64xf32, #atile.layout<wgmma, row, warps = 4>>
+    gpu.return
+  }
+}
+
+// -----
+
+gpu.module @m attributes {atile.target = #atile.target<"sm_90a">} {
+  gpu.func @k() kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+    // expected-error @+1 {{has a fragment laid out over 8 warps in a kernel of 4}}
+    %f = atile.fill 0.0 : !atile.frag<128xf32, #atile.layout<mma_sync, row, warps = 8>>
+    gpu.return
+  }
+}
+
+// -----
+
+gpu.module @m attributes {atile.target = #atile.target<"sm_90a">} {
+  gpu.func @k(%p: !llvm.ptr<1>, %n: i64) kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+    %c0 = arith.constant 0 : index
+    %v = atile.view %p[%n] : !llvm.ptr<1> -> !atile.view<?x128xbf16>
+    %b = atile.alloc : !atile.smem<1x64x128xbf16, swizzle = 128>
+    %s = atile.stage %b[%c0] : !atile.smem<1x64x128xbf16, swizzle = 128> -> !atile.smem<64x128xbf16, swizzle = 128>
+    // expected-error @+1 {{needs engine = cp_async (run atile-assign-layouts; TMA is not lowered yet)}}
+    %t = atile.copy %v[] rows %c0 -> %s {rows = array<i64: 0>, engine = #atile.engine<tma>} : !atile.view<?x128xbf16> -> !atile.smem<64x128xbf16, swizzle = 128>
+    gpu.return
+  }
+}
+
+// -----
+
+gpu.module @m attributes {atile.target = #atile.target<"sm_80">} {
+  // expected-error @+1 {{needs 393216 bytes of shared memory; sm_80 allows 166912}}
+  gpu.func @k() kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+    %b = atile.alloc : !atile.smem<3x256x128xf32>
+    gpu.return
+  }
+}
+
+// -----
+
+gpu.module @m attributes {atile.target = #atile.target<"sm_90a">} {
+  gpu.func @k() kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+    %f = atile.fill 0.0 : !atile.frag<64x64xf32, #atile.layout<mma_sync, acc, warps = 4>>
+    // expected-error @+1 {{is not lowered to NVVM yet (convert-atile-to-nvvm)}}
+    %q, %s = atile.quantize %f : !atile.frag<64x64xf32, #atile.layout<mma_sync, acc, warps = 4>> -> !atile.frag<64x64xf8E4M3FN>, !atile.frag<64xf32>
+    gpu.return
+  }
+}
