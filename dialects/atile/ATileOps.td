@@ -121,15 +121,20 @@ def ATile_CopyOp : ATile_Op<"copy"> {
 def ATile_WaitOp : ATile_Op<"wait"> {
   let summary = "wait for asynchronous copies";
   let description = [{
-    Blocks the block until the copies of `tokens` have landed and are
-    visible to every thread (a barrier included).
+    Blocks the block until copies have landed and are visible to every
+    thread (a barrier included). With tokens: the copies that made them
+    (and every copy issued before them). With `pending = N` and no tokens
+    (what `atile-pipeline` writes when copies run ahead of their use across
+    loop iterations): every copy but the `N` issued last.
 
     ```mlir
     atile.wait %t0, %t1
+    atile.wait {pending = 1}
     ```
   }];
-  let arguments = (ins Variadic<ATile_Token>:$tokens);
-  let assemblyFormat = "$tokens attr-dict";
+  let arguments = (ins Variadic<ATile_Token>:$tokens,
+                   OptionalAttr<ConfinedAttr<I64Attr, [IntMinValue<0>]>>:$pending);
+  let assemblyFormat = "($tokens^)? attr-dict";
   let hasVerifier = 1;
 }
 

@@ -81,6 +81,12 @@ LogicalResult nvvm::lowerCopy(Lowering &l, CopyOp op) {
 }
 
 LogicalResult nvvm::lowerWait(Lowering &l, WaitOp op) {
+  if (std::optional<int64_t> pending = op.getPending()) {
+    l.g.cpAsyncWait(static_cast<int>(*pending));
+    l.g.barrier();
+    l.fenced = true;
+    return success();
+  }
   // Groups committed after the newest awaited copy may stay in flight; a
   // copy of another block (before a loop) is waited for completely.
   int64_t newest = 0;

@@ -215,7 +215,7 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
   Value qTile = stage(sQ, ix.c(0));
   Value qCopy = CopyOp::create(b, TokenType::get(ctx), qView, ValueRange{batch, hk}, row0, qTile,
                                rowsAttr({1, 3}), CopyEngineAttr());
-  WaitOp::create(b, ValueRange{qCopy});
+  WaitOp::create(b, ValueRange{qCopy}, IntegerAttr());
 
   // Running statistics and the output accumulator.
   auto rowsT = FragType::get({p.q}, f32);
@@ -241,7 +241,7 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
                                  rowsAttr({1}), CopyEngineAttr());
     Value vCopy = CopyOp::create(b, TokenType::get(ctx), vView, ValueRange{batch, hk}, kv0, vTile,
                                  rowsAttr({1}), CopyEngineAttr());
-    WaitOp::create(b, ValueRange{kCopy});
+    WaitOp::create(b, ValueRange{kCopy}, IntegerAttr());
     Value s = MmaOp::create(b, scoresT, qTile, kTile, Value(),
                             /*transpose_rhs=*/true, /*async=*/false);
     if (p.softcap) // logit soft-cap, on the scaled scores
@@ -266,7 +266,7 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
                        [](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
                          return arith::MulFOp::create(r, x[0], x[1]);
                        });
-    WaitOp::create(b, ValueRange{vCopy});
+    WaitOp::create(b, ValueRange{vCopy}, IntegerAttr());
     Value probs = ConvertOp::create(
         b, FragType::get({p.q, p.kv}, p.elem), softmax.getProbs());
     Value next = MmaOp::create(b, outT, probs, vTile, scaled,

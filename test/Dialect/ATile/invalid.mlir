@@ -176,8 +176,20 @@ func.func @copy_no_rows(%p: !llvm.ptr, %n: i64, %i: index) {
 // -----
 
 func.func @wait_none() {
-  // expected-error @+1 {{waits for at least one copy}}
+  // expected-error @+1 {{waits for copy tokens or, without tokens, for all but `pending` copies; not both, not neither}}
   atile.wait
+  return
+}
+
+// -----
+
+func.func @wait_both(%p: !llvm.ptr, %n: i64, %i: index) {
+  %v = atile.view %p[%n] : !llvm.ptr -> !atile.view<?x128xbf16>
+  %b = atile.alloc : !atile.smem<1x64x128xbf16>
+  %s = atile.stage %b[%i] : !atile.smem<1x64x128xbf16> -> !atile.smem<64x128xbf16>
+  %t = atile.copy %v[] rows %i -> %s {rows = array<i64: 0>} : !atile.view<?x128xbf16> -> !atile.smem<64x128xbf16>
+  // expected-error @+1 {{not both, not neither}}
+  atile.wait %t {pending = 1}
   return
 }
 

@@ -29,6 +29,8 @@ gpu.module @kernels attributes {atile.target = #atile.target<"sm_90a">} {
     %t1 = atile.copy %k[%c0, %c1] rows %c0 -> %k1 {rows = array<i64: 1>} : !atile.view<?x?x?x128xbf16> -> !atile.smem<64x128xbf16, swizzle = 128>
     // CHECK: atile.wait %{{.*}}, %{{.*}}
     atile.wait %t0, %t1
+    // CHECK: atile.wait {pending = 1 : i64}
+    atile.wait {pending = 1}
     // CHECK: atile.fill 0xFF800000 : !atile.frag<128xf32, #atile.layout<wgmma, row, warps = 8>>
     %m0 = atile.fill 0xFF800000 : !atile.frag<128xf32, #atile.layout<wgmma, row, warps = 8>>
     %l0 = atile.fill 0.0 : !atile.frag<128xf32, #atile.layout<wgmma, row, warps = 8>>

@@ -124,8 +124,9 @@ LogicalResult CopyOp::verify() {
 }
 
 LogicalResult WaitOp::verify() {
-  if (getTokens().empty())
-    return emitOpError() << "waits for at least one copy";
+  if (getTokens().empty() == !getPending())
+    return emitOpError() << "waits for copy tokens or, without tokens, for "
+                            "all but `pending` copies; not both, not neither";
   return success();
 }
 

@@ -40,4 +40,36 @@ def ATileAssignLayoutsPass
   let dependentDialects = ["mlir::atile::ATileDialect"];
 }
 
+def ATilePipelinePass : Pass<"atile-pipeline", "mlir::gpu::GPUModuleOp"> {
+  let summary = "Software-pipeline the copies of tile loops over their stages";
+  let description = [{
+    Consumes the stage count planned by attn-tile (`#attn.tile stages`, the
+    leading dimension of the staged buffers): in an `scf.for` (from 0, step
+    1) whose copies fill `atile.stage %buf[%j mod stages]`, the copy of
+    iteration `j + d` is issued during iteration `j`, with `d = max(1,
+    stages - 1)`:
+
+    - with 2 or more stages, at the top of the iteration (its stage was last
+      read an iteration before), `d` iterations ahead;
+    - with 1 stage, right after the last op of the iteration that reads the
+      buffer (K of iteration j + 1 is fetched once Q K_j^T has read K_j,
+      while the softmax runs; V of j + 1 after P V_j): FlashAttention-2's
+      one-stage schedule.
+
+    The first `d` iterations' copies move before the loop; waits inside the
+    loop become `atile.wait {pending = N}` with N the copies issued after
+    the awaited one (counted in the steady state, which the prologue
+    reproduces); a `atile.wait {pending = 0}` after the loop drains the
+    copies issued for iterations past the end (they read nothing past the
+    views' rows: zero fill). Copies past the loop's last iteration are not
+    guarded: they fetch at most `d` tiles a block that nobody reads.
+
+    Loops of another shape (a stage index that is not `j mod stages`, copy
+    tokens used by more than waits, operands computed by ops with side
+    effects) are left as they are: correct, unpipelined.
+  }];
+  let dependentDialects = ["mlir::atile::ATileDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 #endif // ATTN_ATILE_PASSES_TD

@@ -1,0 +1,198 @@
+//===- Pipeline.cpp - atile-pipeline --------------------------------------===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// Software pipelining of the copies of a tile loop (see Passes.td): copies of
+// later iterations are issued ahead, into the stage their iteration will
+// read, and the waits count the copies that may stay in flight.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Dialect/ATile/IR/ATileOps.h"
+#include "attn/Dialect/ATile/Transforms/Passes.h"
+#include "mlir/Analysis/SliceAnalysis.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace mlir::atile {
+#define GEN_PASS_DEF_ATILEPIPELINEPASS
+#include "attn/Dialect/ATile/Transforms/Passes.h.inc"
+} // namespace mlir::atile
+
+using namespace mlir;
+using namespace mlir::atile;
+
+static std::optional<int64_t> constantIndex(Value v) {
+  if (auto c = v.getDefiningOp<arith::ConstantIndexOp>())
+    return c.value();
+  return std::nullopt;
+}
+
+namespace {
+/// One copy of the loop and what pipelining it needs.
+struct Stream {
+  CopyOp copy;
+  /// The ops of the loop body the copy's operands depend on, in order.
+  SetVector<Operation *> slice;
+  /// Where the copy of iteration j + d goes: after this op of the body,
+  /// or at the top when null.
+  Operation *after = nullptr;
+  CopyOp prefetch;
+};
+} // namespace
+
+/// The stage count of `copy`'s buffer if its stage is `iv mod stages`.
+static std::optional<int64_t> stagesOf(CopyOp copy, scf::ForOp loop) {
+  auto stage = copy.getDst().getDefiningOp<StageOp>();
+  if (!stage || stage->getBlock() != loop.getBody() ||
+      loop->isAncestor(stage.getBuffer().getParentBlock()->getParentOp()))
+    return std::nullopt;
+  const int64_t stages = stage.getBuffer().getType().getShape()[0];
+  if (stages == 1 && constantIndex(stage.getIndex()) == 0)
+    return stages; // `iv mod 1`, folded
+  auto rem = stage.getIndex().getDefiningOp<arith::RemSIOp>();
+  if (!rem || rem.getLhs() != loop.getInductionVar() ||
+      constantIndex(rem.getRhs()) != stages)
+    return std::nullopt;
+  return stages;
+}
+
+static LogicalResult pipelineLoop(scf::ForOp loop) {
+  Block *body = loop.getBody();
+  if (constantIndex(loop.getLowerBound()) != 0 ||
+      constantIndex(loop.getStep()) != 1)
+    return failure();
+  SmallVector<Stream> streams;
+  std::optional<int64_t> stages;
+  for (Operation &op : *body) {
+    auto copy = dyn_cast<CopyOp>(op);
+    if (!copy)
+      continue;
+    std::optional<int64_t> s = stagesOf(copy, loop);
+    if (!s || (stages && *s != *stages))
+      return failure();
+    stages = s;
+    for (Operation *user : copy.getToken().getUsers())
+      if (!isa<WaitOp>(user) || user->getBlock() != body)
+        return failure();
+    Stream st{copy, {}, nullptr, nullptr};
+    BackwardSliceOptions opts;
+    opts.filter = [&](Operation *o) { return o->getBlock() == body; };
+    opts.omitBlockArguments = true;
+    if (failed(getBackwardSlice(copy.getOperation(), &st.slice, opts)))
+      return failure();
+    for (Operation *o : st.slice)
+      if (!isMemoryEffectFree(o) || o->getNumRegions())
+        return failure();
+    streams.push_back(std::move(st));
+  }
+  if (streams.empty())
+    return failure();
+  const int64_t d = std::max<int64_t>(1, *stages - 1);
+
+  // With one stage, the copy of j + 1 waits for the last reader of j's
+  // tile (a top-level op of the body).
+  if (d == *stages) {
+    for (Stream &st : streams) {
+      Value tile = st.copy.getDst();
+      for (Operation *user : tile.getUsers()) {
+        if (user == st.copy)
+          continue;
+        Operation *top = body->findAncestorOpInBlock(*user);
+        if (top && (!st.after || st.after->isBeforeInBlock(top)))
+          st.after = top;
+      }
+    }
+  }
+
+  auto cloneAt = [&](OpBuilder &b, Stream &st, Value iteration) {
+    IRMapping m;
+    m.map(loop.getInductionVar(), iteration);
+    for (Operation *o : st.slice)
+      b.clone(*o, m);
+    return cast<CopyOp>(b.clone(*st.copy, m));
+  };
+  Location loc = loop.getLoc();
+  // Prologue: the copies of iterations 0 .. d - 1, in the steady state's
+  // issue order.
+  {
+    OpBuilder b(loop);
+    for (int64_t i = 0; i < d; ++i)
+      for (Stream &st : streams)
+        cloneAt(b, st, arith::ConstantIndexOp::create(b, loc, i));
+  }
+  // In the body: the copy of iteration j + d.
+  for (Stream &st : streams) {
+    OpBuilder b(loop.getContext());
+    if (st.after)
+      b.setInsertionPointAfter(st.after);
+    else
+      b.setInsertionPointToStart(body);
+    Value ahead = arith::AddIOp::create(
+        b, loc, loop.getInductionVar(),
+        arith::ConstantIndexOp::create(b, loc, d));
+    st.prefetch = cloneAt(b, st, ahead);
+  }
+  // Waits: copies issued after the awaited one's issue (iteration j - d)
+  // and before the wait (iteration j).
+  DenseMap<Operation *, int64_t> position;
+  int64_t pos = 0;
+  SmallVector<int64_t> issueAt;
+  for (Operation &op : *body)
+    position[&op] = pos++;
+  for (Stream &st : streams)
+    issueAt.push_back(position[st.prefetch]);
+  const int64_t perIter = static_cast<int64_t>(streams.size());
+  SmallVector<WaitOp> waits;
+  for (Operation &op : *body)
+    if (auto w = dyn_cast<WaitOp>(op); w && !w.getTokens().empty())
+      waits.push_back(w);
+  for (WaitOp w : waits) {
+    std::optional<int64_t> pending;
+    for (Value t : w.getTokens()) {
+      auto it = llvm::find_if(streams, [&](Stream &st) {
+        return st.copy.getToken() == t;
+      });
+      if (it == streams.end())
+        return failure(); // cannot happen: tokens were checked above
+      const int64_t q = issueAt[it - streams.begin()], p = position[w];
+      int64_t after = llvm::count_if(issueAt, [&](int64_t x) { return x > q; }) +
+                      (d - 1) * perIter +
+                      llvm::count_if(issueAt, [&](int64_t x) { return x < p; });
+      pending = pending ? std::min(*pending, after) : after;
+    }
+    OpBuilder b(w);
+    WaitOp::create(b, w.getLoc(), ValueRange{},
+                   b.getI64IntegerAttr(*pending));
+    w.erase();
+  }
+  for (Stream &st : streams)
+    st.copy.erase();
+  // Drain the copies of iterations past the end before anything else
+  // reuses the shared memory.
+  OpBuilder b(loop->getContext());
+  b.setInsertionPointAfter(loop);
+  WaitOp::create(b, loc, ValueRange{}, b.getI64IntegerAttr(0));
+  return success();
+}
+
+namespace {
+struct ATilePipelinePass
+    : public mlir::atile::impl::ATilePipelinePassBase<ATilePipelinePass> {
+  void runOnOperation() override {
+    SmallVector<scf::ForOp> loops;
+    getOperation().walk([&](scf::ForOp loop) {
+      bool copies = llvm::any_of(loop.getBody()->getOperations(),
+                                 [](Operation &op) { return isa<CopyOp>(op); });
+      if (copies)
+        loops.push_back(loop);
+    });
+    for (scf::ForOp loop : loops)
+      (void)pipelineLoop(loop); // loops of another shape stay unpipelined
+  }
+};
+} // namespace
