@@ -135,8 +135,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tiles", action="store_true")
     ap.add_argument("--tile-ir", action="store_true",
-                    help="also time attn.full's forward kernel built through "
-                    "the tile IR (attn-to-nvvm tile-ir=true), side by side")
+                    help="also time attn.full's forward kernel from the "
+                    "FullKernel.cpp builder (attn-to-nvvm tile-ir=false) and "
+                    "through the tile IR with mma.sync (wgmma=false) next to "
+                    "the default (the tile IR, wgmma on sm_90a)")
     ap.add_argument("--flex", action="store_true")
     ap.add_argument("--fla", action="store_true",
                     help="FLA peers of the linear / delta-rule kernels (fla/ "
@@ -170,8 +172,12 @@ def main():
                 report("attn " + tag, ours, fl)
                 if args.tile_ir:
                     t = bench(lambda: ops._gpu_full(q, k, v, causal, None, None,
-                                                    options="tile-ir=true"))
-                    report("  attn via the tile IR (ratio: builder / it)", t,
+                                                    options="tile-ir=false"))
+                    report("  attn builder (ratio: it / tile IR)", t, fl,
+                           ours=ours)
+                    t = bench(lambda: ops._gpu_full(q, k, v, causal, None, None,
+                                                    options="wgmma=false"))
+                    report("  attn tile IR, mma.sync (ratio: it / wgmma)", t,
                            fl, ours=ours)
                 if args.tiles:
                     for tile in precompile.bench_tiles():
@@ -181,8 +187,12 @@ def main():
                         if args.tile_ir:
                             t = bench(lambda: ops._gpu_full(
                                 q, k, v, causal, None, None, None, tile,
-                                options="tile-ir=true"))
-                            report("    via the tile IR", t, fl)
+                                options="tile-ir=false"))
+                            report("    builder", t, fl)
+                            t = bench(lambda: ops._gpu_full(
+                                q, k, v, causal, None, None, None, tile,
+                                options="wgmma=false"))
+                            report("    tile IR, mma.sync", t, fl)
                 for be in (SDPBackend.FLASH_ATTENTION, SDPBackend.CUDNN_ATTENTION):
                     try:
                         t = bench(sdpa(be, q, k, v, causal))

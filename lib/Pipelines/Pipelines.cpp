@@ -117,8 +117,11 @@ void mlir::attn::buildAttnToNVVMPipeline(
   check.tileIR = options.tileIR;
   pm.addPass(createConvertAttnToGPUPass(check));
   // Tile programs (none unless tile-ir): instructions, then per-thread code.
-  addStage(pm, "gpu.module(atile-pipeline,atile-assign-layouts,"
-               "convert-atile-to-nvvm)");
+  addStage(pm, options.wgmma
+                   ? "gpu.module(atile-pipeline,atile-assign-layouts,"
+                     "convert-atile-to-nvvm)"
+                   : "gpu.module(atile-pipeline,atile-assign-layouts{wgmma="
+                     "false},convert-atile-to-nvvm)");
   addStage(pm, "gpu.module(convert-nvgpu-to-nvvm,convert-vector-to-scf,"
                "convert-scf-to-cf,convert-vector-to-llvm,convert-gpu-to-nvvm,"
                "convert-nvvm-to-llvm,canonicalize,cse,"

@@ -1,16 +1,18 @@
-"""attn.full's forward kernel built through the tile IR (attn-to-nvvm
-tile-ir=true: convert-attn-to-gpu writes the kernel as a tile program,
-atile-assign-layouts and convert-atile-to-nvvm lower it) on the GPU (REQUIRES:
+"""attn.full's forward kernel built through the tile IR (attn-to-nvvm's
+default: convert-attn-to-gpu writes the kernel as a tile program, the atile
+passes lower it) on the GPU (REQUIRES:
 a CUDA device and torch), against the float64 reference of test_full_gpu.py
 on fresh random inputs: shapes that are not tile multiples, GQA row packing,
 causal / window / soft-cap, queries the last T of S keys, split-KV decoding
 (T = 1: the builder's decode kernel, the tile program's split parts), D !=
 Dv, f16; rel. error < 1e-2 (bf16 / f16 inputs), as the builder's kernels.
-Each case also runs the builder's kernel on the same inputs and checks the
-two agree to within the same bound.
+On sm_90a the default is wgmma; each case also runs the tile IR with
+mma.sync (wgmma=false) and the FullKernel.cpp builder's kernel (tile-ir=false,
+kept until the tile IR covers its other plans) on the same inputs and checks
+all agree to within the same bound.
 
-Kernels come from the kernel cache (attn.precompile compiles these sets
-with the options "tile-ir=true")."""
+Kernels come from the kernel cache (attn.precompile compiles these sets,
+also with the options "tile-ir=false" and "wgmma=false")."""
 
 import zlib
 
@@ -55,10 +57,12 @@ def test_full_tile_ir_matches_reference(case):
     v = torch.randn(B, S, Hkv, Dv, device="cuda", dtype=dtype, generator=gen)
     scale, window = extra.get("scale"), extra.get("window")
     softcap = extra.get("softcap")
-    out = ops._gpu_full(q, k, v, causal, scale, window, softcap,
-                        options="tile-ir=true")
+    out = ops._gpu_full(q, k, v, causal, scale, window, softcap)
     ref = reference(q, k, v, causal, scale, window, softcap)
     err = rel_err(out, ref)
     assert err < 1e-2, "tile IR: rel. error %.3g" % err
-    builder = ops._gpu_full(q, k, v, causal, scale, window, softcap)
-    assert rel_err(out, builder.double()) < 1e-2
+    for options in ("tile-ir=false", "wgmma=false"):
+        other = ops._gpu_full(q, k, v, causal, scale, window, softcap,
+                              options=options)
+        assert rel_err(other, ref) < 1e-2, options
+        assert rel_err(out, other.double()) < 1e-2, options

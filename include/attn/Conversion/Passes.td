@@ -213,12 +213,13 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu", "mlir::ModuleOp"> {
     ListOption<"funcs", "funcs", "std::string",
                "Compile only these functions (default: every function holding "
                "an attn op); the others are left as they are">,
-    Option<"tileIR", "tile-ir", "bool", /*default=*/"false",
+    Option<"tileIR", "tile-ir", "bool", /*default=*/"true",
            "Build attn.full's forward kernel as a tile program "
            "(convert-attn-to-atile's FullToATile.cpp, lowered by "
-           "atile-assign-layouts and convert-atile-to-nvvm in attn-to-nvvm) "
-           "instead of the FullKernel.cpp builder, where the plan has a tile "
-           "program (bf16 / f16, no FP8)">
+           "atile-pipeline, atile-assign-layouts and convert-atile-to-nvvm "
+           "in attn-to-nvvm) where the plan has one (bf16 / f16, no FP8); "
+           "false: the FullKernel.cpp builder, kept for comparison until the "
+           "tile IR covers its other plans">
   ];
 }
 

@@ -118,8 +118,13 @@ struct AttnToNVVMPipelineOptions
   Option<bool> tileIR{
       *this, "tile-ir",
       llvm::cl::desc("attn.full's forward kernel through the tile IR "
-                     "(convert-attn-to-gpu's tile-ir)"),
-      llvm::cl::init(false)};
+                     "(convert-attn-to-gpu's tile-ir; false: the builder)"),
+      llvm::cl::init(true)};
+  Option<bool> wgmma{
+      *this, "wgmma",
+      llvm::cl::desc("Tile programs use wgmma where the chip and the products "
+                     "allow it (atile-assign-layouts' wgmma; false: mma.sync)"),
+      llvm::cl::init(true)};
 };
 
 /// attn ops and gpu.module kernels -> NVVM -> PTX / cubin

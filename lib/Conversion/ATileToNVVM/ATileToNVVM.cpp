@@ -44,10 +44,6 @@ FailureOr<FragGeom> Lowering::geom(Operation *op, FragType type) {
   if (!layout)
     return op->emitOpError() << "has a fragment without a layout (" << type
                              << "); run atile-assign-layouts first";
-  if (layout.getInstr() != Instr::mma_sync)
-    return op->emitOpError() << "has a " << stringifyInstr(layout.getInstr())
-                             << " fragment; convert-atile-to-nvvm lowers "
-                                "mma_sync layouts for now";
   if (layout.getWarps() * 32 != threads)
     return op->emitOpError() << "has a fragment laid out over "
                              << layout.getWarps() << " warps in a kernel of "
@@ -60,6 +56,14 @@ FailureOr<FragGeom> Lowering::geom(Operation *op, FragType type) {
   gm.mTiles = gm.rowsPerWarp / 16;
   gm.nTiles = gm.cols / 8;
   gm.packed = type.getElementType().getIntOrFloatBitWidth() == 16;
+  // wgmma's m64 accumulator is, per warp, the m16n8 layout of mma.sync over
+  // the warp's 16 rows (warp w of the block: rows 16 w .. 16 w + 15); more
+  // rows per warpgroup would need several m64 products per warpgroup.
+  if (layout.getInstr() == Instr::wgmma && gm.rowsPerWarp != 16)
+    return op->emitOpError() << "has a wgmma fragment of " << gm.rows
+                             << " rows over " << gm.warps
+                             << " warps; convert-atile-to-nvvm lowers 64 "
+                                "rows per warpgroup";
   if (type.getElementType().getIntOrFloatBitWidth() == 8)
     return op->emitOpError() << "FP8 fragments are not lowered yet";
   return gm;
@@ -67,6 +71,21 @@ FailureOr<FragGeom> Lowering::geom(Operation *op, FragType type) {
 
 Value Lowering::toI64(Value index) {
   return arith::IndexCastOp::create(b, b.getI64Type(), lookup(index));
+}
+
+Value Lowering::chunkOffset(SmemType tile, Value row, Value chunk) {
+  const int64_t eb = tile.getElementType().getIntOrFloatBitWidth() / 8;
+  const int64_t rowBytes = tile.getCols() * eb;
+  const int64_t span = tile.getSwizzle();
+  if (!span)
+    return g.add(g.mul(row, g.c32(rowBytes)), g.mul(chunk, g.c32(16)));
+  const int64_t group = span / 16;
+  Value block = g.divu(chunk, g.c32(group));
+  Value within = g.xorI(g.remu(chunk, g.c32(group)),
+                        g.remu(row, g.c32(group)));
+  Value off = g.add(g.mul(block, g.c32(tile.getRows() * span)),
+                    g.mul(row, g.c32(span)));
+  return g.add(off, g.mul(within, g.c32(16)));
 }
 
 Value Lowering::threadRow(const FragGeom &gm, int64_t mi, int64_t hf) {
@@ -294,6 +313,10 @@ static LogicalResult lowerKernel(gpu::GPUFuncOp fn, gpu::GPUModuleOp module,
   ImplicitLocOpBuilder b(fn.getLoc(), fn.getContext());
   b.setInsertionPointToStart(entry);
   Lowering l(b, module, (*block)[0]);
+  fn.walk([&](MmaOp mma) {
+    if (LayoutAttr layout = mma.getResult().getType().getLayout())
+      l.asyncProxyReads |= layout.getInstr() == Instr::wgmma;
+  });
   for (auto [from, to] : llvm::zip(old.getArguments(), entry->getArguments()))
     l.scalars.map(from, to);
   Driver driver(l);

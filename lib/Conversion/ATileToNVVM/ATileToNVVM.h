@@ -88,7 +88,22 @@ public:
                                      ValueRange offsets, Value lin);
   /// Warp-relative row of this thread for (mi, hf), as i32.
   Value threadRow(const FragGeom &gm, int64_t mi, int64_t hf);
+  /// Byte offset of 16-byte chunk `chunk` of row `row` (i32) in a shared
+  /// tile (see tileChunkOffset).
+  Value chunkOffset(SmemType tile, Value row, Value chunk);
+  /// Some product of the kernel reads shared memory through the async proxy
+  /// (wgmma): waits fence the generic proxy's writes (cp.async) for it.
+  bool asyncProxyReads = false;
 };
+
+/// The shared-tile layout of a swizzle span S (bytes; 0: none): rows are
+/// cut into column blocks of S bytes, block b of a `rows`-row tile at
+/// b * rows * S, row r of a block at r * S, and 16-byte chunk c of it at
+/// chunk c ^ (r mod S / 16). This is the layout TMA writes with
+/// CU_TENSOR_MAP_SWIZZLE_<S>B boxes of S-byte rows and the canonical
+/// K-major / MN-major layout wgmma descriptors describe; ldmatrix reads 8
+/// rows of one chunk column from 8 distinct bank groups. Without a swizzle,
+/// rows are plain.
 
 // One entry per instruction family.
 LogicalResult lowerCopy(Lowering &l, CopyOp op);

@@ -20,11 +20,10 @@ using namespace mlir;
 using namespace mlir::atile;
 using namespace mlir::atile::nvvm;
 
-/// 16-byte chunks per row of a shared tile, and its swizzle group (chunks).
-static std::pair<int64_t, int64_t> chunking(SmemType tile) {
-  const int64_t eb = tile.getElementType().getIntOrFloatBitWidth() / 8;
-  const int64_t cpr = tile.getCols() * eb / 16;
-  return {cpr, std::max<int64_t>(1, tile.getSwizzle() / 16)};
+/// 16-byte chunks per row of a shared tile.
+static int64_t chunksPerRow(SmemType tile) {
+  return tile.getCols() * tile.getElementType().getIntOrFloatBitWidth() / 8 /
+         16;
 }
 
 static FailureOr<ViewOp> viewOf(Operation *op, Value view) {
@@ -46,7 +45,7 @@ LogicalResult nvvm::lowerCopy(Lowering &l, CopyOp op) {
   SmemType tile = op.getDst().getType();
   Type elem = tile.getElementType();
   const int64_t eb = elem.getIntOrFloatBitWidth() / 8;
-  auto [cpr, group] = chunking(tile);
+  const int64_t cpr = chunksPerRow(tile);
   const int64_t total = tile.getRows() * cpr;
   if (!l.fenced) // the buffer may still be read by other warps
     g.barrier();
@@ -61,8 +60,7 @@ LogicalResult nvvm::lowerCopy(Lowering &l, CopyOp op) {
                                        g.add(row0, g.toI64(row)));
       Value src =
           g.gep(base, elem, g.add(off, g.toI64(g.mul(c, g.c32(16 / eb)))));
-      Value to = g.gep(dst, l.b.getI8Type(),
-                       g.swizzled(row, c, g.andI(row, g.c32(group - 1)), cpr));
+      Value to = g.gep(dst, l.b.getI8Type(), l.chunkOffset(tile, row, c));
       g.cpAsync16(to, src, valid, base);
     };
     if ((i + 1) * l.threads <= total) {
@@ -83,6 +81,8 @@ LogicalResult nvvm::lowerCopy(Lowering &l, CopyOp op) {
 LogicalResult nvvm::lowerWait(Lowering &l, WaitOp op) {
   if (std::optional<int64_t> pending = op.getPending()) {
     l.g.cpAsyncWait(static_cast<int>(*pending));
+    if (l.asyncProxyReads)
+      l.g.fenceProxyAsync();
     l.g.barrier();
     l.fenced = true;
     return success();
@@ -97,6 +97,8 @@ LogicalResult nvvm::lowerWait(Lowering &l, WaitOp op) {
     newest = std::max(newest, l.groupOf.lookup(t));
   }
   l.g.cpAsyncWait(local ? static_cast<int>(l.groups - newest) : 0);
+  if (l.asyncProxyReads)
+    l.g.fenceProxyAsync();
   l.g.barrier();
   l.fenced = true;
   return success();
@@ -110,7 +112,6 @@ LogicalResult nvvm::lowerLoad(Lowering &l, LoadOp op) {
     return op.emitOpError() << "loads 16-bit tiles only for now";
   auto &g = l.g;
   SmemType tile = op.getSrc().getType();
-  auto [cpr, group] = chunking(tile);
   Value ptr = l.smem.lookup(op.getSrc());
   Value lane15 = g.andI(l.lane, g.c32(15)), hi16 = g.divu(l.lane, g.c32(16));
   Regs regs(gm->size(false));
@@ -119,7 +120,7 @@ LogicalResult nvvm::lowerLoad(Lowering &l, LoadOp op) {
       Value row = g.add(g.mul(l.warp, g.c32(gm->rowsPerWarp)),
                         g.add(lane15, g.c32(16 * mi)));
       Value chunk = g.add(hi16, g.c32(2 * k));
-      Value off = g.swizzled(row, chunk, g.andI(row, g.c32(group - 1)), cpr);
+      Value off = l.chunkOffset(tile, row, chunk);
       attn::gpu_kernels::Frag4 f =
           g.ldmatrix4(g.gep(ptr, l.b.getI8Type(), off), false);
       const int64_t n0 = (mi * gm->nTiles + 2 * k) * 2;

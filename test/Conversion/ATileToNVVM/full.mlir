@@ -1,20 +1,26 @@
-// attn.full's forward kernel through the tile IR (attn-to-nvvm tile-ir=true):
-// the tile program is lowered to mma.sync m16n8k16, ldmatrix (.trans for V)
-// and cp.async, with the builder's decode and combine kernels beside it in
-// the same module and manifest; where the CUDA toolkit is installed ptxas
+// attn.full's forward kernel through the tile IR (attn-to-nvvm's default):
+// on sm_90a the tile program's products are wgmma chains (Q K^T with both
+// operands from shared memory, P V with P in registers and V MN-major), on
+// sm_80 (and with wgmma=false) mma.sync m16n8k16 with ldmatrix (.trans for
+// V); cp.async loads; the builder's decode and combine kernels beside it in
+// the same module and manifest. Where the CUDA toolkit is installed ptxas
 // accepts every kernel for sm_90a and sm_80 with no spills (head dims 64 and
 // 128, GQA with a window and a soft-cap, LSE). Then convert-atile-to-nvvm's
 // located errors.
 // RUN: split-file %s %t
-// RUN: attn-opt %t/d128.mlir --attn-to-nvvm=tile-ir=true | %python %attn_src/scripts/extract-ptx.py - %t/d128
+// RUN: attn-opt %t/d128.mlir --attn-to-nvvm | %python %attn_src/scripts/extract-ptx.py - %t/d128
 // RUN: FileCheck %s --check-prefix=PTX < %t/d128/attn_kernels.ptx
 // RUN: %if ptxas %{ %ptxas -arch=sm_90a -v %t/d128/attn_kernels.ptx -o %t/d128.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL %}
-// RUN: attn-opt %t/d128.mlir --attn-to-nvvm='tile-ir=true chip=sm_80' | %python %attn_src/scripts/extract-ptx.py - %t/sm80
+// RUN: attn-opt %t/d128.mlir --attn-to-nvvm=chip=sm_80 | %python %attn_src/scripts/extract-ptx.py - %t/sm80
+// RUN: FileCheck %s --check-prefix=MMA < %t/sm80/attn_kernels.ptx
+// RUN: attn-opt %t/d128.mlir --attn-to-nvvm=wgmma=false | %python %attn_src/scripts/extract-ptx.py - %t/nowg
+// RUN: FileCheck %s --check-prefix=MMA < %t/nowg/attn_kernels.ptx
+// RUN: %if ptxas %{ %ptxas -arch=sm_90a -v %t/nowg/attn_kernels.ptx -o %t/nowg.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL %}
 // RUN: %if ptxas %{ %ptxas -arch=sm_80 -v %t/sm80/attn_kernels.ptx -o %t/sm80.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL80 %}
-// RUN: attn-opt %t/gqa.mlir --attn-to-nvvm=tile-ir=true | %python %attn_src/scripts/extract-ptx.py - %t/gqa
+// RUN: attn-opt %t/gqa.mlir --attn-to-nvvm | %python %attn_src/scripts/extract-ptx.py - %t/gqa
 // RUN: FileCheck %s --check-prefix=GQA < %t/gqa/attn_kernels.ptx
 // RUN: %if ptxas %{ %ptxas -arch=sm_90a -v %t/gqa/attn_kernels.ptx -o %t/gqa.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL %}
-// RUN: attn-opt %t/d128.mlir --attn-plan --convert-attn-to-gpu=tile-ir=true | FileCheck %s --check-prefix=MANIFEST
+// RUN: attn-opt %t/d128.mlir --attn-plan --convert-attn-to-gpu | FileCheck %s --check-prefix=MANIFEST
 // RUN: attn-opt %t/errors.mlir -split-input-file -pass-pipeline='builtin.module(gpu.module(convert-atile-to-nvvm))' -verify-diagnostics -o /dev/null
 
 //--- d128.mlir
@@ -25,12 +31,23 @@ func.func @prefill(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x16x128xbf16>, %v:
 // PTX-LABEL: .entry prefill_full_fwd(
 // PTX-DAG: cp.async.cg.shared.global
 // PTX-DAG: cp.async.wait_group
-// PTX-DAG: ldmatrix.sync.aligned.m8n8.x4.shared.b16
-// PTX-DAG: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// PTX-DAG: fence.proxy.async.shared::cta
+// PTX-DAG: wgmma.fence.sync.aligned
+// PTX-DAG: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}, p, 1, 1, 0, 0;
+// PTX-DAG: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}, {%r{{[0-9]+}},%r{{[0-9]+}},%r{{[0-9]+}},%r{{[0-9]+}}}, {{.*}}, p, 1, 1, 1;
+// PTX-DAG: wgmma.wait_group.sync.aligned 0
 // PTX-DAG: ex2.approx
-// PTX-DAG: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
+// PTX-NOT: mma.sync
 // PTX-LABEL: .entry prefill_full_decode(
 // PTX-LABEL: .entry prefill_full_combine(
+// mma.sync (sm_80; sm_90a with wgmma=false).
+// MMA-LABEL: .entry prefill_full_fwd(
+// MMA-DAG: cp.async.cg.shared.global
+// MMA-DAG: ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// MMA-DAG: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// MMA-DAG: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
+// MMA-NOT: wgmma
+// MMA-LABEL: .entry prefill_full_decode(
 // Every kernel: no stack frame, no spills (ptxas reports them in any order).
 // NOSPILL-NOT: {{[1-9][0-9]*}} bytes {{stack frame|spill}}
 // sm_80: the tile program's kernel (the builder's decode kernel spills 16
@@ -52,7 +69,7 @@ func.func @gqa(%q: tensor<?x?x16x64xf16>, %k: tensor<?x?x2x64xf16>, %v: tensor<?
 }
 // GQA-LABEL: .entry gqa_full_fwd(
 // GQA-DAG: tanh.approx.f32
-// GQA-DAG: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// GQA-DAG: wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16
 // GQA-DAG: lg2.approx
 // GQA-LABEL: .entry gqa_full_decode(
 
@@ -79,8 +96,8 @@ gpu.module @m attributes {atile.target = #atile.target<"sm_90a">} {
 
 gpu.module @m attributes {atile.target = #atile.target<"sm_90a">} {
   gpu.func @k() kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
-    // expected-error @+1 {{has a wgmma fragment; convert-atile-to-nvvm lowers mma_sync layouts for now}}
-    %f = atile.fill 0.0 : !atile.frag<64xf32, #atile.layout<wgmma, row, warps = 4>>
+    // expected-error @+1 {{has a wgmma fragment of 128 rows over 4 warps; convert-atile-to-nvvm lowers 64 rows per warpgroup}}
+    %f = atile.fill 0.0 : !atile.frag<128xf32, #atile.layout<wgmma, row, warps = 4>>
     gpu.return
   }
 }

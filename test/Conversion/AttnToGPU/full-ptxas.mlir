@@ -1,6 +1,7 @@
 // The attn.full and attn.sparse kernels through the whole attn-to-nvvm pipeline for sm_90a
-// and sm_80, head dims 64 and 128: the PTX uses tensor cores (mma.sync
-// m16n8k16 bf16 / f16), ldmatrix and cp.async; where the CUDA toolkit is
+// and sm_80, head dims 64 and 128: the PTX uses tensor cores (wgmma for the
+// forward kernel on sm_90a, mma.sync m16n8k16 bf16 / f16 elsewhere),
+// ldmatrix and cp.async; where the CUDA toolkit is
 // installed (`%if ptxas`: the PTX checks run everywhere) ptxas accepts every
 // kernel for sm_90a with no spills.
 // RUN: split-file %s %t
@@ -24,12 +25,12 @@
 
 // PTX: .target sm_90a
 // PTX: .extern .shared .align 1024 .b8 attn_dynamic_smem[];
+// The forward kernel comes from the tile IR: wgmma on sm_90a
+// (test/Conversion/ATileToNVVM/full.mlir checks it in detail).
 // PTX: .entry prefill_full_fwd(
 // PTX-DAG: cp.async.cg.shared.global
-// PTX-DAG: ldmatrix.sync.aligned.m8n8.x4.shared.b16
-// PTX-DAG: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// PTX-DAG: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16
 // PTX-DAG: ex2.approx.ftz.f32
-// PTX-DAG: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
 // PTX: .entry prefill_full_decode(
 // PTX: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // PTX: .entry prefill_full_combine(

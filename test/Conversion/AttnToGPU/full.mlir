@@ -1,26 +1,40 @@
 // convert-attn-to-gpu on attn.full: a function holding one planned op
-// becomes three kernels in gpu.module @attn_kernels (prefill, one-warp
-// decode, split-KV combine) and a manifest entry saying how to launch them;
+// becomes three kernels in gpu.module @attn_kernels (prefill as a tile
+// program, one-warp decode, split-KV combine) and a manifest entry saying how to launch them;
 // the function itself is gone. Tensor-core mma.sync, ldmatrix and cp.async
 // are in the kernels. Unsupported inputs are located errors.
 // RUN: split-file %s %t
 // RUN: attn-opt %t/full.mlir --attn-tile=target=sm_90a --convert-attn-to-gpu | FileCheck %s --implicit-check-not=func.func
+// RUN: attn-opt %t/full.mlir --attn-tile=target=sm_90a --convert-attn-to-gpu=tile-ir=false | FileCheck %s --check-prefix=BUILDER
 // RUN: attn-opt %t/full.mlir --attn-tile=target=sm_90a --convert-attn-to-gpu | FileCheck %s --check-prefix=MANIFEST
 // RUN: attn-opt %t/errors.mlir -split-input-file --attn-tile=target=sm_90a --convert-attn-to-gpu -verify-diagnostics -o /dev/null
 // RUN: not attn-opt %t/full.mlir --attn-to-nvvm=chip=sm_75 -o /dev/null 2>&1 | FileCheck %s --check-prefix=OLD
 // RUN: attn-opt %t/sparse.mlir --attn-tile=target=sm_90a --convert-attn-to-gpu | FileCheck %s --check-prefix=SPARSE
 
 // No host function is left, before or after the kernels (--implicit-check-not).
-// CHECK: gpu.module @attn_kernels
+// The forward kernel is a tile program (lowered by attn-to-nvvm's atile
+// passes, test/Conversion/ATileToNVVM); decode and combine are built.
+// CHECK: gpu.module @attn_kernels attributes {atile.target = #atile.target<"sm_90a">}
 // CHECK: llvm.mlir.global external @attn_dynamic_smem() {addr_space = 3 : i32, alignment = 1024 : i64}
 // CHECK: gpu.func @gqa_full_fwd(%{{.*}}: !llvm.ptr<1>, {{.*}}: i64, %{{.*}}: i64) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// CHECK: atile.copy
+// CHECK: scf.for
+// CHECK: atile.mma
+// CHECK: atile.online_softmax
+// CHECK: gpu.func @gqa_full_decode({{.*}}) kernel attributes {known_block_size = array<i32: 32, 1, 1>}
 // CHECK: nvvm.cp.async.shared.global {{.*}}, 16, cache = cg
 // CHECK: scf.for
 // CHECK: nvvm.ldmatrix {{.*}}layout = #nvvm.mma_layout<row>, num = 4 : i32
 // CHECK: nvvm.mma.sync {{.*}} {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
 // CHECK: nvvm.ldmatrix {{.*}}layout = #nvvm.mma_layout<col>, num = 4 : i32
-// CHECK: gpu.func @gqa_full_decode({{.*}}) kernel attributes {known_block_size = array<i32: 32, 1, 1>}
 // CHECK: gpu.func @gqa_full_combine({{.*}}) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+
+// The builder's forward kernel (tile-ir=false), kept for comparison.
+// BUILDER: gpu.func @gqa_full_fwd(%{{.*}}: !llvm.ptr<1>, {{.*}}: i64, %{{.*}}: i64) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// BUILDER: nvvm.cp.async.shared.global {{.*}}, 16, cache = cg
+// BUILDER: scf.for
+// BUILDER: nvvm.mma.sync
+// BUILDER: gpu.func @gqa_full_decode(
 
 // MANIFEST: attn.manifest = [{
 // MANIFEST-SAME: inputs = [{arg = 0 : i64, dtype = "bf16", name = "q", shape = ["B", "T", "H", "128"]}, {arg = 1 : i64, dtype = "bf16", name = "k", shape = ["B", "S", "Hkv", "128"]}, {arg = 2 : i64, dtype = "bf16", name = "v", shape = ["B", "S", "Hkv", "128"]}]

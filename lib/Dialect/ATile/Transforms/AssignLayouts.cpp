@@ -46,9 +46,31 @@ static LogicalResult assign(Value v, Instr instr, int64_t warps,
   return success();
 }
 
+/// Whether every product of `fn` (of `warps` warps) fits one m64nNk16 wgmma
+/// chain per warpgroup.
+static bool fitsWgmma(gpu::GPUFuncOp fn, int64_t warps) {
+  auto canonical = [](SmemType t) {
+    const int64_t rowBytes =
+        t.getCols() * t.getElementType().getIntOrFloatBitWidth() / 8;
+    return t.getSwizzle() == 128 && rowBytes % 128 == 0;
+  };
+  bool fits = warps % 4 == 0, any = false;
+  fn.walk([&](MmaOp mma) {
+    any = true;
+    FragType res = mma.getResult().getType();
+    SmemType rhs = mma.getRhs().getType();
+    auto lhsTile = dyn_cast<SmemType>(mma.getLhs().getType());
+    fits &= res.getRows() == 16 * warps && res.getShape()[1] <= 256 &&
+            rhs.getElementType().getIntOrFloatBitWidth() == 16 &&
+            canonical(rhs) && (!lhsTile || canonical(lhsTile));
+  });
+  return fits && any;
+}
+
 namespace {
 struct ATileAssignLayoutsPass
     : public mlir::atile::impl::ATileAssignLayoutsPassBase<ATileAssignLayoutsPass> {
+  using Base::Base;
   void runOnOperation() override {
     gpu::GPUModuleOp module = getOperation();
     bool any = false;
@@ -64,8 +86,6 @@ struct ATileAssignLayoutsPass
                             "atile.target (#atile.target<\"<chip>\">)";
       return signalPassFailure();
     }
-    // The NVVM lowering of the tile IR emits mma.sync on every chip for now.
-    const Instr instr = Instr::mma_sync;
     for (auto fn : module.getOps<gpu::GPUFuncOp>()) {
       std::optional<ArrayRef<int32_t>> block = fn.getKnownBlockSize();
       bool hasTiles = false;
@@ -80,6 +100,9 @@ struct ATileAssignLayoutsPass
         return signalPassFailure();
       }
       const int64_t warps = (*block)[0] / 32;
+      const Instr instr = wgmma && chip->wgmma && fitsWgmma(fn, warps)
+                              ? Instr::wgmma
+                              : Instr::mma_sync;
       WalkResult r = fn.walk<WalkOrder::PreOrder>([&](Operation *op) {
         if (auto loop = dyn_cast<scf::ForOp>(op))
           for (Value arg : loop.getRegionIterArgs())

@@ -1,7 +1,10 @@
 // RUN: attn-opt %s -split-input-file -pass-pipeline='builtin.module(gpu.module(atile-assign-layouts))' -verify-diagnostics | FileCheck %s
-// atile-assign-layouts: every fragment gets the chip's instruction and the
-// kernel's warps (row / acc / lhs by rank and element type), loop-carried
-// fragments included; copies get an engine; layouts already set are kept.
+// RUN: attn-opt %s -split-input-file -pass-pipeline='builtin.module(gpu.module(atile-assign-layouts{wgmma=false}))' -verify-diagnostics | FileCheck %s --check-prefix=NOWG
+// atile-assign-layouts: every fragment gets the kernel's instruction (wgmma
+// on sm_90a when every product fits one m64 chain per warpgroup, else
+// mma_sync) and warps (row / acc / lhs by rank and element type),
+// loop-carried fragments included; copies get an engine; layouts already set
+// are kept.
 
 // CHECK-LABEL: gpu.module @m
 gpu.module @m attributes {atile.target = #atile.target<"sm_90a">} {
@@ -16,22 +19,53 @@ gpu.module @m attributes {atile.target = #atile.target<"sm_90a">} {
     // CHECK: atile.copy {{.*}} {engine = #atile.engine<tma>, rows = array<i64: 0>}
     %t2 = atile.copy %v[] rows %c0 -> %s {rows = array<i64: 0>, engine = #atile.engine<tma>} : !atile.view<?x64xbf16> -> !atile.smem<128x64xbf16, swizzle = 128>
     atile.wait %t, %t2
-    // CHECK: atile.fill {{.*}} : !atile.frag<128xf32, #atile.layout<mma_sync, row, warps = 8>>
+    // CHECK: atile.fill {{.*}} : !atile.frag<128xf32, #atile.layout<wgmma, row, warps = 8>>
+    // NOWG: atile.fill {{.*}} : !atile.frag<128xf32, #atile.layout<mma_sync, row, warps = 8>>
     %m = atile.fill 0.0 : !atile.frag<128xf32>
-    // CHECK: atile.fill {{.*}} : !atile.frag<128x64xf32, #atile.layout<mma_sync, acc, warps = 8>>
+    // CHECK: atile.fill {{.*}} : !atile.frag<128x64xf32, #atile.layout<wgmma, acc, warps = 8>>
     %o = atile.fill 0.0 : !atile.frag<128x64xf32>
-    // CHECK: scf.for {{.*}} -> (!atile.frag<128x64xf32, #atile.layout<mma_sync, acc, warps = 8>>) {
+    // CHECK: scf.for {{.*}} -> (!atile.frag<128x64xf32, #atile.layout<wgmma, acc, warps = 8>>) {
     %r = scf.for %i = %c0 to %c1 step %c1 iter_args(%acc = %o) -> (!atile.frag<128x64xf32>) {
-      // CHECK: atile.mma {{.*}} -> !atile.frag<128x128xf32, #atile.layout<mma_sync, acc, warps = 8>>
+      // CHECK: atile.mma {{.*}} -> !atile.frag<128x128xf32, #atile.layout<wgmma, acc, warps = 8>>
       %sc = atile.mma %s, %s {transpose_rhs} : !atile.smem<128x64xbf16, swizzle = 128>, !atile.smem<128x64xbf16, swizzle = 128> -> !atile.frag<128x128xf32>
-      // CHECK: atile.convert {{.*}} -> !atile.frag<128x128xbf16, #atile.layout<mma_sync, lhs, warps = 8>>
+      // CHECK: atile.convert {{.*}} -> !atile.frag<128x128xbf16, #atile.layout<wgmma, lhs, warps = 8>>
       %pb = atile.convert %sc : !atile.frag<128x128xf32> -> !atile.frag<128x128xbf16>
       %n2 = atile.mma %pb, %s, %acc : !atile.frag<128x128xbf16>, !atile.smem<128x64xbf16, swizzle = 128>, !atile.frag<128x64xf32> -> !atile.frag<128x64xf32>
       scf.yield %n2 : !atile.frag<128x64xf32>
     }
     // A layout set by hand is kept.
-    // CHECK: atile.fill {{.*}} : !atile.frag<128xf32, #atile.layout<wgmma, row, warps = 8>>
-    %w = atile.fill 0.0 : !atile.frag<128xf32, #atile.layout<wgmma, row, warps = 8>>
+    // CHECK: atile.fill {{.*}} : !atile.frag<128xf32, #atile.layout<mma_sync, row, warps = 8>>
+    %w = atile.fill 0.0 : !atile.frag<128xf32, #atile.layout<mma_sync, row, warps = 8>>
+    gpu.return
+  }
+}
+
+// -----
+
+// sm_80 has no wgmma; on sm_90a a product of more than 64 rows a warpgroup
+// does not fit one chain: mma_sync.
+// CHECK-LABEL: gpu.module @sm80
+// CHECK: !atile.frag<64x64xf32, #atile.layout<mma_sync, acc, warps = 4>>
+gpu.module @sm80 attributes {atile.target = #atile.target<"sm_80">} {
+  gpu.func @k(%i: index) kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+    %b = atile.alloc : !atile.smem<1x64x64xbf16, swizzle = 128>
+    %s = atile.stage %b[%i] : !atile.smem<1x64x64xbf16, swizzle = 128> -> !atile.smem<64x64xbf16, swizzle = 128>
+    %sc = atile.mma %s, %s {transpose_rhs} : !atile.smem<64x64xbf16, swizzle = 128>, !atile.smem<64x64xbf16, swizzle = 128> -> !atile.frag<64x64xf32>
+    gpu.return
+  }
+}
+
+// -----
+
+// CHECK-LABEL: gpu.module @tall
+// CHECK: !atile.frag<128x64xf32, #atile.layout<mma_sync, acc, warps = 4>>
+gpu.module @tall attributes {atile.target = #atile.target<"sm_90a">} {
+  gpu.func @k(%i: index) kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+    %b = atile.alloc : !atile.smem<1x128x64xbf16, swizzle = 128>
+    %s = atile.stage %b[%i] : !atile.smem<1x128x64xbf16, swizzle = 128> -> !atile.smem<128x64xbf16, swizzle = 128>
+    %c = atile.alloc : !atile.smem<1x64x64xbf16, swizzle = 128>
+    %t = atile.stage %c[%i] : !atile.smem<1x64x64xbf16, swizzle = 128> -> !atile.smem<64x64xbf16, swizzle = 128>
+    %sc = atile.mma %s, %t {transpose_rhs} : !atile.smem<128x64xbf16, swizzle = 128>, !atile.smem<64x64xbf16, swizzle = 128> -> !atile.frag<128x64xf32>
     gpu.return
   }
 }

@@ -23,9 +23,11 @@ def ATileAssignLayoutsPass
 
     - the layout of every fragment: `row` for rank-1 fragments, `acc` for
       f32 rank-2 fragments, `lhs` for 16-bit and FP8 ones, all with the
-      kernel's warps and the chip's product instruction (`mma_sync`: m16n8k16
-      per warp, the one the NVVM lowering of the tile IR emits today; sm_90a's
-      wgmma follows with its lowering);
+      kernel's warps and one product instruction for the kernel: `wgmma`
+      (m64nNk16 per warpgroup) where the chip has it (sm_90a) and every
+      product fits it (64 rows a warpgroup, whole warpgroups, bf16 / f16,
+      N <= 256, shared operands in the 128-byte swizzle with rows of whole
+      128-byte spans), else `mma_sync` (m16n8k16 per warp);
     - the engine of every copy (`cp_async`).
 
     A left operand in shared memory stays there (mma_sync reads it by
@@ -38,6 +40,11 @@ def ATileAssignLayoutsPass
     located error.
   }];
   let dependentDialects = ["mlir::atile::ATileDialect"];
+  let options = [
+    Option<"wgmma", "wgmma", "bool", /*default=*/"true",
+           "Use wgmma where the chip and the products allow it (false: "
+           "mma_sync everywhere)">
+  ];
 }
 
 def ATilePipelinePass : Pass<"atile-pipeline", "mlir::gpu::GPUModuleOp"> {
