@@ -183,7 +183,9 @@ def main():
                     for tile in precompile.bench_tiles():
                         t = bench(lambda: ops._gpu_full(q, k, v, causal, None,
                                                         None, None, tile))
-                        report("  attn tile q=%d kv=%d warps=%d" % tile, t, fl)
+                        report("  attn tile q=%d kv=%d warps=%d" % tile[:3] +
+                               (" stages=%d" % tile[3] if len(tile) > 3 else ""),
+                               t, fl)
                         if args.tile_ir:
                             t = bench(lambda: ops._gpu_full(
                                 q, k, v, causal, None, None, None, tile,
@@ -370,6 +372,11 @@ def main():
         tag = "decode B=%d H=%d/%d L=%d D=%d" % (B, H, Hkv, L, D)
         ours = bench(lambda: ops.full_attn(q, kc, vc, causal=False))
         report("attn " + tag, ours, None, nbytes)
+        if args.tile_ir:
+            t = bench(lambda: ops._gpu_full(q, kc, vc, False, None, None,
+                                            options="tile-ir=false"))
+            report("  attn builder (ratio: it / tile IR)", t, None, nbytes,
+                   ours=ours)
         for be in (SDPBackend.FLASH_ATTENTION, SDPBackend.CUDNN_ATTENTION):
             try:
                 t = bench(sdpa(be, q, kc, vc, False, gqa=True))

@@ -479,14 +479,15 @@ def full_module_ir(qshape, kshape, vshape, elements, causal=True, scale=None,
     """The one-op module the GPU path compiles for attn.full: B, T, S and
     the head counts dynamic (one kernel set serves prefill and decoding),
     head dims static; `static` gives exact shapes (for verification).
-    `tile` = (q, kv, warps) overrides the plan."""
+    `tile` = (q, kv, warps) or (q, kv, warps, stages) overrides the plan."""
     op = "full_module_ir"
     causal, scale, window, softcap = _full_args(op, causal, scale, window,
                                                 softcap)
     if tile is not None:
-        if not isinstance(tile, (tuple, list)) or len(tile) != 3:
+        if not isinstance(tile, (tuple, list)) or len(tile) not in (3, 4):
             raise _args.ArgumentTypeError(
-                "%s: tile must be a (q, kv, warps) triple, got %r" % (op, tile))
+                "%s: tile must be (q, kv, warps) or (q, kv, warps, stages), "
+                "got %r" % (op, tile))
         tile = tuple(_args.integer(op, "tile[%d]" % i, n, 1, 2**31 - 1)
                      for i, n in enumerate(tile))
     B, T, H, _ = qshape
@@ -504,7 +505,9 @@ def full_module_ir(qshape, kshape, vshape, elements, causal=True, scale=None,
     if softcap is not None:
         attrs.append("softcap = %s : f64" % _fmt_float(softcap))
     if tile is not None:
-        attrs.append("tile = #attn.tile<q = %d, kv = %d, warps = %d>" % tile)
+        stages = "" if len(tile) == 3 else ", stages = %d" % tile[3]
+        attrs.append("tile = #attn.tile<q = %d, kv = %d%s, warps = %d>"
+                     % (tile[0], tile[1], stages, tile[2]))
     attr_text = " {%s}" % ", ".join(attrs) if attrs else ""
     return ("func.func @full(%%q: %s, %%k: %s, %%v: %s) -> %s {\n"
             "  %%o = attn.full %%q, %%k, %%v%s : (%s, %s, %s) -> %s\n"

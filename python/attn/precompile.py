@@ -146,7 +146,8 @@ def recurrent_configs():
 
 def bench_tiles():
     """Tile variants bench/gpu_full.py --tiles times next to the plan's."""
-    return [(64, 64, 4), (128, 64, 8), (128, 32, 8), (64, 32, 4)]
+    return [(64, 64, 4), (128, 64, 8), (128, 32, 8), (64, 32, 4),
+            (64, 64, 4, 2), (128, 64, 8, 2), (128, 32, 8, 2), (64, 128, 4, 2)]
 
 
 def _full_name(qs, vs, el, causal, scale, window, softcap, tile):
@@ -159,7 +160,7 @@ def _full_name(qs, vs, el, causal, scale, window, softcap, tile):
         if value is not None:
             words.append("%s=%g" % (name, value))
     if tile is not None:
-        words.append("tile=%dx%dx%d" % tuple(tile))
+        words.append("tile=" + "x".join(str(n) for n in tile))
     return " ".join(words)
 
 

@@ -334,7 +334,8 @@ def test_module_builders_check_their_arguments():
     with pytest.raises(ValueError, match=r"full_module_ir: tile\[2\] must be "
                                          "in"):
         ops.full_module_ir(sh, sh, sh, el, True, tile=(64, 32, 0))
-    with pytest.raises(TypeError, match="full_module_ir: tile must be a"):
+    with pytest.raises(TypeError, match=r"full_module_ir: tile must be \(q, kv, "
+                                        r"warps\)"):
         ops.full_module_ir(sh, sh, sh, el, True, tile=(64, 32))
     with pytest.raises(ValueError, match="full_module_ir: softcap must be "
                                          "finite"):

@@ -52,6 +52,55 @@ LogicalResult nvvm::lowerCopy(Lowering &l, CopyOp op) {
   l.fenced = true;
   Value base = l.lookup(view->getPtr()), dst = l.smem.lookup(op.getDst());
   Value row0 = l.toI64(op.getRow());
+  ViewType vt = view->getResult().getType();
+  const int64_t rowsPerPass = l.threads / cpr;
+  const int64_t span = tile.getSwizzle() ? tile.getSwizzle() / 16 : 1;
+  if (op.getRows().size() == 1 && l.threads % cpr == 0 && total % l.threads == 0 &&
+      rowsPerPass % span == 0) {
+    // One row dimension: every pass of the block moves rowsPerPass whole
+    // rows, so a thread's chunk column, its swizzle and its row within the
+    // pass are fixed; its source moves by rowsPerPass rows of the view and
+    // its destination by rowsPerPass rows of the tile. Addresses are
+    // computed once and stepped (no per-chunk index arithmetic to hoist).
+    Value myRow = g.divu(l.tid, g.c32(cpr)), c = g.remu(l.tid, g.c32(cpr));
+    Value first = g.add(row0, g.toI64(myRow));
+    auto [off, valid0] =
+        l.rowAddress(*view, op.getRows(), op.getOffsets(), first);
+    (void)valid0;
+    // Elements between consecutive rows: the extents after the row dim.
+    Value rowStride = g.c64(1);
+    unsigned dynamic = 0;
+    for (auto [d, ext] : llvm::enumerate(vt.getShape())) {
+      Value e = ShapedType::isDynamic(ext)
+                    ? l.lookup(view->getSizes()[dynamic++])
+                    : g.c64(ext);
+      if (static_cast<int64_t>(d) > op.getRows()[0])
+        rowStride = g.mul(rowStride, e);
+    }
+    unsigned rowDim = op.getRows()[0];
+    unsigned dynBefore = llvm::count_if(vt.getShape().take_front(rowDim),
+                                        ShapedType::isDynamic);
+    Value rowExtent = ShapedType::isDynamic(vt.getShape()[rowDim])
+                          ? l.lookup(view->getSizes()[dynBefore])
+                          : g.c64(vt.getShape()[rowDim]);
+    Value left = g.sub(rowExtent, first); // rows of the view from mine on
+    Value src = g.gep(base, elem,
+                      g.add(off, g.toI64(g.mul(c, g.c32(16 / eb)))));
+    Value step = g.mul(rowStride, g.c64(rowsPerPass));
+    Value to = g.gep(dst, l.b.getI8Type(), l.chunkOffset(tile, myRow, c));
+    for (int64_t i = 0; i * l.threads < total; ++i) {
+      if (i) {
+        src = g.gep(src, elem, step);
+        to = g.gep(to, l.b.getI8Type(),
+                   g.c32(rowsPerPass * (tile.getSwizzle() ? tile.getSwizzle()
+                                                          : cpr * 16)));
+      }
+      g.cpAsync16(to, src, g.slt(g.c64(i * rowsPerPass), left), base);
+    }
+    g.cpAsyncCommit();
+    l.groupOf[op.getToken()] = ++l.groups;
+    return success();
+  }
   for (int64_t i = 0; i * l.threads < total; ++i) {
     Value chunk = g.add(g.c32(i * l.threads), l.tid);
     auto issue = [&] {

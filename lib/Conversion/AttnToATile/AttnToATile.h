@@ -47,10 +47,18 @@ struct IndexMath {
 /// widest of 128, 64, 32 that divides them (0 when none does).
 int64_t swizzleFor(int64_t rowBytes);
 
-/// Writes attn.full's forward tile program `<name>` into `module`; emits a
-/// located error and fails when the op's plan has no tile program yet.
-FailureOr<gpu::GPUFuncOp> buildFullProgram(FullOp op, gpu::GPUModuleOp module,
-                                           StringRef name);
+/// A different block shape than the op's #attn.tile: the one-warp decode
+/// kernel (16 query rows) next to the prefill kernel of the same plan.
+struct RowBlock {
+  int64_t q, kv, stages, warps;
+};
+
+/// Writes attn.full's forward tile program `<name>` into `module` (with
+/// `rows` instead of the plan's q and warps when given); emits a located
+/// error and fails when the op's plan has no tile program yet.
+FailureOr<gpu::GPUFuncOp>
+buildFullProgram(FullOp op, gpu::GPUModuleOp module, StringRef name,
+                 std::optional<RowBlock> rows = std::nullopt);
 
 } // namespace mlir::attn::tile_programs
 

@@ -121,11 +121,17 @@ static Value map(ImplicitLocOpBuilder &b, Type result, ValueRange inputs,
 
 FailureOr<gpu::GPUFuncOp>
 tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
-                                StringRef name) {
+                                StringRef name, std::optional<RowBlock> rows) {
   FailureOr<FullShape> shape = shapeOf(op);
   if (failed(shape))
     return failure();
-  const FullShape &p = *shape;
+  FullShape p = *shape;
+  if (rows) {
+    p.q = rows->q;
+    p.kv = rows->kv;
+    p.stages = rows->stages;
+    p.warps = rows->warps;
+  }
   MLIRContext *ctx = op.getContext();
   ImplicitLocOpBuilder b(op.getLoc(), ctx);
   IndexMath ix{b};

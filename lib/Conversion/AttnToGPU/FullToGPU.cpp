@@ -174,8 +174,12 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
     buildQuantVtKernel(site.module, quantVt, p.dv, p.scaleBlock, p.elem,
                        op->getLoc());
   }
-  int64_t fwdSmem = p.smemBytes();
+  int64_t fwdSmem = p.smemBytes(), decodeSmem = pd.smemBytes();
   if (site.tileIR && !p.sparse && !p.fp8 && !p.split()) {
+    // Prefill and the one-warp decode kernel (16 packed rows) from the
+    // op's tile program. Decode tiles: 32 keys, 2 stages (a 64-key tile
+    // spilled 692 bytes at D = 128 on sm_90a: one warp copies a whole tile;
+    // the 2 stages keep as many bytes in flight).
     site.module->setAttr(atile::kTargetAttrName,
                          atile::TargetAttr::get(ctx, site.chip.name));
     FailureOr<gpu::GPUFuncOp> fn =
@@ -183,11 +187,17 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
     if (failed(fn))
       return failure();
     fwdSmem = atile::sharedBytes(*fn);
+    FailureOr<gpu::GPUFuncOp> dec = tile_programs::buildFullProgram(
+        cast<FullOp>(op), site.module, decode,
+        tile_programs::RowBlock{pd.q, 32, 2, pd.warps});
+    if (failed(dec))
+      return failure();
+    decodeSmem = atile::sharedBytes(*dec);
   } else {
     buildFwdKernel(site.module, fwd, p, op->getLoc());
+    if (!p.sparse)
+      buildFwdKernel(site.module, decode, pd, op->getLoc());
   }
-  if (!p.sparse)
-    buildFwdKernel(site.module, decode, pd, op->getLoc());
   buildCombineKernel(site.module, combine, p, combineThreads, op->getLoc());
 
   Builder b(ctx);
@@ -303,7 +313,7 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
     launches.push_back(launch(fwd, {rowBlocks, "Hkv", "B*nsplit"}, p.threads(),
                               fwdSmem, fwdArgs, "T*(H/Hkv) > 16"));
     launches.push_back(launch(decode, {decodeBlocks, "Hkv", "B*nsplit"},
-                              pd.threads(), pd.smemBytes(), fwdArgs, isDecode));
+                              pd.threads(), decodeSmem, fwdArgs, isDecode));
   }
   launches.push_back(launch(combine, {"B*T*H", "1", "1"}, combineThreads, 0,
                             kCombineArgNames, "nsplit > 1"));

@@ -1,6 +1,6 @@
 // convert-attn-to-gpu on attn.full: a function holding one planned op
-// becomes three kernels in gpu.module @attn_kernels (prefill as a tile
-// program, one-warp decode, split-KV combine) and a manifest entry saying how to launch them;
+// becomes three kernels in gpu.module @attn_kernels (prefill and one-warp
+// decode as tile programs, split-KV combine) and a manifest entry saying how to launch them;
 // the function itself is gone. Tensor-core mma.sync, ldmatrix and cp.async
 // are in the kernels. Unsupported inputs are located errors.
 // RUN: split-file %s %t
@@ -12,29 +12,31 @@
 // RUN: attn-opt %t/sparse.mlir --attn-tile=target=sm_90a --convert-attn-to-gpu | FileCheck %s --check-prefix=SPARSE
 
 // No host function is left, before or after the kernels (--implicit-check-not).
-// The forward kernel is a tile program (lowered by attn-to-nvvm's atile
-// passes, test/Conversion/ATileToNVVM); decode and combine are built.
+// The forward and decode kernels are tile programs (lowered by
+// attn-to-nvvm's atile passes, test/Conversion/ATileToNVVM); the combine
+// kernel is built.
 // CHECK: gpu.module @attn_kernels attributes {atile.target = #atile.target<"sm_90a">}
-// CHECK: llvm.mlir.global external @attn_dynamic_smem() {addr_space = 3 : i32, alignment = 1024 : i64}
 // CHECK: gpu.func @gqa_full_fwd(%{{.*}}: !llvm.ptr<1>, {{.*}}: i64, %{{.*}}: i64) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
 // CHECK: atile.copy
 // CHECK: scf.for
 // CHECK: atile.mma
 // CHECK: atile.online_softmax
+// The decode kernel: one warp, 16 packed rows, 32-key tiles in 2 stages.
 // CHECK: gpu.func @gqa_full_decode({{.*}}) kernel attributes {known_block_size = array<i32: 32, 1, 1>}
-// CHECK: nvvm.cp.async.shared.global {{.*}}, 16, cache = cg
-// CHECK: scf.for
-// CHECK: nvvm.ldmatrix {{.*}}layout = #nvvm.mma_layout<row>, num = 4 : i32
-// CHECK: nvvm.mma.sync {{.*}} {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
-// CHECK: nvvm.ldmatrix {{.*}}layout = #nvvm.mma_layout<col>, num = 4 : i32
+// CHECK: atile.alloc : !atile.smem<1x16x128xbf16, swizzle = 128>
+// CHECK: atile.alloc : !atile.smem<2x32x128xbf16, swizzle = 128>
+// CHECK: atile.online_softmax
 // CHECK: gpu.func @gqa_full_combine({{.*}}) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
 
-// The builder's forward kernel (tile-ir=false), kept for comparison.
+// The builder's kernels (tile-ir=false), kept for comparison.
 // BUILDER: gpu.func @gqa_full_fwd(%{{.*}}: !llvm.ptr<1>, {{.*}}: i64, %{{.*}}: i64) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
 // BUILDER: nvvm.cp.async.shared.global {{.*}}, 16, cache = cg
 // BUILDER: scf.for
+// BUILDER: nvvm.ldmatrix {{.*}}layout = #nvvm.mma_layout<row>, num = 4 : i32
+// BUILDER: nvvm.mma.sync {{.*}} {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
+// BUILDER: nvvm.ldmatrix {{.*}}layout = #nvvm.mma_layout<col>, num = 4 : i32
+// BUILDER: gpu.func @gqa_full_decode({{.*}}) kernel attributes {known_block_size = array<i32: 32, 1, 1>}
 // BUILDER: nvvm.mma.sync
-// BUILDER: gpu.func @gqa_full_decode(
 
 // MANIFEST: attn.manifest = [{
 // MANIFEST-SAME: inputs = [{arg = 0 : i64, dtype = "bf16", name = "q", shape = ["B", "T", "H", "128"]}, {arg = 1 : i64, dtype = "bf16", name = "k", shape = ["B", "S", "Hkv", "128"]}, {arg = 2 : i64, dtype = "bf16", name = "v", shape = ["B", "S", "Hkv", "128"]}]
