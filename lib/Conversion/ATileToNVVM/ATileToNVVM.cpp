@@ -132,6 +132,10 @@ public:
 private:
   Lowering &l;
   LogicalResult lowerOp(Operation &op);
+  /// The tile operands of `op` were made by this lowering, with registers
+  /// matching their layouts (the program may hold anything the verifiers
+  /// accept: block arguments, values of ops the lowering does not know).
+  LogicalResult checkOperands(Operation &op, ValueRange values);
   LogicalResult lowerFor(scf::ForOp op);
   LogicalResult lowerIf(scf::IfOp op);
   /// Registers of the fragments among `values`, flattened, the scalars
@@ -141,6 +145,34 @@ private:
   void unflatten(ValueRange originals, ValueRange flat);
 };
 } // namespace
+
+LogicalResult Driver::checkOperands(Operation &op, ValueRange values) {
+  for (Value v : values) {
+    if (auto ft = dyn_cast<FragType>(v.getType())) {
+      auto it = l.frags.find(v);
+      if (it == l.frags.end())
+        return op.emitOpError()
+               << "reads a fragment that convert-atile-to-nvvm did not make "
+                  "(a block argument, or the result of an op it does not "
+                  "lower)";
+      FailureOr<FragGeom> gm = l.geom(&op, ft);
+      if (failed(gm))
+        return failure();
+      if (static_cast<int64_t>(it->second.size()) !=
+          gm->size(ft.getRank() == 1))
+        return op.emitOpError() << "reads a fragment whose registers do not "
+                                   "match its layout "
+                                << ft;
+    } else if (isa<SmemType>(v.getType()) && !l.smem.count(v)) {
+      return op.emitOpError() << "reads a shared tile that "
+                                 "convert-atile-to-nvvm did not make (shared "
+                                 "tiles come from atile.alloc / atile.stage)";
+    } else if (isa<TokenType>(v.getType()) && !isa<WaitOp>(op)) {
+      return op.emitOpError() << "uses a copy token outside atile.wait";
+    }
+  }
+  return success();
+}
 
 SmallVector<Value> Driver::flatten(ValueRange values) {
   SmallVector<Value> out;
@@ -167,6 +199,8 @@ void Driver::unflatten(ValueRange originals, ValueRange flat) {
 }
 
 LogicalResult Driver::lowerFor(scf::ForOp op) {
+  if (failed(checkOperands(*op, op.getInitArgs())))
+    return failure();
   SmallVector<Value> inits = flatten(op.getInitArgs());
   auto loop = scf::ForOp::create(l.b, l.lookup(op.getLowerBound()),
                                  l.lookup(op.getUpperBound()),
@@ -190,6 +224,13 @@ LogicalResult Driver::lowerFor(scf::ForOp op) {
     if (failed(lowerBlock(*op.getBody())))
       return failure();
     auto yield = cast<scf::YieldOp>(op.getBody()->getTerminator());
+    if (failed(checkOperands(*yield, yield.getOperands())))
+      return failure();
+    for (auto [y, init] : llvm::zip(yield.getOperands(), op.getInitArgs()))
+      if (isa<FragType>(y.getType()) &&
+          l.frags.lookup(y).size() != l.frags.lookup(init).size())
+        return yield.emitOpError() << "yields a fragment whose registers "
+                                      "differ from its initial value's";
     scf::YieldOp::create(l.b, flatten(yield.getOperands()));
     l.groups = savedGroups;
   }
@@ -221,6 +262,8 @@ LogicalResult Driver::lowerIf(scf::IfOp op) {
     if (failed(lowerBlock(from->front())))
       return failure();
     auto yield = cast<scf::YieldOp>(from->front().getTerminator());
+    if (failed(checkOperands(*yield, yield.getOperands())))
+      return failure();
     scf::YieldOp::create(l.b, flatten(yield.getOperands()));
     after &= l.fenced;
   }
@@ -242,6 +285,9 @@ LogicalResult Driver::lowerBlock(Block &block) {
 
 LogicalResult Driver::lowerOp(Operation &op) {
   Lowering &L = l;
+  if (isa_and_nonnull<ATileDialect>(op.getDialect()) &&
+      failed(checkOperands(op, op.getOperands())))
+    return failure();
   return TypeSwitch<Operation *, LogicalResult>(&op)
       .Case([&](ViewOp) { return success(); }) // read at its uses
       .Case([&](AllocOp a) {

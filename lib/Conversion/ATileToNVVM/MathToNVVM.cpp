@@ -51,6 +51,11 @@ LogicalResult nvvm::lowerMap(Lowering &l, MapOp op) {
   for (Type t : op.getResultTypes())
     if (!cast<FragType>(t).getElementType().isF32())
       return op.emitOpError() << "maps to f32 fragments only for now";
+  for (Operation &inner : op.getBody().front())
+    if (isa_and_nonnull<ATileDialect>(inner.getDialect()) &&
+        !isa<YieldOp>(inner))
+      return op.emitOpError() << "has a tile op in its body; a map's body "
+                                 "computes on scalars";
   const bool rowResult = resType.getRank() == 1;
   const int64_t size = gm->size(rowResult);
   SmallVector<Regs> results(op.getNumResults(), Regs(size));

@@ -167,6 +167,33 @@ struct ConvertAttnToGPUPass
              "nvvm/libdevice and bin/ptxas, e.g. /usr/local/cuda)";
       return signalPassFailure();
     }
+    // Kernels already in the module (hand-written, or tile programs) reach
+    // the NVVM translation, which exits on a block size it cannot print
+    // (nvvm.maxntid): refuse sizes no launch could have.
+    WalkResult sizes = module.walk([&](gpu::GPUFuncOp fn) {
+      for (auto [what, dims] :
+           {std::pair("known_block_size", fn.getKnownBlockSize()),
+            std::pair("known_grid_size", fn.getKnownGridSize())}) {
+        if (!dims)
+          continue;
+        int64_t product = 1;
+        for (int32_t d : *dims) {
+          if (d <= 0) {
+            fn.emitOpError() << what << " must be positive; got " << d;
+            return WalkResult::interrupt();
+          }
+          product *= d;
+        }
+        if (StringRef(what) == "known_block_size" && product > 1024) {
+          fn.emitOpError() << "known_block_size asks for " << product
+                           << " threads; a block has at most 1024";
+          return WalkResult::interrupt();
+        }
+      }
+      return WalkResult::advance();
+    });
+    if (sizes.wasInterrupted())
+      return signalPassFailure();
     if (!llvm::is_contained({"isa", "bin", "fatbin", "llvm"}, format)) {
       emitError(module.getLoc()) << "attn-to-nvvm: unknown format '" << format
                                  << "'; expected isa, bin, fatbin or llvm";

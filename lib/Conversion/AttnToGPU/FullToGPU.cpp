@@ -177,9 +177,10 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
   int64_t fwdSmem = p.smemBytes(), decodeSmem = pd.smemBytes();
   if (site.tileIR && !p.sparse && !p.fp8 && !p.split()) {
     // Prefill and the one-warp decode kernel (16 packed rows) from the
-    // op's tile program. Decode tiles: 32 keys, 2 stages (a 64-key tile
-    // spilled 692 bytes at D = 128 on sm_90a: one warp copies a whole tile;
-    // the 2 stages keep as many bytes in flight).
+    // op's tile program. Decode tiles: 32 keys (16 above D = 128), 2
+    // stages (a 64-key tile spilled 692 bytes at D = 128 on sm_90a, 32 keys
+    // 688 at D = 256: one warp copies a whole tile and holds a 16 x Dv
+    // output; the 2 stages keep as many bytes in flight).
     site.module->setAttr(atile::kTargetAttrName,
                          atile::TargetAttr::get(ctx, site.chip.name));
     FailureOr<gpu::GPUFuncOp> fn =
@@ -189,7 +190,8 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
     fwdSmem = atile::sharedBytes(*fn);
     FailureOr<gpu::GPUFuncOp> dec = tile_programs::buildFullProgram(
         cast<FullOp>(op), site.module, decode,
-        tile_programs::RowBlock{pd.q, 32, 2, pd.warps});
+        tile_programs::RowBlock{pd.q, std::max(p.d, p.dv) > 128 ? 16 : 32, 2,
+                                pd.warps});
     if (failed(dec))
       return failure();
     decodeSmem = atile::sharedBytes(*dec);

@@ -82,6 +82,26 @@ func.func @gqa(%q: tensor<?x?x32x128xbf16>, %k: tensor<?x?x8x128xbf16>, %v: tens
 }
 
 //--- errors.mlir
+// Kernels already in the module: block sizes the NVVM translation cannot
+// print (it exits) are located errors first.
+gpu.module @m {
+  // expected-error @+1 {{known_block_size must be positive; got -32}}
+  gpu.func @k() kernel attributes {known_block_size = array<i32: -32, 1, 1>} {
+    gpu.return
+  }
+}
+
+// -----
+
+gpu.module @m {
+  // expected-error @+1 {{known_block_size asks for 2048 threads; a block has at most 1024}}
+  gpu.func @k() kernel attributes {known_block_size = array<i32: 1024, 2, 1>} {
+    gpu.return
+  }
+}
+
+// -----
+
 func.func @fp8(%q: tensor<1x?x4x64xf8E4M3FN>) -> tensor<1x?x4x64xbf16> {
   // expected-error @+1 {{GPU kernels take q, k and v all bf16, all f16 or all f32; got 'f8E4M3FN', 'f8E4M3FN', 'f8E4M3FN'}}
   %o = attn.full %q, %q, %q : (tensor<1x?x4x64xf8E4M3FN>, tensor<1x?x4x64xf8E4M3FN>, tensor<1x?x4x64xf8E4M3FN>) -> tensor<1x?x4x64xbf16>
