@@ -55,6 +55,11 @@ def full_configs():
     out.append(((1, 1, 1, 128), (1, 1, 1, 128), (1, 1, 1, 64), ("bf16",) * 3,
                 True, None, None, None, None))
     out.append(_WINDOW_100)
+    # Head dims beyond 128: MLA's prefill shape (D = 192, Dv = 128) and 256.
+    out.append(((1, 1, 1, 192), (1, 1, 1, 192), (1, 1, 1, 128), ("bf16",) * 3,
+                True, None, None, None, None))
+    out.append(((1, 1, 1, 256), (1, 1, 1, 256), (1, 1, 1, 256), ("bf16",) * 3,
+                False, None, None, None, None))
     return out
 
 
