@@ -145,15 +145,21 @@ def ConvertATileToNVVMPass
       loads by `ldmatrix`; stores as each thread's pairs;
     - products (`MmaToNVVM.cpp`): `mma_sync` layouts as `mma.sync.m16n8k16`
       (bf16 / f16), operands from registers or by `ldmatrix` (`.trans` for a
-      K x N tile);
+      K x N tile); `wgmma` layouts as one `wgmma.mma_async` m64nNk16 chain
+      per warpgroup (inline asm: A from a shared-memory descriptor or
+      registers, B from a descriptor, K-major or MN-major), fenced and
+      committed, and waited for at once or, for `async` products, by their
+      `atile.mma_wait` (`wgmma.wait_group N`, the accumulators tied through
+      it); after cp.async waits, `fence.proxy.async` makes the tiles
+      visible to wgmma;
     - register math (`MathToNVVM.cpp`): maps (math.exp2 / log2 / tanh as
       ex2 / lg2 / tanh approximations), row reductions with quad shuffles,
       masks evaluated only on tiles that need them, the online softmax,
       f32 -> bf16 / f16 packing.
 
     Needs the layouts and engines of `atile-assign-layouts`. Not lowered
-    yet (located errors): wgmma layouts, TMA copies, asynchronous products,
-    FP8 fragments, `atile.quantize` and `atile.warp_specialize`.
+    yet (located errors): wgmma with more than 64 rows a warpgroup, TMA
+    copies, FP8 fragments, `atile.quantize` and `atile.warp_specialize`.
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect", "mlir::gpu::GPUDialect",

@@ -311,6 +311,7 @@ LogicalResult Driver::lowerOp(Operation &op) {
       .Case([&](LoadOp o) { return lowerLoad(L, o); })
       .Case([&](StoreOp o) { return lowerStore(L, o); })
       .Case([&](MmaOp o) { return lowerMma(L, o); })
+      .Case([&](MmaWaitOp o) { return lowerMmaWait(L, o); })
       .Case([&](FillOp o) { return lowerFill(L, o); })
       .Case([&](MapOp o) { return lowerMap(L, o); })
       .Case([&](ReduceOp o) { return lowerReduce(L, o); })

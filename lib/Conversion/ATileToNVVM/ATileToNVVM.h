@@ -11,7 +11,7 @@
 // own file:
 //
 //   CopyToNVVM.cpp   atile.copy / wait / load / store (cp.async, ldmatrix)
-//   MmaToNVVM.cpp    atile.mma (mma.sync m16n8k16)
+//   MmaToNVVM.cpp    atile.mma / mma_wait (mma.sync m16n8k16, wgmma)
 //   MathToNVVM.cpp   atile.fill / map / reduce / mask / online_softmax /
 //                    convert (registers and quad shuffles)
 //
@@ -111,6 +111,7 @@ LogicalResult lowerWait(Lowering &l, WaitOp op);
 LogicalResult lowerLoad(Lowering &l, LoadOp op);
 LogicalResult lowerStore(Lowering &l, StoreOp op);
 LogicalResult lowerMma(Lowering &l, MmaOp op);
+LogicalResult lowerMmaWait(Lowering &l, MmaWaitOp op);
 LogicalResult lowerFill(Lowering &l, FillOp op);
 LogicalResult lowerMap(Lowering &l, MapOp op);
 LogicalResult lowerReduce(Lowering &l, ReduceOp op);

@@ -35,14 +35,15 @@ static Value wgmmaDesc(attn::gpu_kernels::GpuBuilder &g, OpBuilder &b,
   return LLVM::OrOp::create(b, loc, start, g.c64(fixed));
 }
 
-/// One warpgroup's chain of m64nNk16 wgmma over `steps` k-steps, fenced,
-/// committed and waited for (the results are ready after it): A from
+/// One warpgroup's chain of m64nNk16 wgmma over `steps` k-steps, fenced and
+/// committed; with `wait` also waited for (the results are ready after it;
+/// otherwise only after a wgmma.wait_group, atile.mma_wait): A from
 /// descriptors (`aRegs` false) or 4 registers a step, B from descriptors,
 /// `transB` for an MN-major B (V of P V). The N / 2 accumulators are tied
 /// in and out.
 static Regs wgmmaChain(Lowering &l, Type elem, int64_t n, bool aRegs,
                        bool transB, ArrayRef<Value> a, ArrayRef<Value> bDesc,
-                       const Regs &acc) {
+                       const Regs &acc, bool wait) {
   const int64_t regs = n / 2, steps = bDesc.size();
   const std::string type = elem.isBF16() ? "bf16" : "f16";
   std::string d;
@@ -73,8 +74,10 @@ static Regs wgmmaChain(Lowering &l, Type elem, int64_t n, bool aRegs,
     text += "wgmma.mma_async.sync.aligned.m64n" + std::to_string(n) +
             "k16.f32." + type + "." + type + " {" + d + "}, " + aOps[k] +
             ", $" + std::to_string(next++) + ", p, " + tail + ";\n";
-  text += "wgmma.commit_group.sync.aligned;\n"
-          "wgmma.wait_group.sync.aligned 0;\n}";
+  text += "wgmma.commit_group.sync.aligned;\n";
+  if (wait)
+    text += "wgmma.wait_group.sync.aligned 0;\n";
+  text += "}";
   std::string cons;
   for (int64_t i = 0; i < regs; ++i)
     cons += "=f,";
@@ -159,14 +162,13 @@ static LogicalResult lowerWgmma(Lowering &l, MmaOp op, const FragGeom &gm) {
   }
   l.frags[op.getResult()] =
       wgmmaChain(l, elem, n, /*aRegs=*/!lhsTile, !op.getTransposeRhs(), aOps,
-                 bDesc, acc);
+                 bDesc, acc, /*wait=*/!op.getAsync());
   l.fenced = false;
   return success();
 }
 
 LogicalResult nvvm::lowerMma(Lowering &l, MmaOp op) {
-  if (op.getAsync())
-    return op.emitOpError() << "async products are not lowered yet";
+  // mma.sync products are synchronous: `async` changes nothing there.
   FragType resType = op.getResult().getType();
   FailureOr<FragGeom> gm = l.geom(op, resType);
   if (failed(gm))
@@ -248,5 +250,43 @@ LogicalResult nvvm::lowerMma(Lowering &l, MmaOp op) {
   }
   l.frags[op.getResult()] = acc;
   l.fenced = false;
+  return success();
+}
+
+LogicalResult nvvm::lowerMmaWait(Lowering &l, MmaWaitOp op) {
+  // wgmma results: wgmma.wait_group N, the accumulators tied through it so
+  // that nothing reads them before it. mma.sync results: ready already.
+  SmallVector<Value> regs;
+  bool wgmma = false;
+  for (Value v : op.getValues()) {
+    const Regs &r = l.frags[v];
+    regs.append(r.begin(), r.end());
+    wgmma |= cast<FragType>(v.getType()).getLayout().getInstr() ==
+             Instr::wgmma;
+  }
+  if (wgmma) {
+    std::string cons;
+    for (size_t i = 0; i < regs.size(); ++i)
+      cons += "=f,";
+    for (size_t i = 0; i < regs.size(); ++i)
+      cons += std::to_string(i) + ",";
+    cons += "~{memory}";
+    SmallVector<Type> fields(regs.size(), l.b.getF32Type());
+    auto st = LLVM::LLVMStructType::getLiteral(l.b.getContext(), fields);
+    auto asmOp = LLVM::InlineAsmOp::create(
+        l.b, st, regs,
+        "wgmma.wait_group.sync.aligned " + std::to_string(op.getPending()) +
+            ";",
+        cons, /*has_side_effects=*/true, /*is_align_stack=*/false,
+        LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr());
+    for (size_t i = 0; i < regs.size(); ++i)
+      regs[i] = LLVM::ExtractValueOp::create(l.b, asmOp.getResult(0), i);
+  }
+  size_t at = 0;
+  for (auto [v, res] : llvm::zip(op.getValues(), op.getResults())) {
+    size_t n = l.frags[v].size();
+    l.frags[res] = Regs(regs.begin() + at, regs.begin() + at + n);
+    at += n;
+  }
   return success();
 }

@@ -99,12 +99,19 @@ static LogicalResult pipelineLoop(scf::ForOp loop) {
   if (d == *stages) {
     for (Stream &st : streams) {
       Value tile = st.copy.getDst();
+      auto consider = [&](Operation *reader) {
+        Operation *top = body->findAncestorOpInBlock(*reader);
+        if (top && (!st.after || st.after->isBeforeInBlock(top)))
+          st.after = top;
+      };
       for (Operation *user : tile.getUsers()) {
         if (user == st.copy)
           continue;
-        Operation *top = body->findAncestorOpInBlock(*user);
-        if (top && (!st.after || st.after->isBeforeInBlock(top)))
-          st.after = top;
+        consider(user);
+        // An asynchronous product reads its tiles until its wait.
+        if (auto mma = dyn_cast<MmaOp>(user); mma && mma.getAsync())
+          for (Operation *wait : mma.getResult().getUsers())
+            consider(wait);
       }
     }
   }

@@ -109,3 +109,33 @@ gpu.module @m {
     gpu.return
   }
 }
+
+// -----
+
+// An asynchronous product reads its tile until its wait: with one stage the
+// next tile's copy follows the atile.mma_wait, not the atile.mma.
+// CHECK-LABEL: gpu.func @async_reader
+gpu.module @m {
+  gpu.func @async_reader(%p: !llvm.ptr<1>, %n: i64, %nt: index) kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c64 = arith.constant 64 : index
+    %kv = atile.view %p[%n] : !llvm.ptr<1> -> !atile.view<?x64xbf16>
+    %sk = atile.alloc : !atile.smem<1x64x64xbf16, swizzle = 128>
+    // CHECK: scf.for
+    // CHECK: atile.mma {{.*}}async
+    // CHECK-NOT: atile.copy
+    // CHECK: atile.mma_wait
+    // CHECK: atile.copy
+    scf.for %j = %c0 to %nt step %c1 {
+      %row = arith.muli %j, %c64 : index
+      %st = arith.remsi %j, %c1 : index
+      %k = atile.stage %sk[%st] : !atile.smem<1x64x64xbf16, swizzle = 128> -> !atile.smem<64x64xbf16, swizzle = 128>
+      %tk = atile.copy %kv[] rows %row -> %k {rows = array<i64: 0>} : !atile.view<?x64xbf16> -> !atile.smem<64x64xbf16, swizzle = 128>
+      atile.wait %tk
+      %s = atile.mma %k, %k {transpose_rhs, async} : !atile.smem<64x64xbf16, swizzle = 128>, !atile.smem<64x64xbf16, swizzle = 128> -> !atile.frag<64x64xf32>
+      %s1 = atile.mma_wait %s {pending = 0} : !atile.frag<64x64xf32>
+    }
+    gpu.return
+  }
+}
