@@ -36,27 +36,12 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "python"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import attn  # noqa: E402,F401
 from attn import ops  # noqa: E402
+from gpu_full import bench  # noqa: E402  (median of CUDA-event timings)
 
 B, H, D = 1, 16, 128
-
-
-def bench(fn, warm, rep):
-    for _ in range(warm):
-        fn()
-    torch.cuda.synchronize()
-    ts = []
-    for _ in range(rep):
-        s = torch.cuda.Event(enable_timing=True)
-        e = torch.cuda.Event(enable_timing=True)
-        s.record()
-        fn()
-        e.record()
-        torch.cuda.synchronize()
-        ts.append(s.elapsed_time(e))
-    ts.sort()
-    return ts[len(ts) // 2]
 
 
 def rel(a, b):
