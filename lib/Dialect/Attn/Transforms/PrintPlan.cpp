@@ -11,9 +11,12 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "attn/Dialect/ATile/IR/ATileOps.h"
 #include "attn/Dialect/Attn/IR/AttnOps.h"
 #include "attn/Dialect/Attn/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -119,6 +122,57 @@ static void describe(llvm::raw_ostream &os, Operation *op) {
       });
 }
 
+/// One line for a tile program (a gpu.func holding atile ops): the chip,
+/// the warps, and the schedule decisions of the atile passes, read from its
+/// layouts, copy engines, staged buffers and waits.
+static void printTileProgram(llvm::raw_ostream &os, gpu::GPUFuncOp fn) {
+  llvm::SetVector<StringRef> instrs, engines;
+  SmallVector<std::string> buffers;
+  std::optional<int64_t> pending;
+  int64_t async = 0;
+  fn.walk([&](Operation *op) {
+    for (Type t : op->getResultTypes())
+      if (auto frag = dyn_cast<atile::FragType>(t); frag && frag.getLayout())
+        instrs.insert(atile::stringifyInstr(frag.getLayout().getInstr()));
+    if (auto copy = dyn_cast<atile::CopyOp>(op))
+      engines.insert(copy.getEngine()
+                         ? atile::stringifyCopyEngine(*copy.getEngine())
+                         : StringRef("unassigned"));
+    if (auto alloc = dyn_cast<atile::AllocOp>(op)) {
+      atile::SmemType t = alloc.getResult().getType();
+      std::string s;
+      llvm::raw_string_ostream b(s);
+      b << t.getShape()[0] << "x" << t.getRows() << "x" << t.getCols()
+        << t.getElementType();
+      buffers.push_back(s);
+    }
+    if (auto wait = dyn_cast<atile::WaitOp>(op); wait && wait.getPending())
+      pending = std::max<int64_t>(pending.value_or(0), *wait.getPending());
+    if (auto mma = dyn_cast<atile::MmaOp>(op); mma && mma.getAsync())
+      ++async;
+  });
+  os << "@" << fn.getName() << ": tile program";
+  if (auto target = fn->getParentOfType<gpu::GPUModuleOp>()
+                        ->getAttrOfType<atile::TargetAttr>(
+                            atile::kTargetAttrName))
+    os << " " << target.getChip();
+  if (std::optional<ArrayRef<int32_t>> block = fn.getKnownBlockSize())
+    os << " warps=" << (*block)[0] / 32;
+  os << " -> mma=";
+  if (instrs.empty())
+    os << "(unassigned)";
+  llvm::interleave(instrs, os, ",");
+  os << " copies=";
+  llvm::interleave(engines, os, ",");
+  os << " buffers=";
+  llvm::interleave(buffers, os, ",");
+  if (pending)
+    os << " pipelined (copies in flight <= " << *pending << ")";
+  if (async)
+    os << " async_products=" << async;
+  os << "\n";
+}
+
 namespace {
 struct AttnPrintPlanPass
     : mlir::attn::impl::AttnPrintPlanPassBase<AttnPrintPlanPass> {
@@ -133,6 +187,14 @@ struct AttnPrintPlanPass
       describe(os, op);
       printPlan(os, op);
       os << "\n";
+    });
+    getOperation().walk([&](gpu::GPUFuncOp fn) {
+      bool tiled = false;
+      fn.walk([&](Operation *op) {
+        tiled |= isa_and_nonnull<atile::ATileDialect>(op->getDialect());
+      });
+      if (tiled)
+        printTileProgram(os, fn);
     });
     os.flush();
     markAllAnalysesPreserved();

@@ -435,13 +435,18 @@ def AttnPrintPlanPass : Pass<"attn-print-plan", "mlir::ModuleOp"> {
     (for example KDA, Gated DeltaNet, causal GQA), the static shape facts
     kernels are specialised on (heads, head dims, element type) and every
     decision recorded on the op (`form`, `#attn.chunk`, `#attn.tile`,
-    `#attn.precision`), or `(unplanned)`. Printed to standard output; the
-    IR is not changed.
+    `#attn.precision`), or `(unplanned)`. Then one line per tile program
+    (a `gpu.func` holding atile ops, after convert-attn-to-gpu) with the
+    decisions of the atile passes: the chip, warps, the product instruction
+    of its layouts (wgmma / mma_sync), the copy engines, the staged buffers
+    and whether atile-pipeline ran. Printed to standard output; the IR is
+    not changed.
 
     Example output:
     ```
     @kimi_linear_kda: attn.delta KDA H=32 HV=32 K=128 V=128 bf16 -> form=chunked chunk=64 sub_chunk=16
     @kimi_linear_mla: attn.full causal H=32 Hkv=32 D=192 Dv=128 bf16 -> tile q=128 kv=64 stages=2 split_kv=1 warps=8
+    @prefill_full_fwd: tile program sm_90a warps=4 -> mma=wgmma copies=cp_async buffers=1x64x128bf16,1x64x128bf16,1x64x128bf16 pipelined (copies in flight <= 1)
     ```
   }];
 }
