@@ -179,6 +179,11 @@ def main():
                                                     options="wgmma=false"))
                     report("  attn tile IR, mma.sync (ratio: it / wgmma)", t,
                            fl, ours=ours)
+                    t = bench(lambda: ops._gpu_full(
+                        q, k, v, causal, None, None,
+                        options="tile-overlap=true"))
+                    report("  attn tile IR, overlapped (ratio: it / default)",
+                           t, fl, ours=ours)
                 if args.tiles:
                     for tile in precompile.bench_tiles():
                         t = bench(lambda: ops._gpu_full(q, k, v, causal, None,
@@ -195,6 +200,10 @@ def main():
                                 q, k, v, causal, None, None, None, tile,
                                 options="wgmma=false"))
                             report("    tile IR, mma.sync", t, fl)
+                            t = bench(lambda: ops._gpu_full(
+                                q, k, v, causal, None, None, None, tile,
+                                options="tile-overlap=true"))
+                            report("    tile IR, overlapped", t, fl)
                 for be in (SDPBackend.FLASH_ATTENTION, SDPBackend.CUDNN_ATTENTION):
                     try:
                         t = bench(sdpa(be, q, k, v, causal))

@@ -115,6 +115,7 @@ void mlir::attn::buildAttnToNVVMPipeline(
   check.toolkit = toolkit;
   check.funcs.assign(options.funcs.begin(), options.funcs.end());
   check.tileIR = options.tileIR;
+  check.tileOverlap = options.tileOverlap;
   pm.addPass(createConvertAttnToGPUPass(check));
   // Tile programs (none unless tile-ir): instructions, then per-thread code.
   addStage(pm, options.wgmma

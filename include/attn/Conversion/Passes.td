@@ -122,7 +122,10 @@ def ConvertAttnToATilePass : Pass<"convert-attn-to-atile", "mlir::ModuleOp"> {
   ];
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90a\"",
-           "Target GPU, recorded as the gpu.module's #atile.target">
+           "Target GPU, recorded as the gpu.module's #atile.target">,
+    Option<"overlap", "overlap", "bool", /*default=*/"false",
+           "Rotate attn.full's loop so that a tile's softmax overlaps the "
+           "asynchronous products of the next">
   ];
 }
 
@@ -219,6 +222,10 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu", "mlir::ModuleOp"> {
     ListOption<"funcs", "funcs", "std::string",
                "Compile only these functions (default: every function holding "
                "an attn op); the others are left as they are">,
+    Option<"tileOverlap", "tile-overlap", "bool", /*default=*/"false",
+           "Tile programs of attn.full overlap a tile's softmax with the "
+           "asynchronous products of the next (FlashAttention-3's "
+           "intra-warpgroup schedule; not GPU-checked yet, off by default)">,
     Option<"tileIR", "tile-ir", "bool", /*default=*/"true",
            "Build attn.full's forward kernel as a tile program "
            "(convert-attn-to-atile's FullToATile.cpp, lowered by "

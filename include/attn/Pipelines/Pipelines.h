@@ -120,6 +120,12 @@ struct AttnToNVVMPipelineOptions
       llvm::cl::desc("attn.full's forward kernel through the tile IR "
                      "(convert-attn-to-gpu's tile-ir; false: the builder)"),
       llvm::cl::init(true)};
+  Option<bool> tileOverlap{
+      *this, "tile-overlap",
+      llvm::cl::desc("attn.full's tile program overlaps a tile's softmax "
+                     "with the next products (convert-attn-to-gpu's "
+                     "tile-overlap; not GPU-checked yet)"),
+      llvm::cl::init(false)};
   Option<bool> wgmma{
       *this, "wgmma",
       llvm::cl::desc("Tile programs use wgmma where the chip and the products "

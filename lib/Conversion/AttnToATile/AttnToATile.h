@@ -54,11 +54,14 @@ struct RowBlock {
 };
 
 /// Writes attn.full's forward tile program `<name>` into `module` (with
-/// `rows` instead of the plan's q and warps when given); emits a located
-/// error and fails when the op's plan has no tile program yet.
+/// `rows` instead of the plan's q and warps when given; with `overlap`, the
+/// loop rotated so that a tile's softmax overlaps the asynchronous products
+/// of the next); emits a located error and fails when the op's plan has no
+/// tile program yet.
 FailureOr<gpu::GPUFuncOp>
 buildFullProgram(FullOp op, gpu::GPUModuleOp module, StringRef name,
-                 std::optional<RowBlock> rows = std::nullopt);
+                 std::optional<RowBlock> rows = std::nullopt,
+                 bool overlap = false);
 
 } // namespace mlir::attn::tile_programs
 

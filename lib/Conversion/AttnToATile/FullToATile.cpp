@@ -121,7 +121,8 @@ static Value map(ImplicitLocOpBuilder &b, Type result, ValueRange inputs,
 
 FailureOr<gpu::GPUFuncOp>
 tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
-                                StringRef name, std::optional<RowBlock> rows) {
+                                StringRef name, std::optional<RowBlock> rows,
+                                bool overlap) {
   FailureOr<FullShape> shape = shapeOf(op);
   if (failed(shape))
     return failure();
@@ -232,24 +233,11 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
   Value l0 = FillOp::create(b, rowsT, b.getF32FloatAttr(0.0f));
   Value o0 = FillOp::create(b, outT, b.getF32FloatAttr(0.0f));
 
-  auto loop = scf::ForOp::create(b, ix.c(0), nIter, ix.c(1),
-                                 ValueRange{o0, m0, l0});
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value j = loop.getInductionVar();
-    Value acc = loop.getRegionIterArg(0), m = loop.getRegionIterArg(1),
-          l = loop.getRegionIterArg(2);
-    Value kv0 = ix.add(kvBeg, ix.mul(j, ix.c(p.kv)));
-    Value st = ix.rem(j, ix.c(p.stages));
-    Value kTile = stage(sK, st), vTile = stage(sV, st);
-    Value kCopy = CopyOp::create(b, TokenType::get(ctx), kView, ValueRange{batch, hk}, kv0, kTile,
-                                 rowsAttr({1}), CopyEngineAttr());
-    Value vCopy = CopyOp::create(b, TokenType::get(ctx), vView, ValueRange{batch, hk}, kv0, vTile,
-                                 rowsAttr({1}), CopyEngineAttr());
-    WaitOp::create(b, ValueRange{kCopy}, IntegerAttr());
-    Value s = MmaOp::create(b, scoresT, qTile, kTile, Value(),
-                            /*transpose_rhs=*/true, /*async=*/false);
+  // One tile of scores -> the online softmax step: soft-cap, mask (keys
+  // past `keys` are masked), softmax.
+  IntegerAttr window =
+      p.window ? b.getI64IntegerAttr(*p.window) : IntegerAttr();
+  auto scoreStep = [&](Value s, Value kv0, Value keys, Value m, Value l) {
     if (p.softcap) // logit soft-cap, on the scaled scores
       s = map(b, scoresT, {s},
               [&](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
@@ -262,25 +250,113 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
                     arith::ConstantOp::create(r,
                                               r.getF32FloatAttr(*p.softcap)));
               });
-    IntegerAttr window =
-        p.window ? b.getI64IntegerAttr(*p.window) : IntegerAttr();
-    s = MaskOp::create(b, s.getType(), s, row0, kv0, seqS, group, offset,
+    s = MaskOp::create(b, s.getType(), s, row0, kv0, keys, group, offset,
                        p.causal ? b.getUnitAttr() : UnitAttr(), window);
-    auto softmax =
-        OnlineSoftmaxOp::create(b, s, m, l, p.softcap ? 1.0f : p.scale);
-    Value scaled = map(b, outT, {acc, softmax.getAlpha()},
-                       [](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
-                         return arith::MulFOp::create(r, x[0], x[1]);
-                       });
+    return OnlineSoftmaxOp::create(b, s, m, l, p.softcap ? 1.0f : p.scale);
+  };
+  auto rescale = [&](Value acc, Value alpha) {
+    return map(b, outT, {acc, alpha},
+               [](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
+                 return arith::MulFOp::create(r, x[0], x[1]);
+               });
+  };
+  auto copyRows = [&](Value view, Value rows, Value tile) -> Value {
+    return CopyOp::create(b, TokenType::get(ctx), view, ValueRange{batch, hk},
+                          rows, tile, rowsAttr({1}), CopyEngineAttr());
+  };
+  auto probsOf = [&](OnlineSoftmaxOp sm) -> Value {
+    return ConvertOp::create(b, FragType::get({p.q, p.kv}, p.elem),
+                             sm.getProbs());
+  };
+  auto kvAt = [&](Value j) { return ix.add(kvBeg, ix.mul(j, ix.c(p.kv))); };
+  Value acc, m, l;
+  if (!overlap) {
+    auto loop = scf::ForOp::create(b, ix.c(0), nIter, ix.c(1),
+                                   ValueRange{o0, m0, l0});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value j = loop.getInductionVar();
+      Value kv0 = kvAt(j);
+      Value st = ix.rem(j, ix.c(p.stages));
+      Value kTile = stage(sK, st), vTile = stage(sV, st);
+      Value kCopy = copyRows(kView, kv0, kTile);
+      Value vCopy = copyRows(vView, kv0, vTile);
+      WaitOp::create(b, ValueRange{kCopy}, IntegerAttr());
+      Value s = MmaOp::create(b, scoresT, qTile, kTile, Value(),
+                              /*transpose_rhs=*/true, /*async=*/false);
+      auto softmax = scoreStep(s, kv0, seqS, loop.getRegionIterArg(1),
+                               loop.getRegionIterArg(2));
+      Value scaled = rescale(loop.getRegionIterArg(0), softmax.getAlpha());
+      WaitOp::create(b, ValueRange{vCopy}, IntegerAttr());
+      Value next = MmaOp::create(b, outT, probsOf(softmax), vTile, scaled,
+                                 /*transpose_rhs=*/false, /*async=*/false);
+      scf::YieldOp::create(
+          b, ValueRange{next, softmax.getNewMax(), softmax.getNewSum()});
+    }
+    acc = loop.getResult(0);
+    m = loop.getResult(1);
+    l = loop.getResult(2);
+  } else {
+    // FlashAttention-3's intra-warpgroup overlap: tile j's softmax runs
+    // while the products of tiles j + 1 (Q K^T) and j (P V) are in flight.
+    // Tile 0's scores before the loop (all masked when this block has no
+    // tile: keys bound 0), tile j + 1's scores and tile j's P V in
+    // iteration j, the last tile's P V after it.
+    Value k0Tile = stage(sK, ix.c(0));
+    Value k0Copy = copyRows(kView, kvBeg, k0Tile);
+    WaitOp::create(b, ValueRange{k0Copy}, IntegerAttr());
+    Value s0 = MmaOp::create(b, scoresT, qTile, k0Tile, Value(),
+                             /*transpose_rhs=*/true, /*async=*/false);
+    Value any = arith::CmpIOp::create(b, arith::CmpIPredicate::sgt, nIter,
+                                      ix.c(0));
+    Value keys0 = arith::SelectOp::create(b, any, seqS, ix.c(0));
+    auto first = scoreStep(s0, kvBeg, keys0, m0, l0);
+    Value rest = ix.max(ix.sub(nIter, ix.c(1)), ix.c(0));
+    auto loop = scf::ForOp::create(
+        b, ix.c(0), rest, ix.c(1),
+        ValueRange{o0, first.getNewMax(), first.getNewSum(), probsOf(first)});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value j = loop.getInductionVar();
+      Value jNext = ix.add(j, ix.c(1));
+      Value kvK = kvAt(jNext), kvV = kvAt(j);
+      Value kTile = stage(sK, ix.rem(jNext, ix.c(p.stages)));
+      Value vTile = stage(sV, ix.rem(j, ix.c(p.stages)));
+      Value kCopy = copyRows(kView, kvK, kTile);
+      Value vCopy = copyRows(vView, kvV, vTile);
+      WaitOp::create(b, ValueRange{kCopy, vCopy}, IntegerAttr());
+      Value sAsync = MmaOp::create(b, scoresT, qTile, kTile, Value(),
+                                   /*transpose_rhs=*/true, /*async=*/true);
+      Value oAsync =
+          MmaOp::create(b, outT, loop.getRegionIterArg(3), vTile,
+                        loop.getRegionIterArg(0), /*transpose_rhs=*/false,
+                        /*async=*/true);
+      Value s = MmaWaitOp::create(b, TypeRange{scoresT}, ValueRange{sAsync},
+                                  b.getI64IntegerAttr(1))
+                    .getResult(0);
+      auto softmax = scoreStep(s, kvK, seqS, loop.getRegionIterArg(1),
+                               loop.getRegionIterArg(2));
+      Value o = MmaWaitOp::create(b, TypeRange{outT}, ValueRange{oAsync},
+                                  b.getI64IntegerAttr(0))
+                    .getResult(0);
+      scf::YieldOp::create(b, ValueRange{rescale(o, softmax.getAlpha()),
+                                         softmax.getNewMax(),
+                                         softmax.getNewSum(),
+                                         probsOf(softmax)});
+    }
+    // The last tile's P V (P = 0 when the block had no tile).
+    Value last = rest;
+    Value vTile = stage(sV, ix.rem(last, ix.c(p.stages)));
+    Value vCopy = copyRows(vView, kvAt(last), vTile);
     WaitOp::create(b, ValueRange{vCopy}, IntegerAttr());
-    Value probs = ConvertOp::create(
-        b, FragType::get({p.q, p.kv}, p.elem), softmax.getProbs());
-    Value next = MmaOp::create(b, outT, probs, vTile, scaled,
-                               /*transpose_rhs=*/false, /*async=*/false);
-    scf::YieldOp::create(
-        b, ValueRange{next, softmax.getNewMax(), softmax.getNewSum()});
+    acc = MmaOp::create(b, outT, loop.getResult(3), vTile, loop.getResult(0),
+                        /*transpose_rhs=*/false, /*async=*/false);
+    m = loop.getResult(1);
+    l = loop.getResult(2);
   }
-  Value acc = loop.getResult(0), m = loop.getResult(1), l = loop.getResult(2);
+
 
   // O = acc / l (rows that saw no key: 0); LSE = (m + log2 l) ln 2.
   Value out = map(b, outT, {acc, l},

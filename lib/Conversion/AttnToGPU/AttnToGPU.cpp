@@ -247,7 +247,8 @@ struct ConvertAttnToGPUPass
         failedAny = true;
         continue;
       }
-      KernelSite site{kernels, fn.getSymName().str(), *chipInfo, tileIR};
+      KernelSite site{kernels, fn.getSymName().str(), *chipInfo, tileIR,
+                      tileOverlap};
       FailureOr<DictionaryAttr> entry;
       // attn.full, attn.sparse and attn.indexer check their FP8 plans
       // themselves.

@@ -184,7 +184,8 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
     site.module->setAttr(atile::kTargetAttrName,
                          atile::TargetAttr::get(ctx, site.chip.name));
     FailureOr<gpu::GPUFuncOp> fn =
-        tile_programs::buildFullProgram(cast<FullOp>(op), site.module, fwd);
+        tile_programs::buildFullProgram(cast<FullOp>(op), site.module, fwd,
+                                        std::nullopt, site.tileOverlap);
     if (failed(fn))
       return failure();
     fwdSmem = atile::sharedBytes(*fn);

@@ -31,6 +31,8 @@ struct KernelSite {
   const target::ChipInfo &chip;
   /// attn.full's forward kernel from its tile program (option tile-ir).
   bool tileIR = false;
+  /// The tile program's loop overlaps softmax and products (tile-overlap).
+  bool tileOverlap = false;
 };
 
 FailureOr<DictionaryAttr> buildFull(FullOp op, const KernelSite &site);

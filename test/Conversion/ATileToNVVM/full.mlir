@@ -17,6 +17,9 @@
 // RUN: FileCheck %s --check-prefix=MMA < %t/nowg/attn_kernels.ptx
 // RUN: %if ptxas %{ %ptxas -arch=sm_90a -v %t/nowg/attn_kernels.ptx -o %t/nowg.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL %}
 // RUN: %if ptxas %{ %ptxas -arch=sm_80 -v %t/sm80/attn_kernels.ptx -o %t/sm80.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL80 %}
+// RUN: attn-opt %t/d128.mlir --attn-to-nvvm=tile-overlap=true | %python %attn_src/scripts/extract-ptx.py - %t/overlap
+// RUN: FileCheck %s --check-prefix=OVERLAP < %t/overlap/attn_kernels.ptx
+// RUN: %if ptxas %{ %ptxas -arch=sm_90a -v %t/overlap/attn_kernels.ptx -o %t/overlap.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL %}
 // RUN: attn-opt %t/gqa.mlir --attn-to-nvvm | %python %attn_src/scripts/extract-ptx.py - %t/gqa
 // RUN: FileCheck %s --check-prefix=GQA < %t/gqa/attn_kernels.ptx
 // RUN: %if ptxas %{ %ptxas -arch=sm_90a -v %t/gqa/attn_kernels.ptx -o %t/gqa.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL %}
@@ -40,6 +43,12 @@ func.func @prefill(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x16x128xbf16>, %v:
 // PTX-NOT: mma.sync
 // PTX-LABEL: .entry prefill_full_decode(
 // PTX-LABEL: .entry prefill_full_combine(
+// tile-overlap: Q K^T of tile j + 1 and P V of tile j issued together, the
+// scores waited for first (wait_group 1) while P V runs on.
+// OVERLAP-LABEL: .entry prefill_full_fwd(
+// OVERLAP-DAG: wgmma.wait_group.sync.aligned 1;
+// OVERLAP-DAG: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
+// OVERLAP-LABEL: .entry prefill_full_decode(
 // mma.sync (sm_80; sm_90a with wgmma=false).
 // MMA-LABEL: .entry prefill_full_fwd(
 // MMA-DAG: cp.async.cg.shared.global

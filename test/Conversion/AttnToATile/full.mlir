@@ -6,6 +6,7 @@
 // RUN: split-file %s %t
 // RUN: attn-opt %t/gqa.mlir --convert-attn-to-atile --canonicalize --cse | FileCheck %s
 // RUN: attn-opt %t/plain.mlir --convert-attn-to-atile=chip=sm_80 --canonicalize --cse | FileCheck %s --check-prefix=PLAIN
+// RUN: attn-opt %t/plain.mlir --convert-attn-to-atile=overlap=true --canonicalize --cse | FileCheck %s --check-prefix=OVERLAP
 // RUN: attn-opt %t/errors.mlir -split-input-file --convert-attn-to-atile -verify-diagnostics -o /dev/null
 // RUN: not attn-opt %t/plain.mlir --convert-attn-to-atile=chip=sm_99 -o /dev/null 2>&1 | FileCheck %s --check-prefix=CHIP
 
@@ -108,6 +109,20 @@ func.func @plain(%q: tensor<2x?x8x64xf16>, %k: tensor<2x?x8x64xf16>, %v: tensor<
 // PLAIN: atile.store
 // PLAIN-NOT: math.log2
 // PLAIN: gpu.return
+
+// The overlapped loop (overlap=true): tile 0's scores before the loop, then
+// per iteration Q K_{j+1}^T and P_j V_j issued together, the scores waited
+// for first, the softmax, then P V; the last P V after the loop.
+// OVERLAP: atile.mma %{{.*}}, %{{.*}} {transpose_rhs} : !atile.smem<64x64xf16, swizzle = 128>, !atile.smem<128x64xf16, swizzle = 128> -> !atile.frag<64x128xf32>
+// OVERLAP: atile.online_softmax
+// OVERLAP: scf.for
+// OVERLAP: %[[S:.*]] = atile.mma %{{.*}}, %{{.*}} {async, transpose_rhs}
+// OVERLAP: %[[O:.*]] = atile.mma %{{.*}}, %{{.*}}, %{{.*}} {async}
+// OVERLAP: atile.mma_wait %[[S]] {pending = 1 : i64}
+// OVERLAP: atile.online_softmax
+// OVERLAP: atile.mma_wait %[[O]] : !atile.frag<64x128xf32>
+// OVERLAP: scf.yield
+// OVERLAP: atile.mma %{{.*}}, %{{.*}}, %{{.*}} : !atile.frag<64x128xf16>, !atile.smem<128x128xf16, swizzle = 128>, !atile.frag<64x128xf32> -> !atile.frag<64x128xf32>
 
 // CHIP: error: convert-attn-to-atile: unknown chip 'sm_99'
 

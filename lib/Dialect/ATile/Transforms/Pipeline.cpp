@@ -45,7 +45,8 @@ struct Stream {
 };
 } // namespace
 
-/// The stage count of `copy`'s buffer if its stage is `iv mod stages`.
+/// The stage count of `copy`'s buffer if its stage is `(iv + c) mod stages`
+/// (the tile of iteration iv + c).
 static std::optional<int64_t> stagesOf(CopyOp copy, scf::ForOp loop) {
   auto stage = copy.getDst().getDefiningOp<StageOp>();
   if (!stage || stage->getBlock() != loop.getBody() ||
@@ -54,9 +55,18 @@ static std::optional<int64_t> stagesOf(CopyOp copy, scf::ForOp loop) {
   const int64_t stages = stage.getBuffer().getType().getShape()[0];
   if (stages == 1 && constantIndex(stage.getIndex()) == 0)
     return stages; // `iv mod 1`, folded
+  // `(iv + c) mod stages` (c >= 0 a constant) or `iv mod stages`.
   auto rem = stage.getIndex().getDefiningOp<arith::RemSIOp>();
-  if (!rem || rem.getLhs() != loop.getInductionVar() ||
-      constantIndex(rem.getRhs()) != stages)
+  if (!rem || constantIndex(rem.getRhs()) != stages)
+    return std::nullopt;
+  Value lhs = rem.getLhs();
+  if (auto add = lhs.getDefiningOp<arith::AddIOp>()) {
+    std::optional<int64_t> c = constantIndex(add.getRhs());
+    if (add.getLhs() != loop.getInductionVar() || !c || *c < 0)
+      return std::nullopt;
+    return stages;
+  }
+  if (lhs != loop.getInductionVar())
     return std::nullopt;
   return stages;
 }

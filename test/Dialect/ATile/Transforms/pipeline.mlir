@@ -139,3 +139,33 @@ gpu.module @m {
     gpu.return
   }
 }
+
+// -----
+
+// Stages indexed by the tile of iteration j + 1 (the overlapped loop's K):
+// `(j + 1) mod stages` is pipelined like `j mod stages`.
+// CHECK-LABEL: gpu.func @shifted_stage
+gpu.module @m {
+  gpu.func @shifted_stage(%p: !llvm.ptr<1>, %n: i64, %nt: index) kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c64 = arith.constant 64 : index
+    %kv = atile.view %p[%n] : !llvm.ptr<1> -> !atile.view<?x64xbf16>
+    %sk = atile.alloc : !atile.smem<2x64x64xbf16, swizzle = 128>
+    // CHECK: atile.copy
+    // CHECK: scf.for
+    // CHECK: atile.copy
+    // CHECK: atile.wait {pending = 1 : i64}
+    scf.for %j = %c0 to %nt step %c1 {
+      %j1 = arith.addi %j, %c1 : index
+      %row = arith.muli %j1, %c64 : index
+      %st = arith.remsi %j1, %c2 : index
+      %k = atile.stage %sk[%st] : !atile.smem<2x64x64xbf16, swizzle = 128> -> !atile.smem<64x64xbf16, swizzle = 128>
+      %tk = atile.copy %kv[] rows %row -> %k {rows = array<i64: 0>} : !atile.view<?x64xbf16> -> !atile.smem<64x64xbf16, swizzle = 128>
+      atile.wait %tk
+      %s = atile.mma %k, %k {transpose_rhs} : !atile.smem<64x64xbf16, swizzle = 128>, !atile.smem<64x64xbf16, swizzle = 128> -> !atile.frag<64x64xf32>
+    }
+    gpu.return
+  }
+}
