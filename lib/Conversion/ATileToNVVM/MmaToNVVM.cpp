@@ -21,89 +21,6 @@ using namespace mlir::atile::nvvm;
 using attn::gpu_kernels::Acc4;
 using attn::gpu_kernels::Frag4;
 
-/// A wgmma matrix descriptor of the tile at `addr` in the 128-byte swizzle
-/// layout: start >> 4 (bits 0-13), leading and stride byte offsets >> 4
-/// (bits 16-29, 32-45), swizzle mode 1 = 128 B (bits 62-63).
-static Value wgmmaDesc(attn::gpu_kernels::GpuBuilder &g, OpBuilder &b,
-                       Location loc, Value addr, int64_t lbo, int64_t sbo) {
-  Value a = LLVM::PtrToIntOp::create(b, loc, b.getI32Type(), addr);
-  Value start = LLVM::ZExtOp::create(
-      b, loc, b.getI64Type(),
-      g.andI(LLVM::LShrOp::create(b, loc, a, g.c32(4)), g.c32(0x3FFF)));
-  const int64_t fixed = ((lbo >> 4) << 16) | ((sbo >> 4) << 32) |
-                        (int64_t(1) << 62);
-  return LLVM::OrOp::create(b, loc, start, g.c64(fixed));
-}
-
-/// One warpgroup's chain of m64nNk16 wgmma over `steps` k-steps, fenced and
-/// committed; with `wait` also waited for (the results are ready after it;
-/// otherwise only after a wgmma.wait_group, atile.mma_wait): A from
-/// descriptors (`aRegs` false) or 4 registers a step, B from descriptors,
-/// `transB` for an MN-major B (V of P V). The N / 2 accumulators are tied
-/// in and out.
-static Regs wgmmaChain(Lowering &l, Type elem, int64_t n, bool aRegs,
-                       bool transB, ArrayRef<Value> a, ArrayRef<Value> bDesc,
-                       const Regs &acc, bool wait) {
-  const int64_t regs = n / 2, steps = bDesc.size();
-  const std::string type = elem.isBF16() ? "bf16" : "f16";
-  std::string d;
-  for (int64_t i = 0; i < regs; ++i)
-    d += (i ? ",$" : "$") + std::to_string(i);
-  // Operands: N / 2 outputs, as many tied accumulators, A (a descriptor or
-  // 4 registers a step), B descriptors, the scale-d flag (1: accumulate).
-  const int64_t flag = 2 * regs + steps * (aRegs ? 4 : 1) + steps;
-  std::string text = "{\n.reg .pred p;\nsetp.ne.b32 p, $" +
-                     std::to_string(flag) +
-                     ", 0;\nwgmma.fence.sync.aligned;\n";
-  int64_t next = 2 * regs;
-  SmallVector<std::string> aOps;
-  for (int64_t k = 0; k < steps; ++k) {
-    if (!aRegs) {
-      aOps.push_back("$" + std::to_string(next++));
-      continue;
-    }
-    std::string r;
-    for (int i = 0; i < 4; ++i)
-      r += (i ? ",$" : "$") + std::to_string(next++);
-    aOps.push_back("{" + r + "}");
-  }
-  // imm-scale-a, imm-scale-b, [imm-trans-a (descriptor A only)], imm-trans-b.
-  const std::string tail = std::string(aRegs ? "1, 1, " : "1, 1, 0, ") +
-                           (transB ? "1" : "0");
-  for (int64_t k = 0; k < steps; ++k)
-    text += "wgmma.mma_async.sync.aligned.m64n" + std::to_string(n) +
-            "k16.f32." + type + "." + type + " {" + d + "}, " + aOps[k] +
-            ", $" + std::to_string(next++) + ", p, " + tail + ";\n";
-  text += "wgmma.commit_group.sync.aligned;\n";
-  if (wait)
-    text += "wgmma.wait_group.sync.aligned 0;\n";
-  text += "}";
-  std::string cons;
-  for (int64_t i = 0; i < regs; ++i)
-    cons += "=f,";
-  for (int64_t i = 0; i < regs; ++i)
-    cons += std::to_string(i) + ",";
-  for (int64_t k = 0; k < steps; ++k)
-    cons += aRegs ? "r,r,r,r," : "l,";
-  for (int64_t k = 0; k < steps; ++k)
-    cons += "l,";
-  cons += "r,~{memory}";
-  SmallVector<Value> operands(acc.begin(), acc.end());
-  operands.append(a.begin(), a.end());
-  operands.append(bDesc.begin(), bDesc.end());
-  operands.push_back(l.g.c32(1));
-  SmallVector<Type> fields(regs, l.b.getF32Type());
-  auto st = LLVM::LLVMStructType::getLiteral(l.b.getContext(), fields);
-  auto asmOp = LLVM::InlineAsmOp::create(
-      l.b, st, operands, text, cons, /*has_side_effects=*/true,
-      /*is_align_stack=*/false, LLVM::TailCallKind::None,
-      LLVM::AsmDialectAttr(), ArrayAttr());
-  Regs out;
-  for (int64_t i = 0; i < regs; ++i)
-    out.push_back(LLVM::ExtractValueOp::create(l.b, asmOp.getResult(0), i));
-  return out;
-}
-
 /// atile.mma with wgmma layouts: one m64nNk16 chain per warpgroup, A = this
 /// warpgroup's 64 rows (shared K-major tile, or registers), B a shared tile:
 /// K-major N x K (transpose_rhs) or MN-major K x N.
@@ -130,7 +47,6 @@ static LogicalResult lowerWgmma(Lowering &l, MmaOp op, const FragGeom &gm) {
     acc = l.frags.lookup(a);
   else
     acc.assign(n / 2, g.f(0.0));
-  Location loc = op.getLoc();
   Type i8 = l.b.getI8Type();
   Value wg = g.divu(l.warp, g.c32(4));
   // 16-element k-steps: 4 per 128-byte column block of a K-major tile.
@@ -141,28 +57,31 @@ static LogicalResult lowerWgmma(Lowering &l, MmaOp op, const FragGeom &gm) {
       Value at = g.add(g.mul(wg, g.c32(64 * 128)),
                        g.c32((ks / 4) * lhsTile.getRows() * 128 +
                              (ks % 4) * 32));
-      aOps.push_back(wgmmaDesc(g, l.b, loc,
-                               g.gep(l.smem.lookup(op.getLhs()), i8, at), 16,
-                               1024));
+      aOps.push_back(
+          g.wgmmaDesc(g.gep(l.smem.lookup(op.getLhs()), i8, at)));
     } else {
       const Regs &p = l.frags[op.getLhs()];
       for (int64_t q = 0; q < 4; ++q)
         aOps.push_back(p[(2 * ks + q / 2) * 2 + q % 2]);
     }
     if (op.getTransposeRhs()) // K-major N x K
-      bDesc.push_back(wgmmaDesc(
-          g, l.b, loc,
-          g.gep(rhsPtr, i8,
-                g.c32((ks / 4) * rhs.getRows() * 128 + (ks % 4) * 32)),
-          16, 1024));
+      bDesc.push_back(g.wgmmaDesc(g.gep(
+          rhsPtr, i8, g.c32((ks / 4) * rhs.getRows() * 128 + (ks % 4) * 32))));
     else // MN-major K x N: 16 rows a step; N halves rows * 128 bytes apart
-      bDesc.push_back(wgmmaDesc(g, l.b, loc,
-                                g.gep(rhsPtr, i8, g.c32(ks * 16 * 128)),
-                                rhs.getRows() * 128, 1024));
+      bDesc.push_back(g.wgmmaDesc(g.gep(rhsPtr, i8, g.c32(ks * 16 * 128)),
+                                  rhs.getRows() * 128));
   }
+  // imm-scale-a, imm-scale-b, [imm-trans-a (descriptor A only)],
+  // imm-trans-b (MN-major V).
+  const std::string type = elem.isBF16() ? "bf16" : "f16";
+  const std::string instr = "m64n" + std::to_string(n) + "k16.f32." + type +
+                            "." + type;
+  const std::string immediates =
+      std::string(lhsTile ? "1, 1, 0, " : "1, 1, ") +
+      (op.getTransposeRhs() ? "0" : "1");
   l.frags[op.getResult()] =
-      wgmmaChain(l, elem, n, /*aRegs=*/!lhsTile, !op.getTransposeRhs(), aOps,
-                 bDesc, acc, /*wait=*/!op.getAsync());
+      Regs(g.wgmmaChain(instr, immediates, acc, aOps, /*aRegs=*/!lhsTile,
+                        bDesc, /*wait=*/!op.getAsync()));
   l.fenced = false;
   return success();
 }

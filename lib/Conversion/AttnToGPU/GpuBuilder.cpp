@@ -271,26 +271,27 @@ Acc4 GpuBuilder::mmaFp8(const Frag4 &a, Value b0, Value b1, const Acc4 &acc) {
   return out;
 }
 
-Value GpuBuilder::wgmmaDesc(Value addr) {
-  // start address >> 4 (bits 0-13), leading byte offset 16 >> 4 (unused by
-  // swizzled K-major tiles), stride byte offset 1024 >> 4 (8 rows of 128
-  // bytes, bits 32-45), 128-byte swizzle (bits 62-63 = 1).
+Value GpuBuilder::wgmmaDesc(Value addr, int64_t lbo, int64_t sbo) {
+  // start address >> 4 (bits 0-13), leading byte offset >> 4 (bits 16-29;
+  // unused by swizzled K-major tiles), stride byte offset >> 4 (bits 32-45;
+  // 1024: 8 rows of 128 bytes), 128-byte swizzle (bits 62-63 = 1).
   Value a = LLVM::PtrToIntOp::create(b, i32(), addr);
   Value start = LLVM::ZExtOp::create(
       b, i64(), andI(LLVM::LShrOp::create(b, a, c32(4)), c32(0x3FFF)));
   int64_t fixed =
-      (int64_t(1) << 16) | (int64_t(1024 >> 4) << 32) | (int64_t(1) << 62);
+      ((lbo >> 4) << 16) | ((sbo >> 4) << 32) | (int64_t(1) << 62);
   return LLVM::OrOp::create(b, start, c64(fixed));
 }
 
-/// The asm text and constraints of a chain of m64nNk32 e4m3 wgmma over
-/// `steps` k-steps, the N / 2 accumulators tied to the outputs; A from
-/// descriptors (`aRegs` = 0) or from 4 registers per step.
-static std::pair<std::string, std::string> wgmmaAsm(int64_t steps, bool aRegs,
-                                                    int64_t n) {
-  // Operands: N / 2 outputs, as many tied accumulators, A (descriptors or 4
-  // registers per step), B descriptors, then the scale-d flag (1).
-  const int64_t regs = n / 2;
+SmallVector<Value> GpuBuilder::wgmmaChain(StringRef instr,
+                                          StringRef immediates,
+                                          ArrayRef<Value> acc,
+                                          ArrayRef<Value> a, bool aRegs,
+                                          ArrayRef<Value> bDesc, bool wait) {
+  // Operands: the accumulators as outputs, the same tied as inputs, A (a
+  // descriptor or 4 registers a step), B descriptors, the scale-d flag (1:
+  // accumulate).
+  const int64_t regs = acc.size(), steps = bDesc.size();
   const int64_t flag = 2 * regs + steps * (aRegs ? 4 : 1) + steps;
   std::string text = "{\n.reg .pred p;\nsetp.ne.b32 p, $" +
                      std::to_string(flag) + ", 0;\nwgmma.fence.sync.aligned;\n";
@@ -298,25 +299,25 @@ static std::pair<std::string, std::string> wgmmaAsm(int64_t steps, bool aRegs,
   for (int64_t i = 0; i < regs; ++i)
     d += (i ? ",$" : "$") + std::to_string(i);
   int64_t next = 2 * regs;
-  SmallVector<std::string> aOps, bOps;
+  SmallVector<std::string> aOps;
   for (int64_t k = 0; k < steps; ++k) {
-    if (aRegs) {
-      std::string r;
-      for (int i = 0; i < 4; ++i)
-        r += (i ? ",$" : "$") + std::to_string(next++);
-      aOps.push_back("{" + r + "}");
-    } else {
+    if (!aRegs) {
       aOps.push_back("$" + std::to_string(next++));
+      continue;
     }
+    std::string r;
+    for (int i = 0; i < 4; ++i)
+      r += (i ? ",$" : "$") + std::to_string(next++);
+    aOps.push_back("{" + r + "}");
   }
   for (int64_t k = 0; k < steps; ++k)
-    bOps.push_back("$" + std::to_string(next++));
-  for (int64_t k = 0; k < steps; ++k)
-    text += "wgmma.mma_async.sync.aligned.m64n" + std::to_string(n) +
-            "k32.f32.e4m3.e4m3 {" + d + "}, " + aOps[k] + ", " + bOps[k] +
-            ", p, 1, 1;\n";
-  text += "wgmma.commit_group.sync.aligned;\n"
-          "wgmma.wait_group.sync.aligned 0;\n}";
+    text += "wgmma.mma_async.sync.aligned." + instr.str() + " {" + d + "}, " +
+            aOps[k] + ", $" + std::to_string(next++) + ", p, " +
+            immediates.str() + ";\n";
+  text += "wgmma.commit_group.sync.aligned;\n";
+  if (wait)
+    text += "wgmma.wait_group.sync.aligned 0;\n";
+  text += "}";
   std::string cons;
   for (int64_t i = 0; i < regs; ++i)
     cons += "=f,";
@@ -327,14 +328,11 @@ static std::pair<std::string, std::string> wgmmaAsm(int64_t steps, bool aRegs,
   for (int64_t k = 0; k < steps; ++k)
     cons += "l,";
   cons += "r,~{memory}";
-  return {text, cons};
-}
-
-static SmallVector<Value> wgmmaCall(ImplicitLocOpBuilder &b, Type f32T,
-                                    ValueRange operands, int64_t steps,
-                                    bool aRegs, int64_t regs) {
-  auto [text, cons] = wgmmaAsm(steps, aRegs, 2 * regs);
-  SmallVector<Type> fields(regs, f32T);
+  SmallVector<Value> operands(acc.begin(), acc.end());
+  operands.append(a.begin(), a.end());
+  operands.append(bDesc.begin(), bDesc.end());
+  operands.push_back(c32(1));
+  SmallVector<Type> fields(regs, f32());
   auto st = LLVM::LLVMStructType::getLiteral(b.getContext(), fields);
   auto asmOp = LLVM::InlineAsmOp::create(
       b, st, operands, text, cons, /*has_side_effects=*/true,
@@ -346,25 +344,26 @@ static SmallVector<Value> wgmmaCall(ImplicitLocOpBuilder &b, Type f32T,
   return out;
 }
 
+/// The e4m3 instruction of an accumulator of `regs` registers (N = 2 regs).
+static std::string e4m3Instr(size_t regs) {
+  return "m64n" + std::to_string(2 * regs) + "k32.f32.e4m3.e4m3";
+}
+
 SmallVector<Value> GpuBuilder::wgmmaFp8SS(ArrayRef<Value> descA,
                                           ArrayRef<Value> descB,
                                           ArrayRef<Value> acc) {
-  SmallVector<Value> ops(acc.begin(), acc.end());
-  ops.append(descA.begin(), descA.end());
-  ops.append(descB.begin(), descB.end());
-  ops.push_back(c32(1));
-  return wgmmaCall(b, f32(), ops, descA.size(), /*aRegs=*/false, acc.size());
+  return wgmmaChain(e4m3Instr(acc.size()), "1, 1", acc, descA,
+                    /*aRegs=*/false, descB, /*wait=*/true);
 }
 
 SmallVector<Value> GpuBuilder::wgmmaFp8RS(ArrayRef<Frag4> a,
                                           ArrayRef<Value> descB,
                                           ArrayRef<Value> acc) {
-  SmallVector<Value> ops(acc.begin(), acc.end());
+  SmallVector<Value> regs;
   for (const Frag4 &f : a)
-    ops.append(f.begin(), f.end());
-  ops.append(descB.begin(), descB.end());
-  ops.push_back(c32(1));
-  return wgmmaCall(b, f32(), ops, a.size(), /*aRegs=*/true, acc.size());
+    regs.append(f.begin(), f.end());
+  return wgmmaChain(e4m3Instr(acc.size()), "1, 1", acc, regs, /*aRegs=*/true,
+                    descB, /*wait=*/true);
 }
 
 void GpuBuilder::fenceProxyAsync() {

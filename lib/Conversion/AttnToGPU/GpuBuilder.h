@@ -125,18 +125,30 @@ public:
   /// D = A B + C, m16n8k32 with e4m3 operands (sm_89+): A four i32 of 4
   /// e4m3 each (the byte layout of the bf16 m16n8k16 A fragment), B two.
   Acc4 mmaFp8(const Frag4 &a, Value b0, Value b1, const Acc4 &acc);
-  // Hopper warpgroup MMA (sm_90a), FP8 e4m3 x e4m3 -> f32, m64nNk32 per
-  // instruction (N = 2 x the accumulators per thread). Operands in shared
-  // memory are K-major tiles of 128-byte rows in the 128-byte swizzle (16-byte
-  // chunk c of row r stored at chunk c ^ (r & 7): `swizzled` with 8 chunks per
-  // row), 1024-aligned.
+  // Hopper warpgroup MMA (sm_90a), f32 accumulation (N = 2 x the
+  // accumulators per thread; inline asm: MLIR 22.1's nvgpu.warpgroup.mma is
+  // wrong for K-major B). Operands in shared memory are tiles of 128-byte
+  // rows in the 128-byte swizzle (16-byte chunk c of row r stored at chunk
+  // c ^ (r & 7)), 1024-aligned.
   /// The matrix descriptor of such a tile starting at `addr` (+32 bytes per
-  /// k-step of 32).
-  Value wgmmaDesc(Value addr);
-  /// acc (N / 2 f32 per thread, the m64nN accumulator: per warp the m16n8
-  /// layout of Acc4, n-tile j in acc[4j .. 4j + 3]) += sum over the k-steps
-  /// of A(descA[k]) B(descB[k])^T; fence, issue, commit and wait in one
-  /// block, so the results are ready when it returns.
+  /// k-step of 32): leading and stride byte offsets `lbo`, `sbo` (MN-major
+  /// tiles: lbo = the distance between 64-column halves).
+  Value wgmmaDesc(Value addr, int64_t lbo = 16, int64_t sbo = 1024);
+  /// One warpgroup's chain of `wgmma.mma_async.sync.aligned.<instr>` over
+  /// the k-steps of `bDesc` (`instr` e.g. "m64n128k16.f32.bf16.bf16"; the
+  /// accumulator holds N / 2 f32 per thread, the m64nN layout: per warp the
+  /// m16n8 layout of Acc4, n-tile j in acc[4j .. 4j + 3]), A from a
+  /// descriptor a step (`aRegs` false) or 4 registers a step, the
+  /// accumulators tied through; `immediates` follow the scale-d predicate
+  /// (imm-scale-a, imm-scale-b[, imm-trans-a], imm-trans-b for 16-bit
+  /// types; "1, 1" for FP8). Fenced and committed in one block; with `wait`
+  /// also waited for (the results are ready when it returns), otherwise
+  /// ready only after a wgmma.wait_group.
+  SmallVector<Value> wgmmaChain(StringRef instr, StringRef immediates,
+                                ArrayRef<Value> acc, ArrayRef<Value> a,
+                                bool aRegs, ArrayRef<Value> bDesc, bool wait);
+  /// acc += sum over the k-steps of A(descA[k]) B(descB[k])^T: an e4m3
+  /// m64nNk32 chain, waited for.
   SmallVector<Value> wgmmaFp8SS(ArrayRef<Value> descA, ArrayRef<Value> descB,
                                 ArrayRef<Value> acc);
   /// The same with A from registers: `a[k]` the e4m3 A fragment of k-step k
