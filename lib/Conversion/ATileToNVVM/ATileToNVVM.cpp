@@ -291,12 +291,9 @@ LogicalResult Driver::lowerOp(Operation &op) {
   return TypeSwitch<Operation *, LogicalResult>(&op)
       .Case([&](ViewOp) { return success(); }) // read at its uses
       .Case([&](AllocOp a) {
-        const int64_t bytes = a.getResult().getType().getShape()[0] *
-                              a.getResult().getType().getStageBytes();
-        L.smemBytes = (L.smemBytes + 1023) / 1024 * 1024;
+        const int64_t at = placeShared(L.smemBytes, a.getResult().getType());
         L.smem[a.getResult()] =
-            L.g.gep(L.smemBase, L.b.getI8Type(), L.g.c32(L.smemBytes));
-        L.smemBytes += bytes;
+            L.g.gep(L.smemBase, L.b.getI8Type(), L.g.c32(at));
         return success();
       })
       .Case([&](StageOp s) {

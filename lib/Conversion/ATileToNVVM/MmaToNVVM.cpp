@@ -30,15 +30,9 @@ static LogicalResult lowerWgmma(Lowering &l, MmaOp op, const FragGeom &gm) {
   Type elem = rhs.getElementType();
   const int64_t n = gm.cols;
   const int64_t k = op.getTransposeRhs() ? rhs.getCols() : rhs.getRows();
-  auto canonical = [](SmemType t) {
-    return t.getSwizzle() == 128 &&
-           (t.getCols() * t.getElementType().getIntOrFloatBitWidth() / 8) %
-                   128 ==
-               0;
-  };
   auto lhsTile = dyn_cast<SmemType>(op.getLhs().getType());
-  if (!canonical(rhs) || (lhsTile && !canonical(lhsTile)) || n > 256 ||
-      elem.getIntOrFloatBitWidth() != 16)
+  if (!rhs.isWgmmaOperand() || (lhsTile && !lhsTile.isWgmmaOperand()) ||
+      n > 256)
     return op.emitOpError() << "wgmma takes bf16 / f16 shared tiles in the "
                                "128-byte swizzle with rows of whole 128-byte "
                                "spans and N <= 256";

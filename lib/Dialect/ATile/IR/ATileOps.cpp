@@ -21,12 +21,16 @@ using namespace mlir::atile;
 #define GET_OP_CLASSES
 #include "dialects/atile/ATileOps.cpp.inc"
 
+int64_t mlir::atile::placeShared(int64_t &used, SmemType type) {
+  const int64_t offset = (used + 1023) / 1024 * 1024;
+  used = offset + type.getShape()[0] * type.getStageBytes();
+  return offset;
+}
+
 int64_t mlir::atile::sharedBytes(Operation *kernel) {
   int64_t bytes = 0;
-  kernel->walk([&](AllocOp alloc) {
-    SmemType t = alloc.getResult().getType();
-    bytes = (bytes + 1023) / 1024 * 1024 + t.getShape()[0] * t.getStageBytes();
-  });
+  kernel->walk(
+      [&](AllocOp alloc) { placeShared(bytes, alloc.getResult().getType()); });
   return bytes;
 }
 

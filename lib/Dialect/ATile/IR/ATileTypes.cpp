@@ -179,6 +179,11 @@ int64_t SmemType::getStageBytes() const {
   return getRows() * getCols() * getElementType().getIntOrFloatBitWidth() / 8;
 }
 
+bool SmemType::isWgmmaOperand() const {
+  const int64_t bits = getElementType().getIntOrFloatBitWidth();
+  return bits == 16 && getSwizzle() == 128 && (getCols() * bits / 8) % 128 == 0;
+}
+
 //===----------------------------------------------------------------------===//
 // FragType
 //===----------------------------------------------------------------------===//

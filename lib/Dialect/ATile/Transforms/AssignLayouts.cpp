@@ -49,11 +49,6 @@ static LogicalResult assign(Value v, Instr instr, int64_t warps,
 /// Whether every product of `fn` (of `warps` warps) fits one m64nNk16 wgmma
 /// chain per warpgroup.
 static bool fitsWgmma(gpu::GPUFuncOp fn, int64_t warps) {
-  auto canonical = [](SmemType t) {
-    const int64_t rowBytes =
-        t.getCols() * t.getElementType().getIntOrFloatBitWidth() / 8;
-    return t.getSwizzle() == 128 && rowBytes % 128 == 0;
-  };
   bool fits = warps % 4 == 0, any = false;
   fn.walk([&](MmaOp mma) {
     any = true;
@@ -61,8 +56,7 @@ static bool fitsWgmma(gpu::GPUFuncOp fn, int64_t warps) {
     SmemType rhs = mma.getRhs().getType();
     auto lhsTile = dyn_cast<SmemType>(mma.getLhs().getType());
     fits &= res.getRows() == 16 * warps && res.getShape()[1] <= 256 &&
-            rhs.getElementType().getIntOrFloatBitWidth() == 16 &&
-            canonical(rhs) && (!lhsTile || canonical(lhsTile));
+            rhs.isWgmmaOperand() && (!lhsTile || lhsTile.isWgmmaOperand());
   });
   return fits && any;
 }

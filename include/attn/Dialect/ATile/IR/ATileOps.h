@@ -19,9 +19,12 @@
 #include "dialects/atile/ATileOps.h.inc"
 
 namespace mlir::atile {
-/// Bytes of dynamic shared memory the atile.alloc buffers of `kernel` take:
-/// each buffer 1024-aligned (the 128-byte swizzle's period), in order. The
-/// NVVM lowering places them so; launchers reserve this much.
+/// Where the next atile.alloc buffer of `type` starts when `used` bytes of
+/// shared memory are taken: 1024-aligned (the 128-byte swizzle's period);
+/// `used` moves past it. The NVVM lowering places buffers so, in order.
+int64_t placeShared(int64_t &used, SmemType type);
+/// Bytes of dynamic shared memory the atile.alloc buffers of `kernel` take
+/// (placed by placeShared): what launchers reserve.
 int64_t sharedBytes(Operation *kernel);
 } // namespace mlir::atile
 
