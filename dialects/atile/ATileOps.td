@@ -80,6 +80,16 @@ def ATile_StageOp : ATile_Op<"stage", [Pure]> {
   let assemblyFormat =
       "$buffer `[` $index `]` attr-dict `:` qualified(type($buffer)) `->` qualified(type($result))";
   let hasVerifier = 1;
+  let builders = [
+    // The stage type follows from the buffer's.
+    OpBuilder<(ins "::mlir::Value":$buffer, "::mlir::Value":$index), [{
+      auto t = ::llvm::cast<SmemType>(buffer.getType());
+      build($_builder, $_state,
+            SmemType::get($_builder.getContext(), t.getShape().drop_front(),
+                          t.getElementType(), t.getSwizzle()),
+            buffer, index);
+    }]>
+  ];
 }
 
 def ATile_CopyOp : ATile_Op<"copy"> {
@@ -112,6 +122,16 @@ def ATile_CopyOp : ATile_Op<"copy"> {
                    ATile_Smem:$dst, DenseI64ArrayAttr:$rows,
                    OptionalAttr<ATile_CopyEngineAttr>:$engine);
   let results = (outs ATile_Token:$token);
+  let builders = [
+    // A copy whose engine atile-assign-layouts will choose.
+    OpBuilder<(ins "::mlir::Value":$src, "::mlir::ValueRange":$offsets,
+                   "::mlir::Value":$row, "::mlir::Value":$dst,
+                   "::llvm::ArrayRef<int64_t>":$rows), [{
+      build($_builder, $_state, TokenType::get($_builder.getContext()), src,
+            offsets, row, dst, $_builder.getDenseI64ArrayAttr(rows),
+            CopyEngineAttr());
+    }]>
+  ];
   let assemblyFormat = [{
     $src `[` $offsets `]` `rows` $row `->` $dst attr-dict `:` qualified(type($src)) `->` qualified(type($dst))
   }];
@@ -135,6 +155,15 @@ def ATile_WaitOp : ATile_Op<"wait"> {
   let arguments = (ins Variadic<ATile_Token>:$tokens,
                    OptionalAttr<ConfinedAttr<I64Attr, [IntMinValue<0>]>>:$pending);
   let assemblyFormat = "($tokens^)? attr-dict";
+  let builders = [
+    OpBuilder<(ins "::mlir::ValueRange":$tokens), [{
+      build($_builder, $_state, tokens, ::mlir::IntegerAttr());
+    }]>,
+    OpBuilder<(ins "int64_t":$pending), [{
+      build($_builder, $_state, ::mlir::ValueRange(),
+            $_builder.getI64IntegerAttr(pending));
+    }]>
+  ];
   let hasVerifier = 1;
 }
 

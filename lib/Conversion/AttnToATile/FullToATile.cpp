@@ -207,12 +207,7 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
                          swizzleFor(cols * eb)));
   };
   auto stage = [&](Value buffer, Value i) -> Value {
-    auto t = cast<SmemType>(buffer.getType());
-    return StageOp::create(
-        b,
-        SmemType::get(ctx, t.getShape().drop_front(), t.getElementType(),
-                      t.getSwizzle()),
-        buffer, i);
+    return StageOp::create(b, buffer, i);
   };
   Value sQ = alloc(1, p.q, p.d), sK = alloc(p.stages, p.kv, p.d),
         sV = alloc(p.stages, p.kv, p.dv);
@@ -220,9 +215,9 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
     return b.getDenseI64ArrayAttr(dims);
   };
   Value qTile = stage(sQ, ix.c(0));
-  Value qCopy = CopyOp::create(b, TokenType::get(ctx), qView, ValueRange{batch, hk}, row0, qTile,
-                               rowsAttr({1, 3}), CopyEngineAttr());
-  WaitOp::create(b, ValueRange{qCopy}, IntegerAttr());
+  Value qCopy =
+      CopyOp::create(b, qView, ValueRange{batch, hk}, row0, qTile, {1, 3});
+  WaitOp::create(b, ValueRange{qCopy});
 
   // Running statistics and the output accumulator.
   auto rowsT = FragType::get({p.q}, f32);
@@ -261,8 +256,7 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
                });
   };
   auto copyRows = [&](Value view, Value rows, Value tile) -> Value {
-    return CopyOp::create(b, TokenType::get(ctx), view, ValueRange{batch, hk},
-                          rows, tile, rowsAttr({1}), CopyEngineAttr());
+    return CopyOp::create(b, view, ValueRange{batch, hk}, rows, tile, {1});
   };
   auto probsOf = [&](OnlineSoftmaxOp sm) -> Value {
     return ConvertOp::create(b, FragType::get({p.q, p.kv}, p.elem),
@@ -282,13 +276,13 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
       Value kTile = stage(sK, st), vTile = stage(sV, st);
       Value kCopy = copyRows(kView, kv0, kTile);
       Value vCopy = copyRows(vView, kv0, vTile);
-      WaitOp::create(b, ValueRange{kCopy}, IntegerAttr());
+      WaitOp::create(b, ValueRange{kCopy});
       Value s = MmaOp::create(b, scoresT, qTile, kTile, Value(),
                               /*transpose_rhs=*/true, /*async=*/false);
       auto softmax = scoreStep(s, kv0, seqS, loop.getRegionIterArg(1),
                                loop.getRegionIterArg(2));
       Value scaled = rescale(loop.getRegionIterArg(0), softmax.getAlpha());
-      WaitOp::create(b, ValueRange{vCopy}, IntegerAttr());
+      WaitOp::create(b, ValueRange{vCopy});
       Value next = MmaOp::create(b, outT, probsOf(softmax), vTile, scaled,
                                  /*transpose_rhs=*/false, /*async=*/false);
       scf::YieldOp::create(
@@ -305,7 +299,7 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
     // iteration j, the last tile's P V after it.
     Value k0Tile = stage(sK, ix.c(0));
     Value k0Copy = copyRows(kView, kvBeg, k0Tile);
-    WaitOp::create(b, ValueRange{k0Copy}, IntegerAttr());
+    WaitOp::create(b, ValueRange{k0Copy});
     Value s0 = MmaOp::create(b, scoresT, qTile, k0Tile, Value(),
                              /*transpose_rhs=*/true, /*async=*/false);
     Value any = arith::CmpIOp::create(b, arith::CmpIPredicate::sgt, nIter,
@@ -326,7 +320,7 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
       Value vTile = stage(sV, ix.rem(j, ix.c(p.stages)));
       Value kCopy = copyRows(kView, kvK, kTile);
       Value vCopy = copyRows(vView, kvV, vTile);
-      WaitOp::create(b, ValueRange{kCopy, vCopy}, IntegerAttr());
+      WaitOp::create(b, ValueRange{kCopy, vCopy});
       Value sAsync = MmaOp::create(b, scoresT, qTile, kTile, Value(),
                                    /*transpose_rhs=*/true, /*async=*/true);
       Value oAsync =
@@ -350,7 +344,7 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
     Value last = rest;
     Value vTile = stage(sV, ix.rem(last, ix.c(p.stages)));
     Value vCopy = copyRows(vView, kvAt(last), vTile);
-    WaitOp::create(b, ValueRange{vCopy}, IntegerAttr());
+    WaitOp::create(b, ValueRange{vCopy});
     acc = MmaOp::create(b, outT, loop.getResult(3), vTile, loop.getResult(0),
                         /*transpose_rhs=*/false, /*async=*/false);
     m = loop.getResult(1);

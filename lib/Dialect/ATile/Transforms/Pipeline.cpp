@@ -183,8 +183,7 @@ static LogicalResult pipelineLoop(scf::ForOp loop) {
       pending = pending ? std::min(*pending, after) : after;
     }
     OpBuilder b(w);
-    WaitOp::create(b, w.getLoc(), ValueRange{},
-                   b.getI64IntegerAttr(*pending));
+    WaitOp::create(b, w.getLoc(), *pending);
     w.erase();
   }
   for (Stream &st : streams)
@@ -193,7 +192,7 @@ static LogicalResult pipelineLoop(scf::ForOp loop) {
   // reuses the shared memory.
   OpBuilder b(loop->getContext());
   b.setInsertionPointAfter(loop);
-  WaitOp::create(b, loc, ValueRange{}, b.getI64IntegerAttr(0));
+  WaitOp::create(b, loc, int64_t(0));
   return success();
 }
 
