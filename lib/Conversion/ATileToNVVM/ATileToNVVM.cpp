@@ -93,17 +93,21 @@ Value Lowering::threadRow(const FragGeom &gm, int64_t mi, int64_t hf) {
                g.add(gq, g.c32(16 * mi + 8 * hf)));
 }
 
-std::pair<Value, Value> Lowering::rowAddress(ViewOp view,
-                                             ArrayRef<int64_t> rowDims,
-                                             ValueRange offsets, Value lin) {
-  ViewType type = view.getResult().getType();
-  const int64_t rank = type.getRank();
+SmallVector<Value> Lowering::extents(ViewOp view) {
   SmallVector<Value> extent;
   unsigned dynamic = 0;
-  for (int64_t d : type.getShape())
+  for (int64_t d : view.getResult().getType().getShape())
     extent.push_back(ShapedType::isDynamic(d)
                          ? lookup(view.getSizes()[dynamic++])
                          : g.c64(d));
+  return extent;
+}
+
+std::pair<Value, Value> Lowering::rowAddress(ViewOp view,
+                                             ArrayRef<int64_t> rowDims,
+                                             ValueRange offsets, Value lin) {
+  const int64_t rank = view.getResult().getType().getRank();
+  SmallVector<Value> extent = extents(view);
   // Row dims from the linear row, last fastest; the first takes the rest.
   SmallVector<Value> index(rank);
   for (size_t i = rowDims.size(); i-- > 1;) {

@@ -82,6 +82,9 @@ public:
   FailureOr<FragGeom> geom(Operation *op, FragType type);
   Value lookup(Value v) { return scalars.lookupOrDefault(v); }
   Value toI64(Value index);
+  /// The extents of a view (i64): static ones as constants, the others its
+  /// size operands.
+  SmallVector<Value> extents(ViewOp view);
   /// The element offset of (offsets, linear row `lin`, column `col`) in a
   /// view and whether the row exists (`lin` < the row dims' extent).
   std::pair<Value, Value> rowAddress(ViewOp view, ArrayRef<int64_t> rowDims,

@@ -52,7 +52,6 @@ LogicalResult nvvm::lowerCopy(Lowering &l, CopyOp op) {
   l.fenced = true;
   Value base = l.lookup(view->getPtr()), dst = l.smem.lookup(op.getDst());
   Value row0 = l.toI64(op.getRow());
-  ViewType vt = view->getResult().getType();
   const int64_t rowsPerPass = l.threads / cpr;
   const int64_t span = tile.getSwizzle() ? tile.getSwizzle() / 16 : 1;
   if (op.getRows().size() == 1 && l.threads % cpr == 0 && total % l.threads == 0 &&
@@ -67,22 +66,12 @@ LogicalResult nvvm::lowerCopy(Lowering &l, CopyOp op) {
     // (Rows past the view's end are masked per pass below: `left`.)
     Value off = l.rowAddress(*view, op.getRows(), op.getOffsets(), first).first;
     // Elements between consecutive rows: the extents after the row dim.
+    SmallVector<Value> extent = l.extents(*view);
+    const int64_t rowDim = op.getRows()[0];
     Value rowStride = g.c64(1);
-    unsigned dynamic = 0;
-    for (auto [d, ext] : llvm::enumerate(vt.getShape())) {
-      Value e = ShapedType::isDynamic(ext)
-                    ? l.lookup(view->getSizes()[dynamic++])
-                    : g.c64(ext);
-      if (static_cast<int64_t>(d) > op.getRows()[0])
-        rowStride = g.mul(rowStride, e);
-    }
-    unsigned rowDim = op.getRows()[0];
-    unsigned dynBefore = llvm::count_if(vt.getShape().take_front(rowDim),
-                                        ShapedType::isDynamic);
-    Value rowExtent = ShapedType::isDynamic(vt.getShape()[rowDim])
-                          ? l.lookup(view->getSizes()[dynBefore])
-                          : g.c64(vt.getShape()[rowDim]);
-    Value left = g.sub(rowExtent, first); // rows of the view from mine on
+    for (Value e : ArrayRef<Value>(extent).drop_front(rowDim + 1))
+      rowStride = g.mul(rowStride, e);
+    Value left = g.sub(extent[rowDim], first); // rows of the view from mine on
     Value src = g.gep(base, elem,
                       g.add(off, g.toI64(g.mul(c, g.c32(16 / eb)))));
     Value step = g.mul(rowStride, g.c64(rowsPerPass));
