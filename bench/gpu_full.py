@@ -184,6 +184,11 @@ def main():
                         options="tile-overlap=true"))
                     report("  attn tile IR, overlapped (ratio: it / default)",
                            t, fl, ours=ours)
+                    t = bench(lambda: ops._gpu_full(
+                        q, k, v, causal, None, None,
+                        options="warp-specialize=false"))
+                    report("  attn tile IR, no producer warpgroup "
+                           "(ratio: it / default)", t, fl, ours=ours)
                 if args.tiles:
                     for tile in precompile.bench_tiles():
                         t = bench(lambda: ops._gpu_full(q, k, v, causal, None,

@@ -30,22 +30,39 @@ defvar ATile_Token = ATile_TokenType;
 // Memory
 //===----------------------------------------------------------------------===//
 
-def ATile_ViewOp : ATile_Op<"view", [Pure]> {
+def ATile_ViewOp : ATile_Op<"view", [Pure, AttrSizedOperandSegments]> {
   let summary = "a global view of a kernel's pointer argument";
   let description = [{
     Views the memory at `ptr` (a generic or global pointer: address space 0
     or 1) as a row-major tensor of the result type; one `sizes` operand per
     `?` extent, in order.
 
+    With `tensormap`, the kernel also received a TMA descriptor of the same
+    tensor (a `CUtensorMap` passed by value: an `!llvm.ptr` kernel argument
+    with `llvm.byval`), laid out for boxes of one 128-byte column block of
+    whole rows (dimensions innermost first, a box of one along every
+    dimension but the rows and columns): copies from the view may then use
+    the `tma` engine. The launcher encodes it (the manifest's `tensormaps`).
+
     ```mlir
     %q = atile.view %arg0[%B, %T, %H] : !llvm.ptr<1> -> !atile.view<?x?x?x128xbf16>
+    %k = atile.view %arg1[%B, %S, %Hkv] tensormap(%arg9 : !llvm.ptr) : !llvm.ptr<1> -> !atile.view<?x?x?x128xbf16>
     ```
   }];
-  let arguments = (ins LLVM_AnyPointer:$ptr, Variadic<I64>:$sizes);
+  let arguments = (ins LLVM_AnyPointer:$ptr, Variadic<I64>:$sizes,
+                   Optional<LLVM_AnyPointer>:$tensormap);
   let results = (outs ATile_View:$result);
-  let assemblyFormat =
-      "$ptr `[` $sizes `]` attr-dict `:` qualified(type($ptr)) `->` qualified(type($result))";
+  let assemblyFormat = [{
+    $ptr `[` $sizes `]` (`tensormap` `(` $tensormap^ `:` qualified(type($tensormap)) `)`)? attr-dict `:` qualified(type($ptr)) `->` qualified(type($result))
+  }];
   let hasVerifier = 1;
+  let builders = [
+    // A view without a TMA descriptor.
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$ptr,
+                   "::mlir::ValueRange":$sizes), [{
+      build($_builder, $_state, result, ptr, sizes, ::mlir::Value());
+    }]>
+  ];
 }
 
 def ATile_AllocOp : ATile_Op<"alloc"> {
@@ -166,6 +183,58 @@ def ATile_WaitOp : ATile_Op<"wait"> {
   ];
   let hasVerifier = 1;
 }
+
+//===----------------------------------------------------------------------===//
+// Rings: staged buffers shared by a producer and consumers
+//===----------------------------------------------------------------------===//
+
+// The fills of a staged buffer (`atile.alloc` of S stages) form a ring:
+// fill `seq` goes into stage `seq mod S`. Inside `atile.warp_specialize`,
+// the producer acquires a slot before copying into it and the consumers
+// await the fill before reading it and release it after; lowering gives
+// each stage a "full" and an "empty" mbarrier, the phase of fill `seq`
+// being `(seq / S) mod 2`.
+
+class ATile_RingOp<string mnemonic, string summaryText, string what>
+    : ATile_Op<mnemonic> {
+  let summary = summaryText;
+  let description = what;
+  let arguments = (ins ATile_Smem:$buffer, Index:$seq);
+  let assemblyFormat =
+      "$buffer `[` $seq `]` attr-dict `:` qualified(type($buffer))";
+  let hasVerifier = 1;
+}
+
+def ATile_AcquireOp : ATile_RingOp<"acquire", "wait until a ring slot is free", [{
+    In the producer region: waits until the consumers released fill `seq -
+    stages` of the slot `seq mod stages` (at once for the first `stages`
+    fills), so that fill `seq` may be copied into it. A TMA copy into the
+    slot then completes the slot's "full" barrier.
+
+    ```mlir
+    atile.acquire %k[%j] : !atile.smem<2x128x128xbf16, swizzle = 128>
+    ```
+  }]>;
+
+def ATile_AwaitOp : ATile_RingOp<"await", "wait until a ring fill has landed", [{
+    In a consumer region: waits until fill `seq` of slot `seq mod stages`
+    has landed (the producer's TMA copy completed the slot's "full"
+    barrier); the tile is then readable, by wgmma too.
+
+    ```mlir
+    atile.await %k[%j] : !atile.smem<2x128x128xbf16, swizzle = 128>
+    ```
+  }]>;
+
+def ATile_ReleaseOp : ATile_RingOp<"release", "hand a ring slot back to the producer", [{
+    In a consumer region: this consumer has read fill `seq` of slot `seq
+    mod stages` for the last time (products reading it have completed);
+    once every consumer warp released it, the producer may refill it.
+
+    ```mlir
+    atile.release %k[%j] : !atile.smem<2x128x128xbf16, swizzle = 128>
+    ```
+  }]>;
 
 def ATile_LoadOp : ATile_Op<"load"> {
   let summary = "shared tile -> register fragment";
@@ -442,21 +511,27 @@ def ATile_QuantizeOp : ATile_Op<"quantize", [Pure]> {
 //===----------------------------------------------------------------------===//
 
 def ATile_WarpSpecializeOp : ATile_Op<"warp_specialize", [
-    RecursiveMemoryEffects, NoRegionArguments,
+    RecursiveMemoryEffects,
     SingleBlockImplicitTerminator<"::mlir::atile::YieldOp">]> {
   let summary = "split the block into a producer and consumer warpgroups";
   let description = [{
-    The first `producer_warps` warps run `producer` (issue the copies),
-    the next `consumers` warpgroups (4 warps each) run `consumer`, each on
-    its own `rows / consumers` slice of the tile program's rows. Registers
-    move from producer to consumers with `setmaxnreg`: the producer drops to
-    `producer_regs` per thread and consumers rise to `consumer_regs`. Both
-    regions see the values defined above the op; they end together.
+    The first `producer_warps` warps run `producer`, the next `consumers`
+    warpgroups (4 warps each) run `consumer`. The producer region runs on
+    one elected thread (it issues TMA copies into rings: `atile.acquire`,
+    `atile.copy {engine = tma}`); the consumer region runs on each consumer
+    warpgroup, its block argument the consumer's index `c`, its fragments
+    laid out over that warpgroup's 4 warps: it is the tile program for
+    consumer `c`'s rows (`atile-warp-specialize` offsets the rows it reads
+    and writes). Registers move from producer to consumers with
+    `setmaxnreg`: the producer drops to `producer_regs` per thread and
+    consumers rise to `consumer_regs`. Both regions see the values defined
+    above the op; they end together.
 
     ```mlir
-    atile.warp_specialize {producer_warps = 4, consumers = 2, producer_regs = 40, consumer_regs = 232} producer {
+    atile.warp_specialize {producer_warps = 4, consumers = 2, producer_regs = 24, consumer_regs = 240} producer {
       ...
     } consumer {
+    ^bb0(%c: index):
       ...
     }
     ```

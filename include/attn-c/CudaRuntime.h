@@ -49,6 +49,17 @@ int attnCudaLaunch(AttnCudaModule *module, const char *kernel,
                    unsigned dynamicSharedBytes, void *stream, void **params,
                    char **error);
 
+/* Encodes a TMA descriptor (CUtensorMap, 128 bytes) into `map` (64-byte
+ * aligned) with cuTensorMapEncodeTiled: a row-major tensor at `global` of
+ * `rank` dimensions, `dims` and `box` innermost first, `strides` the byte
+ * strides of dimensions 1 .. rank-1, elements of `elementBytes` (1, 2 or 4)
+ * copied as raw bits, `swizzle` 0, 32, 64 or 128 bytes, rows outside the
+ * tensor filled with zeros, L2 promotion of 256 bytes. */
+int attnCudaEncodeTensorMap(void *map, unsigned elementBytes, unsigned rank,
+                            uint64_t global, const uint64_t *dims,
+                            const uint64_t *strides, const uint32_t *box,
+                            unsigned swizzle, char **error);
+
 int attnCudaSynchronize(char **error);
 int attnCudaMalloc(uint64_t *devicePtr, size_t bytes, char **error);
 int attnCudaFree(uint64_t devicePtr, char **error);

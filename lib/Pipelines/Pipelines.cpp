@@ -116,18 +116,24 @@ void mlir::attn::buildAttnToNVVMPipeline(
   check.funcs.assign(options.funcs.begin(), options.funcs.end());
   check.tileIR = options.tileIR;
   check.tileOverlap = options.tileOverlap;
+  check.tensorMaps = options.warpSpecialize && options.wgmma;
   pm.addPass(createConvertAttnToGPUPass(check));
-  // Tile programs (none unless tile-ir): instructions, then per-thread code.
-  addStage(pm, options.wgmma
-                   ? "gpu.module(atile-pipeline,atile-assign-layouts,"
-                     "convert-atile-to-nvvm)"
-                   : "gpu.module(atile-pipeline,atile-assign-layouts{wgmma="
-                     "false},convert-atile-to-nvvm)");
+  // Tile programs (none unless tile-ir): instructions, warp roles, the
+  // copy pipeline, then per-thread code; the manifest takes the kernels'
+  // final block and shared memory.
+  std::string tiles = "gpu.module(atile-assign-layouts";
+  if (!options.wgmma)
+    tiles += "{wgmma=false}";
+  if (options.warpSpecialize && options.wgmma)
+    tiles += ",atile-warp-specialize";
+  tiles += ",atile-pipeline,convert-atile-to-nvvm)";
+  addStage(pm, tiles.c_str());
+  pm.addPass(createAttnLaunchSizesPass());
   addStage(pm, "gpu.module(convert-nvgpu-to-nvvm,convert-vector-to-scf,"
                "convert-scf-to-cf,convert-vector-to-llvm,convert-gpu-to-nvvm,"
                "convert-nvvm-to-llvm,canonicalize,cse,"
                "reconcile-unrealized-casts,"
-               "attn-extern-dynamic-shared-memory)");
+               "attn-extern-dynamic-shared-memory,attn-grid-constant-args)");
   GpuNVVMAttachTargetOptions attach;
   attach.chip = options.chip;
   attach.features = options.features;

@@ -209,6 +209,65 @@ static llvm::Expected<int64_t> dimOf(llvm::StringRef spec,
   return it->second;
 }
 
+namespace {
+/// A CUtensorMap's 128 bytes, aligned as the driver requires.
+struct alignas(64) TensorMap {
+  unsigned char bytes[128];
+};
+} // namespace
+
+/// The manifest's `tensormaps` entry named `name`, or null.
+static const llvm::json::Object *tensorMapSpec(const llvm::json::Object &entry,
+                                               llvm::StringRef name) {
+  if (const llvm::json::Array *maps = entry.getArray("tensormaps"))
+    for (const llvm::json::Value &v : *maps)
+      if (const llvm::json::Object *m = v.getAsObject())
+        if (m->getString("name") == name)
+          return m;
+  return nullptr;
+}
+
+/// Encodes the TMA descriptor `spec` (its `tensor`, row-major and
+/// contiguous, with `box` innermost first and `swizzle` bytes) for the
+/// tensor's device buffer.
+static llvm::Error
+encodeTensorMap(const llvm::json::Object &spec,
+                const llvm::StringMap<const NpyArray *> &byName,
+                const llvm::StringMap<uint64_t> &buffers, TensorMap &out) {
+  llvm::StringRef tensor = spec.getString("tensor").value_or("");
+  const llvm::json::Array *box = spec.getArray("box");
+  auto it = byName.find(tensor);
+  if (it == byName.end() || !box || !buffers.count(tensor))
+    return err("malformed manifest tensormap '" +
+               spec.getString("name").value_or("?") + "'");
+  const NpyArray &a = *it->second;
+  const size_t rank = a.shape.size();
+  if (box->size() != rank)
+    return err("manifest tensormap '" + spec.getString("name").value_or("?") +
+               "' has a box of rank " + llvm::Twine(box->size()) +
+               " for a tensor of rank " + llvm::Twine(rank));
+  const uint64_t eb = NpyArray::elementSize(a.descr);
+  std::vector<uint64_t> dims, strides;
+  std::vector<uint32_t> boxDims;
+  uint64_t stride = eb;
+  for (size_t i = 0; i < rank; ++i) {
+    const uint64_t d = static_cast<uint64_t>(a.shape[rank - 1 - i]);
+    dims.push_back(std::max<uint64_t>(d, 1));
+    if (i)
+      strides.push_back(stride);
+    stride *= std::max<uint64_t>(d, 1);
+    boxDims.push_back(
+        static_cast<uint32_t>((*box)[i].getAsInteger().value_or(1)));
+  }
+  char *e = nullptr;
+  if (attnCudaEncodeTensorMap(
+          out.bytes, static_cast<unsigned>(eb), static_cast<unsigned>(rank),
+          buffers.lookup(tensor), dims.data(), strides.data(), boxDims.data(),
+          static_cast<unsigned>(spec.getInteger("swizzle").value_or(0)), &e))
+    return DeviceBuffers::runtimeError(e);
+  return llvm::Error::success();
+}
+
 llvm::Expected<std::vector<NpyArray>>
 mlir::attn::launchOnCuda(const llvm::json::Object &entry, llvm::StringRef ptx,
                          const std::vector<NpyArray> &args) {
@@ -394,13 +453,24 @@ mlir::attn::launchOnCuda(const llvm::json::Object &entry, llvm::StringRef ptx,
     }
     if (empty)
       continue; // an empty batch or sequence: nothing to do
-    // Parameter values live in `storage`; `params` points at them.
+    // Parameter values live in `storage` (TMA descriptors in `maps`);
+    // `params` points at them.
     const llvm::json::Array *names = l->getArray("args");
     std::vector<uint64_t> storage;
+    std::vector<TensorMap> maps;
     storage.reserve(names->size());
+    maps.reserve(names->size());
+    std::vector<int> mapOf; // index into maps, or -1
     for (const llvm::json::Value &n : *names) {
       llvm::StringRef name = n.getAsString().value_or("");
-      if (buffers.count(name))
+      mapOf.push_back(-1);
+      if (const llvm::json::Object *spec = tensorMapSpec(entry, name)) {
+        maps.emplace_back();
+        if (auto e = encodeTensorMap(*spec, byName, buffers, maps.back()))
+          return std::move(e);
+        mapOf.back() = static_cast<int>(maps.size()) - 1;
+        storage.push_back(0);
+      } else if (buffers.count(name))
         storage.push_back(buffers[name]);
       else if (env.count(name))
         storage.push_back(static_cast<uint64_t>(env[name]));
@@ -408,8 +478,9 @@ mlir::attn::launchOnCuda(const llvm::json::Object &entry, llvm::StringRef ptx,
         storage.push_back(0); // an optional output that was not requested
     }
     std::vector<void *> params;
-    for (uint64_t &s : storage)
-      params.push_back(&s);
+    for (size_t i = 0; i < storage.size(); ++i)
+      params.push_back(mapOf[i] >= 0 ? static_cast<void *>(maps[mapOf[i]].bytes)
+                                     : static_cast<void *>(&storage[i]));
     std::string kernel = l->getString("kernel").value_or("").str();
     if (attnCudaLaunch(module, kernel.c_str(), grid, block,
                        static_cast<unsigned>(l->getInteger("smem").value_or(0)),

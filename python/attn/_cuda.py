@@ -36,6 +36,11 @@ def _load():
                 ctypes.c_uint * 3, ctypes.c_uint, ctypes.c_void_p,
                 ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_void_p)]
             lib.attnCudaSynchronize.argtypes = [ctypes.POINTER(ctypes.c_void_p)]
+            lib.attnCudaEncodeTensorMap.argtypes = [
+                ctypes.c_void_p, ctypes.c_uint, ctypes.c_uint, ctypes.c_uint64,
+                ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ctypes.c_uint64),
+                ctypes.POINTER(ctypes.c_uint32), ctypes.c_uint,
+                ctypes.POINTER(ctypes.c_void_p)]
             _lib = lib
         return _lib
 
@@ -59,6 +64,33 @@ def synchronize():
     err = ctypes.c_void_p()
     if lib.attnCudaSynchronize(ctypes.byref(err)):
         _raise(lib, err)
+
+
+def tensor_map(address, shape, element_bytes, box, swizzle):
+    """A TMA descriptor (CUtensorMap) of the row-major, contiguous tensor
+    of `shape` at device `address`: `box` innermost first, rows outside the
+    tensor read as zeros. Returns a ctypes value to pass as the kernel
+    parameter (its 128 bytes, 64-byte aligned)."""
+    lib = _load()
+    rank = len(shape)
+    dims = [max(1, int(d)) for d in reversed(shape)]
+    strides, stride = [], element_bytes
+    for d in dims[:-1]:
+        stride *= d
+        strides.append(stride)
+    raw = (ctypes.c_uint8 * 192)()
+    at = (ctypes.addressof(raw) + 63) // 64 * 64
+    value = (ctypes.c_uint8 * 128).from_address(at)
+    value._keep = raw  # the storage lives as long as the value
+    err = ctypes.c_void_p()
+    if lib.attnCudaEncodeTensorMap(
+            at, element_bytes, rank, address,
+            (ctypes.c_uint64 * rank)(*dims),
+            (ctypes.c_uint64 * max(1, rank - 1))(*strides),
+            (ctypes.c_uint32 * rank)(*[int(b) for b in box]), swizzle,
+            ctypes.byref(err)):
+        _raise(lib, err)
+    return value
 
 
 class Module:

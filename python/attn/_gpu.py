@@ -279,7 +279,12 @@ class Entry:
             for kernel, grid, block, smem, argspec in launches:
                 args = []
                 for kind, value in argspec:
-                    if kind == "buf" and value in buffers:
+                    if kind == "tmap":
+                        t = buffers[value["tensor"]]
+                        args.append(_cuda.tensor_map(
+                            t.data_ptr(), t.shape, t.element_size(),
+                            value["box"], value.get("swizzle", 0)))
+                    elif kind == "buf" and value in buffers:
                         args.append(ctypes.c_uint64(buffers[value].data_ptr()))
                     elif kind == "int":
                         args.append(ctypes.c_int64(value))
@@ -319,8 +324,11 @@ class Entry:
             if min(grid) <= 0:
                 continue  # nothing to do (an empty batch or sequence)
             argspec = []
+            maps = {m["name"]: m for m in self.entry.get("tensormaps", [])}
             for name in launch["args"]:
-                if name in names:
+                if name in maps:
+                    argspec.append(("tmap", maps[name]))
+                elif name in names:
                     argspec.append(("buf", name))
                 elif name in env:
                     argspec.append(("int", env[name]))

@@ -210,7 +210,8 @@ def kernel_sets(tiles=False):
         full(cfg)
     # attn.full's forward kernel from the builder instead of the tile IR,
     # and through the tile IR with mma.sync instead of wgmma (bf16 / f16
-    # plans), and with the overlapped loop (tile-overlap): what
+    # plans), with the overlapped loop (tile-overlap) and without the TMA
+    # producer warpgroup (warp-specialize=false): what
     # test_full_tile_gpu.py and bench/gpu_full.py --tile-ir compare the
     # default with.
     for cfg in configs:
@@ -218,6 +219,7 @@ def kernel_sets(tiles=False):
             full(cfg, "tile-ir=false", " tile-ir=false")
             full(cfg, "wgmma=false", " wgmma=false")
             full(cfg, "tile-overlap=true", " tile-overlap=true")
+            full(cfg, "warp-specialize=false", " warp-specialize=false")
     for cfg in fp8_full_configs():
         full(cfg, fp8, " precision=fp8")
     # What test_full_fp8_gpu.py's policy and rotation tests compile besides.

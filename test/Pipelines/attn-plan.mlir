@@ -7,7 +7,7 @@
 
 // CHECK: remark: schedule @kimi_linear: 27 layers -> 2 distinct kernels
 // CHECK-DAG: @kimi_linear_kda: attn.delta KDA H=32 HV=32 K=128 V=128 bf16 -> form=chunked chunk=64 sub_chunk=16
-// CHECK-DAG: @kimi_linear_mla: attn.full causal H=32 Hkv=32 D=192 Dv=128 bf16 -> tile q=64 kv=32 stages=1 split_kv=32 warps=4
+// CHECK-DAG: @kimi_linear_mla: attn.full causal H=32 Hkv=32 D=192 Dv=128 bf16 -> tile q=128 kv=64 stages=2 split_kv=32 warps=8
 // CPU-DAG: @kimi_linear_mla: attn.full causal H=32 Hkv=32 D=192 Dv=128 bf16 -> tile q=64 kv=64 stages=1 split_kv=1 warps=1
 // BAD: error: attn-{{tile|assign-precision}}: unknown chip 'gfx9'; attn compiles for sm_80, {{.*}} (or target=cpu)
 // BRACE: error: attn-{{tile|assign-precision}}: unknown chip 'cpu}'

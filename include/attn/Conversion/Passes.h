@@ -26,6 +26,13 @@
 
 namespace mlir::attn {
 
+/// The kernel attribute listing arguments that are TMA descriptors passed
+/// by value (attn-grid-constant-args).
+constexpr llvm::StringLiteral kTensorMapArgsAttr = "attn.tensormap_args";
+/// The dynamic shared memory (bytes) of a kernel convert-atile-to-nvvm
+/// lowered (attn-launch-sizes).
+constexpr llvm::StringLiteral kSharedBytesAttr = "attn.shared_bytes";
+
 #define GEN_PASS_DECL
 #include "attn/Conversion/Passes.h.inc"
 

@@ -91,6 +91,39 @@ def AttnExternDynamicSharedMemoryPass
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
+def AttnGridConstantArgsPass
+    : Pass<"attn-grid-constant-args", "mlir::gpu::GPUModuleOp"> {
+  let summary = "Pass the arguments a kernel names in attn.tensormap_args by value (__grid_constant__)";
+  let description = [{
+    Tile programs take TMA descriptors (`CUtensorMap`, 128 bytes) by value,
+    as CUDA C++ does with `const __grid_constant__ CUtensorMap`: the launcher
+    passes the 128 bytes as the argument's value and TMA reads them in the
+    kernel's parameter space. MLIR 22's convert-gpu-to-nvvm drops a
+    gpu.func argument's `llvm.byval` and the NVVM verifier accepts
+    `nvvm.grid_constant` on llvm.func only, so the kernel lists such
+    arguments (`!llvm.ptr`) in its `attn.tensormap_args` attribute; after
+    the conversion this pass gives each `llvm.byval = !llvm.array<128 x
+    i8>`, `llvm.align = 64` and `nvvm.grid_constant`
+    (research/mlir22-examples/tma_grid_constant.mlir, checked on an H200)
+    and drops the attribute.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect",
+                           "mlir::NVVM::NVVMDialect"];
+}
+
+def AttnLaunchSizesPass : Pass<"attn-launch-sizes", "mlir::ModuleOp"> {
+  let summary = "Write the tile kernels' final block size and shared memory into the manifest";
+  let description = [{
+    convert-attn-to-gpu writes the launch manifest before the tile passes
+    run, and those may change a kernel's block (atile-warp-specialize adds
+    the producer's warps) and shared memory (ring barriers). convert-atile-
+    to-nvvm records each kernel's dynamic shared memory in
+    `attn.shared_bytes`; this pass, run after it, sets the `block` and
+    `smem` of every manifest launch of such a kernel from its block size
+    and that attribute, and drops the attribute.
+  }];
+}
+
 def ConvertAttnToATilePass : Pass<"convert-attn-to-atile", "mlir::ModuleOp"> {
   let summary = "Write each planned attn op's algorithm as an atile tile program";
   let description = [{
@@ -125,7 +158,10 @@ def ConvertAttnToATilePass : Pass<"convert-attn-to-atile", "mlir::ModuleOp"> {
            "Target GPU, recorded as the gpu.module's #atile.target">,
     Option<"overlap", "overlap", "bool", /*default=*/"false",
            "Rotate attn.full's loop so that a tile's softmax overlaps the "
-           "asynchronous products of the next">
+           "asynchronous products of the next">,
+    Option<"tensorMaps", "tensormaps", "bool", /*default=*/"false",
+           "Programs take TMA descriptors of the K and V they stream (kernel "
+           "arguments by value, attn.tensormap_args)">
   ];
 }
 
@@ -226,6 +262,11 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu", "mlir::ModuleOp"> {
            "Tile programs of attn.full overlap a tile's softmax with the "
            "asynchronous products of the next (FlashAttention-3's "
            "intra-warpgroup schedule; not GPU-checked yet, off by default)">,
+    Option<"tensorMaps", "tensormaps", "bool", /*default=*/"true",
+           "attn.full's prefill tile program takes TMA descriptors of K and "
+           "V (by value, encoded by the launcher from the manifest's "
+           "`tensormaps`) on chips with wgmma, for atile-warp-specialize's "
+           "TMA producer">,
     Option<"tileIR", "tile-ir", "bool", /*default=*/"true",
            "Build attn.full's forward kernel as a tile program "
            "(convert-attn-to-atile's FullToATile.cpp, lowered by "

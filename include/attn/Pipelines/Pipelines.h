@@ -126,6 +126,12 @@ struct AttnToNVVMPipelineOptions
                      "with the next products (convert-attn-to-gpu's "
                      "tile-overlap; not GPU-checked yet)"),
       llvm::cl::init(false)};
+  Option<bool> warpSpecialize{
+      *this, "warp-specialize",
+      llvm::cl::desc("Tile programs on sm_90a get a TMA producer warpgroup "
+                     "and consumer warpgroups (atile-warp-specialize; needs "
+                     "wgmma)"),
+      llvm::cl::init(true)};
   Option<bool> wgmma{
       *this, "wgmma",
       llvm::cl::desc("Tile programs use wgmma where the chip and the products "

@@ -16,6 +16,7 @@
 #include "ATileToNVVM.h"
 #include "attn/Conversion/Passes.h"
 #include "attn/Target/GPU/TargetInfo.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -37,6 +38,15 @@ Lowering::Lowering(ImplicitLocOpBuilder &b, gpu::GPUModuleOp module,
   gq = g.divu(lane, g.c32(4));
   tq = g.remu(lane, g.c32(4));
   smemBase = g.sharedBase(module);
+}
+
+void Lowering::sync() {
+  if (!syncCount) {
+    g.barrier();
+    return;
+  }
+  NVVM::BarrierOp::create(b, Type(), syncId, g.c32(syncCount),
+                          NVVM::BarrierReductionAttr(), Value());
 }
 
 FailureOr<FragGeom> Lowering::geom(Operation *op, FragType type) {
@@ -142,6 +152,7 @@ private:
   LogicalResult checkOperands(Operation &op, ValueRange values);
   LogicalResult lowerFor(scf::ForOp op);
   LogicalResult lowerIf(scf::IfOp op);
+  LogicalResult lowerWarpSpecialize(WarpSpecializeOp op);
   /// Registers of the fragments among `values`, flattened, the scalars
   /// mapped.
   SmallVector<Value> flatten(ValueRange values);
@@ -218,6 +229,9 @@ LogicalResult Driver::lowerFor(scf::ForOp op) {
       l.frags[res] = l.frags.lookup(init);
   {
     OpBuilder::InsertionGuard guard(l.b);
+    // (A loop without results comes with its terminator.)
+    if (!loop.getBody()->empty())
+      loop.getBody()->getTerminator()->erase();
     l.b.setInsertionPointToStart(loop.getBody());
     l.scalars.map(op.getInductionVar(), loop.getInductionVar());
     unflatten(op.getRegionIterArgs(), loop.getRegionIterArgs());
@@ -277,13 +291,98 @@ LogicalResult Driver::lowerIf(scf::IfOp op) {
   return success();
 }
 
+LogicalResult Driver::lowerWarpSpecialize(WarpSpecializeOp op) {
+  auto &g = l.g;
+  if (op.getProducerWarps() % 4)
+    return op.emitOpError() << "lowers whole producer warpgroups (a multiple "
+                               "of 4 warps)";
+  const int64_t producerThreads = 32 * op.getProducerWarps();
+  if (producerThreads + 128 * op.getConsumers() != l.threads)
+    return op.emitOpError() << "needs " << producerThreads + 128 * op.getConsumers()
+                            << " threads; the kernel has " << l.threads;
+  // Ring barriers: one thread initialises them, every thread sees them.
+  if (!l.rings.empty()) {
+    auto first = scf::IfOp::create(l.b, TypeRange{}, g.eq(l.tid, g.c32(0)),
+                                   false);
+    {
+      OpBuilder::InsertionGuard guard(l.b);
+      l.b.setInsertionPointToStart(first.thenBlock());
+      for (auto [buffer, base] : l.rings) {
+        const int64_t stages = cast<SmemType>(buffer.getType()).getShape()[0];
+        for (int64_t s = 0; s < stages; ++s) {
+          Value full = g.gep(base, l.b.getI8Type(), g.c32(16 * s));
+          Value empty = g.gep(base, l.b.getI8Type(), g.c32(16 * s + 8));
+          NVVM::MBarrierInitOp::create(l.b, full, g.c32(1), Value());
+          NVVM::MBarrierInitOp::create(l.b, empty,
+                                       g.c32(4 * op.getConsumers()), Value());
+        }
+      }
+      NVVM::FenceMbarrierInitOp::create(l.b);
+    }
+    g.barrier();
+  }
+  // Thread geometry and barrier of the code outside the regions.
+  struct Saved {
+    Value tid, warp, lane, gq, tq, syncId;
+    int64_t threads, syncCount;
+  } saved{l.tid, l.warp, l.lane, l.gq, l.tq, l.syncId, l.threads, l.syncCount};
+  auto restore = [&] {
+    l.tid = saved.tid;
+    l.warp = saved.warp;
+    l.lane = saved.lane;
+    l.gq = saved.gq;
+    l.tq = saved.tq;
+    l.syncId = saved.syncId;
+    l.threads = saved.threads;
+    l.syncCount = saved.syncCount;
+  };
+  auto role = scf::IfOp::create(l.b, TypeRange{},
+                                g.ult(l.tid, g.c32(producerThreads)),
+                                /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(l.b);
+  // The producer: fewer registers, one thread issues.
+  l.b.setInsertionPointToStart(role.thenBlock());
+  NVVM::SetMaxRegisterOp::create(
+      l.b, static_cast<int32_t>(op.getProducerRegs()),
+      NVVM::SetMaxRegisterAction::decrease);
+  auto one = scf::IfOp::create(l.b, TypeRange{}, g.eq(l.tid, g.c32(0)), false);
+  l.b.setInsertionPointToStart(one.thenBlock());
+  l.threads = 1;
+  if (failed(lowerBlock(op.getProducer().front())))
+    return failure();
+  restore();
+  // The consumers: more registers, each warpgroup on its own rows.
+  l.b.setInsertionPointToStart(role.elseBlock());
+  NVVM::SetMaxRegisterOp::create(
+      l.b, static_cast<int32_t>(op.getConsumerRegs()),
+      NVVM::SetMaxRegisterAction::increase);
+  Value mine = g.sub(l.tid, g.c32(producerThreads));
+  Value c = g.divu(mine, g.c32(128));
+  l.tid = g.remu(mine, g.c32(128));
+  l.warp = g.divu(l.tid, g.c32(32));
+  l.threads = 128;
+  // Named barriers 1 .. consumers (0 is the block's).
+  l.syncId = g.add(c, g.c32(1));
+  l.syncCount = 128;
+  l.scalars.map(op.getConsumer().getArgument(0),
+                arith::IndexCastUIOp::create(l.b, l.b.getIndexType(), c));
+  bool fenced = l.fenced;
+  l.fenced = true;
+  if (failed(lowerBlock(op.getConsumer().front())))
+    return failure();
+  l.fenced = fenced;
+  restore();
+  return success();
+}
+
 LogicalResult Driver::lowerBlock(Block &block) {
   for (Operation &op : block.without_terminator())
     if (failed(lowerOp(op)))
       return failure();
   Operation *term = block.getTerminator();
-  if (isa<scf::YieldOp>(term))
-    return success(); // the loop lowering writes it
+  if (isa<scf::YieldOp>(term) ||
+      (isa<YieldOp>(term) && isa<WarpSpecializeOp>(term->getParentOp())))
+    return success(); // the loop / region lowering writes it
   return lowerOp(*term);
 }
 
@@ -321,6 +420,10 @@ LogicalResult Driver::lowerOp(Operation &op) {
       .Case([&](ConvertOp o) { return lowerConvert(L, o); })
       .Case([&](scf::ForOp f) { return lowerFor(f); })
       .Case([&](scf::IfOp f) { return lowerIf(f); })
+      .Case([&](AcquireOp o) { return lowerAcquire(L, o); })
+      .Case([&](AwaitOp o) { return lowerAwait(L, o); })
+      .Case([&](ReleaseOp o) { return lowerRelease(L, o); })
+      .Case([&](WarpSpecializeOp o) { return lowerWarpSpecialize(o); })
       .Default([&](Operation *other) -> LogicalResult {
         if (isa_and_nonnull<ATileDialect>(other->getDialect()))
           return other->emitOpError()
@@ -361,6 +464,14 @@ static LogicalResult lowerKernel(gpu::GPUFuncOp fn, gpu::GPUModuleOp module,
   ImplicitLocOpBuilder b(fn.getLoc(), fn.getContext());
   b.setInsertionPointToStart(entry);
   Lowering l(b, module, (*block)[0]);
+  const int64_t shared = sharedBytes(fn);
+  {
+    int64_t used = 0;
+    fn.walk([&](AllocOp a) { placeShared(used, a.getResult().getType()); });
+    for (auto [alloc, at] : placeRings(fn, used))
+      l.rings[alloc.getResult()] =
+          l.g.gep(l.smemBase, b.getI8Type(), l.g.c32(at));
+  }
   fn.walk([&](MmaOp mma) {
     if (LayoutAttr layout = mma.getResult().getType().getLayout())
       l.asyncProxyReads |= layout.getInstr() == Instr::wgmma;
@@ -370,12 +481,13 @@ static LogicalResult lowerKernel(gpu::GPUFuncOp fn, gpu::GPUModuleOp module,
   Driver driver(l);
   if (failed(driver.lowerBlock(old)))
     return failure();
-  if (l.smemBytes > chip.maxSharedPerBlock)
-    return fn.emitOpError() << "needs " << l.smemBytes
+  if (shared > chip.maxSharedPerBlock)
+    return fn.emitOpError() << "needs " << shared
                             << " bytes of shared memory; " << chip.name
                             << " allows " << chip.maxSharedPerBlock;
   old.dropAllDefinedValueUses();
   old.erase();
+  fn->setAttr(attn::kSharedBytesAttr, b.getI64IntegerAttr(shared));
   return success();
 }
 

@@ -14,6 +14,8 @@
 //   MmaToNVVM.cpp    atile.mma / mma_wait (mma.sync m16n8k16, wgmma)
 //   MathToNVVM.cpp   atile.fill / map / reduce / mask / online_softmax /
 //                    convert (registers and quad shuffles)
+//   RingToNVVM.cpp   atile.acquire / await / release, TMA copies (mbarrier
+//                    rings of atile.warp_specialize)
 //
 // A fragment with layout mma_sync is, per thread, the m16n8 accumulator
 // layout of PTX's mma.m16n8k16: warp w owns rows [w R/W, (w+1) R/W), in
@@ -79,6 +81,16 @@ public:
   /// no barrier to overwrite a buffer then.
   bool fenced = true;
 
+  /// Ring barriers (see RingToNVVM.cpp): per ring buffer the address of
+  /// its stages' barriers (llvm.ptr<3>).
+  DenseMap<Value, Value> rings;
+  /// The barrier of the threads running the code being lowered: the whole
+  /// block (bar.sync 0) when `syncCount` is 0, else named barrier `syncId`
+  /// of `syncCount` threads (a consumer warpgroup).
+  Value syncId;
+  int64_t syncCount = 0;
+  void sync();
+
   FailureOr<FragGeom> geom(Operation *op, FragType type);
   Value lookup(Value v) { return scalars.lookupOrDefault(v); }
   Value toI64(Value index);
@@ -111,6 +123,10 @@ public:
 // One entry per instruction family.
 LogicalResult lowerCopy(Lowering &l, CopyOp op);
 LogicalResult lowerWait(Lowering &l, WaitOp op);
+LogicalResult lowerTmaCopy(Lowering &l, CopyOp op, ViewOp view);
+LogicalResult lowerAcquire(Lowering &l, AcquireOp op);
+LogicalResult lowerAwait(Lowering &l, AwaitOp op);
+LogicalResult lowerRelease(Lowering &l, ReleaseOp op);
 LogicalResult lowerLoad(Lowering &l, LoadOp op);
 LogicalResult lowerStore(Lowering &l, StoreOp op);
 LogicalResult lowerMma(Lowering &l, MmaOp op);

@@ -35,12 +35,16 @@ static FailureOr<ViewOp> viewOf(Operation *op, Value view) {
 }
 
 LogicalResult nvvm::lowerCopy(Lowering &l, CopyOp op) {
-  if (op.getEngine() != CopyEngine::cp_async)
-    return op.emitOpError() << "needs engine = cp_async (run "
-                               "atile-assign-layouts; TMA is not lowered yet)";
+  if (!op.getEngine())
+    return op.emitOpError() << "has no engine (run atile-assign-layouts)";
   FailureOr<ViewOp> view = viewOf(op, op.getSrc());
   if (failed(view))
     return failure();
+  if (*op.getEngine() == CopyEngine::tma)
+    return lowerTmaCopy(l, op, *view);
+  if (l.threads < 32)
+    return op.emitOpError() << "is a cp.async copy of " << l.threads
+                            << " thread(s); the producer issues TMA copies";
   auto &g = l.g;
   SmemType tile = op.getDst().getType();
   Type elem = tile.getElementType();
@@ -48,7 +52,7 @@ LogicalResult nvvm::lowerCopy(Lowering &l, CopyOp op) {
   const int64_t cpr = chunksPerRow(tile);
   const int64_t total = tile.getRows() * cpr;
   if (!l.fenced) // the buffer may still be read by other warps
-    g.barrier();
+    l.sync();
   l.fenced = true;
   Value base = l.lookup(view->getPtr()), dst = l.smem.lookup(op.getDst());
   Value row0 = l.toI64(op.getRow());
@@ -120,7 +124,7 @@ LogicalResult nvvm::lowerWait(Lowering &l, WaitOp op) {
     l.g.cpAsyncWait(static_cast<int>(*pending));
     if (l.asyncProxyReads)
       l.g.fenceProxyAsync();
-    l.g.barrier();
+    l.sync();
     l.fenced = true;
     return success();
   }
@@ -136,7 +140,7 @@ LogicalResult nvvm::lowerWait(Lowering &l, WaitOp op) {
   l.g.cpAsyncWait(local ? static_cast<int>(l.groups - newest) : 0);
   if (l.asyncProxyReads)
     l.g.fenceProxyAsync();
-  l.g.barrier();
+  l.sync();
   l.fenced = true;
   return success();
 }

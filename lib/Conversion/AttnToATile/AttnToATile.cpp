@@ -69,7 +69,8 @@ struct ConvertAttnToATilePass
       std::string base = (fn ? fn.getSymName().str() : std::string("attn"));
       if (auto full = dyn_cast<FullOp>(op)) {
         failed |= mlir::failed(tile_programs::buildFullProgram(
-            full, kernels, base + "_full_fwd", std::nullopt, overlap));
+            full, kernels, base + "_full_fwd", std::nullopt, overlap,
+            tensorMaps));
         continue;
       }
       op->emitOpError() << "has no tile program yet (convert-attn-to-atile "

@@ -56,12 +56,14 @@ struct RowBlock {
 /// Writes attn.full's forward tile program `<name>` into `module` (with
 /// `rows` instead of the plan's q and warps when given; with `overlap`, the
 /// loop rotated so that a tile's softmax overlaps the asynchronous products
-/// of the next); emits a located error and fails when the op's plan has no
-/// tile program yet.
+/// of the next; with `tensorMaps`, the kernel also takes TMA descriptors of
+/// K and V, by value after the sizes, listed in attn.tensormap_args);
+/// emits a located error and fails when the op's plan has no tile program
+/// yet.
 FailureOr<gpu::GPUFuncOp>
 buildFullProgram(FullOp op, gpu::GPUModuleOp module, StringRef name,
                  std::optional<RowBlock> rows = std::nullopt,
-                 bool overlap = false);
+                 bool overlap = false, bool tensorMaps = false);
 
 } // namespace mlir::attn::tile_programs
 

@@ -34,6 +34,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "AttnToATile.h"
+#include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/IR/AttnOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -58,9 +59,10 @@ struct FullShape {
 };
 
 // The attn.full / attn.sparse kernel ABI (docs/gpu-backend.md): pointers,
-// then sizes.
+// then sizes, then (with tensor maps) the TMA descriptors of K and V.
 enum Arg { aQ, aK, aV, aIdx, aO, aLse, aOPart, aLsePart, kPointers };
 enum Size { sB, sT, sS, sH, sHkv, sN, sNSplit, kSizes };
+enum Map { mK, mV, kMaps };
 } // namespace
 
 static FailureOr<FullShape> shapeOf(FullOp op) {
@@ -122,7 +124,7 @@ static Value map(ImplicitLocOpBuilder &b, Type result, ValueRange inputs,
 FailureOr<gpu::GPUFuncOp>
 tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
                                 StringRef name, std::optional<RowBlock> rows,
-                                bool overlap) {
+                                bool overlap, bool tensorMaps) {
   FailureOr<FullShape> shape = shapeOf(op);
   if (failed(shape))
     return failure();
@@ -142,9 +144,15 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
   // The kernel: pointers (global), then sizes; one block of 32 x warps.
   SmallVector<Type> args(kPointers, LLVM::LLVMPointerType::get(ctx, 1));
   args.append(kSizes, b.getI64Type());
+  if (tensorMaps)
+    args.append(kMaps, LLVM::LLVMPointerType::get(ctx));
   b.setInsertionPointToEnd(module.getBody());
   auto fn = gpu::GPUFuncOp::create(b, name, b.getFunctionType(args, {}));
   fn->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  if (tensorMaps)
+    fn->setAttr(kTensorMapArgsAttr,
+                b.getDenseI64ArrayAttr({kPointers + kSizes + mK,
+                                        kPointers + kSizes + mV}));
   fn.setKnownBlockSizeAttr(
       b.getDenseI32ArrayAttr({static_cast<int32_t>(32 * p.warps), 1, 1}));
   b.setInsertionPointToStart(&fn.getBody().front());
@@ -192,11 +200,18 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
                   ValueRange sizes) -> Value {
     return ViewOp::create(b, ViewType::get(ctx, shape, elem), ptr(a), sizes);
   };
+  auto mapped = [&](Arg a, Map m, ArrayRef<int64_t> shape,
+                    ValueRange sizes) -> Value {
+    if (!tensorMaps)
+      return view(a, shape, p.elem, sizes);
+    return ViewOp::create(b, ViewType::get(ctx, shape, p.elem), ptr(a), sizes,
+                          fn.getArgument(kPointers + kSizes + m));
+  };
   SmallVector<Value> bthg = {size(sB), size(sT), size(sHkv), groupI64};
   SmallVector<Value> bsh = {size(sB), size(sS), size(sHkv)};
   Value qView = view(aQ, {dyn, dyn, dyn, dyn, p.d}, p.elem, bthg);
-  Value kView = view(aK, {dyn, dyn, dyn, p.d}, p.elem, bsh);
-  Value vView = view(aV, {dyn, dyn, dyn, p.dv}, p.elem, bsh);
+  Value kView = mapped(aK, mK, {dyn, dyn, dyn, p.d}, bsh);
+  Value vView = mapped(aV, mV, {dyn, dyn, dyn, p.dv}, bsh);
   Value oView = view(aO, {dyn, dyn, dyn, dyn, p.dv}, p.elem, bthg);
 
   // Shared buffers: Q once, K and V one tile per stage.

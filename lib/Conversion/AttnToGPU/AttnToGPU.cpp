@@ -248,7 +248,7 @@ struct ConvertAttnToGPUPass
         continue;
       }
       KernelSite site{kernels, fn.getSymName().str(), *chipInfo, tileIR,
-                      tileOverlap};
+                      tileOverlap, tensorMaps && chipInfo->wgmma};
       FailureOr<DictionaryAttr> entry;
       // attn.full, attn.sparse and attn.indexer check their FP8 plans
       // themselves.

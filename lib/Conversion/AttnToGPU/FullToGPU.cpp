@@ -175,7 +175,11 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
                        op->getLoc());
   }
   int64_t fwdSmem = p.smemBytes(), decodeSmem = pd.smemBytes();
+  // The prefill tile program takes TMA descriptors of K and V (128-byte
+  // column blocks of whole rows, a KV tile of rows per box).
+  bool maps = false;
   if (site.tileIR && !p.sparse && !p.fp8 && !p.split()) {
+    maps = site.tensorMaps;
     // Prefill and the one-warp decode kernel (16 packed rows) from the
     // op's tile program. Decode tiles: 32 keys (16 above D = 128), 2
     // stages (a 64-key tile spilled 692 bytes at D = 128 on sm_90a, 32 keys
@@ -185,7 +189,7 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
                          atile::TargetAttr::get(ctx, site.chip.name));
     FailureOr<gpu::GPUFuncOp> fn =
         tile_programs::buildFullProgram(cast<FullOp>(op), site.module, fwd,
-                                        std::nullopt, site.tileOverlap);
+                                        std::nullopt, site.tileOverlap, maps);
     if (failed(fn))
       return failure();
     fwdSmem = atile::sharedBytes(*fn);
@@ -297,6 +301,25 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
   };
   SmallVector<Attribute> launches;
   ArrayRef<const char *> fwdArgs = kFwdArgNames;
+  SmallVector<const char *> mappedArgs(std::begin(kFwdArgNames),
+                                       std::end(kFwdArgNames));
+  SmallVector<Attribute> tensormaps;
+  if (maps) {
+    const int64_t eb = p.elem.getIntOrFloatBitWidth() / 8;
+    auto tensormap = [&](StringRef name, StringRef tensor) {
+      NamedAttrList m;
+      m.append("name", str(ctx, name));
+      m.append("tensor", str(ctx, tensor));
+      // Innermost first: one 128-byte column block, one head, kv rows, one
+      // batch.
+      m.append("box", b.getI64ArrayAttr({128 / eb, 1, p.kv, 1}));
+      m.append("swizzle", i64(128));
+      return m.getDictionary(ctx);
+    };
+    tensormaps = {tensormap("k_map", "k"), tensormap("v_map", "v")};
+    mappedArgs.push_back("k_map");
+    mappedArgs.push_back("v_map");
+  }
   if (p.fp8) {
     // Quantise Q, K (rows) and V (transposed) first.
     const char *qArgs[] = {"q", "q8", "sq", "B", "T", "H"};
@@ -313,8 +336,11 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
     launches.push_back(launch(fwd, {rowBlocks, "Hkv", "B*nsplit"}, p.threads(),
                               p.smemBytes(), kFwdArgNames, ""));
   } else {
-    launches.push_back(launch(fwd, {rowBlocks, "Hkv", "B*nsplit"}, p.threads(),
-                              fwdSmem, fwdArgs, "T*(H/Hkv) > 16"));
+    launches.push_back(launch(fwd, {rowBlocks, "Hkv", "B*nsplit"},
+                              p.threads(), fwdSmem,
+                              maps ? ArrayRef<const char *>(mappedArgs)
+                                   : fwdArgs,
+                              "T*(H/Hkv) > 16"));
     launches.push_back(launch(decode, {decodeBlocks, "Hkv", "B*nsplit"},
                               pd.threads(), decodeSmem, fwdArgs, isDecode));
   }
@@ -338,6 +364,8 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
     return v.getDictionary(ctx);
   }());
   entry.append("workspaces", ArrayAttr::get(ctx, workspaces));
+  if (!tensormaps.empty())
+    entry.append("tensormaps", ArrayAttr::get(ctx, tensormaps));
   entry.append("launches", ArrayAttr::get(ctx, launches));
   entry.append("tile", tile.getDictionary(ctx));
   if (p.fp8)

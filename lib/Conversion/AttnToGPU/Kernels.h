@@ -33,6 +33,8 @@ struct KernelSite {
   bool tileIR = false;
   /// The tile program's loop overlaps softmax and products (tile-overlap).
   bool tileOverlap = false;
+  /// Prefill tile programs take TMA descriptors of K and V (tensormaps).
+  bool tensorMaps = false;
 };
 
 FailureOr<DictionaryAttr> buildFull(FullOp op, const KernelSite &site);

@@ -13,6 +13,7 @@
 
 #include "attn-c/CudaRuntime.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
@@ -58,6 +59,11 @@ struct Driver {
   CUresult (*cuMemcpyHtoD)(CUdeviceptr, const void *, size_t);
   CUresult (*cuMemcpyDtoH)(void *, CUdeviceptr, size_t);
   CUresult (*cuGetErrorName)(CUresult, const char **);
+  // Optional (a driver without it cannot run TMA kernels; the rest works).
+  CUresult (*cuTensorMapEncodeTiled)(void *, int, unsigned, void *,
+                                     const uint64_t *, const uint64_t *,
+                                     const uint32_t *, const uint32_t *, int,
+                                     int, int, int);
   CUresult (*cuGetErrorString)(CUresult, const char **);
 
   std::string loadError; // empty when the driver is usable
@@ -132,6 +138,8 @@ Driver &driver() {
     resolve(lib, "cuGetErrorString", d.cuGetErrorString, e);
     if (!e.empty())
       return;
+    d.cuTensorMapEncodeTiled = reinterpret_cast<decltype(
+        d.cuTensorMapEncodeTiled)>(dlsym(lib, "cuTensorMapEncodeTiled"));
     CUresult r = d.cuInit(0);
     if (r != kSuccess) {
       e = describe(d, "cuInit", r);
@@ -327,5 +335,38 @@ extern "C" int attnCudaCopyToHost(void *dst, uint64_t src, size_t bytes,
     return 1;
   if (CUresult r = d->cuMemcpyDtoH(dst, src, bytes); r != kSuccess)
     return fail(error, describe(*d, "cuMemcpyDtoH", r));
+  return 0;
+}
+
+extern "C" int attnCudaEncodeTensorMap(void *map, unsigned elementBytes,
+                                       unsigned rank, uint64_t global,
+                                       const uint64_t *dims,
+                                       const uint64_t *strides,
+                                       const uint32_t *box, unsigned swizzle,
+                                       char **error) {
+  Driver *d = ready(error);
+  if (!d)
+    return 1;
+  if (!d->cuTensorMapEncodeTiled)
+    return fail(error, "the CUDA driver has no cuTensorMapEncodeTiled (TMA "
+                       "needs CUDA 12 and an sm_90 device)");
+  // CU_TENSOR_MAP_DATA_TYPE_UINT8 / UINT16 / UINT32: raw bits.
+  int type = elementBytes == 1 ? 0 : elementBytes == 2 ? 1 : elementBytes == 4 ? 2 : -1;
+  // CU_TENSOR_MAP_SWIZZLE_NONE / 32B / 64B / 128B.
+  int sw = swizzle == 0 ? 0 : swizzle == 32 ? 1 : swizzle == 64 ? 2 : swizzle == 128 ? 3 : -1;
+  if (type < 0 || sw < 0 || rank < 1 || rank > 5 ||
+      reinterpret_cast<uintptr_t>(map) % 64)
+    return fail(error, "attnCudaEncodeTensorMap: element bytes " +
+                           std::to_string(elementBytes) + ", swizzle " +
+                           std::to_string(swizzle) + ", rank " +
+                           std::to_string(rank) +
+                           " or an unaligned map are not supported");
+  const uint32_t ones[5] = {1, 1, 1, 1, 1};
+  // INTERLEAVE_NONE, L2_PROMOTION_L2_256B, FLOAT_OOB_FILL_NONE (zeros).
+  if (CUresult r = d->cuTensorMapEncodeTiled(
+          map, type, rank, reinterpret_cast<void *>(global), dims, strides,
+          box, ones, 0, sw, 3, 0);
+      r != kSuccess)
+    return fail(error, describe(*d, "cuTensorMapEncodeTiled", r));
   return 0;
 }

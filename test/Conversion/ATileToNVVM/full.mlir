@@ -1,9 +1,14 @@
 // attn.full's forward kernel through the tile IR (attn-to-nvvm's default):
-// on sm_90a the tile program's products are wgmma chains (Q K^T with both
-// operands from shared memory, P V with P in registers and V MN-major), on
-// sm_80 (and with wgmma=false) mma.sync m16n8k16 with ldmatrix (.trans for
-// V); cp.async loads; the builder's decode and combine kernels beside it in
-// the same module and manifest. Where the CUDA toolkit is installed ptxas
+// on sm_90a a warp-specialised kernel (atile-warp-specialize): a producer
+// warpgroup (setmaxnreg.dec 24) whose one thread fills the K and V rings by
+// TMA (cp.async.bulk.tensor with the by-value tensor maps, mbarrier
+// expect_tx / try_wait), two consumer warpgroups (setmaxnreg.inc 240) that
+// load their queries by cp.async and run wgmma chains (Q K^T with both
+// operands from shared memory, P V with P in registers and V MN-major),
+// awaiting and releasing the ring slots; on sm_80 (and with wgmma=false)
+// mma.sync m16n8k16 with ldmatrix (.trans for V) and cp.async loads;
+// warp-specialize=false keeps every warp a consumer; the builder's decode
+// and combine kernels beside it in the same module and manifest. Where the CUDA toolkit is installed ptxas
 // accepts every kernel for sm_90a and sm_80 with no spills (head dims 64 and
 // 128, GQA with a window and a soft-cap, LSE). Then convert-atile-to-nvvm's
 // located errors.
@@ -17,6 +22,10 @@
 // RUN: FileCheck %s --check-prefix=MMA < %t/nowg/attn_kernels.ptx
 // RUN: %if ptxas %{ %ptxas -arch=sm_90a -v %t/nowg/attn_kernels.ptx -o %t/nowg.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL %}
 // RUN: %if ptxas %{ %ptxas -arch=sm_80 -v %t/sm80/attn_kernels.ptx -o %t/sm80.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL80 %}
+// RUN: attn-opt %t/d128.mlir --attn-to-nvvm=warp-specialize=false | %python %attn_src/scripts/extract-ptx.py - %t/nows
+// RUN: FileCheck %s --check-prefix=NOWS < %t/nows/attn_kernels.ptx
+// RUN: %if ptxas %{ %ptxas -arch=sm_90a -v %t/nows/attn_kernels.ptx -o %t/nows.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL %}
+// RUN: attn-opt %t/d128.mlir --attn-to-nvvm | FileCheck %s --check-prefix=LAUNCH
 // RUN: attn-opt %t/d128.mlir --attn-to-nvvm=tile-overlap=true | %python %attn_src/scripts/extract-ptx.py - %t/overlap
 // RUN: FileCheck %s --check-prefix=OVERLAP < %t/overlap/attn_kernels.ptx
 // RUN: %if ptxas %{ %ptxas -arch=sm_90a -v %t/overlap/attn_kernels.ptx -o %t/overlap.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL %}
@@ -32,16 +41,42 @@ func.func @prefill(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x16x128xbf16>, %v:
   return %o : tensor<?x?x16x128xbf16>
 }
 // PTX-LABEL: .entry prefill_full_fwd(
+// PTX: .param .align 64 .b8 prefill_full_fwd_param_15[128],
+// PTX-NEXT: .param .align 64 .b8 prefill_full_fwd_param_16[128]
+// PTX: .maxntid 384, 1, 1
+// PTX-DAG: mbarrier.init.shared.b64
+// PTX-DAG: fence.mbarrier_init.release.cluster;
+// PTX-DAG: setmaxnreg.dec.sync.aligned.u32 24;
+// PTX-DAG: setmaxnreg.inc.sync.aligned.u32 240;
+// PTX-DAG: mbarrier.arrive.expect_tx.shared.b64
+// PTX-DAG: cp.async.bulk.tensor.4d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
+// PTX-DAG: mbarrier.try_wait.parity.shared.b64
+// PTX-DAG: mbarrier.arrive.shared.b64
 // PTX-DAG: cp.async.cg.shared.global
 // PTX-DAG: cp.async.wait_group
 // PTX-DAG: fence.proxy.async.shared::cta
+// PTX-DAG: bar.sync {{%r[0-9]+}}, 128;
 // PTX-DAG: wgmma.fence.sync.aligned
-// PTX-DAG: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 {{.*}}, p, 1, 1, 0, 0;
+// PTX-DAG: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}, p, 1, 1, 0, 0;
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}, {%r{{[0-9]+}},%r{{[0-9]+}},%r{{[0-9]+}},%r{{[0-9]+}}}, {{.*}}, p, 1, 1, 1;
 // PTX-DAG: wgmma.wait_group.sync.aligned 0
 // PTX-DAG: ex2.approx
 // PTX-NOT: mma.sync
 // PTX-LABEL: .entry prefill_full_decode(
+// Without warp specialisation: 8 consumer warps, cp.async rings.
+// NOWS-LABEL: .entry prefill_full_fwd(
+// NOWS-NOT: .param .align 64
+// NOWS: .maxntid 256, 1, 1
+// NOWS-NOT: setmaxnreg
+// NOWS-NOT: cp.async.bulk.tensor
+// NOWS: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
+// NOWS-LABEL: .entry prefill_full_decode(
+// The manifest's forward launch after the tile passes: 12 warps, the
+// buffers (Q 2 x 64 x 128, K and V 2 x 128 x 128: 160 KiB) and 2 rings of
+// 2 stages x 16 bytes of barriers; the K and V tensor maps (one 128-byte
+// column block, one head, 128 rows, one batch a box) after the sizes.
+// LAUNCH: args = ["q", "k", "v", "idx", "o", "lse", "o_part", "lse_part", "B", "T", "S", "H", "Hkv", "N", "nsplit", "k_map", "v_map"], block = [384, 1, 1], grid = ["cdiv(T*(H/Hkv), 128)", "Hkv", "B*nsplit"], kernel = "prefill_full_fwd", smem = 163904
+// LAUNCH-SAME: tensormaps = [{box = [64, 1, 128, 1], name = "k_map", swizzle = 128 : i64, tensor = "k"}, {box = [64, 1, 128, 1], name = "v_map", swizzle = 128 : i64, tensor = "v"}]
 // PTX-LABEL: .entry prefill_full_combine(
 // tile-overlap: Q K^T of tile j + 1 and P V of tile j issued together, the
 // scores waited for first (wait_group 1) while P V runs on.
@@ -65,8 +100,10 @@ func.func @prefill(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x16x128xbf16>, %v:
 // NOSPILL80-NEXT: Function properties
 // NOSPILL80-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
 // The manifest is the builder's: same launches, the forward kernel's shared
-// memory from its atile.alloc buffers (Q 64x128, K and V 64x128: 48 KiB).
-// MANIFEST: kernel = "prefill_full_fwd", smem = 49152
+// memory from its atile.alloc buffers before the tile passes (Q 128 x 128,
+// K and V 2 x 128 x 128: 160 KiB; attn-launch-sizes sets the final block
+// and size).
+// MANIFEST: block = [256, 1, 1], grid = ["cdiv(T*(H/Hkv), 128)", "Hkv", "B*nsplit"], kernel = "prefill_full_fwd", smem = 163840
 // MANIFEST: gpu.module @attn_kernels attributes {atile.target = #atile.target<"sm_90a">}
 // MANIFEST: gpu.func @prefill_full_fwd
 // MANIFEST: atile.online_softmax

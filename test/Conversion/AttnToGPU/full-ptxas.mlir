@@ -28,8 +28,8 @@
 // The forward kernel comes from the tile IR: wgmma on sm_90a
 // (test/Conversion/ATileToNVVM/full.mlir checks it in detail).
 // PTX: .entry prefill_full_fwd(
-// PTX-DAG: cp.async.cg.shared.global
-// PTX-DAG: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16
+// PTX-DAG: cp.async.bulk.tensor.4d
+// PTX-DAG: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
 // PTX-DAG: ex2.approx.ftz.f32
 // PTX: .entry prefill_full_decode(
 // PTX: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32

@@ -16,7 +16,10 @@
 // attn-to-nvvm's atile passes, test/Conversion/ATileToNVVM); the combine
 // kernel is built.
 // CHECK: gpu.module @attn_kernels attributes {atile.target = #atile.target<"sm_90a">}
-// CHECK: gpu.func @gqa_full_fwd(%{{.*}}: !llvm.ptr<1>, {{.*}}: i64, %{{.*}}: i64) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// On sm_90a the forward kernel also takes the TMA descriptors of K and V
+// (by value, after the sizes) for atile-warp-specialize's producer.
+// CHECK: gpu.func @gqa_full_fwd(%{{.*}}: !llvm.ptr<1>, {{.*}}: i64, %{{.*}}: i64, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr) kernel attributes {attn.tensormap_args = array<i64: 15, 16>, known_block_size = array<i32: 256, 1, 1>}
+// CHECK: atile.view {{.*}} tensormap
 // CHECK: atile.copy
 // CHECK: scf.for
 // CHECK: atile.mma
@@ -29,7 +32,7 @@
 // CHECK: gpu.func @gqa_full_combine({{.*}}) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
 
 // The builder's kernels (tile-ir=false), kept for comparison.
-// BUILDER: gpu.func @gqa_full_fwd(%{{.*}}: !llvm.ptr<1>, {{.*}}: i64, %{{.*}}: i64) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
+// BUILDER: gpu.func @gqa_full_fwd(%{{.*}}: !llvm.ptr<1>, {{.*}}: i64, %{{.*}}: i64) kernel attributes {known_block_size = array<i32: 256, 1, 1>}
 // BUILDER: nvvm.cp.async.shared.global {{.*}}, 16, cache = cg
 // BUILDER: scf.for
 // BUILDER: nvvm.ldmatrix {{.*}}layout = #nvvm.mma_layout<row>, num = 4 : i32
@@ -40,13 +43,14 @@
 
 // MANIFEST: attn.manifest = [{
 // MANIFEST-SAME: inputs = [{arg = 0 : i64, dtype = "bf16", name = "q", shape = ["B", "T", "H", "128"]}, {arg = 1 : i64, dtype = "bf16", name = "k", shape = ["B", "S", "Hkv", "128"]}, {arg = 2 : i64, dtype = "bf16", name = "v", shape = ["B", "S", "Hkv", "128"]}]
-// MANIFEST-SAME: launches = [{args = ["q", "k", "v", "idx", "o", "lse", "o_part", "lse_part", "B", "T", "S", "H", "Hkv", "N", "nsplit"], block = [128, 1, 1], grid = ["cdiv(T*(H/Hkv), 64)", "Hkv", "B*nsplit"], kernel = "gqa_full_fwd", smem = 49152 : i64, when = "T*(H/Hkv) > 16"}
+// MANIFEST-SAME: launches = [{args = ["q", "k", "v", "idx", "o", "lse", "o_part", "lse_part", "B", "T", "S", "H", "Hkv", "N", "nsplit", "k_map", "v_map"], block = [256, 1, 1], grid = ["cdiv(T*(H/Hkv), 128)", "Hkv", "B*nsplit"], kernel = "gqa_full_fwd", smem = 163840 : i64, when = "T*(H/Hkv) > 16"}
 // MANIFEST-SAME: {args = ["q", "k", "v", "idx", "o", "lse", "o_part", "lse_part", "B", "T", "S", "H", "Hkv", "N", "nsplit"], block = [32, 1, 1], grid = ["cdiv(T*(H/Hkv), 16)", "Hkv", "B*nsplit"], kernel = "gqa_full_decode", smem = 36864 : i64, when = "T*(H/Hkv) <= 16"}
 // MANIFEST-SAME: {args = ["o_part", "lse_part", "o", "lse", "rows", "nsplit"], block = [128, 1, 1], grid = ["B*T*H", "1", "1"], kernel = "gqa_full_combine", smem = 0 : i64, when = "nsplit > 1"}]
 // MANIFEST-SAME: name = "gqa", op = "attn.full"
 // MANIFEST-SAME: outputs = [{dtype = "bf16", name = "o", shape = ["B", "T", "H", "128"]}, {dtype = "f32", name = "lse", shape = ["B", "T", "H"]}]
-// MANIFEST-SAME: params = {nsplit = {blocks = "select(T*(H/Hkv) <= 16, cdiv(T*(H/Hkv), 16), cdiv(T*(H/Hkv), 64))*Hkv*B", ctas_per_sm = 4 : i64, max = 32 : i64, tiles = "cdiv(S, 64)"}}
+// MANIFEST-SAME: params = {nsplit = {blocks = "select(T*(H/Hkv) <= 16, cdiv(T*(H/Hkv), 16), cdiv(T*(H/Hkv), 128))*Hkv*B", ctas_per_sm = 4 : i64, max = 32 : i64, tiles = "cdiv(S, 128)"}}
 // MANIFEST-SAME: sizes = {B = ["q", "0"], H = ["q", "2"], Hkv = ["k", "2"], S = ["k", "1"], T = ["q", "1"]}
+// MANIFEST-SAME: tensormaps = [{box = [64, 1, 128, 1], name = "k_map", swizzle = 128 : i64, tensor = "k"}, {box = [64, 1, 128, 1], name = "v_map", swizzle = 128 : i64, tensor = "v"}]
 // MANIFEST-SAME: workspaces = [{dtype = "f32", elements = "nsplit*B*T*H*128", name = "o_part"}, {dtype = "f32", elements = "nsplit*B*T*H", name = "lse_part"}]
 // OLD: error: attn-{{tile|assign-precision}}: chip 'sm_75' is older than sm_80: attn's kernels need bf16 tensor cores and cp.async (sm_80 and newer)
 

@@ -426,6 +426,7 @@ func.func @ws_regs() {
   atile.warp_specialize {producer_warps = 4, consumers = 2, producer_regs = 20, consumer_regs = 240} producer {
     atile.yield
   } consumer {
+  ^bb0(%c: index):
     atile.yield
   }
   return
@@ -438,6 +439,7 @@ func.func @ws_total() {
   atile.warp_specialize {producer_warps = 4, consumers = 2, producer_regs = 192, consumer_regs = 192} producer {
     atile.yield
   } consumer {
+  ^bb0(%c: index):
     atile.yield
   }
   return
@@ -450,6 +452,7 @@ func.func @ws_order() {
   atile.warp_specialize {producer_warps = 4, consumers = 1, producer_regs = 240, consumer_regs = 232} producer {
     atile.yield
   } consumer {
+  ^bb0(%c: index):
     atile.yield
   }
   return

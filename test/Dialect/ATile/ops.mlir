@@ -8,12 +8,13 @@
 gpu.module @kernels attributes {atile.target = #atile.target<"sm_90a">} {
   // CHECK-LABEL: gpu.func @one_tile
   gpu.func @one_tile(%qp: !llvm.ptr, %kp: !llvm.ptr, %op: !llvm.ptr, %B: i64,
-                     %T: i64, %H: i64) kernel {
+                     %T: i64, %H: i64, %qmap: !llvm.ptr) kernel {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %g = arith.constant 4 : index
+    // CHECK: atile.view %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] tensormap(%{{.*}} : !llvm.ptr) : !llvm.ptr -> !atile.view<?x?x?x128xbf16>
+    %q = atile.view %qp[%B, %T, %H] tensormap(%qmap : !llvm.ptr) : !llvm.ptr -> !atile.view<?x?x?x128xbf16>
     // CHECK: atile.view %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] : !llvm.ptr -> !atile.view<?x?x?x128xbf16>
-    %q = atile.view %qp[%B, %T, %H] : !llvm.ptr -> !atile.view<?x?x?x128xbf16>
     %k = atile.view %kp[%B, %T, %H] : !llvm.ptr -> !atile.view<?x?x?x128xbf16>
     // CHECK: !atile.view<?x?x2x4x128xbf16>
     %o = atile.view %op[%B, %T] : !llvm.ptr -> !atile.view<?x?x2x4x128xbf16>
@@ -69,11 +70,21 @@ gpu.module @kernels attributes {atile.target = #atile.target<"sm_90a">} {
 
   // CHECK-LABEL: gpu.func @roles
   gpu.func @roles() kernel {
+    %j = arith.constant 3 : index
+    %ring = atile.alloc : !atile.smem<2x64x128xbf16, swizzle = 128>
     // CHECK: atile.warp_specialize {consumer_regs = 240 : i64, consumers = 2 : i64, producer_regs = 24 : i64, producer_warps = 4 : i64} producer {
+    // CHECK: atile.acquire %{{.*}}[%{{.*}}] : !atile.smem<2x64x128xbf16, swizzle = 128>
     // CHECK: } consumer {
+    // CHECK: ^bb0(%{{.*}}: index):
+    // CHECK: atile.await %{{.*}}[%{{.*}}] : !atile.smem<2x64x128xbf16, swizzle = 128>
+    // CHECK: atile.release %{{.*}}[%{{.*}}] : !atile.smem<2x64x128xbf16, swizzle = 128>
     atile.warp_specialize {producer_warps = 4, consumers = 2, producer_regs = 24, consumer_regs = 240} producer {
+      atile.acquire %ring[%j] : !atile.smem<2x64x128xbf16, swizzle = 128>
       atile.yield
     } consumer {
+    ^bb0(%c: index):
+      atile.await %ring[%j] : !atile.smem<2x64x128xbf16, swizzle = 128>
+      atile.release %ring[%j] : !atile.smem<2x64x128xbf16, swizzle = 128>
       atile.yield
     }
     gpu.return

@@ -32,7 +32,8 @@ int cuModuleLoadDataEx(void **m, const void *i, unsigned n, int *o, void **v) {
   return 0;
 }
 /* Number of .param entries of `.entry name(`: attn kernels take 8-byte
- * parameters only (pointers and int64 sizes). */
+ * parameters (pointers and int64 sizes) and 128-byte TMA descriptors
+ * (printed by their first 8 bytes: "ptr"). */
 static int paramCount(const char *name) {
   char key[512];
   snprintf(key, sizeof key, ".entry %s(", name);
@@ -79,6 +80,27 @@ int cuMemcpyHtoD_v2(unsigned long long d, const void *s, size_t b) {
 }
 int cuMemcpyDtoH_v2(void *d, unsigned long long s, size_t b) {
   memcpy(d, (const void *)(size_t)s, b); return 0;
+}
+/* TMA descriptors: printed ("fake-cuda: tensormap rank=4 dims=...
+ * strides=... box=... swizzle=3"), the 128 bytes filled with a marker. */
+int cuTensorMapEncodeTiled(void *map, int type, unsigned rank, void *g,
+                           const unsigned long long *dims,
+                           const unsigned long long *strides,
+                           const unsigned *box, const unsigned *es, int il,
+                           int sw, int l2, int oob) {
+  (void)g; (void)es; (void)il; (void)l2; (void)oob;
+  fprintf(stderr, "fake-cuda: tensormap type=%d rank=%u dims=", type, rank);
+  for (unsigned i = 0; i < rank; ++i)
+    fprintf(stderr, "%s%llu", i ? "," : "", dims[i]);
+  fprintf(stderr, " strides=");
+  for (unsigned i = 0; i + 1 < rank; ++i)
+    fprintf(stderr, "%s%llu", i ? "," : "", strides[i]);
+  fprintf(stderr, " box=");
+  for (unsigned i = 0; i < rank; ++i)
+    fprintf(stderr, "%s%u", i ? "," : "", box[i]);
+  fprintf(stderr, " swizzle=%d\n", sw);
+  memset(map, 0x5a, 128);
+  return 0;
 }
 int cuGetErrorName(int r, const char **s) { (void)r; *s = "CUDA_ERROR_FAKE"; return 0; }
 int cuGetErrorString(int r, const char **s) { (void)r; *s = "fake error"; return 0; }

@@ -27,10 +27,27 @@ int64_t mlir::atile::placeShared(int64_t &used, SmemType type) {
   return offset;
 }
 
+SmallVector<std::pair<AllocOp, int64_t>>
+mlir::atile::placeRings(Operation *kernel, int64_t &used) {
+  SmallVector<std::pair<AllocOp, int64_t>> rings;
+  kernel->walk([&](AllocOp alloc) {
+    bool ring = llvm::any_of(alloc->getUsers(), [](Operation *user) {
+      return isa<AcquireOp, AwaitOp, ReleaseOp>(user);
+    });
+    if (!ring)
+      return;
+    used = (used + 7) / 8 * 8;
+    rings.push_back({alloc, used});
+    used += 16 * alloc.getResult().getType().getShape()[0];
+  });
+  return rings;
+}
+
 int64_t mlir::atile::sharedBytes(Operation *kernel) {
   int64_t bytes = 0;
   kernel->walk(
       [&](AllocOp alloc) { placeShared(bytes, alloc.getResult().getType()); });
+  placeRings(kernel, bytes);
   return bytes;
 }
 
@@ -58,8 +75,23 @@ LogicalResult ViewOp::verify() {
                          << getResult().getType() << " ("
                          << type.getNumDynamicDims() << "); got "
                          << getSizes().size();
+  if (Value map = getTensormap();
+      map && cast<LLVM::LLVMPointerType>(map.getType()).getAddressSpace() != 0)
+    return emitOpError() << "takes its TMA descriptor as a generic pointer "
+                            "(a by-value kernel argument); got "
+                         << map.getType();
   return success();
 }
+
+/// The ring ops name a staged buffer of the block.
+static LogicalResult verifyRing(Operation *op, Value buffer) {
+  if (!buffer.getDefiningOp<AllocOp>())
+    return op->emitOpError() << "names a ring by its atile.alloc buffer";
+  return success();
+}
+LogicalResult AcquireOp::verify() { return verifyRing(*this, getBuffer()); }
+LogicalResult AwaitOp::verify() { return verifyRing(*this, getBuffer()); }
+LogicalResult ReleaseOp::verify() { return verifyRing(*this, getBuffer()); }
 
 LogicalResult AllocOp::verify() {
   if (getResult().getType().getRank() != 3)
@@ -123,8 +155,26 @@ LogicalResult CopyOp::verify() {
     return emitOpError() << "copies whole rows: the view's last extent must "
                             "be static and equal the tile's "
                          << dst.getCols() << " columns; got " << view;
-  return verifyRowAddressing(*this, view, getRows(), getOffsets().size(),
-                             /*hasCols=*/true);
+  if (failed(verifyRowAddressing(*this, view, getRows(), getOffsets().size(),
+                                 /*hasCols=*/true)))
+    return failure();
+  if (getEngine() == CopyEngine::tma) {
+    auto def = getSrc().getDefiningOp<ViewOp>();
+    const int64_t rowBytes =
+        dst.getCols() * dst.getElementType().getIntOrFloatBitWidth() / 8;
+    if (!def || !def.getTensormap())
+      return emitOpError() << "with engine = tma reads a view with a "
+                              "tensormap";
+    if (getRows().size() != 1 || dst.getSwizzle() != 128 || rowBytes % 128)
+      return emitOpError() << "with engine = tma copies one row dimension "
+                              "into a 128-byte-swizzled tile of whole "
+                              "128-byte column blocks; got "
+                           << dst;
+    if (!getDst().getDefiningOp<StageOp>())
+      return emitOpError() << "with engine = tma copies into an atile.stage "
+                              "of a ring (its stage's barrier completes)";
+  }
+  return success();
 }
 
 LogicalResult WaitOp::verify() {
@@ -381,5 +431,11 @@ LogicalResult WarpSpecializeOp::verify() {
   if (total > 65536)
     return emitOpError() << warps << " warps at these budgets need " << total
                          << " registers; a multiprocessor has 65536";
+  if (getProducer().getNumArguments() != 0)
+    return emitOpError() << "producer region takes no arguments";
+  if (getConsumer().getNumArguments() != 1 ||
+      !getConsumer().getArgument(0).getType().isIndex())
+    return emitOpError() << "consumer region takes one index argument (the "
+                            "consumer's index)";
   return success();
 }

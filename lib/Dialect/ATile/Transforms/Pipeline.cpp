@@ -204,7 +204,8 @@ struct ATilePipelinePass
     getOperation().walk([&](scf::ForOp loop) {
       bool copies = llvm::any_of(loop.getBody()->getOperations(),
                                  [](Operation &op) { return isa<CopyOp>(op); });
-      if (copies)
+      // A producer's loops are pipelined by their rings.
+      if (copies && !loop->getParentOfType<WarpSpecializeOp>())
         loops.push_back(loop);
     });
     for (scf::ForOp loop : loops)

@@ -130,7 +130,13 @@ static void printTileProgram(llvm::raw_ostream &os, gpu::GPUFuncOp fn) {
   SmallVector<std::string> buffers;
   std::optional<int64_t> pending;
   int64_t async = 0;
+  atile::WarpSpecializeOp roles;
+  int64_t rings = 0;
   fn.walk([&](Operation *op) {
+    if (auto ws = dyn_cast<atile::WarpSpecializeOp>(op))
+      roles = ws;
+    if (auto acquire = dyn_cast<atile::AcquireOp>(op))
+      ++rings;
     for (Type t : op->getResultTypes())
       if (auto frag = dyn_cast<atile::FragType>(t); frag && frag.getLayout())
         instrs.insert(atile::stringifyInstr(frag.getLayout().getInstr()));
@@ -170,6 +176,12 @@ static void printTileProgram(llvm::raw_ostream &os, gpu::GPUFuncOp fn) {
     os << " pipelined (copies in flight <= " << *pending << ")";
   if (async)
     os << " async_products=" << async;
+  if (roles)
+    os << " warp_specialized (producer " << roles.getProducerWarps()
+       << " warps at " << roles.getProducerRegs() << " registers, "
+       << rings << " ring fills; " << roles.getConsumers()
+       << " consumer warpgroups at " << roles.getConsumerRegs()
+       << " registers)";
   os << "\n";
 }
 

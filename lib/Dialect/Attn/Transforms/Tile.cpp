@@ -93,16 +93,16 @@ static constexpr TargetPlan kTargets[] = {
     {"sm_80",
      {{64, 64, 64, 1, 4}, {128, 64, 64, 1, 4}, {256, 64, 32, 1, 4}},
      16, 32, 16, 2048, 32, true},
-    // sm_90a (H100, H200): the tile IR's wgmma kernels for bf16 / f16
-    // attn.full (one warpgroup of 64 query rows, cp.async in FlashAttention-
-    // 2's schedule; docs/gpu-backend.md). Measured on an H200
-    // (bench/RESULTS.md, B=1 T=16384 and B=4 T=4096, H=16, D=128, two
-    // runs): 64 x 64 ahead of 128 x 64 / 128 x 32 with 8 warps and of
-    // 64 x 32. 2 stages ran +6-11% on causal shapes and -6-11% on
-    // non-causal ones; not planned yet (its numerics are not GPU-checked at
-    // the plan's tile).
+    // sm_90a (H100, H200): the tile IR's warp-specialised wgmma kernels for
+    // bf16 / f16 attn.full (docs/gpu-backend.md): 128 query rows, two
+    // consumer warpgroups of 64 (the 8 warps planned here; the TMA producer
+    // warpgroup is atile-warp-specialize's), K / V rings of 2 stages.
+    // FlashAttention-3's tile for D = 128 is 128 x 128 (the prototype in
+    // bench/hopper_proto measured 128 x 128 / 176 / 192 within 5% of each
+    // other on an H200); 128 x 64 at D = 256 keeps the consumers' 64 x 256
+    // accumulator, scores and probabilities within 240 registers.
     {"sm_90a",
-     {{64, 64, 64, 1, 4}, {128, 64, 64, 1, 4}, {256, 64, 32, 1, 4}},
+     {{64, 128, 128, 2, 8}, {128, 128, 128, 2, 8}, {256, 128, 64, 2, 8}},
      16, 32, 16, 2048, 32, true},
 };
 // clang-format on
@@ -198,11 +198,16 @@ struct AttnTilePass : mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
         // FP8 on sm_90a at D = Dv = 128: the wgmma kernel's 64 x 128 tile
         // (one warpgroup; m64n128k32 for Q K^T and P V).
         PrecisionAttr prec = full.getPrecisionAttr();
+        int64_t q = row.q, stages = row.stages, warps = row.warps;
         if (prec && prec.usesFp8() && chip && chip->wgmma &&
-            d == 128 && dimOf(full.getV(), 3) == 128)
+            d == 128 && dimOf(full.getV(), 3) == 128) {
+          q = 64;
           kv = 128;
-        tile = TileAttr::getChecked(tileError, op->getContext(), row.q, kv,
-                                    row.stages, split, row.warps);
+          stages = 1;
+          warps = 4;
+        }
+        tile = TileAttr::getChecked(tileError, op->getContext(), q, kv,
+                                    stages, split, warps);
         if (!tile)
           return WalkResult::interrupt();
         full.setTileAttr(tile);
@@ -217,8 +222,9 @@ struct AttnTilePass : mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
         int64_t split = plan->gpu ? splitKvFor(*plan, dimOf(sparse.getQ(), 1),
                                                ShapedType::kDynamic)
                                   : 1;
+        // (One stage: the gathered K / V tiles are loaded per tile.)
         tile = TileAttr::getChecked(tileError, op->getContext(), plan->sparseQ,
-                                    plan->sparseKv, row.stages, split, warps);
+                                    plan->sparseKv, int64_t(1), split, warps);
         if (!tile)
           return WalkResult::interrupt();
         sparse.setTileAttr(tile);

@@ -8,10 +8,10 @@
 
 // CHECK-LABEL: gpu.module @m
 gpu.module @m attributes {atile.target = #atile.target<"sm_90a">} {
-  gpu.func @k(%p: !llvm.ptr<1>, %n: i64) kernel attributes {known_block_size = array<i32: 256, 1, 1>} {
+  gpu.func @k(%p: !llvm.ptr<1>, %n: i64, %map: !llvm.ptr) kernel attributes {known_block_size = array<i32: 256, 1, 1>} {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
-    %v = atile.view %p[%n] : !llvm.ptr<1> -> !atile.view<?x64xbf16>
+    %v = atile.view %p[%n] tensormap(%map : !llvm.ptr) : !llvm.ptr<1> -> !atile.view<?x64xbf16>
     %b = atile.alloc : !atile.smem<1x128x64xbf16, swizzle = 128>
     %s = atile.stage %b[%c0] : !atile.smem<1x128x64xbf16, swizzle = 128> -> !atile.smem<128x64xbf16, swizzle = 128>
     // CHECK: atile.copy {{.*}} {engine = #atile.engine<cp_async>, rows = array<i64: 0>}

@@ -1,8 +1,10 @@
 // attn-print-plan shows the tile IR's decisions, one line per tile program:
 // the chip, the warps, the product instruction (wgmma on sm_90a, mma.sync on
 // sm_80 and in the one-warp decode kernel), the copy engine, the staged
-// buffers and the pipelining of atile-pipeline.
-// RUN: attn-opt %s --attn-plan --convert-attn-to-gpu | attn-opt --pass-pipeline='builtin.module(gpu.module(atile-pipeline,atile-assign-layouts),attn-print-plan)' -o /dev/null | FileCheck %s
+// buffers, the pipelining of atile-pipeline and the warp roles of
+// atile-warp-specialize.
+// RUN: attn-opt %s --attn-plan --convert-attn-to-gpu | attn-opt --pass-pipeline='builtin.module(gpu.module(atile-assign-layouts,atile-warp-specialize,atile-pipeline),attn-print-plan)' -o /dev/null | FileCheck %s
+// RUN: attn-opt %s --attn-plan --convert-attn-to-gpu | attn-opt --pass-pipeline='builtin.module(gpu.module(atile-assign-layouts,atile-pipeline),attn-print-plan)' -o /dev/null | FileCheck %s --check-prefix=NOWS
 // RUN: attn-opt %s --attn-plan=target=sm_80 --convert-attn-to-gpu=chip=sm_80 | attn-opt --pass-pipeline='builtin.module(gpu.module(atile-pipeline,atile-assign-layouts),attn-print-plan)' -o /dev/null | FileCheck %s --check-prefix=SM80
 // RUN: attn-opt %s --attn-plan --convert-attn-to-gpu | attn-opt --attn-print-plan -o /dev/null | FileCheck %s --check-prefix=UNASSIGNED
 
@@ -11,8 +13,11 @@ func.func @prefill(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x16x128xbf16>, %v:
   return %o : tensor<?x?x16x128xbf16>
 }
 
-// CHECK: @prefill_full_fwd: tile program sm_90a warps=4 -> mma=wgmma copies=cp_async buffers=1x64x128bf16,1x64x128bf16,1x64x128bf16 pipelined (copies in flight <= 1)
+// On sm_90a: a TMA producer warpgroup and 2 consumer warpgroups of 64
+// query rows each (the queries copied by each consumer into its own stage).
+// CHECK: @prefill_full_fwd: tile program sm_90a warps=12 -> mma=wgmma copies=tma,cp_async buffers=2x64x128bf16,2x128x128bf16,2x128x128bf16 warp_specialized (producer 4 warps at 24 registers, 2 ring fills; 2 consumer warpgroups at 240 registers)
+// NOWS: @prefill_full_fwd: tile program sm_90a warps=8 -> mma=wgmma copies=cp_async buffers=1x128x128bf16,2x128x128bf16,2x128x128bf16 pipelined (copies in flight <= 3)
 // CHECK: @prefill_full_decode: tile program sm_90a warps=1 -> mma=mma_sync copies=cp_async buffers=1x16x128bf16,2x32x128bf16,2x32x128bf16 pipelined (copies in flight <= 3)
 // SM80: @prefill_full_fwd: tile program sm_80 warps=4 -> mma=mma_sync copies=cp_async
 // Before the atile passes: no instruction or engine yet.
-// UNASSIGNED: @prefill_full_fwd: tile program sm_90a warps=4 -> mma=(unassigned) copies=unassigned buffers=1x64x128bf16,1x64x128bf16,1x64x128bf16
+// UNASSIGNED: @prefill_full_fwd: tile program sm_90a warps=8 -> mma=(unassigned) copies=unassigned buffers=1x128x128bf16,2x128x128bf16,2x128x128bf16

@@ -24,10 +24,10 @@
 // SM80: attn.full %arg2, %arg2, %arg2 {causal, tile = #attn.tile<q = 64, kv = 32, split_kv = 32>}
 // SM80: attn.full %arg3, %arg3, %arg3 {causal, tile = #attn.tile<q = 64, kv = 64, split_kv = 32>}
 // SM90-LABEL: func.func @full_head_dims
-// SM90: attn.full %arg0, %arg0, %arg0 {causal, tile = #attn.tile<q = 64, kv = 64, split_kv = 32>}
-// SM90: attn.full %arg1, %arg1, %arg1 {causal, tile = #attn.tile<q = 64, kv = 64, split_kv = 32>}
-// SM90: attn.full %arg2, %arg2, %arg2 {causal, tile = #attn.tile<q = 64, kv = 32, split_kv = 32>}
-// SM90: attn.full %arg3, %arg3, %arg3 {causal, tile = #attn.tile<q = 64, kv = 64, split_kv = 32>}
+// SM90: attn.full %arg0, %arg0, %arg0 {causal, tile = #attn.tile<q = 128, kv = 128, stages = 2, split_kv = 32, warps = 8>}
+// SM90: attn.full %arg1, %arg1, %arg1 {causal, tile = #attn.tile<q = 128, kv = 128, stages = 2, split_kv = 32, warps = 8>}
+// SM90: attn.full %arg2, %arg2, %arg2 {causal, tile = #attn.tile<q = 128, kv = 64, stages = 2, split_kv = 32, warps = 8>}
+// SM90: attn.full %arg3, %arg3, %arg3 {causal, tile = #attn.tile<q = 128, kv = 128, stages = 2, split_kv = 32, warps = 8>}
 func.func @full_head_dims(%a: tensor<1x?x8x64xbf16>, %b: tensor<1x?x8x128xbf16>,
                           %c: tensor<1x?x8x256xbf16>, %d: tensor<1x?x8x?xbf16>)
     -> (tensor<1x?x8x64xbf16>, tensor<1x?x8x128xbf16>, tensor<1x?x8x256xbf16>, tensor<1x?x8x?xbf16>) {
@@ -50,8 +50,8 @@ func.func @full_head_dims(%a: tensor<1x?x8x64xbf16>, %b: tensor<1x?x8x128xbf16>,
 // SM80: attn.full {{.*}} {causal, tile = #attn.tile<q = 64, kv = 32, split_kv = 32>}
 // SM80: attn.full {{.*}} {tile = #attn.tile<q = 64, kv = 32, split_kv = 32>}
 // SM90-LABEL: func.func @full_between_rows
-// SM90: attn.full {{.*}} {causal, tile = #attn.tile<q = 64, kv = 32, split_kv = 32>}
-// SM90: attn.full {{.*}} {tile = #attn.tile<q = 64, kv = 32, split_kv = 32>}
+// SM90: attn.full {{.*}} {causal, tile = #attn.tile<q = 128, kv = 64, stages = 2, split_kv = 32, warps = 8>}
+// SM90: attn.full {{.*}} {tile = #attn.tile<q = 128, kv = 64, stages = 2, split_kv = 32, warps = 8>}
 func.func @full_between_rows(%q: tensor<1x?x32x192xbf16>, %v: tensor<1x?x32x128xbf16>,
                              %big: tensor<1x?x1x576xbf16>)
     -> (tensor<1x?x32x128xbf16>, tensor<1x?x1x576xbf16>) {
@@ -77,12 +77,12 @@ func.func @full_between_rows(%q: tensor<1x?x32x192xbf16>, %v: tensor<1x?x32x128x
 // CPU: attn.full %arg5, %arg2, %arg2 {causal, tile = #attn.tile<q = 64, kv = 64, warps = 1>}
 // CPU: attn.full %arg0, %arg6, %arg6 {causal, tile = #attn.tile<q = 64, kv = 64, warps = 1>}
 // SM90-LABEL: func.func @decode_split_kv
-// SM90: attn.full %arg0, %arg1, %arg1 {causal, tile = #attn.tile<q = 64, kv = 64, split_kv = 32>}
-// SM90: attn.full %arg0, %arg2, %arg2 {causal, tile = #attn.tile<q = 64, kv = 64, split_kv = 4>}
-// SM90: attn.full %arg0, %arg3, %arg3 {causal, tile = #attn.tile<q = 64, kv = 64>}
-// SM90: attn.full %arg4, %arg2, %arg2 {causal, tile = #attn.tile<q = 64, kv = 64, split_kv = 4>}
-// SM90: attn.full %arg5, %arg2, %arg2 {causal, tile = #attn.tile<q = 64, kv = 64>}
-// SM90: attn.full %arg0, %arg6, %arg6 {causal, tile = #attn.tile<q = 64, kv = 64, split_kv = 32>}
+// SM90: attn.full %arg0, %arg1, %arg1 {causal, tile = #attn.tile<q = 128, kv = 128, stages = 2, split_kv = 32, warps = 8>}
+// SM90: attn.full %arg0, %arg2, %arg2 {causal, tile = #attn.tile<q = 128, kv = 128, stages = 2, split_kv = 4, warps = 8>}
+// SM90: attn.full %arg0, %arg3, %arg3 {causal, tile = #attn.tile<q = 128, kv = 128, stages = 2, warps = 8>}
+// SM90: attn.full %arg4, %arg2, %arg2 {causal, tile = #attn.tile<q = 128, kv = 128, stages = 2, split_kv = 4, warps = 8>}
+// SM90: attn.full %arg5, %arg2, %arg2 {causal, tile = #attn.tile<q = 128, kv = 128, stages = 2, warps = 8>}
+// SM90: attn.full %arg0, %arg6, %arg6 {causal, tile = #attn.tile<q = 128, kv = 128, stages = 2, split_kv = 32, warps = 8>}
 func.func @decode_split_kv(%q: tensor<4x1x32x128xbf16>, %k64k: tensor<4x65536x8x128xbf16>,
                            %k8k: tensor<4x8192x8x128xbf16>, %k1k: tensor<4x1024x8x128xbf16>,
                            %q16: tensor<4x16x32x128xbf16>, %q17: tensor<4x17x32x128xbf16>,

@@ -23,8 +23,14 @@ namespace mlir::atile {
 /// shared memory are taken: 1024-aligned (the 128-byte swizzle's period);
 /// `used` moves past it. The NVVM lowering places buffers so, in order.
 int64_t placeShared(int64_t &used, SmemType type);
+/// The ring barriers of `kernel` (after its buffers, `used` bytes): per
+/// buffer an atile.acquire / await / release names, in program order, the
+/// offset of its 16 bytes per stage (a "full" and an "empty" mbarrier);
+/// `used` moves past them.
+SmallVector<std::pair<AllocOp, int64_t>> placeRings(Operation *kernel,
+                                                    int64_t &used);
 /// Bytes of dynamic shared memory the atile.alloc buffers of `kernel` take
-/// (placed by placeShared): what launchers reserve.
+/// (placed by placeShared), ring barriers included: what launchers reserve.
 int64_t sharedBytes(Operation *kernel);
 } // namespace mlir::atile
 

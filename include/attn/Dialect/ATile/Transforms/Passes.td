@@ -79,4 +79,38 @@ def ATilePipelinePass : Pass<"atile-pipeline", "mlir::gpu::GPUModuleOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def ATileWarpSpecializePass
+    : Pass<"atile-warp-specialize", "mlir::gpu::GPUModuleOp"> {
+  let summary = "Split tile programs into a TMA producer and consumer warpgroups";
+  let description = [{
+    On chips with wgmma and setmaxnreg (sm_90a), a kernel whose fragments
+    are all wgmma fragments of 64 rows per warpgroup (1 or 2 warpgroups) and
+    whose loops copy tiles from views with a TMA descriptor into staged
+    buffers (`atile.stage %buf[%seq mod stages]`, 2 or more stages) becomes
+    an `atile.warp_specialize`:
+
+    - the producer (4 more warps, 24 registers a thread, one thread
+      issuing) replays the program's copies from those views in program
+      order, each as `atile.acquire %buf[%seq]` then the copy with `engine =
+      tma` (the loops around them cloned without their other work);
+    - each consumer warpgroup (240 registers a thread) runs the rest of the
+      program on its 64 rows: each wait for such a copy becomes `atile.await
+      %buf[%seq]` and an `atile.release %buf[%seq]` follows the last read of
+      the tile (the wait of an asynchronous product reading it); the rows
+      of masks, stores and the remaining copies (the queries, copied by each
+      consumer into its own stage of their buffer) are offset by 64 x the
+      consumer's index.
+
+    The views, buffers and scalar arithmetic before the program's first copy
+    stay above the op; the block grows by the producer's 4 warps. Programs
+    of another shape are left as they are (every warp a consumer, cp.async).
+    Runs after atile-assign-layouts (it reads the wgmma layouts) and before
+    atile-pipeline (which leaves the producer's loops alone: the rings
+    pipeline them).
+  }];
+  let dependentDialects = ["mlir::atile::ATileDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
 #endif // ATTN_ATILE_PASSES_TD
