@@ -122,10 +122,10 @@ struct AttnToNVVMPipelineOptions
       llvm::cl::init(true)};
   Option<bool> tileOverlap{
       *this, "tile-overlap",
-      llvm::cl::desc("attn.full's tile program overlaps a tile's softmax "
-                     "with the next products (convert-attn-to-gpu's "
-                     "tile-overlap; not GPU-checked yet)"),
-      llvm::cl::init(false)};
+      llvm::cl::desc("attn.full's tile program on sm_90a overlaps a tile's "
+                     "softmax with the next products (convert-attn-to-gpu's "
+                     "tile-overlap)"),
+      llvm::cl::init(true)};
   Option<bool> warpSpecialize{
       *this, "warp-specialize",
       llvm::cl::desc("Tile programs on sm_90a get a TMA producer warpgroup "

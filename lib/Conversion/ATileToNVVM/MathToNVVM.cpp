@@ -131,22 +131,26 @@ LogicalResult nvvm::lowerMask(Lowering &l, MaskOp op) {
     return failure();
   auto &g = l.g;
   const Regs &x = l.frags[op.getScores()];
-  Value row0 = l.toI64(op.getRow()), col0 = l.toI64(op.getCol());
-  Value keys = l.toI64(op.getKeys()), group = l.toI64(op.getGroup());
-  Value offset = l.toI64(op.getOffset());
+  // 32-bit positions (packed rows T x G and keys below 2^31): 64-bit
+  // division is a long sequence whose registers the overlapped loop does
+  // not have.
+  auto i32 = [&](Value index) { return g.toI32(l.toI64(index)); };
+  Value row0 = i32(op.getRow()), col0 = i32(op.getCol());
+  Value keys = i32(op.getKeys()), group = i32(op.getGroup());
+  Value offset = i32(op.getOffset());
   std::optional<int64_t> window = op.getWindow();
   // Does any element of the tile need the mask? (Block-uniform.)
-  Value tileEnd = g.add(col0, g.c64(gm->cols));
+  Value tileEnd = g.add(col0, g.c32(gm->cols));
   Value need = g.slt(keys, tileEnd);
   if (op.getCausal()) {
     Value firstPos = g.add(g.divs(row0, group), offset);
-    need = g.orI(need, g.slt(firstPos, g.sub(tileEnd, g.c64(1))));
+    need = g.orI(need, g.slt(firstPos, g.sub(tileEnd, g.c32(1))));
   }
   if (window) {
-    Value lastRow = g.add(row0, g.c64(gm->rows - 1));
+    Value lastRow = g.add(row0, g.c32(gm->rows - 1));
     Value lastPos = g.add(g.divs(lastRow, group), offset);
-    need = g.orI(need,
-                 g.slt(col0, g.add(g.sub(lastPos, g.c64(*window)), g.c64(1))));
+    need = g.orI(need, g.slt(col0, g.add(g.sub(lastPos, g.c32(*window)),
+                                         g.c32(1))));
   }
   SmallVector<Type> types(x.size(), l.b.getF32Type());
   auto ifOp = scf::IfOp::create(l.b, types, need, /*withElseRegion=*/true);
@@ -156,21 +160,20 @@ LogicalResult nvvm::lowerMask(Lowering &l, MaskOp op) {
     Regs masked(x);
     Value negInf = g.negInf();
     // Per row, the band of valid columns relative to the tile, clamped to
-    // [-1, cols + 1] so that the per-element tests are 32-bit.
+    // [-1, cols + 1].
     Value twoTq = g.mul(l.tq, g.c32(2));
     auto rel = [&](Value key) {
-      Value r = g.max(g.min(g.sub(key, col0), g.c64(gm->cols + 1)), g.c64(-1));
-      return g.toI32(r);
+      return g.max(g.min(g.sub(key, col0), g.c32(gm->cols + 1)), g.c32(-1));
     };
     for (int64_t mi = 0; mi < gm->mTiles; ++mi)
       for (int64_t hf = 0; hf < 2; ++hf) {
-        Value r = g.add(row0, g.toI64(l.threadRow(*gm, mi, hf)));
+        Value r = g.add(row0, l.threadRow(*gm, mi, hf));
         Value pos = g.add(g.divs(r, group), offset);
-        Value hi = rel(op.getCausal() ? g.min(keys, g.add(pos, g.c64(1)))
+        Value hi = rel(op.getCausal() ? g.min(keys, g.add(pos, g.c32(1)))
                                       : keys);
         Value lo;
         if (window)
-          lo = rel(g.add(g.sub(pos, g.c64(*window)), g.c64(1)));
+          lo = rel(g.add(g.sub(pos, g.c32(*window)), g.c32(1)));
         for (int64_t ni = 0; ni < gm->nTiles; ++ni)
           for (int64_t e = 0; e < 2; ++e) {
             Value k = g.add(twoTq, g.c32(8 * ni + e));

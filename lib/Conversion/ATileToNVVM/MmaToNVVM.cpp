@@ -46,13 +46,20 @@ static LogicalResult lowerWgmma(Lowering &l, MmaOp op, const FragGeom &gm) {
   // 16-element k-steps: 4 per 128-byte column block of a K-major tile.
   SmallVector<Value> aOps, bDesc;
   Value rhsPtr = l.smem.lookup(op.getRhs());
+  // A left tile (the queries) is the same every iteration of a loop: its
+  // descriptors are computed at each product from an opaque base, else
+  // LLVM hoists them and the loop keeps 2 registers per k-step live
+  // (64 bytes of spills in the overlapped warp-specialised kernel).
+  Value lhsBase;
+  if (lhsTile)
+    lhsBase = g.opaque(LLVM::PtrToIntOp::create(
+        l.b, l.b.getI32Type(), l.smem.lookup(op.getLhs())));
   for (int64_t ks = 0; ks < k / 16; ++ks) {
     if (lhsTile) {
       Value at = g.add(g.mul(wg, g.c32(64 * 128)),
                        g.c32((ks / 4) * lhsTile.getRows() * 128 +
                              (ks % 4) * 32));
-      aOps.push_back(
-          g.wgmmaDesc(g.gep(l.smem.lookup(op.getLhs()), i8, at)));
+      aOps.push_back(g.wgmmaDesc(g.add(lhsBase, at)));
     } else {
       const Regs &p = l.frags[op.getLhs()];
       for (int64_t q = 0; q < 4; ++q)

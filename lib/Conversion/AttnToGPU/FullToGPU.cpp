@@ -189,7 +189,9 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
                          atile::TargetAttr::get(ctx, site.chip.name));
     FailureOr<gpu::GPUFuncOp> fn =
         tile_programs::buildFullProgram(cast<FullOp>(op), site.module, fwd,
-                                        std::nullopt, site.tileOverlap, maps);
+                                        std::nullopt,
+                                        site.tileOverlap && site.chip.wgmma,
+                                        maps);
     if (failed(fn))
       return failure();
     fwdSmem = atile::sharedBytes(*fn);

@@ -275,7 +275,9 @@ Value GpuBuilder::wgmmaDesc(Value addr, int64_t lbo, int64_t sbo) {
   // start address >> 4 (bits 0-13), leading byte offset >> 4 (bits 16-29;
   // unused by swizzled K-major tiles), stride byte offset >> 4 (bits 32-45;
   // 1024: 8 rows of 128 bytes), 128-byte swizzle (bits 62-63 = 1).
-  Value a = LLVM::PtrToIntOp::create(b, i32(), addr);
+  Value a = isa<LLVM::LLVMPointerType>(addr.getType())
+                ? LLVM::PtrToIntOp::create(b, i32(), addr).getResult()
+                : addr;
   Value start = LLVM::ZExtOp::create(
       b, i64(), andI(LLVM::LShrOp::create(b, a, c32(4)), c32(0x3FFF)));
   int64_t fixed =
@@ -364,6 +366,14 @@ SmallVector<Value> GpuBuilder::wgmmaFp8RS(ArrayRef<Frag4> a,
     regs.append(f.begin(), f.end());
   return wgmmaChain(e4m3Instr(acc.size()), "1, 1", acc, regs, /*aRegs=*/true,
                     descB, /*wait=*/true);
+}
+
+Value GpuBuilder::opaque(Value x) {
+  auto asmOp = LLVM::InlineAsmOp::create(
+      b, i32(), ValueRange{x}, "mov.b32 $0, $1;", "=r,r",
+      /*has_side_effects=*/true, /*is_align_stack=*/false,
+      LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr());
+  return asmOp.getResult(0);
 }
 
 void GpuBuilder::fenceProxyAsync() {

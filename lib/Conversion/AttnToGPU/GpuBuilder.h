@@ -134,6 +134,10 @@ public:
   /// k-step of 32): leading and stride byte offsets `lbo`, `sbo` (MN-major
   /// tiles: lbo = the distance between 64-column halves).
   Value wgmmaDesc(Value addr, int64_t lbo = 16, int64_t sbo = 1024);
+  /// `x` (i32) through an opaque move that compilers may not hoist or
+  /// fold: values computed from it stay where they are used (a loop does
+  /// not keep loop-invariant wgmma descriptors live in registers).
+  Value opaque(Value x);
   /// One warpgroup's chain of `wgmma.mma_async.sync.aligned.<instr>` over
   /// the k-steps of `bDesc` (`instr` e.g. "m64n128k16.f32.bf16.bf16"; the
   /// accumulator holds N / 2 f32 per thread, the m64nN layout: per warp the

@@ -32,7 +32,7 @@ struct KernelSite {
   /// attn.full's forward kernel from its tile program (option tile-ir).
   bool tileIR = false;
   /// The tile program's loop overlaps softmax and products (tile-overlap).
-  bool tileOverlap = false;
+  bool tileOverlap = true;
   /// Prefill tile programs take TMA descriptors of K and V (tensormaps).
   bool tensorMaps = false;
 };
