@@ -160,8 +160,9 @@ def main():
         print("%-46s %10.3f %12s %s" % (name, ms, rate, ratio), flush=True)
 
     if args.only in (None, "prefill"):
-        for B, T in ((1, 16384), (4, 4096)):
-            H, D = 16, 128
+        for B, T, D in ((1, 16384, 128), (4, 4096, 128), (1, 16384, 64),
+                        (1, 16384, 256)):
+            H = 16
             q = torch.randn(B, T, H, D, device=dev, dtype=torch.bfloat16)
             k, v = torch.randn_like(q), torch.randn_like(q)
             for causal in (False, True):
@@ -170,7 +171,7 @@ def main():
                                                   "causal" if causal else "full")
                 ours = bench(lambda: ops.full_attn(q, k, v, causal=causal))
                 report("attn " + tag, ours, fl)
-                if args.tile_ir:
+                if args.tile_ir and D == 128:
                     t = bench(lambda: ops._gpu_full(q, k, v, causal, None, None,
                                                     options="tile-ir=false"))
                     report("  attn builder (ratio: it / tile IR)", t, fl,
@@ -188,6 +189,11 @@ def main():
                         q, k, v, causal, None, None,
                         options="warp-specialize=false"))
                     report("  attn tile IR, no producer warpgroup "
+                           "(ratio: it / default)", t, fl, ours=ours)
+                    t = bench(lambda: ops._gpu_full(
+                        q, k, v, causal, None, None,
+                        options="warp-pingpong=true"))
+                    report("  attn tile IR, consumers' ping-pong "
                            "(ratio: it / default)", t, fl, ours=ours)
                 if args.tiles:
                     for tile in precompile.bench_tiles():

@@ -236,6 +236,37 @@ def ATile_ReleaseOp : ATile_RingOp<"release", "hand a ring slot back to the prod
     ```
   }]>;
 
+def ATile_TurnAcquireOp : ATile_Op<"turn_acquire"> {
+  let summary = "wait for this consumer's turn to issue products";
+  let description = [{
+    Ping-pong between the two consumer warpgroups of an
+    `atile.warp_specialize` (FlashAttention-3): the products a consumer
+    issues between `atile.turn_acquire` and `atile.turn_release` are issued
+    while the other consumer runs its softmax, and the two take turns
+    (consumer 0 first). Every consumer passes the same number of turns.
+    Lowered to named barriers (`bar.sync` on this consumer's, `bar.arrive`
+    on the other's).
+
+    ```mlir
+    atile.turn_acquire
+    %s = atile.mma %q, %k {async, transpose_rhs} : ...
+    %o = atile.mma %p, %v, %acc {async} : ...
+    atile.turn_release
+    ```
+  }];
+  let assemblyFormat = "attr-dict";
+  let hasVerifier = 1;
+}
+
+def ATile_TurnReleaseOp : ATile_Op<"turn_release"> {
+  let summary = "hand the turn to issue products to the other consumer";
+  let description = [{
+    Ends the turn `atile.turn_acquire` began (see there).
+  }];
+  let assemblyFormat = "attr-dict";
+  let hasVerifier = 1;
+}
+
 def ATile_LoadOp : ATile_Op<"load"> {
   let summary = "shared tile -> register fragment";
   let description = [{

@@ -58,8 +58,9 @@ def full_configs():
     # Head dims beyond 128: MLA's prefill shape (D = 192, Dv = 128) and 256.
     out.append(((1, 1, 1, 192), (1, 1, 1, 192), (1, 1, 1, 128), ("bf16",) * 3,
                 True, None, None, None, None))
-    out.append(((1, 1, 1, 256), (1, 1, 1, 256), (1, 1, 1, 256), ("bf16",) * 3,
-                False, None, None, None, None))
+    for causal in (False, True):  # (bench/gpu_full.py: both)
+        out.append(((1, 1, 1, 256), (1, 1, 1, 256), (1, 1, 1, 256),
+                    ("bf16",) * 3, causal, None, None, None, None))
     return out
 
 
@@ -220,6 +221,7 @@ def kernel_sets(tiles=False):
             full(cfg, "wgmma=false", " wgmma=false")
             full(cfg, "tile-overlap=false", " tile-overlap=false")
             full(cfg, "warp-specialize=false", " warp-specialize=false")
+            full(cfg, "warp-pingpong=true", " warp-pingpong=true")
     for cfg in fp8_full_configs():
         full(cfg, fp8, " precision=fp8")
     # What test_full_fp8_gpu.py's policy and rotation tests compile besides.

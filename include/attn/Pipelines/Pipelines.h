@@ -132,6 +132,11 @@ struct AttnToNVVMPipelineOptions
                      "and consumer warpgroups (atile-warp-specialize; needs "
                      "wgmma)"),
       llvm::cl::init(true)};
+  Option<bool> warpPingpong{
+      *this, "warp-pingpong",
+      llvm::cl::desc("The two consumer warpgroups take turns issuing their "
+                     "products (atile-warp-specialize's pingpong)"),
+      llvm::cl::init(false)};
   Option<bool> wgmma{
       *this, "wgmma",
       llvm::cl::desc("Tile programs use wgmma where the chip and the products "

@@ -366,11 +366,19 @@ LogicalResult Driver::lowerWarpSpecialize(WarpSpecializeOp op) {
   l.syncCount = 128;
   l.scalars.map(op.getConsumer().getArgument(0),
                 arith::IndexCastUIOp::create(l.b, l.b.getIndexType(), c));
+  l.consumer = c;
+  bool turns = false;
+  op.getConsumer().walk([&](TurnAcquireOp) { turns = true; });
+  if (turns)
+    beginTurns(l);
   bool fenced = l.fenced;
   l.fenced = true;
   if (failed(lowerBlock(op.getConsumer().front())))
     return failure();
+  if (turns)
+    endTurns(l);
   l.fenced = fenced;
+  l.consumer = Value();
   restore();
   return success();
 }
@@ -423,6 +431,8 @@ LogicalResult Driver::lowerOp(Operation &op) {
       .Case([&](AcquireOp o) { return lowerAcquire(L, o); })
       .Case([&](AwaitOp o) { return lowerAwait(L, o); })
       .Case([&](ReleaseOp o) { return lowerRelease(L, o); })
+      .Case([&](TurnAcquireOp o) { return lowerTurnAcquire(L, o); })
+      .Case([&](TurnReleaseOp o) { return lowerTurnRelease(L, o); })
       .Case([&](WarpSpecializeOp o) { return lowerWarpSpecialize(o); })
       .Default([&](Operation *other) -> LogicalResult {
         if (isa_and_nonnull<ATileDialect>(other->getDialect()))

@@ -90,6 +90,8 @@ public:
   Value syncId;
   int64_t syncCount = 0;
   void sync();
+  /// Inside a consumer region: the consumer's index (i32).
+  Value consumer;
 
   FailureOr<FragGeom> geom(Operation *op, FragType type);
   Value lookup(Value v) { return scalars.lookupOrDefault(v); }
@@ -127,6 +129,15 @@ LogicalResult lowerTmaCopy(Lowering &l, CopyOp op, ViewOp view);
 LogicalResult lowerAcquire(Lowering &l, AcquireOp op);
 LogicalResult lowerAwait(Lowering &l, AwaitOp op);
 LogicalResult lowerRelease(Lowering &l, ReleaseOp op);
+LogicalResult lowerTurnAcquire(Lowering &l, TurnAcquireOp op);
+LogicalResult lowerTurnRelease(Lowering &l, TurnReleaseOp op);
+/// Named barrier of consumer c's turn (ping-pong) and the turn protocol's
+/// start (consumer 1 lets consumer 0 go first) and end (consumer 0 takes
+/// the last turn consumer 1 handed over, so that both barriers end
+/// balanced).
+constexpr int64_t kFirstTurnBarrier = 3;
+void beginTurns(Lowering &l);
+void endTurns(Lowering &l);
 LogicalResult lowerLoad(Lowering &l, LoadOp op);
 LogicalResult lowerStore(Lowering &l, StoreOp op);
 LogicalResult lowerMma(Lowering &l, MmaOp op);

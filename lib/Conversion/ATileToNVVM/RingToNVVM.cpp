@@ -20,7 +20,11 @@
 //   await     mbarrier.try_wait.parity on the full barrier
 //   release   __syncwarp, then lane 0 of each consumer warp arrives on empty
 //   roles     setmaxnreg.dec / .inc, the producer on one thread, consumers
-//             with their own thread geometry and named barrier
+//             with their own thread geometry and named barrier (1 + c)
+//   turns     ping-pong of two consumers on named barriers 3 + c: a turn
+//             is bar.sync on the own barrier (256 threads: this
+//             warpgroup's sync and the other's arrive), its end bar.arrive
+//             on the other's
 //
 //===----------------------------------------------------------------------===//
 
@@ -131,4 +135,46 @@ LogicalResult nvvm::lowerTmaCopy(Lowering &l, CopyOp op, ViewOp view) {
         Value());
   }
   return success();
+}
+
+/// Named barrier `id` (i32) of the two consumer warpgroups: wait (this
+/// warpgroup) or arrive (the other's 128 threads count towards it).
+static void turnBarrier(Lowering &l, Value id, bool wait) {
+  Value threads = l.g.c32(256);
+  if (wait)
+    NVVM::BarrierOp::create(l.b, Type(), id, threads,
+                            NVVM::BarrierReductionAttr(), Value());
+  else
+    NVVM::BarrierArriveOp::create(l.b, id, threads);
+}
+
+LogicalResult nvvm::lowerTurnAcquire(Lowering &l, TurnAcquireOp op) {
+  if (!l.consumer)
+    return op.emitOpError() << "outside a consumer region";
+  turnBarrier(l, l.g.add(l.consumer, l.g.c32(kFirstTurnBarrier)), true);
+  return success();
+}
+
+LogicalResult nvvm::lowerTurnRelease(Lowering &l, TurnReleaseOp op) {
+  if (!l.consumer)
+    return op.emitOpError() << "outside a consumer region";
+  Value other = l.g.sub(l.g.c32(1), l.consumer);
+  turnBarrier(l, l.g.add(other, l.g.c32(kFirstTurnBarrier)), false);
+  return success();
+}
+
+void nvvm::beginTurns(Lowering &l) {
+  auto second = scf::IfOp::create(l.b, TypeRange{},
+                                  l.g.eq(l.consumer, l.g.c32(1)), false);
+  OpBuilder::InsertionGuard guard(l.b);
+  l.b.setInsertionPointToStart(second.thenBlock());
+  turnBarrier(l, l.g.c32(kFirstTurnBarrier), false);
+}
+
+void nvvm::endTurns(Lowering &l) {
+  auto first = scf::IfOp::create(l.b, TypeRange{},
+                                 l.g.eq(l.consumer, l.g.c32(0)), false);
+  OpBuilder::InsertionGuard guard(l.b);
+  l.b.setInsertionPointToStart(first.thenBlock());
+  turnBarrier(l, l.g.c32(kFirstTurnBarrier), true);
 }

@@ -315,8 +315,15 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
     Value k0Tile = stage(sK, ix.c(0));
     Value k0Copy = copyRows(kView, kvBeg, k0Tile);
     WaitOp::create(b, ValueRange{k0Copy});
-    Value s0 = MmaOp::create(b, scoresT, qTile, k0Tile, Value(),
-                             /*transpose_rhs=*/true, /*async=*/false);
+    // (Issued asynchronously and waited for at once: the issue is what two
+    // consumers take turns at.)
+    Value s0 = MmaWaitOp::create(
+                   b, TypeRange{scoresT},
+                   ValueRange{MmaOp::create(b, scoresT, qTile, k0Tile, Value(),
+                                            /*transpose_rhs=*/true,
+                                            /*async=*/true)},
+                   b.getI64IntegerAttr(0))
+                   .getResult(0);
     Value any = arith::CmpIOp::create(b, arith::CmpIPredicate::sgt, nIter,
                                       ix.c(0));
     Value keys0 = arith::SelectOp::create(b, any, seqS, ix.c(0));
@@ -360,8 +367,14 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
     Value vTile = stage(sV, ix.rem(last, ix.c(p.stages)));
     Value vCopy = copyRows(vView, kvAt(last), vTile);
     WaitOp::create(b, ValueRange{vCopy});
-    acc = MmaOp::create(b, outT, loop.getResult(3), vTile, loop.getResult(0),
-                        /*transpose_rhs=*/false, /*async=*/false);
+    acc = MmaWaitOp::create(
+              b, TypeRange{outT},
+              ValueRange{MmaOp::create(b, outT, loop.getResult(3), vTile,
+                                       loop.getResult(0),
+                                       /*transpose_rhs=*/false,
+                                       /*async=*/true)},
+              b.getI64IntegerAttr(0))
+              .getResult(0);
     m = loop.getResult(1);
     l = loop.getResult(2);
   }

@@ -110,10 +110,13 @@ func.func @plain(%q: tensor<2x?x8x64xf16>, %k: tensor<2x?x8x64xf16>, %v: tensor<
 // PLAIN-NOT: math.log2
 // PLAIN: gpu.return
 
-// The overlapped loop (overlap=true): tile 0's scores before the loop, then
+// The overlapped loop (overlap=true; every product asynchronous, so that
+// warp-specialised consumers may take turns issuing them): tile 0's scores
+// before the loop, then
 // per iteration Q K_{j+1}^T and P_j V_j issued together, the scores waited
 // for first, the softmax, then P V; the last P V after the loop.
-// OVERLAP: atile.mma %{{.*}}, %{{.*}} {transpose_rhs} : !atile.smem<64x64xf16, swizzle = 128>, !atile.smem<128x64xf16, swizzle = 128> -> !atile.frag<64x128xf32>
+// OVERLAP: %[[S0:.*]] = atile.mma %{{.*}}, %{{.*}} {async, transpose_rhs} : !atile.smem<64x64xf16, swizzle = 128>, !atile.smem<128x64xf16, swizzle = 128> -> !atile.frag<64x128xf32>
+// OVERLAP: atile.mma_wait %[[S0]] : !atile.frag<64x128xf32>
 // OVERLAP: atile.online_softmax
 // OVERLAP: scf.for
 // OVERLAP: %[[S:.*]] = atile.mma %{{.*}}, %{{.*}} {async, transpose_rhs}
@@ -122,7 +125,8 @@ func.func @plain(%q: tensor<2x?x8x64xf16>, %k: tensor<2x?x8x64xf16>, %v: tensor<
 // OVERLAP: atile.online_softmax
 // OVERLAP: atile.mma_wait %[[O]] : !atile.frag<64x128xf32>
 // OVERLAP: scf.yield
-// OVERLAP: atile.mma %{{.*}}, %{{.*}}, %{{.*}} : !atile.frag<64x128xf16>, !atile.smem<128x128xf16, swizzle = 128>, !atile.frag<64x128xf32> -> !atile.frag<64x128xf32>
+// OVERLAP: %[[LAST:.*]] = atile.mma %{{.*}}, %{{.*}}, %{{.*}} {async} : !atile.frag<64x128xf16>, !atile.smem<128x128xf16, swizzle = 128>, !atile.frag<64x128xf32> -> !atile.frag<64x128xf32>
+// OVERLAP: atile.mma_wait %[[LAST]] : !atile.frag<64x128xf32>
 
 // CHIP: error: convert-attn-to-atile: unknown chip 'sm_99'
 

@@ -464,3 +464,45 @@ func.func @yield_parent() {
   // expected-error @+1 {{expects parent op to be one of 'atile.map, atile.warp_specialize'}}
   atile.yield
 }
+
+// -----
+
+func.func @turn_outside() {
+  // expected-error @+1 {{takes turns between the two consumers of an atile.warp_specialize}}
+  atile.turn_acquire
+  return
+}
+
+// -----
+
+func.func @turn_one_consumer() {
+  atile.warp_specialize {producer_warps = 4, consumers = 1, producer_regs = 24, consumer_regs = 240} producer {
+    atile.yield
+  } consumer {
+  ^bb0(%c: index):
+    // expected-error @+1 {{takes turns between the two consumers of an atile.warp_specialize}}
+    atile.turn_release
+    atile.yield
+  }
+  return
+}
+
+// -----
+
+func.func @ring_not_alloc(%t: !atile.smem<2x64x128xbf16, swizzle = 128>, %j: index) {
+  // expected-error @+1 {{names a ring by its atile.alloc buffer}}
+  atile.await %t[%j] : !atile.smem<2x64x128xbf16, swizzle = 128>
+  return
+}
+
+// -----
+
+func.func @ws_args() {
+  // expected-error @+1 {{consumer region takes one index argument (the consumer's index)}}
+  atile.warp_specialize {producer_warps = 4, consumers = 2, producer_regs = 24, consumer_regs = 240} producer {
+    atile.yield
+  } consumer {
+    atile.yield
+  }
+  return
+}

@@ -77,6 +77,8 @@ gpu.module @kernels attributes {atile.target = #atile.target<"sm_90a">} {
     // CHECK: } consumer {
     // CHECK: ^bb0(%{{.*}}: index):
     // CHECK: atile.await %{{.*}}[%{{.*}}] : !atile.smem<2x64x128xbf16, swizzle = 128>
+    // CHECK: atile.turn_acquire
+    // CHECK: atile.turn_release
     // CHECK: atile.release %{{.*}}[%{{.*}}] : !atile.smem<2x64x128xbf16, swizzle = 128>
     atile.warp_specialize {producer_warps = 4, consumers = 2, producer_regs = 24, consumer_regs = 240} producer {
       atile.acquire %ring[%j] : !atile.smem<2x64x128xbf16, swizzle = 128>
@@ -84,6 +86,8 @@ gpu.module @kernels attributes {atile.target = #atile.target<"sm_90a">} {
     } consumer {
     ^bb0(%c: index):
       atile.await %ring[%j] : !atile.smem<2x64x128xbf16, swizzle = 128>
+      atile.turn_acquire
+      atile.turn_release
       atile.release %ring[%j] : !atile.smem<2x64x128xbf16, swizzle = 128>
       atile.yield
     }

@@ -90,6 +90,18 @@ static LogicalResult verifyRing(Operation *op, Value buffer) {
   return success();
 }
 LogicalResult AcquireOp::verify() { return verifyRing(*this, getBuffer()); }
+
+/// Turns alternate between the two consumers of an atile.warp_specialize.
+static LogicalResult verifyTurn(Operation *op) {
+  auto ws = op->getParentOfType<WarpSpecializeOp>();
+  if (!ws || ws.getConsumers() != 2 ||
+      !ws.getConsumer().isAncestor(op->getParentRegion()))
+    return op->emitOpError() << "takes turns between the two consumers of an "
+                                "atile.warp_specialize";
+  return success();
+}
+LogicalResult TurnAcquireOp::verify() { return verifyTurn(*this); }
+LogicalResult TurnReleaseOp::verify() { return verifyTurn(*this); }
 LogicalResult AwaitOp::verify() { return verifyRing(*this, getBuffer()); }
 LogicalResult ReleaseOp::verify() { return verifyRing(*this, getBuffer()); }
 

@@ -109,6 +109,12 @@ private:
   LogicalResult buildProducer();
   void awaitAndRelease();
   LogicalResult sliceRows();
+  /// Brackets each run of asynchronous products of the consumer region
+  /// with atile.turn_acquire / turn_release.
+  void takeTurns();
+
+public:
+  bool pingpong = false;
 };
 } // namespace
 
@@ -352,6 +358,30 @@ LogicalResult Specializer::sliceRows() {
   return success();
 }
 
+void Specializer::takeTurns() {
+  auto isAsync = [](Operation &op) {
+    auto mma = dyn_cast<MmaOp>(op);
+    return mma && mma.getAsync();
+  };
+  SmallVector<Block *> blocks;
+  ws.getConsumer().walk([&](Block *b) { blocks.push_back(b); });
+  for (Block *b : blocks)
+    for (auto it = b->begin(); it != b->end();) {
+      if (!isAsync(*it)) {
+        ++it;
+        continue;
+      }
+      auto last = it;
+      while (std::next(last) != b->end() && isAsync(*std::next(last)))
+        ++last;
+      OpBuilder before(&*it);
+      TurnAcquireOp::create(before, it->getLoc());
+      OpBuilder after(b, std::next(last));
+      TurnReleaseOp::create(after, last->getLoc());
+      it = std::next(last);
+    }
+}
+
 FailureOr<bool> Specializer::run() {
   if (failed(check()))
     return false;
@@ -379,6 +409,8 @@ FailureOr<bool> Specializer::run() {
   awaitAndRelease();
   if (failed(sliceRows()))
     return failure();
+  if (consumers == 2 && pingpong)
+    takeTurns();
   const int64_t warps = 4 + 4 * consumers;
   fn.setKnownBlockSizeAttr(
       b.getDenseI32ArrayAttr({static_cast<int32_t>(32 * warps), 1, 1}));
@@ -405,6 +437,7 @@ struct ATileWarpSpecializePass
       // A program this pass does not take stays as it is (cp.async,
       // every warp a consumer); one it took but cannot finish is an error.
       Specializer s(fn, consumers);
+      s.pingpong = pingpong;
       if (failed(s.run()))
         return signalPassFailure();
     }

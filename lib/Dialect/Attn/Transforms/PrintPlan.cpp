@@ -131,8 +131,10 @@ static void printTileProgram(llvm::raw_ostream &os, gpu::GPUFuncOp fn) {
   std::optional<int64_t> pending;
   int64_t async = 0;
   atile::WarpSpecializeOp roles;
-  int64_t rings = 0;
+  int64_t rings = 0, turns = 0;
   fn.walk([&](Operation *op) {
+    if (isa<atile::TurnAcquireOp>(op))
+      ++turns;
     if (auto ws = dyn_cast<atile::WarpSpecializeOp>(op))
       roles = ws;
     if (auto acquire = dyn_cast<atile::AcquireOp>(op))
@@ -181,7 +183,11 @@ static void printTileProgram(llvm::raw_ostream &os, gpu::GPUFuncOp fn) {
        << " warps at " << roles.getProducerRegs() << " registers, "
        << rings << " ring fills; " << roles.getConsumers()
        << " consumer warpgroups at " << roles.getConsumerRegs()
-       << " registers)";
+       << " registers"
+       << (turns ? ", taking turns: " + std::to_string(turns) +
+                       " product issues"
+                 : std::string())
+       << ")";
   os << "\n";
 }
 

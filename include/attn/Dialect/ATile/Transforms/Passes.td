@@ -104,6 +104,12 @@ def ATileWarpSpecializePass
     The views, buffers and scalar arithmetic before the program's first copy
     stay above the op; the block grows by the producer's 4 warps. Programs
     of another shape are left as they are (every warp a consumer, cp.async).
+    With two consumers and `pingpong`, each run of asynchronous products
+    in the consumer region is bracketed by `atile.turn_acquire` /
+    `atile.turn_release`: the consumers issue their products in turn, one
+    warpgroup's softmax running under the other's products
+    (FlashAttention-3's ping-pong).
+
     Runs after atile-assign-layouts (it reads the wgmma layouts) and before
     atile-pipeline (which leaves the producer's loops alone: the rings
     pipeline them).
@@ -111,6 +117,12 @@ def ATileWarpSpecializePass
   let dependentDialects = ["mlir::atile::ATileDialect",
                            "mlir::arith::ArithDialect",
                            "mlir::scf::SCFDialect"];
+  let options = [
+    Option<"pingpong", "pingpong", "bool", /*default=*/"false",
+           "Two consumers take turns issuing their products (measured "
+           "0-8% slower than the overlapped loop alone on an H200, "
+           "bench/RESULTS.md: off by default)">
+  ];
 }
 
 #endif // ATTN_ATILE_PASSES_TD
