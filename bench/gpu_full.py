@@ -192,8 +192,8 @@ def main():
                            "(ratio: it / default)", t, fl, ours=ours)
                     t = bench(lambda: ops._gpu_full(
                         q, k, v, causal, None, None,
-                        options="warp-pingpong=true"))
-                    report("  attn tile IR, consumers' ping-pong "
+                        options="warp-pingpong=false"))
+                    report("  attn tile IR, no ping-pong "
                            "(ratio: it / default)", t, fl, ours=ours)
                 if args.tiles:
                     for tile in precompile.bench_tiles():

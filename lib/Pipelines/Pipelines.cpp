@@ -125,8 +125,8 @@ void mlir::attn::buildAttnToNVVMPipeline(
   if (!options.wgmma)
     tiles += "{wgmma=false}";
   if (options.warpSpecialize && options.wgmma)
-    tiles += options.warpPingpong ? ",atile-warp-specialize{pingpong=true}"
-                                  : ",atile-warp-specialize";
+    tiles += options.warpPingpong ? ",atile-warp-specialize"
+                                  : ",atile-warp-specialize{pingpong=false}";
   tiles += ",atile-pipeline,convert-atile-to-nvvm)";
   addStage(pm, tiles.c_str());
   pm.addPass(createAttnLaunchSizesPass());

@@ -221,7 +221,7 @@ def kernel_sets(tiles=False):
             full(cfg, "wgmma=false", " wgmma=false")
             full(cfg, "tile-overlap=false", " tile-overlap=false")
             full(cfg, "warp-specialize=false", " warp-specialize=false")
-            full(cfg, "warp-pingpong=true", " warp-pingpong=true")
+            full(cfg, "warp-pingpong=false", " warp-pingpong=false")
     for cfg in fp8_full_configs():
         full(cfg, fp8, " precision=fp8")
     # What test_full_fp8_gpu.py's policy and rotation tests compile besides.

@@ -136,7 +136,7 @@ struct AttnToNVVMPipelineOptions
       *this, "warp-pingpong",
       llvm::cl::desc("The two consumer warpgroups take turns issuing their "
                      "products (atile-warp-specialize's pingpong)"),
-      llvm::cl::init(false)};
+      llvm::cl::init(true)};
   Option<bool> wgmma{
       *this, "wgmma",
       llvm::cl::desc("Tile programs use wgmma where the chip and the products "

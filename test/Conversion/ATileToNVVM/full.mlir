@@ -26,7 +26,7 @@
 // RUN: FileCheck %s --check-prefix=NOWS < %t/nows/attn_kernels.ptx
 // RUN: %if ptxas %{ %ptxas -arch=sm_90a -v %t/nows/attn_kernels.ptx -o %t/nows.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL %}
 // RUN: attn-opt %t/d128.mlir --attn-to-nvvm | FileCheck %s --check-prefix=LAUNCH
-// RUN: attn-opt %t/d128.mlir --attn-to-nvvm=warp-pingpong=true | %python %attn_src/scripts/extract-ptx.py - %t/pingpong
+// RUN: attn-opt %t/d128.mlir --attn-to-nvvm | %python %attn_src/scripts/extract-ptx.py - %t/pingpong
 // RUN: FileCheck %s --check-prefix=PINGPONG < %t/pingpong/attn_kernels.ptx
 // RUN: %if ptxas %{ %ptxas -arch=sm_90a -v %t/pingpong/attn_kernels.ptx -o %t/pingpong.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL %}
 // RUN: attn-opt %t/d128.mlir --attn-to-nvvm=tile-overlap=false | %python %attn_src/scripts/extract-ptx.py - %t/overlap
@@ -67,7 +67,7 @@ func.func @prefill(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x16x128xbf16>, %v:
 // PTX-DAG: ex2.approx
 // PTX-NOT: mma.sync
 // PTX-LABEL: .entry prefill_full_decode(
-// warp-pingpong: consumer 1 lets consumer 0 issue first (bar.arrive on
+// The consumers' ping-pong (default; warp-pingpong): consumer 1 lets consumer 0 issue first (bar.arrive on
 // barrier 3), each issue is a turn on the consumer's barrier (3 + c, both
 // warpgroups' 256 threads), consumer 0 takes the last turn handed over.
 // PINGPONG-LABEL: .entry prefill_full_fwd(

@@ -114,7 +114,7 @@ private:
   void takeTurns();
 
 public:
-  bool pingpong = false;
+  bool pingpong = true;
 };
 } // namespace
 

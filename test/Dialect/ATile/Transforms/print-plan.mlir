@@ -5,7 +5,7 @@
 // atile-warp-specialize.
 // RUN: attn-opt %s --attn-plan --convert-attn-to-gpu | attn-opt --pass-pipeline='builtin.module(gpu.module(atile-assign-layouts,atile-warp-specialize,atile-pipeline),attn-print-plan)' -o /dev/null | FileCheck %s
 // RUN: attn-opt %s --attn-plan --convert-attn-to-gpu | attn-opt --pass-pipeline='builtin.module(gpu.module(atile-assign-layouts,atile-pipeline),attn-print-plan)' -o /dev/null | FileCheck %s --check-prefix=NOWS
-// RUN: attn-opt %s --attn-plan --convert-attn-to-gpu | attn-opt --pass-pipeline='builtin.module(gpu.module(atile-assign-layouts,atile-warp-specialize{pingpong=true},atile-pipeline),attn-print-plan)' -o /dev/null | FileCheck %s --check-prefix=PINGPONG
+// RUN: attn-opt %s --attn-plan --convert-attn-to-gpu | attn-opt --pass-pipeline='builtin.module(gpu.module(atile-assign-layouts,atile-warp-specialize{pingpong=false},atile-pipeline),attn-print-plan)' -o /dev/null | FileCheck %s --check-prefix=NOTURNS
 // RUN: attn-opt %s --attn-plan=target=sm_80 --convert-attn-to-gpu=chip=sm_80 | attn-opt --pass-pipeline='builtin.module(gpu.module(atile-pipeline,atile-assign-layouts),attn-print-plan)' -o /dev/null | FileCheck %s --check-prefix=SM80
 // RUN: attn-opt %s --attn-plan --convert-attn-to-gpu | attn-opt --attn-print-plan -o /dev/null | FileCheck %s --check-prefix=UNASSIGNED
 
@@ -19,8 +19,8 @@ func.func @prefill(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x16x128xbf16>, %v:
 // the overlapped loop (tile 0's K before it, tile j + 1's K and tile j's V
 // in it, the last V after it: 4 ring fills in the program; every product
 // asynchronous).
-// CHECK: @prefill_full_fwd: tile program sm_90a warps=12 -> mma=wgmma copies=tma,cp_async buffers=2x64x128bf16,2x128x128bf16,2x128x128bf16 async_products=4 warp_specialized (producer 4 warps at 24 registers, 4 ring fills; 2 consumer warpgroups at 240 registers)
-// PINGPONG: @prefill_full_fwd: {{.*}} 2 consumer warpgroups at 240 registers, taking turns: 3 product issues)
+// CHECK: @prefill_full_fwd: tile program sm_90a warps=12 -> mma=wgmma copies=tma,cp_async buffers=2x64x128bf16,2x128x128bf16,2x128x128bf16 async_products=4 warp_specialized (producer 4 warps at 24 registers, 4 ring fills; 2 consumer warpgroups at 240 registers, taking turns: 3 product issues)
+// NOTURNS: @prefill_full_fwd: {{.*}} 2 consumer warpgroups at 240 registers)
 // NOWS: @prefill_full_fwd: tile program sm_90a warps=8 -> mma=wgmma copies=cp_async buffers=1x128x128bf16,2x128x128bf16,2x128x128bf16 pipelined (copies in flight <= 2) async_products=4
 // CHECK: @prefill_full_decode: tile program sm_90a warps=1 -> mma=mma_sync copies=cp_async buffers=1x16x128bf16,2x32x128bf16,2x32x128bf16 pipelined (copies in flight <= 3)
 // SM80: @prefill_full_fwd: tile program sm_80 warps=4 -> mma=mma_sync copies=cp_async
