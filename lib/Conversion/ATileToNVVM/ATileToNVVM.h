@@ -36,6 +36,7 @@
 #include "attn/Dialect/ATile/IR/ATileOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/MapVector.h"
 
 namespace mlir::atile::nvvm {
 
@@ -82,8 +83,9 @@ public:
   bool fenced = true;
 
   /// Ring barriers (see RingToNVVM.cpp): per ring buffer the address of
-  /// its stages' barriers (llvm.ptr<3>).
-  DenseMap<Value, Value> rings;
+  /// its stages' barriers (llvm.ptr<3>), in placement order (the order the
+  /// barriers are initialised in: deterministic PTX).
+  llvm::MapVector<Value, Value> rings;
   /// The barrier of the threads running the code being lowered: the whole
   /// block (bar.sync 0) when `syncCount` is 0, else named barrier `syncId`
   /// of `syncCount` threads (a consumer warpgroup).
