@@ -97,17 +97,20 @@ LogicalResult nvvm::lowerRelease(Lowering &l, ReleaseOp op) {
 }
 
 LogicalResult nvvm::lowerTmaCopy(Lowering &l, CopyOp op, ViewOp view) {
+  // The stage's "full" barrier (the stage index is the fill's seq mod S).
   auto stage = op.getDst().getDefiningOp<StageOp>();
-  FailureOr<Slot> slot =
-      slotOf(l, op, stage.getBuffer(), stage.getIndex()); // seq mod S = index
-  if (failed(slot))
-    return failure();
+  Value base = l.rings.lookup(stage.getBuffer());
+  if (!base)
+    return op.emitOpError() << "names a buffer without ring barriers";
   auto &g = l.g;
+  Value full = g.gep(base, l.b.getI8Type(),
+                     g.mul(g.indexToI32(l.lookup(stage.getIndex())),
+                           g.c32(16)));
   SmemType tile = op.getDst().getType();
   const int64_t eb = tile.getElementType().getIntOrFloatBitWidth() / 8;
   const int64_t blocks = tile.getCols() * eb / 128;
   NVVM::MBarrierArriveExpectTxOp::create(
-      l.b, Type(), slot->full, g.c32(tile.getRows() * tile.getCols() * eb),
+      l.b, Type(), full, g.c32(tile.getRows() * tile.getCols() * eb),
       NVVM::MemScopeKind::CTA, /*relaxed=*/false, Value());
   // Coordinates innermost first: the column, then every view dimension
   // from the last but one to the first (the row dimension at `row`, the
@@ -130,7 +133,7 @@ LogicalResult nvvm::lowerTmaCopy(Lowering &l, CopyOp op, ViewOp view) {
         l.b, LLVM::LLVMPointerType::get(l.b.getContext(), 7),
         g.gep(dst, l.b.getI8Type(), g.c32(blk * tile.getRows() * 128)));
     NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
-        l.b, at, map, box, slot->full, ValueRange{}, Value(), Value(),
+        l.b, at, map, box, full, ValueRange{}, Value(), Value(),
         NVVM::TMALoadMode::TILE, /*isCTAOnly=*/false, NVVM::CTAGroupKindAttr(),
         Value());
   }

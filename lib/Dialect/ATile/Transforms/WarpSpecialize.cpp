@@ -195,11 +195,9 @@ LogicalResult Specializer::buildProducer() {
   IRMapping top;
   for (Operation &op : ws.getConsumer().front().without_terminator()) {
     if (auto copy = dyn_cast<CopyOp>(op)) {
-      Fill *f = llvm::find_if(fills, [&](const Fill &x) {
-        return const_cast<Fill &>(x).copy.getOperation() == copy.getOperation();
-      });
-      if (f != fills.end() && failed(emitFill(*f, top, b)))
-        return failure();
+      for (Fill &f : fills)
+        if (f.copy == copy && failed(emitFill(f, top, b)))
+          return failure();
       continue;
     }
     auto loop = dyn_cast<scf::ForOp>(op);
