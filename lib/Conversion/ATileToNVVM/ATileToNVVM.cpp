@@ -119,10 +119,18 @@ std::pair<Value, Value> Lowering::rowAddress(ViewOp view,
   const int64_t rank = view.getResult().getType().getRank();
   SmallVector<Value> extent = extents(view);
   // Row dims from the linear row, last fastest; the first takes the rest.
+  // In 32 bits, as atile.mask's positions: packed rows (T x G query rows,
+  // or S keys) stay below 2^31, and a 64-bit division is a long
+  // subroutine per row.
   SmallVector<Value> index(rank);
-  for (size_t i = rowDims.size(); i-- > 1;) {
-    index[rowDims[i]] = g.remu(lin, extent[rowDims[i]]);
-    lin = g.divu(lin, extent[rowDims[i]]);
+  if (rowDims.size() > 1) {
+    Value lin32 = g.toI32(lin);
+    for (size_t i = rowDims.size(); i-- > 1;) {
+      Value e = g.toI32(extent[rowDims[i]]);
+      index[rowDims[i]] = g.toI64(g.remu(lin32, e));
+      lin32 = g.divu(lin32, e);
+    }
+    lin = g.toI64(lin32);
   }
   index[rowDims.front()] = lin;
   Value valid = g.slt(lin, extent[rowDims.front()]);

@@ -380,15 +380,22 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
   }
 
 
-  // O = acc / l (rows that saw no key: 0); LSE = (m + log2 l) ln 2.
-  Value out = map(b, outT, {acc, l},
+  // O = acc (1 / l) (rows that saw no key: 0; one division per row, not
+  // per element); LSE = (m + log2 l) ln 2.
+  Value inv = map(b, rowsT, {l},
                   [](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
                     Value zero = arith::ConstantOp::create(
                         r, r.getF32FloatAttr(0.0f));
+                    Value one = arith::ConstantOp::create(
+                        r, r.getF32FloatAttr(1.0f));
                     Value seen = arith::CmpFOp::create(
-                        r, arith::CmpFPredicate::OGT, x[1], zero);
-                    Value q = arith::DivFOp::create(r, x[0], x[1]);
+                        r, arith::CmpFPredicate::OGT, x[0], zero);
+                    Value q = arith::DivFOp::create(r, one, x[0]);
                     return arith::SelectOp::create(r, seen, q, zero);
+                  });
+  Value out = map(b, outT, {acc, inv},
+                  [](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
+                    return arith::MulFOp::create(r, x[0], x[1]);
                   });
   Value lse = map(b, rowsT, {m, l},
                   [](ImplicitLocOpBuilder &r, ValueRange x) -> Value {

@@ -67,11 +67,15 @@ func.func @gqa(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x4x128xbf16>, %v: tens
 // CHECK: %[[P16:.*]] = atile.convert %[[P]] : !atile.frag<128x64xf32> -> !atile.frag<128x64xbf16>
 // CHECK: %[[NEXT:.*]] = atile.mma %[[P16]], %[[VT]], %[[RESC]] : !atile.frag<128x64xbf16>, !atile.smem<64x128xbf16, swizzle = 128>, !atile.frag<128x128xf32> -> !atile.frag<128x128xf32>
 // CHECK: scf.yield %[[NEXT]], %[[M1]], %[[L1]]
-// O = acc / l, 0 for rows that saw no key; LSE = (m + log2 l) ln 2.
-// CHECK: %[[NORM:.*]] = atile.map %[[RES]]#0, %[[RES]]#2
+// O = acc (1 / l), 0 for rows that saw no key (one division per row);
+// LSE = (m + log2 l) ln 2.
+// CHECK: %[[INV:.*]] = atile.map %[[RES]]#2 : !atile.frag<128xf32> -> !atile.frag<128xf32>
 // CHECK: arith.cmpf ogt
 // CHECK: arith.divf
 // CHECK: arith.select
+// CHECK: %[[NORM:.*]] = atile.map %[[RES]]#0, %[[INV]]
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.mulf
 // CHECK: %[[LSEV:.*]] = atile.map %[[RES]]#1, %[[RES]]#2
 // CHECK: math.log2
 // One split: O in bf16 and the LSE.
