@@ -283,7 +283,7 @@ def ATile_LoadOp : ATile_Op<"load"> {
   let hasVerifier = 1;
 }
 
-def ATile_StoreOp : ATile_Op<"store"> {
+def ATile_StoreOp : ATile_Op<"store", [AttrSizedOperandSegments]> {
   let summary = "register fragment -> rows of a global view";
   let description = [{
     Writes the fragment's rows into the view, addressed as by `atile.copy`
@@ -293,18 +293,36 @@ def ATile_StoreOp : ATile_Op<"store"> {
     (every dimension but the `offsets` ones is a row dimension). Rows past
     the end are not written. Element types must match (convert first).
 
+    With `via`, a rank-2 16-bit fragment goes through the shared tile
+    `staging` (as many rows, at least as many columns, the same element
+    type; nothing else may use it from here on, and every product that read
+    it must have completed): the threads write their registers into it and
+    the rows leave it as 16-byte chunks, consecutive threads on consecutive
+    chunks of a row, instead of one 4-byte store per register pair.
+
     ```mlir
     atile.store %o -> %out[%b, %hk] rows %row0 {rows = array<i64: 1, 3>}
+        : !atile.frag<128x128xbf16> -> !atile.view<?x?x?x?x128xbf16>
+    atile.store %o -> %out[%b, %hk] rows %row0 via %q0 : !atile.smem<128x128xbf16, swizzle = 128> {rows = array<i64: 1, 3>}
         : !atile.frag<128x128xbf16> -> !atile.view<?x?x?x?x128xbf16>
     ```
   }];
   let arguments = (ins ATile_Frag:$value, ATile_View:$dst,
                    Variadic<Index>:$offsets, Index:$row,
-                   DenseI64ArrayAttr:$rows);
+                   DenseI64ArrayAttr:$rows, Optional<ATile_Smem>:$staging);
   let assemblyFormat = [{
-    $value `->` $dst `[` $offsets `]` `rows` $row attr-dict `:` qualified(type($value)) `->` qualified(type($dst))
+    $value `->` $dst `[` $offsets `]` `rows` $row (`via` $staging^ `:` qualified(type($staging)))? attr-dict `:` qualified(type($value)) `->` qualified(type($dst))
   }];
   let hasVerifier = 1;
+  let builders = [
+    // A store straight from registers.
+    OpBuilder<(ins "::mlir::Value":$value, "::mlir::Value":$dst,
+                   "::mlir::ValueRange":$offsets, "::mlir::Value":$row,
+                   "::mlir::DenseI64ArrayAttr":$rows), [{
+      build($_builder, $_state, value, dst, offsets, row, rows,
+            ::mlir::Value());
+    }]>
+  ];
 }
 
 //===----------------------------------------------------------------------===//

@@ -175,12 +175,73 @@ LogicalResult nvvm::lowerLoad(Lowering &l, LoadOp op) {
   return success();
 }
 
+/// A store through a shared tile: registers -> the tile (the fragment's
+/// layout) -> 16-byte chunks of whole rows, consecutive threads on
+/// consecutive chunks.
+static LogicalResult lowerStagedStore(Lowering &l, StoreOp op,
+                                      const FragGeom &gm, ViewOp view) {
+  if (!gm.packed)
+    return op.emitOpError() << "stages packed 16-bit fragments only";
+  auto &g = l.g;
+  FragType type = op.getValue().getType();
+  SmemType tile = cast<SmemType>(op.getStaging().getType());
+  Type elem = type.getElementType();
+  const Regs &regs = l.frags.lookup(op.getValue());
+  Type i8 = l.b.getI8Type();
+  // Every product that read the tile has completed in every thread.
+  l.sync();
+  // The addresses below stay here: computed from an opaque zero, LLVM
+  // cannot hoist them to the kernel's start (24 registers live across the
+  // main loop spilled).
+  Value anchor = g.opaque(g.c32(0));
+  Value ptr = g.gep(l.smem.lookup(op.getStaging()), i8, anchor);
+  Value tid = g.add(l.tid, anchor);
+  for (int64_t mi = 0; mi < gm.mTiles; ++mi)
+    for (int64_t hf = 0; hf < 2; ++hf) {
+      Value row = l.threadRow(gm, mi, hf);
+      // The pair's bytes in its chunk.
+      Value within = g.mul(g.add(l.tq, anchor), g.c32(4));
+      for (int64_t ni = 0; ni < gm.nTiles; ++ni) {
+        Value at = g.gep(ptr, i8,
+                         g.add(l.chunkOffset(tile, row, g.c32(ni)), within));
+        g.storeGlobal(regs[(mi * gm.nTiles + ni) * 2 + hf], at);
+      }
+    }
+  l.sync();
+  const int64_t cpr = type.getShape()[1] * 2 / 16;
+  const int64_t total = type.getShape()[0] * cpr;
+  Value base = l.lookup(view.getPtr()), row0 = l.toI64(op.getRow());
+  auto vec = VectorType::get({4}, l.b.getI32Type());
+  for (int64_t i = 0; i * l.threads < total; ++i) {
+    OpBuilder::InsertionGuard ig(l.b);
+    Value chunk = g.add(g.c32(i * l.threads), tid);
+    if ((i + 1) * l.threads > total) {
+      auto guard = scf::IfOp::create(l.b, TypeRange{},
+                                     g.ult(chunk, g.c32(total)), false);
+      l.b.setInsertionPointToStart(guard.thenBlock());
+    }
+    Value row = g.divu(chunk, g.c32(cpr)), c = g.remu(chunk, g.c32(cpr));
+    Value data = LLVM::LoadOp::create(
+        l.b, vec, g.gep(ptr, i8, l.chunkOffset(tile, row, c)), 16);
+    auto [off, valid] = l.rowAddress(view, op.getRows(), op.getOffsets(),
+                                     g.add(row0, g.toI64(row)));
+    auto guard = scf::IfOp::create(l.b, TypeRange{}, valid, false);
+    l.b.setInsertionPointToStart(guard.thenBlock());
+    Value to = g.gep(base, elem, g.add(off, g.toI64(g.mul(c, g.c32(8)))));
+    LLVM::StoreOp::create(l.b, data, to, 16);
+  }
+  l.fenced = false;
+  return success();
+}
+
 LogicalResult nvvm::lowerStore(Lowering &l, StoreOp op) {
   FragType type = op.getValue().getType();
   FailureOr<FragGeom> gm = l.geom(op, type);
   FailureOr<ViewOp> view = viewOf(op, op.getDst());
   if (failed(gm) || failed(view))
     return failure();
+  if (op.getStaging())
+    return lowerStagedStore(l, op, *gm, *view);
   auto &g = l.g;
   const Regs &regs = l.frags.lookup(op.getValue());
   Type elem = type.getElementType();

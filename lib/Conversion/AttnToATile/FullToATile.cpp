@@ -415,9 +415,11 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(modeIf.thenBlock());
+    // Through the query tile, which no product reads any more: whole rows
+    // in 16-byte chunks.
     Value o16 = ConvertOp::create(b, FragType::get({p.q, p.dv}, p.elem), out);
     StoreOp::create(b, o16, oView, ValueRange{batch, hk}, row0,
-                    rowsAttr({1, 3}));
+                    rowsAttr({1, 3}), p.dv <= p.d ? qTile : Value());
     if (p.lse) {
       Value lseView = view(aLse, {dyn, dyn, dyn, dyn}, f32, bthg);
       StoreOp::create(b, lse, lseView, ValueRange{batch, hk}, row0,

@@ -65,6 +65,9 @@ func.func @prefill(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x16x128xbf16>, %v:
 // PTX-DAG: wgmma.wait_group.sync.aligned 0
 // PTX-DAG: wgmma.wait_group.sync.aligned 1;
 // PTX-DAG: ex2.approx
+// O leaves through the query tile: 16-byte shared loads and global stores.
+// PTX-DAG: ld.shared.v4.b32
+// PTX-DAG: st.global.v4.b32
 // PTX-NOT: mma.sync
 // PTX-LABEL: .entry prefill_full_decode(
 // The consumers' ping-pong (default; warp-pingpong): consumer 1 lets consumer 0 issue first (bar.arrive on

@@ -78,10 +78,10 @@ func.func @gqa(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x4x128xbf16>, %v: tens
 // CHECK-NEXT: arith.mulf
 // CHECK: %[[LSEV:.*]] = atile.map %[[RES]]#1, %[[RES]]#2
 // CHECK: math.log2
-// One split: O in bf16 and the LSE.
+// One split: O in bf16 (through the query tile) and the LSE.
 // CHECK: scf.if
 // CHECK: %[[OUT:.*]] = atile.convert %[[NORM]] : !atile.frag<128x128xf32> -> !atile.frag<128x128xbf16>
-// CHECK: atile.store %[[OUT]] -> %[[OV]][%[[BATCH]], %[[HK]]] rows %[[ROW0]] {rows = array<i64: 1, 3>}
+// CHECK: atile.store %[[OUT]] -> %[[OV]][%[[BATCH]], %[[HK]]] rows %[[ROW0]] via %[[QT]] : !atile.smem<128x128xbf16, swizzle = 128> {rows = array<i64: 1, 3>}
 // CHECK: %[[LV:.*]] = atile.view %[[LSE]][%[[B]], %[[T]], %[[HKV]], %[[G]]] : !llvm.ptr<1> -> !atile.view<?x?x?x?xf32>
 // CHECK: atile.store %[[LSEV]] -> %[[LV]][%[[BATCH]], %[[HK]]] rows %[[ROW0]] {rows = array<i64: 1, 3>}
 // Several: f32 parts [nsplit, B, T, Hkv, G, Dv] and their LSE.

@@ -215,6 +215,31 @@ func.func @store_elem(%p: !llvm.ptr, %n: i64, %i: index) {
 
 // -----
 
+func.func @store_staging_f32(%p: !llvm.ptr, %n: i64, %i: index) {
+  %v = atile.view %p[%n, %n] : !llvm.ptr -> !atile.view<?x?x128xf32>
+  %buf = atile.alloc : !atile.smem<1x64x128xf32>
+  %t = atile.stage %buf[%i] : !atile.smem<1x64x128xf32> -> !atile.smem<64x128xf32>
+  %f = atile.fill 0.0 : !atile.frag<64x128xf32>
+  // expected-error @+1 {{stages rank-2 16-bit fragments only; got '!atile.frag<64x128xf32>'}}
+  atile.store %f -> %v[%i] rows %i via %t : !atile.smem<64x128xf32> {rows = array<i64: 1>} : !atile.frag<64x128xf32> -> !atile.view<?x?x128xf32>
+  return
+}
+
+// -----
+
+func.func @store_staging_rows(%p: !llvm.ptr, %n: i64, %i: index) {
+  %v = atile.view %p[%n, %n] : !llvm.ptr -> !atile.view<?x?x128xbf16>
+  %buf = atile.alloc : !atile.smem<1x32x128xbf16, swizzle = 128>
+  %t = atile.stage %buf[%i] : !atile.smem<1x32x128xbf16, swizzle = 128> -> !atile.smem<32x128xbf16, swizzle = 128>
+  %f = atile.fill 0.0 : !atile.frag<64x128xf32>
+  %g = atile.convert %f : !atile.frag<64x128xf32> -> !atile.frag<64x128xbf16>
+  // expected-error @+1 {{stages through a tile of the fragment's rows, element type and at least its columns; got '!atile.smem<32x128xbf16, swizzle = 128>' for '!atile.frag<64x128xbf16>'}}
+  atile.store %g -> %v[%i] rows %i via %t : !atile.smem<32x128xbf16, swizzle = 128> {rows = array<i64: 1>} : !atile.frag<64x128xbf16> -> !atile.view<?x?x128xbf16>
+  return
+}
+
+// -----
+
 func.func @store_rows_rank1(%p: !llvm.ptr, %n: i64, %i: index) {
   %v = atile.view %p[%n, %n] : !llvm.ptr -> !atile.view<?x?x4xf32>
   %f = atile.fill 0.0 : !atile.frag<64xf32>

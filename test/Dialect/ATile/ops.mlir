@@ -65,6 +65,8 @@ gpu.module @kernels attributes {atile.target = #atile.target<"sm_90a">} {
     %out = atile.convert %acc2 : !atile.frag<128x128xf32, #atile.layout<wgmma, acc, warps = 8>> -> !atile.frag<128x128xbf16, #atile.layout<wgmma, acc, warps = 8>>
     // CHECK: atile.store %{{.*}} -> %{{.*}}[%{{.*}}, %{{.*}}] rows %{{.*}} {rows = array<i64: 1, 3>}
     atile.store %out -> %o[%c0, %c1] rows %c0 {rows = array<i64: 1, 3>} : !atile.frag<128x128xbf16, #atile.layout<wgmma, acc, warps = 8>> -> !atile.view<?x?x2x4x128xbf16>
+    // CHECK: atile.store %{{.*}} -> %{{.*}}[%{{.*}}, %{{.*}}] rows %{{.*}} via %{{.*}} : !atile.smem<128x128xbf16, swizzle = 128> {rows = array<i64: 1, 3>}
+    atile.store %out -> %o[%c0, %c1] rows %c0 via %q0 : !atile.smem<128x128xbf16, swizzle = 128> {rows = array<i64: 1, 3>} : !atile.frag<128x128xbf16, #atile.layout<wgmma, acc, warps = 8>> -> !atile.view<?x?x2x4x128xbf16>
     gpu.return
   }
 

@@ -223,6 +223,19 @@ LogicalResult StoreOp::verify() {
                               "be static and equal the fragment's "
                            << frag.getShape()[1] << " columns; got " << view;
   }
+  if (Value staging = getStaging()) {
+    auto tile = cast<SmemType>(staging.getType());
+    if (!hasCols || frag.getElementType().getIntOrFloatBitWidth() != 16)
+      return emitOpError() << "stages rank-2 16-bit fragments only; got "
+                           << frag;
+    if (tile.getShape().size() != 2 ||
+        tile.getElementType() != frag.getElementType() ||
+        tile.getRows() != frag.getShape()[0] ||
+        tile.getCols() < frag.getShape()[1])
+      return emitOpError() << "stages through a tile of the fragment's rows, "
+                              "element type and at least its columns; got "
+                           << tile << " for " << frag;
+  }
   return verifyRowAddressing(*this, view, getRows(), getOffsets().size(),
                              hasCols);
 }
