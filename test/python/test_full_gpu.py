@@ -117,3 +117,10 @@ def test_bad_shapes_are_errors():
         attn.ops.full_attn(q.double(), k.double(), k.double())  # f64: no kernel
     with pytest.raises(attn.CompilerError):
         attn.ops.full_attn(q, k.half(), k)                   # mixed dtypes
+    # 2^28 x 8 packed query rows: past the kernels' 32-bit row indices
+    # (stride-0 views: no memory behind them; refused before any launch).
+    big = torch.zeros(1, 1, 1, 64, device="cuda").bfloat16()
+    with pytest.raises(attn.CompilerError, match="below 2\\^31"):
+        attn.ops.full_attn(big.expand(1, 2**28, 8, 64),
+                           big.expand(1, 2**28, 1, 64),
+                           big.expand(1, 2**28, 1, 64))
