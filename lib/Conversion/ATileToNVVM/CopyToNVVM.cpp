@@ -34,6 +34,23 @@ static FailureOr<ViewOp> viewOf(Operation *op, Value view) {
   return def;
 }
 
+/// `body(chunk)` for each of `total` 16-byte chunks of a tile, dealt to the
+/// threads in turn (thread `tid` takes chunks tid, tid + threads, ...); a
+/// partial last pass under a guard.
+static void forEachChunk(Lowering &l, Value tid, int64_t total,
+                         function_ref<void(Value)> body) {
+  for (int64_t i = 0; i * l.threads < total; ++i) {
+    OpBuilder::InsertionGuard ig(l.b);
+    Value chunk = l.g.add(l.g.c32(i * l.threads), tid);
+    if ((i + 1) * l.threads > total) {
+      auto guard = scf::IfOp::create(l.b, TypeRange{},
+                                     l.g.ult(chunk, l.g.c32(total)), false);
+      l.b.setInsertionPointToStart(guard.thenBlock());
+    }
+    body(chunk);
+  }
+}
+
 LogicalResult nvvm::lowerCopy(Lowering &l, CopyOp op) {
   if (!op.getEngine())
     return op.emitOpError() << "has no engine (run atile-assign-layouts)";
@@ -93,27 +110,15 @@ LogicalResult nvvm::lowerCopy(Lowering &l, CopyOp op) {
     l.groupOf[op.getToken()] = ++l.groups;
     return success();
   }
-  for (int64_t i = 0; i * l.threads < total; ++i) {
-    Value chunk = g.add(g.c32(i * l.threads), l.tid);
-    auto issue = [&] {
-      Value row = g.divu(chunk, g.c32(cpr)), c = g.remu(chunk, g.c32(cpr));
-      auto [off, valid] = l.rowAddress(*view, op.getRows(), op.getOffsets(),
-                                       g.add(row0, g.toI64(row)));
-      Value src =
-          g.gep(base, elem, g.add(off, g.toI64(g.mul(c, g.c32(16 / eb)))));
-      Value to = g.gep(dst, l.b.getI8Type(), l.chunkOffset(tile, row, c));
-      g.cpAsync16(to, src, valid, base);
-    };
-    if ((i + 1) * l.threads <= total) {
-      issue();
-      continue;
-    }
-    auto guard = scf::IfOp::create(l.b, TypeRange{},
-                                   g.ult(chunk, g.c32(total)), false);
-    OpBuilder::InsertionGuard ig(l.b);
-    l.b.setInsertionPointToStart(guard.thenBlock());
-    issue();
-  }
+  forEachChunk(l, l.tid, total, [&](Value chunk) {
+    Value row = g.divu(chunk, g.c32(cpr)), c = g.remu(chunk, g.c32(cpr));
+    auto [off, valid] = l.rowAddress(*view, op.getRows(), op.getOffsets(),
+                                     g.add(row0, g.toI64(row)));
+    Value src =
+        g.gep(base, elem, g.add(off, g.toI64(g.mul(c, g.c32(16 / eb)))));
+    Value to = g.gep(dst, l.b.getI8Type(), l.chunkOffset(tile, row, c));
+    g.cpAsync16(to, src, valid, base);
+  });
   g.cpAsyncCommit();
   l.groupOf[op.getToken()] = ++l.groups;
   return success();
@@ -212,24 +217,18 @@ static LogicalResult lowerStagedStore(Lowering &l, StoreOp op,
   const int64_t total = type.getShape()[0] * cpr;
   Value base = l.lookup(view.getPtr()), row0 = l.toI64(op.getRow());
   auto vec = VectorType::get({4}, l.b.getI32Type());
-  for (int64_t i = 0; i * l.threads < total; ++i) {
-    OpBuilder::InsertionGuard ig(l.b);
-    Value chunk = g.add(g.c32(i * l.threads), tid);
-    if ((i + 1) * l.threads > total) {
-      auto guard = scf::IfOp::create(l.b, TypeRange{},
-                                     g.ult(chunk, g.c32(total)), false);
-      l.b.setInsertionPointToStart(guard.thenBlock());
-    }
+  forEachChunk(l, tid, total, [&](Value chunk) {
     Value row = g.divu(chunk, g.c32(cpr)), c = g.remu(chunk, g.c32(cpr));
     Value data = LLVM::LoadOp::create(
         l.b, vec, g.gep(ptr, i8, l.chunkOffset(tile, row, c)), 16);
     auto [off, valid] = l.rowAddress(view, op.getRows(), op.getOffsets(),
                                      g.add(row0, g.toI64(row)));
     auto guard = scf::IfOp::create(l.b, TypeRange{}, valid, false);
+    OpBuilder::InsertionGuard ig(l.b);
     l.b.setInsertionPointToStart(guard.thenBlock());
     Value to = g.gep(base, elem, g.add(off, g.toI64(g.mul(c, g.c32(8)))));
     LLVM::StoreOp::create(l.b, data, to, 16);
-  }
+  });
   l.fenced = false;
   return success();
 }

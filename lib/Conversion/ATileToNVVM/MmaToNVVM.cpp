@@ -49,49 +49,32 @@ static LogicalResult lowerWgmma(Lowering &l, MmaOp op, const FragGeom &gm) {
   // descriptors are computed at each product from an opaque base, else
   // LLVM hoists them and the loop keeps 2 registers per k-step live
   // (64 bytes of spills in the overlapped warp-specialised kernel).
-  //
-  // A descriptor's low word is (address >> 4) in bits 0-13 and the leading
-  // byte offset >> 4 in bits 16-29; shared addresses stay below 2^18, so
-  // the descriptor of `base + off` (off a multiple of 16) is the base's
-  // low word plus off >> 4: each operand's descriptor is computed once per
-  // product and every k-step adds a constant (a shift, mask and extension
-  // per step were about 80 of a loop iteration's 615 instructions).
-  // The high word: stride byte offset 1024 >> 4 (8 rows of 128 bytes) and
-  // the 128-byte swizzle (bits 62-63 = 1).
-  auto lowWord = [&](Value addr, int64_t lbo) -> Value {
-    Value start = g.andI(LLVM::LShrOp::create(l.b, addr, g.c32(4)),
-                        g.c32(0x3FFF));
-    return g.orI(start, g.c32((lbo >> 4) << 16));
-  };
-  auto descAt = [&](Value low, int64_t off) -> Value {
-    Value word = LLVM::ZExtOp::create(l.b, l.b.getI64Type(),
-                                      g.add(low, g.c32(off >> 4)));
-    return LLVM::OrOp::create(
-        l.b, word, g.c64((int64_t(1024 >> 4) << 32) | (int64_t(1) << 62)));
-  };
+  // Each operand's descriptor low word is computed once per product and
+  // every k-step adds its offset (a shift, mask and extension per step
+  // were about 80 of a loop iteration's 615 instructions).
   auto addrOf = [&](Value ptr) -> Value {
     return LLVM::PtrToIntOp::create(l.b, l.b.getI32Type(), ptr);
   };
   Value lhsLow;
   if (lhsTile)
-    lhsLow = lowWord(g.add(g.opaque(addrOf(l.smem.lookup(op.getLhs()))),
-                           g.mul(wg, g.c32(64 * 128))),
-                     16);
+    lhsLow = g.wgmmaDescLow(g.add(g.opaque(addrOf(l.smem.lookup(op.getLhs()))),
+                                  g.mul(wg, g.c32(64 * 128))));
   const bool kMajor = op.getTransposeRhs();
   // MN-major K x N: 16 rows a step; N halves rows * 128 bytes apart.
-  Value rhsLow = lowWord(addrOf(rhsPtr), kMajor ? 16 : rhs.getRows() * 128);
+  Value rhsLow =
+      g.wgmmaDescLow(addrOf(rhsPtr), kMajor ? 16 : rhs.getRows() * 128);
   for (int64_t ks = 0; ks < k / 16; ++ks) {
     if (lhsTile) {
-      aOps.push_back(descAt(
+      aOps.push_back(g.wgmmaDescAt(
           lhsLow, (ks / 4) * lhsTile.getRows() * 128 + (ks % 4) * 32));
     } else {
       const Regs &p = l.frags[op.getLhs()];
       for (int64_t q = 0; q < 4; ++q)
         aOps.push_back(p[(2 * ks + q / 2) * 2 + q % 2]);
     }
-    bDesc.push_back(descAt(rhsLow, kMajor ? (ks / 4) * rhs.getRows() * 128 +
-                                                (ks % 4) * 32
-                                          : ks * 16 * 128));
+    const int64_t bOff =
+        kMajor ? (ks / 4) * rhs.getRows() * 128 + (ks % 4) * 32 : ks * 16 * 128;
+    bDesc.push_back(g.wgmmaDescAt(rhsLow, bOff));
   }
   // imm-scale-a, imm-scale-b, [imm-trans-a (descriptor A only)],
   // imm-trans-b (MN-major V).

@@ -166,18 +166,15 @@ LogicalResult nvvm::lowerTurnRelease(Lowering &l, TurnReleaseOp op) {
   return success();
 }
 
-void nvvm::beginTurns(Lowering &l) {
-  auto second = scf::IfOp::create(l.b, TypeRange{},
-                                  l.g.eq(l.consumer, l.g.c32(1)), false);
+/// Consumer `c` alone waits on (or arrives at) consumer 0's turn barrier.
+static void firstTurnBarrier(Lowering &l, int64_t c, bool wait) {
+  auto only = scf::IfOp::create(l.b, TypeRange{},
+                                l.g.eq(l.consumer, l.g.c32(c)), false);
   OpBuilder::InsertionGuard guard(l.b);
-  l.b.setInsertionPointToStart(second.thenBlock());
-  turnBarrier(l, l.g.c32(kFirstTurnBarrier), false);
+  l.b.setInsertionPointToStart(only.thenBlock());
+  turnBarrier(l, l.g.c32(kFirstTurnBarrier), wait);
 }
 
-void nvvm::endTurns(Lowering &l) {
-  auto first = scf::IfOp::create(l.b, TypeRange{},
-                                 l.g.eq(l.consumer, l.g.c32(0)), false);
-  OpBuilder::InsertionGuard guard(l.b);
-  l.b.setInsertionPointToStart(first.thenBlock());
-  turnBarrier(l, l.g.c32(kFirstTurnBarrier), true);
-}
+void nvvm::beginTurns(Lowering &l) { firstTurnBarrier(l, 1, false); }
+
+void nvvm::endTurns(Lowering &l) { firstTurnBarrier(l, 0, true); }

@@ -272,17 +272,27 @@ Acc4 GpuBuilder::mmaFp8(const Frag4 &a, Value b0, Value b1, const Acc4 &acc) {
 }
 
 Value GpuBuilder::wgmmaDesc(Value addr, int64_t lbo, int64_t sbo) {
+  return wgmmaDescAt(wgmmaDescLow(addr, lbo), 0, sbo);
+}
+
+Value GpuBuilder::wgmmaDescLow(Value addr, int64_t lbo) {
   // start address >> 4 (bits 0-13), leading byte offset >> 4 (bits 16-29;
-  // unused by swizzled K-major tiles), stride byte offset >> 4 (bits 32-45;
-  // 1024: 8 rows of 128 bytes), 128-byte swizzle (bits 62-63 = 1).
+  // unused by swizzled K-major tiles).
   Value a = isa<LLVM::LLVMPointerType>(addr.getType())
                 ? LLVM::PtrToIntOp::create(b, i32(), addr).getResult()
                 : addr;
-  Value start = LLVM::ZExtOp::create(
-      b, i64(), andI(LLVM::LShrOp::create(b, a, c32(4)), c32(0x3FFF)));
-  int64_t fixed =
-      ((lbo >> 4) << 16) | ((sbo >> 4) << 32) | (int64_t(1) << 62);
-  return LLVM::OrOp::create(b, start, c64(fixed));
+  Value start = andI(LLVM::LShrOp::create(b, a, c32(4)), c32(0x3FFF));
+  return orI(start, c32((lbo >> 4) << 16));
+}
+
+Value GpuBuilder::wgmmaDescAt(Value low, int64_t offset, int64_t sbo) {
+  // The high word: stride byte offset >> 4 (bits 32-45; 1024: 8 rows of
+  // 128 bytes), 128-byte swizzle (bits 62-63 = 1).
+  Value word = low;
+  if (offset)
+    word = add(low, c32(offset >> 4));
+  return LLVM::OrOp::create(b, LLVM::ZExtOp::create(b, i64(), word),
+                            c64(((sbo >> 4) << 32) | (int64_t(1) << 62)));
 }
 
 SmallVector<Value> GpuBuilder::wgmmaChain(StringRef instr,

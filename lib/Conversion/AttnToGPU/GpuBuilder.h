@@ -134,6 +134,13 @@ public:
   /// k-step of 32): leading and stride byte offsets `lbo`, `sbo` (MN-major
   /// tiles: lbo = the distance between 64-column halves).
   Value wgmmaDesc(Value addr, int64_t lbo = 16, int64_t sbo = 1024);
+  /// The same in two steps, for the k-steps of one tile: the descriptor's
+  /// low word (start address, leading byte offset; i32) once, then the
+  /// descriptor of `low`'s address + `offset` bytes (a multiple of 16).
+  /// Shared addresses stay below 2^18, so the start field never carries
+  /// into the leading offset: each step costs one add.
+  Value wgmmaDescLow(Value addr, int64_t lbo = 16);
+  Value wgmmaDescAt(Value low, int64_t offset, int64_t sbo = 1024);
   /// `x` (i32) through an opaque move that compilers may not hoist or
   /// fold: values computed from it stay where they are used (a loop does
   /// not keep loop-invariant wgmma descriptors live in registers).
