@@ -11,6 +11,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/MathExtras.h"
 #include <cstdlib>
 
 using namespace mlir;
@@ -365,6 +366,26 @@ mlir::attn::launchOnCuda(const llvm::json::Object &entry, llvm::StringRef ptx,
       if (!v)
         return v.takeError();
       env[kv.first.str()] = *v;
+    }
+  // Sizes the kernels cannot take (python/attn/_gpu.py check_limits).
+  if (const llvm::json::Array *limits = entry.getArray("limits"))
+    for (const llvm::json::Value &lv : *limits) {
+      const llvm::json::Object *lim = lv.getAsObject();
+      std::optional<int64_t> below = lim ? lim->getInteger("below") : std::nullopt;
+      llvm::StringRef expr = lim ? lim->getString("expr").value_or("") : "";
+      if (!below || expr.empty())
+        return err("malformed manifest limit");
+      auto v = evaluateManifestExpr(expr, env);
+      if (!v)
+        return v.takeError();
+      if (*v >= *below) {
+        std::string bound = llvm::isPowerOf2_64(*below)
+                                ? "2^" + std::to_string(llvm::Log2_64(*below))
+                                : std::to_string(*below);
+        return err(lim->getString("what").value_or(expr) + " = " +
+                   llvm::Twine(*v) + ": the kernels take " + expr + " below " +
+                   bound);
+      }
     }
 
   DeviceBuffers dev;

@@ -212,7 +212,8 @@ def _dtype(spec, where):
 def check_manifest(manifest):
     """ValueError naming the first field of `manifest` that is missing or
     of the wrong type for the launcher (_gpu.Entry): entries with sizes,
-    inputs, outputs, optional params / values / workspaces, and launches."""
+    inputs, outputs, optional params / values / limits / workspaces, and
+    launches."""
     entries = _list_of(manifest, "entries", dict, "manifest")
     if not entries:
         raise ValueError("manifest.entries is empty")
@@ -243,6 +244,12 @@ def check_manifest(manifest):
             if not _is(expr, str):
                 raise ValueError("%s.values.%s must be a string" % (where,
                                                                     name))
+        for j, lim in enumerate(_list_of(entry, "limits", dict, where,
+                                         True) or []):
+            at = "%s.limits[%d]" % (where, j)
+            _field(lim, "expr", str, at)
+            _field(lim, "below", int, at)
+            _field(lim, "what", str, at)
         for j, ws in enumerate(_list_of(entry, "workspaces", dict, where,
                                         True) or []):
             at = "%s.workspaces[%d]" % (where, j)

@@ -193,6 +193,19 @@ def evaluate(expr, env):
     return ev(_parsed(expr))
 
 
+def check_limits(entry, env):
+    """CompilerError for the first of the entry's `limits` the sizes in
+    `env` break (each: an expression that must stay below `below`, e.g.
+    what the kernels index in 32 bits)."""
+    for lim in entry.get("limits", []):
+        value, below = evaluate(lim["expr"], env), lim["below"]
+        if value >= below:
+            bound = ("2^%d" % (below.bit_length() - 1)
+                     if below > 0 and below & (below - 1) == 0 else below)
+            raise CompilerError("%s = %d: the kernels take %s below %s"
+                                % (lim["what"], value, lim["expr"], bound))
+
+
 @functools.lru_cache(maxsize=4096)
 def _parsed(expr):
     """Manifest expressions are parsed once (a launch evaluates a dozen)."""
@@ -307,6 +320,7 @@ class Entry:
                 raise AttnError("no value for runtime parameter '%s'" % name)
         for name, expr in self.entry.get("values", {}).items():
             env[name] = evaluate(expr, env)
+        check_limits(self.entry, env)
         dts = torch_dtypes()
         outputs = [(spec["name"], [_dim(d, env) for d in spec["shape"]],
                     dts[spec["dtype"]]) for spec in self.entry["outputs"]]

@@ -525,13 +525,6 @@ def _gpu_full(q, k, v, causal, scale, window, softcap=None, tile=None,
                             "all float16 or all float32; got %s"
                             % ", ".join(str(t.dtype) for t in (q, k, v)))
     shapes = (tuple(q.shape), tuple(k.shape), tuple(v.shape))
-    # The kernels index packed query rows (t, g) and keys in 32 bits.
-    rows = q.shape[1] * (q.shape[2] // k.shape[2] if k.shape[2] else 1)
-    if rows >= 2**31 or k.shape[1] >= 2**31:
-        raise CompilerError("full_attn on the GPU: T x H/Hkv = %d query rows "
-                            "and S = %d keys must both stay below 2^31 (the "
-                            "kernels index them in 32 bits)"
-                            % (rows, k.shape[1]))
     if _gpu._compiler() is not None:
         _jit.verify(full_module_ir(*shapes, el, causal, scale, window, tile,
                                    static=True, softcap=softcap))

@@ -265,6 +265,7 @@ def test_schema_check_names_the_field():
         "params": {"nsplit": {"blocks": "B", "tiles": "1", "ctas_per_sm": 4,
                               "max": 8}},
         "values": {"n": "B*2"},
+        "limits": [{"expr": "B*2", "below": 64, "what": "rows"}],
         "workspaces": [{"name": "w", "elements": "B", "dtype": "f32"}],
         "launches": [{"kernel": "k", "grid": ["B", "1", "1"],
                       "block": [128, 1, 1], "smem": 0, "args": ["q", "o"],
@@ -280,6 +281,8 @@ def test_schema_check_names_the_field():
         (("entries", 0, "params", "nsplit", "max"), "8",
          r"nsplit\.max must be an integer"),
         (("entries", 0, "values", "n"), 2, r"values\.n must be a string"),
+        (("entries", 0, "limits", 0, "below"), "64",
+         r"limits\[0\]\.below must be an integer"),
         (("entries", 0, "workspaces", 0, "elements"), None,
          r"workspaces\[0\]\.elements must be a string"),
         (("entries", 0, "launches", 0, "block"), [128, True, 1],
@@ -301,6 +304,21 @@ def test_schema_check_names_the_field():
         with pytest.raises(ValueError, match=r"entries\[0\] has no '%s'"
                                              % field):
             _cache.check_manifest(m)
+
+
+def test_limits_are_errors_naming_the_size():
+    entry = {"limits": [{"expr": "T*(H/Hkv)", "below": 2**31,
+                         "what": "query rows T x H/Hkv"},
+                        {"expr": "S", "below": 100, "what": "keys S"}]}
+    _gpu.check_limits(entry, {"T": 2**28 - 1, "H": 8, "Hkv": 1, "S": 99})
+    with pytest.raises(attn.CompilerError,
+                       match=r"query rows T x H/Hkv = 2147483648: the "
+                       r"kernels take T\*\(H/Hkv\) below 2\^31"):
+        _gpu.check_limits(entry, {"T": 2**28, "H": 8, "Hkv": 1, "S": 1})
+    with pytest.raises(attn.CompilerError,
+                       match=r"keys S = 100: the kernels take S below 100$"):
+        _gpu.check_limits(entry, {"T": 1, "H": 8, "Hkv": 1, "S": 100})
+    _gpu.check_limits({}, {})  # no limits
 
 
 def test_real_manifests_pass_the_schema(cache):

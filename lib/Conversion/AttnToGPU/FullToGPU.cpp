@@ -178,7 +178,8 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
   // The prefill tile program takes TMA descriptors of K and V (128-byte
   // column blocks of whole rows, a KV tile of rows per box).
   bool maps = false;
-  if (site.tileIR && !p.sparse && !p.fp8 && !p.split()) {
+  const bool tilePrograms = site.tileIR && !p.sparse && !p.fp8 && !p.split();
+  if (tilePrograms) {
     maps = site.tensorMaps;
     // Prefill and the one-warp decode kernel (16 packed rows) from the
     // op's tile program. Decode tiles: 32 keys (16 above D = 128), 2
@@ -368,6 +369,20 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
   entry.append("workspaces", ArrayAttr::get(ctx, workspaces));
   if (!tensormaps.empty())
     entry.append("tensormaps", ArrayAttr::get(ctx, tensormaps));
+  if (tilePrograms) {
+    // The tile programs index packed query rows and keys in 32 bits
+    // (atile.mask, atile.copy's row decomposition).
+    auto limit = [&](StringRef expr, StringRef what) {
+      NamedAttrList l;
+      l.append("expr", str(ctx, expr));
+      l.append("below", i64(int64_t(1) << 31));
+      l.append("what", str(ctx, what));
+      return l.getDictionary(ctx);
+    };
+    entry.append("limits",
+                 b.getArrayAttr({limit("T*(H/Hkv)", "query rows T x H/Hkv"),
+                                 limit("S", "keys S")}));
+  }
   entry.append("launches", ArrayAttr::get(ctx, launches));
   entry.append("tile", tile.getDictionary(ctx));
   if (p.fp8)

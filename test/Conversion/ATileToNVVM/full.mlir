@@ -94,6 +94,7 @@ func.func @prefill(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x16x128xbf16>, %v:
 // 2 stages x 16 bytes of barriers; the K and V tensor maps (one 128-byte
 // column block, one head, 128 rows, one batch a box) after the sizes.
 // LAUNCH: args = ["q", "k", "v", "idx", "o", "lse", "o_part", "lse_part", "B", "T", "S", "H", "Hkv", "N", "nsplit", "k_map", "v_map"], block = [384, 1, 1], grid = ["cdiv(T*(H/Hkv), 128)", "Hkv", "B*nsplit"], kernel = "prefill_full_fwd", smem = 163904
+// LAUNCH-SAME: limits = [{below = 2147483648 : i64, expr = "T*(H/Hkv)", what = "query rows T x H/Hkv"}, {below = 2147483648 : i64, expr = "S", what = "keys S"}]
 // LAUNCH-SAME: tensormaps = [{box = [64, 1, 128, 1], name = "k_map", swizzle = 128 : i64, tensor = "k"}, {box = [64, 1, 128, 1], name = "v_map", swizzle = 128 : i64, tensor = "v"}]
 // PTX-LABEL: .entry prefill_full_combine(
 // The default overlaps (tile-overlap): Q K^T of tile j + 1 and P V of tile
