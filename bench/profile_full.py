@@ -23,6 +23,9 @@ ap.add_argument("--prefill", nargs=3, metavar=("B", "T", "MODE"),
                 help="prefill shape: batch, length, 'causal' or 'full'")
 ap.add_argument("--D", type=int, default=128, help="head dim of the prefill")
 ap.add_argument("--no-decode", action="store_true", help="skip the decode")
+ap.add_argument("--fp8", action="store_true",
+                help="the prefill with precision_policy='fp8' (quantisation "
+                     "kernels, then the FP8 forward kernel)")
 args = ap.parse_args()
 if args.prefill[2] not in ("causal", "full"):
     ap.error("--prefill MODE must be 'causal' or 'full'")
@@ -31,7 +34,8 @@ dev = torch.device("cuda")
 B, T = int(args.prefill[0]), int(args.prefill[1])
 q = torch.randn(B, T, 16, args.D, device=dev, dtype=torch.bfloat16)
 k, v = torch.randn_like(q), torch.randn_like(q)
-ops.full_attn(q, k, v, causal=args.prefill[2] == "causal")
+ops.full_attn(q, k, v, causal=args.prefill[2] == "causal",
+              **({"precision_policy": "fp8"} if args.fp8 else {}))
 del q, k, v
 if not args.no_decode:
     q = torch.randn(64, 1, 32, 128, device=dev, dtype=torch.bfloat16)

@@ -325,6 +325,36 @@ def ATile_StoreOp : ATile_Op<"store", [AttrSizedOperandSegments]> {
   ];
 }
 
+def ATile_ReadOp : ATile_Op<"read", [Pure, AttrSizedOperandSegments]> {
+  let summary = "f32 values of a global view: one scalar, or one per row";
+  let description = [{
+    Without `rows`: the element of the f32 view at `offsets` (one per
+    dimension), the same in every thread: a per-tile quantity such as the
+    scale of an FP8 key block. Offsets outside the extents read `padding`.
+
+    With `rows`: a rank-1 fragment, element `i` read from row `row + i` of
+    the view, addressed as by `atile.store` of a rank-1 fragment (the row
+    flattened from the `rows` dimensions, the other dimensions fixed by
+    `offsets`). Rows past the end read as `padding`. Example: the scale of
+    each packed query row of an FP8 kernel, `[B, T, Hkv, G]` with rows over
+    `T` and `G`.
+
+    ```mlir
+    %sk = atile.read %scales[%b, %hk, %j] : !atile.view<?x?x?xf32> -> f32
+    %sq = atile.read %qscales[%b, %hk] rows %row0 {rows = array<i64: 1, 3>, padding = 1.0 : f32}
+        : !atile.view<?x?x?x?xf32> -> !atile.frag<128xf32>
+    ```
+  }];
+  let arguments = (ins ATile_View:$src, Variadic<Index>:$offsets,
+                   Optional<Index>:$row, OptionalAttr<DenseI64ArrayAttr>:$rows,
+                   DefaultValuedAttr<F32Attr, "0.0f">:$padding);
+  let results = (outs AnyTypeOf<[F32, ATile_Frag]>:$result);
+  let assemblyFormat = [{
+    $src `[` $offsets `]` (`rows` $row^)? attr-dict `:` qualified(type($src)) `->` qualified(type($result))
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Computation
 //===----------------------------------------------------------------------===//
@@ -482,12 +512,19 @@ def ATile_OnlineSoftmaxOp : ATile_Op<"online_softmax", [Pure,
     base-2 units (exp2 is the hardware's exponential):
 
     ```
-    x     = s * scale * log2(e)
+    x     = s * scale * log2(e) (* row_scale[i])
     m'    = max(m, rowmax(x))
     alpha = exp2(m - m')          (1 where m' = -inf)
-    p     = exp2(x - m')          (0 where m' = -inf)
+    p     = exp2(x - m') * 2^log2_prob_scale   (0 where m' = -inf)
     l'    = l * alpha + rowsum(p)
     ```
+
+    `row_scale` (optional, positive) multiplies the scores of each row: the
+    dequantisation factor of FP8 scores (Q's scale of the row times K's
+    scale of the tile). `log2_prob_scale` scales `p` (and so `l`) by a
+    power of two, so that probabilities rounded to FP8 stay clear of its
+    subnormals; `m` and the log-sum-exp are unaffected once `l` is divided
+    by the same factor.
 
     `m` starts at -inf and `l` at 0; the output accumulator is rescaled by
     `alpha` before `p` times V is added to it, and divided by `l` at the
@@ -502,16 +539,19 @@ def ATile_OnlineSoftmaxOp : ATile_Op<"online_softmax", [Pure,
     ```
   }];
   let arguments = (ins ATile_Frag:$scores, ATile_Frag:$max, ATile_Frag:$sum,
-                   F32Attr:$scale);
+                   Optional<ATile_Frag>:$row_scale, F32Attr:$scale,
+                   DefaultValuedAttr<I64Attr, "0">:$log2_prob_scale);
   let results = (outs ATile_Frag:$probs, ATile_Frag:$new_max,
                  ATile_Frag:$new_sum, ATile_Frag:$alpha);
   let assemblyFormat = [{
-    $scores `,` $max `,` $sum attr-dict `:` qualified(type($scores)) `,` qualified(type($max))
+    $scores `,` $max `,` $sum (`scaled` $row_scale^ `:` qualified(type($row_scale)))? attr-dict `:` qualified(type($scores)) `,` qualified(type($max))
   }];
   let hasVerifier = 1;
   let builders = [
     OpBuilder<(ins "::mlir::Value":$scores, "::mlir::Value":$max,
-                   "::mlir::Value":$sum, "float":$scale)>
+                   "::mlir::Value":$sum, "float":$scale,
+                   CArg<"::mlir::Value", "{}">:$rowScale,
+                   CArg<"int64_t", "0">:$log2ProbScale)>
   ];
 }
 
@@ -519,10 +559,19 @@ def ATile_ConvertOp : ATile_Op<"convert", [Pure]> {
   let summary = "change a fragment's element type or layout";
   let description = [{
     Rounds to the result's element type (to nearest even; f32 -> bf16 / f16
-    for P of `P V`) and redistributes to the result's layout (an `acc`
-    fragment becomes the `lhs` of the next product: with mma_sync and
-    wgmma the accumulator's register layout is the A operand's, so this is
-    a register reinterpretation, no data movement).
+    for P of `P V`; f32 -> f8E4M3FN saturating to +-448, no scale: P of an
+    FP8 `P V` scaled by `online_softmax`'s `log2_prob_scale`) and
+    redistributes to the result's layout (an `acc` fragment becomes the
+    `lhs` of the next product: with mma_sync and wgmma the accumulator's
+    register layout is the 16-bit A operand's, so this is a register
+    reinterpretation, no data movement).
+
+    8-bit `lhs` fragments keep each thread's accumulator elements too (four
+    to a register), so the A operand of a 32-wide k-step presents its
+    columns in the accumulator's order: position `p` of each 32 holds
+    column `8 ((p & 3) >> 1) + 2 ((p >> 2) & 3) + (p & 1) + 16 (p >> 4)`.
+    The right operand of that product holds its K rows in the same order
+    (the FP8 V^T tiles of attn.full do: `quant_vt` writes them so).
 
     ```mlir
     %p16 = atile.convert %p : !atile.frag<128x64xf32> -> !atile.frag<128x64xbf16>

@@ -59,9 +59,10 @@ def ATile_SmemType : ATile_Type<"Smem", "smem"> {
     int64_t getCols() const { return getShape()[getRank() - 1]; }
     /// Bytes of one stage (rows x cols elements).
     int64_t getStageBytes() const;
-    /// A wgmma operand as the tile IR lowers it: bf16 / f16 in the 128-byte
-    /// swizzle with rows of whole 128-byte spans (the canonical K-major /
-    /// MN-major layout a descriptor describes).
+    /// A wgmma operand as the tile IR lowers it: bf16 / f16 / 8-bit in the
+    /// 128-byte swizzle with rows of whole 128-byte spans (the canonical
+    /// K-major / MN-major layout a descriptor describes; 8-bit operands are
+    /// K-major only, which the product checks).
     bool isWgmmaOperand() const;
   }];
 }

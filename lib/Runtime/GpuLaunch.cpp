@@ -230,29 +230,57 @@ static const llvm::json::Object *tensorMapSpec(const llvm::json::Object &entry,
 
 /// Encodes the TMA descriptor `spec` (its `tensor`, row-major and
 /// contiguous, with `box` innermost first and `swizzle` bytes) for the
-/// tensor's device buffer.
+/// tensor's device buffer: an input's or output's shape and element size,
+/// or for a workspace (flat) the spec's `shape` and the workspace's dtype.
 static llvm::Error
-encodeTensorMap(const llvm::json::Object &spec,
+encodeTensorMap(const llvm::json::Object &entry, const llvm::json::Object &spec,
                 const llvm::StringMap<const NpyArray *> &byName,
-                const llvm::StringMap<uint64_t> &buffers, TensorMap &out) {
+                const llvm::StringMap<uint64_t> &buffers,
+                const llvm::StringMap<int64_t> &env, TensorMap &out) {
   llvm::StringRef tensor = spec.getString("tensor").value_or("");
   const llvm::json::Array *box = spec.getArray("box");
-  auto it = byName.find(tensor);
-  if (it == byName.end() || !box || !buffers.count(tensor))
+  auto malformed = [&] {
     return err("malformed manifest tensormap '" +
                spec.getString("name").value_or("?") + "'");
-  const NpyArray &a = *it->second;
-  const size_t rank = a.shape.size();
+  };
+  if (!box || !buffers.count(tensor))
+    return malformed();
+  std::vector<int64_t> shape;
+  uint64_t eb = 0;
+  if (const llvm::json::Array *given = spec.getArray("shape")) {
+    for (const llvm::json::Value &s : *given) {
+      auto d = evaluateManifestExpr(s.getAsString().value_or(""), env);
+      if (!d)
+        return d.takeError();
+      shape.push_back(*d);
+    }
+    if (const llvm::json::Array *ws = entry.getArray("workspaces"))
+      for (const llvm::json::Value &v : *ws)
+        if (const llvm::json::Object *w = v.getAsObject();
+            w && w->getString("name") == tensor)
+          eb = llvm::StringSwitch<uint64_t>(
+                   w->getString("dtype").value_or(""))
+                   .Case("u8", 1)
+                   .Cases({"f16", "bf16"}, 2)
+                   .Cases({"f32", "i32"}, 4)
+                   .Default(0);
+  } else if (auto it = byName.find(tensor); it != byName.end()) {
+    shape = it->second->shape;
+    eb = NpyArray::elementSize(it->second->descr);
+  }
+  if (!eb)
+    return malformed();
+  const size_t rank = shape.size();
   if (box->size() != rank)
     return err("manifest tensormap '" + spec.getString("name").value_or("?") +
                "' has a box of rank " + llvm::Twine(box->size()) +
                " for a tensor of rank " + llvm::Twine(rank));
-  const uint64_t eb = NpyArray::elementSize(a.descr);
   std::vector<uint64_t> dims, strides;
   std::vector<uint32_t> boxDims;
   uint64_t stride = eb;
   for (size_t i = 0; i < rank; ++i) {
-    const uint64_t d = static_cast<uint64_t>(a.shape[rank - 1 - i]);
+    const uint64_t d =
+        static_cast<uint64_t>(std::max<int64_t>(shape[rank - 1 - i], 0));
     dims.push_back(std::max<uint64_t>(d, 1));
     if (i)
       strides.push_back(stride);
@@ -487,7 +515,8 @@ mlir::attn::launchOnCuda(const llvm::json::Object &entry, llvm::StringRef ptx,
       mapOf.push_back(-1);
       if (const llvm::json::Object *spec = tensorMapSpec(entry, name)) {
         maps.emplace_back();
-        if (auto e = encodeTensorMap(*spec, byName, buffers, maps.back()))
+        if (auto e = encodeTensorMap(entry, *spec, byName, buffers, env,
+                                     maps.back()))
           return std::move(e);
         mapOf.back() = static_cast<int>(maps.size()) - 1;
         storage.push_back(0);

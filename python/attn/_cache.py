@@ -212,8 +212,8 @@ def _dtype(spec, where):
 def check_manifest(manifest):
     """ValueError naming the first field of `manifest` that is missing or
     of the wrong type for the launcher (_gpu.Entry): entries with sizes,
-    inputs, outputs, optional params / values / limits / workspaces, and
-    launches."""
+    inputs, outputs, optional params / values / limits / workspaces /
+    tensormaps, and launches."""
     entries = _list_of(manifest, "entries", dict, "manifest")
     if not entries:
         raise ValueError("manifest.entries is empty")
@@ -256,6 +256,14 @@ def check_manifest(manifest):
             _field(ws, "name", str, at)
             _field(ws, "elements", str, at)
             _dtype(ws, at)
+        for j, tm in enumerate(_list_of(entry, "tensormaps", dict, where,
+                                        True) or []):
+            at = "%s.tensormaps[%d]" % (where, j)
+            _field(tm, "name", str, at)
+            _field(tm, "tensor", str, at)
+            _list_of(tm, "box", int, at)
+            _field(tm, "swizzle", int, at, optional=True)
+            _list_of(tm, "shape", str, at, True)
         for j, launch in enumerate(_list_of(entry, "launches", dict, where)):
             at = "%s.launches[%d]" % (where, j)
             _field(launch, "kernel", str, at)

@@ -293,10 +293,12 @@ class Entry:
                 args = []
                 for kind, value in argspec:
                     if kind == "tmap":
+                        # (A workspace is flat: its map gives the shape.)
                         t = buffers[value["tensor"]]
                         args.append(_cuda.tensor_map(
-                            t.data_ptr(), t.shape, t.element_size(),
-                            value["box"], value.get("swizzle", 0)))
+                            t.data_ptr(), value.get("shape") or t.shape,
+                            t.element_size(), value["box"],
+                            value.get("swizzle", 0)))
                     elif kind == "buf" and value in buffers:
                         args.append(ctypes.c_uint64(buffers[value].data_ptr()))
                     elif kind == "int":
@@ -341,7 +343,10 @@ class Entry:
             maps = {m["name"]: m for m in self.entry.get("tensormaps", [])}
             for name in launch["args"]:
                 if name in maps:
-                    argspec.append(("tmap", maps[name]))
+                    spec = dict(maps[name])
+                    if "shape" in spec:
+                        spec["shape"] = [evaluate(d, env) for d in spec["shape"]]
+                    argspec.append(("tmap", spec))
                 elif name in names:
                     argspec.append(("buf", name))
                 elif name in env:

@@ -66,6 +66,7 @@ FailureOr<FragGeom> Lowering::geom(Operation *op, FragType type) {
   gm.mTiles = gm.rowsPerWarp / 16;
   gm.nTiles = gm.cols / 8;
   gm.packed = type.getElementType().getIntOrFloatBitWidth() == 16;
+  gm.bytes = type.getElementType().getIntOrFloatBitWidth() == 8;
   // wgmma's m64 accumulator is, per warp, the m16n8 layout of mma.sync over
   // the warp's 16 rows (warp w of the block: rows 16 w .. 16 w + 15); more
   // rows per warpgroup would need several m64 products per warpgroup.
@@ -74,8 +75,11 @@ FailureOr<FragGeom> Lowering::geom(Operation *op, FragType type) {
                              << " rows over " << gm.warps
                              << " warps; convert-atile-to-nvvm lowers 64 "
                                 "rows per warpgroup";
-  if (type.getElementType().getIntOrFloatBitWidth() == 8)
-    return op->emitOpError() << "FP8 fragments are not lowered yet";
+  if (gm.bytes && (type.getRank() != 2 || gm.nTiles % 4 ||
+                   layout.getOperand() != Operand::lhs))
+    return op->emitOpError() << "has an 8-bit fragment that is not the left "
+                                "operand of a product with K a multiple of "
+                                "32 (" << type << ")";
   return gm;
 }
 
@@ -426,6 +430,7 @@ LogicalResult Driver::lowerOp(Operation &op) {
       .Case([&](WaitOp w) { return lowerWait(L, w); })
       .Case([&](LoadOp o) { return lowerLoad(L, o); })
       .Case([&](StoreOp o) { return lowerStore(L, o); })
+      .Case([&](ReadOp o) { return lowerRead(L, o); })
       .Case([&](MmaOp o) { return lowerMma(L, o); })
       .Case([&](MmaWaitOp o) { return lowerMmaWait(L, o); })
       .Case([&](FillOp o) { return lowerFill(L, o); })

@@ -10,7 +10,8 @@
 // (ATileToNVVM.cpp); the ops of each instruction family are lowered in their
 // own file:
 //
-//   CopyToNVVM.cpp   atile.copy / wait / load / store (cp.async, ldmatrix)
+//   CopyToNVVM.cpp   atile.copy / wait / load / store / read (cp.async,
+//                    ldmatrix, global loads and stores)
 //   MmaToNVVM.cpp    atile.mma / mma_wait (mma.sync m16n8k16, wgmma)
 //   MathToNVVM.cpp   atile.fill / map / reduce / mask / online_softmax /
 //                    convert (registers and quad shuffles)
@@ -24,8 +25,13 @@
 // tq = lane % 4). f32 fragments keep one f32 per element at index
 // ((mi nt + ni) 4 + 2 hf + e); 16-bit fragments keep the two e of one
 // (mi, ni, hf) packed in an i32 at index ((mi nt + ni) 2 + hf), which is also
-// mma's A operand layout (a k16 step = two n-tiles). Row fragments keep one
-// f32 per (mi, hf) at index 2 mi + hf, replicated over the quad.
+// mma's A operand layout (a k16 step = two n-tiles). 8-bit fragments (the
+// A operand of an e4m3 product) keep the pairs of n-tiles 2 np and 2 np + 1
+// of one (mi, hf) in an i32 at index (mi nt / 2 + np) 2 + hf, the first
+// n-tile's pair in the low bytes: the A layout of a k32 step (four n-tiles)
+// with its columns in the accumulator's order (atile.convert's docs). Row
+// fragments keep one f32 per (mi, hf) at index 2 mi + hf, replicated over
+// the quad.
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,9 +53,11 @@ using Regs = SmallVector<Value>;
 struct FragGeom {
   int64_t rows, cols, warps, rowsPerWarp, mTiles, nTiles;
   bool packed; // 16-bit elements, pairs in an i32
+  bool bytes;  // 8-bit elements, four in an i32 (see the file comment)
   /// Registers per thread.
   int64_t size(bool rowFrag) const {
-    return rowFrag ? 2 * mTiles : mTiles * nTiles * (packed ? 2 : 4);
+    return rowFrag ? 2 * mTiles
+                   : mTiles * nTiles * (bytes ? 1 : packed ? 2 : 4);
   }
 };
 
@@ -142,6 +150,7 @@ void beginTurns(Lowering &l);
 void endTurns(Lowering &l);
 LogicalResult lowerLoad(Lowering &l, LoadOp op);
 LogicalResult lowerStore(Lowering &l, StoreOp op);
+LogicalResult lowerRead(Lowering &l, ReadOp op);
 LogicalResult lowerMma(Lowering &l, MmaOp op);
 LogicalResult lowerMmaWait(Lowering &l, MmaWaitOp op);
 LogicalResult lowerFill(Lowering &l, FillOp op);

@@ -51,6 +51,14 @@ static void forEachChunk(Lowering &l, Value tid, int64_t total,
   }
 }
 
+/// The LLVM element type addresses of `elem` step by (LLVM has no FP8
+/// types: bytes).
+static Type addressType(Type elem) {
+  if (elem.getIntOrFloatBitWidth() == 8 && !elem.isInteger())
+    return IntegerType::get(elem.getContext(), 8);
+  return elem;
+}
+
 LogicalResult nvvm::lowerCopy(Lowering &l, CopyOp op) {
   if (!op.getEngine())
     return op.emitOpError() << "has no engine (run atile-assign-layouts)";
@@ -64,7 +72,7 @@ LogicalResult nvvm::lowerCopy(Lowering &l, CopyOp op) {
                             << " thread(s); the producer issues TMA copies";
   auto &g = l.g;
   SmemType tile = op.getDst().getType();
-  Type elem = tile.getElementType();
+  Type elem = addressType(tile.getElementType());
   const int64_t eb = elem.getIntOrFloatBitWidth() / 8;
   const int64_t cpr = chunksPerRow(tile);
   const int64_t total = tile.getRows() * cpr;
@@ -239,6 +247,8 @@ LogicalResult nvvm::lowerStore(Lowering &l, StoreOp op) {
   FailureOr<ViewOp> view = viewOf(op, op.getDst());
   if (failed(gm) || failed(view))
     return failure();
+  if (gm->bytes)
+    return op.emitOpError() << "stores 16- and 32-bit fragments only";
   if (op.getStaging())
     return lowerStagedStore(l, op, *gm, *view);
   auto &g = l.g;
@@ -273,5 +283,46 @@ LogicalResult nvvm::lowerStore(Lowering &l, StoreOp op) {
         }
       }
     }
+  return success();
+}
+
+LogicalResult nvvm::lowerRead(Lowering &l, ReadOp op) {
+  FailureOr<ViewOp> view = viewOf(op, op.getSrc());
+  if (failed(view))
+    return failure();
+  auto &g = l.g;
+  Type f32 = l.b.getF32Type();
+  Value base = l.lookup(view->getPtr());
+  if (!op.getRow()) { // one scalar, the same in every thread
+    // Offsets outside the extents (negative ones too) read the padding,
+    // without touching memory.
+    SmallVector<Value> extent = l.extents(*view);
+    Value off, inside;
+    for (auto [d, i] : llvm::enumerate(op.getOffsets())) {
+      Value at = l.toI64(i);
+      Value ok = g.ult(at, extent[d]);
+      inside = d ? g.andI(inside, ok) : ok;
+      off = d ? g.add(g.mul(off, extent[d]), at) : at;
+    }
+    l.scalars.map(op.getResult(),
+                  g.loadGlobalIf(g.gep(base, f32, off), inside,
+                                 g.f(op.getPadding().convertToDouble())));
+    return success();
+  }
+  auto type = cast<FragType>(op.getResult().getType());
+  FailureOr<FragGeom> gm = l.geom(op, type);
+  if (failed(gm))
+    return failure();
+  Value row0 = l.toI64(op.getRow());
+  Value pad = g.f(op.getPadding().convertToDouble());
+  Regs regs;
+  for (int64_t mi = 0; mi < gm->mTiles; ++mi)
+    for (int64_t hf = 0; hf < 2; ++hf) {
+      Value lin = g.add(row0, g.toI64(l.threadRow(*gm, mi, hf)));
+      auto [off, valid] =
+          l.rowAddress(*view, *op.getRows(), op.getOffsets(), lin);
+      regs.push_back(g.loadGlobalIf(g.gep(base, f32, off), valid, pad));
+    }
+  l.frags[op.getResult()] = regs;
   return success();
 }

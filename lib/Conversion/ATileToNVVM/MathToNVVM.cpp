@@ -201,16 +201,21 @@ LogicalResult nvvm::lowerOnlineSoftmax(Lowering &l, OnlineSoftmaxOp op) {
   const Regs &s = l.frags[op.getScores()];
   const Regs &m = l.frags[op.getMax()], &sum = l.frags[op.getSum()];
   const double c = op.getScale().convertToDouble() * kLog2e;
-  Value cv = g.f(c), negInf = g.negInf(), zero = g.f(0.0);
+  Value negInf = g.negInf(), zero = g.f(0.0);
+  // p = exp2(x - m' + log2_prob_scale): the power of two in the exponent.
+  Value shift = g.f(static_cast<double>(op.getLog2ProbScale()));
+  const Regs *rowScale =
+      op.getRowScale() ? &l.frags[op.getRowScale()] : nullptr;
   Regs p(s.size()), mNew, lNew, alpha;
   for (int64_t mi = 0; mi < gm->mTiles; ++mi)
     for (int64_t hf = 0; hf < 2; ++hf) {
       const int64_t ri = 2 * mi + hf;
+      Value cv = rowScale ? g.fmul((*rowScale)[ri], g.f(c)) : g.f(c);
       // max(s) c = max(s c) exactly for c > 0 (rounding is monotone).
       Value mx = g.fmul(rowReduce(l, *gm, s, mi, hf, /*max=*/true), cv);
       Value mn = g.fmax(m[ri], mx);
       Value mUse = g.select(g.feq(mn, negInf), zero, mn);
-      Value negM = g.fsub(zero, mUse);
+      Value negM = g.fsub(op.getLog2ProbScale() ? shift : zero, mUse);
       Value a = g.exp2(g.fsub(m[ri], mUse));
       Value part;
       for (int64_t ni = 0; ni < gm->nTiles; ++ni)
@@ -248,6 +253,23 @@ LogicalResult nvvm::lowerConvert(Lowering &l, ConvertOp op) {
     return op.emitOpError() << "converts rank-2 fragments only";
   const int64_t tiles = gin->mTiles * gin->nTiles;
   Regs y;
+  if (gout->bytes) { // f32 -> e4m3, the pairs of two n-tiles per register
+    if (!from.isF32() || gin->bytes)
+      return op.emitOpError() << "makes 8-bit fragments from f32 only";
+    for (int64_t mi = 0; mi < gin->mTiles; ++mi)
+      for (int64_t np = 0; np < gin->nTiles / 2; ++np)
+        for (int64_t hf = 0; hf < 2; ++hf) {
+          auto at = [&](int64_t ni, int64_t e) {
+            return x[(mi * gin->nTiles + ni) * 4 + 2 * hf + e];
+          };
+          y.push_back(g.packE4m3x4(at(2 * np, 0), at(2 * np, 1),
+                                   at(2 * np + 1, 0), at(2 * np + 1, 1)));
+        }
+    l.frags[op.getResult()] = y;
+    return success();
+  }
+  if (gin->bytes)
+    return op.emitOpError() << "does not read 8-bit fragments";
   if (from.isF32()) { // f32 pairs -> packed 16-bit
     for (int64_t t = 0; t < tiles; ++t)
       for (int64_t hf = 0; hf < 2; ++hf)

@@ -33,16 +33,23 @@ static LogicalResult lowerWgmma(Lowering &l, MmaOp op, const FragGeom &gm) {
   auto lhsTile = dyn_cast<SmemType>(op.getLhs().getType());
   if (!rhs.isWgmmaOperand() || (lhsTile && !lhsTile.isWgmmaOperand()) ||
       n > 256)
-    return op.emitOpError() << "wgmma takes bf16 / f16 shared tiles in the "
-                               "128-byte swizzle with rows of whole 128-byte "
-                               "spans and N <= 256";
+    return op.emitOpError() << "wgmma takes bf16 / f16 / e4m3 shared tiles in "
+                               "the 128-byte swizzle with rows of whole "
+                               "128-byte spans and N <= 256";
+  const bool fp8 = elem.getIntOrFloatBitWidth() == 8;
+  if (fp8 && (!isa<Float8E4M3FNType>(elem) || !op.getTransposeRhs()))
+    return op.emitOpError() << "wgmma takes 8-bit operands as e4m3 with a "
+                               "K-major right operand (transpose_rhs: an N x "
+                               "K tile); got "
+                            << rhs;
   Regs acc;
   if (Value a = op.getAcc())
     acc = l.frags.lookup(a);
   else
     acc.assign(n / 2, g.f(0.0));
   Value wg = g.divu(l.warp, g.c32(4));
-  // 16-element k-steps: 4 per 128-byte column block of a K-major tile.
+  // 32-byte k-steps (16 elements of bf16 / f16, 32 of e4m3): 4 per
+  // 128-byte column block of a K-major tile.
   SmallVector<Value> aOps, bDesc;
   Value rhsPtr = l.smem.lookup(op.getRhs());
   // A left tile (the queries) is the same every iteration of a loop: its
@@ -63,27 +70,33 @@ static LogicalResult lowerWgmma(Lowering &l, MmaOp op, const FragGeom &gm) {
   // MN-major K x N: 16 rows a step; N halves rows * 128 bytes apart.
   Value rhsLow =
       g.wgmmaDescLow(addrOf(rhsPtr), kMajor ? 16 : rhs.getRows() * 128);
-  for (int64_t ks = 0; ks < k / 16; ++ks) {
+  const int64_t steps = fp8 ? k / 32 : k / 16;
+  for (int64_t ks = 0; ks < steps; ++ks) {
     if (lhsTile) {
       aOps.push_back(g.wgmmaDescAt(
           lhsLow, (ks / 4) * lhsTile.getRows() * 128 + (ks % 4) * 32));
     } else {
+      // Four registers a step: 16-bit pairs of two n-tiles' halves, or
+      // 8-bit quads of four n-tiles' (both 4 ks ... 4 ks + 3).
       const Regs &p = l.frags[op.getLhs()];
       for (int64_t q = 0; q < 4; ++q)
-        aOps.push_back(p[(2 * ks + q / 2) * 2 + q % 2]);
+        aOps.push_back(p[4 * ks + q]);
     }
     const int64_t bOff =
         kMajor ? (ks / 4) * rhs.getRows() * 128 + (ks % 4) * 32 : ks * 16 * 128;
     bDesc.push_back(g.wgmmaDescAt(rhsLow, bOff));
   }
-  // imm-scale-a, imm-scale-b, [imm-trans-a (descriptor A only)],
-  // imm-trans-b (MN-major V).
-  const std::string type = elem.isBF16() ? "bf16" : "f16";
-  const std::string instr = "m64n" + std::to_string(n) + "k16.f32." + type +
-                            "." + type;
+  // imm-scale-a, imm-scale-b, and for 16-bit types imm-trans-a
+  // (descriptor A only) and imm-trans-b (MN-major V); 8-bit types have no
+  // transposes.
+  const std::string type = fp8 ? "e4m3" : elem.isBF16() ? "bf16" : "f16";
+  const std::string instr = "m64n" + std::to_string(n) +
+                            (fp8 ? "k32.f32." : "k16.f32.") + type + "." +
+                            type;
   const std::string immediates =
-      std::string(lhsTile ? "1, 1, 0, " : "1, 1, ") +
-      (op.getTransposeRhs() ? "0" : "1");
+      fp8 ? std::string("1, 1")
+          : std::string(lhsTile ? "1, 1, 0, " : "1, 1, ") +
+                (op.getTransposeRhs() ? "0" : "1");
   l.frags[op.getResult()] =
       Regs(g.wgmmaChain(instr, immediates, acc, aOps, /*aRegs=*/!lhsTile,
                         bDesc, /*wait=*/!op.getAsync()));

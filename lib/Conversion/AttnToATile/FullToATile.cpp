@@ -26,6 +26,27 @@
 // (batch, split), each split walks its share of the band's tiles and
 // writes its normalised f32 part and LSE for the combine kernel.
 //
+// FP8 plans (#attn.precision e4m3, granularity = block) read what the
+// quantisation kernels made (AttnToGPU/QuantizeFp8.cpp): e4m3 Q and K with a
+// scale per token (its block's), V^T in blocks of kv keys (each 32 keys in
+// the order the Q K^T accumulator leaves P in a thread's registers,
+// atile.convert's docs) with a scale per block. Per tile:
+//
+//   S   = Q8 K8_j^T;  x = S * scale * sq(row) * sk(j)   (online_softmax's
+//                                                         row_scale)
+//   P   = 2^8 exp2(x - m')   -> e4m3 (clear of its subnormals; l carries
+//                               the 2^8 too)
+//   O   = O * alpha + sv(j) (P8 V8t_j^T)   (a fresh f32 accumulator per
+//                                            tile, added in f32: Hopper's
+//                                            FP8 products accumulate with
+//                                            fewer bits, and O summed over
+//                                            128 tiles inside them drifted
+//                                            by 1.8e-1 with per-channel
+//                                            offsets)
+//
+// The band starts at a multiple of kv (V^T and the scales come in whole
+// blocks; the mask handles a window's first tile).
+//
 // The band: causal blocks stop at the last query's key position, window
 // blocks start at the first query's window; tiles outside are never
 // visited. The program names no instruction, copy engine or warp role:
@@ -54,13 +75,20 @@ struct FullShape {
   Type elem;
   float scale;
   bool causal, lse;
+  /// FP8: e4m3 operands and the tokens per quantisation block.
+  bool fp8 = false;
+  int64_t scaleBlock = 0;
   std::optional<int64_t> window;
   std::optional<float> softcap;
 };
 
-// The attn.full / attn.sparse kernel ABI (docs/gpu-backend.md): pointers,
-// then sizes, then (with tensor maps) the TMA descriptors of K and V.
+// The attn.full / attn.sparse kernel ABI (docs/gpu-backend.md): pointers
+// (FP8: Q8, K8, V8t in place of Q, K, V and the scales sq, sk, sv after
+// them), then sizes, then (with tensor maps) the TMA descriptors of K and V.
 enum Arg { aQ, aK, aV, aIdx, aO, aLse, aOPart, aLsePart, kPointers };
+enum Fp8Arg { aSq = kPointers, aSk, aSv, kFp8Pointers };
+/// FP8: P = 2^8 exp2(x - m) before its e4m3 rounding.
+constexpr int64_t kFp8ProbLog2 = 8;
 enum Size { sB, sT, sS, sH, sHkv, sN, sNSplit, kSizes };
 enum Map { mK, mV, kMaps };
 } // namespace
@@ -78,9 +106,6 @@ static FailureOr<FullShape> shapeOf(FullOp op) {
     return op.emitOpError() << "tile programs take bf16 or f16 inputs for now; "
                                "got "
                             << s.elem << " (convert-attn-to-gpu compiles it)";
-  if (PrecisionAttr prec = op.getPrecisionAttr(); prec && prec.usesFp8())
-    return op.emitOpError() << "FP8 plans have no tile program yet "
-                               "(convert-attn-to-gpu compiles them)";
   s.d = qType.getDimSize(3);
   s.dv = vType.getDimSize(3);
   if (ShapedType::isDynamic(s.d) || ShapedType::isDynamic(s.dv) || s.d % 16 ||
@@ -102,6 +127,21 @@ static FailureOr<FullShape> shapeOf(FullOp op) {
   if (FloatAttr c = op.getSoftcapAttr())
     s.softcap = static_cast<float>(c.getValueAsDouble());
   s.lse = static_cast<bool>(op.getLse());
+  if (PrecisionAttr prec = op.getPrecisionAttr(); prec && prec.usesFp8()) {
+    auto e4m3 = [&](StringRef name) {
+      return isa_and_nonnull<Float8E4M3FNType>(prec.getOperandType(name));
+    };
+    if (!e4m3("qk") || !e4m3("pv") ||
+        prec.getGranularity() != ScaleGranularity::block ||
+        prec.getBlock() % s.kv || s.d % 32 || s.kv % 32)
+      return op.emitOpError()
+             << "FP8 tile programs take qk and pv in f8E4M3FN with block "
+                "scales, the block a multiple of #attn.tile kv and D and kv "
+                "multiples of 32; got "
+             << prec << ", D = " << s.d << ", kv = " << s.kv;
+    s.fp8 = true;
+    s.scaleBlock = static_cast<int64_t>(prec.getBlock());
+  }
   return s;
 }
 
@@ -142,7 +182,8 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
   const int64_t dyn = ShapedType::kDynamic;
 
   // The kernel: pointers (global), then sizes; one block of 32 x warps.
-  SmallVector<Type> args(kPointers, LLVM::LLVMPointerType::get(ctx, 1));
+  const int64_t nPointers = p.fp8 ? kFp8Pointers : kPointers;
+  SmallVector<Type> args(nPointers, LLVM::LLVMPointerType::get(ctx, 1));
   args.append(kSizes, b.getI64Type());
   if (tensorMaps)
     args.append(kMaps, LLVM::LLVMPointerType::get(ctx));
@@ -151,13 +192,13 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
   fn->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
   if (tensorMaps)
     fn->setAttr(kTensorMapArgsAttr,
-                b.getDenseI64ArrayAttr({kPointers + kSizes + mK,
-                                        kPointers + kSizes + mV}));
+                b.getDenseI64ArrayAttr({nPointers + kSizes + mK,
+                                        nPointers + kSizes + mV}));
   fn.setKnownBlockSizeAttr(
       b.getDenseI32ArrayAttr({static_cast<int32_t>(32 * p.warps), 1, 1}));
   b.setInsertionPointToStart(&fn.getBody().front());
-  auto ptr = [&](Arg a) { return fn.getArgument(a); };
-  auto size = [&](Size s) { return fn.getArgument(kPointers + s); };
+  auto ptr = [&](int64_t a) { return fn.getArgument(a); };
+  auto size = [&](Size s) { return fn.getArgument(nPointers + s); };
 
   // Sizes and the block's coordinates.
   Value groupI64 = arith::DivSIOp::create(b, size(sH), size(sHkv));
@@ -186,6 +227,8 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
     kvLo = ix.max(ix.c(0), ix.add(ix.sub(ix.add(tFirst, offset),
                                          ix.c(*p.window)),
                                   ix.c(1)));
+  if (p.window && p.fp8) // whole V^T blocks
+    kvLo = ix.mul(ix.div(kvLo, ix.c(p.kv)), ix.c(p.kv));
   Value nTiles = ix.ceilDiv(ix.max(ix.sub(kvHi, kvLo), ix.c(0)), ix.c(p.kv));
   // This split's share of the band's tiles.
   Value perSplit = ix.ceilDiv(nTiles, nsplit);
@@ -196,36 +239,55 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
 
   // Global views: Q and O as [B, T, Hkv, G, D] (GQA rows), K and V as
   // [B, S, Hkv, D], LSE as [B, T, Hkv, G].
-  auto view = [&](Arg a, ArrayRef<int64_t> shape, Type elem,
+  // The operands' element type: the inputs', or e4m3 bytes.
+  Type opElem = p.fp8 ? Type(Float8E4M3FNType::get(ctx)) : p.elem;
+  auto view = [&](int64_t a, ArrayRef<int64_t> shape, Type elem,
                   ValueRange sizes) -> Value {
     return ViewOp::create(b, ViewType::get(ctx, shape, elem), ptr(a), sizes);
   };
-  auto mapped = [&](Arg a, Map m, ArrayRef<int64_t> shape,
+  auto mapped = [&](int64_t a, Map m, ArrayRef<int64_t> shape,
                     ValueRange sizes) -> Value {
     if (!tensorMaps)
-      return view(a, shape, p.elem, sizes);
-    return ViewOp::create(b, ViewType::get(ctx, shape, p.elem), ptr(a), sizes,
-                          fn.getArgument(kPointers + kSizes + m));
+      return view(a, shape, opElem, sizes);
+    return ViewOp::create(b, ViewType::get(ctx, shape, opElem), ptr(a),
+                          sizes, fn.getArgument(nPointers + kSizes + m));
   };
   SmallVector<Value> bthg = {size(sB), size(sT), size(sHkv), groupI64};
   SmallVector<Value> bsh = {size(sB), size(sS), size(sHkv)};
-  Value qView = view(aQ, {dyn, dyn, dyn, dyn, p.d}, p.elem, bthg);
+  Value qView = view(aQ, {dyn, dyn, dyn, dyn, p.d}, opElem, bthg);
   Value kView = mapped(aK, mK, {dyn, dyn, dyn, p.d}, bsh);
-  Value vView = mapped(aV, mV, {dyn, dyn, dyn, p.dv}, bsh);
+  // FP8: V^T [B, Hkv, Dv, blocks, kv] (keys padded to whole quantisation
+  // blocks), a tile is the Dv rows of one block of kv keys.
+  Value vView;
+  if (p.fp8) {
+    Value perBlock = arith::ConstantIntOp::create(b, p.scaleBlock, 64);
+    Value blocks = arith::MulIOp::create(
+        b,
+        arith::CeilDivSIOp::create(b, size(sS), perBlock),
+        arith::ConstantIntOp::create(b, p.scaleBlock / p.kv, 64));
+    vView = mapped(aV, mV, {dyn, dyn, p.dv, dyn, p.kv},
+                   {size(sB), size(sHkv), blocks});
+  } else {
+    vView = mapped(aV, mV, {dyn, dyn, dyn, p.dv}, bsh);
+  }
   Value oView = view(aO, {dyn, dyn, dyn, dyn, p.dv}, p.elem, bthg);
 
-  // Shared buffers: Q once, K and V one tile per stage.
-  const int64_t eb = p.elem.getIntOrFloatBitWidth() / 8;
-  auto alloc = [&](int64_t stages, int64_t rows, int64_t cols) -> Value {
+  // Shared buffers: Q once, K and V one tile per stage (FP8: V^T tiles,
+  // Dv x kv).
+  auto alloc = [&](int64_t stages, int64_t rows, int64_t cols,
+                   Type elem) -> Value {
+    const int64_t eb = elem.getIntOrFloatBitWidth() / 8;
     return AllocOp::create(
-        b, SmemType::get(ctx, {stages, rows, cols}, p.elem,
+        b, SmemType::get(ctx, {stages, rows, cols}, elem,
                          swizzleFor(cols * eb)));
   };
   auto stage = [&](Value buffer, Value i) -> Value {
     return StageOp::create(b, buffer, i);
   };
-  Value sQ = alloc(1, p.q, p.d), sK = alloc(p.stages, p.kv, p.d),
-        sV = alloc(p.stages, p.kv, p.dv);
+  Value sQ = alloc(1, p.q, p.d, opElem),
+        sK = alloc(p.stages, p.kv, p.d, opElem),
+        sV = p.fp8 ? alloc(p.stages, p.dv, p.kv, opElem)
+                   : alloc(p.stages, p.kv, p.dv, opElem);
   auto rowsAttr = [&](ArrayRef<int64_t> dims) {
     return b.getDenseI64ArrayAttr(dims);
   };
@@ -243,16 +305,59 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
   Value l0 = FillOp::create(b, rowsT, b.getF32FloatAttr(0.0f));
   Value o0 = FillOp::create(b, outT, b.getF32FloatAttr(0.0f));
 
+  // FP8 scales: Q's per packed row (1 past the rows), K's and V's per tile
+  // (read where the tile starts; 1 past the keys).
+  Value sqRows, skView, svView;
+  FloatAttr one = b.getF32FloatAttr(1.0f);
+  if (p.fp8) {
+    Value sqView = view(aSq, {dyn, dyn, dyn, dyn}, f32, bthg);
+    sqRows = ReadOp::create(b, rowsT, sqView, ValueRange{batch, hk}, row0,
+                            rowsAttr({1, 3}), one);
+    skView = view(aSk, {dyn, dyn, dyn}, f32, bsh);
+    Value nbS = arith::CeilDivSIOp::create(
+        b, size(sS), arith::ConstantIntOp::create(b, p.scaleBlock, 64));
+    svView = view(aSv, {dyn, dyn, dyn}, f32, {size(sB), size(sHkv), nbS});
+  }
+  // (Read at the top of an iteration, so that their latency passes while
+  // the tile's copies and products are awaited.)
+  auto skAt = [&](Value kv0) -> Value {
+    if (!p.fp8)
+      return Value();
+    return ReadOp::create(b, f32, skView, ValueRange{batch, kv0, hk}, Value(),
+                          DenseI64ArrayAttr(), one);
+  };
+  auto svAt = [&](Value kv0) -> Value {
+    if (!p.fp8)
+      return Value();
+    return ReadOp::create(b, f32, svView,
+                          ValueRange{batch, hk, ix.div(kv0, ix.c(p.scaleBlock))},
+                          Value(), DenseI64ArrayAttr(), one);
+  };
+
   // One tile of scores -> the online softmax step: soft-cap, mask (keys
   // past `keys` are masked), softmax.
   IntegerAttr window =
       p.window ? b.getI64IntegerAttr(*p.window) : IntegerAttr();
-  auto scoreStep = [&](Value s, Value kv0, Value keys, Value m, Value l) {
-    if (p.softcap) // logit soft-cap, on the scaled scores
-      s = map(b, scoresT, {s},
+  auto scoreStep = [&](Value s, Value kv0, Value keys, Value m, Value l,
+                       Value sk) {
+    // FP8: the dequantisation factor of each row, sq(row) sk(tile).
+    Value rowScale;
+    if (p.fp8) {
+      rowScale = map(b, rowsT, {sqRows},
+                     [&](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
+                       return arith::MulFOp::create(r, x[0], sk);
+                     });
+    }
+    if (p.softcap) { // logit soft-cap, on the scaled scores
+      SmallVector<Value> in = {s};
+      if (rowScale)
+        in.push_back(rowScale);
+      s = map(b, scoresT, in,
               [&](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
+                Value v = x.size() > 1 ? arith::MulFOp::create(r, x[0], x[1])
+                                       : x[0];
                 Value in = arith::MulFOp::create(
-                    r, x[0],
+                    r, v,
                     arith::ConstantOp::create(
                         r, r.getF32FloatAttr(p.scale / *p.softcap)));
                 return arith::MulFOp::create(
@@ -260,9 +365,12 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
                     arith::ConstantOp::create(r,
                                               r.getF32FloatAttr(*p.softcap)));
               });
+      rowScale = Value();
+    }
     s = MaskOp::create(b, s.getType(), s, row0, kv0, keys, group, offset,
                        p.causal ? b.getUnitAttr() : UnitAttr(), window);
-    return OnlineSoftmaxOp::create(b, s, m, l, p.softcap ? 1.0f : p.scale);
+    return OnlineSoftmaxOp::create(b, s, m, l, p.softcap ? 1.0f : p.scale,
+                                   rowScale, p.fp8 ? kFp8ProbLog2 : 0);
   };
   auto rescale = [&](Value acc, Value alpha) {
     return map(b, outT, {acc, alpha},
@@ -274,10 +382,41 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
     return CopyOp::create(b, view, ValueRange{batch, hk}, rows, tile, {1});
   };
   auto probsOf = [&](OnlineSoftmaxOp sm) -> Value {
-    return ConvertOp::create(b, FragType::get({p.q, p.kv}, p.elem),
+    return ConvertOp::create(b, FragType::get({p.q, p.kv}, opElem),
                              sm.getProbs());
   };
   auto kvAt = [&](Value j) { return ix.add(kvBeg, ix.mul(j, ix.c(p.kv))); };
+  // The V tile of keys kv0 .. kv0 + kv (FP8: a block of V^T).
+  auto copyV = [&](Value kv0, Value tile) -> Value {
+    if (!p.fp8)
+      return copyRows(vView, kv0, tile);
+    return CopyOp::create(b, vView,
+                          ValueRange{batch, hk, ix.div(kv0, ix.c(p.kv))},
+                          ix.c(0), tile, {2});
+  };
+  // acc + P V_j as one product, or for FP8 P V_j alone (V^T tiles,
+  // K-major; a fresh accumulator that `addPv` scales by sv(j) and adds).
+  auto pv = [&](Value probs, Value vTile, Value acc, bool async) -> Value {
+    if (p.fp8)
+      return MmaOp::create(b, outT, probs, vTile, Value(),
+                           /*transpose_rhs=*/true, async);
+    return MmaOp::create(b, outT, probs, vTile, acc, /*transpose_rhs=*/false,
+                         async);
+  };
+  // After the product `pvOut` of a tile (V scale `sv`): bf16 / f16 pvOut *
+  // alpha (acc is in it); FP8 (acc + sv pvOut) * alpha. A null alpha is 1.
+  auto addPv = [&](Value acc, Value pvOut, Value sv, Value alpha) -> Value {
+    if (!p.fp8)
+      return alpha ? rescale(pvOut, alpha) : pvOut;
+    SmallVector<Value> in = {acc, pvOut};
+    if (alpha)
+      in.push_back(alpha);
+    return map(b, outT, in,
+               [&](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
+                 Value o = math::FmaOp::create(r, x[1], sv, x[0]);
+                 return x.size() > 2 ? arith::MulFOp::create(r, o, x[2]) : o;
+               });
+  };
   Value acc, m, l;
   if (!overlap) {
     auto loop = scf::ForOp::create(b, ix.c(0), nIter, ix.c(1),
@@ -287,19 +426,21 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
       b.setInsertionPointToStart(loop.getBody());
       Value j = loop.getInductionVar();
       Value kv0 = kvAt(j);
+      Value sk = skAt(kv0), sv = svAt(kv0);
       Value st = ix.rem(j, ix.c(p.stages));
       Value kTile = stage(sK, st), vTile = stage(sV, st);
       Value kCopy = copyRows(kView, kv0, kTile);
-      Value vCopy = copyRows(vView, kv0, vTile);
+      Value vCopy = copyV(kv0, vTile);
       WaitOp::create(b, ValueRange{kCopy});
       Value s = MmaOp::create(b, scoresT, qTile, kTile, Value(),
                               /*transpose_rhs=*/true, /*async=*/false);
       auto softmax = scoreStep(s, kv0, seqS, loop.getRegionIterArg(1),
-                               loop.getRegionIterArg(2));
+                               loop.getRegionIterArg(2), sk);
       Value scaled = rescale(loop.getRegionIterArg(0), softmax.getAlpha());
       WaitOp::create(b, ValueRange{vCopy});
-      Value next = MmaOp::create(b, outT, probsOf(softmax), vTile, scaled,
-                                 /*transpose_rhs=*/false, /*async=*/false);
+      Value next = pv(probsOf(softmax), vTile, scaled, /*async=*/false);
+      if (p.fp8)
+        next = addPv(scaled, next, sv, Value());
       scf::YieldOp::create(
           b, ValueRange{next, softmax.getNewMax(), softmax.getNewSum()});
     }
@@ -312,6 +453,7 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
     // Tile 0's scores before the loop (all masked when this block has no
     // tile: keys bound 0), tile j + 1's scores and tile j's P V in
     // iteration j, the last tile's P V after it.
+    Value sk0 = skAt(kvBeg);
     Value k0Tile = stage(sK, ix.c(0));
     Value k0Copy = copyRows(kView, kvBeg, k0Tile);
     WaitOp::create(b, ValueRange{k0Copy});
@@ -327,7 +469,7 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
     Value any = arith::CmpIOp::create(b, arith::CmpIPredicate::sgt, nIter,
                                       ix.c(0));
     Value keys0 = arith::SelectOp::create(b, any, seqS, ix.c(0));
-    auto first = scoreStep(s0, kvBeg, keys0, m0, l0);
+    auto first = scoreStep(s0, kvBeg, keys0, m0, l0, sk0);
     Value rest = ix.max(ix.sub(nIter, ix.c(1)), ix.c(0));
     auto loop = scf::ForOp::create(
         b, ix.c(0), rest, ix.c(1),
@@ -338,43 +480,43 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
       Value j = loop.getInductionVar();
       Value jNext = ix.add(j, ix.c(1));
       Value kvK = kvAt(jNext), kvV = kvAt(j);
+      Value sk = skAt(kvK), sv = svAt(kvV);
       Value kTile = stage(sK, ix.rem(jNext, ix.c(p.stages)));
       Value vTile = stage(sV, ix.rem(j, ix.c(p.stages)));
       Value kCopy = copyRows(kView, kvK, kTile);
-      Value vCopy = copyRows(vView, kvV, vTile);
+      Value vCopy = copyV(kvV, vTile);
       WaitOp::create(b, ValueRange{kCopy, vCopy});
       Value sAsync = MmaOp::create(b, scoresT, qTile, kTile, Value(),
                                    /*transpose_rhs=*/true, /*async=*/true);
-      Value oAsync =
-          MmaOp::create(b, outT, loop.getRegionIterArg(3), vTile,
-                        loop.getRegionIterArg(0), /*transpose_rhs=*/false,
-                        /*async=*/true);
+      Value oAsync = pv(loop.getRegionIterArg(3), vTile,
+                        loop.getRegionIterArg(0), /*async=*/true);
       Value s = MmaWaitOp::create(b, TypeRange{scoresT}, ValueRange{sAsync},
                                   b.getI64IntegerAttr(1))
                     .getResult(0);
       auto softmax = scoreStep(s, kvK, seqS, loop.getRegionIterArg(1),
-                               loop.getRegionIterArg(2));
+                               loop.getRegionIterArg(2), sk);
       Value o = MmaWaitOp::create(b, TypeRange{outT}, ValueRange{oAsync},
                                   b.getI64IntegerAttr(0))
                     .getResult(0);
-      scf::YieldOp::create(b, ValueRange{rescale(o, softmax.getAlpha()),
+      scf::YieldOp::create(b, ValueRange{addPv(loop.getRegionIterArg(0), o,
+                                               sv, softmax.getAlpha()),
                                          softmax.getNewMax(),
                                          softmax.getNewSum(),
                                          probsOf(softmax)});
     }
     // The last tile's P V (P = 0 when the block had no tile).
     Value last = rest;
+    Value svLast = svAt(kvAt(last));
     Value vTile = stage(sV, ix.rem(last, ix.c(p.stages)));
-    Value vCopy = copyRows(vView, kvAt(last), vTile);
+    Value vCopy = copyV(kvAt(last), vTile);
     WaitOp::create(b, ValueRange{vCopy});
-    acc = MmaWaitOp::create(
-              b, TypeRange{outT},
-              ValueRange{MmaOp::create(b, outT, loop.getResult(3), vTile,
-                                       loop.getResult(0),
-                                       /*transpose_rhs=*/false,
-                                       /*async=*/true)},
-              b.getI64IntegerAttr(0))
+    acc = MmaWaitOp::create(b, TypeRange{outT},
+                            ValueRange{pv(loop.getResult(3), vTile,
+                                          loop.getResult(0), /*async=*/true)},
+                            b.getI64IntegerAttr(0))
               .getResult(0);
+    if (p.fp8)
+      acc = addPv(loop.getResult(0), acc, svLast, Value());
     m = loop.getResult(1);
     l = loop.getResult(2);
   }
@@ -383,7 +525,7 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
   // O = acc (1 / l) (rows that saw no key: 0; one division per row, not
   // per element); LSE = (m + log2 l) ln 2.
   Value inv = map(b, rowsT, {l},
-                  [](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
+                  [&](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
                     Value zero = arith::ConstantOp::create(
                         r, r.getF32FloatAttr(0.0f));
                     Value one = arith::ConstantOp::create(
@@ -397,11 +539,17 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
                   [](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
                     return arith::MulFOp::create(r, x[0], x[1]);
                   });
+  // (FP8: O and l both carry P's 2^8; the LSE takes it out.)
   Value lse = map(b, rowsT, {m, l},
-                  [](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
+                  [&](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
                     Value ln2 = arith::ConstantOp::create(
                         r, r.getF32FloatAttr(0.6931471805599453f));
                     Value lg = math::Log2Op::create(r, x[1]);
+                    if (p.fp8)
+                      lg = arith::SubFOp::create(
+                          r, lg,
+                          arith::ConstantOp::create(
+                              r, r.getF32FloatAttr(float(kFp8ProbLog2))));
                     return arith::MulFOp::create(
                         r, arith::AddFOp::create(r, x[0], lg), ln2);
                   });
@@ -418,8 +566,10 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
     // Through the query tile, which no product reads any more: whole rows
     // in 16-byte chunks.
     Value o16 = ConvertOp::create(b, FragType::get({p.q, p.dv}, p.elem), out);
+    // (FP8: the query tile holds bytes; O leaves from registers.)
     StoreOp::create(b, o16, oView, ValueRange{batch, hk}, row0,
-                    rowsAttr({1, 3}), p.dv <= p.d ? qTile : Value());
+                    rowsAttr({1, 3}),
+                    p.dv <= p.d && !p.fp8 ? qTile : Value());
     if (p.lse) {
       Value lseView = view(aLse, {dyn, dyn, dyn, dyn}, f32, bthg);
       StoreOp::create(b, lse, lseView, ValueRange{batch, hk}, row0,

@@ -39,11 +39,6 @@ struct FullPlan {
   /// Q K^T and P V as m16n8k32 e4m3 mma with f32 accumulation.
   bool fp8 = false, hadamard = false;
   int64_t scaleBlock = 0;
-  /// FP8 on sm_90a with one warpgroup of 64 query rows, kv = 128 and
-  /// D = Dv = 128: Q K^T and P V as m64n128k32 wgmma (the operand tiles are
-  /// in the 128-byte swizzle already) instead of mma.sync, which sm_90 runs
-  /// by converting e4m3 to f16.
-  bool wgmma = false;
   Type mmaElem() const {
     return split() ? BFloat16Type::get(elem.getContext()) : elem;
   }

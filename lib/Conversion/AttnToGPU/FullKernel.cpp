@@ -22,9 +22,10 @@
 //   normalised partial output and log-sum-exp in f32; `<fn>_full_combine`
 //   merges them.
 // - FP8 plans (FullPlan::fp8): the same schedule over e4m3 tiles made by
-//   QuantizeFp8.cpp, scaled per row and tile; m64n128k32 wgmma on sm_90a at
-//   D = Dv = 128 (FullPlan::wgmma), mma.sync m16n8k32 e4m3 elsewhere
-//   (docs/gpu-backend.md, "FP8 attention").
+//   QuantizeFp8.cpp, scaled per row and tile, as mma.sync m16n8k32 e4m3
+//   (sm_89, head dims other than 128, the decode variant; on sm_90a at D =
+//   Dv = 128 the prefill kernel is the tile program, FullToATile.cpp;
+//   docs/gpu-backend.md, "FP8 attention").
 //
 //===----------------------------------------------------------------------===//
 
@@ -229,11 +230,8 @@ void full::buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
   };
   loadTile(sK, p.kv, p.d, kPtr, kvSource(true, kvBeg));
   g.cpAsyncCommit();
-  // wgmma reads shared memory through the async proxy.
   auto waitTiles = [&]() {
     g.cpAsyncWait(0);
-    if (p.wgmma)
-      g.fenceProxyAsync();
     g.barrier();
   };
 
@@ -268,13 +266,12 @@ void full::buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
   SmallVector<Value> rowScale;
   Value kvScaleBase;
   if (p.fp8) {
-    Value nbT = g.cdiv(seqT, g.c64(p.scaleBlock));
     for (Value r : rowIdx) {
       Value t = g.divs(r, rowsPerT), gi = g.remu(r, rowsPerT);
       Value valid = g.andI(g.slt(t, seqT), g.slt(gi, group));
       Value h = g.add(hkG, gi);
-      Value idx = g.add(g.mul(g.add(g.mul(bIdx, heads), h), nbT),
-                        g.divs(t, g.c64(p.scaleBlock)));
+      // (quant_rows writes each token's block scale at [b, t, h].)
+      Value idx = g.add(g.mul(g.add(g.mul(bIdx, seqT), t), heads), h);
       Value sq = g.loadGlobal(
           f32T, g.gep(scaleArg(0), f32T, g.select(valid, idx, g.c64(0))));
       rowScale.push_back(g.select(valid, sq, g.f(1.0)));
@@ -316,17 +313,7 @@ void full::buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
 
     // S = Q K^T for this warp's rows.
     SmallVector<Acc4> s(mt * nk, Acc4{zeroF, zeroF, zeroF, zeroF});
-    if (p.wgmma) {
-      SmallVector<Value> descQ, descK, zeros(64, zeroF);
-      for (int64_t k = 0; k < kd; ++k) {
-        descQ.push_back(g.wgmmaDesc(g.gep(sQ, i8T, g.c32(32 * k))));
-        descK.push_back(g.wgmmaDesc(g.gep(sK, i8T, g.c32(32 * k))));
-      }
-      SmallVector<Value> r = g.wgmmaFp8SS(descQ, descK, zeros);
-      for (int64_t n = 0; n < nk; ++n)
-        s[n] = Acc4{r[4 * n], r[4 * n + 1], r[4 * n + 2], r[4 * n + 3]};
-    }
-    for (int64_t k = 0; k < kd && !p.wgmma; ++k) {
+    for (int64_t k = 0; k < kd; ++k) {
       SmallVector<Frag4> a, aLo;
       for (int64_t mi = 0; mi < mt; ++mi) {
         Value row = g.add(warpRow, g.add(lane15, g.c32(16 * mi)));
@@ -364,8 +351,11 @@ void full::buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
     SmallVector<Value> factor, capIn;
     Value svCur;
     if (p.fp8) {
+      // K's scales per token [B, S, Hkv] (the tile's first key's block).
       Value sk = g.loadGlobal(
-          f32T, g.gep(scaleArg(1), f32T, g.add(kvScaleBase, kvBlock)));
+          f32T, g.gep(scaleArg(1), f32T,
+                      g.add(g.mul(g.add(g.mul(bIdx, seqS), kv0), kvHeads),
+                            hk)));
       svCur = g.loadGlobal(
           f32T, g.gep(scaleArg(2), f32T, g.add(kvScaleBase, kvBlock)));
       for (Value sq : rowScale) {
@@ -538,20 +528,7 @@ void full::buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
     g.cpAsyncCommit();
 
     // O += P V.
-    if (p.wgmma) {
-      // A fresh accumulator per tile, added to O in f32: Hopper's FP8
-      // wgmma keeps fewer accumulator bits than f32 (DeepSeek-V3 report,
-      // section 3.3.2), so O is not summed over the whole sequence inside
-      // it (no change in the measured errors up to T = 16384; the adds
-      // cost nothing measurable).
-      SmallVector<Value> descV, zeros(64, zeroF);
-      for (int64_t k = 0; k < kk; ++k)
-        descV.push_back(g.wgmmaDesc(g.gep(sV, i8T, g.c32(32 * k))));
-      SmallVector<Value> r = g.wgmmaFp8RS(pf, descV, zeros);
-      for (int64_t i = 0; i < 64; ++i)
-        next[i] = g.fadd(next[i], r[i]);
-    }
-    for (int64_t k = 0; k < kk && p.fp8 && !p.wgmma; ++k)
+    for (int64_t k = 0; k < kk && p.fp8; ++k)
       for (int64_t dp = 0; dp < nd / 2; ++dp) {
         // V^T rows are channels: loaded like K.
         Value row = g.add(g.add(lane7, g.mul(hi16, g.c32(8))), g.c32(16 * dp));

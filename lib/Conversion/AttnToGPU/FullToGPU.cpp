@@ -163,7 +163,6 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
   pd.q = 16;
   pd.warps = 1;
   pd.mTiles = 1;
-  pd.wgmma = false;
   // FP8 decoding runs mma.sync; a 128-key tile spills there.
   if (pd.fp8)
     pd.kv = std::min<int64_t>(pd.kv, 64);
@@ -178,7 +177,13 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
   // The prefill tile program takes TMA descriptors of K and V (128-byte
   // column blocks of whole rows, a KV tile of rows per box).
   bool maps = false;
-  const bool tilePrograms = site.tileIR && !p.sparse && !p.fp8 && !p.split();
+  // FP8 prefill as a tile program: the warp-specialised TMA kernel at D =
+  // Dv = 128 (e4m3 wgmma, 128-byte rows); its decode variant (16 packed
+  // rows, mma.sync) is still the builder's.
+  const bool fp8Tile = p.fp8 && site.tensorMaps && site.chip.wgmma &&
+                       p.d == 128 && p.dv == 128 && p.kv % 128 == 0;
+  const bool tilePrograms =
+      site.tileIR && !p.sparse && !p.split() && (!p.fp8 || fp8Tile);
   if (tilePrograms) {
     maps = site.tensorMaps;
     // Prefill and the one-warp decode kernel (16 packed rows) from the
@@ -188,21 +193,26 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
     // output; the 2 stages keep as many bytes in flight).
     site.module->setAttr(atile::kTargetAttrName,
                          atile::TargetAttr::get(ctx, site.chip.name));
-    FailureOr<gpu::GPUFuncOp> fn =
-        tile_programs::buildFullProgram(cast<FullOp>(op), site.module, fwd,
-                                        std::nullopt,
-                                        site.tileOverlap && site.chip.wgmma,
-                                        maps);
+    // (FP8 runs the serial loop: its fresh per-tile P V accumulator does
+    // not fit next to the overlapped loop's registers: 96 bytes of
+    // spills.)
+    FailureOr<gpu::GPUFuncOp> fn = tile_programs::buildFullProgram(
+        cast<FullOp>(op), site.module, fwd, std::nullopt,
+        site.tileOverlap && site.chip.wgmma && !p.fp8, maps);
     if (failed(fn))
       return failure();
     fwdSmem = atile::sharedBytes(*fn);
-    FailureOr<gpu::GPUFuncOp> dec = tile_programs::buildFullProgram(
-        cast<FullOp>(op), site.module, decode,
-        tile_programs::RowBlock{pd.q, std::max(p.d, p.dv) > 128 ? 16 : 32, 2,
-                                pd.warps});
-    if (failed(dec))
-      return failure();
-    decodeSmem = atile::sharedBytes(*dec);
+    if (p.fp8) {
+      buildFwdKernel(site.module, decode, pd, op->getLoc());
+    } else {
+      FailureOr<gpu::GPUFuncOp> dec = tile_programs::buildFullProgram(
+          cast<FullOp>(op), site.module, decode,
+          tile_programs::RowBlock{pd.q, std::max(p.d, p.dv) > 128 ? 16 : 32,
+                                  2, pd.warps});
+      if (failed(dec))
+        return failure();
+      decodeSmem = atile::sharedBytes(*dec);
+    }
   } else {
     buildFwdKernel(site.module, fwd, p, op->getLoc());
     if (!p.sparse)
@@ -283,8 +293,8 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
     workspaces.push_back(bytes("k8", "B*S*Hkv*" + d));
     workspaces.push_back(bytes("v8t", "B*Hkv*" + dv + "*" + nbS + "*" +
                                           std::to_string(p.scaleBlock)));
-    workspaces.push_back(workspace("sq", "B*H*" + nbT));
-    workspaces.push_back(workspace("sk", "B*Hkv*" + nbS));
+    workspaces.push_back(workspace("sq", "B*T*H"));
+    workspaces.push_back(workspace("sk", "B*S*Hkv"));
     workspaces.push_back(workspace("sv", "B*Hkv*" + nbS));
   }
 
@@ -304,22 +314,41 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
   };
   SmallVector<Attribute> launches;
   ArrayRef<const char *> fwdArgs = kFwdArgNames;
-  SmallVector<const char *> mappedArgs(std::begin(kFwdArgNames),
-                                       std::end(kFwdArgNames));
+  if (p.fp8)
+    fwdArgs = kFp8FwdArgNames;
+  SmallVector<const char *> mappedArgs(fwdArgs.begin(), fwdArgs.end());
   SmallVector<Attribute> tensormaps;
   if (maps) {
-    const int64_t eb = p.elem.getIntOrFloatBitWidth() / 8;
-    auto tensormap = [&](StringRef name, StringRef tensor) {
+    const int64_t eb = p.fp8 ? 1 : p.elem.getIntOrFloatBitWidth() / 8;
+    // `box` innermost first; `shape` (outermost first) for a workspace,
+    // which has none of its own.
+    auto tensormap = [&](StringRef name, StringRef tensor,
+                         ArrayRef<int64_t> box,
+                         ArrayRef<std::string> shape) {
       NamedAttrList m;
       m.append("name", str(ctx, name));
       m.append("tensor", str(ctx, tensor));
-      // Innermost first: one 128-byte column block, one head, kv rows, one
-      // batch.
-      m.append("box", b.getI64ArrayAttr({128 / eb, 1, p.kv, 1}));
+      m.append("box", b.getI64ArrayAttr(box));
       m.append("swizzle", i64(128));
+      if (!shape.empty())
+        m.append("shape", stringArray(ctx, shape));
       return m.getDictionary(ctx);
     };
-    tensormaps = {tensormap("k_map", "k"), tensormap("v_map", "v")};
+    if (p.fp8) {
+      // K8 [B, S, Hkv, D]: one 128-byte column block, one head, kv rows,
+      // one batch. V8t [B, Hkv, Dv, blocks of kv keys, kv]: kv keys, one
+      // block, the Dv channels as rows, one head, one batch.
+      std::string blocks = nbS + "*" + std::to_string(p.scaleBlock / p.kv);
+      tensormaps = {
+          tensormap("k_map", "k8", {128, 1, p.kv, 1}, {"B", "S", "Hkv", d}),
+          tensormap("v_map", "v8t", {p.kv, 1, p.dv, 1, 1},
+                    {"B", "Hkv", dv, blocks, kv})};
+    } else {
+      // K, V [B, S, Hkv, D]: one 128-byte column block, one head, kv rows,
+      // one batch.
+      tensormaps = {tensormap("k_map", "k", {128 / eb, 1, p.kv, 1}, {}),
+                    tensormap("v_map", "v", {128 / eb, 1, p.kv, 1}, {})};
+    }
     mappedArgs.push_back("k_map");
     mappedArgs.push_back("v_map");
   }
@@ -333,7 +362,6 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
         launch(quantRows, {nbS, "Hkv", "B"}, 128, 16, kArgs, ""));
     launches.push_back(launch(quantVt, {nbS, "Hkv", "B"}, 128,
                               2 * p.scaleBlock * p.dv + 16, vArgs, ""));
-    fwdArgs = kFp8FwdArgNames;
   }
   if (p.sparse) {
     launches.push_back(launch(fwd, {rowBlocks, "Hkv", "B*nsplit"}, p.threads(),
@@ -399,9 +427,6 @@ FailureOr<DictionaryAttr> gpu_kernels::buildFull(FullOp op,
   FailureOr<FullPlan> plan = planFor(op, site.chip);
   if (failed(plan))
     return failure();
-  plan->wgmma = plan->fp8 && site.chip.wgmma && plan->d == 128 &&
-                plan->dv == 128 && plan->kv == 128 && plan->q == 64 &&
-                plan->warps == 4;
   return buildSoftmax(op, *plan, op.getTileAttr().getSplitKv(), "full", site);
 }
 

@@ -195,6 +195,17 @@ Value GpuBuilder::sharedBase(gpu::GPUModuleOp module) {
 Value GpuBuilder::loadGlobal(Type type, Value ptr) {
   return LLVM::LoadOp::create(b, type, ptr);
 }
+Value GpuBuilder::loadGlobalIf(Value ptr, Value valid, Value fallback) {
+  Value flag = arith::ExtUIOp::create(b, i32(), valid);
+  auto asmOp = LLVM::InlineAsmOp::create(
+      b, f32(), ValueRange{ptr, flag, fallback},
+      "{ .reg .pred p;\nsetp.ne.b32 p, $2, 0;\nmov.f32 $0, $3;\n"
+      "@p ld.global.f32 $0, [$1]; }",
+      "=f,l,r,f", /*has_side_effects=*/false, /*is_align_stack=*/false,
+      LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr());
+  return asmOp.getResult(0);
+}
+
 void GpuBuilder::storeGlobal(Value value, Value ptr) {
   LLVM::StoreOp::create(b, value, ptr);
 }
@@ -366,16 +377,6 @@ SmallVector<Value> GpuBuilder::wgmmaFp8SS(ArrayRef<Value> descA,
                                           ArrayRef<Value> acc) {
   return wgmmaChain(e4m3Instr(acc.size()), "1, 1", acc, descA,
                     /*aRegs=*/false, descB, /*wait=*/true);
-}
-
-SmallVector<Value> GpuBuilder::wgmmaFp8RS(ArrayRef<Frag4> a,
-                                          ArrayRef<Value> descB,
-                                          ArrayRef<Value> acc) {
-  SmallVector<Value> regs;
-  for (const Frag4 &f : a)
-    regs.append(f.begin(), f.end());
-  return wgmmaChain(e4m3Instr(acc.size()), "1, 1", acc, regs, /*aRegs=*/true,
-                    descB, /*wait=*/true);
 }
 
 Value GpuBuilder::opaque(Value x) {

@@ -107,6 +107,10 @@ public:
   /// The kernel's dynamic shared-memory buffer (extern, 1024-aligned).
   Value sharedBase(gpu::GPUModuleOp module);
   Value loadGlobal(Type type, Value ptr);
+  /// An f32 from global `ptr` where `valid` (i1), else `fallback`, without
+  /// a branch and without touching memory where not valid (a predicated
+  /// ld.global).
+  Value loadGlobalIf(Value ptr, Value valid, Value fallback);
   void storeGlobal(Value value, Value ptr);
   /// 16-byte cp.async.cg global -> shared; zero-fills the 16 bytes (and
   /// reads nothing, from a known-valid `fallback` address) where `valid` is
@@ -161,10 +165,6 @@ public:
   /// acc += sum over the k-steps of A(descA[k]) B(descB[k])^T: an e4m3
   /// m64nNk32 chain, waited for.
   SmallVector<Value> wgmmaFp8SS(ArrayRef<Value> descA, ArrayRef<Value> descB,
-                                ArrayRef<Value> acc);
-  /// The same with A from registers: `a[k]` the e4m3 A fragment of k-step k
-  /// (the mma.sync m16n8k32 A layout per warp).
-  SmallVector<Value> wgmmaFp8RS(ArrayRef<Frag4> a, ArrayRef<Value> descB,
                                 ArrayRef<Value> acc);
   /// fence.proxy.async.shared::cta: this thread's generic-proxy shared
   /// stores (cp.async included) become visible to wgmma after a barrier.

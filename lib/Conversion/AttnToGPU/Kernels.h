@@ -45,8 +45,9 @@ FailureOr<DictionaryAttr> buildDelta(DeltaOp op, const KernelSite &site);
 FailureOr<DictionaryAttr> buildLinear(LinearOp op, const KernelSite &site);
 
 /// The e4m3 quantisation kernels of the FP8 attention path (QuantizeFp8.cpp):
-/// `quant_rows` (x, x8, scales, B, T, Hx; rows rotated by the normalised
-/// Hadamard matrix first if `rotate`) and `quant_vt` (v, v8t, scales, B, S,
+/// `quant_rows` (x, x8, scales [B, T, Hx], the block's scale at each of
+/// its tokens; rows rotated by the normalised Hadamard matrix first if
+/// `rotate`) and `quant_vt` (v, v8t, scales [B, Hkv, cdiv(S, block)], B, S,
 /// Hkv), `width` elements per row, one scale per `block` tokens, 16-bit
 /// `elem` inputs; grid (cdiv(T, block), Hx, B), 128 threads; quant_vt needs
 /// 2 * block * width + 16 bytes of dynamic shared memory, quant_rows 16.

@@ -11,8 +11,9 @@
 // e4m3 (round to nearest even, saturated). The CPU backend emulates the same
 // scheme (lib/Conversion/AttnToCPU), so its errors are these kernels' errors.
 //
-// - `quant_rows`: x [B, T, Hx, W] -> x8 [B, T, Hx, W] bytes, sx [B, Hx,
-//   cdiv(T, N)] (Q and K).
+// - `quant_rows`: x [B, T, Hx, W] -> x8 [B, T, Hx, W] bytes, sx [B, T, Hx]
+//   (Q and K; each token's entry holds its block's scale, so that a kernel
+//   reads a query row's or a key tile's scale at the row's own index).
 // - `quant_tokens`: rows of 128 elements -> bytes and one scale per row (the
 //   DSA indexer's per-token scales), after a Hadamard rotation of the row
 //   when the plan asks for one (a butterfly across the warp's lanes).
@@ -140,8 +141,11 @@ struct QuantBlock {
   }
 
   /// Block-wide max of `m` (>= 0); returns {inv, scale} and writes the scale
-  /// at `scales[(batch * heads + head) * nb + blk]`.
-  std::pair<Value, Value> finish(Value m, Value smem, Value heads, Value seq) {
+  /// at `scales[(batch * heads + head) * nb + blk]`, or with `perToken` at
+  /// `scales[(batch * seq + t) * heads + head]` for each token t of the
+  /// block.
+  std::pair<Value, Value> finish(Value m, Value smem, Value heads, Value seq,
+                                 bool perToken = false) {
     ImplicitLocOpBuilder &b = g.builder();
     for (int off = 16; off >= 1; off /= 2)
       m = g.fmax(m, g.shflXor(m, off));
@@ -163,6 +167,20 @@ struct QuantBlock {
                g.fgt(g.f(std::numeric_limits<double>::infinity()), amax));
     Value inv = g.select(ok, g.fdiv(g.f(kE4m3Max), amax), g.f(1.0));
     Value scale = g.select(ok, g.fdiv(amax, g.f(kE4m3Max)), g.f(1.0));
+    if (perToken) {
+      for (int64_t i = 0; i * kThreads < block; ++i) {
+        Value within = g.add(g.c32(i * kThreads), tid);
+        Value t = g.add(t0, g.toI64(within));
+        auto mine = scf::IfOp::create(
+            b, TypeRange{},
+            g.andI(g.ult(within, g.c32(block)), g.slt(t, seq)), false);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(mine.thenBlock());
+        Value idx = g.add(g.mul(g.add(g.mul(batch, seq), t), heads), head);
+        g.storeGlobal(scale, g.gep(arg(qScale), g.f32(), idx));
+      }
+      return {inv, scale};
+    }
     auto first = scf::IfOp::create(b, TypeRange{}, g.eq(tid, g.c32(0)), false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(first.thenBlock());
@@ -220,7 +238,8 @@ void gpu_kernels::buildQuantRowsKernel(gpu::GPUModuleOp module, StringRef name,
   };
 
   Value m = q.amaxOver([&](Value chunk) { return load(q.chunkAt(chunk)); });
-  auto [inv, scale] = q.finish(m, smem, q.arg(qH), q.arg(qT));
+  auto [inv, scale] = q.finish(m, smem, q.arg(qH), q.arg(qT),
+                               /*perToken=*/true);
   (void)scale;
   auto loop = scf::ForOp::create(b, g.c32(0), q.iterations(), g.c32(1));
   {

@@ -9,6 +9,7 @@
 // RUN: attn-opt %t/plain.mlir --convert-attn-to-atile=overlap=true --canonicalize --cse | FileCheck %s --check-prefix=OVERLAP
 // RUN: attn-opt %t/errors.mlir -split-input-file --convert-attn-to-atile -verify-diagnostics -o /dev/null
 // RUN: not attn-opt %t/plain.mlir --convert-attn-to-atile=chip=sm_99 -o /dev/null 2>&1 | FileCheck %s --check-prefix=CHIP
+// RUN: attn-opt %t/fp8.mlir --convert-attn-to-atile --canonicalize --cse | FileCheck %s --check-prefix=FP8
 
 //--- gqa.mlir
 // GQA (16 query heads over 4 KV heads), causal, sliding window, soft-cap,
@@ -134,6 +135,49 @@ func.func @plain(%q: tensor<2x?x8x64xf16>, %k: tensor<2x?x8x64xf16>, %v: tensor<
 
 // CHIP: error: convert-attn-to-atile: unknown chip 'sm_99'
 
+//--- fp8.mlir
+// FP8 (e4m3 Q K^T and P V, scales per block of 128 tokens): the program
+// reads the quantisation kernels' bytes (Q8 and K8 as the inputs, V^T in
+// blocks of kv keys) and their scales (Q's per packed row, K's and V's per
+// tile), scales the softmax per row, rounds P (x 2^8) to e4m3 and adds each
+// tile's P V, from a fresh accumulator, times V's scale.
+func.func @fp8(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x16x128xbf16>, %v: tensor<?x?x16x128xbf16>) -> tensor<?x?x16x128xbf16> {
+  %o = attn.full %q, %k, %v {causal, tile = #attn.tile<q = 128, kv = 128, stages = 2, warps = 8>, precision = #attn.precision<operands = {qk = f8E4M3FN, pv = f8E4M3FN}, granularity = block, block = 128>} : (tensor<?x?x16x128xbf16>, tensor<?x?x16x128xbf16>, tensor<?x?x16x128xbf16>) -> tensor<?x?x16x128xbf16>
+  return %o : tensor<?x?x16x128xbf16>
+}
+// The kernel ABI: q8 k8 v8t idx o lse o_part lse_part sq sk sv, then sizes.
+// FP8: gpu.func @fp8_full_fwd(%[[Q:[^:]*]]: !llvm.ptr<1>, %[[K:[^:]*]]: !llvm.ptr<1>, %[[V:[^:]*]]: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %[[SQ:[^:]*]]: !llvm.ptr<1>, %[[SK:[^:]*]]: !llvm.ptr<1>, %[[SV:[^:]*]]: !llvm.ptr<1>, %{{.*}}: i64
+// FP8: atile.view %[[Q]]{{.*}} -> !atile.view<?x?x?x?x128xf8E4M3FN>
+// FP8: atile.view %[[K]]{{.*}} -> !atile.view<?x?x?x128xf8E4M3FN>
+// V^T [B, Hkv, Dv, key blocks, 128 keys].
+// FP8: %[[VV:.*]] = atile.view %[[V]]{{.*}} -> !atile.view<?x?x128x?x128xf8E4M3FN>
+// Q, K (128 keys x 128 bytes) and V^T (128 channels x 128 keys) tiles.
+// FP8: atile.alloc : !atile.smem<1x128x128xf8E4M3FN, swizzle = 128>
+// FP8: atile.alloc : !atile.smem<2x128x128xf8E4M3FN, swizzle = 128>
+// FP8: %[[SVT:.*]] = atile.alloc : !atile.smem<2x128x128xf8E4M3FN, swizzle = 128>
+// FP8: %[[SQV:.*]] = atile.view %[[SQ]]{{.*}} -> !atile.view<?x?x?x?xf32>
+// FP8: %[[SQR:.*]] = atile.read %[[SQV]][%{{.*}}, %{{.*}}] rows %{{.*}} {padding = 1.000000e+00 : f32, rows = array<i64: 1, 3>} : !atile.view<?x?x?x?xf32> -> !atile.frag<128xf32>
+// FP8: %[[SKV:.*]] = atile.view %[[SK]]{{.*}} -> !atile.view<?x?x?xf32>
+// FP8: %[[SVV:.*]] = atile.view %[[SV]]{{.*}} -> !atile.view<?x?x?xf32>
+// FP8: scf.for
+// FP8: %[[SKJ:.*]] = atile.read %[[SKV]][%{{.*}}, %[[KV0:.*]], %{{.*}}] {padding = 1.000000e+00 : f32} : !atile.view<?x?x?xf32> -> f32
+// FP8: %[[SVJ:.*]] = atile.read %[[SVV]]
+// FP8: %[[VT:.*]] = atile.stage %[[SVT]][
+// FP8: atile.copy %[[VV]][%{{.*}}, %{{.*}}, %{{.*}}] rows %{{.*}} -> %[[VT]] {rows = array<i64: 2>}
+// FP8: %[[S:.*]] = atile.mma %{{.*}}, %{{.*}} {transpose_rhs} : !atile.smem<128x128xf8E4M3FN, swizzle = 128>, !atile.smem<128x128xf8E4M3FN, swizzle = 128> -> !atile.frag<128x128xf32>
+// FP8: %[[RS:.*]] = atile.map %[[SQR]]
+// FP8: arith.mulf %{{.*}}, %[[SKJ]]
+// FP8: %[[SM:.*]] = atile.mask %[[S]]
+// FP8: %[[P:.*]], %{{.*}}, %{{.*}}, %[[A:.*]] = atile.online_softmax %[[SM]], %{{.*}}, %{{.*}} scaled %[[RS]] : !atile.frag<128xf32> {log2_prob_scale = 8 : i64, scale = 0.0883883461 : f32}
+// FP8: %[[O1:.*]] = atile.map %{{.*}}, %[[A]]
+// FP8: %[[P8:.*]] = atile.convert %[[P]] : !atile.frag<128x128xf32> -> !atile.frag<128x128xf8E4M3FN>
+// FP8: %[[PV:.*]] = atile.mma %[[P8]], %[[VT]] {transpose_rhs} : !atile.frag<128x128xf8E4M3FN>, !atile.smem<128x128xf8E4M3FN, swizzle = 128> -> !atile.frag<128x128xf32>
+// FP8: atile.map %[[O1]], %[[PV]]
+// FP8: math.fma %{{.*}}, %[[SVJ]], %{{.*}} : f32
+// The LSE takes P's 2^8 out of l.
+// FP8: math.log2
+// FP8-NEXT: arith.subf
+
 //--- errors.mlir
 func.func @untiled(%q: tensor<1x8x2x64xbf16>, %k: tensor<1x8x2x64xbf16>, %v: tensor<1x8x2x64xbf16>) -> tensor<1x8x2x64xbf16> {
   // expected-error @+1 {{has no #attn.tile; run attn-tile (or the attn-plan pipeline) before convert-attn-to-atile}}
@@ -151,9 +195,9 @@ func.func @f32(%q: tensor<1x8x2x64xf32>, %k: tensor<1x8x2x64xf32>, %v: tensor<1x
 
 // -----
 
-func.func @fp8(%q: tensor<1x8x2x128xbf16>, %k: tensor<1x8x2x128xbf16>, %v: tensor<1x8x2x128xbf16>) -> tensor<1x8x2x128xbf16> {
-  // expected-error @+1 {{FP8 plans have no tile program yet (convert-attn-to-gpu compiles them)}}
-  %o = attn.full %q, %k, %v {tile = #attn.tile<q = 64, kv = 128, warps = 4>, precision = #attn.precision<operands = {qk = f8E4M3FN, pv = f8E4M3FN}, granularity = block, block = 128>} : (tensor<1x8x2x128xbf16>, tensor<1x8x2x128xbf16>, tensor<1x8x2x128xbf16>) -> tensor<1x8x2x128xbf16>
+func.func @fp8_block(%q: tensor<1x8x2x128xbf16>, %k: tensor<1x8x2x128xbf16>, %v: tensor<1x8x2x128xbf16>) -> tensor<1x8x2x128xbf16> {
+  // expected-error @+1 {{FP8 tile programs take qk and pv in f8E4M3FN with block scales, the block a multiple of #attn.tile kv and D and kv multiples of 32}}
+  %o = attn.full %q, %k, %v {tile = #attn.tile<q = 64, kv = 128, warps = 4>, precision = #attn.precision<operands = {qk = f8E4M3FN, pv = f8E4M3FN}, granularity = block, block = 64>} : (tensor<1x8x2x128xbf16>, tensor<1x8x2x128xbf16>, tensor<1x8x2x128xbf16>) -> tensor<1x8x2x128xbf16>
   return %o : tensor<1x8x2x128xbf16>
 }
 

@@ -1,9 +1,11 @@
 // attn.full with an FP8 plan (#attn.precision e4m3 for qk and pv, scales per
 // block of 128 tokens) on the GPU: the manifest quantises Q, K (rows) and V
 // (transposed) before the forward kernel, which reads the bytes and their
-// scales; on sm_90a at D = 128 Q K^T and P V are m64n128k32 e4m3 wgmma
-// (attn-tile gives the 64 x 128 tile), elsewhere (sm_89, D = 64) mma.sync
-// m16n8k32 e4m3. Where the CUDA toolkit is installed (`%if ptxas`; the
+// scales; on sm_90a at D = Dv = 128 the forward kernel is the tile program
+// (the warp-specialised TMA kernel, 128 x 128 tiles, Q K^T and P V as
+// m64n128k32 e4m3 wgmma; TMA descriptors of the K8 and V8t workspaces with
+// their shapes in the manifest), elsewhere (sm_89, D = 64, the decode
+// variant) the builder's mma.sync m16n8k32 e4m3. Where the CUDA toolkit is installed (`%if ptxas`; the
 // other checks run everywhere) ptxas accepts every kernel and the prefill
 // and quantisation kernels do not spill; a Hadamard plan rotates Q and K rows in quant_rows.
 // Plans the kernels do not take are located errors.
@@ -27,12 +29,14 @@
 // MANIFEST: args = ["q", "q8", "sq", "B", "T", "H"]{{.*}}grid = ["cdiv(T, 128)", "H", "B"], kernel = "prefill_full_quant_rows"
 // MANIFEST-SAME: args = ["k", "k8", "sk", "B", "S", "Hkv"]{{.*}}kernel = "prefill_full_quant_rows"
 // MANIFEST-SAME: args = ["v", "v8t", "sv", "B", "S", "Hkv"]{{.*}}kernel = "prefill_full_quant_vt", smem = 32784
-// MANIFEST-SAME: args = ["q8", "k8", "v8t", "idx", "o", "lse", "o_part", "lse_part", "sq", "sk", "sv", "B", "T", "S", "H", "Hkv", "N", "nsplit"]{{.*}}kernel = "prefill_full_fwd"
+// MANIFEST-SAME: args = ["q8", "k8", "v8t", "idx", "o", "lse", "o_part", "lse_part", "sq", "sk", "sv", "B", "T", "S", "H", "Hkv", "N", "nsplit", "k_map", "v_map"]{{.*}}kernel = "prefill_full_fwd"
+// MANIFEST-SAME: args = ["q8", "k8", "v8t", "idx", "o", "lse", "o_part", "lse_part", "sq", "sk", "sv", "B", "T", "S", "H", "Hkv", "N", "nsplit"], block = [32, 1, 1]{{.*}}kernel = "prefill_full_decode"
 // MANIFEST-SAME: precision = "e4m3 qk and pv, scales per 128 tokens"
-// MANIFEST-SAME: tile = {kv = 128 : i64, q = 64 : i64, warps = 4 : i64}
+// MANIFEST-SAME: tensormaps = [{box = [128, 1, 128, 1], name = "k_map", shape = ["B", "S", "Hkv", "128"], swizzle = 128 : i64, tensor = "k8"}, {box = [128, 1, 128, 1, 1], name = "v_map", shape = ["B", "Hkv", "128", "cdiv(S, 128)*1", "128"], swizzle = 128 : i64, tensor = "v8t"}]
+// MANIFEST-SAME: tile = {kv = 128 : i64, q = 128 : i64, warps = 8 : i64}
 // MANIFEST-SAME: {dtype = "u8", elements = "B*T*H*128", name = "q8"}
 // MANIFEST-SAME: {dtype = "u8", elements = "B*Hkv*128*cdiv(S, 128)*128", name = "v8t"}
-// MANIFEST-SAME: {dtype = "f32", elements = "B*H*cdiv(T, 128)", name = "sq"}
+// MANIFEST-SAME: {dtype = "f32", elements = "B*T*H", name = "sq"}, {dtype = "f32", elements = "B*S*Hkv", name = "sk"}, {dtype = "f32", elements = "B*Hkv*cdiv(S, 128)", name = "sv"}
 
 // PTX: .version 8.4
 // PTX: .entry prefill_full_quant_rows(
@@ -40,9 +44,12 @@
 // PTX: .entry prefill_full_quant_vt(
 // PTX: cvt.rn.satfinite.e4m3x2.f32
 // PTX: .entry prefill_full_fwd(
+// PTX-DAG: setmaxnreg.inc.sync.aligned.u32 240
+// PTX-DAG: cp.async.bulk.tensor.5d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
+// PTX-DAG: cp.async.bulk.tensor.4d.shared::cluster.global.tile.mbarrier::complete_tx::bytes
 // PTX-DAG: wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3
-// PTX-DAG: fence.proxy.async.shared::cta
 // PTX-DAG: cvt.rn.satfinite.e4m3x2.f32
+// PTX-DAG: @p ld.global.f32
 // PTX: .entry prefill_full_decode(
 
 // NOSPILL: Compiling entry function 'prefill_full_fwd' for 'sm_90a'

@@ -411,9 +411,61 @@ func.func @softmax_scale() {
 // -----
 
 func.func @convert_fp8() {
+  %s = atile.fill 0.0 : !atile.frag<64xf32>
+  // expected-error @+1 {{makes FP8 only from rank-2 f32 fragments and only f8E4M3FN}}
+  %c = atile.convert %s : !atile.frag<64xf32> -> !atile.frag<64xf8E4M3FN>
+  return
+}
+
+// -----
+
+func.func @convert_e5m2() {
   %s = atile.fill 0.0 : !atile.frag<64x64xf32>
-  // expected-error @+1 {{does not make FP8 (it needs a scale: use atile.quantize)}}
-  %c = atile.convert %s : !atile.frag<64x64xf32> -> !atile.frag<64x64xf8E4M3FN>
+  // expected-error @+1 {{makes FP8 only from rank-2 f32 fragments and only f8E4M3FN}}
+  %c = atile.convert %s : !atile.frag<64x64xf32> -> !atile.frag<64x64xf8E5M2>
+  return
+}
+
+// -----
+
+func.func @read_not_f32(%p: !llvm.ptr<1>, %n: i64, %i: index) {
+  %v = atile.view %p[%n] : !llvm.ptr<1> -> !atile.view<?xbf16>
+  // expected-error @+1 {{reads f32 views}}
+  %x = atile.read %v[%i] : !atile.view<?xbf16> -> f32
+  return
+}
+
+// -----
+
+func.func @read_scalar_offsets(%p: !llvm.ptr<1>, %n: i64, %i: index) {
+  %v = atile.view %p[%n, %n] : !llvm.ptr<1> -> !atile.view<?x?xf32>
+  // expected-error @+1 {{without `rows` takes one offset per dimension}}
+  %x = atile.read %v[%i] : !atile.view<?x?xf32> -> f32
+  return
+}
+
+// -----
+
+func.func @read_rows_scalar(%p: !llvm.ptr<1>, %n: i64, %i: index) {
+  %v = atile.view %p[%n, %n] : !llvm.ptr<1> -> !atile.view<?x?xf32>
+  // expected-error @+1 {{with `rows` reads a rank-1 f32 fragment}}
+  %x = atile.read %v[%i] rows %i {rows = array<i64: 1>} : !atile.view<?x?xf32> -> f32
+  return
+}
+
+// -----
+
+func.func @softmax_row_scale(%s: !atile.frag<64x64xf32>, %m: !atile.frag<64xf32>, %r: !atile.frag<32xf32>) {
+  // expected-error @+1 {{row_scale must be a rank-1 fragment of 64 rows}}
+  %p, %m1, %l1, %a = atile.online_softmax %s, %m, %m scaled %r : !atile.frag<32xf32> {scale = 1.0 : f32} : !atile.frag<64x64xf32>, !atile.frag<64xf32>
+  return
+}
+
+// -----
+
+func.func @softmax_prob_scale(%s: !atile.frag<64x64xf32>, %m: !atile.frag<64xf32>) {
+  // expected-error @+1 {{log2_prob_scale must be in [0, 64]}}
+  %p, %m1, %l1, %a = atile.online_softmax %s, %m, %m {scale = 1.0 : f32, log2_prob_scale = 65 : i64} : !atile.frag<64x64xf32>, !atile.frag<64xf32>
   return
 }
 

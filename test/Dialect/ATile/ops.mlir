@@ -67,6 +67,19 @@ gpu.module @kernels attributes {atile.target = #atile.target<"sm_90a">} {
     atile.store %out -> %o[%c0, %c1] rows %c0 {rows = array<i64: 1, 3>} : !atile.frag<128x128xbf16, #atile.layout<wgmma, acc, warps = 8>> -> !atile.view<?x?x2x4x128xbf16>
     // CHECK: atile.store %{{.*}} -> %{{.*}}[%{{.*}}, %{{.*}}] rows %{{.*}} via %{{.*}} : !atile.smem<128x128xbf16, swizzle = 128> {rows = array<i64: 1, 3>}
     atile.store %out -> %o[%c0, %c1] rows %c0 via %q0 : !atile.smem<128x128xbf16, swizzle = 128> {rows = array<i64: 1, 3>} : !atile.frag<128x128xbf16, #atile.layout<wgmma, acc, warps = 8>> -> !atile.view<?x?x2x4x128xbf16>
+    // FP8 pieces: per-row and per-tile scales read from global views, scaled
+    // softmax, P rounded to e4m3.
+    %sqv = atile.view %op[%B, %T] : !llvm.ptr -> !atile.view<?x?x2x4xf32>
+    // CHECK: atile.read %{{.*}}[%{{.*}}, %{{.*}}] rows %{{.*}} {padding = 1.000000e+00 : f32, rows = array<i64: 1, 3>} : !atile.view<?x?x2x4xf32> -> !atile.frag<128xf32>
+    %sqr = atile.read %sqv[%c0, %c1] rows %c0 {rows = array<i64: 1, 3>, padding = 1.0 : f32} : !atile.view<?x?x2x4xf32> -> !atile.frag<128xf32>
+    // CHECK: atile.read %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] : !atile.view<?x?x2x4xf32> -> f32
+    %skr = atile.read %sqv[%c0, %c1, %c0, %c1] : !atile.view<?x?x2x4xf32> -> f32
+    %sc = atile.fill 1.0 : !atile.frag<128x128xf32>
+    %mi = atile.fill 0.0 : !atile.frag<128xf32>
+    // CHECK: atile.online_softmax %{{.*}}, %{{.*}}, %{{.*}} scaled %{{.*}} : !atile.frag<128xf32> {log2_prob_scale = 8 : i64, scale = 0.0883883461 : f32}
+    %p8, %m8, %l8, %a8 = atile.online_softmax %sc, %mi, %mi scaled %sqr : !atile.frag<128xf32> {scale = 0.0883883461 : f32, log2_prob_scale = 8 : i64} : !atile.frag<128x128xf32>, !atile.frag<128xf32>
+    // CHECK: atile.convert %{{.*}} : !atile.frag<128x128xf32> -> !atile.frag<128x128xf8E4M3FN>
+    %pe = atile.convert %p8 : !atile.frag<128x128xf32> -> !atile.frag<128x128xf8E4M3FN>
     gpu.return
   }
 

@@ -19,3 +19,12 @@ func.func @twice(%q: tensor<1x8x2x64xf16>) -> tensor<1x8x2x64xf16> {
   %p = attn.full %o, %q, %q : (tensor<1x8x2x64xf16>, tensor<1x8x2x64xf16>, tensor<1x8x2x64xf16>) -> tensor<1x8x2x64xf16>
   return %p : tensor<1x8x2x64xf16>
 }
+
+// FP8 (e4m3, scales per 128 tokens): the tile program reads TMA descriptors
+// of the K8 and V8t workspaces, shaped by the manifest.
+func.func @fp8(%q: tensor<1x200x4x128xf16>, %k: tensor<1x300x2x128xf16>, %v: tensor<1x300x2x128xf16>)
+    -> tensor<1x200x4x128xf16> {
+  %o = attn.full %q, %k, %v {causal, precision = #attn.precision<operands = {qk = f8E4M3FN, pv = f8E4M3FN}, granularity = block, block = 128>}
+      : (tensor<1x200x4x128xf16>, tensor<1x300x2x128xf16>, tensor<1x300x2x128xf16>) -> tensor<1x200x4x128xf16>
+  return %o : tensor<1x200x4x128xf16>
+}

@@ -240,6 +240,30 @@ LogicalResult StoreOp::verify() {
                              hasCols);
 }
 
+LogicalResult ReadOp::verify() {
+  ViewType view = getSrc().getType();
+  if (!view.getElementType().isF32())
+    return emitOpError() << "reads f32 views; got " << view;
+  auto frag = dyn_cast<FragType>(getResult().getType());
+  if (!getRow()) {
+    if (frag || getRows())
+      return emitOpError() << "without `rows` reads one scalar (an f32 "
+                              "result, no rows attribute)";
+    if (static_cast<int64_t>(getOffsets().size()) != view.getRank())
+      return emitOpError() << "without `rows` takes one offset per dimension "
+                              "of "
+                           << view << "; got " << getOffsets().size();
+    return success();
+  }
+  if (!frag || frag.getRank() != 1 || !frag.getElementType().isF32() ||
+      !getRows())
+    return emitOpError() << "with `rows` reads a rank-1 f32 fragment (and "
+                            "needs the rows attribute); got "
+                         << getResult().getType();
+  return verifyRowAddressing(*this, view, *getRows(), getOffsets().size(),
+                             /*hasCols=*/false);
+}
+
 //===----------------------------------------------------------------------===//
 // Computation
 //===----------------------------------------------------------------------===//
@@ -392,9 +416,11 @@ LogicalResult MaskOp::verify() {
 }
 
 void OnlineSoftmaxOp::build(OpBuilder &b, OperationState &state, Value scores,
-                            Value max, Value sum, float scale) {
+                            Value max, Value sum, float scale, Value rowScale,
+                            int64_t log2ProbScale) {
   build(b, state, scores.getType(), max.getType(), max.getType(),
-        max.getType(), scores, max, sum, b.getF32FloatAttr(scale));
+        max.getType(), scores, max, sum, rowScale, b.getF32FloatAttr(scale),
+        b.getI64IntegerAttr(log2ProbScale));
 }
 
 LogicalResult OnlineSoftmaxOp::verify() {
@@ -407,6 +433,15 @@ LogicalResult OnlineSoftmaxOp::verify() {
     return emitOpError() << "statistics are f32";
   if (!(getScale().convertToFloat() > 0.0f))
     return emitOpError() << "scale must be positive";
+  if (Value r = getRowScale()) {
+    if (failed(checkRowOf(*this, s, cast<FragType>(r.getType()), "row_scale")))
+      return failure();
+    if (!cast<FragType>(r.getType()).getElementType().isF32())
+      return emitOpError() << "row_scale is f32";
+  }
+  if (getLog2ProbScale() < 0 || getLog2ProbScale() > 64)
+    return emitOpError() << "log2_prob_scale must be in [0, 64]; got "
+                         << getLog2ProbScale();
   return success();
 }
 
@@ -414,9 +449,13 @@ LogicalResult ConvertOp::verify() {
   FragType in = getInput().getType(), out = getResult().getType();
   if (in.getShape() != out.getShape())
     return emitOpError() << "keeps the shape; got " << in << " -> " << out;
-  if (isa<Float8E4M3FNType, Float8E5M2Type>(out.getElementType()))
-    return emitOpError() << "does not make FP8 (it needs a scale: use "
-                            "atile.quantize)";
+  if (isa<Float8E4M3FNType, Float8E5M2Type>(out.getElementType()) &&
+      !(in.getElementType().isF32() && out.getRank() == 2 &&
+        isa<Float8E4M3FNType>(out.getElementType())))
+    return emitOpError() << "makes FP8 only from rank-2 f32 fragments and "
+                            "only f8E4M3FN (values already in range; with a "
+                            "scale per row use atile.quantize); got "
+                         << in << " -> " << out;
   return success();
 }
 

@@ -181,7 +181,8 @@ int64_t SmemType::getStageBytes() const {
 
 bool SmemType::isWgmmaOperand() const {
   const int64_t bits = getElementType().getIntOrFloatBitWidth();
-  return bits == 16 && getSwizzle() == 128 && (getCols() * bits / 8) % 128 == 0;
+  return (bits == 16 || bits == 8) && getSwizzle() == 128 &&
+         (getCols() * bits / 8) % 128 == 0;
 }
 
 //===----------------------------------------------------------------------===//

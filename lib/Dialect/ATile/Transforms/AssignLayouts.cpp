@@ -55,8 +55,11 @@ static bool fitsWgmma(gpu::GPUFuncOp fn, int64_t warps) {
     FragType res = mma.getResult().getType();
     SmemType rhs = mma.getRhs().getType();
     auto lhsTile = dyn_cast<SmemType>(mma.getLhs().getType());
+    // (8-bit operands: K-major only.)
     fits &= res.getRows() == 16 * warps && res.getShape()[1] <= 256 &&
-            rhs.isWgmmaOperand() && (!lhsTile || lhsTile.isWgmmaOperand());
+            rhs.isWgmmaOperand() && (!lhsTile || lhsTile.isWgmmaOperand()) &&
+            (rhs.getElementType().getIntOrFloatBitWidth() != 8 ||
+             mma.getTransposeRhs());
   });
   return fits && any;
 }

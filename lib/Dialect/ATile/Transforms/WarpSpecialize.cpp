@@ -307,6 +307,8 @@ LogicalResult Specializer::sliceRows() {
       shift(mask.getRowMutable());
     else if (auto store = dyn_cast<StoreOp>(op))
       shift(store.getRowMutable());
+    else if (auto read = dyn_cast<ReadOp>(op); read && read.getRow())
+      shift(read.getRowMutable()[0]);
     else if (auto copy = dyn_cast<CopyOp>(op)) {
       // A copy of the program's rows (the queries): each consumer copies
       // its slice into its own stage of the buffer, which gets one stage

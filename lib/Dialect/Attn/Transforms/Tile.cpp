@@ -195,19 +195,17 @@ struct AttnTilePass : mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
         if (plan->gpu && qType && qType.getElementType().isF32() &&
             (ShapedType::isDynamic(d) || d > 64))
           kv = std::min<int64_t>(kv, 32);
-        // FP8 on sm_90a at D = Dv = 128: the wgmma kernel's 64 x 128 tile
-        // (one warpgroup; m64n128k32 for Q K^T and P V).
-        // Elsewhere FP8 keeps the builder's one-warpgroup tiles (64 rows,
-        // 64 keys; 32 above D = 128): its mma.sync kernel is not a tile
-        // program and its FP8 emulation checks are per 64-key tile.
+        // FP8 on sm_90a at D = Dv = 128: the bf16 row's tile (128 x 128,
+        // two consumer warpgroups; the warp-specialised e4m3 wgmma tile
+        // program). Elsewhere FP8 keeps the builder's one-warpgroup tiles
+        // (64 rows, 64 keys; 32 above D = 128): its mma.sync kernel is not
+        // a tile program and its FP8 emulation checks are per 64-key tile.
         PrecisionAttr prec = full.getPrecisionAttr();
         int64_t q = row.q, stages = row.stages, warps = row.warps;
-        if (prec && prec.usesFp8() && chip && chip->wgmma) {
-          bool wgmmaFp8 = d == 128 && dimOf(full.getV(), 3) == 128;
+        bool wgmmaFp8 = d == 128 && dimOf(full.getV(), 3) == 128;
+        if (prec && prec.usesFp8() && chip && chip->wgmma && !wgmmaFp8) {
           q = 64;
-          kv = wgmmaFp8 ? 128
-               : (!ShapedType::isDynamic(d) && d <= 128) ? 64
-                                                        : 32;
+          kv = (!ShapedType::isDynamic(d) && d <= 128) ? 64 : 32;
           stages = 1;
           warps = 4;
         }
