@@ -432,13 +432,21 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
       Value kCopy = copyRows(kView, kv0, kTile);
       Value vCopy = copyV(kv0, vTile);
       WaitOp::create(b, ValueRange{kCopy});
-      Value s = MmaOp::create(b, scoresT, qTile, kTile, Value(),
-                              /*transpose_rhs=*/true, /*async=*/false);
+      // (Each product issued asynchronously and waited for at once: the
+      // issue is what two consumers take turns at, so that one's softmax
+      // runs while the other's products do.)
+      auto now = [&](Value product) {
+        return MmaWaitOp::create(b, TypeRange{product.getType()},
+                                 ValueRange{product}, b.getI64IntegerAttr(0))
+            .getResult(0);
+      };
+      Value s = now(MmaOp::create(b, scoresT, qTile, kTile, Value(),
+                                  /*transpose_rhs=*/true, /*async=*/true));
       auto softmax = scoreStep(s, kv0, seqS, loop.getRegionIterArg(1),
                                loop.getRegionIterArg(2), sk);
       Value scaled = rescale(loop.getRegionIterArg(0), softmax.getAlpha());
       WaitOp::create(b, ValueRange{vCopy});
-      Value next = pv(probsOf(softmax), vTile, scaled, /*async=*/false);
+      Value next = now(pv(probsOf(softmax), vTile, scaled, /*async=*/true));
       if (p.fp8)
         next = addPv(scaled, next, sv, Value());
       scf::YieldOp::create(

@@ -56,7 +56,10 @@ func.func @gqa(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x4x128xbf16>, %v: tens
 // CHECK: %[[KC:.*]] = atile.copy %[[KV]][%[[BATCH]], %[[HK]]] rows %[[KV0]] -> %[[KT]] {rows = array<i64: 1>}
 // CHECK: %[[VC:.*]] = atile.copy %[[VV]][%[[BATCH]], %[[HK]]] rows %[[KV0]] -> %[[VT]] {rows = array<i64: 1>}
 // CHECK: atile.wait %[[KC]]
-// CHECK: %[[SC:.*]] = atile.mma %[[QT]], %[[KT]] {transpose_rhs} : !atile.smem<128x128xbf16, swizzle = 128>, !atile.smem<64x128xbf16, swizzle = 128> -> !atile.frag<128x64xf32>
+// Products are issued asynchronously and awaited at once (what two
+// warp-specialised consumers take turns at).
+// CHECK: %[[SCA:.*]] = atile.mma %[[QT]], %[[KT]] {async, transpose_rhs} : !atile.smem<128x128xbf16, swizzle = 128>, !atile.smem<64x128xbf16, swizzle = 128> -> !atile.frag<128x64xf32>
+// CHECK: %[[SC:.*]] = atile.mma_wait %[[SCA]] : !atile.frag<128x64xf32>
 // The soft-cap acts on the scaled scores, before the mask.
 // CHECK: %[[CAP:.*]] = atile.map %[[SC]] : !atile.frag<128x64xf32> -> !atile.frag<128x64xf32>
 // CHECK: math.tanh
@@ -66,7 +69,8 @@ func.func @gqa(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x4x128xbf16>, %v: tens
 // CHECK: arith.mulf
 // CHECK: atile.wait %[[VC]]
 // CHECK: %[[P16:.*]] = atile.convert %[[P]] : !atile.frag<128x64xf32> -> !atile.frag<128x64xbf16>
-// CHECK: %[[NEXT:.*]] = atile.mma %[[P16]], %[[VT]], %[[RESC]] : !atile.frag<128x64xbf16>, !atile.smem<64x128xbf16, swizzle = 128>, !atile.frag<128x128xf32> -> !atile.frag<128x128xf32>
+// CHECK: %[[NEXTA:.*]] = atile.mma %[[P16]], %[[VT]], %[[RESC]] {async} : !atile.frag<128x64xbf16>, !atile.smem<64x128xbf16, swizzle = 128>, !atile.frag<128x128xf32> -> !atile.frag<128x128xf32>
+// CHECK: %[[NEXT:.*]] = atile.mma_wait %[[NEXTA]]
 // CHECK: scf.yield %[[NEXT]], %[[M1]], %[[L1]]
 // O = acc (1 / l), 0 for rows that saw no key (one division per row);
 // LSE = (m + log2 l) ln 2.
@@ -107,10 +111,10 @@ func.func @plain(%q: tensor<2x?x8x64xf16>, %k: tensor<2x?x8x64xf16>, %v: tensor<
 // PLAIN: atile.alloc : !atile.smem<3x128x64xf16, swizzle = 128>
 // PLAIN: atile.alloc : !atile.smem<3x128x128xf16, swizzle = 128>
 // PLAIN: scf.for
-// PLAIN: atile.mma %{{.*}}, %{{.*}} {transpose_rhs} : !atile.smem<64x64xf16, swizzle = 128>, !atile.smem<128x64xf16, swizzle = 128> -> !atile.frag<64x128xf32>
+// PLAIN: atile.mma %{{.*}}, %{{.*}} {async, transpose_rhs} : !atile.smem<64x64xf16, swizzle = 128>, !atile.smem<128x64xf16, swizzle = 128> -> !atile.frag<64x128xf32>
 // PLAIN: atile.mask %{{.*}} row %{{.*}} col %{{.*}} keys %{{.*}} group %{{.*}} offset %{{.*}} : !atile.frag<64x128xf32>
 // PLAIN: atile.online_softmax %{{.*}}, %{{.*}}, %{{.*}} {scale = 5.000000e-01 : f32}
-// PLAIN: atile.mma %{{.*}}, %{{.*}}, %{{.*}} : !atile.frag<64x128xf16>, !atile.smem<128x128xf16, swizzle = 128>, !atile.frag<64x128xf32> -> !atile.frag<64x128xf32>
+// PLAIN: atile.mma %{{.*}}, %{{.*}}, %{{.*}} {async} : !atile.frag<64x128xf16>, !atile.smem<128x128xf16, swizzle = 128>, !atile.frag<64x128xf32> -> !atile.frag<64x128xf32>
 // PLAIN: atile.store
 // PLAIN-NOT: math.log2
 // PLAIN: gpu.return
@@ -164,14 +168,16 @@ func.func @fp8(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x16x128xbf16>, %v: ten
 // FP8: %[[SVJ:.*]] = atile.read %[[SVV]]
 // FP8: %[[VT:.*]] = atile.stage %[[SVT]][
 // FP8: atile.copy %[[VV]][%{{.*}}, %{{.*}}, %{{.*}}] rows %{{.*}} -> %[[VT]] {rows = array<i64: 2>}
-// FP8: %[[S:.*]] = atile.mma %{{.*}}, %{{.*}} {transpose_rhs} : !atile.smem<128x128xf8E4M3FN, swizzle = 128>, !atile.smem<128x128xf8E4M3FN, swizzle = 128> -> !atile.frag<128x128xf32>
+// FP8: %[[SA:.*]] = atile.mma %{{.*}}, %{{.*}} {async, transpose_rhs} : !atile.smem<128x128xf8E4M3FN, swizzle = 128>, !atile.smem<128x128xf8E4M3FN, swizzle = 128> -> !atile.frag<128x128xf32>
+// FP8: %[[S:.*]] = atile.mma_wait %[[SA]]
 // FP8: %[[RS:.*]] = atile.map %[[SQR]]
 // FP8: arith.mulf %{{.*}}, %[[SKJ]]
 // FP8: %[[SM:.*]] = atile.mask %[[S]]
 // FP8: %[[P:.*]], %{{.*}}, %{{.*}}, %[[A:.*]] = atile.online_softmax %[[SM]], %{{.*}}, %{{.*}} scaled %[[RS]] : !atile.frag<128xf32> {log2_prob_scale = 8 : i64, scale = 0.0883883461 : f32}
 // FP8: %[[O1:.*]] = atile.map %{{.*}}, %[[A]]
 // FP8: %[[P8:.*]] = atile.convert %[[P]] : !atile.frag<128x128xf32> -> !atile.frag<128x128xf8E4M3FN>
-// FP8: %[[PV:.*]] = atile.mma %[[P8]], %[[VT]] {transpose_rhs} : !atile.frag<128x128xf8E4M3FN>, !atile.smem<128x128xf8E4M3FN, swizzle = 128> -> !atile.frag<128x128xf32>
+// FP8: %[[PVA:.*]] = atile.mma %[[P8]], %[[VT]] {async, transpose_rhs} : !atile.frag<128x128xf8E4M3FN>, !atile.smem<128x128xf8E4M3FN, swizzle = 128> -> !atile.frag<128x128xf32>
+// FP8: %[[PV:.*]] = atile.mma_wait %[[PVA]]
 // FP8: atile.map %[[O1]], %[[PV]]
 // FP8: math.fma %{{.*}}, %[[SVJ]], %{{.*}} : f32
 // The LSE takes P's 2^8 out of l.
