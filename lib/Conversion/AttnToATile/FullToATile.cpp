@@ -182,7 +182,8 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
   const int64_t dyn = ShapedType::kDynamic;
 
   // The kernel: pointers (global), then sizes; one block of 32 x warps.
-  const int64_t nPointers = p.fp8 ? kFp8Pointers : kPointers;
+  const int64_t nPointers =
+      p.fp8 ? int64_t(kFp8Pointers) : int64_t(kPointers);
   SmallVector<Type> args(nPointers, LLVM::LLVMPointerType::get(ctx, 1));
   args.append(kSizes, b.getI64Type());
   if (tensorMaps)
