@@ -272,9 +272,10 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu", "mlir::ModuleOp"> {
            "Build attn.full's forward kernel as a tile program "
            "(convert-attn-to-atile's FullToATile.cpp, lowered by "
            "atile-pipeline, atile-assign-layouts and convert-atile-to-nvvm "
-           "in attn-to-nvvm) where the plan has one (bf16 / f16, no FP8); "
-           "false: the FullKernel.cpp builder, kept for comparison until the "
-           "tile IR covers its other plans">
+           "in attn-to-nvvm) where the plan has one (bf16 / f16, FP8); "
+           "false: the FullKernel.cpp builder for bf16 / f16 (no FP8 "
+           "kernel), kept for comparison until the tile IR covers its other "
+           "plans">
   ];
 }
 

@@ -4,8 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// atile.mma with mma_sync layouts: m16n8k16 (bf16 / f16, f32 accumulation)
-// through nvvm.mma.sync. The left operand comes from registers (a 16-bit
+// atile.mma with mma_sync layouts: m16n8k16 (bf16 / f16) and m16n8k32
+// (e4m3, K-major operands only), f32 accumulation, through mma.sync. The left operand comes from registers (a 16-bit
 // fragment: its packed pairs are the A layout) or from a shared tile by
 // ldmatrix; the right one from a shared tile by ldmatrix, plain for an
 // N x K tile (transpose_rhs: K of Q K^T) and .trans for a K x N tile (V of
@@ -115,10 +115,18 @@ LogicalResult nvvm::lowerMma(Lowering &l, MmaOp op) {
   auto &g = l.g;
   SmemType rhs = op.getRhs().getType();
   Type elem = rhs.getElementType();
-  if (elem.getIntOrFloatBitWidth() != 16)
-    return op.emitOpError() << "mma_sync lowers bf16 / f16 products for now";
+  // e4m3: m16n8k32 over K-major tiles; a 32-byte k-step loads like a bf16
+  // k16 step (ldmatrix moves bytes), and the e4m3 A / B fragments are the
+  // 16-bit ones' registers.
+  const bool fp8 = isa<Float8E4M3FNType>(elem);
+  if (elem.getIntOrFloatBitWidth() != 16 && !fp8)
+    return op.emitOpError() << "mma_sync lowers bf16 / f16 / e4m3 products";
+  if (fp8 && !op.getTransposeRhs())
+    return op.emitOpError() << "mma_sync takes e4m3 right operands K-major "
+                               "(transpose_rhs: an N x K tile)";
   const int64_t n = gm->cols, mt = gm->mTiles, nt = gm->nTiles;
-  const int64_t k = op.getTransposeRhs() ? rhs.getCols() : rhs.getRows();
+  const int64_t k = (op.getTransposeRhs() ? rhs.getCols() : rhs.getRows()) /
+                    (fp8 ? 2 : 1); // in 16-bit units
   if (n % 16)
     return op.emitOpError() << "mma_sync lowers N in steps of 16; got " << n;
 
@@ -138,6 +146,8 @@ LogicalResult nvvm::lowerMma(Lowering &l, MmaOp op) {
   Value rhsPtr = l.smem.lookup(op.getRhs());
   auto lhsFrag = dyn_cast<FragType>(op.getLhs().getType());
   const Regs *lhsRegs = lhsFrag ? &l.frags[op.getLhs()] : nullptr;
+  // (Registers per m-tile of a register lhs: 16-bit pairs of k / 8
+  // n-tiles x 2 halves, or 8-bit quads of 2k / 8 n-tiles: both k / 4.)
   const int64_t lhsNt = k / 8;
 
   auto accAt = [&](int64_t mi, int64_t ni) {
@@ -179,6 +189,13 @@ LogicalResult nvvm::lowerMma(Lowering &l, MmaOp op) {
       }
       for (int64_t mi = 0; mi < mt; ++mi) {
         Acc4 c0 = accAt(mi, 2 * np), c1 = accAt(mi, 2 * np + 1);
+        if (fp8) {
+          c0 = g.mmaFp8(a[mi], bf[0], bf[1], c0);
+          c1 = g.mmaFp8(a[mi], bf[2], bf[3], c1);
+          put(mi, 2 * np, c0);
+          put(mi, 2 * np + 1, c1);
+          continue;
+        }
         g.mmaPairs(a[mi], nullptr, bf, nullptr, c0, c1, elem);
         put(mi, 2 * np, c0);
         put(mi, 2 * np + 1, c1);

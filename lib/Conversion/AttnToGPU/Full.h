@@ -34,9 +34,9 @@ struct FullPlan {
   /// bf16 mma (the "bf16x3" split): near-f32 accuracy on tensor cores.
   bool split() const { return elem.isF32(); }
   /// FP8 (#attn.precision e4m3 for qk and pv, granularity = block): the
-  /// kernel reads e4m3 Q, K and V^T made by the quantisation kernels
-  /// (QuantizeFp8.cpp) with one scale per `scaleBlock` tokens, and runs
-  /// Q K^T and P V as m16n8k32 e4m3 mma with f32 accumulation.
+  /// tile program (AttnToATile/FullToATile.cpp) reads e4m3 Q, K and V^T
+  /// made by the quantisation kernels (QuantizeFp8.cpp) with one scale per
+  /// `scaleBlock` tokens; the builder here has no FP8 kernel.
   bool fp8 = false, hadamard = false;
   int64_t scaleBlock = 0;
   Type mmaElem() const {

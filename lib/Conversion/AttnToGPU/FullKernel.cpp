@@ -21,11 +21,7 @@
 // - Split-KV (runtime `nsplit` > 1, for decoding): each split writes its
 //   normalised partial output and log-sum-exp in f32; `<fn>_full_combine`
 //   merges them.
-// - FP8 plans (FullPlan::fp8): the same schedule over e4m3 tiles made by
-//   QuantizeFp8.cpp, scaled per row and tile, as mma.sync m16n8k32 e4m3
-//   (sm_89, head dims other than 128, the decode variant; on sm_90a at D =
-//   Dv = 128 the prefill kernel is the tile program, FullToATile.cpp;
-//   docs/gpu-backend.md, "FP8 attention").
+// (FP8 plans are tile programs: AttnToATile/FullToATile.cpp.)
 //
 //===----------------------------------------------------------------------===//
 
@@ -49,25 +45,18 @@ void full::buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
   ImplicitLocOpBuilder b(loc, module.getContext());
   GpuBuilder g(b);
   Type f32T = g.f32(), i8T = b.getI8Type();
-  const int64_t extra = p.fp8 ? kFp8Scales : 0;
   gpu::GPUFuncOp fn =
-      createKernel(b, module, name, kB + extra, kNumFwdArgs - kB, p.threads());
-  auto arg = [&](int i) -> Value {
-    return fn.getArgument(i < kB ? i : i + extra);
-  };
-  // FP8: the scale pointers sq, sk, sv.
-  auto scaleArg = [&](int j) -> Value { return fn.getArgument(kB + j); };
+      createKernel(b, module, name, kB, kNumFwdArgs - kB, p.threads());
+  auto arg = [&](int i) -> Value { return fn.getArgument(i); };
 
-  // FP8 tiles hold bytes: a k-step is 32 elements (one m16n8k32 mma), the
-  // V tile is V^T (channels x keys), and 16-byte chunks hold 16 elements.
-  const int64_t kStep = p.fp8 ? 32 : 16;
+  const int64_t kStep = 16;
   const int64_t mw = p.q / p.warps, mt = p.mTiles;
   const int64_t nk = p.kv / 8, kd = p.d / kStep, nd = p.dv / 8,
                 kk = p.kv / kStep;
-  const int64_t cprD = p.fp8 ? p.d / 16 : p.d / 8;
-  const int64_t cprV = p.fp8 ? p.kv / 16 : p.dv / 8;
-  Type ldElem = p.fp8 ? i8T : p.elem;
-  const int64_t chunkElems = p.fp8 ? 16 : 8;
+  const int64_t cprD = p.d / 8;
+  const int64_t cprV = p.dv / 8;
+  Type ldElem = p.elem;
+  const int64_t chunkElems = 8;
   const int64_t swzD = GpuBuilder::swizzleFor(cprD);
   const int64_t swzV = GpuBuilder::swizzleFor(cprV);
 
@@ -108,10 +97,6 @@ void full::buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
   if (p.window && !p.sparse)
     kvLo = g.max(g.c64(0), g.add(g.sub(g.add(tFirst, offset), g.c64(*p.window)),
                                  g.c64(1)));
-  // FP8: tiles start at multiples of kv, so each lies in one scale block
-  // (the window mask covers the keys below the band).
-  if (p.window && p.fp8)
-    kvLo = g.mul(g.divs(kvLo, g.c64(p.kv)), g.c64(p.kv));
   Value span = g.max(g.sub(kvHi, kvLo), g.c64(0));
   Value nTiles = g.cdiv(span, g.c64(p.kv));
   Value perSplit = g.cdiv(nTiles, nsplit);
@@ -124,7 +109,7 @@ void full::buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
   // Shared memory: Q tile, K tile, V tile.
   Value smem = g.sharedBase(module);
   Value sQ = smem;
-  const int64_t eb = p.fp8 ? 1 : 2; // bytes per tile element
+  const int64_t eb = 2; // bytes per tile element
   Value sK = g.gep(smem, i8T, g.c32(eb * p.q * p.d));
   Value sV = g.gep(smem, i8T, g.c32(eb * (p.q * p.d + p.kv * p.d)));
   // Split mode: the lo parts follow the hi tiles.
@@ -139,8 +124,7 @@ void full::buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
         if (p.split())
           splitTile(g, tile, lo(tile), rows, cols, p.threads(), tid, source);
         else // copyTile counts 16-bit columns
-          copyTile(g, tile, rows, p.fp8 ? cols / 2 : cols, p.threads(), tid,
-                   fallback, source);
+          copyTile(g, tile, rows, cols, p.threads(), tid, fallback, source);
       };
   // Sparse: the key index of each gathered row of the current tile (-1:
   // unused), written by the K copy, read by the V copy and the mask.
@@ -186,20 +170,6 @@ void full::buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
           Value kv0) -> std::function<std::pair<Value, Value>(Value, Value)> {
     Value ptr = keys ? kPtr : vPtr;
     int64_t width = keys ? p.d : p.dv;
-    if (p.fp8 && !keys) {
-      // V^T [B, Hkv, Dv, Spad]: row = channel, chunk = 16 keys from kv0
-      // (in the padded range: zeros past S).
-      return [&, kv0](Value row, Value c) {
-        Value sPad =
-            g.mul(g.cdiv(seqS, g.c64(p.scaleBlock)), g.c64(p.scaleBlock));
-        Value ch = g.add(g.mul(g.add(g.mul(bIdx, kvHeads), hk), g.c64(p.dv)),
-                         g.toI64(row));
-        Value key = g.add(kv0, g.toI64(g.mul(c, g.c32(16))));
-        Value valid = g.slt(key, sPad);
-        return std::make_pair(valid,
-                              g.gep(vPtr, i8T, g.add(g.mul(ch, sPad), key)));
-      };
-    }
     return [&, keys, ptr, kv0, width](Value row, Value c) {
       Value key = g.add(kv0, g.toI64(row));
       Value valid = g.slt(key, kvEnd);
@@ -261,25 +231,6 @@ void full::buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
   const double scaleLog2 = p.scale * kLog2e;
   Value negInf = g.negInf(), zeroF = g.f(0.0);
 
-  // FP8: the Q scale of each of this thread's rows (1 for padding rows) and
-  // where this (batch, KV head)'s K / V scales start.
-  SmallVector<Value> rowScale;
-  Value kvScaleBase;
-  if (p.fp8) {
-    for (Value r : rowIdx) {
-      Value t = g.divs(r, rowsPerT), gi = g.remu(r, rowsPerT);
-      Value valid = g.andI(g.slt(t, seqT), g.slt(gi, group));
-      Value h = g.add(hkG, gi);
-      // (quant_rows writes each token's block scale at [b, t, h].)
-      Value idx = g.add(g.mul(g.add(g.mul(bIdx, seqT), t), heads), h);
-      Value sq = g.loadGlobal(
-          f32T, g.gep(scaleArg(0), f32T, g.select(valid, idx, g.c64(0))));
-      rowScale.push_back(g.select(valid, sq, g.f(1.0)));
-    }
-    kvScaleBase = g.mul(g.add(g.mul(bIdx, kvHeads), hk),
-                        g.cdiv(seqS, g.c64(p.scaleBlock)));
-  }
-
   // Loop-carried state: O accumulators [mt][nd], row max m and partial row
   // sum l per (mi, hf).
   SmallVector<Value> init;
@@ -290,10 +241,6 @@ void full::buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
   for (int64_t i = 0; i < mt * 2; ++i)
     init.push_back(zeroF);
   const int64_t mBase = mt * nd * 4, lBase = mBase + mt * 2;
-  // FP8: O accumulates in units of the current V block's scale, carried.
-  const int64_t svIdx = lBase + mt * 2;
-  if (p.fp8)
-    init.push_back(g.f(1.0));
 
   auto loop = scf::ForOp::create(b, g.c64(0), nIter, g.c64(1), init);
   {
@@ -305,10 +252,7 @@ void full::buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
     Value kv0 = g.add(kvBeg, g.mul(it, g.c64(p.kv)));
 
     waitTiles();
-    if (p.fp8)
-      loadTile(sV, p.dv, p.kv, vPtr, kvSource(false, kv0));
-    else
-      loadTile(sV, p.kv, p.dv, vPtr, kvSource(false, kv0));
+    loadTile(sV, p.kv, p.dv, vPtr, kvSource(false, kv0));
     g.cpAsyncCommit();
 
     // S = Q K^T for this warp's rows.
@@ -332,12 +276,6 @@ void full::buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
         if (p.split())
           kfLo = g.ldmatrix4(g.gep(lo(sK), i8T, off), false);
         for (int64_t mi = 0; mi < mt; ++mi) {
-          if (p.fp8) {
-            Acc4 &s0 = s[mi * nk + 2 * np], &s1 = s[mi * nk + 2 * np + 1];
-            s0 = g.mmaFp8(a[mi], kf[0], kf[1], s0);
-            s1 = g.mmaFp8(a[mi], kf[2], kf[3], s1);
-            continue;
-          }
           g.mmaPairs(a[mi], p.split() ? &aLo[mi] : nullptr, kf,
                      p.split() ? &kfLo : nullptr, s[mi * nk + 2 * np],
                      s[mi * nk + 2 * np + 1], me);
@@ -345,35 +283,15 @@ void full::buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
       }
     }
 
-    // Scores in log2 units (FP8: dequantised by the row's Q scale and the
-    // tile's K scale, folded into the one multiply).
-    Value kvBlock = g.divs(kv0, g.c64(p.scaleBlock));
-    SmallVector<Value> factor, capIn;
-    Value svCur;
-    if (p.fp8) {
-      // K's scales per token [B, S, Hkv] (the tile's first key's block).
-      Value sk = g.loadGlobal(
-          f32T, g.gep(scaleArg(1), f32T,
-                      g.add(g.mul(g.add(g.mul(bIdx, seqS), kv0), kvHeads),
-                            hk)));
-      svCur = g.loadGlobal(
-          f32T, g.gep(scaleArg(2), f32T, g.add(kvScaleBase, kvBlock)));
-      for (Value sq : rowScale) {
-        Value qk = g.fmul(sq, sk);
-        factor.push_back(g.fmul(qk, g.f(scaleLog2)));
-        capIn.push_back(g.fmul(qk, g.f(p.softcap ? p.scale / *p.softcap : 0)));
-      }
-    }
+    // Scores in log2 units.
     SmallVector<Value> x;
-    for (auto [ai, acc] : llvm::enumerate(s))
-      for (auto [e, v] : llvm::enumerate(acc)) {
-        int64_t ri = (ai / nk) * 2 + e / 2;
+    for (const Acc4 &acc : s)
+      for (Value v : acc) {
         if (p.softcap) {
-          Value th =
-              g.tanh(g.fmul(v, p.fp8 ? capIn[ri] : g.f(p.scale / *p.softcap)));
+          Value th = g.tanh(g.fmul(v, g.f(p.scale / *p.softcap)));
           x.push_back(g.fmul(th, g.f(*p.softcap * kLog2e)));
         } else {
-          x.push_back(g.fmul(v, p.fp8 ? factor[ri] : g.f(scaleLog2)));
+          x.push_back(g.fmul(v, g.f(scaleLog2)));
         }
       }
 
@@ -456,20 +374,16 @@ void full::buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
         Value mNew = g.fmax(mOld, mx);
         Value mUse = g.select(g.feq(mNew, negInf), zeroF, mNew);
         Value alpha = g.exp2(g.fsub(mOld, mUse));
-        // FP8: P is taken as 256 p (in [0, 256], inside e4m3's range and
-        // clear of its subnormals); l carries the same factor.
-        Value mP = p.fp8 ? g.fsub(mUse, g.f(8.0)) : mUse;
         Value sum = zeroF;
         for (int64_t n = 0; n < nk; ++n)
           for (int64_t e = 0; e < 2; ++e) {
             Value &v = at(n, e);
-            v = g.exp2(g.fsub(v, mP));
+            v = g.exp2(g.fsub(v, mUse));
             sum = g.fadd(sum, v);
           }
         next[mBase + ri] = mNew;
         next[lBase + ri] = g.fadd(g.fmul(alpha, st[lBase + ri]), sum);
-        // FP8: O moves from the previous V block's scale to this one's.
-        Value oAlpha = p.fp8 ? g.fmul(alpha, g.fdiv(st[svIdx], svCur)) : alpha;
+        Value oAlpha = alpha;
         for (int64_t n = 0; n < nd; ++n)
           for (int64_t e = 0; e < 2; ++e) {
             Value &o = next[(mi * nd + n) * 4 + 2 * hf + e];
@@ -477,25 +391,10 @@ void full::buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
           }
       }
 
-    if (p.fp8)
-      next[svIdx] = svCur;
-
     // P as mma A fragments (the accumulator layout of two n-tiles is the A
-    // layout of one k16 step; FP8: four n-tiles make one k32 step, keys in
-    // the order quant_vt stores V^T).
+    // layout of one k16 step).
     SmallVector<Frag4> pf, pfLo;
-    for (int64_t mi = 0; mi < mt && p.fp8; ++mi)
-      for (int64_t k = 0; k < kk; ++k) {
-        auto el = [&](int64_t n, int64_t e) {
-          return x[(mi * nk + 4 * k + n) * 4 + e];
-        };
-        pf.push_back(
-            Frag4{g.packE4m3x4(el(0, 0), el(0, 1), el(1, 0), el(1, 1)),
-                  g.packE4m3x4(el(0, 2), el(0, 3), el(1, 2), el(1, 3)),
-                  g.packE4m3x4(el(2, 0), el(2, 1), el(3, 0), el(3, 1)),
-                  g.packE4m3x4(el(2, 2), el(2, 3), el(3, 2), el(3, 3))});
-      }
-    for (int64_t mi = 0; mi < mt && !p.fp8; ++mi)
+    for (int64_t mi = 0; mi < mt; ++mi)
       for (int64_t k = 0; k < kk; ++k) {
         auto el = [&](int64_t n, int64_t e) {
           return x[(mi * nk + n) * 4 + e];
@@ -528,24 +427,7 @@ void full::buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
     g.cpAsyncCommit();
 
     // O += P V.
-    for (int64_t k = 0; k < kk && p.fp8; ++k)
-      for (int64_t dp = 0; dp < nd / 2; ++dp) {
-        // V^T rows are channels: loaded like K.
-        Value row = g.add(g.add(lane7, g.mul(hi16, g.c32(8))), g.c32(16 * dp));
-        Value chunk = g.add(mid8, g.c32(2 * k));
-        Value off = g.swizzled(row, chunk, maskV, cprV);
-        Frag4 vf = g.ldmatrix4(g.gep(sV, i8T, off), false);
-        for (int64_t mi = 0; mi < mt; ++mi)
-          for (int64_t h = 0; h < 2; ++h) {
-            Acc4 o;
-            for (int e = 0; e < 4; ++e)
-              o[e] = next[(mi * nd + 2 * dp + h) * 4 + e];
-            o = g.mmaFp8(pf[mi * kk + k], vf[2 * h], vf[2 * h + 1], o);
-            for (int e = 0; e < 4; ++e)
-              next[(mi * nd + 2 * dp + h) * 4 + e] = o[e];
-          }
-      }
-    for (int64_t k = 0; k < kk && !p.fp8; ++k)
+    for (int64_t k = 0; k < kk; ++k)
       for (int64_t dp = 0; dp < nd / 2; ++dp) {
         Value row = g.add(lane15, g.c32(16 * k));
         Value chunk = g.add(hi16, g.c32(2 * dp));
@@ -586,11 +468,8 @@ void full::buildFwdKernel(gpu::GPUModuleOp module, StringRef name,
       l = g.fadd(l, g.shflXor(l, 1));
       l = g.fadd(l, g.shflXor(l, 2));
       Value pos = g.fgt(l, zeroF);
-      // FP8: O is in units of the last V block's scale; l is 256 sum(p).
-      Value inv = g.select(pos, g.fdiv(p.fp8 ? fin[svIdx] : one, l), zeroF);
+      Value inv = g.select(pos, g.fdiv(one, l), zeroF);
       Value log2L = g.log2(l);
-      if (p.fp8)
-        log2L = g.fsub(log2L, g.f(8.0));
       Value lseV = g.select(
           pos, g.fmul(g.fadd(fin[mBase + ri], log2L), g.f(kLn2)), negInf);
       Value r = rowIdx[ri];

@@ -4,7 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// attn.full / attn.sparse -> their kernels (FullKernel.cpp; FP8 plans also
+// attn.full / attn.sparse -> their kernels (tile programs from
+// AttnToATile/FullToATile.cpp, or FullKernel.cpp's builder; FP8 plans also
 // the quantisation kernels of QuantizeFp8.cpp) and their manifest entry:
 // the plan checks with located errors (tile, head dims, dtypes, FP8 plans),
 // the launches (forward, one-warp decode variant, split-KV combine) and
@@ -163,7 +164,7 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
   pd.q = 16;
   pd.warps = 1;
   pd.mTiles = 1;
-  // FP8 decoding runs mma.sync; a 128-key tile spills there.
+  // FP8 decoding: at most 64-key tiles (the one warp's registers).
   if (pd.fp8)
     pd.kv = std::min<int64_t>(pd.kv, 64);
   std::string quantRows = base + "_quant_rows", quantVt = base + "_quant_vt";
@@ -177,15 +178,14 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
   // The prefill tile program takes TMA descriptors of K and V (128-byte
   // column blocks of whole rows, a KV tile of rows per box).
   bool maps = false;
-  // FP8 prefill as a tile program: the warp-specialised TMA kernel at D =
-  // Dv = 128 (e4m3 wgmma, 128-byte rows); its decode variant (16 packed
-  // rows, mma.sync) is still the builder's.
-  const bool fp8Tile = p.fp8 && site.tensorMaps && site.chip.wgmma &&
-                       p.d == 128 && p.dv == 128 && p.kv % 128 == 0;
-  const bool tilePrograms =
-      site.tileIR && !p.sparse && !p.split() && (!p.fp8 || fp8Tile);
+  // FP8 takes TMA descriptors (the warp-specialised e4m3 wgmma kernel)
+  // where its tiles have 128-byte rows: D = Dv = 128 and 128-key tiles;
+  // otherwise its prefill tile program copies by cp.async (mma.sync e4m3).
+  const bool fp8Maps = site.chip.wgmma && p.d == 128 && p.dv == 128 &&
+                       p.kv % 128 == 0;
+  const bool tilePrograms = site.tileIR && !p.sparse && !p.split();
   if (tilePrograms) {
-    maps = site.tensorMaps;
+    maps = site.tensorMaps && (!p.fp8 || fp8Maps);
     // Prefill and the one-warp decode kernel (16 packed rows) from the
     // op's tile program. Decode tiles: 32 keys (16 above D = 128), 2
     // stages (a 64-key tile spilled 692 bytes at D = 128 on sm_90a, 32 keys
@@ -202,18 +202,23 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
     if (failed(fn))
       return failure();
     fwdSmem = atile::sharedBytes(*fn);
-    if (p.fp8) {
-      buildFwdKernel(site.module, decode, pd, op->getLoc());
-    } else {
-      FailureOr<gpu::GPUFuncOp> dec = tile_programs::buildFullProgram(
-          cast<FullOp>(op), site.module, decode,
-          tile_programs::RowBlock{pd.q, std::max(p.d, p.dv) > 128 ? 16 : 32,
-                                  2, pd.warps});
-      if (failed(dec))
-        return failure();
-      decodeSmem = atile::sharedBytes(*dec);
-    }
+    // (FP8 decoding: the plan's key tile up to 64 keys, so that P is
+    // rounded against the same running maxima as in the prefill kernel and
+    // its emulation when the plan's tile is 64 keys; a scale block holds
+    // whole tiles.)
+    FailureOr<gpu::GPUFuncOp> dec = tile_programs::buildFullProgram(
+        cast<FullOp>(op), site.module, decode,
+        tile_programs::RowBlock{
+            pd.q, p.fp8 ? pd.kv : std::max(p.d, p.dv) > 128 ? 16 : 32, 2,
+            pd.warps});
+    if (failed(dec))
+      return failure();
+    decodeSmem = atile::sharedBytes(*dec);
   } else {
+    if (p.fp8)
+      return op->emitOpError()
+             << "FP8 plans compile as tile programs; convert-attn-to-gpu "
+                "with tile-ir=false has no FP8 kernel";
     buildFwdKernel(site.module, fwd, p, op->getLoc());
     if (!p.sparse)
       buildFwdKernel(site.module, decode, pd, op->getLoc());
