@@ -75,12 +75,11 @@ enum FwdArg {
 constexpr const char *kFwdArgNames[] = {
     "q", "k", "v", "idx", "o",   "lse", "o_part", "lse_part",
     "B", "T", "S", "H",   "Hkv", "N",   "nsplit"};
-// The FP8 kernel: the quantised tensors and their scales (three more
-// pointers before the sizes).
+// The FP8 tile program: the quantised tensors and their scales (three more
+// pointers before the sizes; FullToATile.cpp's Fp8Arg).
 constexpr const char *kFp8FwdArgNames[] = {
     "q8", "k8", "v8t", "idx", "o", "lse", "o_part", "lse_part", "sq",
     "sk", "sv", "B",   "T",   "S", "H",   "Hkv",    "N",        "nsplit"};
-constexpr int64_t kFp8Scales = 3;
 
 enum CombineArg { cOPart, cLsePart, cO, cLse, cRows, cNSplit, kNumCombineArgs };
 constexpr const char *kCombineArgNames[] = {"o_part", "lse_part", "o",
