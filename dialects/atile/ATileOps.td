@@ -65,6 +65,57 @@ def ATile_ViewOp : ATile_Op<"view", [Pure, AttrSizedOperandSegments]> {
   ];
 }
 
+def ATile_GatherOp : ATile_Op<"gather", [Pure]> {
+  let summary = "a view whose rows are selected through an index table";
+  let description = [{
+    Views `src` with its dimension `dim` indirected through the entries of
+    an index table: position `n` along `dim` of the result is row
+    `key(n) = e * block + n mod block` of `src`, where `e =
+    indices[offsets..., n floordiv block]` (`indices` is an i32 view whose
+    last dimension lists the entries; `offsets` fix its other dimensions).
+    The result's extent along `dim` is the entry count times `block`; the
+    other dimensions are `src`'s.
+
+    Position `n` is absent when its entry is negative or `key(n) >= bound`
+    (and past the last entry): `atile.copy` fills absent rows with zeros and
+    `atile.mask` with `gathered` masks their columns. This is sparse
+    attention's key set: the keys one query selected (DSA top-k: `block =
+    1`; NSA / MoBA blocks of keys), `bound` the keys it may see (S, or its
+    position + 1 when causal).
+
+    Copies from a gathered view use cp.async (no TMA: each row has its own
+    address); every thread reads the entries of the rows it copies.
+
+    ```mlir
+    %g = atile.gather %k by %idx[%b, %t, %hk] dim 1 block 1 bound %S
+        : !atile.view<?x?x?x128xbf16>, !atile.view<?x?x?x?xi32>
+        -> !atile.view<?x?x?x128xbf16>
+    ```
+  }];
+  let arguments = (ins ATile_View:$src, ATile_View:$indices,
+                   Variadic<Index>:$offsets, Index:$bound,
+                   ConfinedAttr<I64Attr, [IntMinValue<0>]>:$dim,
+                   ConfinedAttr<I64Attr, [IntMinValue<1>]>:$block);
+  let results = (outs ATile_View:$result);
+  let assemblyFormat = [{
+    $src `by` $indices `[` $offsets `]` `dim` $dim `block` $block `bound` $bound attr-dict `:` qualified(type($src)) `,` qualified(type($indices)) `->` qualified(type($result))
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$src, "::mlir::Value":$indices,
+                   "::mlir::ValueRange":$offsets, "::mlir::Value":$bound,
+                   "int64_t":$dim, "int64_t":$block), [{
+      auto t = ::llvm::cast<ViewType>(src.getType());
+      ::llvm::SmallVector<int64_t> shape(t.getShape());
+      shape[dim] = ::mlir::ShapedType::kDynamic;
+      build($_builder, $_state,
+            ViewType::get($_builder.getContext(), shape, t.getElementType()),
+            src, indices, offsets, bound, $_builder.getI64IntegerAttr(dim),
+            $_builder.getI64IntegerAttr(block));
+    }]>
+  ];
+  let hasVerifier = 1;
+}
+
 def ATile_AllocOp : ATile_Op<"alloc"> {
   let summary = "a shared-memory buffer of the block";
   let description = [{
@@ -120,7 +171,8 @@ def ATile_CopyOp : ATile_Op<"copy"> {
     (ascending, not the last) are flattened, row-major, into the tile's rows,
     starting at the linear index `row`; every other dimension is fixed by
     one `offsets` operand, in order. Rows past the end of the flattened
-    dimensions are filled with zeros.
+    dimensions, and absent rows of an `atile.gather` view, are filled with
+    zeros.
 
     Flattening expresses GQA packing: with Q viewed as `[B, T, Hkv, G, D]`,
     `rows = [1, 3]` makes tile row `i` the query `(t, g) = divmod(row + i,
@@ -488,17 +540,26 @@ def ATile_MaskOp : ATile_Op<"mask", [Pure, AllTypesMatch<["scores", "result"]>]>
     tile needs the mask at all (most tiles of a long sequence do not) and
     skips it when not.
 
+    With `gathered` (an `atile.gather` view), key `col + j` is position
+    `col + j` of the gathered view and the element becomes -inf also where
+    that position is absent; `causal` and `window` do not apply (the
+    gather's bound carries a query's causal limit), and every tile is
+    masked.
+
     ```mlir
     %sm = atile.mask %s row %r0 col %c0 keys %S group %g offset %off {causal}
         : !atile.frag<128x64xf32>
+    %sg = atile.mask %s row %r0 col %c0 keys %n group %g offset %off
+        gathered %kg : !atile.view<?x?x?x128xbf16> : !atile.frag<16x32xf32>
     ```
   }];
   let arguments = (ins ATile_Frag:$scores, Index:$row, Index:$col,
                    Index:$keys, Index:$group, Index:$offset, UnitAttr:$causal,
-                   OptionalAttr<ConfinedAttr<I64Attr, [IntMinValue<1>]>>:$window);
+                   OptionalAttr<ConfinedAttr<I64Attr, [IntMinValue<1>]>>:$window,
+                   Optional<ATile_View>:$gathered);
   let results = (outs ATile_Frag:$result);
   let assemblyFormat = [{
-    $scores `row` $row `col` $col `keys` $keys `group` $group `offset` $offset attr-dict `:` qualified(type($scores))
+    $scores `row` $row `col` $col `keys` $keys `group` $group `offset` $offset (`gathered` $gathered^ `:` qualified(type($gathered)))? attr-dict `:` qualified(type($scores))
   }];
   let hasVerifier = 1;
 }

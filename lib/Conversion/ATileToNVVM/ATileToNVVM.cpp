@@ -148,6 +148,25 @@ std::pair<Value, Value> Lowering::rowAddress(ViewOp view,
   return {off, valid};
 }
 
+std::pair<Value, Value> Lowering::gatheredRow(GatherOp gather, Value n) {
+  auto table = gather.getIndices().getDefiningOp<ViewOp>();
+  const int64_t block = static_cast<int64_t>(gather.getBlock());
+  const int64_t last = table.getResult().getType().getRank() - 1;
+  Value entries = g.toI32(extents(table)[last]);
+  Value e = block == 1 ? n : g.divu(n, g.c32(block));
+  Value listed = g.ult(e, entries);
+  Value at = rowAddress(table, {last}, gather.getOffsets(), g.toI64(e)).first;
+  Value entry = g.loadGlobalIf(g.gep(lookup(table.getPtr()), g.i32(), at),
+                               listed, g.c32(-1));
+  // The source row, in 64 bits (entries are i32, the product need not be).
+  Value key = g.mul(g.toI64(entry), g.c64(block));
+  if (block != 1)
+    key = g.add(key, g.toI64(g.remu(n, g.c32(block))));
+  Value present = g.andI(g.sle(g.c32(0), entry),
+                         g.slt(key, toI64(gather.getBound())));
+  return {key, present};
+}
+
 namespace {
 /// Walks one tile program and emits its per-thread form.
 class Driver {
@@ -413,6 +432,7 @@ LogicalResult Driver::lowerOp(Operation &op) {
     return failure();
   return TypeSwitch<Operation *, LogicalResult>(&op)
       .Case([&](ViewOp) { return success(); }) // read at its uses
+      .Case([&](GatherOp) { return success(); })
       .Case([&](AllocOp a) {
         const int64_t at = placeShared(L.smemBytes, a.getResult().getType());
         L.smem[a.getResult()] =

@@ -113,6 +113,10 @@ public:
   /// view and whether the row exists (`lin` < the row dims' extent).
   std::pair<Value, Value> rowAddress(ViewOp view, ArrayRef<int64_t> rowDims,
                                      ValueRange offsets, Value lin);
+  /// Position `n` (i32, >= 0) of a gathered view: the source row along the
+  /// gather's dimension (i64) and whether it is present (i1). Reads one
+  /// entry of the index table (predicated: no access past its end).
+  std::pair<Value, Value> gatheredRow(GatherOp gather, Value n);
   /// Warp-relative row of this thread for (mi, hf), as i32.
   Value threadRow(const FragGeom &gm, int64_t mi, int64_t hf);
   /// Byte offset of 16-byte chunk `chunk` of row `row` (i32) in a shared

@@ -59,9 +59,60 @@ static Type addressType(Type elem) {
   return elem;
 }
 
+/// A copy from a gathered view: each thread finds the source row of every
+/// tile row it copies (one entry of the index table per row; the threads
+/// of a row read the same entry); absent rows are zero-filled.
+static LogicalResult lowerGatherCopy(Lowering &l, CopyOp op, GatherOp gather) {
+  if (op.getRows().size() != 1 ||
+      op.getRows()[0] != static_cast<int64_t>(gather.getDim()))
+    return op.emitOpError() << "copies a gathered view's rows along its "
+                               "gathered dimension only (rows = ["
+                            << gather.getDim() << "])";
+  auto view = gather.getSrc().getDefiningOp<ViewOp>();
+  auto &g = l.g;
+  SmemType tile = op.getDst().getType();
+  Type elem = addressType(tile.getElementType());
+  const int64_t eb = elem.getIntOrFloatBitWidth() / 8;
+  const int64_t cpr = chunksPerRow(tile);
+  const int64_t total = tile.getRows() * cpr;
+  if (!l.fenced) // the buffer may still be read by other warps
+    l.sync();
+  l.fenced = true;
+  Value base = l.lookup(view.getPtr()), dst = l.smem.lookup(op.getDst());
+  Value row0 = g.toI32(l.toI64(op.getRow()));
+  auto one = [&](Value row, Value c) {
+    auto [key, present] = l.gatheredRow(gather, g.add(row0, row));
+    auto [off, inside] =
+        l.rowAddress(view, op.getRows(), op.getOffsets(), key);
+    Value src =
+        g.gep(base, elem, g.add(off, g.toI64(g.mul(c, g.c32(16 / eb)))));
+    Value to = g.gep(dst, l.b.getI8Type(), l.chunkOffset(tile, row, c));
+    g.cpAsync16(to, src, g.andI(present, inside), base);
+  };
+  if (l.threads % cpr == 0 && total % l.threads == 0) {
+    // Whole rows per pass: a thread's chunk column is fixed.
+    const int64_t rowsPerPass = l.threads / cpr;
+    Value myRow = g.divu(l.tid, g.c32(cpr)), c = g.remu(l.tid, g.c32(cpr));
+    for (int64_t i = 0; i * l.threads < total; ++i)
+      one(g.add(myRow, g.c32(i * rowsPerPass)), c);
+  } else {
+    forEachChunk(l, l.tid, total, [&](Value chunk) {
+      one(g.divu(chunk, g.c32(cpr)), g.remu(chunk, g.c32(cpr)));
+    });
+  }
+  g.cpAsyncCommit();
+  l.groupOf[op.getToken()] = ++l.groups;
+  return success();
+}
+
 LogicalResult nvvm::lowerCopy(Lowering &l, CopyOp op) {
   if (!op.getEngine())
     return op.emitOpError() << "has no engine (run atile-assign-layouts)";
+  if (auto gather = op.getSrc().getDefiningOp<GatherOp>()) {
+    if (*op.getEngine() != CopyEngine::cp_async || l.threads < 32)
+      return op.emitOpError() << "copies a gathered view with cp.async only";
+    return lowerGatherCopy(l, op, gather);
+  }
   FailureOr<ViewOp> view = viewOf(op, op.getSrc());
   if (failed(view))
     return failure();

@@ -139,6 +139,25 @@ LogicalResult nvvm::lowerMask(Lowering &l, MaskOp op) {
   Value keys = i32(op.getKeys()), group = i32(op.getGroup());
   Value offset = i32(op.getOffset());
   std::optional<int64_t> window = op.getWindow();
+  if (auto gather = op.getGathered() ? op.getGathered().getDefiningOp<GatherOp>()
+                                     : GatherOp()) {
+    // Gathered keys: a column is valid where its position is present (the
+    // same for every row); every tile is masked.
+    Regs masked(x);
+    Value negInf = g.negInf(), twoTq = g.mul(l.tq, g.c32(2));
+    for (int64_t ni = 0; ni < gm->nTiles; ++ni)
+      for (int64_t e = 0; e < 2; ++e) {
+        Value n = g.add(col0, g.add(twoTq, g.c32(8 * ni + e)));
+        Value ok = g.andI(l.gatheredRow(gather, n).second, g.slt(n, keys));
+        for (int64_t mi = 0; mi < gm->mTiles; ++mi)
+          for (int64_t hf = 0; hf < 2; ++hf) {
+            Value &v = masked[(mi * gm->nTiles + ni) * 4 + 2 * hf + e];
+            v = g.select(ok, v, negInf);
+          }
+      }
+    l.frags[op.getResult()] = masked;
+    return success();
+  }
   // Does any element of the tile need the mask? (Block-uniform.)
   Value tileEnd = g.add(col0, g.c32(gm->cols));
   Value need = g.slt(keys, tileEnd);

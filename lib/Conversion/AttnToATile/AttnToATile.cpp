@@ -67,14 +67,20 @@ struct ConvertAttnToATilePass
     for (Operation *op : ops) {
       auto fn = op->getParentOfType<func::FuncOp>();
       std::string base = (fn ? fn.getSymName().str() : std::string("attn"));
-      if (auto full = dyn_cast<FullOp>(op)) {
+      if (isa<FullOp>(op)) {
         failed |= mlir::failed(tile_programs::buildFullProgram(
-            full, kernels, base + "_full_fwd", std::nullopt, overlap,
+            op, kernels, base + "_full_fwd", std::nullopt, overlap,
             tensorMaps));
         continue;
       }
+      if (isa<SparseOp>(op)) { // gathered rows: no TMA, no overlap
+        failed |= mlir::failed(tile_programs::buildFullProgram(
+            op, kernels, base + "_sparse_fwd"));
+        continue;
+      }
       op->emitOpError() << "has no tile program yet (convert-attn-to-atile "
-                           "covers attn.full); convert-attn-to-gpu compiles it";
+                           "covers attn.full and attn.sparse); "
+                           "convert-attn-to-gpu compiles it";
       failed = true;
     }
     if (failed)

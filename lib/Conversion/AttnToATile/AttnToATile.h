@@ -53,7 +53,8 @@ struct RowBlock {
   int64_t q, kv, stages, warps;
 };
 
-/// Writes attn.full's forward tile program `<name>` into `module` (with
+/// Writes the forward tile program `<name>` of an attn.full or attn.sparse
+/// `op` into `module` (with
 /// `rows` instead of the plan's q and warps when given; with `overlap`, the
 /// loop rotated so that a tile's softmax overlaps the asynchronous products
 /// of the next; with `tensorMaps`, the kernel also takes TMA descriptors of
@@ -61,7 +62,7 @@ struct RowBlock {
 /// emits a located error and fails when the op's plan has no tile program
 /// yet.
 FailureOr<gpu::GPUFuncOp>
-buildFullProgram(FullOp op, gpu::GPUModuleOp module, StringRef name,
+buildFullProgram(Operation *op, gpu::GPUModuleOp module, StringRef name,
                  std::optional<RowBlock> rows = std::nullopt,
                  bool overlap = false, bool tensorMaps = false);
 

@@ -78,6 +78,13 @@ struct FullShape {
   /// FP8: e4m3 operands and the tokens per quantisation block.
   bool fp8 = false;
   int64_t scaleBlock = 0;
+  /// attn.sparse: keys gathered through the index table, `perEntry` keys
+  /// per entry.
+  bool sparse = false;
+  int64_t perEntry = 1;
+  /// f32 inputs: the bf16x3 split (hi and lo bf16 halves of Q, K, V made by
+  /// AttnToGPU/SplitBf16.cpp; every product hi hi + hi lo + lo hi).
+  bool split = false;
   std::optional<int64_t> window;
   std::optional<float> softcap;
 };
@@ -87,13 +94,17 @@ struct FullShape {
 // them), then sizes, then (with tensor maps) the TMA descriptors of K and V.
 enum Arg { aQ, aK, aV, aIdx, aO, aLse, aOPart, aLsePart, kPointers };
 enum Fp8Arg { aSq = kPointers, aSk, aSv, kFp8Pointers };
+// f32 (bf16x3): Q, K, V are the hi halves, the lo halves follow the
+// pointers.
+enum SplitArg { aQLo = kPointers, aKLo, aVLo, kSplitPointers };
 /// FP8: P = 2^8 exp2(x - m) before its e4m3 rounding.
 constexpr int64_t kFp8ProbLog2 = 8;
 enum Size { sB, sT, sS, sH, sHkv, sN, sNSplit, kSizes };
 enum Map { mK, mV, kMaps };
 } // namespace
 
-static FailureOr<FullShape> shapeOf(FullOp op) {
+template <typename OpT>
+static FailureOr<FullShape> shapeOf(OpT op) {
   TileAttr tile = op.getTileAttr();
   if (!tile)
     return op.emitOpError() << "has no #attn.tile; run attn-tile (or the "
@@ -102,10 +113,11 @@ static FailureOr<FullShape> shapeOf(FullOp op) {
   auto vType = cast<RankedTensorType>(op.getV().getType());
   FullShape s;
   s.elem = qType.getElementType();
-  if (!(s.elem.isBF16() || s.elem.isF16()))
-    return op.emitOpError() << "tile programs take bf16 or f16 inputs for now; "
+  if (!(s.elem.isBF16() || s.elem.isF16() || s.elem.isF32()))
+    return op.emitOpError() << "tile programs take bf16, f16 or f32 inputs; "
                                "got "
-                            << s.elem << " (convert-attn-to-gpu compiles it)";
+                            << s.elem;
+  s.split = s.elem.isF32();
   s.d = qType.getDimSize(3);
   s.dv = vType.getDimSize(3);
   if (ShapedType::isDynamic(s.d) || ShapedType::isDynamic(s.dv) || s.d % 16 ||
@@ -121,13 +133,24 @@ static FailureOr<FullShape> shapeOf(FullOp op) {
   if (FloatAttr a = op.getScaleAttr())
     s.scale = static_cast<float>(a.getValueAsDouble());
   s.causal = op.getCausal();
-  if (std::optional<uint64_t> w = op.getWindow())
-    s.window = static_cast<int64_t>(
-        std::min<uint64_t>(*w, static_cast<uint64_t>(INT64_MAX / 4)));
-  if (FloatAttr c = op.getSoftcapAttr())
-    s.softcap = static_cast<float>(c.getValueAsDouble());
-  s.lse = static_cast<bool>(op.getLse());
+  if constexpr (std::is_same_v<OpT, FullOp>) {
+    if (std::optional<uint64_t> w = op.getWindow())
+      s.window = static_cast<int64_t>(
+          std::min<uint64_t>(*w, static_cast<uint64_t>(INT64_MAX / 4)));
+    if (FloatAttr c = op.getSoftcapAttr())
+      s.softcap = static_cast<float>(c.getValueAsDouble());
+    s.lse = static_cast<bool>(op.getLse());
+  } else {
+    s.sparse = true;
+    s.lse = false;
+    if (std::optional<uint64_t> bs = op.getBlockSize())
+      s.perEntry = static_cast<int64_t>(*bs);
+  }
   if (PrecisionAttr prec = op.getPrecisionAttr(); prec && prec.usesFp8()) {
+    if (s.sparse)
+      return op.emitOpError() << "has no FP8 tile program (gathered K / V "
+                                 "tiles); plan it with attn-assign-precision "
+                                 "policy=auto or off";
     auto e4m3 = [&](StringRef name) {
       return isa_and_nonnull<Float8E4M3FNType>(prec.getOperandType(name));
     };
@@ -162,28 +185,36 @@ static Value map(ImplicitLocOpBuilder &b, Type result, ValueRange inputs,
 }
 
 FailureOr<gpu::GPUFuncOp>
-tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
+tile_programs::buildFullProgram(Operation *op, gpu::GPUModuleOp module,
                                 StringRef name, std::optional<RowBlock> rows,
                                 bool overlap, bool tensorMaps) {
-  FailureOr<FullShape> shape = shapeOf(op);
+  FailureOr<FullShape> shape =
+      isa<SparseOp>(op) ? shapeOf(cast<SparseOp>(op)) : shapeOf(cast<FullOp>(op));
   if (failed(shape))
     return failure();
   FullShape p = *shape;
+  if (p.sparse && tensorMaps)
+    return op->emitOpError() << "gathers its K / V rows: no TMA descriptors";
+  if (p.split && (tensorMaps || overlap))
+    return op->emitOpError() << "f32 (bf16x3) tile programs run the serial "
+                                "loop on cp.async copies (no tensor maps, no "
+                                "overlap)";
   if (rows) {
     p.q = rows->q;
     p.kv = rows->kv;
     p.stages = rows->stages;
     p.warps = rows->warps;
   }
-  MLIRContext *ctx = op.getContext();
-  ImplicitLocOpBuilder b(op.getLoc(), ctx);
+  MLIRContext *ctx = op->getContext();
+  ImplicitLocOpBuilder b(op->getLoc(), ctx);
   IndexMath ix{b};
   Type f32 = b.getF32Type();
   const int64_t dyn = ShapedType::kDynamic;
 
   // The kernel: pointers (global), then sizes; one block of 32 x warps.
-  const int64_t nPointers =
-      p.fp8 ? int64_t(kFp8Pointers) : int64_t(kPointers);
+  const int64_t nPointers = p.fp8     ? int64_t(kFp8Pointers)
+                            : p.split ? int64_t(kSplitPointers)
+                                      : int64_t(kPointers);
   SmallVector<Type> args(nPointers, LLVM::LLVMPointerType::get(ctx, 1));
   args.append(kSizes, b.getI64Type());
   if (tensorMaps)
@@ -214,15 +245,35 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
   Value nsplit = ix.idx(size(sNSplit));
   Value bz = gpu::BlockIdOp::create(b, gpu::Dimension::z);
   Value batch = ix.div(bz, nsplit), split = ix.rem(bz, nsplit);
-  Value row0 = ix.mul(bx, ix.c(p.q));
-  Value rowEnd = ix.min(ix.add(row0, ix.c(p.q)), ix.mul(seqT, group));
   Value offset = ix.sub(seqS, seqT); // query t sits at key t + S - T
-  Value tFirst = ix.div(row0, group);
-  Value tLast = ix.div(ix.sub(rowEnd, ix.c(1)), group);
+  // Sparse: one query per block (its selection is its own), block x = (t,
+  // block of the query's group rows), rows within the group; otherwise rows
+  // packed over (t, g).
+  Value row0, tFirst, tLast, tQuery;
+  if (p.sparse) {
+    Value perT = ix.ceilDiv(group, ix.c(p.q));
+    tQuery = tFirst = tLast = ix.div(bx, perT);
+    row0 = ix.mul(ix.rem(bx, perT), ix.c(p.q));
+  } else {
+    row0 = ix.mul(bx, ix.c(p.q));
+    Value rowEnd = ix.min(ix.add(row0, ix.c(p.q)), ix.mul(seqT, group));
+    tFirst = ix.div(row0, group);
+    tLast = ix.div(ix.sub(rowEnd, ix.c(1)), group);
+  }
+  // Query rows: flattened over (T, G), or (sparse) within t's G.
+  SmallVector<Value> qOffsets = {batch, hk};
+  SmallVector<int64_t> qRows = {1, 3};
+  if (p.sparse) {
+    qOffsets = {batch, tQuery, hk};
+    qRows = {3};
+  }
 
-  // The band of keys this block's queries see.
+  // The band of keys this block's queries see (sparse: the gathered
+  // positions of the query's entries).
   Value kvHi = seqS, kvLo = ix.c(0);
-  if (p.causal)
+  if (p.sparse)
+    kvHi = ix.mul(ix.idx(size(sN)), ix.c(p.perEntry));
+  else if (p.causal)
     kvHi = ix.min(seqS, ix.add(ix.add(tLast, offset), ix.c(1)));
   if (p.window)
     kvLo = ix.max(ix.c(0), ix.add(ix.sub(ix.add(tFirst, offset),
@@ -237,11 +288,15 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
   Value nIter =
       ix.max(ix.sub(ix.min(nTiles, ix.add(tBeg, perSplit)), tBeg), ix.c(0));
   Value kvBeg = ix.add(kvLo, ix.mul(tBeg, ix.c(p.kv)));
+  // Keys at or past this are masked (sparse: positions past the entries).
+  Value keyEnd = p.sparse ? kvHi : seqS;
 
   // Global views: Q and O as [B, T, Hkv, G, D] (GQA rows), K and V as
   // [B, S, Hkv, D], LSE as [B, T, Hkv, G].
   // The operands' element type: the inputs', or e4m3 bytes.
-  Type opElem = p.fp8 ? Type(Float8E4M3FNType::get(ctx)) : p.elem;
+  Type opElem = p.fp8     ? Type(Float8E4M3FNType::get(ctx))
+                : p.split ? Type(BFloat16Type::get(ctx))
+                          : p.elem;
   auto view = [&](int64_t a, ArrayRef<int64_t> shape, Type elem,
                   ValueRange sizes) -> Value {
     return ViewOp::create(b, ViewType::get(ctx, shape, elem), ptr(a), sizes);
@@ -257,6 +312,31 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
   SmallVector<Value> bsh = {size(sB), size(sS), size(sHkv)};
   Value qView = view(aQ, {dyn, dyn, dyn, dyn, p.d}, opElem, bthg);
   Value kView = mapped(aK, mK, {dyn, dyn, dyn, p.d}, bsh);
+  // f32: the lo halves (null otherwise).
+  Value qLoView, kLoView, vLoView;
+  if (p.split) {
+    qLoView = view(aQLo, {dyn, dyn, dyn, dyn, p.d}, opElem, bthg);
+    kLoView = view(aKLo, {dyn, dyn, dyn, p.d}, opElem, bsh);
+    vLoView = view(aVLo, {dyn, dyn, dyn, p.dv}, opElem, bsh);
+  }
+  // Sparse: K and V rows through the query's entries of the index table
+  // [B, T, Hkv, N]; keys past S (causal: past the query) are absent.
+  auto gathered = [&](Value kv) -> Value {
+    if (!p.sparse)
+      return kv;
+    Value table = view(aIdx, {dyn, dyn, dyn, dyn}, b.getI32Type(),
+                       {size(sB), size(sT), size(sHkv), size(sN)});
+    Value bound = seqS;
+    if (p.causal)
+      bound = ix.min(seqS, ix.add(ix.add(tQuery, offset), ix.c(1)));
+    return GatherOp::create(b, kv, table, ValueRange{batch, tQuery, hk}, bound,
+                            1, p.perEntry);
+  };
+  kView = gathered(kView);
+  if (p.split) {
+    kLoView = gathered(kLoView);
+    vLoView = gathered(vLoView);
+  }
   // FP8: V^T [B, Hkv, Dv, blocks, kv] (keys padded to whole quantisation
   // blocks), a tile is the Dv rows of one block of kv keys.
   Value vView;
@@ -269,7 +349,7 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
     vView = mapped(aV, mV, {dyn, dyn, p.dv, dyn, p.kv},
                    {size(sB), size(sHkv), blocks});
   } else {
-    vView = mapped(aV, mV, {dyn, dyn, dyn, p.dv}, bsh);
+    vView = gathered(mapped(aV, mV, {dyn, dyn, dyn, p.dv}, bsh));
   }
   Value oView = view(aO, {dyn, dyn, dyn, dyn, p.dv}, p.elem, bthg);
 
@@ -293,9 +373,19 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
     return b.getDenseI64ArrayAttr(dims);
   };
   Value qTile = stage(sQ, ix.c(0));
-  Value qCopy =
-      CopyOp::create(b, qView, ValueRange{batch, hk}, row0, qTile, {1, 3});
-  WaitOp::create(b, ValueRange{qCopy});
+  Value qCopy = CopyOp::create(b, qView, qOffsets, row0, qTile, qRows);
+  // f32: the lo halves' tiles.
+  Value sKLo, sVLo, qLoTile;
+  if (p.split) {
+    sKLo = alloc(p.stages, p.kv, p.d, opElem);
+    sVLo = alloc(p.stages, p.kv, p.dv, opElem);
+    qLoTile = stage(alloc(1, p.q, p.d, opElem), ix.c(0));
+    Value qLoCopy =
+        CopyOp::create(b, qLoView, qOffsets, row0, qLoTile, qRows);
+    WaitOp::create(b, ValueRange{qCopy, qLoCopy});
+  } else {
+    WaitOp::create(b, ValueRange{qCopy});
+  }
 
   // Running statistics and the output accumulator.
   auto rowsT = FragType::get({p.q}, f32);
@@ -312,8 +402,8 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
   FloatAttr one = b.getF32FloatAttr(1.0f);
   if (p.fp8) {
     Value sqView = view(aSq, {dyn, dyn, dyn, dyn}, f32, bthg);
-    sqRows = ReadOp::create(b, rowsT, sqView, ValueRange{batch, hk}, row0,
-                            rowsAttr({1, 3}), one);
+    sqRows = ReadOp::create(b, rowsT, sqView, qOffsets, row0,
+                            rowsAttr(qRows), one);
     skView = view(aSk, {dyn, dyn, dyn}, f32, bsh);
     Value nbS = arith::CeilDivSIOp::create(
         b, size(sS), arith::ConstantIntOp::create(b, p.scaleBlock, 64));
@@ -368,8 +458,10 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
               });
       rowScale = Value();
     }
+    // (Sparse: the gathered view says which keys are present.)
     s = MaskOp::create(b, s.getType(), s, row0, kv0, keys, group, offset,
-                       p.causal ? b.getUnitAttr() : UnitAttr(), window);
+                       p.causal && !p.sparse ? b.getUnitAttr() : UnitAttr(),
+                       window, p.sparse ? kView : Value());
     return OnlineSoftmaxOp::create(b, s, m, l, p.softcap ? 1.0f : p.scale,
                                    rowScale, p.fp8 ? kFp8ProbLog2 : 0);
   };
@@ -432,7 +524,17 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
       Value kTile = stage(sK, st), vTile = stage(sV, st);
       Value kCopy = copyRows(kView, kv0, kTile);
       Value vCopy = copyV(kv0, vTile);
-      WaitOp::create(b, ValueRange{kCopy});
+      // f32: the lo halves of the K and V tiles.
+      Value kLoTile, vLoTile, kLoCopy, vLoCopy;
+      if (p.split) {
+        kLoTile = stage(sKLo, st);
+        vLoTile = stage(sVLo, st);
+        kLoCopy = copyRows(kLoView, kv0, kLoTile);
+        vLoCopy = copyRows(vLoView, kv0, vLoTile);
+        WaitOp::create(b, ValueRange{kCopy, kLoCopy});
+      } else {
+        WaitOp::create(b, ValueRange{kCopy});
+      }
       // (Each product issued asynchronously and waited for at once: the
       // issue is what two consumers take turns at, so that one's softmax
       // runs while the other's products do.)
@@ -441,13 +543,40 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
                                  ValueRange{product}, b.getI64IntegerAttr(0))
             .getResult(0);
       };
-      Value s = now(MmaOp::create(b, scoresT, qTile, kTile, Value(),
-                                  /*transpose_rhs=*/true, /*async=*/true));
-      auto softmax = scoreStep(s, kv0, seqS, loop.getRegionIterArg(1),
+      auto product = [&](Value lhs, Value rhs, Value acc, bool transposed) {
+        return now(MmaOp::create(b, acc ? acc.getType() : Type(scoresT), lhs,
+                                 rhs, acc, transposed, /*async=*/true));
+      };
+      Value s = product(qTile, kTile, Value(), /*transposed=*/true);
+      if (p.split) { // + Q_hi K_lo^T + Q_lo K_hi^T
+        s = product(qTile, kLoTile, s, true);
+        s = product(qLoTile, kTile, s, true);
+      }
+      auto softmax = scoreStep(s, kv0, keyEnd, loop.getRegionIterArg(1),
                                loop.getRegionIterArg(2), sk);
       Value scaled = rescale(loop.getRegionIterArg(0), softmax.getAlpha());
-      WaitOp::create(b, ValueRange{vCopy});
-      Value next = now(pv(probsOf(softmax), vTile, scaled, /*async=*/true));
+      Value next;
+      if (p.split) {
+        // P_hi (V_hi + V_lo) + P_lo V_hi, P_lo = bf16(P - P_hi).
+        WaitOp::create(b, ValueRange{vCopy, vLoCopy});
+        Value probs = softmax.getProbs();
+        Value pHi = probsOf(softmax);
+        Value rest =
+            map(b, scoresT, {probs},
+                [&](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
+                  Value h = arith::TruncFOp::create(r, r.getBF16Type(), x[0]);
+                  return arith::SubFOp::create(
+                      r, x[0], arith::ExtFOp::create(r, r.getF32Type(), h));
+                });
+        Value pLo = ConvertOp::create(b, FragType::get({p.q, p.kv}, opElem),
+                                      rest);
+        next = product(pHi, vTile, scaled, false);
+        next = product(pHi, vLoTile, next, false);
+        next = product(pLo, vTile, next, false);
+      } else {
+        WaitOp::create(b, ValueRange{vCopy});
+        next = now(pv(probsOf(softmax), vTile, scaled, /*async=*/true));
+      }
       if (p.fp8)
         next = addPv(scaled, next, sv, Value());
       scf::YieldOp::create(
@@ -477,7 +606,7 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
                    .getResult(0);
     Value any = arith::CmpIOp::create(b, arith::CmpIPredicate::sgt, nIter,
                                       ix.c(0));
-    Value keys0 = arith::SelectOp::create(b, any, seqS, ix.c(0));
+    Value keys0 = arith::SelectOp::create(b, any, keyEnd, ix.c(0));
     auto first = scoreStep(s0, kvBeg, keys0, m0, l0, sk0);
     Value rest = ix.max(ix.sub(nIter, ix.c(1)), ix.c(0));
     auto loop = scf::ForOp::create(
@@ -502,7 +631,7 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
       Value s = MmaWaitOp::create(b, TypeRange{scoresT}, ValueRange{sAsync},
                                   b.getI64IntegerAttr(1))
                     .getResult(0);
-      auto softmax = scoreStep(s, kvK, seqS, loop.getRegionIterArg(1),
+      auto softmax = scoreStep(s, kvK, keyEnd, loop.getRegionIterArg(1),
                                loop.getRegionIterArg(2), sk);
       Value o = MmaWaitOp::create(b, TypeRange{outT}, ValueRange{oAsync},
                                   b.getI64IntegerAttr(0))
@@ -574,25 +703,29 @@ tile_programs::buildFullProgram(FullOp op, gpu::GPUModuleOp module,
     b.setInsertionPointToStart(modeIf.thenBlock());
     // Through the query tile, which no product reads any more: whole rows
     // in 16-byte chunks.
-    Value o16 = ConvertOp::create(b, FragType::get({p.q, p.dv}, p.elem), out);
+    // (f32: O as it is.)
+    Value o16 = p.split ? out
+                        : ConvertOp::create(
+                              b, FragType::get({p.q, p.dv}, p.elem), out);
     // (FP8: the query tile holds bytes; O leaves from registers.)
-    StoreOp::create(b, o16, oView, ValueRange{batch, hk}, row0,
-                    rowsAttr({1, 3}),
-                    p.dv <= p.d && !p.fp8 ? qTile : Value());
+    StoreOp::create(b, o16, oView, qOffsets, row0, rowsAttr(qRows),
+                    p.dv <= p.d && !p.fp8 && !p.split ? qTile : Value());
     if (p.lse) {
       Value lseView = view(aLse, {dyn, dyn, dyn, dyn}, f32, bthg);
-      StoreOp::create(b, lse, lseView, ValueRange{batch, hk}, row0,
-                      rowsAttr({1, 3}));
+      StoreOp::create(b, lse, lseView, qOffsets, row0, rowsAttr(qRows));
     }
     b.setInsertionPointToStart(modeIf.elseBlock());
     SmallVector<Value> sbthg = {size(sNSplit), size(sB), size(sT), size(sHkv),
                                 groupI64};
     Value oPart = view(aOPart, {dyn, dyn, dyn, dyn, dyn, p.dv}, f32, sbthg);
     Value lsePart = view(aLsePart, {dyn, dyn, dyn, dyn, dyn}, f32, sbthg);
-    StoreOp::create(b, out, oPart, ValueRange{split, batch, hk}, row0,
-                    rowsAttr({2, 4}));
-    StoreOp::create(b, lse, lsePart, ValueRange{split, batch, hk}, row0,
-                    rowsAttr({2, 4}));
+    SmallVector<Value> partOffsets = {split};
+    partOffsets.append(qOffsets);
+    SmallVector<int64_t> partRows;
+    for (int64_t r : qRows)
+      partRows.push_back(r + 1);
+    StoreOp::create(b, out, oPart, partOffsets, row0, rowsAttr(partRows));
+    StoreOp::create(b, lse, lsePart, partOffsets, row0, rowsAttr(partRows));
   }
   gpu::ReturnOp::create(b);
   return fn;

@@ -81,6 +81,11 @@ constexpr const char *kFp8FwdArgNames[] = {
     "q8", "k8", "v8t", "idx", "o", "lse", "o_part", "lse_part", "sq",
     "sk", "sv", "B",   "T",   "S", "H",   "Hkv",    "N",        "nsplit"};
 
+// f32 tile programs (the bf16x3 split): the bf16 halves of Q, K and V.
+constexpr const char *kSplitFwdArgNames[] = {
+    "q_hi", "k_hi", "v_hi", "idx", "o",   "lse", "o_part", "lse_part", "q_lo",
+    "k_lo", "v_lo", "B",    "T",   "S",   "H",   "Hkv",    "N",        "nsplit"};
+
 enum CombineArg { cOPart, cLsePart, cO, cLse, cRows, cNSplit, kNumCombineArgs };
 constexpr const char *kCombineArgNames[] = {"o_part", "lse_part", "o",
                                             "lse",    "rows",     "nsplit"};

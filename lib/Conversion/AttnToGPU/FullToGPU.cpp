@@ -159,7 +159,11 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
   // Decoding (at most 16 packed query rows: T x H/Hkv) gets a one-warp
   // variant of the same kernel: one mma row tile, no idle warps, more CTAs
   // per SM to keep loads in flight.
-  // (Sparse blocks serve one query each already: no decode variant.)
+  // (Sparse blocks serve one query each already: no decode variant; nor
+  // for f32 above D = 128, whose one-warp kernel spills 500 bytes: the
+  // prefill kernel decodes there.)
+  const bool decodeVariant =
+      !p.sparse && !(p.split() && std::max(p.d, p.dv) > 128);
   FullPlan pd = p;
   pd.q = 16;
   pd.warps = 1;
@@ -183,44 +187,58 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
   // otherwise its prefill tile program copies by cp.async (mma.sync e4m3).
   const bool fp8Maps = site.chip.wgmma && p.d == 128 && p.dv == 128 &&
                        p.kv % 128 == 0;
-  const bool tilePrograms = site.tileIR && !p.sparse && !p.split();
+  const bool tilePrograms = site.tileIR;
+  std::string splitBf16 = base + "_split_bf16";
+  if (tilePrograms && p.split())
+    buildSplitBf16Kernel(site.module, splitBf16, op->getLoc());
   if (tilePrograms) {
-    maps = site.tensorMaps && (!p.fp8 || fp8Maps);
+    // (Sparse K / V rows are gathered: cp.async, no descriptors; f32 reads
+    // its bf16 halves by cp.async too.)
+    maps = site.tensorMaps && !p.sparse && !p.split() && (!p.fp8 || fp8Maps);
     // Prefill and the one-warp decode kernel (16 packed rows) from the
-    // op's tile program. Decode tiles: 32 keys (16 above D = 128), 2
-    // stages (a 64-key tile spilled 692 bytes at D = 128 on sm_90a, 32 keys
-    // 688 at D = 256: one warp copies a whole tile and holds a 16 x Dv
-    // output; the 2 stages keep as many bytes in flight).
+    // op's tile program. Decode tiles: 32 keys (16 above D = 128 and for
+    // f32's hi and lo tiles), 2 stages (a 64-key tile spilled 692 bytes at
+    // D = 128 on sm_90a, 32 keys 688 at D = 256 and 40 for f32 at D = 128:
+    // one warp copies a whole tile and holds a 16 x Dv output; the 2 stages
+    // keep as many bytes in flight).
     site.module->setAttr(atile::kTargetAttrName,
                          atile::TargetAttr::get(ctx, site.chip.name));
     // (FP8 runs the serial loop: its fresh per-tile P V accumulator does
     // not fit next to the overlapped loop's registers: 96 bytes of
     // spills.)
     FailureOr<gpu::GPUFuncOp> fn = tile_programs::buildFullProgram(
-        cast<FullOp>(op), site.module, fwd, std::nullopt,
-        site.tileOverlap && site.chip.wgmma && !p.fp8, maps);
+        op, site.module, fwd, std::nullopt,
+        site.tileOverlap && site.chip.wgmma && !p.fp8 && !p.sparse &&
+            !p.split(),
+        maps);
     if (failed(fn))
       return failure();
     fwdSmem = atile::sharedBytes(*fn);
+  }
+  if (tilePrograms && decodeVariant) {
     // (FP8 decoding: the plan's key tile up to 64 keys, so that P is
     // rounded against the same running maxima as in the prefill kernel and
     // its emulation when the plan's tile is 64 keys; a scale block holds
     // whole tiles.)
     FailureOr<gpu::GPUFuncOp> dec = tile_programs::buildFullProgram(
-        cast<FullOp>(op), site.module, decode,
+        op, site.module, decode,
         tile_programs::RowBlock{
-            pd.q, p.fp8 ? pd.kv : std::max(p.d, p.dv) > 128 ? 16 : 32, 2,
+            pd.q,
+            p.fp8                                       ? pd.kv
+            : std::max(p.d, p.dv) > 128 || p.split() ? 16
+                                                        : 32,
+            2,
             pd.warps});
     if (failed(dec))
       return failure();
     decodeSmem = atile::sharedBytes(*dec);
-  } else {
+  } else if (!tilePrograms) {
     if (p.fp8)
       return op->emitOpError()
              << "FP8 plans compile as tile programs; convert-attn-to-gpu "
                 "with tile-ir=false has no FP8 kernel";
     buildFwdKernel(site.module, fwd, p, op->getLoc());
-    if (!p.sparse)
+    if (decodeVariant)
       buildFwdKernel(site.module, decode, pd, op->getLoc());
   }
   buildCombineKernel(site.module, combine, p, combineThreads, op->getLoc());
@@ -261,8 +279,8 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
   NamedAttrList nsplit;
   nsplit.append("max", i64(splitKv));
   nsplit.append("blocks",
-                str(ctx, p.sparse ? rowBlocks + "*Hkv*B"
-                                  : "select(" + std::string(isDecode) + ", " +
+                str(ctx, !decodeVariant ? rowBlocks + "*Hkv*B"
+                                        : "select(" + std::string(isDecode) + ", " +
                                         decodeBlocks + ", " + rowBlocks +
                                         ")*Hkv*B"));
   nsplit.append(
@@ -284,6 +302,24 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
   SmallVector<Attribute> workspaces = {
       workspace("o_part", "nsplit*B*T*H*" + dv),
       workspace("lse_part", "nsplit*B*T*H")};
+  // f32 through tile programs: the bf16 halves of Q, K and V.
+  const bool splitHalves = tilePrograms && p.split();
+  std::string nq = "B*T*H*" + d, nk = "B*S*Hkv*" + d, nv = "B*S*Hkv*" + dv;
+  if (splitHalves) {
+    auto halves = [&](StringRef name, const std::string &elements) {
+      NamedAttrList w;
+      w.append("name", str(ctx, name));
+      w.append("dtype", str(ctx, "bf16"));
+      w.append("elements", str(ctx, elements));
+      return w.getDictionary(ctx);
+    };
+    for (auto [name, n] : {std::pair<StringRef, std::string>{"q", nq},
+                           {"k", nk},
+                           {"v", nv}}) {
+      workspaces.push_back(halves((name + "_hi").str(), n));
+      workspaces.push_back(halves((name + "_lo").str(), n));
+    }
+  }
   std::string nbT = "cdiv(T, " + std::to_string(p.scaleBlock) + ")";
   std::string nbS = "cdiv(S, " + std::to_string(p.scaleBlock) + ")";
   if (p.fp8) {
@@ -321,6 +357,8 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
   ArrayRef<const char *> fwdArgs = kFwdArgNames;
   if (p.fp8)
     fwdArgs = kFp8FwdArgNames;
+  if (splitHalves)
+    fwdArgs = kSplitFwdArgNames;
   SmallVector<const char *> mappedArgs(fwdArgs.begin(), fwdArgs.end());
   SmallVector<Attribute> tensormaps;
   if (maps) {
@@ -368,9 +406,21 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
     launches.push_back(launch(quantVt, {nbS, "Hkv", "B"}, 128,
                               2 * p.scaleBlock * p.dv + 16, vArgs, ""));
   }
-  if (p.sparse) {
+  if (splitHalves) {
+    // Split Q, K and V into their bf16 halves first.
+    const char *qArgs[] = {"q", "q_hi", "q_lo", "nq"};
+    const char *kArgs[] = {"k", "k_hi", "k_lo", "nk"};
+    const char *vArgs[] = {"v", "v_hi", "v_lo", "nv"};
+    launches.push_back(launch(splitBf16, {"cdiv(" + nq + ", 2048)", "1", "1"},
+                              256, 0, qArgs, ""));
+    launches.push_back(launch(splitBf16, {"cdiv(" + nk + ", 2048)", "1", "1"},
+                              256, 0, kArgs, ""));
+    launches.push_back(launch(splitBf16, {"cdiv(" + nv + ", 2048)", "1", "1"},
+                              256, 0, vArgs, ""));
+  }
+  if (!decodeVariant) {
     launches.push_back(launch(fwd, {rowBlocks, "Hkv", "B*nsplit"}, p.threads(),
-                              p.smemBytes(), kFwdArgNames, ""));
+                              fwdSmem, fwdArgs, ""));
   } else {
     launches.push_back(launch(fwd, {rowBlocks, "Hkv", "B*nsplit"},
                               p.threads(), fwdSmem,
@@ -397,6 +447,11 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
   entry.append("values", [&] {
     NamedAttrList v;
     v.append("rows", str(ctx, "B*T*H"));
+    if (splitHalves) {
+      v.append("nq", str(ctx, nq));
+      v.append("nk", str(ctx, nk));
+      v.append("nv", str(ctx, nv));
+    }
     return v.getDictionary(ctx);
   }());
   entry.append("workspaces", ArrayAttr::get(ctx, workspaces));
@@ -412,9 +467,12 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
       l.append("what", str(ctx, what));
       return l.getDictionary(ctx);
     };
-    entry.append("limits",
-                 b.getArrayAttr({limit("T*(H/Hkv)", "query rows T x H/Hkv"),
-                                 limit("S", "keys S")}));
+    SmallVector<Attribute> limits = {
+        limit("T*(H/Hkv)", "query rows T x H/Hkv"), limit("S", "keys S")};
+    if (p.sparse) // gathered positions N x block_size
+      limits.push_back(limit("N*" + std::to_string(p.blockSize.value_or(1)),
+                             "selected keys N x block_size"));
+    entry.append("limits", b.getArrayAttr(limits));
   }
   entry.append("launches", ArrayAttr::get(ctx, launches));
   entry.append("tile", tile.getDictionary(ctx));

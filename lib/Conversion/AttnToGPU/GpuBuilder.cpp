@@ -197,12 +197,16 @@ Value GpuBuilder::loadGlobal(Type type, Value ptr) {
 }
 Value GpuBuilder::loadGlobalIf(Value ptr, Value valid, Value fallback) {
   Value flag = arith::ExtUIOp::create(b, i32(), valid);
+  const bool f = fallback.getType().isF32(); // else i32
+  std::string text = f ? "{ .reg .pred p;\nsetp.ne.b32 p, $2, 0;\nmov.f32 "
+                         "$0, $3;\n@p ld.global.f32 $0, [$1]; }"
+                       : "{ .reg .pred p;\nsetp.ne.b32 p, $2, 0;\nmov.b32 "
+                         "$0, $3;\n@p ld.global.b32 $0, [$1]; }";
   auto asmOp = LLVM::InlineAsmOp::create(
-      b, f32(), ValueRange{ptr, flag, fallback},
-      "{ .reg .pred p;\nsetp.ne.b32 p, $2, 0;\nmov.f32 $0, $3;\n"
-      "@p ld.global.f32 $0, [$1]; }",
-      "=f,l,r,f", /*has_side_effects=*/false, /*is_align_stack=*/false,
-      LLVM::TailCallKind::None, LLVM::AsmDialectAttr(), ArrayAttr());
+      b, fallback.getType(), ValueRange{ptr, flag, fallback}, text,
+      f ? "=f,l,r,f" : "=r,l,r,r", /*has_side_effects=*/false,
+      /*is_align_stack=*/false, LLVM::TailCallKind::None,
+      LLVM::AsmDialectAttr(), ArrayAttr());
   return asmOp.getResult(0);
 }
 

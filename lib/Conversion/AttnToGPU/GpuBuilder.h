@@ -107,7 +107,8 @@ public:
   /// The kernel's dynamic shared-memory buffer (extern, 1024-aligned).
   Value sharedBase(gpu::GPUModuleOp module);
   Value loadGlobal(Type type, Value ptr);
-  /// An f32 from global `ptr` where `valid` (i1), else `fallback`, without
+  /// An f32 (or i32: `fallback`'s type) from global `ptr` where `valid`
+  /// (i1), else `fallback`, without
   /// a branch and without touching memory where not valid (a predicated
   /// ld.global).
   Value loadGlobalIf(Value ptr, Value valid, Value fallback);

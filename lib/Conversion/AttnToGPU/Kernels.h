@@ -56,6 +56,11 @@ void buildQuantRowsKernel(gpu::GPUModuleOp module, StringRef name,
                           Location loc);
 void buildQuantVtKernel(gpu::GPUModuleOp module, StringRef name, int64_t width,
                         int64_t block, Type elem, Location loc);
+/// `split_bf16` (x, hi, lo, n) of f32 attention (SplitBf16.cpp): hi =
+/// bf16(x), lo = bf16(x - hi) for n f32 elements, n a multiple of 8; grid
+/// cdiv(n, 2048), 256 threads.
+void buildSplitBf16Kernel(gpu::GPUModuleOp module, StringRef name,
+                          Location loc);
 /// `quant_tokens` (x, x8, scales, rows): one scale per row of 128 elements
 /// (per token and head), after a Hadamard rotation of the row if
 /// `hadamard`; grid cdiv(rows, 4), 128 threads (a warp per row).

@@ -7,9 +7,10 @@
 // RUN: attn-opt %t/gqa.mlir --convert-attn-to-atile --canonicalize --cse | FileCheck %s
 // RUN: attn-opt %t/plain.mlir --convert-attn-to-atile=chip=sm_80 --canonicalize --cse | FileCheck %s --check-prefix=PLAIN
 // RUN: attn-opt %t/plain.mlir --convert-attn-to-atile=overlap=true --canonicalize --cse | FileCheck %s --check-prefix=OVERLAP
-// RUN: attn-opt %t/errors.mlir -split-input-file --convert-attn-to-atile -verify-diagnostics -o /dev/null
+// RUN: attn-opt %t/errors.mlir -split-input-file --convert-attn-to-atile=overlap=true -verify-diagnostics -o /dev/null
 // RUN: not attn-opt %t/plain.mlir --convert-attn-to-atile=chip=sm_99 -o /dev/null 2>&1 | FileCheck %s --check-prefix=CHIP
 // RUN: attn-opt %t/fp8.mlir --convert-attn-to-atile --canonicalize --cse | FileCheck %s --check-prefix=FP8
+// RUN: attn-opt %t/f32.mlir --convert-attn-to-atile --canonicalize --cse | FileCheck %s --check-prefix=F32
 
 //--- gqa.mlir
 // GQA (16 query heads over 4 KV heads), causal, sliding window, soft-cap,
@@ -193,8 +194,8 @@ func.func @untiled(%q: tensor<1x8x2x64xbf16>, %k: tensor<1x8x2x64xbf16>, %v: ten
 
 // -----
 
-func.func @f32(%q: tensor<1x8x2x64xf32>, %k: tensor<1x8x2x64xf32>, %v: tensor<1x8x2x64xf32>) -> tensor<1x8x2x64xf32> {
-  // expected-error @+1 {{tile programs take bf16 or f16 inputs for now; got 'f32' (convert-attn-to-gpu compiles it)}}
+func.func @f32_overlap(%q: tensor<1x8x2x64xf32>, %k: tensor<1x8x2x64xf32>, %v: tensor<1x8x2x64xf32>) -> tensor<1x8x2x64xf32> {
+  // expected-error @+1 {{f32 (bf16x3) tile programs run the serial loop on cp.async copies (no tensor maps, no overlap)}}
   %o = attn.full %q, %k, %v {tile = #attn.tile<q = 64, kv = 64, warps = 4>} : (tensor<1x8x2x64xf32>, tensor<1x8x2x64xf32>, tensor<1x8x2x64xf32>) -> tensor<1x8x2x64xf32>
   return %o : tensor<1x8x2x64xf32>
 }
@@ -210,7 +211,54 @@ func.func @fp8_block(%q: tensor<1x8x2x128xbf16>, %k: tensor<1x8x2x128xbf16>, %v:
 // -----
 
 func.func @linear(%q: tensor<1x8x2x64xbf16>, %k: tensor<1x8x2x64xbf16>, %v: tensor<1x8x2x64xbf16>) -> tensor<1x8x2x64xbf16> {
-  // expected-error @+1 {{has no tile program yet (convert-attn-to-atile covers attn.full); convert-attn-to-gpu compiles it}}
+  // expected-error @+1 {{has no tile program yet (convert-attn-to-atile covers attn.full and attn.sparse); convert-attn-to-gpu compiles it}}
   %o = attn.linear %q, %k, %v : (tensor<1x8x2x64xbf16>, tensor<1x8x2x64xbf16>, tensor<1x8x2x64xbf16>) -> tensor<1x8x2x64xbf16>
   return %o : tensor<1x8x2x64xbf16>
 }
+
+//--- f32.mlir
+// f32 inputs: the bf16x3 split. Q, K and V arrive as bf16 hi halves (the
+// pointers) and lo halves (after the pointers), made by the split_bf16
+// kernel; S = Qh Kh^T + Qh Kl^T + Ql Kh^T and O += Ph (Vh + Vl) + Pl Vh with
+// Pl = bf16(P - Ph), all accumulated in f32; O is written in f32.
+func.func @f32(%q: tensor<?x?x4x64xf32>, %k: tensor<?x?x2x64xf32>, %v: tensor<?x?x2x64xf32>) -> tensor<?x?x4x64xf32> {
+  %o = attn.full %q, %k, %v {causal, tile = #attn.tile<q = 64, kv = 64, stages = 2, warps = 4>} : (tensor<?x?x4x64xf32>, tensor<?x?x2x64xf32>, tensor<?x?x2x64xf32>) -> tensor<?x?x4x64xf32>
+  return %o : tensor<?x?x4x64xf32>
+}
+// F32: gpu.func @f32_full_fwd(%[[QH:.*]]: !llvm.ptr<1>, %[[KH:.*]]: !llvm.ptr<1>, %[[VH:.*]]: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %[[O:.*]]: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %[[QL:.*]]: !llvm.ptr<1>, %[[KL:.*]]: !llvm.ptr<1>, %[[VL:.*]]: !llvm.ptr<1>, %{{.*}}: i64
+// F32-DAG: %[[QHV:.*]] = atile.view %[[QH]]{{.*}} -> !atile.view<?x?x?x?x64xbf16>
+// F32-DAG: %[[QLV:.*]] = atile.view %[[QL]]{{.*}} -> !atile.view<?x?x?x?x64xbf16>
+// F32-DAG: %[[KHV:.*]] = atile.view %[[KH]]{{.*}} -> !atile.view<?x?x?x64xbf16>
+// F32-DAG: %[[KLV:.*]] = atile.view %[[KL]]{{.*}} -> !atile.view<?x?x?x64xbf16>
+// F32-DAG: %[[VHV:.*]] = atile.view %[[VH]]{{.*}} -> !atile.view<?x?x?x64xbf16>
+// F32-DAG: %[[VLV:.*]] = atile.view %[[VL]]{{.*}} -> !atile.view<?x?x?x64xbf16>
+// F32-DAG: %[[OV:.*]] = atile.view %[[O]]{{.*}} -> !atile.view<?x?x?x?x64xf32>
+// F32-DAG: %[[QHT:.*]] = atile.stage
+// F32-DAG: atile.copy %[[QHV]]{{.*}} -> %[[QHT]]
+// F32-DAG: atile.copy %[[QLV]]{{.*}} -> %[[QLT:[^ ]*]]
+// F32: scf.for
+// F32-DAG: atile.copy %[[KHV]]{{.*}} -> %[[KHT:[^ ]*]] {rows
+// F32-DAG: atile.copy %[[KLV]]{{.*}} -> %[[KLT:[^ ]*]] {rows
+// F32-DAG: atile.copy %[[VHV]]{{.*}} -> %[[VHT:[^ ]*]] {rows
+// F32-DAG: atile.copy %[[VLV]]{{.*}} -> %[[VLT:[^ ]*]] {rows
+// F32: %[[S1A:.*]] = atile.mma %[[QHT]], %[[KHT]] {async, transpose_rhs}
+// F32: %[[S1:.*]] = atile.mma_wait %[[S1A]]
+// F32: %[[S2A:.*]] = atile.mma %[[QHT]], %[[KLT]], %[[S1]] {async, transpose_rhs}
+// F32: %[[S2:.*]] = atile.mma_wait %[[S2A]]
+// F32: %[[S3A:.*]] = atile.mma %[[QLT]], %[[KHT]], %[[S2]] {async, transpose_rhs}
+// F32: %[[S3:.*]] = atile.mma_wait %[[S3A]]
+// F32: atile.mask %[[S3]]
+// F32: %[[P:.*]], %{{.*}}, %{{.*}}, %{{.*}} = atile.online_softmax
+// F32: %[[PH:.*]] = atile.convert %[[P]] : !atile.frag<64x64xf32> -> !atile.frag<64x64xbf16>
+// F32: %[[REST:.*]] = atile.map %[[P]]
+// F32: arith.truncf
+// F32: arith.extf
+// F32: arith.subf
+// F32: %[[PL:.*]] = atile.convert %[[REST]] : !atile.frag<64x64xf32> -> !atile.frag<64x64xbf16>
+// F32: %[[O1A:.*]] = atile.mma %[[PH]], %[[VHT]], %{{.*}} {async}
+// F32: %[[O1:.*]] = atile.mma_wait %[[O1A]]
+// F32: %[[O2A:.*]] = atile.mma %[[PH]], %[[VLT]], %[[O1]] {async}
+// F32: %[[O2:.*]] = atile.mma_wait %[[O2A]]
+// F32: %[[O3A:.*]] = atile.mma %[[PL]], %[[VHT]], %[[O2]] {async}
+// F32-NOT: atile.convert {{.*}} -> !atile.frag<64x64xbf16>
+// F32: atile.store %{{.*}} -> %[[OV]]{{.*}} : !atile.frag<64x64xf32> -> !atile.view<?x?x?x?x64xf32>

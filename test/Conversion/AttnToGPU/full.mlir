@@ -54,16 +54,19 @@
 // MANIFEST-SAME: workspaces = [{dtype = "f32", elements = "nsplit*B*T*H*128", name = "o_part"}, {dtype = "f32", elements = "nsplit*B*T*H", name = "lse_part"}]
 // OLD: error: attn-{{tile|assign-precision}}: chip 'sm_75' is older than sm_80: attn's kernels need bf16 tensor cores and cp.async (sm_80 and newer)
 
-// attn.sparse: the same kernel gathering the selected keys (one query per
-// block: the G heads, padded to 16-row tiles), no decode variant.
+// attn.sparse: the same tile program gathering the selected keys (one
+// query per block: the G heads, padded to 16-row tiles; K / V rows through
+// atile.gather, no tensor maps), no decode variant.
 // SPARSE: attn.manifest = [{
 // SPARSE-SAME: {arg = 3 : i64, dtype = "i32", name = "idx", shape = ["B", "T", "Hkv", "N"]}
-// SPARSE-SAME: grid = ["T*cdiv(H/Hkv, 16)", "Hkv", "B*nsplit"], kernel = "dsa_sparse_fwd", smem = 20608 : i64}
+// SPARSE-SAME: grid = ["T*cdiv(H/Hkv, 16)", "Hkv", "B*nsplit"], kernel = "dsa_sparse_fwd", smem = 20480 : i64}
 // SPARSE-SAME: op = "attn.sparse"
 // SPARSE-SAME: params = {nsplit = {blocks = "T*cdiv(H/Hkv, 16)*Hkv*B", ctas_per_sm = 4 : i64, max = 32 : i64, tiles = "cdiv(N*64, 32)"}}
 // SPARSE-SAME: N = ["idx", "3"]
+// SPARSE-NOT: tensormaps
 // SPARSE: gpu.func @dsa_sparse_fwd({{.*}}) kernel attributes {known_block_size = array<i32: 32, 1, 1>}
-// SPARSE: nvvm.mma.sync
+// SPARSE: atile.gather
+// SPARSE: atile.mask {{.*}} gathered
 // SPARSE-NOT: gpu.func @dsa_sparse_decode
 // SPARSE: gpu.func @dsa_sparse_combine
 

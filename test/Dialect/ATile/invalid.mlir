@@ -583,3 +583,75 @@ func.func @ws_args() {
   }
   return
 }
+
+// -----
+
+func.func @gather_columns(%p: !llvm.ptr<1>, %q: !llvm.ptr<1>, %n: i64, %i: index) {
+  %k = atile.view %p[%n] : !llvm.ptr<1> -> !atile.view<?x128xbf16>
+  %t = atile.view %q[%n] : !llvm.ptr<1> -> !atile.view<?xi32>
+  // expected-error @+1 {{gathers along a dimension of '!atile.view<?x128xbf16>' other than its last}}
+  %g = atile.gather %k by %t[] dim 1 block 1 bound %i : !atile.view<?x128xbf16>, !atile.view<?xi32> -> !atile.view<?x?xbf16>
+  return
+}
+
+// -----
+
+func.func @gather_table_type(%p: !llvm.ptr<1>, %q: !llvm.ptr<1>, %n: i64, %i: index) {
+  %k = atile.view %p[%n] : !llvm.ptr<1> -> !atile.view<?x128xbf16>
+  %t = atile.view %q[%n] : !llvm.ptr<1> -> !atile.view<?xf32>
+  // expected-error @+1 {{reads its entries from an i32 view}}
+  %g = atile.gather %k by %t[] dim 0 block 1 bound %i : !atile.view<?x128xbf16>, !atile.view<?xf32> -> !atile.view<?x128xbf16>
+  return
+}
+
+// -----
+
+func.func @gather_offsets(%p: !llvm.ptr<1>, %q: !llvm.ptr<1>, %n: i64, %i: index) {
+  %k = atile.view %p[%n] : !llvm.ptr<1> -> !atile.view<?x128xbf16>
+  %t = atile.view %q[%n, %n] : !llvm.ptr<1> -> !atile.view<?x?xi32>
+  // expected-error @+1 {{takes one offset per dimension of '!atile.view<?x?xi32>' but its last (the entries); got 0}}
+  %g = atile.gather %k by %t[] dim 0 block 1 bound %i : !atile.view<?x128xbf16>, !atile.view<?x?xi32> -> !atile.view<?x128xbf16>
+  return
+}
+
+// -----
+
+func.func @gather_result(%p: !llvm.ptr<1>, %q: !llvm.ptr<1>, %n: i64, %i: index) {
+  %k = atile.view %p[] : !llvm.ptr<1> -> !atile.view<8x128xbf16>
+  %t = atile.view %q[%n] : !llvm.ptr<1> -> !atile.view<?xi32>
+  // expected-error @+1 {{result must be '!atile.view<8x128xbf16>' with extent 0 dynamic}}
+  %g = atile.gather %k by %t[] dim 0 block 1 bound %i : !atile.view<8x128xbf16>, !atile.view<?xi32> -> !atile.view<8x128xbf16>
+  return
+}
+
+// -----
+
+func.func @gather_block(%p: !llvm.ptr<1>, %q: !llvm.ptr<1>, %n: i64, %i: index) {
+  %k = atile.view %p[%n] : !llvm.ptr<1> -> !atile.view<?x128xbf16>
+  %t = atile.view %q[%n] : !llvm.ptr<1> -> !atile.view<?xi32>
+  // expected-error @+1 {{attribute 'block' failed to satisfy constraint}}
+  %g = atile.gather %k by %t[] dim 0 block 0 bound %i : !atile.view<?x128xbf16>, !atile.view<?xi32> -> !atile.view<?x128xbf16>
+  return
+}
+
+// -----
+
+func.func @mask_gathered_causal(%p: !llvm.ptr<1>, %q: !llvm.ptr<1>, %n: i64, %i: index) {
+  %k = atile.view %p[%n] : !llvm.ptr<1> -> !atile.view<?x128xbf16>
+  %t = atile.view %q[%n] : !llvm.ptr<1> -> !atile.view<?xi32>
+  %g = atile.gather %k by %t[] dim 0 block 1 bound %i : !atile.view<?x128xbf16>, !atile.view<?xi32> -> !atile.view<?x128xbf16>
+  %s = atile.fill 0.0 : !atile.frag<16x32xf32>
+  // expected-error @+1 {{with gathered keys takes no causal or window}}
+  %m = atile.mask %s row %i col %i keys %i group %i offset %i gathered %g : !atile.view<?x128xbf16> {causal} : !atile.frag<16x32xf32>
+  return
+}
+
+// -----
+
+func.func @mask_gathered_view(%p: !llvm.ptr<1>, %n: i64, %i: index) {
+  %k = atile.view %p[%n] : !llvm.ptr<1> -> !atile.view<?x128xbf16>
+  %s = atile.fill 0.0 : !atile.frag<16x32xf32>
+  // expected-error @+1 {{takes its gathered keys from an atile.gather}}
+  %m = atile.mask %s row %i col %i keys %i group %i offset %i gathered %k : !atile.view<?x128xbf16> : !atile.frag<16x32xf32>
+  return
+}

@@ -83,6 +83,28 @@ gpu.module @kernels attributes {atile.target = #atile.target<"sm_90a">} {
     gpu.return
   }
 
+  // A sparse query's keys: rows gathered through its index-table entries;
+  // the mask drops the absent ones.
+  // CHECK-LABEL: gpu.func @gathered
+  gpu.func @gathered(%kp: !llvm.ptr<1>, %ip: !llvm.ptr<1>, %B: i64, %S: i64,
+                     %T: i64, %N: i64, %t: index, %bound: index) kernel {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %k = atile.view %kp[%B, %S] : !llvm.ptr<1> -> !atile.view<?x?x1x128xbf16>
+    %idx = atile.view %ip[%B, %T, %N] : !llvm.ptr<1> -> !atile.view<?x?x1x?xi32>
+    // CHECK: atile.gather %{{.*}} by %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] dim 1 block 64 bound %{{.*}} : !atile.view<?x?x1x128xbf16>, !atile.view<?x?x1x?xi32> -> !atile.view<?x?x1x128xbf16>
+    %kg = atile.gather %k by %idx[%c0, %t, %c0] dim 1 block 64 bound %bound : !atile.view<?x?x1x128xbf16>, !atile.view<?x?x1x?xi32> -> !atile.view<?x?x1x128xbf16>
+    %sk = atile.alloc : !atile.smem<1x32x128xbf16, swizzle = 128>
+    %k0 = atile.stage %sk[%c0] : !atile.smem<1x32x128xbf16, swizzle = 128> -> !atile.smem<32x128xbf16, swizzle = 128>
+    // CHECK: atile.copy %{{.*}}[%{{.*}}, %{{.*}}] rows %{{.*}} -> %{{.*}} {rows = array<i64: 1>} : !atile.view<?x?x1x128xbf16> -> !atile.smem<32x128xbf16, swizzle = 128>
+    %tk = atile.copy %kg[%c0, %c0] rows %c0 -> %k0 {rows = array<i64: 1>} : !atile.view<?x?x1x128xbf16> -> !atile.smem<32x128xbf16, swizzle = 128>
+    atile.wait %tk
+    %s = atile.fill 0.0 : !atile.frag<16x32xf32>
+    // CHECK: atile.mask %{{.*}} row %{{.*}} col %{{.*}} keys %{{.*}} group %{{.*}} offset %{{.*}} gathered %{{.*}} : !atile.view<?x?x1x128xbf16> : !atile.frag<16x32xf32>
+    %sm = atile.mask %s row %c0 col %c0 keys %bound group %c1 offset %c0 gathered %kg : !atile.view<?x?x1x128xbf16> : !atile.frag<16x32xf32>
+    gpu.return
+  }
+
   // CHECK-LABEL: gpu.func @roles
   gpu.func @roles() kernel {
     %j = arith.constant 3 : index

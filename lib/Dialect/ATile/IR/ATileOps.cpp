@@ -83,6 +83,33 @@ LogicalResult ViewOp::verify() {
   return success();
 }
 
+LogicalResult GatherOp::verify() {
+  ViewType src = getSrc().getType(), idx = getIndices().getType();
+  ViewType res = getResult().getType();
+  const int64_t dim = static_cast<int64_t>(getDim());
+  if (dim + 1 >= src.getRank())
+    return emitOpError() << "gathers along a dimension of " << src
+                         << " other than its last (the columns); got dim = "
+                         << dim;
+  if (!idx.getElementType().isInteger(32))
+    return emitOpError() << "reads its entries from an i32 view; got " << idx;
+  if (static_cast<int64_t>(getOffsets().size()) + 1 != idx.getRank())
+    return emitOpError() << "takes one offset per dimension of " << idx
+                         << " but its last (the entries); got "
+                         << getOffsets().size();
+  SmallVector<int64_t> shape(src.getShape());
+  shape[dim] = ShapedType::kDynamic;
+  if (res.getShape() != ArrayRef<int64_t>(shape) ||
+      res.getElementType() != src.getElementType())
+    return emitOpError() << "result must be " << src << " with extent " << dim
+                         << " dynamic; got " << res;
+  if (!getSrc().getDefiningOp<ViewOp>() ||
+      !getIndices().getDefiningOp<ViewOp>())
+    return emitOpError() << "gathers from and through views that atile.view "
+                            "makes";
+  return success();
+}
+
 /// The ring ops name a staged buffer of the block.
 static LogicalResult verifyRing(Operation *op, Value buffer) {
   if (!buffer.getDefiningOp<AllocOp>())
@@ -412,6 +439,13 @@ LogicalResult MaskOp::verify() {
   FragType s = getScores().getType();
   if (s.getRank() != 2 || !s.getElementType().isF32())
     return emitOpError() << "masks rank-2 f32 score fragments; got " << s;
+  if (Value g = getGathered()) {
+    if (!g.getDefiningOp<GatherOp>())
+      return emitOpError() << "takes its gathered keys from an atile.gather";
+    if (getCausal() || getWindow())
+      return emitOpError() << "with gathered keys takes no causal or window "
+                              "(the gather's bound holds them)";
+  }
   return success();
 }
 

@@ -192,8 +192,9 @@ struct AttnTilePass : mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
         int64_t kv = row.kv;
         auto qType = dyn_cast<RankedTensorType>(full.getQ().getType());
         int64_t d = dimOf(full.getQ(), 3);
-        if (plan->gpu && qType && qType.getElementType().isF32() &&
-            (ShapedType::isDynamic(d) || d > 64))
+        const bool splitF32 =
+            plan->gpu && qType && qType.getElementType().isF32();
+        if (splitF32 && (ShapedType::isDynamic(d) || d > 64))
           kv = std::min<int64_t>(kv, 32);
         // FP8 on sm_90a at D = Dv = 128: the bf16 row's tile (128 x 128,
         // two consumer warpgroups; the warp-specialised e4m3 wgmma tile
@@ -208,6 +209,13 @@ struct AttnTilePass : mlir::attn::impl::AttnTilePassBase<AttnTilePass> {
           kv = (!ShapedType::isDynamic(d) && d <= 128) ? 64 : 32;
           stages = 1;
           warps = 4;
+        }
+        // f32 above D = 128: 64 query rows (the hi and lo Q tiles of 128
+        // rows and the K / V rings need 256 KiB of shared memory at D =
+        // 256).
+        if (splitF32 && (ShapedType::isDynamic(d) || d > 128) && q > 64) {
+          q = 64;
+          warps = std::max<int64_t>(1, warps / 2);
         }
         tile = TileAttr::getChecked(tileError, op->getContext(), q, kv,
                                     stages, split, warps);

@@ -1,0 +1,64 @@
+//===- SplitBf16.cpp - the bf16x3 split of f32 attention inputs -----------===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// f32 softmax attention runs on bf16 tensor cores as the "bf16x3" split:
+// every input x becomes hi = bf16(x) and lo = bf16(x - hi) (x = hi + lo to
+// about 16 mantissa bits) and every product A B^T becomes hi hi + hi lo +
+// lo hi, three bf16 products accumulated in f32. `split_bf16` (x, hi, lo, n)
+// writes the two halves of n f32 elements (n a multiple of 8), 8 per thread
+// (two 16-byte loads, two 16-byte stores); grid cdiv(n, 2048), 256 threads.
+// The tile programs (AttnToATile/FullToATile.cpp) then copy and multiply
+// bf16 tiles like any other.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GpuBuilder.h"
+#include "Kernels.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::gpu_kernels;
+
+namespace {
+enum SplitArg { sX, sHi, sLo, sN, kNumSplitArgs };
+constexpr int64_t kThreads = 256, kPerThread = 8;
+} // namespace
+
+void gpu_kernels::buildSplitBf16Kernel(gpu::GPUModuleOp module, StringRef name,
+                                       Location loc) {
+  ImplicitLocOpBuilder b(loc, module.getContext());
+  GpuBuilder g(b);
+  gpu::GPUFuncOp fn = createKernel(b, module, name, sN, kNumSplitArgs - sN,
+                                   kThreads);
+  auto arg = [&](int i) -> Value { return fn.getArgument(i); };
+  Value first = g.mul(
+      g.add(g.mul(g.toI64(g.blockId(gpu::Dimension::x)), g.c64(kThreads)),
+            g.toI64(g.threadId())),
+      g.c64(kPerThread));
+  auto ifOp = scf::IfOp::create(b, TypeRange{}, g.slt(first, arg(sN)), false);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  auto v4 = VectorType::get({4}, g.f32());
+  auto v8 = VectorType::get({8}, g.f32());
+  auto h8 = VectorType::get({8}, b.getBF16Type());
+  Value src = g.gep(arg(sX), g.f32(), first);
+  Value a = LLVM::LoadOp::create(b, v4, src, /*alignment=*/16);
+  Value c = LLVM::LoadOp::create(b, v4, g.gep(src, g.f32(), g.c32(4)),
+                                 /*alignment=*/16);
+  Value x = vector::ShuffleOp::create(b, a, c,
+                                      ArrayRef<int64_t>{0, 1, 2, 3, 4, 5, 6, 7});
+  Value hi = arith::TruncFOp::create(b, h8, x);
+  Value rest = arith::SubFOp::create(b, x, arith::ExtFOp::create(b, v8, hi));
+  Value lo = arith::TruncFOp::create(b, h8, rest);
+  LLVM::StoreOp::create(b, hi, g.gep(arg(sHi), b.getBF16Type(), first),
+                        /*alignment=*/16);
+  LLVM::StoreOp::create(b, lo, g.gep(arg(sLo), b.getBF16Type(), first),
+                        /*alignment=*/16);
+  b.setInsertionPointAfter(ifOp);
+  gpu::ReturnOp::create(b);
+}
