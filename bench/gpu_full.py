@@ -3,7 +3,7 @@
     # on a machine with the compiler (fills build/kernel-cache):
     /usr/bin/python3 -m attn.precompile --tiles      (PYTHONPATH=python)
     # on the GPU machine:
-    PYTHONPATH=python python3 bench/gpu_full.py [--tiles] [--tile-ir] [--flex] [--fla]
+    PYTHONPATH=python python3 bench/gpu_full.py [--tiles] [--variants] [--flex] [--fla]
     (--only fp8: FP8 attention against our bf16 kernel, with its errors;
     --fla: PYTHONPATH also holds a fetched FLA, e.g. third_party/ with fla/
     and ../shared/bench/einops_shim, never committed)
@@ -134,11 +134,10 @@ def fp8_prefill(dev, report):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tiles", action="store_true")
-    ap.add_argument("--tile-ir", action="store_true",
-                    help="also time attn.full's forward kernel from the "
-                    "FullKernel.cpp builder (attn-to-nvvm tile-ir=false) and "
-                    "through the tile IR with mma.sync (wgmma=false) next to "
-                    "the default (the tile IR, wgmma on sm_90a)")
+    ap.add_argument("--variants", action="store_true",
+                    help="also time attn.full's tile program with mma.sync "
+                    "(wgmma=false), not overlapped, without the producer "
+                    "warpgroup and without ping-pong next to the default")
     ap.add_argument("--flex", action="store_true")
     ap.add_argument("--fla", action="store_true",
                     help="FLA peers of the linear / delta-rule kernels (fla/ "
@@ -171,11 +170,7 @@ def main():
                                                   "causal" if causal else "full")
                 ours = bench(lambda: ops.full_attn(q, k, v, causal=causal))
                 report("attn " + tag, ours, fl)
-                if args.tile_ir and D == 128:
-                    t = bench(lambda: ops._gpu_full(q, k, v, causal, None, None,
-                                                    options="tile-ir=false"))
-                    report("  attn builder (ratio: it / tile IR)", t, fl,
-                           ours=ours)
+                if args.variants and D == 128:
                     t = bench(lambda: ops._gpu_full(q, k, v, causal, None, None,
                                                     options="wgmma=false"))
                     report("  attn tile IR, mma.sync (ratio: it / wgmma)", t,
@@ -202,11 +197,7 @@ def main():
                         report("  attn tile q=%d kv=%d warps=%d" % tile[:3] +
                                (" stages=%d" % tile[3] if len(tile) > 3 else ""),
                                t, fl)
-                        if args.tile_ir:
-                            t = bench(lambda: ops._gpu_full(
-                                q, k, v, causal, None, None, None, tile,
-                                options="tile-ir=false"))
-                            report("    builder", t, fl)
+                        if args.variants:
                             t = bench(lambda: ops._gpu_full(
                                 q, k, v, causal, None, None, None, tile,
                                 options="wgmma=false"))
@@ -392,11 +383,6 @@ def main():
         tag = "decode B=%d H=%d/%d L=%d D=%d" % (B, H, Hkv, L, D)
         ours = bench(lambda: ops.full_attn(q, kc, vc, causal=False))
         report("attn " + tag, ours, None, nbytes)
-        if args.tile_ir:
-            t = bench(lambda: ops._gpu_full(q, kc, vc, False, None, None,
-                                            options="tile-ir=false"))
-            report("  attn builder (ratio: it / tile IR)", t, None, nbytes,
-                   ours=ours)
         for be in (SDPBackend.FLASH_ATTENTION, SDPBackend.CUDNN_ATTENTION):
             try:
                 t = bench(sdpa(be, q, kc, vc, False, gqa=True))

@@ -114,11 +114,10 @@ void mlir::attn::buildAttnToNVVMPipeline(
   check.features = options.features;
   check.toolkit = toolkit;
   check.funcs.assign(options.funcs.begin(), options.funcs.end());
-  check.tileIR = options.tileIR;
   check.tileOverlap = options.tileOverlap;
   check.tensorMaps = options.warpSpecialize && options.wgmma;
   pm.addPass(createConvertAttnToGPUPass(check));
-  // Tile programs (none unless tile-ir): instructions, warp roles, the
+  // Tile programs (the softmax kernels): instructions, warp roles, the
   // copy pipeline, then per-thread code; the manifest takes the kernels'
   // final block and shared memory.
   std::string tiles = "gpu.module(atile-assign-layouts";

@@ -209,15 +209,13 @@ def kernel_sets(tiles=False):
                                                        None, None, None, tile))
     for cfg in configs:
         full(cfg)
-    # attn.full's forward kernel from the builder instead of the tile IR,
-    # and through the tile IR with mma.sync instead of wgmma (bf16 / f16
-    # plans), without the overlapped loop (tile-overlap=false), without the TMA
-    # producer warpgroup (warp-specialize=false): what
-    # test_full_tile_gpu.py and bench/gpu_full.py --tile-ir compare the
-    # default with.
+    # attn.full's tile program with mma.sync instead of wgmma (bf16 / f16
+    # plans), without the overlapped loop (tile-overlap=false), without the
+    # TMA producer warpgroup (warp-specialize=false), without the ping-pong
+    # (warp-pingpong=false): what test_full_tile_gpu.py and
+    # bench/gpu_full.py --variants compare the default with.
     for cfg in configs:
         if cfg[3][0] != "f32":
-            full(cfg, "tile-ir=false", " tile-ir=false")
             full(cfg, "wgmma=false", " wgmma=false")
             full(cfg, "tile-overlap=false", " tile-overlap=false")
             full(cfg, "warp-specialize=false", " warp-specialize=false")

@@ -158,7 +158,7 @@ def quantise(x, block=BLOCK):
 
 def split_tiles(Tq, S, Hq, Hkv, causal, nsplit, device="cuda"):
     """[H, T]: key tiles per KV split for query t of head h, as
-    FullKernel.cpp divides a CTA's band: rows are (t, head of the group)
+    the softmax tile program (FullToATile.cpp) divides a CTA's band: rows are (t, head of the group)
     pairs, 64 per CTA; the band ends after the CTA's last query (causal) or
     at S, holds cdiv(band, 128) tiles, and split s takes tiles
     [s per, (s + 1) per) with per = cdiv(tiles, nsplit)."""
@@ -372,7 +372,7 @@ def test_e4m3_roundings_agree():
     assert torch.equal(e4m3_exact(x.double()), e4m3(x).double())
 
 
-# Known gaps of today's FP8 kernel (FullKernel.cpp's builder; measured on an
+# Known gaps of today's FP8 kernel (the tile program; measured on an
 # H200, bench/RESULTS.md "FP8 accuracy tiers"): strict, so a kernel that
 # meets the tier turns these into failures that ask for the marks' removal.
 KERNEL_TIER_GAP = pytest.mark.xfail(

@@ -4,17 +4,16 @@ passes lower it) on the GPU (REQUIRES:
 a CUDA device and torch), against the float64 reference of test_full_gpu.py
 on fresh random inputs: shapes that are not tile multiples, GQA row packing,
 causal / window / soft-cap, queries the last T of S keys, split-KV decoding
-(T = 1: the builder's decode kernel, the tile program's split parts), D !=
-Dv, f16; rel. error < 1e-2 (bf16 / f16 inputs), as the builder's kernels.
+(T = 1: the one-warp decode program's split parts), D != Dv, f16; rel.
+error < 1e-2 (bf16 / f16 inputs).
 On sm_90a the default is the warp-specialised wgmma kernel (a TMA producer
 warpgroup, two consumer warpgroups taking turns, the overlapped loop); each
 case also
 runs the tile IR with mma.sync (wgmma=false), without the overlapped loop
 (tile-overlap=false), without warp specialisation (warp-specialize=false:
 every warp a consumer, cp.async), without the consumers' ping-pong
-(warp-pingpong=false) and the FullKernel.cpp builder's kernel
-(tile-ir=false, kept until the tile IR covers its other plans) on the same
-inputs and checks all agree to within the same bound.
+(warp-pingpong=false) on the same inputs and checks all agree to within the
+same bound.
 
 Kernels come from the kernel cache (attn.precompile compiles these sets,
 also with each of those options)."""
@@ -70,7 +69,7 @@ def test_full_tile_ir_matches_reference(case):
     ref = reference(q, k, v, causal, scale, window, softcap)
     err = rel_err(out, ref)
     assert err < 1e-2, "tile IR: rel. error %.3g" % err
-    for options in ("tile-ir=false", "wgmma=false", "tile-overlap=false",
+    for options in ("wgmma=false", "tile-overlap=false",
                     "warp-specialize=false", "warp-pingpong=false"):
         other = ops._gpu_full(q, k, v, causal, scale, window, softcap,
                               options=options)

@@ -221,11 +221,14 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu", "mlir::ModuleOp"> {
     function is removed; the launcher (the CUDA runtime, Python) runs the
     kernels from the manifest without MLIR.
 
-    Kernel builders: `attn.full` (FlashAttention-2 style, bf16/f16 mma.sync
-    m16n8k16 with f32 accumulation, f32 inputs through a bf16x3 split,
-    cp.async with XOR-swizzled shared tiles, causal / window / soft-cap / GQA
-    row packing, split-KV with a combine kernel); `attn.sparse` (the same kernel gathering the selected keys, one
-    query per block); `attn.indexer` (mma.sync scores, weighted ReLU, row
+    `attn.full` and `attn.sparse` become tile programs (FullToATile.cpp:
+    FlashAttention's online softmax with GQA row packing, causal / window /
+    soft-cap, LSE, split-KV with a combine kernel; sparse keys gathered
+    through the index table, one query per block; f32 inputs through a
+    bf16x3 split kernel, FP8 plans through quantisation kernels), lowered by
+    atile-pipeline, atile-assign-layouts and convert-atile-to-nvvm in
+    attn-to-nvvm: warp-specialised wgmma with TMA on sm_90a, mma.sync
+    elsewhere. Kernel builders: `attn.indexer` (mma.sync scores, weighted ReLU, row
     reduction over the index heads); `attn.topk` (per-query radix select,
     ties to the smaller position, bitonic sort; k <= 4096); `attn.linear`
     and `attn.delta` in the recurrent form (the decode step: a CTA per value
@@ -267,15 +270,7 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu", "mlir::ModuleOp"> {
            "attn.full's prefill tile program takes TMA descriptors of K and "
            "V (by value, encoded by the launcher from the manifest's "
            "`tensormaps`) on chips with wgmma, for atile-warp-specialize's "
-           "TMA producer">,
-    Option<"tileIR", "tile-ir", "bool", /*default=*/"true",
-           "Build attn.full's forward kernel as a tile program "
-           "(convert-attn-to-atile's FullToATile.cpp, lowered by "
-           "atile-pipeline, atile-assign-layouts and convert-atile-to-nvvm "
-           "in attn-to-nvvm) where the plan has one (bf16 / f16, FP8); "
-           "false: the FullKernel.cpp builder for bf16 / f16 (no FP8 "
-           "kernel), kept for comparison until the tile IR covers its other "
-           "plans">
+           "TMA producer">
   ];
 }
 

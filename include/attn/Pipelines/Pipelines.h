@@ -115,11 +115,6 @@ struct AttnToNVVMPipelineOptions
       llvm::cl::desc("Largest acceptable relative error of an op's output "
                      "(attn-assign-precision)"),
       llvm::cl::init(3e-2)};
-  Option<bool> tileIR{
-      *this, "tile-ir",
-      llvm::cl::desc("attn.full's forward kernel through the tile IR "
-                     "(convert-attn-to-gpu's tile-ir; false: the builder)"),
-      llvm::cl::init(true)};
   Option<bool> tileOverlap{
       *this, "tile-overlap",
       llvm::cl::desc("attn.full's tile program on sm_90a overlaps a tile's "

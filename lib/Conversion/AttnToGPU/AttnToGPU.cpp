@@ -247,8 +247,8 @@ struct ConvertAttnToGPUPass
         failedAny = true;
         continue;
       }
-      KernelSite site{kernels, fn.getSymName().str(), *chipInfo, tileIR,
-                      tileOverlap, tensorMaps && chipInfo->wgmma};
+      KernelSite site{kernels, fn.getSymName().str(), *chipInfo, tileOverlap,
+                      tensorMaps && chipInfo->wgmma};
       FailureOr<DictionaryAttr> entry;
       // attn.full, attn.sparse and attn.indexer check their FP8 plans
       // themselves.

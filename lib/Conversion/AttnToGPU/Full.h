@@ -4,8 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The plan the softmax kernels are built from, their argument lists, and
-// the kernel builders (FullKernel.cpp) FullToGPU.cpp writes launches for.
+// The plan FullToGPU.cpp writes the softmax kernels' launches from, their
+// argument lists, and the split-KV combine kernel (FullCombine.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,43 +17,30 @@
 #include <optional>
 
 namespace mlir::attn::gpu_kernels::full {
+/// What FullToGPU.cpp checks and writes launches for; the kernels themselves
+/// are tile programs (AttnToATile/FullToATile.cpp) that read the op.
 struct FullPlan {
-  int64_t d, dv, q, kv, warps, mTiles;
-  double scale;
-  bool causal;
-  std::optional<int64_t> window;
-  std::optional<double> softcap;
+  int64_t d, dv, q, kv, warps;
   Type elem;
   bool lse;
   /// attn.sparse: keys come from `indices` (token entries, or blocks of
   /// `blockSize` keys); a block holds the heads of one query.
   bool sparse = false;
   std::optional<int64_t> blockSize;
-  /// f32 inputs: tiles are held as bf16 hi + lo parts (x = hi + lo to 16
-  /// mantissa bits) and every product is hi*hi + hi*lo + lo*hi, three
-  /// bf16 mma (the "bf16x3" split): near-f32 accuracy on tensor cores.
+  /// f32 inputs: the "bf16x3" split (x = hi + lo, two bf16 halves made by
+  /// the split_bf16 kernel, SplitBf16.cpp; every product hi*hi + hi*lo +
+  /// lo*hi): near-f32 accuracy on bf16 tensor cores.
   bool split() const { return elem.isF32(); }
   /// FP8 (#attn.precision e4m3 for qk and pv, granularity = block): the
-  /// tile program (AttnToATile/FullToATile.cpp) reads e4m3 Q, K and V^T
-  /// made by the quantisation kernels (QuantizeFp8.cpp) with one scale per
-  /// `scaleBlock` tokens; the builder here has no FP8 kernel.
+  /// tile program reads e4m3 Q, K and V^T made by the quantisation kernels
+  /// (QuantizeFp8.cpp) with one scale per `scaleBlock` tokens.
   bool fp8 = false, hadamard = false;
   int64_t scaleBlock = 0;
-  Type mmaElem() const {
-    return split() ? BFloat16Type::get(elem.getContext()) : elem;
-  }
   int64_t threads() const { return 32 * warps; }
-  int64_t keyBytes() const { return sparse ? 4 * kv : 0; }
-  int64_t tileBytes() const {
-    if (fp8)
-      return q * d + kv * d + kv * dv;
-    return 2 * (q * d + kv * d + kv * dv) * (split() ? 2 : 1);
-  }
-  int64_t smemBytes() const { return tileBytes() + keyBytes(); }
 };
 
-// One ABI for the attn.full and attn.sparse kernels (attn.full passes a
-// null `idx` and N = 0).
+// One ABI for the attn.full and attn.sparse tile programs (attn.full passes
+// a null `idx` and N = 0).
 enum FwdArg {
   kQ,
   kK,
@@ -90,9 +77,6 @@ enum CombineArg { cOPart, cLsePart, cO, cLse, cRows, cNSplit, kNumCombineArgs };
 constexpr const char *kCombineArgNames[] = {"o_part", "lse_part", "o",
                                             "lse",    "rows",     "nsplit"};
 
-/// `<fn>_full_fwd` / `_decode` / `<fn>_sparse_fwd` for plan `p`.
-void buildFwdKernel(gpu::GPUModuleOp module, StringRef name, const FullPlan &p,
-                    Location loc);
 /// `<fn>_full_combine`: merges the split-KV partial outputs.
 void buildCombineKernel(gpu::GPUModuleOp module, StringRef name,
                         const FullPlan &p, int64_t threads, Location loc);

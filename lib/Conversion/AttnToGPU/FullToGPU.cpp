@@ -5,8 +5,9 @@
 //===----------------------------------------------------------------------===//
 //
 // attn.full / attn.sparse -> their kernels (tile programs from
-// AttnToATile/FullToATile.cpp, or FullKernel.cpp's builder; FP8 plans also
-// the quantisation kernels of QuantizeFp8.cpp) and their manifest entry:
+// AttnToATile/FullToATile.cpp; FP8 plans also the quantisation kernels of
+// QuantizeFp8.cpp, f32 the split_bf16 kernel of SplitBf16.cpp; the split-KV
+// combine of FullCombine.cpp) and their manifest entry:
 // the plan checks with located errors (tile, head dims, dtypes, FP8 plans),
 // the launches (forward, one-warp decode variant, split-KV combine) and
 // their workspaces and runtime parameters.
@@ -103,7 +104,6 @@ static FailureOr<FullPlan> planFor(OpT op, const target::ChipInfo &chip) {
            << "GPU kernels need #attn.tile kv a multiple of 16 and q a "
               "multiple of 16 x warps (16 rows per mma tile); got q = "
            << p.q << ", kv = " << p.kv << ", warps = " << p.warps;
-  p.mTiles = p.q / (16 * p.warps);
   const int64_t threads = p.threads();
   if ((p.q * p.d / 8) % threads || (p.kv * p.d / 8) % threads ||
       (p.kv * p.dv / 8) % threads)
@@ -117,21 +117,7 @@ static FailureOr<FullPlan> planFor(OpT op, const target::ChipInfo &chip) {
     if (failed(planFp8(op, prec, p)))
       return failure();
   }
-  if (p.smemBytes() > chip.maxSharedPerBlock)
-    return op.emitOpError() << "tile needs " << p.smemBytes()
-                            << " bytes of shared memory; " << chip.name
-                            << " allows at most " << chip.maxSharedPerBlock
-                            << " per block";
-  p.scale = 1.0 / std::sqrt(static_cast<double>(p.d));
-  if (FloatAttr s = op.getScaleAttr())
-    p.scale = s.getValueAsDouble();
-  p.causal = op.getCausal();
   if constexpr (std::is_same_v<OpT, FullOp>) {
-    if (std::optional<uint64_t> w = op.getWindow())
-      p.window = static_cast<int64_t>(
-          std::min<uint64_t>(*w, static_cast<uint64_t>(INT64_MAX / 4)));
-    if (FloatAttr c = op.getSoftcapAttr())
-      p.softcap = c.getValueAsDouble();
     p.lse = static_cast<bool>(op.getLse());
   } else {
     p.sparse = true;
@@ -164,13 +150,20 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
   // prefill kernel decodes there.)
   const bool decodeVariant =
       !p.sparse && !(p.split() && std::max(p.d, p.dv) > 128);
-  FullPlan pd = p;
-  pd.q = 16;
-  pd.warps = 1;
-  pd.mTiles = 1;
-  // FP8 decoding: at most 64-key tiles (the one warp's registers).
-  if (pd.fp8)
-    pd.kv = std::min<int64_t>(pd.kv, 64);
+  // The one-warp decode kernel: 16 packed rows; key tiles of 32 keys (16
+  // above D = 128 and for f32's hi and lo tiles; FP8: the plan's tile up to
+  // 64 keys, so that P is rounded against the same running maxima as in the
+  // prefill kernel and its emulation when the plan's tile is 64 keys, a
+  // scale block holding whole tiles), 2 stages (a 64-key tile spilled 692
+  // bytes at D = 128 on sm_90a, 32 keys 688 at D = 256 and 40 for f32 at
+  // D = 128: one warp copies a whole tile and holds a 16 x Dv output; the 2
+  // stages keep as many bytes in flight).
+  const tile_programs::RowBlock decodeRows{
+      16,
+      p.fp8                                    ? std::min<int64_t>(p.kv, 64)
+      : std::max(p.d, p.dv) > 128 || p.split() ? 16
+                                               : 32,
+      2, 1};
   std::string quantRows = base + "_quant_rows", quantVt = base + "_quant_vt";
   if (p.fp8) {
     buildQuantRowsKernel(site.module, quantRows, p.d, p.scaleBlock, p.elem,
@@ -178,68 +171,50 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
     buildQuantVtKernel(site.module, quantVt, p.dv, p.scaleBlock, p.elem,
                        op->getLoc());
   }
-  int64_t fwdSmem = p.smemBytes(), decodeSmem = pd.smemBytes();
+  std::string splitBf16 = base + "_split_bf16";
+  if (p.split())
+    buildSplitBf16Kernel(site.module, splitBf16, op->getLoc());
   // The prefill tile program takes TMA descriptors of K and V (128-byte
-  // column blocks of whole rows, a KV tile of rows per box).
-  bool maps = false;
-  // FP8 takes TMA descriptors (the warp-specialised e4m3 wgmma kernel)
-  // where its tiles have 128-byte rows: D = Dv = 128 and 128-key tiles;
-  // otherwise its prefill tile program copies by cp.async (mma.sync e4m3).
+  // column blocks of whole rows, a KV tile of rows per box) for the
+  // warp-specialised wgmma kernel; FP8 where its tiles have 128-byte rows
+  // (D = Dv = 128 and 128-key tiles; otherwise its program copies by
+  // cp.async, mma.sync e4m3). Sparse K / V rows are gathered and f32 reads
+  // its bf16 halves: cp.async, no descriptors.
   const bool fp8Maps = site.chip.wgmma && p.d == 128 && p.dv == 128 &&
                        p.kv % 128 == 0;
-  const bool tilePrograms = site.tileIR;
-  std::string splitBf16 = base + "_split_bf16";
-  if (tilePrograms && p.split())
-    buildSplitBf16Kernel(site.module, splitBf16, op->getLoc());
-  if (tilePrograms) {
-    // (Sparse K / V rows are gathered: cp.async, no descriptors; f32 reads
-    // its bf16 halves by cp.async too.)
-    maps = site.tensorMaps && !p.sparse && !p.split() && (!p.fp8 || fp8Maps);
-    // Prefill and the one-warp decode kernel (16 packed rows) from the
-    // op's tile program. Decode tiles: 32 keys (16 above D = 128 and for
-    // f32's hi and lo tiles), 2 stages (a 64-key tile spilled 692 bytes at
-    // D = 128 on sm_90a, 32 keys 688 at D = 256 and 40 for f32 at D = 128:
-    // one warp copies a whole tile and holds a 16 x Dv output; the 2 stages
-    // keep as many bytes in flight).
-    site.module->setAttr(atile::kTargetAttrName,
-                         atile::TargetAttr::get(ctx, site.chip.name));
-    // (FP8 runs the serial loop: its fresh per-tile P V accumulator does
-    // not fit next to the overlapped loop's registers: 96 bytes of
-    // spills.)
+  const bool maps =
+      site.tensorMaps && !p.sparse && !p.split() && (!p.fp8 || fp8Maps);
+  site.module->setAttr(atile::kTargetAttrName,
+                       atile::TargetAttr::get(ctx, site.chip.name));
+  // The overlapped loop on wgmma chips; FP8 runs the serial loop (its fresh
+  // per-tile P V accumulator does not fit next to the overlapped loop's
+  // registers: 96 bytes of spills), as do sparse and f32 (mma.sync blocks of
+  // one warp; three products per contraction).
+  const bool overlap = site.tileOverlap && site.chip.wgmma && !p.fp8 &&
+                       !p.sparse && !p.split();
+  auto program = [&](StringRef name, std::optional<tile_programs::RowBlock> rows,
+                     bool overlapped, bool tensorMaps) -> FailureOr<int64_t> {
     FailureOr<gpu::GPUFuncOp> fn = tile_programs::buildFullProgram(
-        op, site.module, fwd, std::nullopt,
-        site.tileOverlap && site.chip.wgmma && !p.fp8 && !p.sparse &&
-            !p.split(),
-        maps);
+        op, site.module, name, rows, overlapped, tensorMaps);
     if (failed(fn))
       return failure();
-    fwdSmem = atile::sharedBytes(*fn);
-  }
-  if (tilePrograms && decodeVariant) {
-    // (FP8 decoding: the plan's key tile up to 64 keys, so that P is
-    // rounded against the same running maxima as in the prefill kernel and
-    // its emulation when the plan's tile is 64 keys; a scale block holds
-    // whole tiles.)
-    FailureOr<gpu::GPUFuncOp> dec = tile_programs::buildFullProgram(
-        op, site.module, decode,
-        tile_programs::RowBlock{
-            pd.q,
-            p.fp8                                       ? pd.kv
-            : std::max(p.d, p.dv) > 128 || p.split() ? 16
-                                                        : 32,
-            2,
-            pd.warps});
-    if (failed(dec))
-      return failure();
-    decodeSmem = atile::sharedBytes(*dec);
-  } else if (!tilePrograms) {
-    if (p.fp8)
+    const int64_t bytes = atile::sharedBytes(*fn);
+    if (bytes > site.chip.maxSharedPerBlock)
       return op->emitOpError()
-             << "FP8 plans compile as tile programs; convert-attn-to-gpu "
-                "with tile-ir=false has no FP8 kernel";
-    buildFwdKernel(site.module, fwd, p, op->getLoc());
-    if (decodeVariant)
-      buildFwdKernel(site.module, decode, pd, op->getLoc());
+             << "tile needs " << bytes << " bytes of shared memory ("
+             << name << "); " << site.chip.name << " allows at most "
+             << site.chip.maxSharedPerBlock << " per block";
+    return bytes;
+  };
+  FailureOr<int64_t> fwdSmem = program(fwd, std::nullopt, overlap, maps);
+  if (failed(fwdSmem))
+    return failure();
+  int64_t decodeSmem = 0;
+  if (decodeVariant) {
+    FailureOr<int64_t> bytes = program(decode, decodeRows, false, false);
+    if (failed(bytes))
+      return failure();
+    decodeSmem = *bytes;
   }
   buildCombineKernel(site.module, combine, p, combineThreads, op->getLoc());
 
@@ -303,7 +278,7 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
       workspace("o_part", "nsplit*B*T*H*" + dv),
       workspace("lse_part", "nsplit*B*T*H")};
   // f32 through tile programs: the bf16 halves of Q, K and V.
-  const bool splitHalves = tilePrograms && p.split();
+  const bool splitHalves = p.split();
   std::string nq = "B*T*H*" + d, nk = "B*S*Hkv*" + d, nv = "B*S*Hkv*" + dv;
   if (splitHalves) {
     auto halves = [&](StringRef name, const std::string &elements) {
@@ -420,15 +395,16 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
   }
   if (!decodeVariant) {
     launches.push_back(launch(fwd, {rowBlocks, "Hkv", "B*nsplit"}, p.threads(),
-                              fwdSmem, fwdArgs, ""));
+                              *fwdSmem, fwdArgs, ""));
   } else {
     launches.push_back(launch(fwd, {rowBlocks, "Hkv", "B*nsplit"},
-                              p.threads(), fwdSmem,
+                              p.threads(), *fwdSmem,
                               maps ? ArrayRef<const char *>(mappedArgs)
                                    : fwdArgs,
                               "T*(H/Hkv) > 16"));
     launches.push_back(launch(decode, {decodeBlocks, "Hkv", "B*nsplit"},
-                              pd.threads(), decodeSmem, fwdArgs, isDecode));
+                              32 * decodeRows.warps, decodeSmem, fwdArgs,
+                              isDecode));
   }
   launches.push_back(launch(combine, {"B*T*H", "1", "1"}, combineThreads, 0,
                             kCombineArgNames, "nsplit > 1"));
@@ -457,7 +433,7 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
   entry.append("workspaces", ArrayAttr::get(ctx, workspaces));
   if (!tensormaps.empty())
     entry.append("tensormaps", ArrayAttr::get(ctx, tensormaps));
-  if (tilePrograms) {
+  {
     // The tile programs index packed query rows and keys in 32 bits
     // (atile.mask, atile.copy's row decomposition).
     auto limit = [&](StringRef expr, StringRef what) {

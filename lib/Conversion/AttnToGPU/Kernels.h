@@ -29,8 +29,6 @@ struct KernelSite {
   std::string prefix;
   /// The chip the kernels are for (its wgmma, FP8 and shared-memory facts).
   const target::ChipInfo &chip;
-  /// attn.full's forward kernel from its tile program (option tile-ir).
-  bool tileIR = false;
   /// The tile program's loop overlaps softmax and products (tile-overlap).
   bool tileOverlap = true;
   /// Prefill tile programs take TMA descriptors of K and V (tensormaps).

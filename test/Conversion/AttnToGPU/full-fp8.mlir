@@ -5,8 +5,8 @@
 // (the warp-specialised TMA kernel, 128 x 128 tiles, Q K^T and P V as
 // m64n128k32 e4m3 wgmma; TMA descriptors of the K8 and V8t workspaces with
 // their shapes in the manifest), elsewhere (sm_89, D = 64, the decode
-// variant) the tile program on mma.sync m16n8k32 e4m3 (cp.async copies). The
-// builder (tile-ir=false) has no FP8 kernel: a located error. Where the CUDA toolkit is installed (`%if ptxas`; the
+// variant) the tile program on mma.sync m16n8k32 e4m3 (cp.async copies).
+// Where the CUDA toolkit is installed (`%if ptxas`; the
 // other checks run everywhere) ptxas accepts every kernel and the prefill
 // and quantisation kernels do not spill; a Hadamard plan rotates Q and K rows in quant_rows.
 // Plans the kernels do not take are located errors.
@@ -26,7 +26,6 @@
 // RUN: %if ptxas %{ %ptxas -arch=sm_90a %t/rotated/attn_kernels.ptx -o %t/rotated.cubin %}
 // RUN: attn-opt %t/errors.mlir -split-input-file --attn-tile=target=sm_90a --convert-attn-to-gpu -verify-diagnostics -o /dev/null
 // RUN: not attn-opt %t/d128.mlir --attn-to-nvvm=chip=sm_80 -o /dev/null 2>&1 | FileCheck %s --check-prefix=SM80
-// RUN: not attn-opt %t/d128.mlir --attn-to-nvvm=tile-ir=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=BUILDER
 // RUN: %if ptxas %{ %ptxas -arch=sm_90a -v %t/d64/attn_kernels.ptx -o %t/d64v.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL64 %}
 
 // MANIFEST: args = ["q", "q8", "sq", "B", "T", "H"]{{.*}}grid = ["cdiv(T, 128)", "H", "B"], kernel = "prefill_full_quant_rows"
@@ -81,7 +80,6 @@
 // D64: mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32
 // D64-NOT: wgmma
 
-// BUILDER: error: 'attn.full' op FP8 plans compile as tile programs; convert-attn-to-gpu with tile-ir=false has no FP8 kernel
 
 // The mma.sync tile programs (prefill and decode) do not spill either.
 // NOSPILL64: Compiling entry function 'prefill_full_decode' for 'sm_90a'

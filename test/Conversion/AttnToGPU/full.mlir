@@ -1,11 +1,10 @@
 // convert-attn-to-gpu on attn.full: a function holding one planned op
 // becomes three kernels in gpu.module @attn_kernels (prefill and one-warp
-// decode as tile programs, split-KV combine) and a manifest entry saying how to launch them;
-// the function itself is gone. Tensor-core mma.sync, ldmatrix and cp.async
-// are in the kernels. Unsupported inputs are located errors.
+// decode as tile programs, split-KV combine) and a manifest entry saying how
+// to launch them; the function itself is gone. Unsupported inputs are
+// located errors.
 // RUN: split-file %s %t
 // RUN: attn-opt %t/full.mlir --attn-tile=target=sm_90a --convert-attn-to-gpu | FileCheck %s --implicit-check-not=func.func
-// RUN: attn-opt %t/full.mlir --attn-tile=target=sm_90a --convert-attn-to-gpu=tile-ir=false | FileCheck %s --check-prefix=BUILDER
 // RUN: attn-opt %t/full.mlir --attn-tile=target=sm_90a --convert-attn-to-gpu | FileCheck %s --check-prefix=MANIFEST
 // RUN: attn-opt %t/errors.mlir -split-input-file --attn-tile=target=sm_90a --convert-attn-to-gpu -verify-diagnostics -o /dev/null
 // RUN: not attn-opt %t/full.mlir --attn-to-nvvm=chip=sm_75 -o /dev/null 2>&1 | FileCheck %s --check-prefix=OLD
@@ -31,15 +30,6 @@
 // CHECK: atile.online_softmax
 // CHECK: gpu.func @gqa_full_combine({{.*}}) kernel attributes {known_block_size = array<i32: 128, 1, 1>}
 
-// The builder's kernels (tile-ir=false), kept for comparison.
-// BUILDER: gpu.func @gqa_full_fwd(%{{.*}}: !llvm.ptr<1>, {{.*}}: i64, %{{.*}}: i64) kernel attributes {known_block_size = array<i32: 256, 1, 1>}
-// BUILDER: nvvm.cp.async.shared.global {{.*}}, 16, cache = cg
-// BUILDER: scf.for
-// BUILDER: nvvm.ldmatrix {{.*}}layout = #nvvm.mma_layout<row>, num = 4 : i32
-// BUILDER: nvvm.mma.sync {{.*}} {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>}
-// BUILDER: nvvm.ldmatrix {{.*}}layout = #nvvm.mma_layout<col>, num = 4 : i32
-// BUILDER: gpu.func @gqa_full_decode({{.*}}) kernel attributes {known_block_size = array<i32: 32, 1, 1>}
-// BUILDER: nvvm.mma.sync
 
 // MANIFEST: attn.manifest = [{
 // MANIFEST-SAME: inputs = [{arg = 0 : i64, dtype = "bf16", name = "q", shape = ["B", "T", "H", "128"]}, {arg = 1 : i64, dtype = "bf16", name = "k", shape = ["B", "S", "Hkv", "128"]}, {arg = 2 : i64, dtype = "bf16", name = "v", shape = ["B", "S", "Hkv", "128"]}]
@@ -137,6 +127,16 @@ func.func @dynamic_head_dim(%q: tensor<1x?x4x?xbf16>) -> tensor<1x?x4x?xbf16> {
   // expected-error @+1 {{GPU kernels need static head dims D and Dv}}
   %o = attn.full %q, %q, %q : (tensor<1x?x4x?xbf16>, tensor<1x?x4x?xbf16>, tensor<1x?x4x?xbf16>) -> tensor<1x?x4x?xbf16>
   return %o : tensor<1x?x4x?xbf16>
+}
+
+// -----
+
+// f32 at D = 256 on a hand-set 128-row tile: the hi and lo tiles do not fit
+// (attn-tile plans 64 rows there).
+func.func @big(%q: tensor<1x8x2x256xf32>, %k: tensor<1x8x2x256xf32>, %v: tensor<1x8x2x256xf32>) -> tensor<1x8x2x256xf32> {
+  // expected-error @+1 {{tile needs 262144 bytes of shared memory (big_full_fwd); sm_90a allows at most 232448 per block}}
+  %o = attn.full %q, %k, %v {tile = #attn.tile<q = 128, kv = 32, stages = 2, warps = 8>} : (tensor<1x8x2x256xf32>, tensor<1x8x2x256xf32>, tensor<1x8x2x256xf32>) -> tensor<1x8x2x256xf32>
+  return %o : tensor<1x8x2x256xf32>
 }
 
 // -----
