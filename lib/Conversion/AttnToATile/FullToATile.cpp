@@ -236,14 +236,30 @@ tile_programs::buildFullProgram(Operation *op, gpu::GPUModuleOp module,
   Value groupI64 = arith::DivSIOp::create(b, size(sH), size(sHkv));
   Value seqT = ix.idx(size(sT)), seqS = ix.idx(size(sS));
   Value group = ix.idx(groupI64);
+  // The grid is (row blocks, KV heads, batch x split). Causal blocks run
+  // heaviest (latest) row blocks first, across every head and batch: the
+  // block scheduler starts blocks roughly in linear order, so the linear
+  // index runs over heads and batches fastest and the last wave holds the
+  // lightest blocks (longest-processing-time first; on an H200 at locked
+  // clocks 0.8% faster at B=4 T=4096, 3.6% at B=2 T=8192, bench/RESULTS.md).
   Value bx = gpu::BlockIdOp::create(b, gpu::Dimension::x);
-  if (p.causal) // heaviest (latest) query blocks first
-    bx = ix.sub(ix.sub(gpu::GridDimOp::create(b, gpu::Dimension::x), ix.c(1)),
-                bx);
   Value hk = gpu::BlockIdOp::create(b, gpu::Dimension::y);
+  Value bz = gpu::BlockIdOp::create(b, gpu::Dimension::z);
+  Value gx = gpu::GridDimOp::create(b, gpu::Dimension::x);
+  if (p.causal && !p.sparse) {
+    Value gy = gpu::GridDimOp::create(b, gpu::Dimension::y);
+    Value gz = gpu::GridDimOp::create(b, gpu::Dimension::z);
+    Value lin = ix.add(bx, ix.mul(gx, ix.add(hk, ix.mul(gy, bz))));
+    Value inner = ix.mul(gy, gz);
+    Value rest = ix.rem(lin, inner);
+    bx = ix.div(lin, inner);
+    hk = ix.rem(rest, gy);
+    bz = ix.div(rest, gy);
+  }
+  if (p.causal)
+    bx = ix.sub(ix.sub(gx, ix.c(1)), bx);
   // Split-KV (runtime nsplit): block z is (batch, split).
   Value nsplit = ix.idx(size(sNSplit));
-  Value bz = gpu::BlockIdOp::create(b, gpu::Dimension::z);
   Value batch = ix.div(bz, nsplit), split = ix.rem(bz, nsplit);
   Value offset = ix.sub(seqS, seqT); // query t sits at key t + S - T
   // Sparse: one query per block (its selection is its own), block x = (t,

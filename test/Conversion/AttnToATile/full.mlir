@@ -25,13 +25,27 @@ func.func @gqa(%q: tensor<?x?x16x128xbf16>, %k: tensor<?x?x4x128xbf16>, %v: tens
 // The kernel ABI: q k v idx o lse o_part lse_part, then B T S H Hkv N nsplit.
 // CHECK: gpu.func @gqa_full_fwd(%[[Q:.*]]: !llvm.ptr<1>, %[[K:.*]]: !llvm.ptr<1>, %[[V:.*]]: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %[[O:.*]]: !llvm.ptr<1>, %[[LSE:.*]]: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>, %[[B:.*]]: i64, %[[T:.*]]: i64, %[[S:.*]]: i64, %[[H:.*]]: i64, %[[HKV:.*]]: i64, %{{.*}}: i64, %{{.*}}: i64) kernel attributes {known_block_size = array<i32: 256, 1, 1>}
 // CHECK: %[[G:.*]] = arith.divsi %[[H]], %[[HKV]] : i64
-// Causal: the heaviest query blocks first.
+// Causal: the heaviest query blocks first, across every head and batch: the
+// linear block index runs over (KV head, batch x split) fastest.
 // CHECK: %[[BX:.*]] = gpu.block_id  x
-// CHECK: gpu.grid_dim  x
-// CHECK: %[[HK:.*]] = gpu.block_id  y
+// CHECK: %[[BY:.*]] = gpu.block_id  y
+// CHECK: %[[BZ0:.*]] = gpu.block_id  z
+// CHECK: %[[GX:.*]] = gpu.grid_dim  x
+// CHECK: %[[GY:.*]] = gpu.grid_dim  y
+// CHECK: %[[GZ:.*]] = gpu.grid_dim  z
+// CHECK: %[[L1:.*]] = arith.muli %[[GY]], %[[BZ0]] : index
+// CHECK: %[[L2:.*]] = arith.addi %[[BY]], %[[L1]] : index
+// CHECK: %[[L3:.*]] = arith.muli %[[GX]], %[[L2]] : index
+// CHECK: %[[LIN:.*]] = arith.addi %[[BX]], %[[L3]] : index
+// CHECK: %[[INNER:.*]] = arith.muli %[[GY]], %[[GZ]] : index
+// CHECK: %[[REST:.*]] = arith.remsi %[[LIN]], %[[INNER]] : index
+// CHECK: %[[QB:.*]] = arith.divsi %[[LIN]], %[[INNER]] : index
+// CHECK: %[[HK:.*]] = arith.remsi %[[REST]], %[[GY]] : index
+// CHECK: %[[BZ:.*]] = arith.divsi %[[REST]], %[[GY]] : index
+// CHECK: %[[LASTX:.*]] = arith.subi %[[GX]], %c1 : index
+// CHECK: arith.subi %[[LASTX]], %[[QB]] : index
 // Block z is (batch, split) for split-KV (runtime nsplit).
 // CHECK: %[[NSPLIT:.*]] = arith.index_cast %{{.*}} : i64 to index
-// CHECK: %[[BZ:.*]] = gpu.block_id  z
 // CHECK: %[[BATCH:.*]] = arith.divsi %[[BZ]], %[[NSPLIT]] : index
 // CHECK: %[[SPLIT:.*]] = arith.remsi %[[BZ]], %[[NSPLIT]] : index
 // Queries and outputs as [B, T, Hkv, G, D]: a tile row is a (t, g) pair.
