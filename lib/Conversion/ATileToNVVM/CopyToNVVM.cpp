@@ -59,6 +59,27 @@ static Type addressType(Type elem) {
   return elem;
 }
 
+/// What every cp.async copy into `op`'s tile starts with: the tile's
+/// geometry (16-byte chunks per row and in all) and, unless a barrier
+/// passed since the tile was last read, a barrier (other warps may still
+/// read the buffer).
+namespace {
+struct CopyGeometry {
+  SmemType tile;
+  Type elem;
+  int64_t eb, cpr, total;
+};
+} // namespace
+static CopyGeometry beginCopy(Lowering &l, CopyOp op) {
+  SmemType tile = op.getDst().getType();
+  Type elem = addressType(tile.getElementType());
+  if (!l.fenced)
+    l.sync();
+  l.fenced = true;
+  return {tile, elem, elem.getIntOrFloatBitWidth() / 8, chunksPerRow(tile),
+          tile.getRows() * chunksPerRow(tile)};
+}
+
 /// A copy from a gathered view: each thread finds the source row of every
 /// tile row it copies (one entry of the index table per row; the threads
 /// of a row read the same entry); absent rows are zero-filled.
@@ -70,14 +91,10 @@ static LogicalResult lowerGatherCopy(Lowering &l, CopyOp op, GatherOp gather) {
                             << gather.getDim() << "])";
   auto view = gather.getSrc().getDefiningOp<ViewOp>();
   auto &g = l.g;
-  SmemType tile = op.getDst().getType();
-  Type elem = addressType(tile.getElementType());
-  const int64_t eb = elem.getIntOrFloatBitWidth() / 8;
-  const int64_t cpr = chunksPerRow(tile);
-  const int64_t total = tile.getRows() * cpr;
-  if (!l.fenced) // the buffer may still be read by other warps
-    l.sync();
-  l.fenced = true;
+  const CopyGeometry cg = beginCopy(l, op);
+  SmemType tile = cg.tile;
+  Type elem = cg.elem;
+  const int64_t eb = cg.eb, cpr = cg.cpr, total = cg.total;
   Value base = l.lookup(view.getPtr()), dst = l.smem.lookup(op.getDst());
   Value row0 = g.toI32(l.toI64(op.getRow()));
   auto one = [&](Value row, Value c) {
@@ -122,14 +139,10 @@ LogicalResult nvvm::lowerCopy(Lowering &l, CopyOp op) {
     return op.emitOpError() << "is a cp.async copy of " << l.threads
                             << " thread(s); the producer issues TMA copies";
   auto &g = l.g;
-  SmemType tile = op.getDst().getType();
-  Type elem = addressType(tile.getElementType());
-  const int64_t eb = elem.getIntOrFloatBitWidth() / 8;
-  const int64_t cpr = chunksPerRow(tile);
-  const int64_t total = tile.getRows() * cpr;
-  if (!l.fenced) // the buffer may still be read by other warps
-    l.sync();
-  l.fenced = true;
+  const CopyGeometry cg = beginCopy(l, op);
+  SmemType tile = cg.tile;
+  Type elem = cg.elem;
+  const int64_t eb = cg.eb, cpr = cg.cpr, total = cg.total;
   Value base = l.lookup(view->getPtr()), dst = l.smem.lookup(op.getDst());
   Value row0 = l.toI64(op.getRow());
   const int64_t rowsPerPass = l.threads / cpr;

@@ -40,25 +40,8 @@ struct FullPlan {
 };
 
 // One ABI for the attn.full and attn.sparse tile programs (attn.full passes
-// a null `idx` and N = 0).
-enum FwdArg {
-  kQ,
-  kK,
-  kV,
-  kIdx,
-  kO,
-  kLse,
-  kOPart,
-  kLsePart,
-  kB,
-  kT,
-  kS,
-  kH,
-  kHkv,
-  kN,
-  kNSplit,
-  kNumFwdArgs
-};
+// a null `idx` and N = 0; FullToATile.cpp's Arg and Size enums): the
+// manifest names the arguments in this order.
 constexpr const char *kFwdArgNames[] = {
     "q", "k", "v", "idx", "o",   "lse", "o_part", "lse_part",
     "B", "T", "S", "H",   "Hkv", "N",   "nsplit"};

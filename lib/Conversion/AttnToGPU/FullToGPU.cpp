@@ -267,10 +267,11 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
   NamedAttrList params;
   params.append("nsplit", nsplit.getDictionary(ctx));
 
-  auto workspace = [&](StringRef name, StringRef elements) {
+  auto workspace = [&](StringRef name, StringRef elements,
+                       StringRef dtype = "f32") {
     NamedAttrList w;
     w.append("name", str(ctx, name));
-    w.append("dtype", str(ctx, "f32"));
+    w.append("dtype", str(ctx, dtype));
     w.append("elements", str(ctx, elements));
     return w.getDictionary(ctx);
   };
@@ -281,29 +282,18 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
   const bool splitHalves = p.split();
   std::string nq = "B*T*H*" + d, nk = "B*S*Hkv*" + d, nv = "B*S*Hkv*" + dv;
   if (splitHalves) {
-    auto halves = [&](StringRef name, const std::string &elements) {
-      NamedAttrList w;
-      w.append("name", str(ctx, name));
-      w.append("dtype", str(ctx, "bf16"));
-      w.append("elements", str(ctx, elements));
-      return w.getDictionary(ctx);
-    };
     for (auto [name, n] : {std::pair<StringRef, std::string>{"q", nq},
                            {"k", nk},
                            {"v", nv}}) {
-      workspaces.push_back(halves((name + "_hi").str(), n));
-      workspaces.push_back(halves((name + "_lo").str(), n));
+      workspaces.push_back(workspace((name + "_hi").str(), n, "bf16"));
+      workspaces.push_back(workspace((name + "_lo").str(), n, "bf16"));
     }
   }
   std::string nbT = "cdiv(T, " + std::to_string(p.scaleBlock) + ")";
   std::string nbS = "cdiv(S, " + std::to_string(p.scaleBlock) + ")";
   if (p.fp8) {
     auto bytes = [&](StringRef name, const std::string &elements) {
-      NamedAttrList w;
-      w.append("name", str(ctx, name));
-      w.append("dtype", str(ctx, "u8"));
-      w.append("elements", str(ctx, elements));
-      return w.getDictionary(ctx);
+      return workspace(name, elements, "u8");
     };
     workspaces.push_back(bytes("q8", "B*T*H*" + d));
     workspaces.push_back(bytes("k8", "B*S*Hkv*" + d));
