@@ -57,9 +57,16 @@
 // SPARSE-NOSPILL-NEXT: Function properties
 // SPARSE-NOSPILL-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
 
-// f32 inputs: bf16 hi/lo split tiles, three bf16 mma per product.
-// F32: .entry f32_full_fwd(
+// f32 inputs: split_bf16 writes the bf16 hi / lo halves of Q, K and V; the
+// prefill kernel makes three wgmma products per contraction (Q K^T on
+// 128 x 32 tiles: m64n32k16; P V: m64n128k16), the decode kernel three
+// mma.sync.
+// F32: .entry f32_full_split_bf16(
 // F32: cvt.rn.bf16x2.f32
+// F32: .entry f32_full_fwd(
+// F32-DAG: wgmma.mma_async.sync.aligned.m64n32k16.f32.bf16.bf16
+// F32-DAG: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
+// F32: .entry f32_full_decode(
 // F32: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 
 //--- f32.mlir
