@@ -337,14 +337,16 @@ tile_programs::buildFullProgram(Operation *op, gpu::GPUModuleOp module,
   }
   // Sparse: K and V rows through the query's entries of the index table
   // [B, T, Hkv, N]; keys past S (causal: past the query) are absent.
+  Value table, bound;
+  if (p.sparse) {
+    table = view(aIdx, {dyn, dyn, dyn, dyn}, b.getI32Type(),
+                 {size(sB), size(sT), size(sHkv), size(sN)});
+    bound = p.causal ? ix.min(seqS, ix.add(ix.add(tQuery, offset), ix.c(1)))
+                     : seqS;
+  }
   auto gathered = [&](Value kv) -> Value {
     if (!p.sparse)
       return kv;
-    Value table = view(aIdx, {dyn, dyn, dyn, dyn}, b.getI32Type(),
-                       {size(sB), size(sT), size(sHkv), size(sN)});
-    Value bound = seqS;
-    if (p.causal)
-      bound = ix.min(seqS, ix.add(ix.add(tQuery, offset), ix.c(1)));
     return GatherOp::create(b, kv, table, ValueRange{batch, tQuery, hk}, bound,
                             1, p.perEntry);
   };

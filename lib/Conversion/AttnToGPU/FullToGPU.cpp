@@ -278,10 +278,9 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
   SmallVector<Attribute> workspaces = {
       workspace("o_part", "nsplit*B*T*H*" + dv),
       workspace("lse_part", "nsplit*B*T*H")};
-  // f32 through tile programs: the bf16 halves of Q, K and V.
-  const bool splitHalves = p.split();
+  // f32: the bf16 halves of Q, K and V.
   std::string nq = "B*T*H*" + d, nk = "B*S*Hkv*" + d, nv = "B*S*Hkv*" + dv;
-  if (splitHalves) {
+  if (p.split()) {
     for (auto [name, n] : {std::pair<StringRef, std::string>{"q", nq},
                            {"k", nk},
                            {"v", nv}}) {
@@ -322,7 +321,7 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
   ArrayRef<const char *> fwdArgs = kFwdArgNames;
   if (p.fp8)
     fwdArgs = kFp8FwdArgNames;
-  if (splitHalves)
+  if (p.split())
     fwdArgs = kSplitFwdArgNames;
   SmallVector<const char *> mappedArgs(fwdArgs.begin(), fwdArgs.end());
   SmallVector<Attribute> tensormaps;
@@ -371,7 +370,7 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
     launches.push_back(launch(quantVt, {nbS, "Hkv", "B"}, 128,
                               2 * p.scaleBlock * p.dv + 16, vArgs, ""));
   }
-  if (splitHalves) {
+  if (p.split()) {
     // Split Q, K and V into their bf16 halves first.
     const char *qArgs[] = {"q", "q_hi", "q_lo", "nq"};
     const char *kArgs[] = {"k", "k_hi", "k_lo", "nk"};
@@ -413,7 +412,7 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
   entry.append("values", [&] {
     NamedAttrList v;
     v.append("rows", str(ctx, "B*T*H"));
-    if (splitHalves) {
+    if (p.split()) {
       v.append("nq", str(ctx, nq));
       v.append("nk", str(ctx, nk));
       v.append("nv", str(ctx, nv));

@@ -210,6 +210,23 @@ Value GpuBuilder::loadGlobalIf(Value ptr, Value valid, Value fallback) {
   return asmOp.getResult(0);
 }
 
+Value GpuBuilder::loadF32x8(Value src) {
+  auto v4 = VectorType::get({4}, f32());
+  Value a = LLVM::LoadOp::create(b, v4, src, /*alignment=*/16);
+  Value c = LLVM::LoadOp::create(b, v4, gep(src, f32(), c32(4)),
+                                 /*alignment=*/16);
+  return vector::ShuffleOp::create(b, a, c,
+                                   ArrayRef<int64_t>{0, 1, 2, 3, 4, 5, 6, 7});
+}
+
+std::pair<Value, Value> GpuBuilder::splitBf16(Value x) {
+  auto v8 = VectorType::get({8}, f32());
+  auto h8 = VectorType::get({8}, b.getBF16Type());
+  Value hi = arith::TruncFOp::create(b, h8, x);
+  Value rest = arith::SubFOp::create(b, x, arith::ExtFOp::create(b, v8, hi));
+  return {hi, arith::TruncFOp::create(b, h8, rest)};
+}
+
 void GpuBuilder::storeGlobal(Value value, Value ptr) {
   LLVM::StoreOp::create(b, value, ptr);
 }
@@ -485,9 +502,7 @@ void mlir::attn::gpu_kernels::splitTile(
   ImplicitLocOpBuilder &b = g.builder();
   const int64_t cpr = cols / 8, total = rows * cpr;
   const int64_t swz = GpuBuilder::swizzleFor(cpr);
-  auto v4 = VectorType::get({4}, g.f32());
   auto v8 = VectorType::get({8}, g.f32());
-  auto h8 = VectorType::get({8}, b.getBF16Type());
   for (int64_t i = 0; i < total / threads; ++i) {
     Value chunk = g.add(g.c32(i * threads), tid);
     Value row = g.divu(chunk, g.c32(cpr));
@@ -498,21 +513,13 @@ void mlir::attn::gpu_kernels::splitTile(
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(ifOp.thenBlock());
-      Value a = LLVM::LoadOp::create(b, v4, src, /*alignment=*/16);
-      Value c2 = LLVM::LoadOp::create(b, v4, g.gep(src, g.f32(), g.c32(4)),
-                                      /*alignment=*/16);
-      Value both = vector::ShuffleOp::create(
-          b, a, c2, ArrayRef<int64_t>{0, 1, 2, 3, 4, 5, 6, 7});
-      scf::YieldOp::create(b, both);
+      scf::YieldOp::create(b, g.loadF32x8(src));
       b.setInsertionPointToStart(ifOp.elseBlock());
       Value zeros = arith::ConstantOp::create(
           b, DenseElementsAttr::get(v8, b.getF32FloatAttr(0.0f)));
       scf::YieldOp::create(b, zeros);
     }
-    Value x = ifOp.getResult(0);
-    Value hi = arith::TruncFOp::create(b, h8, x);
-    Value rest = arith::SubFOp::create(b, x, arith::ExtFOp::create(b, v8, hi));
-    Value lo = arith::TruncFOp::create(b, h8, rest);
+    auto [hi, lo] = g.splitBf16(ifOp.getResult(0));
     LLVM::StoreOp::create(b, hi, g.gep(hiTile, b.getI8Type(), off),
                           /*alignment=*/16);
     LLVM::StoreOp::create(b, lo, g.gep(loTile, b.getI8Type(), off),

@@ -112,6 +112,11 @@ public:
   /// a branch and without touching memory where not valid (a predicated
   /// ld.global).
   Value loadGlobalIf(Value ptr, Value valid, Value fallback);
+  /// 8 f32 at `src` (16-byte aligned) as a vector<8xf32>: two 16-byte loads.
+  Value loadF32x8(Value src);
+  /// The bf16x3 split of a vector<8xf32> x: (hi, lo) vector<8xbf16> with
+  /// hi = bf16(x), lo = bf16(x - hi).
+  std::pair<Value, Value> splitBf16(Value x);
   void storeGlobal(Value value, Value ptr);
   /// 16-byte cp.async.cg global -> shared; zero-fills the 16 bytes (and
   /// reads nothing, from a known-valid `fallback` address) where `valid` is

@@ -17,9 +17,7 @@
 
 #include "GpuBuilder.h"
 #include "Kernels.h"
-#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -43,18 +41,7 @@ void gpu_kernels::buildSplitBf16Kernel(gpu::GPUModuleOp module, StringRef name,
       g.c64(kPerThread));
   auto ifOp = scf::IfOp::create(b, TypeRange{}, g.slt(first, arg(sN)), false);
   b.setInsertionPointToStart(ifOp.thenBlock());
-  auto v4 = VectorType::get({4}, g.f32());
-  auto v8 = VectorType::get({8}, g.f32());
-  auto h8 = VectorType::get({8}, b.getBF16Type());
-  Value src = g.gep(arg(sX), g.f32(), first);
-  Value a = LLVM::LoadOp::create(b, v4, src, /*alignment=*/16);
-  Value c = LLVM::LoadOp::create(b, v4, g.gep(src, g.f32(), g.c32(4)),
-                                 /*alignment=*/16);
-  Value x = vector::ShuffleOp::create(b, a, c,
-                                      ArrayRef<int64_t>{0, 1, 2, 3, 4, 5, 6, 7});
-  Value hi = arith::TruncFOp::create(b, h8, x);
-  Value rest = arith::SubFOp::create(b, x, arith::ExtFOp::create(b, v8, hi));
-  Value lo = arith::TruncFOp::create(b, h8, rest);
+  auto [hi, lo] = g.splitBf16(g.loadF32x8(g.gep(arg(sX), g.f32(), first)));
   LLVM::StoreOp::create(b, hi, g.gep(arg(sHi), b.getBF16Type(), first),
                         /*alignment=*/16);
   LLVM::StoreOp::create(b, lo, g.gep(arg(sLo), b.getBF16Type(), first),
