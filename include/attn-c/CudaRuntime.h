@@ -49,6 +49,24 @@ int attnCudaLaunch(AttnCudaModule *module, const char *kernel,
                    unsigned dynamicSharedBytes, void *stream, void **params,
                    char **error);
 
+/* A kernel of a loaded module, for launches again and again without a
+ * lookup by name: `kernel`'s CUfunction with dynamic shared memory up to
+ * `dynamicSharedBytes` enabled (above 48 KiB). Valid while its module is
+ * loaded; nothing to release. NULL (and `error` set) if there is no such
+ * kernel or the driver refuses the shared-memory size. */
+typedef struct AttnCudaFunction AttnCudaFunction;
+AttnCudaFunction *attnCudaGetFunction(AttnCudaModule *module,
+                                      const char *kernel,
+                                      unsigned dynamicSharedBytes,
+                                      char **error);
+
+/* cuLaunchKernel of a function from attnCudaGetFunction, with at most the
+ * dynamic shared memory it was got for. */
+int attnCudaLaunchFunction(AttnCudaFunction *function, const unsigned grid[3],
+                           const unsigned block[3],
+                           unsigned dynamicSharedBytes, void *stream,
+                           void **params, char **error);
+
 /* Encodes a TMA descriptor (CUtensorMap, 128 bytes) into `map` (64-byte
  * aligned) with cuTensorMapEncodeTiled: a row-major tensor at `global` of
  * `rank` dimensions, `dims` and `box` innermost first, `strides` the byte

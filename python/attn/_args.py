@@ -25,6 +25,7 @@ A value of the wrong type raises :class:`ArgumentTypeError` (a
 attn refuses, and both messages start with the op and name the argument.
 """
 
+import math
 import numbers
 import operator
 
@@ -82,19 +83,17 @@ def number(op, name, value, positive=False, at_most=None):
         x = float(value)
     except OverflowError:  # an int beyond the float range
         x = float("inf") if value > 0 else float("-inf")
+    if math.isfinite(x) and (not positive or x > 0) and \
+            (at_most is None or x <= at_most):
+        return x
     bounds = []
     if positive:
         bounds.append("> 0")
     if at_most is not None:
         bounds.append("<= %s" % ("%d" % at_most if float(at_most).is_integer()
                                  and abs(at_most) < 2**53 else repr(at_most)))
-    ok = np.isfinite(x) and (not positive or x > 0) and \
-        (at_most is None or x <= at_most)
-    if not ok:
-        raise CompilerError("%s: %s must be finite%s, got %r"
-                            % (op, name, "".join(" and " + b for b in bounds),
-                               x))
-    return x
+    raise CompilerError("%s: %s must be finite%s, got %r"
+                        % (op, name, "".join(" and " + b for b in bounds), x))
 
 
 def optional_number(op, name, value, positive=False, at_most=None):

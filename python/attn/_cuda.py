@@ -35,6 +35,14 @@ def _load():
                 ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint * 3,
                 ctypes.c_uint * 3, ctypes.c_uint, ctypes.c_void_p,
                 ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_void_p)]
+            lib.attnCudaGetFunction.restype = ctypes.c_void_p
+            lib.attnCudaGetFunction.argtypes = [
+                ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint,
+                ctypes.POINTER(ctypes.c_void_p)]
+            lib.attnCudaLaunchFunction.argtypes = [
+                ctypes.c_void_p, ctypes.c_uint * 3, ctypes.c_uint * 3,
+                ctypes.c_uint, ctypes.c_void_p,
+                ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_void_p)]
             lib.attnCudaSynchronize.argtypes = [ctypes.POINTER(ctypes.c_void_p)]
             lib.attnCudaEncodeTensorMap.argtypes = [
                 ctypes.c_void_p, ctypes.c_uint, ctypes.c_uint, ctypes.c_uint64,
@@ -71,26 +79,46 @@ def tensor_map(address, shape, element_bytes, box, swizzle):
     of `shape` at device `address`: `box` innermost first, rows outside the
     tensor read as zeros. Returns a ctypes value to pass as the kernel
     parameter (its 128 bytes, 64-byte aligned)."""
-    lib = _load()
-    rank = len(shape)
-    dims = [max(1, int(d)) for d in reversed(shape)]
-    strides, stride = [], element_bytes
-    for d in dims[:-1]:
-        stride *= d
-        strides.append(stride)
-    raw = (ctypes.c_uint8 * 192)()
-    at = (ctypes.addressof(raw) + 63) // 64 * 64
-    value = (ctypes.c_uint8 * 128).from_address(at)
-    value._keep = raw  # the storage lives as long as the value
-    err = ctypes.c_void_p()
-    if lib.attnCudaEncodeTensorMap(
-            at, element_bytes, rank, address,
-            (ctypes.c_uint64 * rank)(*dims),
-            (ctypes.c_uint64 * max(1, rank - 1))(*strides),
-            (ctypes.c_uint32 * rank)(*[int(b) for b in box]), swizzle,
-            ctypes.byref(err)):
-        _raise(lib, err)
-    return value
+    m = TensorMap(shape, element_bytes, box, swizzle)
+    m.encode(address)
+    return m.value
+
+
+class TensorMap:
+    """Storage for the TMA descriptor of a row-major, contiguous tensor of
+    a fixed `shape`, `element_bytes`, `box` (innermost first) and
+    `swizzle`, re-encoded (only) when the tensor's address changes:
+    `value` is the kernel parameter (128 bytes, 64-byte aligned)."""
+
+    def __init__(self, shape, element_bytes, box, swizzle):
+        self._lib = _load()
+        rank = len(shape)
+        dims = [max(1, int(d)) for d in reversed(shape)]
+        strides, stride = [], element_bytes
+        for d in dims[:-1]:
+            stride *= d
+            strides.append(stride)
+        self._raw = (ctypes.c_uint8 * 192)()
+        self._at = (ctypes.addressof(self._raw) + 63) // 64 * 64
+        self.value = (ctypes.c_uint8 * 128).from_address(self._at)
+        self.value._keep = self._raw  # the storage lives as long as the value
+        self._args = (element_bytes, rank)
+        self._dims = (ctypes.c_uint64 * rank)(*dims)
+        self._strides = (ctypes.c_uint64 * max(1, rank - 1))(*strides)
+        self._box = (ctypes.c_uint32 * rank)(*[int(b) for b in box])
+        self._swizzle = swizzle
+        self._address = None
+
+    def encode(self, address):
+        if address == self._address:
+            return
+        err = ctypes.c_void_p()
+        if self._lib.attnCudaEncodeTensorMap(
+                self._at, self._args[0], self._args[1], address, self._dims,
+                self._strides, self._box, self._swizzle, ctypes.byref(err)):
+            self._address = None
+            _raise(self._lib, err)
+        self._address = address
 
 
 class Module:
@@ -111,16 +139,51 @@ class Module:
             self._lib.attnCudaUnloadModule(self._handle)
             self._handle = None
 
+    def function(self, kernel, shared_bytes=0):
+        """`kernel`'s handle for launch_function(), dynamic shared memory
+        up to `shared_bytes` enabled."""
+        err = ctypes.c_void_p()
+        fn = self._lib.attnCudaGetFunction(self._handle, kernel.encode(),
+                                           shared_bytes, ctypes.byref(err))
+        if not fn:
+            _raise(self._lib, err)
+        return Function(self, fn, shared_bytes)
+
     def launch(self, kernel, grid, block, params, shared_bytes=0, stream=None):
         """Launches `kernel`; `params` are ctypes values (c_float, c_uint64,
         c_int64, ...) in the kernel's parameter order."""
-        grid = (ctypes.c_uint * 3)(*(list(grid) + [1, 1, 1])[:3])
-        block = (ctypes.c_uint * 3)(*(list(block) + [1, 1, 1])[:3])
         values = list(params)
         pointers = (ctypes.c_void_p * max(1, len(values)))(
             *[ctypes.addressof(v) for v in values])
+        self.function(kernel, shared_bytes).launch(grid, block, pointers,
+                                                   stream)
+
+
+class Function:
+    """A kernel of a loaded Module (which it keeps alive), launched again
+    and again without a lookup by name."""
+
+    def __init__(self, module, handle, shared_bytes):
+        self._module = module  # the function lives as long as its module
+        self._lib = module._lib
+        self._handle = handle
+        self.shared_bytes = shared_bytes
+
+    def launch(self, grid, block, pointers, stream=None):
+        """cuLaunchKernel: `grid` / `block` (sequences, or ctypes c_uint * 3
+        arrays made once), `pointers` a ctypes array of the parameters'
+        addresses, `stream` a CUstream value (None = the legacy stream)."""
+        if not isinstance(grid, ctypes.Array):
+            grid = dims3(grid)
+        if not isinstance(block, ctypes.Array):
+            block = dims3(block)
         err = ctypes.c_void_p()
-        if self._lib.attnCudaLaunch(self._handle, kernel.encode(), grid, block,
-                                    shared_bytes, stream, pointers,
-                                    ctypes.byref(err)):
+        if self._lib.attnCudaLaunchFunction(self._handle, grid, block,
+                                            self.shared_bytes, stream,
+                                            pointers, ctypes.byref(err)):
             _raise(self._lib, err)
+
+
+def dims3(dims):
+    """A launch's grid or block as the runtime takes it (c_uint * 3)."""
+    return (ctypes.c_uint * 3)(*(list(dims) + [1, 1, 1])[:3])

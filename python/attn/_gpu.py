@@ -68,8 +68,19 @@ def cache_key(ir, chip, options=""):
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+_compilers = {}  # ($ATTN_BUILD_DIR, $ATTN_PREFIX) -> library or None
+
+
 def _compiler():
-    """The compiler's C API, or None where attn's compiler is not built."""
+    """The compiler's C API, or None where attn's compiler is not built
+    (looked for once per build directory / prefix: a launch asks)."""
+    where = (os.environ.get("ATTN_BUILD_DIR"), os.environ.get("ATTN_PREFIX"))
+    if where not in _compilers:
+        _compilers[where] = _find_compiler()
+    return _compilers[where]
+
+
+def _find_compiler():
     try:
         lib = _jit._load()
     except AttnError:
@@ -243,6 +254,7 @@ class Entry:
         self.module = module
         self.entry = entry
         self._plans = {}  # (device, params, input shapes / dtypes) -> plan
+        self._lock = threading.Lock()
 
     def bind(self, inputs):
         """Sizes from the inputs (dict name -> tensor), every shape checked."""
@@ -271,7 +283,7 @@ class Entry:
             if not t.is_cuda or t.device != device:
                 raise CompilerError("argument '%s' must be a CUDA tensor on %s"
                                     % (spec["name"], device))
-        key = (str(device), tuple(sorted((params or {}).items())),
+        key = (device, tuple(sorted(params.items())) if params else (),
                tuple((tuple(inputs[s["name"]].shape), inputs[s["name"]].dtype)
                      for s in self.entry["inputs"]))
         plan = self._plans.get(key)
@@ -287,25 +299,10 @@ class Entry:
             outputs.append(t)
         for name, n, dtype in workspaces:
             buffers[name] = torch.empty(n, dtype=dtype, device=device)
-        stream = ctypes.c_void_p(torch.cuda.current_stream(device).cuda_stream)
-        with torch.cuda.device(device):
-            for kernel, grid, block, smem, argspec in launches:
-                args = []
-                for kind, value in argspec:
-                    if kind == "tmap":
-                        # (A workspace is flat: its map gives the shape.)
-                        t = buffers[value["tensor"]]
-                        args.append(_cuda.tensor_map(
-                            t.data_ptr(), value.get("shape") or t.shape,
-                            t.element_size(), value["box"],
-                            value.get("swizzle", 0)))
-                    elif kind == "buf" and value in buffers:
-                        args.append(ctypes.c_uint64(buffers[value].data_ptr()))
-                    elif kind == "int":
-                        args.append(ctypes.c_int64(value))
-                    else:  # an optional output that was not requested
-                        args.append(ctypes.c_uint64(0))
-                self.module.launch(kernel, grid, block, args, smem, stream)
+        stream = _current_stream(device)
+        with self._lock:  # the launches' parameter storage is the plan's
+            for launch in launches:
+                launch.run(buffers, stream)
         return outputs
 
     def _plan(self, inputs, params, device):
@@ -329,6 +326,12 @@ class Entry:
         workspaces = [(spec["name"], max(1, evaluate(spec["elements"], env)),
                        dts[spec["dtype"]])
                       for spec in self.entry.get("workspaces", [])]
+        tensors = {n: (list(t.shape), t.element_size())
+                   for n, t in inputs.items()}
+        tensors.update((n, (shape, dtype.itemsize))
+                       for n, shape, dtype in outputs)
+        tensors.update((n, (None, dtype.itemsize))
+                       for n, _, dtype in workspaces)
         names = {spec["name"] for spec in self.entry["inputs"]}
         names |= {spec["name"] for spec in self.entry["outputs"]}
         names |= {spec["name"] for spec in self.entry.get("workspaces", [])}
@@ -353,9 +356,66 @@ class Entry:
                     argspec.append(("int", env[name]))
                 else:
                     argspec.append(("null", None))
-            launches.append((launch["kernel"], grid, launch["block"],
-                             launch["smem"], argspec))
+            launches.append(_Launch(self.module, launch["kernel"], grid,
+                                    launch["block"], launch["smem"], argspec,
+                                    tensors))
         return outputs, workspaces, launches
+
+
+class _Launch:
+    """One kernel launch of a plan with its parameters laid out once: a
+    call writes the buffers' addresses into them and re-encodes a TMA
+    descriptor only where its tensor's address changed (the shapes are the
+    plan's)."""
+
+    def __init__(self, module, kernel, grid, block, smem, argspec, tensors):
+        """`tensors`: buffer name -> (shape or None for a flat workspace,
+        element bytes)."""
+        self.kernel, self.grid, self.block, self.smem = kernel, grid, block, smem
+        self.function = module.function(kernel, smem)
+        self._grid, self._block = _cuda.dims3(grid), _cuda.dims3(block)
+        self._buffers = []  # (buffer name, its c_uint64 parameter)
+        self._maps = []  # (buffer name, its _cuda.TensorMap)
+        values = []
+        for kind, value in argspec:
+            if kind == "tmap":
+                # (A workspace is flat: its map gives the shape.)
+                name = value["tensor"]
+                shape, element_bytes = tensors[name]
+                m = _cuda.TensorMap(value.get("shape") or shape, element_bytes,
+                                    value["box"], value.get("swizzle", 0))
+                self._maps.append((name, m))
+                values.append(m.value)
+            elif kind == "buf":
+                v = ctypes.c_uint64(0)
+                self._buffers.append((value, v))
+                values.append(v)
+            elif kind == "int":
+                values.append(ctypes.c_int64(value))
+            else:  # an optional output that was not requested
+                values.append(ctypes.c_uint64(0))
+        self._values = values  # the storage the pointers point into
+        self._pointers = (ctypes.c_void_p * max(1, len(values)))(
+            *[ctypes.addressof(v) for v in values])
+
+    def run(self, buffers, stream):
+        for name, v in self._buffers:
+            t = buffers.get(name)
+            v.value = t.data_ptr() if t is not None else 0
+        for name, m in self._maps:
+            m.encode(buffers[name].data_ptr())
+        self.function.launch(self._grid, self._block, self._pointers, stream)
+
+
+def _current_stream(device):
+    """The CUstream of torch's current stream on `device` (torch's raw
+    accessor where it has one: a tenth of current_stream()'s time)."""
+    import torch
+    raw = getattr(torch._C, "_cuda_getCurrentRawStream", None)
+    if raw is not None:
+        idx = device.index
+        return raw(idx if idx is not None else torch.cuda.current_device())
+    return torch.cuda.current_stream(device).cuda_stream
 
 
 _loaded = {}
@@ -378,6 +438,26 @@ def _chip_of(device):
     if (major, minor) == (9, 0):
         return "sm_90a"
     return "sm_%d%d" % (major, minor)
+
+
+_calls = {}  # call signature -> Entry (see prepared)
+_CALLS_MAX = 4096
+
+
+def prepared(signature, make):
+    """The Entry of a call whose IR, checks and options are all determined
+    by the hashable `signature` (op, shapes, dtypes, attributes, options,
+    device): `make()` (which checks the arguments, verifies the IR where
+    the compiler is built and returns entry_for(...)) runs on the first
+    call of a signature only, so repeated calls skip building and hashing
+    the module text."""
+    hit = _calls.get(signature)
+    if hit is None:
+        hit = make()
+        if len(_calls) >= _CALLS_MAX:
+            _calls.clear()
+        _calls[signature] = hit
+    return hit
 
 
 def entry_for(ir, device, options=""):

@@ -309,21 +309,30 @@ def _gpu_recurrent(kind, q, k, v, beta, g, scale, initial_state,
         tensors["s0"] = initial_state
     _require_cuda(kind, {n: (t, 4 if n in ("q", "k", "v") else None)
                          for n, t in tensors.items()})
-    elements = {n: _gpu.element_of(t) for n, t in tensors.items()}
-    shapes = {n: tuple(t.shape) for n, t in tensors.items()}
-    if form is None:
-        form = gpu_form(q.shape[1], elements, q.shape[3], v.shape[3])
-    if _gpu._compiler() is not None:
-        _jit.verify(recurrent_module_ir(kind, shapes, elements, scale,
-                                        use_qk_l2norm, decay,
-                                        output_final_state, static=True,
-                                        form=form))
-    elif kind == "delta" and (q.shape[2] == 0 or v.shape[2] % q.shape[2]):
-        raise CompilerError("%s: HV = %d is not a multiple of H = %d"
-                            % (kind, v.shape[2], q.shape[2]))
-    entry = _gpu.entry_for(recurrent_module_ir(
-        kind, shapes, elements, scale, use_qk_l2norm, decay,
-        output_final_state, form=form), q.device, options)
+    signature = ("recurrent", kind,
+                 tuple((n, tuple(t.shape), t.dtype) for n, t in tensors.items()),
+                 scale, output_final_state, use_qk_l2norm,
+                 None if decay is None else tuple(decay), form, options,
+                 q.device)
+
+    def make():
+        elements = {n: _gpu.element_of(t) for n, t in tensors.items()}
+        shapes = {n: tuple(t.shape) for n, t in tensors.items()}
+        f = form
+        if f is None:
+            f = gpu_form(q.shape[1], elements, q.shape[3], v.shape[3])
+        if _gpu._compiler() is not None:
+            _jit.verify(recurrent_module_ir(kind, shapes, elements, scale,
+                                            use_qk_l2norm, decay,
+                                            output_final_state, static=True,
+                                            form=f))
+        elif kind == "delta" and (q.shape[2] == 0 or v.shape[2] % q.shape[2]):
+            raise CompilerError("%s: HV = %d is not a multiple of H = %d"
+                                % (kind, v.shape[2], q.shape[2]))
+        return _gpu.entry_for(recurrent_module_ir(
+            kind, shapes, elements, scale, use_qk_l2norm, decay,
+            output_final_state, form=f), q.device, options)
+    entry = _gpu.prepared(signature, make)
     out = entry.run(tensors)
     return out[0], (out[1] if output_final_state else None)
 
@@ -519,29 +528,33 @@ def _gpu_full(q, k, v, causal, scale, window, softcap=None, tile=None,
               options=""):
     from . import _gpu
     _require_cuda("full_attn", {"q": (q, 4), "k": (k, 4), "v": (v, 4)})
-    el = [_gpu.element_of(t) for t in (q, k, v)]
-    if el[0] not in ("bf16", "f16", "f32") or el.count(el[0]) != 3:
-        raise CompilerError("full_attn on the GPU takes q, k and v all bfloat16, "
-                            "all float16 or all float32; got %s"
-                            % ", ".join(str(t.dtype) for t in (q, k, v)))
     shapes = (tuple(q.shape), tuple(k.shape), tuple(v.shape))
-    if _gpu._compiler() is not None:
-        _jit.verify(full_module_ir(*shapes, el, causal, scale, window, tile,
-                                   static=True, softcap=softcap))
-    else:  # what the verifier would say about sizes the kernel leaves dynamic
-        H, T, S, Hkv = q.shape[2], q.shape[1], k.shape[1], k.shape[2]
-        if Hkv == 0 or H % Hkv:
-            raise CompilerError("full_attn: H = %d is not a multiple of Hkv = %d"
-                                % (H, Hkv))
-        if causal and T > S:
-            raise CompilerError("full_attn: causal attention needs T <= S, got "
-                                "T = %d, S = %d" % (T, S))
-        if window is not None and not causal:
-            raise CompilerError("full_attn: window requires causal")
-    entry = _gpu.entry_for(full_module_ir(*shapes, el, causal, scale, window,
-                                          tile, softcap=softcap), q.device,
-                           options)
-    return entry.run({"q": q, "k": k, "v": v})[0]
+    signature = ("full", shapes, q.dtype, k.dtype, v.dtype, causal, scale,
+                 window, softcap, tile, options, q.device)
+
+    def make():
+        el = [_gpu.element_of(t) for t in (q, k, v)]
+        if el[0] not in ("bf16", "f16", "f32") or el.count(el[0]) != 3:
+            raise CompilerError("full_attn on the GPU takes q, k and v all "
+                                "bfloat16, all float16 or all float32; got %s"
+                                % ", ".join(str(t.dtype) for t in (q, k, v)))
+        if _gpu._compiler() is not None:
+            _jit.verify(full_module_ir(*shapes, el, causal, scale, window,
+                                       tile, static=True, softcap=softcap))
+        else:  # what the verifier would say about sizes left dynamic
+            H, T, S, Hkv = q.shape[2], q.shape[1], k.shape[1], k.shape[2]
+            if Hkv == 0 or H % Hkv:
+                raise CompilerError("full_attn: H = %d is not a multiple of "
+                                    "Hkv = %d" % (H, Hkv))
+            if causal and T > S:
+                raise CompilerError("full_attn: causal attention needs T <= "
+                                    "S, got T = %d, S = %d" % (T, S))
+            if window is not None and not causal:
+                raise CompilerError("full_attn: window requires causal")
+        return _gpu.entry_for(full_module_ir(*shapes, el, causal, scale,
+                                             window, tile, softcap=softcap),
+                              q.device, options)
+    return _gpu.prepared(signature, make).run({"q": q, "k": k, "v": v})[0]
 
 
 def full_attn(q, k, v, *, causal=True, scale=None, window=None, softcap=None,
@@ -607,29 +620,35 @@ def _gpu_sparse(q, k, v, indices, scale, causal, block_size, options=""):
     from . import _gpu
     _require_cuda("sparse_attn", {"q": (q, 4), "k": (k, 4), "v": (v, 4),
                                   "indices": (indices, 4)})
-    el = [_gpu.element_of(t) for t in (q, k, v)]
-    if el[0] not in ("bf16", "f16", "f32") or el.count(el[0]) != 3:
-        raise CompilerError("sparse_attn on the GPU takes q, k and v all "
-                            "bfloat16, all float16 or all float32; got %s"
-                            % ", ".join(str(t.dtype) for t in (q, k, v)))
-    if _gpu.element_of(indices) != "i32":
-        raise CompilerError("sparse_attn: indices must be int32, got %s"
-                            % indices.dtype)
     shapes = (tuple(q.shape), tuple(k.shape), tuple(v.shape),
               tuple(indices.shape))
-    if _gpu._compiler() is not None:
-        _jit.verify(sparse_module_ir(*shapes, el, causal, scale, block_size,
-                                     static=True))
-    else:
-        H, T, S, Hkv = q.shape[2], q.shape[1], k.shape[1], k.shape[2]
-        if Hkv == 0 or H % Hkv:
-            raise CompilerError("sparse_attn: H = %d is not a multiple of "
-                                "Hkv = %d" % (H, Hkv))
-        if causal and T > S:
-            raise CompilerError("sparse_attn: causal attention needs T <= S")
-    entry = _gpu.entry_for(sparse_module_ir(*shapes, el, causal, scale,
-                                            block_size), q.device, options)
-    return entry.run({"q": q, "k": k, "v": v, "idx": indices})[0]
+    signature = ("sparse", shapes, q.dtype, k.dtype, v.dtype, indices.dtype,
+                 causal, scale, block_size, options, q.device)
+
+    def make():
+        el = [_gpu.element_of(t) for t in (q, k, v)]
+        if el[0] not in ("bf16", "f16", "f32") or el.count(el[0]) != 3:
+            raise CompilerError("sparse_attn on the GPU takes q, k and v all "
+                                "bfloat16, all float16 or all float32; got %s"
+                                % ", ".join(str(t.dtype) for t in (q, k, v)))
+        if _gpu.element_of(indices) != "i32":
+            raise CompilerError("sparse_attn: indices must be int32, got %s"
+                                % indices.dtype)
+        if _gpu._compiler() is not None:
+            _jit.verify(sparse_module_ir(*shapes, el, causal, scale,
+                                         block_size, static=True))
+        else:
+            H, T, S, Hkv = q.shape[2], q.shape[1], k.shape[1], k.shape[2]
+            if Hkv == 0 or H % Hkv:
+                raise CompilerError("sparse_attn: H = %d is not a multiple of "
+                                    "Hkv = %d" % (H, Hkv))
+            if causal and T > S:
+                raise CompilerError("sparse_attn: causal attention needs "
+                                    "T <= S")
+        return _gpu.entry_for(sparse_module_ir(*shapes, el, causal, scale,
+                                               block_size), q.device, options)
+    return _gpu.prepared(signature, make).run(
+        {"q": q, "k": k, "v": v, "idx": indices})[0]
 
 
 def sparse_attn(q, k, v, indices, *, scale=None, causal=True, block_size=None,
@@ -683,20 +702,26 @@ def _gpu_indexer(qi, ki, w, causal, options=""):
     from . import _gpu
     _require_cuda("lightning_indexer", {"qi": (qi, 4), "ki": (ki, 3),
                                         "w": (w, 3)})
-    el = [_gpu.element_of(t) for t in (qi, ki, w)]
-    if el[0] not in ("bf16", "f16", "f32") or el[1] != el[0] or \
-            el[2] not in ("f32", "bf16", "f16"):
-        raise CompilerError("lightning_indexer on the GPU takes qi and ki both "
-                            "bfloat16, float16 or float32 and w floating point; "
-                            "got %s" % ", ".join(str(t.dtype) for t in (qi, ki, w)))
     shapes = (tuple(qi.shape), tuple(ki.shape), tuple(w.shape))
-    if _gpu._compiler() is not None:
-        _jit.verify(indexer_module_ir(*shapes, el, causal, static=True))
-    elif causal and qi.shape[1] > ki.shape[1]:
-        raise CompilerError("lightning_indexer: causal needs T <= S")
-    entry = _gpu.entry_for(indexer_module_ir(*shapes, el, causal), qi.device,
-                           options)
-    return entry.run({"qi": qi, "ki": ki, "w": w})[0]
+    signature = ("indexer", shapes, qi.dtype, ki.dtype, w.dtype, causal,
+                 options, qi.device)
+
+    def make():
+        el = [_gpu.element_of(t) for t in (qi, ki, w)]
+        if el[0] not in ("bf16", "f16", "f32") or el[1] != el[0] or \
+                el[2] not in ("f32", "bf16", "f16"):
+            raise CompilerError(
+                "lightning_indexer on the GPU takes qi and ki both bfloat16, "
+                "float16 or float32 and w floating point; got %s"
+                % ", ".join(str(t.dtype) for t in (qi, ki, w)))
+        if _gpu._compiler() is not None:
+            _jit.verify(indexer_module_ir(*shapes, el, causal, static=True))
+        elif causal and qi.shape[1] > ki.shape[1]:
+            raise CompilerError("lightning_indexer: causal needs T <= S")
+        return _gpu.entry_for(indexer_module_ir(*shapes, el, causal),
+                              qi.device, options)
+    return _gpu.prepared(signature, make).run({"qi": qi, "ki": ki,
+                                               "w": w})[0]
 
 
 def lightning_indexer(qi, ki, w, *, causal=True, precision_policy="off",
@@ -741,14 +766,19 @@ def topk_module_ir(sshape, k, causal=True, static=False):
 def _gpu_topk(scores, k, causal, options=""):
     from . import _gpu
     _require_cuda("topk", {"scores": (scores, 3)})
-    if _gpu.element_of(scores) != "f32":
-        raise CompilerError("topk: scores must be float32, got %s" % scores.dtype)
     shape = tuple(scores.shape)
-    if _gpu._compiler() is not None:
-        _jit.verify(topk_module_ir(shape, k, causal, static=True))
-    entry = _gpu.entry_for(topk_module_ir(shape, k, causal), scores.device,
-                           options)
-    return entry.run({"scores": scores})[0]
+    signature = ("topk", shape, scores.dtype, k, causal, options,
+                 scores.device)
+
+    def make():
+        if _gpu.element_of(scores) != "f32":
+            raise CompilerError("topk: scores must be float32, got %s"
+                                % scores.dtype)
+        if _gpu._compiler() is not None:
+            _jit.verify(topk_module_ir(shape, k, causal, static=True))
+        return _gpu.entry_for(topk_module_ir(shape, k, causal),
+                              scores.device, options)
+    return _gpu.prepared(signature, make).run({"scores": scores})[0]
 
 
 def topk(scores, k, *, causal=True, precision_policy="off", error_budget=3e-2):

@@ -96,6 +96,27 @@ def test_full_matches_float64(case):
     assert err < bound, "relative error %.3g" % err
 
 
+def test_repeated_calls_follow_their_tensors():
+    """A launch plan lays its kernel parameters (buffer addresses, TMA
+    descriptors) out once per shape and rewrites them per call: calls of
+    one shape on different tensors, non-contiguous ones (copied per call)
+    and the first tensors again each get their own result."""
+    torch = _torch()
+    gen = torch.Generator(device="cuda").manual_seed(7)
+
+    def qkv():
+        return [torch.randn(2, 150, 4, 128, device="cuda",
+                            generator=gen).bfloat16() for _ in range(3)]
+    first, second = qkv(), qkv()
+    # The same shape through a transposed (non-contiguous) view.
+    third = [t.transpose(1, 2).contiguous().transpose(1, 2) for t in qkv()]
+    assert not third[0].is_contiguous()
+    for args in (first, second, third, first):
+        for causal in (True, False):
+            out = attn.ops.full_attn(*args, causal=causal)
+            assert rel_err(out, reference(*args, causal)) < 1e-2
+
+
 def test_large_scores_stay_finite():
     """Scores near the f32 exp range (q, k ~ 30): the online max keeps
     every exponent <= 0."""

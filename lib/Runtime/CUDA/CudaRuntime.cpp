@@ -261,31 +261,73 @@ extern "C" void attnCudaUnloadModule(AttnCudaModule *module) {
   delete module;
 }
 
+extern "C" AttnCudaFunction *attnCudaGetFunction(AttnCudaModule *module,
+                                                 const char *kernel,
+                                                 unsigned dynamicSharedBytes,
+                                                 char **error) {
+  Driver *d = ready(error);
+  if (!d)
+    return nullptr;
+  if (!module || !kernel) {
+    fail(error, "attnCudaGetFunction: null module or kernel name");
+    return nullptr;
+  }
+  CUfunction fn = nullptr;
+  if (CUresult r = d->cuModuleGetFunction(&fn, module->module, kernel);
+      r != kSuccess) {
+    fail(error, describe(*d, "cuModuleGetFunction", r) + " for kernel '" +
+                    kernel + "'");
+    return nullptr;
+  }
+  if (dynamicSharedBytes > 48 * 1024)
+    if (CUresult r = d->cuFuncSetAttribute(
+            fn, kMaxDynamicSharedAttr, static_cast<int>(dynamicSharedBytes));
+        r != kSuccess) {
+      fail(error, describe(*d, "cuFuncSetAttribute", r) + " for kernel '" +
+                      kernel + "'");
+      return nullptr;
+    }
+  // The handle is the CUfunction itself: it lives as long as its module.
+  return reinterpret_cast<AttnCudaFunction *>(fn);
+}
+
+extern "C" int attnCudaLaunchFunction(AttnCudaFunction *function,
+                                      const unsigned grid[3],
+                                      const unsigned block[3],
+                                      unsigned dynamicSharedBytes,
+                                      void *stream, void **params,
+                                      char **error) {
+  Driver *d = ready(error);
+  if (!d)
+    return 1;
+  if (!function)
+    return fail(error, "attnCudaLaunchFunction: null function");
+  if (CUresult r = d->cuLaunchKernel(
+          reinterpret_cast<CUfunction>(function), grid[0], grid[1], grid[2],
+          block[0], block[1], block[2], dynamicSharedBytes, stream, params,
+          nullptr);
+      r != kSuccess)
+    return fail(error, describe(*d, "cuLaunchKernel", r));
+  return 0;
+}
+
 extern "C" int attnCudaLaunch(AttnCudaModule *module, const char *kernel,
                               const unsigned grid[3], const unsigned block[3],
                               unsigned dynamicSharedBytes, void *stream,
                               void **params, char **error) {
-  Driver *d = ready(error);
-  if (!d)
+  AttnCudaFunction *fn =
+      attnCudaGetFunction(module, kernel, dynamicSharedBytes, error);
+  if (!fn)
     return 1;
-  if (!module || !kernel)
-    return fail(error, "attnCudaLaunch: null module or kernel name");
-  CUfunction fn = nullptr;
-  if (CUresult r = d->cuModuleGetFunction(&fn, module->module, kernel);
-      r != kSuccess)
-    return fail(error, describe(*d, "cuModuleGetFunction", r) +
-                           " for kernel '" + kernel + "'");
-  if (dynamicSharedBytes > 48 * 1024)
-    if (CUresult r = d->cuFuncSetAttribute(
-            fn, kMaxDynamicSharedAttr, static_cast<int>(dynamicSharedBytes));
-        r != kSuccess)
-      return fail(error, describe(*d, "cuFuncSetAttribute", r));
-  if (CUresult r = d->cuLaunchKernel(fn, grid[0], grid[1], grid[2], block[0],
-                                     block[1], block[2], dynamicSharedBytes,
-                                     stream, params, nullptr);
-      r != kSuccess)
-    return fail(error, describe(*d, "cuLaunchKernel", r) + " for kernel '" +
-                           kernel + "'");
+  if (attnCudaLaunchFunction(fn, grid, block, dynamicSharedBytes, stream,
+                             params, error)) {
+    // Name the kernel in the message.
+    std::string msg = std::string(error && *error ? *error : "?") +
+                      " for kernel '" + kernel + "'";
+    if (error && *error)
+      std::free(*error);
+    return fail(error, msg);
+  }
   return 0;
 }
 

@@ -1,0 +1,130 @@
+"""Host time of one attn.ops.full_attn call against SDPA's (cuDNN / flash),
+same run, same card: calls at a shape whose kernels take a few
+microseconds, issued back to back without synchronisation, so the wall
+time per call is the host's. Then a cProfile of our calls (the functions
+taking the most own time) and the cost of the launcher's parts one by one
+(output / workspace allocation, TMA descriptors, the driver launch).
+
+    # kernel cache from `python3 -m attn.precompile` (PYTHONPATH=python)
+    PYTHONPATH=python python3 bench/host_time.py [--shape B T H D] [--causal]
+
+The host time is what a synchronised timing between CUDA events (as
+bench/gpu_full.py and ../shared/bench/peers_baseline.py time) adds to the
+kernel's when the GPU waits for the call to be issued."""
+
+import argparse
+import cProfile
+import ctypes
+import os
+import pstats
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+from torch.nn.attention import SDPBackend, sdpa_kernel
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "python"))
+from attn import ops, _gpu, _cuda  # noqa: E402
+
+
+def per_call_us(fn, calls=2000):
+    for _ in range(20):
+        fn()
+    torch.cuda.synchronize()
+    t = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    host = (time.perf_counter() - t) / calls * 1e6
+    torch.cuda.synchronize()
+    return host
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shape", type=int, nargs=4, default=(1, 128, 16, 128),
+                    metavar=("B", "T", "H", "D"))
+    ap.add_argument("--causal", action="store_true")
+    ap.add_argument("--calls", type=int, default=2000)
+    args = ap.parse_args()
+    B, T, H, D = args.shape
+    dev = torch.device("cuda")
+    print("# %s, torch %s, B=%d T=%d H=%d D=%d %s" % (
+        torch.cuda.get_device_name(), torch.__version__, B, T, H, D,
+        "causal" if args.causal else "non-causal"))
+    torch.manual_seed(0)
+    q = torch.randn(B, T, H, D, device=dev, dtype=torch.bfloat16)
+    k, v = torch.randn_like(q), torch.randn_like(q)
+    qt, kt, vt = (x.transpose(1, 2) for x in (q, k, v))
+
+    def ours():
+        return ops.full_attn(q, k, v, causal=args.causal)
+
+    def sdpa(backend):
+        def call():
+            with sdpa_kernel(backend):
+                return F.scaled_dot_product_attention(qt, kt, vt,
+                                                      is_causal=args.causal)
+        return call
+
+    def sdpa_bare():  # the backend chosen outside the timed call
+        return F.scaled_dot_product_attention(qt, kt, vt,
+                                              is_causal=args.causal)
+
+    print("host us/call: ours %.1f" % per_call_us(ours, args.calls))
+    for name, backend in (("cudnn", SDPBackend.CUDNN_ATTENTION),
+                          ("flash", SDPBackend.FLASH_ATTENTION)):
+        print("host us/call: sdpa %s (inside sdpa_kernel) %.1f"
+              % (name, per_call_us(sdpa(backend), args.calls)))
+    with sdpa_kernel(SDPBackend.CUDNN_ATTENTION):
+        print("host us/call: sdpa cudnn (bare call) %.1f"
+              % per_call_us(sdpa_bare, args.calls))
+
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(args.calls):
+        ours()
+    prof.disable()
+    torch.cuda.synchronize()
+    st = pstats.Stats(prof)
+    st.sort_stats("tottime").print_stats(25)
+    st.sort_stats("cumulative").print_stats(30)
+
+    # The launcher's parts, one by one.
+    entry = next(iter(_gpu._loaded.values()))
+    plan = next(iter(entry._plans.values()))
+    outputs_spec, workspaces, launches = plan
+    print("# plan: outputs %s; workspaces %s; launches %s" % (
+        [(n, s) for n, s, _ in outputs_spec],
+        [(n, e) for n, e, _ in workspaces],
+        [(l.kernel, l.grid, l.block, l.smem) for l in launches]))
+    parts = {}
+    parts["torch.empty outputs"] = lambda: [
+        torch.empty(s, dtype=d, device=dev) for _, s, d in outputs_spec]
+    parts["torch.empty workspaces"] = lambda: [
+        torch.empty(n, dtype=d, device=dev) for _, n, d in workspaces]
+    parts["current_stream"] = lambda: torch.cuda.current_stream(dev).cuda_stream
+    parts["_gpu._current_stream"] = lambda: _gpu._current_stream(dev)
+
+    def device_ctx():
+        with torch.cuda.device(dev):
+            pass
+    parts["torch.cuda.device ctx"] = device_ctx
+    parts["tensor_map"] = lambda: _cuda.tensor_map(
+        q.data_ptr(), list(q.shape), 2, [64, 1, 64, 1], 128)
+    parts["_compiler()"] = _gpu._compiler
+    parts["full_module_ir"] = lambda: ops.full_module_ir(
+        tuple(q.shape), tuple(k.shape), tuple(v.shape), ["bf16"] * 3,
+        args.causal)
+    for name, fn in parts.items():
+        t = time.perf_counter()
+        for _ in range(args.calls):
+            fn()
+        print("part us/call: %-24s %.2f" % (
+            name, (time.perf_counter() - t) / args.calls * 1e6))
+    torch.cuda.synchronize()
+
+
+if __name__ == "__main__":
+    main()
