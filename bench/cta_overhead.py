@@ -15,7 +15,9 @@ both.
     PYTHONPATH=python python3 bench/cta_overhead.py [--causal]
 
 Causal shapes halve the tiles on average (the fit then uses the mean tile
-count per block)."""
+count per block). `--short` runs the same 2048 blocks at T = 128 ... 1024
+(1 ... 8 KV tiles per block), where a causal kernel's diagonal tile and its
+pipeline fill weigh most."""
 
 import argparse
 import os
@@ -57,6 +59,10 @@ def fit(xs, ys):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--causal", action="store_true")
+    ap.add_argument("--short", action="store_true",
+                    help="the same 2048 blocks at T = 128, 256, 512 and "
+                    "1024 (1 ... 8 KV tiles per block): where the causal "
+                    "diagonal tile's cost shows")
     args = ap.parse_args()
     dev = torch.device("cuda")
     sms = torch.cuda.get_device_properties(dev).multi_processor_count
@@ -66,7 +72,9 @@ def main():
                                            "non-causal"))
     H, D = 16, 128
     rows = []
-    for B, T in ((16, 1024), (8, 2048), (4, 4096), (2, 8192), (1, 16384)):
+    shapes = ((128, 128), (64, 256), (32, 512), (16, 1024)) if args.short \
+        else ((16, 1024), (8, 2048), (4, 4096), (2, 8192), (1, 16384))
+    for B, T in shapes:
         torch.manual_seed(0)
         q = torch.randn(B, T, H, D, device=dev, dtype=torch.bfloat16)
         k, v = torch.randn_like(q), torch.randn_like(q)
@@ -84,7 +92,7 @@ def main():
         tiles = T // 128 if not args.causal else (T // 128 + 1) / 2
         fl = 4 * B * H * T * T * D / (2 if args.causal else 1)
         rows.append((tiles, ours, peer, ours2, peer2))
-        print("B=%2d T=%5d: %5.1f tiles/block  synchronised: ours %.3f ms "
+        print("B=%3d T=%5d: %5.1f tiles/block  synchronised: ours %.3f ms "
               "(%.0f TFLOP/s), cuDNN %.3f ms (%.0f), %.2fx;  back to back: "
               "ours %.3f ms (%.0f), cuDNN %.3f ms (%.0f), %.2fx"
               % (B, T, tiles, ours, fl / ours / 1e9, peer, fl / peer / 1e9,

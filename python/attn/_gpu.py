@@ -298,7 +298,8 @@ class Entry:
             buffers[name] = t
             outputs.append(t)
         for name, n, dtype in workspaces:
-            buffers[name] = torch.empty(n, dtype=dtype, device=device)
+            if n > 0:  # (else not needed at these sizes: a null pointer)
+                buffers[name] = torch.empty(n, dtype=dtype, device=device)
         stream = _current_stream(device)
         with self._lock:  # the launches' parameter storage is the plan's
             for launch in launches:
@@ -323,7 +324,7 @@ class Entry:
         dts = torch_dtypes()
         outputs = [(spec["name"], [_dim(d, env) for d in spec["shape"]],
                     dts[spec["dtype"]]) for spec in self.entry["outputs"]]
-        workspaces = [(spec["name"], max(1, evaluate(spec["elements"], env)),
+        workspaces = [(spec["name"], max(0, evaluate(spec["elements"], env)),
                        dts[spec["dtype"]])
                       for spec in self.entry.get("workspaces", [])]
         tensors = {n: (list(t.shape), t.element_size())

@@ -117,6 +117,26 @@ def test_repeated_calls_follow_their_tensors():
             assert rel_err(out, reference(*args, causal)) < 1e-2
 
 
+def test_prefill_allocates_only_its_output():
+    """A call that does not split the KV (here 16 x 16 x 4 = 1024 row
+    blocks: enough for 4 per SM on a 132-SM card, so nsplit = 1) allocates
+    no split-KV partials: the manifest gives o_part / lse_part zero
+    elements when nsplit is 1 (they were the output's size in f32,
+    allocated on every call)."""
+    torch = _torch()
+    q, k, v = [torch.randn(4, 2048, 16, 128, device="cuda").bfloat16()
+               for _ in range(3)]
+    attn.ops.full_attn(q, k, v, causal=True)  # kernels loaded, plan made
+    torch.cuda.synchronize()
+    torch.cuda.reset_peak_memory_stats()
+    before = torch.cuda.memory_allocated()
+    out = attn.ops.full_attn(q, k, v, causal=True)
+    torch.cuda.synchronize()
+    grown = torch.cuda.max_memory_allocated() - before
+    assert grown <= out.numel() * out.element_size() + 4096, grown
+    assert rel_err(out[:1], reference(q[:1], k[:1], v[:1], True)) < 1e-2
+
+
 def test_large_scores_stay_finite():
     """Scores near the f32 exp range (q, k ~ 30): the online max keeps
     every exponent <= 0."""

@@ -275,9 +275,12 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
     w.append("elements", str(ctx, elements));
     return w.getDictionary(ctx);
   };
+  // The split-KV partials exist only when the KV is split (nsplit > 1):
+  // zero elements otherwise, which the launchers pass as a null pointer
+  // (a prefill at T = 16k would otherwise hold 134 MB of them per call).
   SmallVector<Attribute> workspaces = {
-      workspace("o_part", "nsplit*B*T*H*" + dv),
-      workspace("lse_part", "nsplit*B*T*H")};
+      workspace("o_part", "select(nsplit > 1, nsplit*B*T*H*" + dv + ", 0)"),
+      workspace("lse_part", "select(nsplit > 1, nsplit*B*T*H, 0)")};
   // f32: the bf16 halves of Q, K and V.
   std::string nq = "B*T*H*" + d, nk = "B*S*Hkv*" + d, nv = "B*S*Hkv*" + dv;
   if (p.split()) {

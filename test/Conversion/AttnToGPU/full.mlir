@@ -41,7 +41,7 @@
 // MANIFEST-SAME: params = {nsplit = {blocks = "select(T*(H/Hkv) <= 16, cdiv(T*(H/Hkv), 16), cdiv(T*(H/Hkv), 128))*Hkv*B", ctas_per_sm = 4 : i64, max = 32 : i64, tiles = "cdiv(S, 128)"}}
 // MANIFEST-SAME: sizes = {B = ["q", "0"], H = ["q", "2"], Hkv = ["k", "2"], S = ["k", "1"], T = ["q", "1"]}
 // MANIFEST-SAME: tensormaps = [{box = [64, 1, 128, 1], name = "k_map", swizzle = 128 : i64, tensor = "k"}, {box = [64, 1, 128, 1], name = "v_map", swizzle = 128 : i64, tensor = "v"}]
-// MANIFEST-SAME: workspaces = [{dtype = "f32", elements = "nsplit*B*T*H*128", name = "o_part"}, {dtype = "f32", elements = "nsplit*B*T*H", name = "lse_part"}]
+// MANIFEST-SAME: workspaces = [{dtype = "f32", elements = "select(nsplit > 1, nsplit*B*T*H*128, 0)", name = "o_part"}, {dtype = "f32", elements = "select(nsplit > 1, nsplit*B*T*H, 0)", name = "lse_part"}]
 // OLD: error: attn-{{tile|assign-precision}}: chip 'sm_75' is older than sm_80: attn's kernels need bf16 tensor cores and cp.async (sm_80 and newer)
 
 // attn.sparse: the same tile program gathering the selected keys (one
