@@ -524,6 +524,30 @@ def full_module_ir(qshape, kshape, vshape, elements, causal=True, scale=None,
                                           to, to))
 
 
+def _softmax_elements(op, q, k, v):
+    """The element types of q, k and v for the GPU softmax kernels (all
+    bf16, all f16 or all f32), or CompilerError."""
+    from . import _gpu
+    el = [_gpu.element_of(t) for t in (q, k, v)]
+    if el[0] not in ("bf16", "f16", "f32") or el.count(el[0]) != 3:
+        raise CompilerError("%s on the GPU takes q, k and v all bfloat16, all "
+                            "float16 or all float32; got %s"
+                            % (op, ", ".join(str(t.dtype) for t in (q, k, v))))
+    return el
+
+
+def _softmax_sizes(op, q, k, causal):
+    """Where the compiler is not built: what the verifier would say about
+    the sizes the kernels leave dynamic (head grouping, causal T <= S)."""
+    H, T, S, Hkv = q.shape[2], q.shape[1], k.shape[1], k.shape[2]
+    if Hkv == 0 or H % Hkv:
+        raise CompilerError("%s: H = %d is not a multiple of Hkv = %d"
+                            % (op, H, Hkv))
+    if causal and T > S:
+        raise CompilerError("%s: causal attention needs T <= S, got T = %d, "
+                            "S = %d" % (op, T, S))
+
+
 def _gpu_full(q, k, v, causal, scale, window, softcap=None, tile=None,
               options=""):
     from . import _gpu
@@ -533,22 +557,12 @@ def _gpu_full(q, k, v, causal, scale, window, softcap=None, tile=None,
                  window, softcap, tile, options, q.device)
 
     def make():
-        el = [_gpu.element_of(t) for t in (q, k, v)]
-        if el[0] not in ("bf16", "f16", "f32") or el.count(el[0]) != 3:
-            raise CompilerError("full_attn on the GPU takes q, k and v all "
-                                "bfloat16, all float16 or all float32; got %s"
-                                % ", ".join(str(t.dtype) for t in (q, k, v)))
+        el = _softmax_elements("full_attn", q, k, v)
         if _gpu._compiler() is not None:
             _jit.verify(full_module_ir(*shapes, el, causal, scale, window,
                                        tile, static=True, softcap=softcap))
-        else:  # what the verifier would say about sizes left dynamic
-            H, T, S, Hkv = q.shape[2], q.shape[1], k.shape[1], k.shape[2]
-            if Hkv == 0 or H % Hkv:
-                raise CompilerError("full_attn: H = %d is not a multiple of "
-                                    "Hkv = %d" % (H, Hkv))
-            if causal and T > S:
-                raise CompilerError("full_attn: causal attention needs T <= "
-                                    "S, got T = %d, S = %d" % (T, S))
+        else:
+            _softmax_sizes("full_attn", q, k, causal)
             if window is not None and not causal:
                 raise CompilerError("full_attn: window requires causal")
         return _gpu.entry_for(full_module_ir(*shapes, el, causal, scale,
@@ -626,11 +640,7 @@ def _gpu_sparse(q, k, v, indices, scale, causal, block_size, options=""):
                  causal, scale, block_size, options, q.device)
 
     def make():
-        el = [_gpu.element_of(t) for t in (q, k, v)]
-        if el[0] not in ("bf16", "f16", "f32") or el.count(el[0]) != 3:
-            raise CompilerError("sparse_attn on the GPU takes q, k and v all "
-                                "bfloat16, all float16 or all float32; got %s"
-                                % ", ".join(str(t.dtype) for t in (q, k, v)))
+        el = _softmax_elements("sparse_attn", q, k, v)
         if _gpu.element_of(indices) != "i32":
             raise CompilerError("sparse_attn: indices must be int32, got %s"
                                 % indices.dtype)
@@ -638,13 +648,7 @@ def _gpu_sparse(q, k, v, indices, scale, causal, block_size, options=""):
             _jit.verify(sparse_module_ir(*shapes, el, causal, scale,
                                          block_size, static=True))
         else:
-            H, T, S, Hkv = q.shape[2], q.shape[1], k.shape[1], k.shape[2]
-            if Hkv == 0 or H % Hkv:
-                raise CompilerError("sparse_attn: H = %d is not a multiple of "
-                                    "Hkv = %d" % (H, Hkv))
-            if causal and T > S:
-                raise CompilerError("sparse_attn: causal attention needs "
-                                    "T <= S")
+            _softmax_sizes("sparse_attn", q, k, causal)
         return _gpu.entry_for(sparse_module_ir(*shapes, el, causal, scale,
                                                block_size), q.device, options)
     return _gpu.prepared(signature, make).run(
