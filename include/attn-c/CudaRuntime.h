@@ -36,9 +36,12 @@ int attnCudaDeviceInfo(int *ccMajor, int *ccMinor, int *multiprocessors,
                        char **error);
 
 /* Loads a PTX (NUL-terminated text) or cubin image into the primary
- * context of device 0. */
+ * context of device 0, or of device `device` (the context torch and the
+ * CUDA runtime use for it): its kernels run on that device. */
 AttnCudaModule *attnCudaLoadModule(const void *image, size_t len,
                                    char **error);
+AttnCudaModule *attnCudaLoadModuleOn(const void *image, size_t len,
+                                     int device, char **error);
 void attnCudaUnloadModule(AttnCudaModule *module);
 
 /* Launches `kernel` with cuLaunchKernel: params[i] points at the i-th
@@ -51,8 +54,8 @@ int attnCudaLaunch(AttnCudaModule *module, const char *kernel,
 
 /* A kernel of a loaded module, for launches again and again without a
  * lookup by name: `kernel`'s CUfunction with dynamic shared memory up to
- * `dynamicSharedBytes` enabled (above 48 KiB). Valid while its module is
- * loaded; nothing to release. NULL (and `error` set) if there is no such
+ * `dynamicSharedBytes` enabled (above 48 KiB), launched in its module's
+ * context. Valid while its module is loaded; released with it. NULL (and `error` set) if there is no such
  * kernel or the driver refuses the shared-memory size. */
 typedef struct AttnCudaFunction AttnCudaFunction;
 AttnCudaFunction *attnCudaGetFunction(AttnCudaModule *module,

@@ -30,6 +30,10 @@ def _load():
             lib.attnCudaLoadModule.restype = ctypes.c_void_p
             lib.attnCudaLoadModule.argtypes = [ctypes.c_char_p, ctypes.c_size_t,
                                                ctypes.POINTER(ctypes.c_void_p)]
+            lib.attnCudaLoadModuleOn.restype = ctypes.c_void_p
+            lib.attnCudaLoadModuleOn.argtypes = [
+                ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int,
+                ctypes.POINTER(ctypes.c_void_p)]
             lib.attnCudaUnloadModule.argtypes = [ctypes.c_void_p]
             lib.attnCudaLaunch.argtypes = [
                 ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint * 3,
@@ -122,14 +126,16 @@ class TensorMap:
 
 
 class Module:
-    """A loaded PTX / cubin image."""
+    """A loaded PTX / cubin image, on CUDA device `device` (its primary
+    context, the one torch uses): its kernels run there."""
 
-    def __init__(self, image):
+    def __init__(self, image, device=0):
         self._lib = _load()
         if isinstance(image, str):
             image = image.encode("utf-8")
         err = ctypes.c_void_p()
-        handle = self._lib.attnCudaLoadModule(image, len(image), ctypes.byref(err))
+        handle = self._lib.attnCudaLoadModuleOn(image, len(image), int(device),
+                                                ctypes.byref(err))
         if not handle:
             _raise(self._lib, err)
         self._handle = handle

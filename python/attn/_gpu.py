@@ -408,14 +408,21 @@ class _Launch:
         self.function.launch(self._grid, self._block, self._pointers, stream)
 
 
+def _device_index(device):
+    """The CUDA ordinal of a torch device (cuda = the current one)."""
+    if device.index is not None:
+        return device.index
+    import torch
+    return torch.cuda.current_device()
+
+
 def _current_stream(device):
     """The CUstream of torch's current stream on `device` (torch's raw
     accessor where it has one: a tenth of current_stream()'s time)."""
     import torch
     raw = getattr(torch._C, "_cuda_getCurrentRawStream", None)
     if raw is not None:
-        idx = device.index
-        return raw(idx if idx is not None else torch.cuda.current_device())
+        return raw(_device_index(device))
     return torch.cuda.current_stream(device).cuda_stream
 
 
@@ -472,6 +479,7 @@ def entry_for(ir, device, options=""):
             ptx, manifest = compile_to_cache(ir, chip, options=options)
             if len(manifest["entries"]) != 1:
                 raise AttnError("expected one manifest entry")
-            hit = Entry(_cuda.Module(ptx), manifest["entries"][0])
+            hit = Entry(_cuda.Module(ptx, _device_index(device)),
+                        manifest["entries"][0])
             _loaded[key] = hit
     return hit

@@ -137,6 +137,26 @@ def test_prefill_allocates_only_its_output():
     assert rel_err(out[:1], reference(q[:1], k[:1], v[:1], True)) < 1e-2
 
 
+def test_second_device():
+    """Tensors on cuda:1 run there (the kernels are loaded into that
+    device's primary context, launched on its current stream), in the same
+    process as cuda:0 calls; prefill (TMA descriptors) and split-KV decode
+    (a combine launch and workspaces). Needs two GPUs: skipped with that
+    reason elsewhere (ATTN_REQUIRE_GPU does not ask for a second one)."""
+    torch = _torch()
+    if torch.cuda.device_count() < 2:
+        pytest.skip("needs a second CUDA device")
+    for dev in ("cuda:1", "cuda:0", "cuda:1"):
+        gen = torch.Generator(device=dev).manual_seed(11)
+        for T, S in ((300, 300), (1, 5000)):
+            q = torch.randn(2, T, 8, 128, device=dev, generator=gen).bfloat16()
+            k = torch.randn(2, S, 2, 128, device=dev, generator=gen).bfloat16()
+            v = torch.randn(2, S, 2, 128, device=dev, generator=gen).bfloat16()
+            out = attn.ops.full_attn(q, k, v, causal=True)
+            assert out.device == q.device
+            assert rel_err(out, reference(q, k, v, True)) < 1e-2
+
+
 def test_large_scores_stay_finite():
     """Scores near the f32 exp range (q, k ~ 30): the online max keeps
     every exponent <= 0."""

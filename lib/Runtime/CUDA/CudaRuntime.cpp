@@ -16,9 +16,11 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <dlfcn.h>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -67,7 +69,11 @@ struct Driver {
   CUresult (*cuGetErrorString)(CUresult, const char **);
 
   std::string loadError; // empty when the driver is usable
-  CUcontext context = nullptr;
+  CUcontext context = nullptr; // device 0's primary context
+  int deviceCount = 0;
+  /// Primary contexts of the other devices, retained on first use.
+  std::mutex contextsMutex;
+  std::vector<CUcontext> contexts;
 };
 
 char *copyString(const std::string &s) {
@@ -159,8 +165,13 @@ Driver &driver() {
       e = describe(d, "cuDeviceGet", r);
       return;
     }
-    if ((r = d.cuDevicePrimaryCtxRetain(&d.context, dev)) != kSuccess)
+    if ((r = d.cuDevicePrimaryCtxRetain(&d.context, dev)) != kSuccess) {
       e = describe(d, "cuDevicePrimaryCtxRetain", r);
+      return;
+    }
+    d.deviceCount = count;
+    d.contexts.assign(count, nullptr);
+    d.contexts[0] = d.context;
   });
   return d;
 }
@@ -180,10 +191,58 @@ Driver *ready(char **error) {
   return &d;
 }
 
+/// The driver with device `device`'s primary context current on this
+/// thread (retained on first use; the context torch and the CUDA runtime
+/// use for that device); null and *error set when there is none.
+Driver *readyOn(int device, CUcontext *context, char **error) {
+  Driver *d = ready(error);
+  if (!d)
+    return nullptr;
+  if (device < 0 || device >= d->deviceCount) {
+    fail(error, "no CUDA device " + std::to_string(device) + " (the driver "
+                "reports " + std::to_string(d->deviceCount) + ")");
+    return nullptr;
+  }
+  CUcontext ctx;
+  {
+    std::lock_guard<std::mutex> lock(d->contextsMutex);
+    ctx = d->contexts[device];
+    if (!ctx) {
+      CUdevice dev;
+      if (CUresult r = d->cuDeviceGet(&dev, device); r != kSuccess) {
+        fail(error, describe(*d, "cuDeviceGet", r));
+        return nullptr;
+      }
+      if (CUresult r = d->cuDevicePrimaryCtxRetain(&ctx, dev);
+          r != kSuccess) {
+        fail(error, describe(*d, "cuDevicePrimaryCtxRetain", r));
+        return nullptr;
+      }
+      d->contexts[device] = ctx;
+    }
+  }
+  if (CUresult r = d->cuCtxSetCurrent(ctx); r != kSuccess) {
+    fail(error, describe(*d, "cuCtxSetCurrent", r));
+    return nullptr;
+  }
+  if (context)
+    *context = ctx;
+  return d;
+}
+
 } // namespace
+
+struct AttnCudaFunction {
+  CUfunction function;
+  CUcontext context; // its module's
+};
 
 struct AttnCudaModule {
   CUmodule module;
+  CUcontext context; // the device's primary context it is loaded into
+  /// Functions handed out (stable addresses; released with the module).
+  std::mutex functionsMutex;
+  std::deque<AttnCudaFunction> functions;
 };
 
 extern "C" int attnCudaProbe(char *buf, size_t len) {
@@ -232,9 +291,10 @@ extern "C" int attnCudaDeviceInfo(int *ccMajor, int *ccMinor,
   return 0;
 }
 
-extern "C" AttnCudaModule *attnCudaLoadModule(const void *image, size_t len,
-                                              char **error) {
-  Driver *d = ready(error);
+extern "C" AttnCudaModule *attnCudaLoadModuleOn(const void *image, size_t len,
+                                                int device, char **error) {
+  CUcontext ctx = nullptr;
+  Driver *d = readyOn(device, &ctx, error);
   if (!d)
     return nullptr;
   // PTX must be NUL-terminated for the driver's JIT.
@@ -250,14 +310,24 @@ extern "C" AttnCudaModule *attnCudaLoadModule(const void *image, size_t len,
                     (log[0] ? std::string(":\n") + log : std::string()));
     return nullptr;
   }
-  return new AttnCudaModule{module};
+  auto *m = new AttnCudaModule();
+  m->module = module;
+  m->context = ctx;
+  return m;
+}
+
+extern "C" AttnCudaModule *attnCudaLoadModule(const void *image, size_t len,
+                                              char **error) {
+  return attnCudaLoadModuleOn(image, len, 0, error);
 }
 
 extern "C" void attnCudaUnloadModule(AttnCudaModule *module) {
   if (!module)
     return;
-  if (Driver *d = ready(nullptr))
+  if (Driver *d = ready(nullptr)) {
+    d->cuCtxSetCurrent(module->context);
     d->cuModuleUnload(module->module);
+  }
   delete module;
 }
 
@@ -270,6 +340,10 @@ extern "C" AttnCudaFunction *attnCudaGetFunction(AttnCudaModule *module,
     return nullptr;
   if (!module || !kernel) {
     fail(error, "attnCudaGetFunction: null module or kernel name");
+    return nullptr;
+  }
+  if (CUresult r = d->cuCtxSetCurrent(module->context); r != kSuccess) {
+    fail(error, describe(*d, "cuCtxSetCurrent", r));
     return nullptr;
   }
   CUfunction fn = nullptr;
@@ -287,8 +361,9 @@ extern "C" AttnCudaFunction *attnCudaGetFunction(AttnCudaModule *module,
                       kernel + "'");
       return nullptr;
     }
-  // The handle is the CUfunction itself: it lives as long as its module.
-  return reinterpret_cast<AttnCudaFunction *>(fn);
+  std::lock_guard<std::mutex> lock(module->functionsMutex);
+  module->functions.push_back({fn, module->context});
+  return &module->functions.back();
 }
 
 extern "C" int attnCudaLaunchFunction(AttnCudaFunction *function,
@@ -302,8 +377,10 @@ extern "C" int attnCudaLaunchFunction(AttnCudaFunction *function,
     return 1;
   if (!function)
     return fail(error, "attnCudaLaunchFunction: null function");
+  if (CUresult r = d->cuCtxSetCurrent(function->context); r != kSuccess)
+    return fail(error, describe(*d, "cuCtxSetCurrent", r));
   if (CUresult r = d->cuLaunchKernel(
-          reinterpret_cast<CUfunction>(function), grid[0], grid[1], grid[2],
+          function->function, grid[0], grid[1], grid[2],
           block[0], block[1], block[2], dynamicSharedBytes, stream, params,
           nullptr);
       r != kSuccess)
