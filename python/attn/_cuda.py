@@ -139,6 +139,7 @@ class Module:
         if not handle:
             _raise(self._lib, err)
         self._handle = handle
+        self._functions = {}  # (kernel, shared bytes) -> Function
 
     def __del__(self):
         if getattr(self, "_handle", None):
@@ -147,13 +148,19 @@ class Module:
 
     def function(self, kernel, shared_bytes=0):
         """`kernel`'s handle for launch_function(), dynamic shared memory
-        up to `shared_bytes` enabled."""
+        up to `shared_bytes` enabled (one per kernel and size: the runtime
+        keeps each until the module is unloaded)."""
+        key = (kernel, shared_bytes)
+        hit = self._functions.get(key)
+        if hit is not None:
+            return hit
         err = ctypes.c_void_p()
         fn = self._lib.attnCudaGetFunction(self._handle, kernel.encode(),
                                            shared_bytes, ctypes.byref(err))
         if not fn:
             _raise(self._lib, err)
-        return Function(self, fn, shared_bytes)
+        hit = self._functions[key] = Function(self, fn, shared_bytes)
+        return hit
 
     def launch(self, kernel, grid, block, params, shared_bytes=0, stream=None):
         """Launches `kernel`; `params` are ctypes values (c_float, c_uint64,

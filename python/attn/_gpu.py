@@ -247,6 +247,9 @@ def choose_nsplit(spec, env, device):
     return max(1, min(want, spec["max"], tiles))
 
 
+_PLANS_MAX = 1024  # launch plans kept per Entry
+
+
 class Entry:
     """One manifest entry with its loaded module."""
 
@@ -289,6 +292,8 @@ class Entry:
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plan(inputs, params, device)
+            if len(self._plans) >= _PLANS_MAX:  # (decoding: a shape a step)
+                self._plans.clear()
             self._plans[key] = plan
         outputs_spec, workspaces, launches = plan
         buffers = {k: v.contiguous() for k, v in inputs.items()}
