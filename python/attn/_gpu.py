@@ -164,44 +164,61 @@ def compile_to_cache(ir, chip, force=False, options=""):
 def evaluate(expr, env):
     """Evaluates a manifest expression over `env` (name -> int). `/` is
     integer division, `cdiv(a, b)` rounds up, `select(c, a, b)` is a if c
-    else b; comparisons give bools."""
-    def ev(node):
-        if isinstance(node, ast.Expression):
-            return ev(node.body)
-        if isinstance(node, ast.Constant) and isinstance(node.value, int):
-            return node.value
+    else b (only the branch taken is evaluated); comparisons give bools.
+    Each expression is checked against that grammar and compiled once (a
+    new launch plan evaluates a dozen: a decoding step makes one)."""
+    code = _compiled(expr)
+    try:
+        return eval(code, {"__builtins__": {}}, env)
+    except NameError as e:
+        raise AttnError("manifest expression '%s': unknown name '%s'"
+                        % (expr, getattr(e, "name", "?"))) from None
+
+
+_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv)
+_CMPOPS = (ast.Gt, ast.GtE, ast.Lt, ast.LtE, ast.Eq, ast.NotEq)
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled(expr):
+    """The code object of a manifest expression: its syntax tree checked
+    against the grammar (integers, names, + - * /, one comparison,
+    cdiv(a, b), select(c, a, b)), `/` made floor division, cdiv(a, b)
+    -(-a // b) and select(c, a, b) `a if c else b`."""
+    def bad():
+        return AttnError("manifest expression '%s' is not understood" % expr)
+
+    def rewrite(node):
+        if isinstance(node, ast.Constant) and type(node.value) in (int, bool):
+            return node
         if isinstance(node, ast.Name):
-            if node.id not in env:
-                raise AttnError("manifest expression '%s': unknown name '%s'"
-                                % (expr, node.id))
-            return env[node.id]
-        if isinstance(node, ast.BinOp):
-            a, b = ev(node.left), ev(node.right)
-            if isinstance(node.op, ast.Add):
-                return a + b
-            if isinstance(node.op, ast.Sub):
-                return a - b
-            if isinstance(node.op, ast.Mult):
-                return a * b
-            if isinstance(node.op, (ast.Div, ast.FloorDiv)):
-                return a // b
-        if isinstance(node, ast.Compare) and len(node.ops) == 1:
-            a, b = ev(node.left), ev(node.comparators[0])
-            op = node.ops[0]
-            table = {ast.Gt: a > b, ast.GtE: a >= b, ast.Lt: a < b,
-                     ast.LtE: a <= b, ast.Eq: a == b, ast.NotEq: a != b}
-            for kind, value in table.items():
-                if isinstance(op, kind):
-                    return value
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                and node.func.id == "cdiv" and len(node.args) == 2):
-            a, b = ev(node.args[0]), ev(node.args[1])
-            return -(-a // b)
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                and node.func.id == "select" and len(node.args) == 3):
-            return ev(node.args[1]) if ev(node.args[0]) else ev(node.args[2])
-        raise AttnError("manifest expression '%s' is not understood" % expr)
-    return ev(_parsed(expr))
+            return ast.Name(id=node.id, ctx=ast.Load())
+        if isinstance(node, ast.BinOp) and isinstance(node.op, _BINOPS):
+            op = ast.FloorDiv() if isinstance(node.op, ast.Div) else node.op
+            return ast.BinOp(left=rewrite(node.left), op=op,
+                             right=rewrite(node.right))
+        if (isinstance(node, ast.Compare) and len(node.ops) == 1
+                and isinstance(node.ops[0], _CMPOPS)):
+            return ast.Compare(left=rewrite(node.left), ops=node.ops,
+                               comparators=[rewrite(node.comparators[0])])
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and not node.keywords:
+            args = node.args
+            if node.func.id == "cdiv" and len(args) == 2:
+                neg = ast.UnaryOp(op=ast.USub(), operand=rewrite(args[0]))
+                return ast.UnaryOp(op=ast.USub(), operand=ast.BinOp(
+                    left=neg, op=ast.FloorDiv(), right=rewrite(args[1])))
+            if node.func.id == "select" and len(args) == 3:
+                return ast.IfExp(test=rewrite(args[0]), body=rewrite(args[1]),
+                                 orelse=rewrite(args[2]))
+        raise bad()
+
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except SyntaxError:
+        raise bad() from None
+    body = ast.Expression(body=rewrite(tree.body))
+    return compile(ast.fix_missing_locations(body), "<manifest>", "eval")
 
 
 def check_limits(entry, env):
@@ -215,12 +232,6 @@ def check_limits(entry, env):
                      if below > 0 and below & (below - 1) == 0 else below)
             raise CompilerError("%s = %d: the kernels take %s below %s"
                                 % (lim["what"], value, lim["expr"], bound))
-
-
-@functools.lru_cache(maxsize=4096)
-def _parsed(expr):
-    """Manifest expressions are parsed once (a launch evaluates a dozen)."""
-    return ast.parse(expr, mode="eval")
 
 
 def _dim(spec, env):
