@@ -8,9 +8,12 @@
  * CUDA driver API. libcuda.so.1 is opened with dlopen on first use, so
  * building needs no CUDA SDK and a machine without a GPU gets an error
  * message, not a failed link. Every error names the driver call that failed
- * and the driver's error name and text. The primary context of device 0 is
- * used, which is the one PyTorch uses: device pointers from torch tensors can
- * be passed as kernel parameters directly.
+ * and the driver's error name and text. Modules are loaded into a device's
+ * primary context (device 0 unless attnCudaLoadModuleOn names another), the
+ * one PyTorch uses for that device: device pointers from torch tensors can
+ * be passed as kernel parameters directly. Each call makes the context it
+ * needs current and restores the caller's before returning (the caller's
+ * current device does not move).
  *
  * Functions returning int return 0 on success; on failure they set *error
  * (free with attnFreeString from attn-c/CpuJit.h) when error is not NULL.
@@ -46,7 +49,8 @@ void attnCudaUnloadModule(AttnCudaModule *module);
 
 /* Launches `kernel` with cuLaunchKernel: params[i] points at the i-th
  * kernel parameter's value. Dynamic shared memory above 48 KiB is enabled
- * on the function first. `stream` may be NULL (the legacy stream). */
+ * on the function first. `stream` may be NULL (the legacy stream). Same as
+ * attnCudaGetFunction then attnCudaLaunchFunction. */
 int attnCudaLaunch(AttnCudaModule *module, const char *kernel,
                    const unsigned grid[3], const unsigned block[3],
                    unsigned dynamicSharedBytes, void *stream, void **params,
@@ -55,7 +59,9 @@ int attnCudaLaunch(AttnCudaModule *module, const char *kernel,
 /* A kernel of a loaded module, for launches again and again without a
  * lookup by name: `kernel`'s CUfunction with dynamic shared memory up to
  * `dynamicSharedBytes` enabled (above 48 KiB), launched in its module's
- * context. Valid while its module is loaded; released with it. NULL (and `error` set) if there is no such
+ * context. One handle per kernel (asking again returns it, its shared-memory
+ * limit only ever raised); valid while its module is loaded, released with
+ * it. NULL (and `error` set) if there is no such
  * kernel or the driver refuses the shared-memory size. */
 typedef struct AttnCudaFunction AttnCudaFunction;
 AttnCudaFunction *attnCudaGetFunction(AttnCudaModule *module,
@@ -64,7 +70,7 @@ AttnCudaFunction *attnCudaGetFunction(AttnCudaModule *module,
                                       char **error);
 
 /* cuLaunchKernel of a function from attnCudaGetFunction, with at most the
- * dynamic shared memory it was got for. */
+ * dynamic shared memory it was got for (more is refused). */
 int attnCudaLaunchFunction(AttnCudaFunction *function, const unsigned grid[3],
                            const unsigned block[3],
                            unsigned dynamicSharedBytes, void *stream,

@@ -10,6 +10,7 @@
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/MathExtras.h"
 #include <cstdlib>
@@ -454,20 +455,27 @@ mlir::attn::launchOnCuda(const llvm::json::Object &entry, llvm::StringRef ptx,
     resultPtrs.push_back(*p);
     results.push_back(std::move(r));
   }
+  // Workspaces a TMA descriptor describes need an address even when empty.
+  llvm::StringSet<> mapped;
+  if (const llvm::json::Array *maps = entry.getArray("tensormaps"))
+    for (const llvm::json::Value &v : *maps)
+      if (const llvm::json::Object *m = v.getAsObject())
+        mapped.insert(m->getString("tensor").value_or(""));
   if (const llvm::json::Array *ws = entry.getArray("workspaces"))
     for (const llvm::json::Value &v : *ws) {
       const llvm::json::Object *w = v.getAsObject();
+      llvm::StringRef name = w->getString("name").value_or("");
       auto n = evaluateManifestExpr(w->getString("elements").value_or(""), env);
       if (!n)
         return n.takeError();
-      if (*n <= 0) { // not needed for these sizes: a null pointer
-        buffers[*w->getString("name")] = 0;
+      if (*n <= 0 && !mapped.contains(name)) { // not needed: a null pointer
+        buffers[name] = 0;
         continue;
       }
-      auto p = dev.alloc(*n * 4);
+      auto p = dev.alloc(std::max<int64_t>(*n, 1) * 4);
       if (!p)
         return p.takeError();
-      buffers[*w->getString("name")] = *p;
+      buffers[name] = *p;
     }
 
   std::string image = ptx.str();

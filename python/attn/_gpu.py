@@ -164,7 +164,8 @@ def compile_to_cache(ir, chip, force=False, options=""):
 def evaluate(expr, env):
     """Evaluates a manifest expression over `env` (name -> int). `/` is
     integer division, `cdiv(a, b)` rounds up, `select(c, a, b)` is a if c
-    else b (only the branch taken is evaluated); comparisons give bools.
+    else b; comparisons give bools (the grammar of the C++ launcher's
+    evaluateManifestExpr).
     Each expression is checked against that grammar and compiled once (a
     new launch plan evaluates a dozen: a decoding step makes one)."""
     code = _compiled(expr)
@@ -173,6 +174,9 @@ def evaluate(expr, env):
     except NameError as e:
         raise AttnError("manifest expression '%s': unknown name '%s'"
                         % (expr, getattr(e, "name", "?"))) from None
+    except ZeroDivisionError:
+        raise AttnError("manifest expression '%s': division by zero"
+                        % expr) from None
 
 
 _BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv)
@@ -189,7 +193,7 @@ def _compiled(expr):
         return AttnError("manifest expression '%s' is not understood" % expr)
 
     def rewrite(node):
-        if isinstance(node, ast.Constant) and type(node.value) in (int, bool):
+        if isinstance(node, ast.Constant) and type(node.value) is int:
             return node
         if isinstance(node, ast.Name):
             return ast.Name(id=node.id, ctx=ast.Load())
@@ -340,7 +344,12 @@ class Entry:
         dts = torch_dtypes()
         outputs = [(spec["name"], [_dim(d, env) for d in spec["shape"]],
                     dts[spec["dtype"]]) for spec in self.entry["outputs"]]
-        workspaces = [(spec["name"], max(0, evaluate(spec["elements"], env)),
+        # A zero-element workspace is a null pointer, unless a TMA
+        # descriptor describes it (which needs an address).
+        mapped = {m["tensor"] for m in self.entry.get("tensormaps", [])}
+        workspaces = [(spec["name"],
+                       max(1 if spec["name"] in mapped else 0,
+                           evaluate(spec["elements"], env)),
                        dts[spec["dtype"]])
                       for spec in self.entry.get("workspaces", [])]
         tensors = {n: (list(t.shape), t.element_size())
@@ -359,6 +368,11 @@ class Entry:
             grid = [evaluate(g, env) for g in launch["grid"]]
             if min(grid) <= 0:
                 continue  # nothing to do (an empty batch or sequence)
+            for i, n in enumerate(grid):
+                if n > 0x7fffffff:
+                    raise CompilerError("grid dimension %d of %s is %d, above "
+                                        "the CUDA limit" % (i, launch["kernel"],
+                                                            n))
             argspec = []
             maps = {m["name"]: m for m in self.entry.get("tensormaps", [])}
             for name in launch["args"]:

@@ -146,6 +146,7 @@ def test_second_device():
     torch = _torch()
     if torch.cuda.device_count() < 2:
         pytest.skip("needs a second CUDA device")
+    current = torch.cuda.current_device()
     for dev in ("cuda:1", "cuda:0", "cuda:1"):
         gen = torch.Generator(device=dev).manual_seed(11)
         for T, S in ((300, 300), (1, 5000)):
@@ -153,6 +154,8 @@ def test_second_device():
             k = torch.randn(2, S, 2, 128, device=dev, generator=gen).bfloat16()
             v = torch.randn(2, S, 2, 128, device=dev, generator=gen).bfloat16()
             out = attn.ops.full_attn(q, k, v, causal=True)
+            # The caller's current device does not move.
+            assert torch.cuda.current_device() == current
             assert out.device == q.device
             assert rel_err(out, reference(q, k, v, True)) < 1e-2
 

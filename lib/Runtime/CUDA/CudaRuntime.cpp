@@ -47,6 +47,7 @@ struct Driver {
   CUresult (*cuDeviceGetAttribute)(int *, int, CUdevice);
   CUresult (*cuDevicePrimaryCtxRetain)(CUcontext *, CUdevice);
   CUresult (*cuCtxSetCurrent)(CUcontext);
+  CUresult (*cuCtxGetCurrent)(CUcontext *);
   CUresult (*cuCtxSynchronize)();
   CUresult (*cuModuleLoadDataEx)(CUmodule *, const void *, unsigned, int *,
                                  void **);
@@ -130,6 +131,7 @@ Driver &driver() {
     resolve(lib, "cuDeviceGetAttribute", d.cuDeviceGetAttribute, e);
     resolve(lib, "cuDevicePrimaryCtxRetain", d.cuDevicePrimaryCtxRetain, e);
     resolve(lib, "cuCtxSetCurrent", d.cuCtxSetCurrent, e);
+    resolve(lib, "cuCtxGetCurrent", d.cuCtxGetCurrent, e);
     resolve(lib, "cuCtxSynchronize", d.cuCtxSynchronize, e);
     resolve(lib, "cuModuleLoadDataEx", d.cuModuleLoadDataEx, e);
     resolve(lib, "cuModuleUnload", d.cuModuleUnload, e);
@@ -176,65 +178,84 @@ Driver &driver() {
   return d;
 }
 
-/// The driver, with the primary context current on this thread; null and
-/// *error set when there is none.
+/// The driver; null and *error set when it cannot be used. Leaves the
+/// thread's current context alone (see ContextScope).
 Driver *ready(char **error) {
   Driver &d = driver();
   if (!d.loadError.empty()) {
     fail(error, d.loadError);
     return nullptr;
   }
-  if (CUresult r = d.cuCtxSetCurrent(d.context); r != kSuccess) {
-    fail(error, describe(d, "cuCtxSetCurrent", r));
-    return nullptr;
-  }
   return &d;
 }
 
-/// The driver with device `device`'s primary context current on this
-/// thread (retained on first use; the context torch and the CUDA runtime
-/// use for that device); null and *error set when there is none.
-Driver *readyOn(int device, CUcontext *context, char **error) {
-  Driver *d = ready(error);
-  if (!d)
-    return nullptr;
-  if (device < 0 || device >= d->deviceCount) {
+/// Device `device`'s primary context (retained on first use: the context
+/// torch and the CUDA runtime use for that device); false and *error set
+/// when there is no such device.
+bool contextOf(Driver &d, int device, CUcontext *context, char **error) {
+  if (device < 0 || device >= d.deviceCount) {
     fail(error, "no CUDA device " + std::to_string(device) + " (the driver "
-                "reports " + std::to_string(d->deviceCount) + ")");
-    return nullptr;
+                "reports " + std::to_string(d.deviceCount) + ")");
+    return false;
   }
-  CUcontext ctx;
-  {
-    std::lock_guard<std::mutex> lock(d->contextsMutex);
-    ctx = d->contexts[device];
-    if (!ctx) {
-      CUdevice dev;
-      if (CUresult r = d->cuDeviceGet(&dev, device); r != kSuccess) {
-        fail(error, describe(*d, "cuDeviceGet", r));
-        return nullptr;
-      }
-      if (CUresult r = d->cuDevicePrimaryCtxRetain(&ctx, dev);
-          r != kSuccess) {
-        fail(error, describe(*d, "cuDevicePrimaryCtxRetain", r));
-        return nullptr;
-      }
-      d->contexts[device] = ctx;
+  std::lock_guard<std::mutex> lock(d.contextsMutex);
+  if (!d.contexts[device]) {
+    CUdevice dev;
+    if (CUresult r = d.cuDeviceGet(&dev, device); r != kSuccess) {
+      fail(error, describe(d, "cuDeviceGet", r));
+      return false;
+    }
+    if (CUresult r = d.cuDevicePrimaryCtxRetain(&d.contexts[device], dev);
+        r != kSuccess) {
+      fail(error, describe(d, "cuDevicePrimaryCtxRetain", r));
+      return false;
     }
   }
-  if (CUresult r = d->cuCtxSetCurrent(ctx); r != kSuccess) {
-    fail(error, describe(*d, "cuCtxSetCurrent", r));
-    return nullptr;
-  }
-  if (context)
-    *context = ctx;
-  return d;
+  *context = d.contexts[device];
+  return true;
 }
+
+/// Makes `context` current on this thread for the scope and then restores
+/// the caller's (torch's current device is the current context: a call on
+/// another device's tensors must not move it).
+class ContextScope {
+public:
+  ContextScope(Driver &d, CUcontext context) : d(d) {
+    if (d.cuCtxGetCurrent(&previous) != kSuccess)
+      previous = nullptr;
+    if (previous != context) {
+      result = d.cuCtxSetCurrent(context);
+      changed = result == kSuccess;
+    }
+  }
+  ~ContextScope() {
+    if (changed)
+      d.cuCtxSetCurrent(previous);
+  }
+  ContextScope(const ContextScope &) = delete;
+  ContextScope &operator=(const ContextScope &) = delete;
+  /// False (and *error set) when the context could not be made current.
+  bool ok(char **error) const {
+    if (result == kSuccess)
+      return true;
+    fail(error, describe(d, "cuCtxSetCurrent", result));
+    return false;
+  }
+
+private:
+  Driver &d;
+  CUcontext previous = nullptr;
+  CUresult result = kSuccess;
+  bool changed = false;
+};
 
 } // namespace
 
 struct AttnCudaFunction {
   CUfunction function;
-  CUcontext context; // its module's
+  CUcontext context;      // its module's
+  std::string name;       // for messages
+  unsigned sharedBytes;   // the dynamic shared memory enabled so far
 };
 
 struct AttnCudaModule {
@@ -294,8 +315,11 @@ extern "C" int attnCudaDeviceInfo(int *ccMajor, int *ccMinor,
 extern "C" AttnCudaModule *attnCudaLoadModuleOn(const void *image, size_t len,
                                                 int device, char **error) {
   CUcontext ctx = nullptr;
-  Driver *d = readyOn(device, &ctx, error);
-  if (!d)
+  Driver *d = ready(error);
+  if (!d || !contextOf(*d, device, &ctx, error))
+    return nullptr;
+  ContextScope scope(*d, ctx);
+  if (!scope.ok(error))
     return nullptr;
   // PTX must be NUL-terminated for the driver's JIT.
   std::string copy(static_cast<const char *>(image), len);
@@ -325,7 +349,7 @@ extern "C" void attnCudaUnloadModule(AttnCudaModule *module) {
   if (!module)
     return;
   if (Driver *d = ready(nullptr)) {
-    d->cuCtxSetCurrent(module->context);
+    ContextScope scope(*d, module->context);
     d->cuModuleUnload(module->module);
   }
   delete module;
@@ -342,28 +366,39 @@ extern "C" AttnCudaFunction *attnCudaGetFunction(AttnCudaModule *module,
     fail(error, "attnCudaGetFunction: null module or kernel name");
     return nullptr;
   }
-  if (CUresult r = d->cuCtxSetCurrent(module->context); r != kSuccess) {
-    fail(error, describe(*d, "cuCtxSetCurrent", r));
+  ContextScope scope(*d, module->context);
+  if (!scope.ok(error))
     return nullptr;
+  std::lock_guard<std::mutex> lock(module->functionsMutex);
+  AttnCudaFunction *f = nullptr;
+  for (AttnCudaFunction &known : module->functions)
+    if (known.name == kernel)
+      f = &known;
+  if (!f) {
+    CUfunction fn = nullptr;
+    if (CUresult r = d->cuModuleGetFunction(&fn, module->module, kernel);
+        r != kSuccess) {
+      fail(error, describe(*d, "cuModuleGetFunction", r) + " for kernel '" +
+                      kernel + "'");
+      return nullptr;
+    }
+    module->functions.push_back({fn, module->context, kernel, 48 * 1024});
+    f = &module->functions.back();
   }
-  CUfunction fn = nullptr;
-  if (CUresult r = d->cuModuleGetFunction(&fn, module->module, kernel);
-      r != kSuccess) {
-    fail(error, describe(*d, "cuModuleGetFunction", r) + " for kernel '" +
-                    kernel + "'");
-    return nullptr;
-  }
-  if (dynamicSharedBytes > 48 * 1024)
+  // The limit belongs to the CUfunction, which every handle of the kernel
+  // shares: only ever raised.
+  if (dynamicSharedBytes > f->sharedBytes) {
     if (CUresult r = d->cuFuncSetAttribute(
-            fn, kMaxDynamicSharedAttr, static_cast<int>(dynamicSharedBytes));
+            f->function, kMaxDynamicSharedAttr,
+            static_cast<int>(dynamicSharedBytes));
         r != kSuccess) {
       fail(error, describe(*d, "cuFuncSetAttribute", r) + " for kernel '" +
                       kernel + "'");
       return nullptr;
     }
-  std::lock_guard<std::mutex> lock(module->functionsMutex);
-  module->functions.push_back({fn, module->context});
-  return &module->functions.back();
+    f->sharedBytes = dynamicSharedBytes;
+  }
+  return f;
 }
 
 extern "C" int attnCudaLaunchFunction(AttnCudaFunction *function,
@@ -377,14 +412,22 @@ extern "C" int attnCudaLaunchFunction(AttnCudaFunction *function,
     return 1;
   if (!function)
     return fail(error, "attnCudaLaunchFunction: null function");
-  if (CUresult r = d->cuCtxSetCurrent(function->context); r != kSuccess)
-    return fail(error, describe(*d, "cuCtxSetCurrent", r));
+  if (dynamicSharedBytes > function->sharedBytes)
+    return fail(error, "attnCudaLaunchFunction: kernel '" + function->name +
+                           "' was got for " +
+                           std::to_string(function->sharedBytes) +
+                           " bytes of dynamic shared memory, launched with " +
+                           std::to_string(dynamicSharedBytes));
+  ContextScope scope(*d, function->context);
+  if (!scope.ok(error))
+    return 1;
   if (CUresult r = d->cuLaunchKernel(
           function->function, grid[0], grid[1], grid[2],
           block[0], block[1], block[2], dynamicSharedBytes, stream, params,
           nullptr);
       r != kSuccess)
-    return fail(error, describe(*d, "cuLaunchKernel", r));
+    return fail(error, describe(*d, "cuLaunchKernel", r) + " for kernel '" +
+                           function->name + "'");
   return 0;
 }
 
@@ -396,21 +439,16 @@ extern "C" int attnCudaLaunch(AttnCudaModule *module, const char *kernel,
       attnCudaGetFunction(module, kernel, dynamicSharedBytes, error);
   if (!fn)
     return 1;
-  if (attnCudaLaunchFunction(fn, grid, block, dynamicSharedBytes, stream,
-                             params, error)) {
-    // Name the kernel in the message.
-    std::string msg = std::string(error && *error ? *error : "?") +
-                      " for kernel '" + kernel + "'";
-    if (error && *error)
-      std::free(*error);
-    return fail(error, msg);
-  }
-  return 0;
+  return attnCudaLaunchFunction(fn, grid, block, dynamicSharedBytes, stream,
+                                params, error);
 }
 
 extern "C" int attnCudaSynchronize(char **error) {
   Driver *d = ready(error);
   if (!d)
+    return 1;
+  ContextScope scope(*d, d->context);
+  if (!scope.ok(error))
     return 1;
   if (CUresult r = d->cuCtxSynchronize(); r != kSuccess)
     return fail(error, describe(*d, "cuCtxSynchronize", r));
@@ -420,6 +458,9 @@ extern "C" int attnCudaSynchronize(char **error) {
 extern "C" int attnCudaMalloc(uint64_t *devicePtr, size_t bytes, char **error) {
   Driver *d = ready(error);
   if (!d)
+    return 1;
+  ContextScope scope(*d, d->context);
+  if (!scope.ok(error))
     return 1;
   CUdeviceptr p = 0;
   if (CUresult r = d->cuMemAlloc(&p, bytes); r != kSuccess)
@@ -432,6 +473,9 @@ extern "C" int attnCudaFree(uint64_t devicePtr, char **error) {
   Driver *d = ready(error);
   if (!d)
     return 1;
+  ContextScope scope(*d, d->context);
+  if (!scope.ok(error))
+    return 1;
   if (CUresult r = d->cuMemFree(devicePtr); r != kSuccess)
     return fail(error, describe(*d, "cuMemFree", r));
   return 0;
@@ -442,6 +486,9 @@ extern "C" int attnCudaCopyToDevice(uint64_t dst, const void *src, size_t bytes,
   Driver *d = ready(error);
   if (!d)
     return 1;
+  ContextScope scope(*d, d->context);
+  if (!scope.ok(error))
+    return 1;
   if (CUresult r = d->cuMemcpyHtoD(dst, src, bytes); r != kSuccess)
     return fail(error, describe(*d, "cuMemcpyHtoD", r));
   return 0;
@@ -451,6 +498,9 @@ extern "C" int attnCudaCopyToHost(void *dst, uint64_t src, size_t bytes,
                                   char **error) {
   Driver *d = ready(error);
   if (!d)
+    return 1;
+  ContextScope scope(*d, d->context);
+  if (!scope.ok(error))
     return 1;
   if (CUresult r = d->cuMemcpyDtoH(dst, src, bytes); r != kSuccess)
     return fail(error, describe(*d, "cuMemcpyDtoH", r));

@@ -8,7 +8,9 @@ int cuDeviceGet(int *d, int i) { (void)d; (void)i; return 0; }
 int cuDeviceGetName(char *n, int l, int d) { (void)n; (void)l; (void)d; return 0; }
 int cuDeviceGetAttribute(int *v, int a, int d) { (void)a; (void)d; *v = 0; return 0; }
 int cuDevicePrimaryCtxRetain(void **c, int d) { (void)c; (void)d; return 0; }
-int cuCtxSetCurrent(void *c) { (void)c; return 0; }
+static void *current_context;
+int cuCtxSetCurrent(void *c) { current_context = c; return 0; }
+int cuCtxGetCurrent(void **c) { *c = current_context; return 0; }
 int cuCtxSynchronize(void) { return 0; }
 int cuModuleLoadDataEx(void **m, const void *i, unsigned n, int *o, void **v) {
   (void)m; (void)i; (void)n; (void)o; (void)v; return 0;

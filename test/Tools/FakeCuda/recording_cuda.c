@@ -20,7 +20,9 @@ int cuDeviceGetAttribute(int *v, int a, int d) {
   return 0;
 }
 int cuDevicePrimaryCtxRetain(void **c, int d) { (void)d; *c = (void *)1; return 0; }
-int cuCtxSetCurrent(void *c) { (void)c; return 0; }
+static void *current_context;
+int cuCtxSetCurrent(void *c) { current_context = c; return 0; }
+int cuCtxGetCurrent(void **c) { *c = current_context; return 0; }
 int cuCtxSynchronize(void) { return 0; }
 /* The loaded PTX, to count a kernel's parameters at launch. */
 static char *ptx;

@@ -1,0 +1,95 @@
+"""Launch plans of the Python GPU launcher (python/attn/_gpu.py
+Entry._plan) from real manifests, on the CPU: stand-in tensors, dtypes and
+CUDA module (no torch, no GPU). The split-KV partials have zero elements
+(a null pointer) exactly when the KV is not split; a workspace a TMA
+descriptor describes keeps an address even when empty; a grid beyond
+CUDA's limit is refused before any launch."""
+
+import ctypes
+
+import pytest
+
+from attn import CompilerError, _cuda, _gpu, ops
+
+
+class _DType:
+    def __init__(self, name, itemsize):
+        self.name, self.itemsize = name, itemsize
+
+
+_DTYPES = {n: _DType(n, s) for n, s in (("bf16", 2), ("f16", 2), ("f32", 4),
+                                        ("i32", 4), ("i64", 8), ("u8", 1))}
+
+
+class _Tensor:
+    def __init__(self, shape, dtype="bf16"):
+        self.shape, self.dtype = tuple(shape), _DTYPES[dtype]
+
+    def element_size(self):
+        return self.dtype.itemsize
+
+
+class _Device:
+    index = 0
+
+    def __str__(self):
+        return "cuda:0"
+
+
+class _Module:
+    def function(self, kernel, shared_bytes):
+        return None
+
+
+class _TensorMap:
+    def __init__(self, shape, element_bytes, box, swizzle):
+        self.shape = shape
+        self.value = ctypes.c_uint64(0)
+
+
+@pytest.fixture
+def stand_ins(monkeypatch, tmp_path):
+    monkeypatch.setenv("ATTN_KERNEL_CACHE", str(tmp_path))
+    monkeypatch.setattr(_gpu, "torch_dtypes", lambda: _DTYPES)
+    monkeypatch.setattr(_gpu, "_sm_count", lambda device: 132)
+    monkeypatch.setattr(_cuda, "TensorMap", _TensorMap)
+    if _gpu._compiler() is None:
+        pytest.fail("the attn compiler library is not built: these tests "
+                    "compile manifests")
+
+
+def _plan(qs, ks, causal=True, options=""):
+    ir = ops.full_module_ir(qs, ks, ks, ["bf16"] * 3, causal)
+    _, manifest = _gpu.compile_to_cache(ir, "sm_90a", options=options)
+    entry = _gpu.Entry(_Module(), manifest["entries"][0])
+    inputs = {"q": _Tensor(qs), "k": _Tensor(ks), "v": _Tensor(ks)}
+    outputs, workspaces, launches = entry._plan(inputs, None, _Device())
+    return {n: e for n, e, _ in workspaces}, launches
+
+
+def test_unsplit_prefill_has_no_partials(stand_ins):
+    # 16 x 16 x 4 = 1024 row blocks: 4 per SM on 132 SMs, nsplit = 1.
+    ws, launches = _plan((4, 2048, 16, 128), (4, 2048, 16, 128))
+    assert ws["o_part"] == 0 and ws["lse_part"] == 0
+    assert not any(l.kernel.endswith("_combine") for l in launches)
+
+
+def test_split_decode_has_partials(stand_ins):
+    ws, launches = _plan((2, 1, 8, 128), (2, 5000, 2, 128))
+    assert ws["o_part"] > 0 and ws["lse_part"] > 0
+    assert any(l.kernel.endswith("_combine") for l in launches)
+
+
+def test_mapped_workspace_keeps_an_address(stand_ins):
+    # FP8: k8 / v8t are workspaces the forward kernel's TMA descriptors
+    # describe; with no keys (S = 0) they have no elements but need one.
+    ws, _ = _plan((1, 0, 4, 128), (1, 0, 4, 128), causal=False,
+                  options=ops.pipeline_options("fp8"))
+    assert ws["k8"] >= 1 and ws["v8t"] >= 1
+    assert ws["o_part"] == 0
+
+
+def test_grid_beyond_the_cuda_limit_is_refused(stand_ins):
+    # 2^31 batches of one query: grid z = B * nsplit.
+    with pytest.raises(CompilerError, match="above the CUDA limit"):
+        _plan((2**31, 1, 1, 64), (2**31, 1, 1, 64))
