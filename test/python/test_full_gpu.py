@@ -137,6 +137,34 @@ def test_prefill_allocates_only_its_output():
     assert rel_err(out[:1], reference(q[:1], k[:1], v[:1], True)) < 1e-2
 
 
+def test_concurrent_calls():
+    """Two threads calling one op at one shape on their own tensors: the
+    launch plan's parameter storage is shared (under a lock), so every
+    call must still launch with its own addresses and TMA descriptors."""
+    import threading
+    torch = _torch()
+    gen = torch.Generator(device="cuda").manual_seed(5)
+    sets = [[torch.randn(1, 260, 4, 128, device="cuda",
+                         generator=gen).bfloat16() for _ in range(3)]
+            for _ in range(2)]
+    refs = [reference(*qkv, False) for qkv in sets]
+    outs = [[], []]
+
+    def work(i):
+        for _ in range(40):
+            outs[i].append(attn.ops.full_attn(*sets[i], causal=False))
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    torch.cuda.synchronize()
+    for i in range(2):
+        assert len(outs[i]) == 40
+        for out in outs[i]:
+            assert rel_err(out, refs[i]) < 1e-2
+
+
 def test_second_device():
     """Tensors on cuda:1 run there (the kernels are loaded into that
     device's primary context, launched on its current stream), in the same
