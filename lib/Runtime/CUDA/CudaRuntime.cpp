@@ -13,6 +13,7 @@
 
 #include "attn-c/CudaRuntime.h"
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -252,10 +253,14 @@ private:
 } // namespace
 
 struct AttnCudaFunction {
+  AttnCudaFunction(CUfunction function, CUcontext context, std::string name)
+      : function(function), context(context), name(std::move(name)) {}
   CUfunction function;
-  CUcontext context;      // its module's
-  std::string name;       // for messages
-  unsigned sharedBytes;   // the dynamic shared memory enabled so far
+  CUcontext context; // its module's
+  std::string name;  // for messages
+  /// The dynamic shared memory enabled so far (raised under the module's
+  /// lock, read by launches on any thread).
+  std::atomic<unsigned> sharedBytes{48 * 1024};
 };
 
 struct AttnCudaModule {
@@ -382,8 +387,7 @@ extern "C" AttnCudaFunction *attnCudaGetFunction(AttnCudaModule *module,
                       kernel + "'");
       return nullptr;
     }
-    module->functions.push_back({fn, module->context, kernel, 48 * 1024});
-    f = &module->functions.back();
+    f = &module->functions.emplace_back(fn, module->context, kernel);
   }
   // The limit belongs to the CUfunction, which every handle of the kernel
   // shares: only ever raised.
@@ -412,10 +416,9 @@ extern "C" int attnCudaLaunchFunction(AttnCudaFunction *function,
     return 1;
   if (!function)
     return fail(error, "attnCudaLaunchFunction: null function");
-  if (dynamicSharedBytes > function->sharedBytes)
+  if (unsigned got = function->sharedBytes; dynamicSharedBytes > got)
     return fail(error, "attnCudaLaunchFunction: kernel '" + function->name +
-                           "' was got for " +
-                           std::to_string(function->sharedBytes) +
+                           "' was got for " + std::to_string(got) +
                            " bytes of dynamic shared memory, launched with " +
                            std::to_string(dynamicSharedBytes));
   ContextScope scope(*d, function->context);
