@@ -505,10 +505,13 @@ mlir::attn::launchOnCuda(const llvm::json::Object &entry, llvm::StringRef ptx,
         return x.takeError();
       if (*x <= 0)
         empty = true;
-      if (*x > 0x7fffffff)
+      // CUDA's grid limits: 2^31 - 1 blocks in x, 65535 in y and z.
+      const int64_t most = i == 0 ? 0x7fffffff : 65535;
+      if (*x > most)
         return err("grid dimension " + llvm::Twine(i) + " of " +
                    l->getString("kernel").value_or("?") + " is " +
-                   llvm::Twine(*x) + ", above the CUDA limit");
+                   llvm::Twine(*x) + ", above the CUDA limit " +
+                   llvm::Twine(most));
       grid[i] = static_cast<unsigned>(std::max<int64_t>(*x, 0));
       block[i] = static_cast<unsigned>((*bl)[i].getAsInteger().value_or(1));
     }

@@ -263,6 +263,7 @@ def choose_nsplit(spec, env, device):
 
 
 _PLANS_MAX = 1024  # launch plans kept per Entry
+_GRID_MAX = (2**31 - 1, 65535, 65535)  # CUDA's grid limits (x, y, z)
 
 
 class Entry:
@@ -368,11 +369,11 @@ class Entry:
             grid = [evaluate(g, env) for g in launch["grid"]]
             if min(grid) <= 0:
                 continue  # nothing to do (an empty batch or sequence)
-            for i, n in enumerate(grid):
-                if n > 0x7fffffff:
+            for i, (n, most) in enumerate(zip(grid, _GRID_MAX)):
+                if n > most:
                     raise CompilerError("grid dimension %d of %s is %d, above "
-                                        "the CUDA limit" % (i, launch["kernel"],
-                                                            n))
+                                        "the CUDA limit %d"
+                                        % (i, launch["kernel"], n, most))
             argspec = []
             maps = {m["name"]: m for m in self.entry.get("tensormaps", [])}
             for name in launch["args"]:

@@ -90,6 +90,8 @@ def test_mapped_workspace_keeps_an_address(stand_ins):
 
 
 def test_grid_beyond_the_cuda_limit_is_refused(stand_ins):
-    # 2^31 batches of one query: grid z = B * nsplit.
-    with pytest.raises(CompilerError, match="above the CUDA limit"):
-        _plan((2**31, 1, 1, 64), (2**31, 1, 1, 64))
+    # The forward kernels' grid z is B * nsplit: CUDA takes at most 65535
+    # blocks there (2^31 - 1 in x).
+    with pytest.raises(CompilerError, match="above the CUDA limit 65535"):
+        _plan((65536, 1, 1, 64), (65536, 1, 1, 64))
+    _plan((65535, 1, 1, 64), (65535, 1, 1, 64))  # at the limit: fine

@@ -225,8 +225,10 @@ public:
     if (d.cuCtxGetCurrent(&previous) != kSuccess)
       previous = nullptr;
     if (previous != context) {
+      // Restored even when the switch reports an error: cuCtxSetCurrent may
+      // return a sticky error of an earlier launch after switching.
       result = d.cuCtxSetCurrent(context);
-      changed = result == kSuccess;
+      changed = true;
     }
   }
   ~ContextScope() {
@@ -355,7 +357,8 @@ extern "C" void attnCudaUnloadModule(AttnCudaModule *module) {
     return;
   if (Driver *d = ready(nullptr)) {
     ContextScope scope(*d, module->context);
-    d->cuModuleUnload(module->module);
+    if (scope.ok(nullptr))
+      d->cuModuleUnload(module->module);
   }
   delete module;
 }
@@ -518,6 +521,11 @@ extern "C" int attnCudaEncodeTensorMap(void *map, unsigned elementBytes,
                                        char **error) {
   Driver *d = ready(error);
   if (!d)
+    return 1;
+  // The driver documents an invalid-context error for the encoding: it
+  // runs with device 0's primary context current (as attn-run's launches).
+  ContextScope scope(*d, d->context);
+  if (!scope.ok(error))
     return 1;
   if (!d->cuTensorMapEncodeTiled)
     return fail(error, "the CUDA driver has no cuTensorMapEncodeTiled (TMA "

@@ -20,14 +20,19 @@ int cuDeviceGetAttribute(int *v, int a, int d) {
   return 0;
 }
 int cuDevicePrimaryCtxRetain(void **c, int d) { (void)d; *c = (void *)1; return 0; }
-static void *current_context;
+/* The current context is per thread, as the driver's; the calls that need
+ * one fail with CUDA_ERROR_INVALID_CONTEXT (201) when none is current, so
+ * the runtime's context handling is checked too. */
+static _Thread_local void *current_context;
+#define NEED_CONTEXT() do { if (!current_context) return 201; } while (0)
 int cuCtxSetCurrent(void *c) { current_context = c; return 0; }
 int cuCtxGetCurrent(void **c) { *c = current_context; return 0; }
-int cuCtxSynchronize(void) { return 0; }
+int cuCtxSynchronize(void) { NEED_CONTEXT(); return 0; }
 /* The loaded PTX, to count a kernel's parameters at launch. */
 static char *ptx;
 int cuModuleLoadDataEx(void **m, const void *i, unsigned n, int *o, void **v) {
   (void)n; (void)o; (void)v;
+  NEED_CONTEXT();
   free(ptx);
   ptx = strdup((const char *)i);
   *m = (void *)1;
@@ -48,14 +53,15 @@ static int paramCount(const char *name) {
     ++n;
   return n;
 }
-int cuModuleUnload(void *m) { (void)m; return 0; }
+int cuModuleUnload(void *m) { (void)m; NEED_CONTEXT(); return 0; }
 int cuModuleGetFunction(void **f, void *m, const char *n) {
-  (void)m; *f = strdup(n); return 0;
+  (void)m; NEED_CONTEXT(); *f = strdup(n); return 0;
 }
 int cuFuncSetAttribute(void *f, int a, int v) { (void)f; (void)a; (void)v; return 0; }
 int cuLaunchKernel(void *f, unsigned a, unsigned b, unsigned c, unsigned d,
                    unsigned e, unsigned g, unsigned s, void *st, void **p, void **x) {
   (void)st; (void)x;
+  NEED_CONTEXT();
   fprintf(stderr, "fake-cuda: launch %s grid=(%u,%u,%u) block=(%u,%u,%u) smem=%u params=",
           (const char *)f, a, b, c, d, e, g, s);
   /* Small values print as numbers (sizes), others as "ptr" (addresses),
@@ -72,15 +78,18 @@ int cuLaunchKernel(void *f, unsigned a, unsigned b, unsigned c, unsigned d,
   return 0;
 }
 int cuMemAlloc_v2(unsigned long long *p, size_t b) {
+  NEED_CONTEXT();
   void *m = calloc(1, b ? b : 1);
   *p = (unsigned long long)(size_t)m;
   return m ? 0 : 2;
 }
-int cuMemFree_v2(unsigned long long p) { free((void *)(size_t)p); return 0; }
+int cuMemFree_v2(unsigned long long p) { NEED_CONTEXT(); free((void *)(size_t)p); return 0; }
 int cuMemcpyHtoD_v2(unsigned long long d, const void *s, size_t b) {
+  NEED_CONTEXT();
   memcpy((void *)(size_t)d, s, b); return 0;
 }
 int cuMemcpyDtoH_v2(void *d, unsigned long long s, size_t b) {
+  NEED_CONTEXT();
   memcpy(d, (const void *)(size_t)s, b); return 0;
 }
 /* TMA descriptors: printed ("fake-cuda: tensormap rank=4 dims=...
@@ -91,6 +100,7 @@ int cuTensorMapEncodeTiled(void *map, int type, unsigned rank, void *g,
                            const unsigned *box, const unsigned *es, int il,
                            int sw, int l2, int oob) {
   (void)g; (void)es; (void)il; (void)l2; (void)oob;
+  NEED_CONTEXT();
   fprintf(stderr, "fake-cuda: tensormap type=%d rank=%u dims=", type, rank);
   for (unsigned i = 0; i < rank; ++i)
     fprintf(stderr, "%s%llu", i ? "," : "", dims[i]);
