@@ -14,7 +14,6 @@ kernel's when the GPU waits for the call to be issued."""
 
 import argparse
 import cProfile
-import ctypes
 import os
 import pstats
 import sys
@@ -132,8 +131,8 @@ def main():
         with torch.cuda.device(dev):
             pass
     parts["torch.cuda.device ctx"] = device_ctx
-    parts["tensor_map"] = lambda: _cuda.tensor_map(
-        q.data_ptr(), list(q.shape), 2, [64, 1, 64, 1], 128)
+    parts["TensorMap (encode)"] = lambda: _cuda.TensorMap(
+        list(q.shape), 2, [64, 1, 64, 1], 128).encode(q.data_ptr())
     parts["_compiler()"] = _gpu._compiler
     parts["full_module_ir"] = lambda: ops.full_module_ir(
         tuple(q.shape), tuple(k.shape), tuple(v.shape), ["bf16"] * 3,

@@ -78,16 +78,6 @@ def synchronize():
         _raise(lib, err)
 
 
-def tensor_map(address, shape, element_bytes, box, swizzle):
-    """A TMA descriptor (CUtensorMap) of the row-major, contiguous tensor
-    of `shape` at device `address`: `box` innermost first, rows outside the
-    tensor read as zeros. Returns a ctypes value to pass as the kernel
-    parameter (its 128 bytes, 64-byte aligned)."""
-    m = TensorMap(shape, element_bytes, box, swizzle)
-    m.encode(address)
-    return m.value
-
-
 class TensorMap:
     """Storage for the TMA descriptor of a row-major, contiguous tensor of
     a fixed `shape`, `element_bytes`, `box` (innermost first) and
@@ -139,7 +129,6 @@ class Module:
         if not handle:
             _raise(self._lib, err)
         self._handle = handle
-        self._functions = {}  # (kernel, shared bytes) -> Function
 
     def __del__(self):
         if getattr(self, "_handle", None):
@@ -147,20 +136,15 @@ class Module:
             self._handle = None
 
     def function(self, kernel, shared_bytes=0):
-        """`kernel`'s handle for launch_function(), dynamic shared memory
-        up to `shared_bytes` enabled (one per kernel and size: the runtime
-        keeps each until the module is unloaded)."""
-        key = (kernel, shared_bytes)
-        hit = self._functions.get(key)
-        if hit is not None:
-            return hit
+        """`kernel`'s handle for Function.launch, dynamic shared memory up
+        to `shared_bytes` enabled (the runtime keeps one per kernel until
+        the module is unloaded)."""
         err = ctypes.c_void_p()
         fn = self._lib.attnCudaGetFunction(self._handle, kernel.encode(),
                                            shared_bytes, ctypes.byref(err))
         if not fn:
             _raise(self._lib, err)
-        hit = self._functions[key] = Function(self, fn, shared_bytes)
-        return hit
+        return Function(self, fn, shared_bytes)
 
     def launch(self, kernel, grid, block, params, shared_bytes=0, stream=None):
         """Launches `kernel`; `params` are ctypes values (c_float, c_uint64,

@@ -68,19 +68,8 @@ def cache_key(ir, chip, options=""):
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-_compilers = {}  # ($ATTN_BUILD_DIR, $ATTN_PREFIX) -> library or None
-
-
 def _compiler():
-    """The compiler's C API, or None where attn's compiler is not built
-    (looked for once per build directory / prefix: a launch asks)."""
-    where = (os.environ.get("ATTN_BUILD_DIR"), os.environ.get("ATTN_PREFIX"))
-    if where not in _compilers:
-        _compilers[where] = _find_compiler()
-    return _compilers[where]
-
-
-def _find_compiler():
+    """The compiler's C API, or None where attn's compiler is not built."""
     try:
         lib = _jit._load()
     except AttnError:

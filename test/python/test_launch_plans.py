@@ -5,65 +5,26 @@ CUDA module (no torch, no GPU). The split-KV partials have zero elements
 descriptor describes keeps an address even when empty; a grid beyond
 CUDA's limit is refused before any launch."""
 
-import ctypes
-
 import pytest
 
-from attn import CompilerError, _cuda, _gpu, ops
+from attn import CompilerError, _gpu, ops
 
-
-class _DType:
-    def __init__(self, name, itemsize):
-        self.name, self.itemsize = name, itemsize
-
-
-_DTYPES = {n: _DType(n, s) for n, s in (("bf16", 2), ("f16", 2), ("f32", 4),
-                                        ("i32", 4), ("i64", 8), ("u8", 1))}
-
-
-class _Tensor:
-    def __init__(self, shape, dtype="bf16"):
-        self.shape, self.dtype = tuple(shape), _DTYPES[dtype]
-
-    def element_size(self):
-        return self.dtype.itemsize
-
-
-class _Device:
-    index = 0
-
-    def __str__(self):
-        return "cuda:0"
-
-
-class _Module:
-    def function(self, kernel, shared_bytes):
-        return None
-
-
-class _TensorMap:
-    def __init__(self, shape, element_bytes, box, swizzle):
-        self.shape = shape
-        self.value = ctypes.c_uint64(0)
+import launch_stand_ins as si
 
 
 @pytest.fixture
 def stand_ins(monkeypatch, tmp_path):
     monkeypatch.setenv("ATTN_KERNEL_CACHE", str(tmp_path))
-    monkeypatch.setattr(_gpu, "torch_dtypes", lambda: _DTYPES)
-    monkeypatch.setattr(_gpu, "_sm_count", lambda device: 132)
-    monkeypatch.setattr(_cuda, "TensorMap", _TensorMap)
+    for module, name, value in si.PATCHES:
+        monkeypatch.setattr(module, name, value)
     if _gpu._compiler() is None:
         pytest.fail("the attn compiler library is not built: these tests "
                     "compile manifests")
 
 
 def _plan(qs, ks, causal=True, options=""):
-    ir = ops.full_module_ir(qs, ks, ks, ["bf16"] * 3, causal)
-    _, manifest = _gpu.compile_to_cache(ir, "sm_90a", options=options)
-    entry = _gpu.Entry(_Module(), manifest["entries"][0])
-    inputs = {"q": _Tensor(qs), "k": _Tensor(ks), "v": _Tensor(ks)}
-    outputs, workspaces, launches = entry._plan(inputs, None, _Device())
+    entry, inputs = si.full_entry(qs, ks, causal, options)
+    outputs, workspaces, launches = entry._plan(inputs, None, si.Device())
     return {n: e for n, e, _ in workspaces}, launches
 
 
