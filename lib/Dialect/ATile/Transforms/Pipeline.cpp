@@ -18,6 +18,8 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include <numeric>
+
 namespace mlir::atile {
 #define GEN_PASS_DEF_ATILEPIPELINEPASS
 #include "attn/Dialect/ATile/Transforms/Passes.h.inc"
@@ -134,18 +136,14 @@ static LogicalResult pipelineLoop(scf::ForOp loop) {
     return cast<CopyOp>(b.clone(*st.copy, m));
   };
   Location loc = loop.getLoc();
-  // Prologue: the copies of iterations 0 .. d - 1, in the steady state's
-  // issue order.
-  {
-    OpBuilder b(loop);
-    for (int64_t i = 0; i < d; ++i)
-      for (Stream &st : streams)
-        cloneAt(b, st, arith::ConstantIndexOp::create(b, loc, i));
-  }
-  // In the body: the copy of iteration j + d.
+  // In the body: the copy of iteration j + d. Copies placed at the same
+  // point keep their original order (each goes after the one before).
+  DenseMap<Operation *, Operation *> lastAt; // placement -> last copy there
   for (Stream &st : streams) {
     OpBuilder b(loop.getContext());
-    if (st.after)
+    if (Operation *previous = lastAt.lookup(st.after))
+      b.setInsertionPointAfter(previous);
+    else if (st.after)
       b.setInsertionPointAfter(st.after);
     else
       b.setInsertionPointToStart(body);
@@ -153,6 +151,7 @@ static LogicalResult pipelineLoop(scf::ForOp loop) {
         b, loc, loop.getInductionVar(),
         arith::ConstantIndexOp::create(b, loc, d));
     st.prefetch = cloneAt(b, st, ahead);
+    lastAt[st.after] = st.prefetch;
   }
   // Waits: copies issued after the awaited one's issue (iteration j - d)
   // and before the wait (iteration j).
@@ -163,6 +162,18 @@ static LogicalResult pipelineLoop(scf::ForOp loop) {
     position[&op] = pos++;
   for (Stream &st : streams)
     issueAt.push_back(position[st.prefetch]);
+  // Prologue: the copies of iterations 0 .. d - 1 in the steady state's
+  // issue order (the prefetches' order in the body, which need not be the
+  // copies' original order), which the waits' counts below assume.
+  {
+    SmallVector<size_t> order(streams.size());
+    std::iota(order.begin(), order.end(), size_t(0));
+    llvm::sort(order, [&](size_t a, size_t c) { return issueAt[a] < issueAt[c]; });
+    OpBuilder b(loop);
+    for (int64_t i = 0; i < d; ++i)
+      for (size_t s : order)
+        cloneAt(b, streams[s], arith::ConstantIndexOp::create(b, loc, i));
+  }
   const int64_t perIter = static_cast<int64_t>(streams.size());
   SmallVector<WaitOp> waits;
   for (Operation &op : *body)

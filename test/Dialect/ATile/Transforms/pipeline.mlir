@@ -169,3 +169,67 @@ gpu.module @m {
     gpu.return
   }
 }
+
+// -----
+
+// The prologue issues tile 0's copies in the order the body issues the later
+// tiles' (the waits' counts assume it), not in the copies' original order:
+// here (the bf16 halves of f32 K and V) hi K, hi V, lo K, lo V are written,
+// but K's halves are prefetched first (after their products), so the
+// prologue copies K hi, K lo, V hi, V lo and the first wait lets only V's two
+// copies stay in flight.
+// CHECK-LABEL: gpu.func @issue_order
+gpu.module @m {
+  gpu.func @issue_order(%p: !llvm.ptr<1>, %n: i64, %nt: index) kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c64 = arith.constant 64 : index
+    %kv = atile.view %p[%n] : !llvm.ptr<1> -> !atile.view<?x64xbf16>
+    // CHECK: atile.alloc
+    %sq = atile.alloc : !atile.smem<1x64x64xbf16, swizzle = 128>
+    // CHECK-NEXT: %[[KHI:.*]] = atile.alloc
+    // CHECK: %[[KLO:.*]] = atile.alloc
+    // CHECK: %[[VHI:.*]] = atile.alloc
+    // CHECK: %[[VLO:.*]] = atile.alloc
+    %skh = atile.alloc : !atile.smem<1x64x64xbf16, swizzle = 128>
+    %skl = atile.alloc : !atile.smem<1x64x64xbf16, swizzle = 128>
+    %svh = atile.alloc : !atile.smem<1x64x64xbf16, swizzle = 128>
+    %svl = atile.alloc : !atile.smem<1x64x64xbf16, swizzle = 128>
+    %q = atile.stage %sq[%c0] : !atile.smem<1x64x64xbf16, swizzle = 128> -> !atile.smem<64x64xbf16, swizzle = 128>
+    %o0 = atile.fill 0.0 : !atile.frag<64x64xf32>
+    // CHECK: atile.stage %[[KHI]]
+    // CHECK-NEXT: atile.copy
+    // CHECK: atile.stage %[[KLO]]
+    // CHECK-NEXT: atile.copy
+    // CHECK: atile.stage %[[VHI]]
+    // CHECK-NEXT: atile.copy
+    // CHECK: atile.stage %[[VLO]]
+    // CHECK-NEXT: atile.copy
+    // CHECK: scf.for
+    %r = scf.for %j = %c0 to %nt step %c1 iter_args(%o = %o0) -> (!atile.frag<64x64xf32>) {
+      %row = arith.muli %j, %c64 : index
+      %st = arith.remsi %j, %c1 : index
+      %kh = atile.stage %skh[%st] : !atile.smem<1x64x64xbf16, swizzle = 128> -> !atile.smem<64x64xbf16, swizzle = 128>
+      %kl = atile.stage %skl[%st] : !atile.smem<1x64x64xbf16, swizzle = 128> -> !atile.smem<64x64xbf16, swizzle = 128>
+      %vh = atile.stage %svh[%st] : !atile.smem<1x64x64xbf16, swizzle = 128> -> !atile.smem<64x64xbf16, swizzle = 128>
+      %vl = atile.stage %svl[%st] : !atile.smem<1x64x64xbf16, swizzle = 128> -> !atile.smem<64x64xbf16, swizzle = 128>
+      %tkh = atile.copy %kv[] rows %row -> %kh {rows = array<i64: 0>} : !atile.view<?x64xbf16> -> !atile.smem<64x64xbf16, swizzle = 128>
+      %tvh = atile.copy %kv[] rows %row -> %vh {rows = array<i64: 0>} : !atile.view<?x64xbf16> -> !atile.smem<64x64xbf16, swizzle = 128>
+      %tkl = atile.copy %kv[] rows %row -> %kl {rows = array<i64: 0>} : !atile.view<?x64xbf16> -> !atile.smem<64x64xbf16, swizzle = 128>
+      %tvl = atile.copy %kv[] rows %row -> %vl {rows = array<i64: 0>} : !atile.view<?x64xbf16> -> !atile.smem<64x64xbf16, swizzle = 128>
+      // CHECK: atile.wait {pending = 2 : i64}
+      // CHECK-NEXT: atile.mma
+      atile.wait %tkh, %tkl
+      %s0 = atile.mma %q, %kh {transpose_rhs} : !atile.smem<64x64xbf16, swizzle = 128>, !atile.smem<64x64xbf16, swizzle = 128> -> !atile.frag<64x64xf32>
+      %s1 = atile.mma %q, %kl, %s0 {transpose_rhs} : !atile.smem<64x64xbf16, swizzle = 128>, !atile.smem<64x64xbf16, swizzle = 128>, !atile.frag<64x64xf32> -> !atile.frag<64x64xf32>
+      %p16 = atile.convert %s1 : !atile.frag<64x64xf32> -> !atile.frag<64x64xbf16>
+      // CHECK: atile.wait {pending = 2 : i64}
+      // CHECK-NEXT: atile.mma
+      atile.wait %tvh, %tvl
+      %o1 = atile.mma %p16, %vh, %o : !atile.frag<64x64xbf16>, !atile.smem<64x64xbf16, swizzle = 128>, !atile.frag<64x64xf32> -> !atile.frag<64x64xf32>
+      %o2 = atile.mma %p16, %vl, %o1 : !atile.frag<64x64xbf16>, !atile.smem<64x64xbf16, swizzle = 128>, !atile.frag<64x64xf32> -> !atile.frag<64x64xf32>
+      scf.yield %o2 : !atile.frag<64x64xf32>
+    }
+    gpu.return
+  }
+}
