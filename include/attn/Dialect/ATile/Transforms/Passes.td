@@ -63,10 +63,13 @@ def ATilePipelinePass : Pass<"atile-pipeline", "mlir::gpu::GPUModuleOp"> {
       while the softmax runs; V of j + 1 after P V_j): FlashAttention-2's
       one-stage schedule.
 
-    The first `d` iterations' copies move before the loop; waits inside the
-    loop become `atile.wait {pending = N}` with N the copies issued after
-    the awaited one (counted in the steady state, which the prologue
-    reproduces); a `atile.wait {pending = 0}` after the loop drains the
+    Copies placed at the same point keep their order in the loop. The
+    first `d` iterations' copies move before the loop, in the order the
+    loop issues them (which need not be their order in the original body:
+    f32's bf16 halves are written hi K, hi V, lo K, lo V, but both K halves
+    are fetched first); waits inside the loop become `atile.wait {pending =
+    N}` with N the copies issued after the awaited one (counted in the
+    steady state, which the prologue reproduces); a `atile.wait {pending = 0}` after the loop drains the
     copies issued for iterations past the end (they read nothing past the
     views' rows: zero fill). Copies past the loop's last iteration are not
     guarded: they fetch at most `d` tiles a block that nobody reads.
