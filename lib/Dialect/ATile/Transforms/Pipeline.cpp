@@ -73,11 +73,57 @@ static std::optional<int64_t> stagesOf(CopyOp copy, scf::ForOp loop) {
   return stages;
 }
 
-static LogicalResult pipelineLoop(scf::ForOp loop) {
+namespace {
+/// A wait of the pipelined body: its position, the streams it awaits (their
+/// copies of the current iteration) and the copies it lets stay in flight.
+struct ScheduledWait {
+  int64_t position;
+  SmallVector<size_t> streams;
+  int64_t pending;
+};
+} // namespace
+
+/// Replays the issue order (the prologue, then d + 2 iterations of the body)
+/// and checks that at every wait the awaited copies were issued and are not
+/// among the last `pending` copies (cp.async.wait_group's semantics).
+static LogicalResult checkSchedule(ArrayRef<size_t> prologueOrder,
+                                   ArrayRef<int64_t> issueAt,
+                                   ArrayRef<ScheduledWait> waits, int64_t d) {
+  SmallVector<std::pair<size_t, int64_t>> issued; // (stream, iteration)
+  for (int64_t i = 0; i < d; ++i)
+    for (size_t s : prologueOrder)
+      issued.push_back({s, i});
+  // The body's events in order: a prefetch (stream) or a wait (index).
+  SmallVector<std::pair<int64_t, int64_t>> events; // (position, code)
+  for (size_t s = 0; s < issueAt.size(); ++s)
+    events.push_back({issueAt[s], static_cast<int64_t>(s)});
+  for (size_t w = 0; w < waits.size(); ++w)
+    events.push_back({waits[w].position, -1 - static_cast<int64_t>(w)});
+  llvm::sort(events);
+  for (int64_t j = 0; j < d + 2; ++j)
+    for (auto [pos, code] : events) {
+      if (code >= 0) {
+        issued.push_back({static_cast<size_t>(code), j + d});
+        continue;
+      }
+      const ScheduledWait &w = waits[-1 - code];
+      const int64_t done = static_cast<int64_t>(issued.size()) - w.pending;
+      for (size_t s : w.streams) {
+        auto it = llvm::find(issued, std::make_pair(s, j));
+        if (it == issued.end() || it - issued.begin() >= done)
+          return failure();
+      }
+    }
+  return success();
+}
+
+/// Pipelines `loop`: true; false: left as it is (a loop of another shape);
+/// failure: an error was emitted.
+static FailureOr<bool> pipelineLoop(scf::ForOp loop) {
   Block *body = loop.getBody();
   if (constantIndex(loop.getLowerBound()) != 0 ||
       constantIndex(loop.getStep()) != 1)
-    return failure();
+    return false;
   SmallVector<Stream> streams;
   std::optional<int64_t> stages;
   for (Operation &op : *body) {
@@ -86,24 +132,24 @@ static LogicalResult pipelineLoop(scf::ForOp loop) {
       continue;
     std::optional<int64_t> s = stagesOf(copy, loop);
     if (!s || (stages && *s != *stages))
-      return failure();
+      return false;
     stages = s;
     for (Operation *user : copy.getToken().getUsers())
       if (!isa<WaitOp>(user) || user->getBlock() != body)
-        return failure();
+        return false;
     Stream st{copy, {}, nullptr, nullptr};
     BackwardSliceOptions opts;
     opts.filter = [&](Operation *o) { return o->getBlock() == body; };
     opts.omitBlockArguments = true;
     if (failed(getBackwardSlice(copy.getOperation(), &st.slice, opts)))
-      return failure();
+      return false;
     for (Operation *o : st.slice)
       if (!isMemoryEffectFree(o) || o->getNumRegions())
-        return failure();
+        return false;
     streams.push_back(std::move(st));
   }
   if (streams.empty())
-    return failure();
+    return false;
   const int64_t d = std::max<int64_t>(1, *stages - 1);
 
   // With one stage, the copy of j + 1 waits for the last reader of j's
@@ -165,10 +211,10 @@ static LogicalResult pipelineLoop(scf::ForOp loop) {
   // Prologue: the copies of iterations 0 .. d - 1 in the steady state's
   // issue order (the prefetches' order in the body, which need not be the
   // copies' original order), which the waits' counts below assume.
+  SmallVector<size_t> order(streams.size());
+  std::iota(order.begin(), order.end(), size_t(0));
+  llvm::sort(order, [&](size_t a, size_t c) { return issueAt[a] < issueAt[c]; });
   {
-    SmallVector<size_t> order(streams.size());
-    std::iota(order.begin(), order.end(), size_t(0));
-    llvm::sort(order, [&](size_t a, size_t c) { return issueAt[a] < issueAt[c]; });
     OpBuilder b(loop);
     for (int64_t i = 0; i < d; ++i)
       for (size_t s : order)
@@ -179,24 +225,33 @@ static LogicalResult pipelineLoop(scf::ForOp loop) {
   for (Operation &op : *body)
     if (auto w = dyn_cast<WaitOp>(op); w && !w.getTokens().empty())
       waits.push_back(w);
+  SmallVector<ScheduledWait> scheduled;
   for (WaitOp w : waits) {
     std::optional<int64_t> pending;
+    ScheduledWait sw{position[w], {}, 0};
     for (Value t : w.getTokens()) {
       auto it = llvm::find_if(streams, [&](Stream &st) {
         return st.copy.getToken() == t;
       });
       if (it == streams.end())
-        return failure(); // cannot happen: tokens were checked above
+        return loop.emitOpError() << "atile-pipeline: a wait awaits a copy it does not know (a bug in the pass)";
+      sw.streams.push_back(it - streams.begin());
       const int64_t q = issueAt[it - streams.begin()], p = position[w];
       int64_t after = llvm::count_if(issueAt, [&](int64_t x) { return x > q; }) +
                       (d - 1) * perIter +
                       llvm::count_if(issueAt, [&](int64_t x) { return x < p; });
       pending = pending ? std::min(*pending, after) : after;
     }
+    sw.pending = *pending;
+    scheduled.push_back(std::move(sw));
     OpBuilder b(w);
     WaitOp::create(b, w.getLoc(), *pending);
     w.erase();
   }
+  if (failed(checkSchedule(order, issueAt, scheduled, d)))
+    return loop.emitOpError()
+           << "atile-pipeline: a wait of the pipelined loop would let a copy "
+              "it awaits stay in flight (a bug in the pass)";
   for (Stream &st : streams)
     st.copy.erase();
   // Drain the copies of iterations past the end before anything else
@@ -204,7 +259,7 @@ static LogicalResult pipelineLoop(scf::ForOp loop) {
   OpBuilder b(loop->getContext());
   b.setInsertionPointAfter(loop);
   WaitOp::create(b, loc, int64_t(0));
-  return success();
+  return true;
 }
 
 namespace {
@@ -219,8 +274,9 @@ struct ATilePipelinePass
       if (copies && !loop->getParentOfType<WarpSpecializeOp>())
         loops.push_back(loop);
     });
-    for (scf::ForOp loop : loops)
-      (void)pipelineLoop(loop); // loops of another shape stay unpipelined
+    for (scf::ForOp loop : loops) // loops of another shape stay unpipelined
+      if (failed(pipelineLoop(loop)))
+        return signalPassFailure();
   }
 };
 } // namespace
