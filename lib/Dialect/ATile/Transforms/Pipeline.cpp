@@ -73,44 +73,32 @@ static std::optional<int64_t> stagesOf(CopyOp copy, scf::ForOp loop) {
   return stages;
 }
 
-namespace {
-/// A wait of the pipelined body: its position, the streams it awaits (their
-/// copies of the current iteration) and the copies it lets stay in flight.
-struct ScheduledWait {
-  int64_t position;
-  SmallVector<size_t> streams;
-  int64_t pending;
-};
-} // namespace
-
-/// Replays the issue order (the prologue, then d + 2 iterations of the body)
-/// and checks that at every wait the awaited copies were issued and are not
-/// among the last `pending` copies (cp.async.wait_group's semantics).
-static LogicalResult checkSchedule(ArrayRef<size_t> prologueOrder,
-                                   ArrayRef<int64_t> issueAt,
-                                   ArrayRef<ScheduledWait> waits, int64_t d) {
-  SmallVector<std::pair<size_t, int64_t>> issued; // (stream, iteration)
-  for (int64_t i = 0; i < d; ++i)
-    for (size_t s : prologueOrder)
-      issued.push_back({s, i});
-  // The body's events in order: a prefetch (stream) or a wait (index).
-  SmallVector<std::pair<int64_t, int64_t>> events; // (position, code)
-  for (size_t s = 0; s < issueAt.size(); ++s)
-    events.push_back({issueAt[s], static_cast<int64_t>(s)});
-  for (size_t w = 0; w < waits.size(); ++w)
-    events.push_back({waits[w].position, -1 - static_cast<int64_t>(w)});
-  llvm::sort(events);
+/// Replays the rewritten loop's issue order (the prologue copies before
+/// the loop, then d + 2 iterations of the body) and checks that at every
+/// wait the copies it awaits (`awaits`: their streams, this iteration's
+/// copies) were issued and are not among the last `pending` copies issued
+/// (one commit group per copy, cp.async.wait_group's semantics).
+static LogicalResult
+checkSchedule(ArrayRef<std::pair<size_t, int64_t>> prologue, Block *body,
+              const DenseMap<Operation *, size_t> &prefetchOf,
+              const DenseMap<Operation *, SmallVector<size_t>> &awaits,
+              int64_t d) {
+  SmallVector<std::pair<size_t, int64_t>> issued(prologue); // (stream, iter)
   for (int64_t j = 0; j < d + 2; ++j)
-    for (auto [pos, code] : events) {
-      if (code >= 0) {
-        issued.push_back({static_cast<size_t>(code), j + d});
+    for (Operation &op : *body) {
+      if (auto it = prefetchOf.find(&op); it != prefetchOf.end()) {
+        issued.push_back({it->second, j + d});
         continue;
       }
-      const ScheduledWait &w = waits[-1 - code];
-      const int64_t done = static_cast<int64_t>(issued.size()) - w.pending;
-      for (size_t s : w.streams) {
-        auto it = llvm::find(issued, std::make_pair(s, j));
-        if (it == issued.end() || it - issued.begin() >= done)
+      auto w = dyn_cast<WaitOp>(op);
+      auto it = awaits.find(&op);
+      if (!w || it == awaits.end())
+        continue;
+      const int64_t done =
+          static_cast<int64_t>(issued.size()) - w.getPending().value_or(0);
+      for (size_t s : it->second) {
+        auto at = llvm::find(issued, std::make_pair(s, j));
+        if (at == issued.end() || at - issued.begin() >= done)
           return failure();
       }
     }
@@ -150,6 +138,15 @@ static FailureOr<bool> pipelineLoop(scf::ForOp loop) {
   }
   if (streams.empty())
     return false;
+  // Waits of the body await the loop's copies only (a copy issued before
+  // the loop, e.g. the queries', is awaited before it).
+  for (Operation &op : *body)
+    if (auto w = dyn_cast<WaitOp>(op))
+      for (Value t : w.getTokens())
+        if (!llvm::any_of(streams, [&](Stream &st) {
+              return st.copy.getToken() == t;
+            }))
+          return false;
   const int64_t d = std::max<int64_t>(1, *stages - 1);
 
   // With one stage, the copy of j + 1 waits for the last reader of j's
@@ -211,44 +208,50 @@ static FailureOr<bool> pipelineLoop(scf::ForOp loop) {
   // Prologue: the copies of iterations 0 .. d - 1 in the steady state's
   // issue order (the prefetches' order in the body, which need not be the
   // copies' original order), which the waits' counts below assume.
+  SmallVector<std::pair<size_t, int64_t>> prologue; // (stream, iteration)
   SmallVector<size_t> order(streams.size());
   std::iota(order.begin(), order.end(), size_t(0));
   llvm::sort(order, [&](size_t a, size_t c) { return issueAt[a] < issueAt[c]; });
   {
     OpBuilder b(loop);
     for (int64_t i = 0; i < d; ++i)
-      for (size_t s : order)
+      for (size_t s : order) {
         cloneAt(b, streams[s], arith::ConstantIndexOp::create(b, loc, i));
+        prologue.push_back({s, i});
+      }
   }
   const int64_t perIter = static_cast<int64_t>(streams.size());
   SmallVector<WaitOp> waits;
   for (Operation &op : *body)
     if (auto w = dyn_cast<WaitOp>(op); w && !w.getTokens().empty())
       waits.push_back(w);
-  SmallVector<ScheduledWait> scheduled;
+  DenseMap<Operation *, SmallVector<size_t>> awaits; // new wait -> streams
   for (WaitOp w : waits) {
     std::optional<int64_t> pending;
-    ScheduledWait sw{position[w], {}, 0};
+    SmallVector<size_t> awaited;
     for (Value t : w.getTokens()) {
       auto it = llvm::find_if(streams, [&](Stream &st) {
         return st.copy.getToken() == t;
       });
-      if (it == streams.end())
-        return loop.emitOpError() << "atile-pipeline: a wait awaits a copy it does not know (a bug in the pass)";
-      sw.streams.push_back(it - streams.begin());
+      if (it == streams.end()) // (checked above)
+        return loop.emitOpError()
+               << "atile-pipeline: a wait awaits a copy it does not know (a "
+                  "bug in the pass)";
+      awaited.push_back(it - streams.begin());
       const int64_t q = issueAt[it - streams.begin()], p = position[w];
       int64_t after = llvm::count_if(issueAt, [&](int64_t x) { return x > q; }) +
                       (d - 1) * perIter +
                       llvm::count_if(issueAt, [&](int64_t x) { return x < p; });
       pending = pending ? std::min(*pending, after) : after;
     }
-    sw.pending = *pending;
-    scheduled.push_back(std::move(sw));
     OpBuilder b(w);
-    WaitOp::create(b, w.getLoc(), *pending);
+    awaits[WaitOp::create(b, w.getLoc(), *pending)] = std::move(awaited);
     w.erase();
   }
-  if (failed(checkSchedule(order, issueAt, scheduled, d)))
+  DenseMap<Operation *, size_t> prefetchOf;
+  for (size_t i = 0; i < streams.size(); ++i)
+    prefetchOf[streams[i].prefetch] = i;
+  if (failed(checkSchedule(prologue, body, prefetchOf, awaits, d)))
     return loop.emitOpError()
            << "atile-pipeline: a wait of the pipelined loop would let a copy "
               "it awaits stay in flight (a bug in the pass)";

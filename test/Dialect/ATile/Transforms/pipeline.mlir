@@ -233,3 +233,36 @@ gpu.module @m {
     gpu.return
   }
 }
+
+// -----
+
+// A wait in the loop on a copy issued before it (the queries'): the loop is
+// left as it is, not half pipelined.
+// CHECK-LABEL: gpu.func @outside_token
+gpu.module @m {
+  gpu.func @outside_token(%p: !llvm.ptr<1>, %n: i64, %nt: index) kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c64 = arith.constant 64 : index
+    %kv = atile.view %p[%n] : !llvm.ptr<1> -> !atile.view<?x64xbf16>
+    %sq = atile.alloc : !atile.smem<1x64x64xbf16, swizzle = 128>
+    %sk = atile.alloc : !atile.smem<2x64x64xbf16, swizzle = 128>
+    %q = atile.stage %sq[%c0] : !atile.smem<1x64x64xbf16, swizzle = 128> -> !atile.smem<64x64xbf16, swizzle = 128>
+    // CHECK: atile.copy
+    // CHECK-NEXT: scf.for
+    // CHECK: atile.copy
+    // CHECK-NEXT: atile.wait %{{.*}}, %{{.*}}
+    // CHECK-NOT: pending
+    %tq = atile.copy %kv[] rows %c0 -> %q {rows = array<i64: 0>} : !atile.view<?x64xbf16> -> !atile.smem<64x64xbf16, swizzle = 128>
+    scf.for %j = %c0 to %nt step %c1 {
+      %row = arith.muli %j, %c64 : index
+      %st = arith.remsi %j, %c2 : index
+      %k = atile.stage %sk[%st] : !atile.smem<2x64x64xbf16, swizzle = 128> -> !atile.smem<64x64xbf16, swizzle = 128>
+      %tk = atile.copy %kv[] rows %row -> %k {rows = array<i64: 0>} : !atile.view<?x64xbf16> -> !atile.smem<64x64xbf16, swizzle = 128>
+      atile.wait %tq, %tk
+      %s = atile.mma %q, %k {transpose_rhs} : !atile.smem<64x64xbf16, swizzle = 128>, !atile.smem<64x64xbf16, swizzle = 128> -> !atile.frag<64x64xf32>
+    }
+    gpu.return
+  }
+}
