@@ -148,16 +148,20 @@ std::pair<Value, Value> Lowering::rowAddress(ViewOp view,
   return {off, valid};
 }
 
-std::pair<Value, Value> Lowering::gatheredRow(GatherOp gather, Value n) {
+Value Lowering::gatheredEntry(GatherOp gather, Value e) {
   auto table = gather.getIndices().getDefiningOp<ViewOp>();
-  const int64_t block = static_cast<int64_t>(gather.getBlock());
   const int64_t last = table.getResult().getType().getRank() - 1;
   Value entries = g.toI32(extents(table)[last]);
-  Value e = block == 1 ? n : g.divu(n, g.c32(block));
   Value listed = g.ult(e, entries);
   Value at = rowAddress(table, {last}, gather.getOffsets(), g.toI64(e)).first;
-  Value entry = g.loadGlobalIf(g.gep(lookup(table.getPtr()), g.i32(), at),
-                               listed, g.c32(-1));
+  return g.loadGlobalIf(g.gep(lookup(table.getPtr()), g.i32(), at), listed,
+                        g.c32(-1));
+}
+
+std::pair<Value, Value> Lowering::gatheredRow(GatherOp gather, Value n) {
+  const int64_t block = static_cast<int64_t>(gather.getBlock());
+  Value entry =
+      gatheredEntry(gather, block == 1 ? n : g.divu(n, g.c32(block)));
   // The source row, in 64 bits (entries are i32, the product need not be).
   Value key = g.mul(g.toI64(entry), g.c64(block));
   if (block != 1)

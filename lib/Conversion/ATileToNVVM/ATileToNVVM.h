@@ -117,6 +117,9 @@ public:
   /// gather's dimension (i64) and whether it is present (i1). Reads one
   /// entry of the index table (predicated: no access past its end).
   std::pair<Value, Value> gatheredRow(GatherOp gather, Value n);
+  /// Entry `e` (i32, >= 0) of a gather's index table (i32; -1 past the
+  /// table's end, read predicated).
+  Value gatheredEntry(GatherOp gather, Value e);
   /// Warp-relative row of this thread for (mi, hf), as i32.
   Value threadRow(const FragGeom &gm, int64_t mi, int64_t hf);
   /// Byte offset of 16-byte chunk `chunk` of row `row` (i32) in a shared
