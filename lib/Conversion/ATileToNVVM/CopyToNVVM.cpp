@@ -81,8 +81,9 @@ static CopyGeometry beginCopy(Lowering &l, CopyOp op) {
 }
 
 /// A copy from a gathered view: each thread finds the source row of every
-/// tile row it copies (one entry of the index table per row; the threads
-/// of a row read the same entry); absent rows are zero-filled.
+/// tile row it copies (one entry of the index table per row, the threads
+/// of a row reading the same entry; with entries of at least a tile's
+/// rows, the two entries the tile can span); absent rows are zero-filled.
 static LogicalResult lowerGatherCopy(Lowering &l, CopyOp op, GatherOp gather) {
   if (op.getRows().size() != 1 ||
       op.getRows()[0] != static_cast<int64_t>(gather.getDim()))
@@ -120,6 +121,7 @@ static LogicalResult lowerGatherCopy(Lowering &l, CopyOp op, GatherOp gather) {
     Value bound = l.toI64(gather.getBound());
     for (int64_t i = 0; i * l.threads < total; ++i) {
       Value w = g.add(within, g.add(myRow, g.c32(i * rowsPerPass)));
+      // (Rows past the first entry's end come from the second.)
       Value next = g.sle(g.c32(block), w);
       Value entry = g.select(next, second, first);
       Value key = g.add(g.mul(g.toI64(entry), g.c64(block)),
@@ -130,8 +132,8 @@ static LogicalResult lowerGatherCopy(Lowering &l, CopyOp op, GatherOp gather) {
           l.rowAddress(view, op.getRows(), op.getOffsets(), key);
       Value src =
           g.gep(base, elem, g.add(off, g.toI64(g.mul(c, g.c32(16 / eb)))));
-      Value to = g.gep(dst, l.b.getI8Type(),
-                       l.chunkOffset(tile, g.add(myRow, g.c32(i * rowsPerPass)), c));
+      Value row = g.add(myRow, g.c32(i * rowsPerPass));
+      Value to = g.gep(dst, l.b.getI8Type(), l.chunkOffset(tile, row, c));
       g.cpAsync16(to, src, g.andI(present, inside), base);
     }
   } else if (l.threads % cpr == 0 && total % l.threads == 0) {
