@@ -158,17 +158,24 @@ Value Lowering::gatheredEntry(GatherOp gather, Value e) {
                         g.c32(-1));
 }
 
-std::pair<Value, Value> Lowering::gatheredRow(GatherOp gather, Value n) {
+std::pair<Value, Value> Lowering::gatheredKey(GatherOp gather, Value entry,
+                                              Value within) {
   const int64_t block = static_cast<int64_t>(gather.getBlock());
-  Value entry =
-      gatheredEntry(gather, block == 1 ? n : g.divu(n, g.c32(block)));
   // The source row, in 64 bits (entries are i32, the product need not be).
   Value key = g.mul(g.toI64(entry), g.c64(block));
-  if (block != 1)
-    key = g.add(key, g.toI64(g.remu(n, g.c32(block))));
+  if (within)
+    key = g.add(key, g.toI64(within));
   Value present = g.andI(g.sle(g.c32(0), entry),
                          g.slt(key, toI64(gather.getBound())));
   return {key, present};
+}
+
+std::pair<Value, Value> Lowering::gatheredRow(GatherOp gather, Value n) {
+  const int64_t block = static_cast<int64_t>(gather.getBlock());
+  if (block == 1)
+    return gatheredKey(gather, gatheredEntry(gather, n), Value());
+  return gatheredKey(gather, gatheredEntry(gather, g.divu(n, g.c32(block))),
+                     g.remu(n, g.c32(block)));
 }
 
 namespace {

@@ -120,6 +120,10 @@ public:
   /// Entry `e` (i32, >= 0) of a gather's index table (i32; -1 past the
   /// table's end, read predicated).
   Value gatheredEntry(GatherOp gather, Value e);
+  /// Row `within` (i32; null: 0) of index-table entry `entry`: the source
+  /// row (i64) and whether it is present.
+  std::pair<Value, Value> gatheredKey(GatherOp gather, Value entry,
+                                      Value within);
   /// Warp-relative row of this thread for (mi, hf), as i32.
   Value threadRow(const FragGeom &gm, int64_t mi, int64_t hf);
   /// Byte offset of 16-byte chunk `chunk` of row `row` (i32) in a shared

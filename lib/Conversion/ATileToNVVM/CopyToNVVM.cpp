@@ -98,8 +98,8 @@ static LogicalResult lowerGatherCopy(Lowering &l, CopyOp op, GatherOp gather) {
   const int64_t eb = cg.eb, cpr = cg.cpr, total = cg.total;
   Value base = l.lookup(view.getPtr()), dst = l.smem.lookup(op.getDst());
   Value row0 = g.toI32(l.toI64(op.getRow()));
-  auto one = [&](Value row, Value c) {
-    auto [key, present] = l.gatheredRow(gather, g.add(row0, row));
+  // Tile row `row`, chunk column `c`, from source row `key`.
+  auto copyRow = [&](Value row, Value c, Value key, Value present) {
     auto [off, inside] =
         l.rowAddress(view, op.getRows(), op.getOffsets(), key);
     Value src =
@@ -107,41 +107,38 @@ static LogicalResult lowerGatherCopy(Lowering &l, CopyOp op, GatherOp gather) {
     Value to = g.gep(dst, l.b.getI8Type(), l.chunkOffset(tile, row, c));
     g.cpAsync16(to, src, g.andI(present, inside), base);
   };
+  auto one = [&](Value row, Value c) {
+    auto [key, present] = l.gatheredRow(gather, g.add(row0, row));
+    copyRow(row, c, key, present);
+  };
   const int64_t block = static_cast<int64_t>(gather.getBlock());
-  if (l.threads % cpr == 0 && total % l.threads == 0 &&
-      block >= tile.getRows()) {
-    // Entries of at least a tile's rows: the tile's rows lie in two
-    // consecutive entries at most, read once per copy (not once per row).
-    const int64_t rowsPerPass = l.threads / cpr;
-    Value myRow = g.divu(l.tid, g.c32(cpr)), c = g.remu(l.tid, g.c32(cpr));
-    Value e0 = g.divu(row0, g.c32(block));
-    Value within = g.remu(row0, g.c32(block));
-    Value first = l.gatheredEntry(gather, e0);
-    Value second = l.gatheredEntry(gather, g.add(e0, g.c32(1)));
-    Value bound = l.toI64(gather.getBound());
-    for (int64_t i = 0; i * l.threads < total; ++i) {
-      Value w = g.add(within, g.add(myRow, g.c32(i * rowsPerPass)));
-      // (Rows past the first entry's end come from the second.)
-      Value next = g.sle(g.c32(block), w);
-      Value entry = g.select(next, second, first);
-      Value key = g.add(g.mul(g.toI64(entry), g.c64(block)),
-                        g.toI64(g.select(next, g.sub(w, g.c32(block)), w)));
-      Value present =
-          g.andI(g.sle(g.c32(0), entry), g.slt(key, bound));
-      auto [off, inside] =
-          l.rowAddress(view, op.getRows(), op.getOffsets(), key);
-      Value src =
-          g.gep(base, elem, g.add(off, g.toI64(g.mul(c, g.c32(16 / eb)))));
-      Value row = g.add(myRow, g.c32(i * rowsPerPass));
-      Value to = g.gep(dst, l.b.getI8Type(), l.chunkOffset(tile, row, c));
-      g.cpAsync16(to, src, g.andI(present, inside), base);
-    }
-  } else if (l.threads % cpr == 0 && total % l.threads == 0) {
+  if (l.threads % cpr == 0 && total % l.threads == 0) {
     // Whole rows per pass: a thread's chunk column is fixed.
     const int64_t rowsPerPass = l.threads / cpr;
     Value myRow = g.divu(l.tid, g.c32(cpr)), c = g.remu(l.tid, g.c32(cpr));
-    for (int64_t i = 0; i * l.threads < total; ++i)
-      one(g.add(myRow, g.c32(i * rowsPerPass)), c);
+    // Entries of at least a tile's rows: the tile's rows lie in two
+    // consecutive entries at most, read once per copy (not once per row).
+    Value e0, within, first, second;
+    if (block >= tile.getRows()) {
+      e0 = g.divu(row0, g.c32(block));
+      within = g.remu(row0, g.c32(block));
+      first = l.gatheredEntry(gather, e0);
+      second = l.gatheredEntry(gather, g.add(e0, g.c32(1)));
+    }
+    for (int64_t i = 0; i * l.threads < total; ++i) {
+      Value row = g.add(myRow, g.c32(i * rowsPerPass));
+      if (!first) {
+        one(row, c);
+        continue;
+      }
+      // (Rows past the first entry's end come from the second.)
+      Value w = g.add(within, row);
+      Value next = g.sle(g.c32(block), w);
+      auto [key, present] =
+          l.gatheredKey(gather, g.select(next, second, first),
+                        g.select(next, g.sub(w, g.c32(block)), w));
+      copyRow(row, c, key, present);
+    }
   } else {
     forEachChunk(l, l.tid, total, [&](Value chunk) {
       one(g.divu(chunk, g.c32(cpr)), g.remu(chunk, g.c32(cpr)));

@@ -138,14 +138,15 @@ static FailureOr<bool> pipelineLoop(scf::ForOp loop) {
   }
   if (streams.empty())
     return false;
+  DenseMap<Value, size_t> streamOf; // a copy's token -> its stream
+  for (size_t i = 0; i < streams.size(); ++i)
+    streamOf[streams[i].copy.getToken()] = i;
   // Waits of the body await the loop's copies only (a copy issued before
   // the loop, e.g. the queries', is awaited before it).
   for (Operation &op : *body)
     if (auto w = dyn_cast<WaitOp>(op))
       for (Value t : w.getTokens())
-        if (!llvm::any_of(streams, [&](Stream &st) {
-              return st.copy.getToken() == t;
-            }))
+        if (!streamOf.count(t))
           return false;
   const int64_t d = std::max<int64_t>(1, *stages - 1);
 
@@ -230,15 +231,9 @@ static FailureOr<bool> pipelineLoop(scf::ForOp loop) {
     std::optional<int64_t> pending;
     SmallVector<size_t> awaited;
     for (Value t : w.getTokens()) {
-      auto it = llvm::find_if(streams, [&](Stream &st) {
-        return st.copy.getToken() == t;
-      });
-      if (it == streams.end()) // (checked above)
-        return loop.emitOpError()
-               << "atile-pipeline: a wait awaits a copy it does not know (a "
-                  "bug in the pass)";
-      awaited.push_back(it - streams.begin());
-      const int64_t q = issueAt[it - streams.begin()], p = position[w];
+      const size_t s = streamOf.lookup(t); // (every token is a stream's)
+      awaited.push_back(s);
+      const int64_t q = issueAt[s], p = position[w];
       int64_t after = llvm::count_if(issueAt, [&](int64_t x) { return x > q; }) +
                       (d - 1) * perIter +
                       llvm::count_if(issueAt, [&](int64_t x) { return x < p; });
