@@ -21,7 +21,12 @@ def ATile_Instr : I32EnumAttr<"Instr", "tensor-core instruction of a fragment", 
     I32EnumAttrCase<"mma_sync", 0>,
     // Hopper's warpgroup wgmma.mma_async: m64nNk16 / m64nNk32; sm_90a. Each
     // warpgroup (4 warps) owns 64-row slices of the tile.
-    I32EnumAttrCase<"wgmma", 1>
+    I32EnumAttrCase<"wgmma", 1>,
+    // No tensor-core instruction: plain registers, for programs without
+    // products (the decode steps of attn.linear / attn.delta). Each thread
+    // holds 4 consecutive columns of some rows (16-byte f32 vectors); see
+    // #atile.layout.
+    I32EnumAttrCase<"simt", 2>
   ]> {
   let cppNamespace = "::mlir::atile";
   let genSpecializedAttr = 0;
@@ -76,19 +81,35 @@ def ATile_LayoutAttr : ATile_Attr<"Layout", "layout"> {
     "wgmma register fragments"); `row` fragments hold one value per row,
     replicated over the 4 threads of a quad that share the row.
 
-    Example: `#atile.layout<wgmma, acc, warps = 8>`.
+    With `simt` (no instruction) `lanes` lanes of a warp share a row, each
+    holding 4 consecutive columns (a rank-2 fragment has `4 x lanes`
+    columns); a warp covers `32 / lanes` rows at a time and the warps are
+    stacked below each other, so thread (warp w, lane l) holds rows
+    `l / lanes + (32 / lanes) (w + warps i)` for i = 0, 1, ... and columns
+    `4 (l % lanes) .. + 3`. A rank-1 (`row`) fragment holds the values of
+    the thread's rows, replicated over the `lanes` lanes of a row; a
+    rank-2 fragment of one row (`1 x cols`) is a column vector, replicated
+    over every row position. Rows split into whole passes of
+    `(32 / lanes) x warps` rows.
+
+    Examples: `#atile.layout<wgmma, acc, warps = 8>`,
+    `#atile.layout<simt, acc, warps = 4, lanes = 8>`.
   }];
   let parameters = (ins
     EnumParameter<ATile_Instr>:$instr,
     EnumParameter<ATile_Operand>:$operand,
-    "int64_t":$warps);
-  let assemblyFormat = "`<` $instr `,` $operand `,` `warps` `=` $warps `>`";
+    "int64_t":$warps,
+    DefaultValuedParameter<"int64_t", "0">:$lanes);
+  let assemblyFormat = "`<` $instr `,` $operand `,` `warps` `=` $warps (`,` `lanes` `=` $lanes^)? `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     /// Rows of the fragment one warp (mma_sync) or warpgroup (wgmma) owns
     /// in a fragment of `rows` rows; 0 if `rows` does not split evenly into
-    /// whole instruction tiles.
+    /// whole instruction tiles. simt: rows per thread (1 for a one-row
+    /// rank-2 fragment, a column vector).
     int64_t rowsPerOwner(int64_t rows) const;
+    /// simt: rows one pass of the block covers, (32 / lanes) x warps.
+    int64_t rowsPerPass() const;
   }];
 }
 

@@ -378,23 +378,35 @@ def ATile_StoreOp : ATile_Op<"store", [AttrSizedOperandSegments]> {
 }
 
 def ATile_ReadOp : ATile_Op<"read", [Pure, AttrSizedOperandSegments]> {
-  let summary = "f32 values of a global view: one scalar, or one per row";
+  let summary = "values of a global view, as f32: one scalar, or a fragment";
   let description = [{
-    Without `rows`: the element of the f32 view at `offsets` (one per
+    Reads f32, bf16 or f16 views; the values are f32 (16-bit ones
+    widened).
+
+    Without `rows`: the element of the view at `offsets` (one per
     dimension), the same in every thread: a per-tile quantity such as the
     scale of an FP8 key block. Offsets outside the extents read `padding`.
 
-    With `rows`: a rank-1 fragment, element `i` read from row `row + i` of
+    With `rows` and a rank-1 result: element `i` read from row `row + i` of
     the view, addressed as by `atile.store` of a rank-1 fragment (the row
     flattened from the `rows` dimensions, the other dimensions fixed by
-    `offsets`). Rows past the end read as `padding`. Example: the scale of
-    each packed query row of an FP8 kernel, `[B, T, Hkv, G]` with rows over
-    `T` and `G`.
+    `offsets`). Example: the scale of each packed query row of an FP8
+    kernel, `[B, T, Hkv, G]` with rows over `T` and `G`.
+
+    With `rows` and a rank-2 result (`simt` layouts): element `(i, j)` from
+    column `j` of row `row + i`, rows addressed as by `atile.store` of a
+    rank-2 fragment (the view's last extent, static, is the fragment's
+    columns). Example: a slice of a recurrent state `[B, HV, K, V]` viewed
+    as `[B, HV, K, V / 32, 32]`.
+
+    Rows past the end read as `padding`.
 
     ```mlir
     %sk = atile.read %scales[%b, %hk, %j] : !atile.view<?x?x?xf32> -> f32
     %sq = atile.read %qscales[%b, %hk] rows %row0 {rows = array<i64: 1, 3>, padding = 1.0 : f32}
         : !atile.view<?x?x?x?xf32> -> !atile.frag<128xf32>
+    %s = atile.read %state[%b, %hv, %slice] rows %c0 {rows = array<i64: 2>}
+        : !atile.view<?x?x128x4x32xf32> -> !atile.frag<128x32xf32>
     ```
   }];
   let arguments = (ins ATile_View:$src, Variadic<Index>:$offsets,
@@ -473,17 +485,27 @@ def ATile_MmaWaitOp : ATile_Op<"mma_wait", [AllTypesMatch<["values", "results"]>
 }
 
 def ATile_ReduceOp : ATile_Op<"reduce", [Pure]> {
-  let summary = "row reduction of a fragment";
+  let summary = "reduction of a fragment along its rows or columns";
   let description = [{
-    The maximum or sum of each row of a `rows x cols` fragment: a `rows`
-    fragment (within a thread, then over the quad that shares a row).
+    `dim = 1` (the default): the maximum or sum of each row of a
+    `rows x cols` fragment, a `rows` fragment (within a thread, then over
+    the threads that share a row).
+
+    `dim = 0`: over the rows, of each column of a `rows x cols` fragment: a
+    `1 x cols` fragment (a column vector); or of every row of a `rows`
+    fragment: one f32, the same in every thread. Within a thread, over the
+    lanes of a warp, then across the warps through shared memory (which
+    `atile::sharedBytes` counts): `simt` layouts only.
 
     ```mlir
     %mx = atile.reduce max %s : !atile.frag<128x64xf32> -> !atile.frag<128xf32>
+    %ks = atile.reduce sum %sk {dim = 0 : i64} : !atile.frag<128x32xf32> -> !atile.frag<1x32xf32>
+    %n2 = atile.reduce sum %q2 {dim = 0 : i64} : !atile.frag<128xf32> -> f32
     ```
   }];
-  let arguments = (ins ATile_ReduceKind:$kind, ATile_Frag:$input);
-  let results = (outs ATile_Frag:$result);
+  let arguments = (ins ATile_ReduceKind:$kind, ATile_Frag:$input,
+                   DefaultValuedAttr<I64Attr, "1">:$dim);
+  let results = (outs AnyTypeOf<[F32, ATile_Frag]>:$result);
   let assemblyFormat =
       "$kind $input attr-dict `:` qualified(type($input)) `->` qualified(type($result))";
   let hasVerifier = 1;
@@ -494,8 +516,10 @@ def ATile_MapOp : ATile_Op<"map", [Pure,
   let summary = "elementwise computation over fragments";
   let description = [{
     Applies the region to every element. Inputs are fragments of one shape
-    `rows x cols`, or `rows` fragments, which are broadcast along the
-    columns; the results have the largest input shape. The region takes
+    `rows x cols`, `rows` fragments, which are broadcast along the columns,
+    or `1 x cols` fragments (column vectors), broadcast along the rows; the
+    results have the shape `rows x cols` (or that of the inputs when all
+    have one shape). The region takes
     one scalar per input (its element type) and yields one per result.
 
     ```mlir

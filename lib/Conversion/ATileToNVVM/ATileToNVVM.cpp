@@ -62,6 +62,19 @@ FailureOr<FragGeom> Lowering::geom(Operation *op, FragType type) {
   gm.rows = type.getRows();
   gm.cols = type.getRank() == 2 ? type.getShape()[1] : 0;
   gm.warps = layout.getWarps();
+  if (layout.getInstr() == Instr::simt) {
+    gm.simt = true;
+    gm.lanes = layout.getLanes();
+    gm.passes = layout.rowsPerOwner(gm.rows);
+    gm.column = type.getRank() == 2 && gm.rows == 1;
+    gm.packed = type.getElementType().getIntOrFloatBitWidth() == 16;
+    gm.bytes = false;
+    gm.rowsPerWarp = gm.mTiles = gm.nTiles = 0;
+    if (!gm.passes)
+      return op->emitOpError() << "has a simt fragment " << type
+                               << " whose rows do not split into passes";
+    return gm;
+  }
   gm.rowsPerWarp = gm.rows / gm.warps;
   gm.mTiles = gm.rowsPerWarp / 16;
   gm.nTiles = gm.cols / 8;
@@ -100,6 +113,16 @@ Value Lowering::chunkOffset(SmemType tile, Value row, Value chunk) {
   Value off = g.add(g.mul(block, g.c32(tile.getRows() * span)),
                     g.mul(row, g.c32(span)));
   return g.add(off, g.mul(within, g.c32(16)));
+}
+
+Value Lowering::simtRow(const FragGeom &gm, int64_t i) {
+  const int64_t perWarp = 32 / gm.lanes;
+  return g.add(g.divu(lane, g.c32(gm.lanes)),
+               g.mul(g.add(warp, g.c32(gm.warps * i)), g.c32(perWarp)));
+}
+
+Value Lowering::simtCol(const FragGeom &gm) {
+  return g.mul(g.remu(lane, g.c32(gm.lanes)), g.c32(4));
 }
 
 Value Lowering::threadRow(const FragGeom &gm, int64_t mi, int64_t hf) {
@@ -495,6 +518,11 @@ LogicalResult Driver::lowerOp(Operation &op) {
           return other->emitOpError()
                  << "holds tile values; convert-atile-to-nvvm lowers them "
                     "in scf.for loops and atile ops only";
+        if (other->getNumOperands() == 1 && other->getNumResults() == 1)
+          if (Value y = scalarMath(L, *other, L.lookup(other->getOperand(0)))) {
+            L.scalars.map(other->getResult(0), y);
+            return success();
+          }
         L.b.clone(*other, L.scalars);
         return success();
       });
@@ -530,6 +558,14 @@ static LogicalResult lowerKernel(gpu::GPUFuncOp fn, gpu::GPUModuleOp module,
     if (LayoutAttr layout = mma.getResult().getType().getLayout())
       l.asyncProxyReads |= layout.getInstr() == Instr::wgmma;
   });
+  {
+    int64_t used = 0;
+    fn.walk([&](AllocOp a) { placeShared(used, a.getResult().getType()); });
+    placeRings(fn, used);
+    auto [at, bytes] = placeReduceScratch(fn, used);
+    if (bytes)
+      l.reduceScratch = l.g.gep(l.smemBase, b.getI8Type(), l.g.c32(at));
+  }
   for (auto [from, to] : llvm::zip(old.getArguments(), entry->getArguments()))
     l.scalars.map(from, to);
   Driver driver(l);

@@ -17,6 +17,8 @@
 //                    convert (registers and quad shuffles)
 //   RingToNVVM.cpp   atile.acquire / await / release, TMA copies (mbarrier
 //                    rings of atile.warp_specialize)
+//   SimtToNVVM.cpp   reads, stores, reductions and conversions of simt
+//                    fragments (programs without products)
 //
 // A fragment with layout mma_sync is, per thread, the m16n8 accumulator
 // layout of PTX's mma.m16n8k16: warp w owns rows [w R/W, (w+1) R/W), in
@@ -32,6 +34,11 @@
 // with its columns in the accumulator's order (atile.convert's docs). Row
 // fragments keep one f32 per (mi, hf) at index 2 mi + hf, replicated over
 // the quad.
+//
+// A simt fragment (#atile.layout's description) keeps, per row pass i of
+// the thread, its 4 columns at 4 i + e (f32) or as two packed pairs at
+// 2 i + e / 2 (16-bit); a row fragment one f32 per pass at i; a column
+// vector (1 x cols) its 4 columns at e (or 2 packed pairs).
 //
 //===----------------------------------------------------------------------===//
 
@@ -54,8 +61,13 @@ struct FragGeom {
   int64_t rows, cols, warps, rowsPerWarp, mTiles, nTiles;
   bool packed; // 16-bit elements, pairs in an i32
   bool bytes;  // 8-bit elements, four in an i32 (see the file comment)
+  /// simt: lanes per row, row passes per thread (1 for a column vector).
+  bool simt = false, column = false;
+  int64_t lanes = 0, passes = 0;
   /// Registers per thread.
   int64_t size(bool rowFrag) const {
+    if (simt)
+      return rowFrag ? passes : passes * (packed ? 2 : 4);
     return rowFrag ? 2 * mTiles
                    : mTiles * nTiles * (bytes ? 1 : packed ? 2 : 4);
   }
@@ -129,6 +141,13 @@ public:
   /// Byte offset of 16-byte chunk `chunk` of row `row` (i32) in a shared
   /// tile (see tileChunkOffset).
   Value chunkOffset(SmemType tile, Value row, Value chunk);
+  /// simt: the block-relative row of this thread in pass `i`, and its
+  /// first column (i32).
+  Value simtRow(const FragGeom &gm, int64_t i);
+  Value simtCol(const FragGeom &gm);
+  /// The scratch of reductions over rows (llvm.ptr<3>; null without
+  /// them): one f32 per warp and column.
+  Value reduceScratch;
   /// Some product of the kernel reads shared memory through the async proxy
   /// (wgmma): waits fence the generic proxy's writes (cp.async) for it.
   bool asyncProxyReads = false;
@@ -170,6 +189,19 @@ LogicalResult lowerReduce(Lowering &l, ReduceOp op);
 LogicalResult lowerMask(Lowering &l, MaskOp op);
 LogicalResult lowerOnlineSoftmax(Lowering &l, OnlineSoftmaxOp op);
 LogicalResult lowerConvert(Lowering &l, ConvertOp op);
+// simt fragments (SimtToNVVM.cpp).
+LogicalResult lowerSimtRead(Lowering &l, ReadOp op, ViewOp view,
+                            const FragGeom &gm);
+LogicalResult lowerSimtStore(Lowering &l, StoreOp op, ViewOp view,
+                             const FragGeom &gm);
+LogicalResult lowerSimtReduce(Lowering &l, ReduceOp op, const FragGeom &gm);
+LogicalResult lowerSimtConvert(Lowering &l, ConvertOp op, const FragGeom &gin);
+/// math.exp2 / log2 / tanh / rsqrt of `x` as the hardware's approximations;
+/// null for other ops.
+Value scalarMath(Lowering &l, Operation &op, Value x);
+/// The register of input fragment `in` that element register `i` of a
+/// map's result of type `res` reads (broadcasts of rows and columns).
+int64_t mapSource(const FragGeom &gm, FragType res, FragType in, int64_t i);
 
 } // namespace mlir::atile::nvvm
 

@@ -342,6 +342,8 @@ LogicalResult nvvm::lowerStore(Lowering &l, StoreOp op) {
     return failure();
   if (gm->bytes)
     return op.emitOpError() << "stores 16- and 32-bit fragments only";
+  if (gm->simt)
+    return lowerSimtStore(l, op, *view, *gm);
   if (op.getStaging())
     return lowerStagedStore(l, op, *gm, *view);
   auto &g = l.g;
@@ -385,6 +387,7 @@ LogicalResult nvvm::lowerRead(Lowering &l, ReadOp op) {
     return failure();
   auto &g = l.g;
   Type f32 = l.b.getF32Type();
+  Type elem = view->getResult().getType().getElementType();
   Value base = l.lookup(view->getPtr());
   if (!op.getRow()) { // one scalar, the same in every thread
     // Offsets outside the extents (negative ones too) read the padding,
@@ -397,15 +400,27 @@ LogicalResult nvvm::lowerRead(Lowering &l, ReadOp op) {
       inside = d ? g.andI(inside, ok) : ok;
       off = d ? g.add(g.mul(off, extent[d]), at) : at;
     }
+    Value pad = g.f(op.getPadding().convertToDouble());
+    if (elem.isF32()) {
+      l.scalars.map(op.getResult(),
+                    g.loadGlobalIf(g.gep(base, f32, off), inside, pad));
+      return success();
+    }
+    // 16-bit: a clamped (in-bounds) address, widened, then the padding.
+    Value x = g.loadGlobal(elem, g.gep(base, elem, g.select(inside, off,
+                                                            g.c64(0))));
     l.scalars.map(op.getResult(),
-                  g.loadGlobalIf(g.gep(base, f32, off), inside,
-                                 g.f(op.getPadding().convertToDouble())));
+                  g.select(inside, arith::ExtFOp::create(l.b, f32, x), pad));
     return success();
   }
   auto type = cast<FragType>(op.getResult().getType());
   FailureOr<FragGeom> gm = l.geom(op, type);
   if (failed(gm))
     return failure();
+  if (gm->simt)
+    return lowerSimtRead(l, op, *view, *gm);
+  if (!elem.isF32())
+    return op.emitOpError() << "reads 16-bit views into simt fragments only";
   Value row0 = l.toI64(op.getRow());
   Value pad = g.f(op.getPadding().convertToDouble());
   Regs regs;

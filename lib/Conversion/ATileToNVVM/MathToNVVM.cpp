@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ATileToNVVM.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include <limits>
@@ -28,6 +29,30 @@ static constexpr double kLog2e = 1.4426950408889634;
 static int64_t rowReg(const FragGeom &gm, int64_t i) {
   const int64_t tileIdx = i / 4, hf = (i % 4) / 2;
   return (tileIdx / gm.nTiles) * 2 + hf;
+}
+
+int64_t nvvm::mapSource(const FragGeom &gm, FragType res, FragType in,
+                        int64_t i) {
+  if (in.getShape() == res.getShape())
+    return i;
+  if (in.getRank() == 1) // a row, broadcast along the columns
+    return gm.simt ? i / 4 : rowReg(gm, i);
+  return i % 4; // a column vector (simt), broadcast along the rows
+}
+
+Value nvvm::scalarMath(Lowering &l, Operation &op, Value x) {
+  if (isa<math::Exp2Op>(op))
+    return l.g.exp2(x);
+  if (isa<math::Log2Op>(op))
+    return l.g.log2(x);
+  if (isa<math::TanhOp>(op))
+    return l.g.tanh(x);
+  if (isa<math::RsqrtOp>(op)) // rsqrt.approx.f32: relative error < 2^-22
+    return LLVM::CallIntrinsicOp::create(
+               l.b, l.b.getF32Type(),
+               l.b.getStringAttr("llvm.nvvm.rsqrt.approx.f"), ValueRange{x})
+        .getResult(0);
+  return Value();
 }
 
 LogicalResult nvvm::lowerFill(Lowering &l, FillOp op) {
@@ -60,14 +85,11 @@ LogicalResult nvvm::lowerMap(Lowering &l, MapOp op) {
   const int64_t size = gm->size(rowResult);
   SmallVector<Regs> results(op.getNumResults(), Regs(size));
   Block &body = op.getBody().front();
-  auto &g = l.g;
   for (int64_t i = 0; i < size; ++i) {
     IRMapping m;
-    for (auto [arg, in] : llvm::zip(body.getArguments(), op.getInputs())) {
-      const Regs &r = l.frags[in];
-      bool rowIn = cast<FragType>(in.getType()).getRank() == 1;
-      m.map(arg, r[rowIn && !rowResult ? rowReg(*gm, i) : i]);
-    }
+    for (auto [arg, in] : llvm::zip(body.getArguments(), op.getInputs()))
+      m.map(arg, l.frags[in][mapSource(*gm, resType,
+                                       cast<FragType>(in.getType()), i)]);
     for (Operation &inner : body.without_terminator()) {
       // Values from above the map (constants hoisted out of it).
       for (Value v : inner.getOperands())
@@ -75,12 +97,9 @@ LogicalResult nvvm::lowerMap(Lowering &l, MapOp op) {
           m.map(v, l.lookup(v));
       Value x = inner.getNumOperands() ? m.lookupOrDefault(inner.getOperand(0))
                                        : Value();
-      if (isa<math::Exp2Op>(inner))
-        m.map(inner.getResult(0), g.exp2(x));
-      else if (isa<math::Log2Op>(inner))
-        m.map(inner.getResult(0), g.log2(x));
-      else if (isa<math::TanhOp>(inner))
-        m.map(inner.getResult(0), g.tanh(x));
+      if (Value y = inner.getNumResults() == 1 ? scalarMath(l, inner, x)
+                                               : Value())
+        m.map(inner.getResult(0), y);
       else
         l.b.clone(inner, m);
     }
@@ -114,6 +133,11 @@ LogicalResult nvvm::lowerReduce(Lowering &l, ReduceOp op) {
   FailureOr<FragGeom> gm = l.geom(op, op.getInput().getType());
   if (failed(gm))
     return failure();
+  if (gm->simt)
+    return lowerSimtReduce(l, op, *gm);
+  if (op.getDim() != 1)
+    return op.emitOpError() << "reduces over rows (dim = 0) on simt "
+                               "fragments only";
   const Regs &x = l.frags[op.getInput()];
   Regs out;
   for (int64_t mi = 0; mi < gm->mTiles; ++mi)
@@ -261,6 +285,8 @@ LogicalResult nvvm::lowerConvert(Lowering &l, ConvertOp op) {
   FailureOr<FragGeom> gin = l.geom(op, in), gout = l.geom(op, out);
   if (failed(gin) || failed(gout))
     return failure();
+  if (gin->simt)
+    return lowerSimtConvert(l, op, *gin);
   auto &g = l.g;
   const Regs &x = l.frags[op.getInput()];
   Type from = in.getElementType(), to = out.getElementType();

@@ -25,6 +25,21 @@ namespace mlir::attn {
 using namespace mlir;
 using namespace mlir::attn;
 
+Value tile_programs::map(
+    ImplicitLocOpBuilder &b, Type result, ValueRange inputs,
+    function_ref<Value(ImplicitLocOpBuilder &, ValueRange)> body) {
+  auto op = atile::MapOp::create(b, TypeRange{result}, inputs);
+  Block *block = b.createBlock(&op.getBody());
+  for (Value in : inputs)
+    block->addArgument(cast<atile::FragType>(in.getType()).getElementType(),
+                       b.getLoc());
+  ImplicitLocOpBuilder inner(b.getLoc(), b.getContext());
+  inner.setInsertionPointToStart(block);
+  atile::YieldOp::create(inner, ValueRange{body(inner, block->getArguments())});
+  b.setInsertionPointAfter(op);
+  return op.getResult(0);
+}
+
 int64_t tile_programs::swizzleFor(int64_t rowBytes) {
   for (int64_t span : {128, 64, 32})
     if (rowBytes % span == 0)

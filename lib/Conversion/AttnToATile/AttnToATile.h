@@ -43,6 +43,32 @@ struct IndexMath {
   Value max(Value x, Value y) { return arith::MaxSIOp::create(b, x, y); }
 };
 
+/// An `atile.map` with one result of type `result`, its body given as a
+/// callback over the element scalars.
+Value map(ImplicitLocOpBuilder &b, Type result, ValueRange inputs,
+          function_ref<Value(ImplicitLocOpBuilder &, ValueRange)> body);
+
+/// What the kernels of an attn.linear / attn.delta op read off it.
+enum class Gate { None, Scalar, Vector };
+struct LinearDeltaPlan {
+  bool delta;
+  int64_t k, v;
+  Gate gate = Gate::None;
+  SmallVector<double> decay; // linear: constant log decays (1 or H values)
+  double scale;
+  bool l2norm = false;
+  bool hasInit = false, hasFinal = false;
+  Type qkElem, vElem, oElem, betaElem, gateElem;
+};
+
+/// The recurrent (decode-step) tile program of a linear / delta op: the
+/// kernel `name` (arguments q k v beta g s0 o final_state, then B T H HV;
+/// grid (V / recurrentSliceCols(v), HV, B), 32 x kRecurrentWarps threads).
+constexpr int64_t kRecurrentWarps = 4;
+int64_t recurrentSliceCols(int64_t v);
+gpu::GPUFuncOp buildRecurrentProgram(gpu::GPUModuleOp module, StringRef name,
+                                     const LinearDeltaPlan &p, Location loc);
+
 /// The XOR-swizzle span (bytes) for shared rows of `rowBytes` bytes: the
 /// widest of 128, 64, 32 that divides them (0 when none does).
 int64_t swizzleFor(int64_t rowBytes);

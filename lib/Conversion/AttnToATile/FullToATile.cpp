@@ -168,22 +168,6 @@ static FailureOr<FullShape> shapeOf(OpT op) {
   return s;
 }
 
-/// An `atile.map` with one result, the body given as a callback over the
-/// element scalars.
-static Value map(ImplicitLocOpBuilder &b, Type result, ValueRange inputs,
-                 function_ref<Value(ImplicitLocOpBuilder &, ValueRange)> body) {
-  auto op = MapOp::create(b, TypeRange{result}, inputs);
-  Block *block = b.createBlock(&op.getBody());
-  for (Value in : inputs)
-    block->addArgument(cast<FragType>(in.getType()).getElementType(),
-                       b.getLoc());
-  ImplicitLocOpBuilder inner(b.getLoc(), b.getContext());
-  inner.setInsertionPointToStart(block);
-  YieldOp::create(inner, ValueRange{body(inner, block->getArguments())});
-  b.setInsertionPointAfter(op);
-  return op.getResult(0);
-}
-
 FailureOr<gpu::GPUFuncOp>
 tile_programs::buildFullProgram(Operation *op, gpu::GPUModuleOp module,
                                 StringRef name, std::optional<RowBlock> rows,

@@ -6,33 +6,26 @@
 //
 // What the recurrent (decode step) and chunked (prefill) kernels of
 // attn.linear and attn.delta read off the op: head dims, gate kind, scale,
-// L2 norm, states and element types. RecurrentToGPU.cpp checks the op and
-// writes the manifest; ChunkedToGPU.cpp (with ChunkedPrep.cpp and
-// ChunkedScan.cpp) builds the chunked form's kernels.
+// L2 norm, states and element types (LinearDeltaPlan, AttnToATile.h).
+// RecurrentToGPU.cpp checks the op and writes the manifest (the decode step
+// is AttnToATile/RecurrentToATile.cpp's tile program); ChunkedToGPU.cpp
+// (with ChunkedPrep.cpp and ChunkedScan.cpp) builds the chunked form's
+// kernels.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef ATTN_LIB_CONVERSION_ATTNTOGPU_LINEARDELTA_H
 #define ATTN_LIB_CONVERSION_ATTNTOGPU_LINEARDELTA_H
 
+#include "../AttnToATile/AttnToATile.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/Support/LLVM.h"
 
 namespace mlir::attn::gpu_kernels {
 
-enum class Gate { None, Scalar, Vector };
-
-struct LinearDeltaPlan {
-  bool delta;
-  int64_t k, v;
-  Gate gate = Gate::None;
-  SmallVector<double> decay; // linear: constant log decays (1 or H values)
-  double scale;
-  bool l2norm = false;
-  bool hasInit = false, hasFinal = false;
-  Type qkElem, vElem, oElem, betaElem, gateElem;
-};
+using tile_programs::Gate;
+using tile_programs::LinearDeltaPlan;
 
 /// The chunked form's kernels (`<prefix>_{delta,linear}_{prep,scan}`) and
 /// their manifest pieces: launches and workspaces.

@@ -4,27 +4,18 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The recurrent form of the linear and delta-rule ops: the decode step (and
-// small T), bandwidth-bound on the f32 state. One CTA per (value head,
-// batch), one thread per state column v holding S[:, v] (K values) in
-// registers, so every reduction over K is thread-local: per step the block
-// stages q_t, k_t (and a per-channel gate) in shared memory, and each thread
-//
-//   S[:, v] *= a_t                        (exp of the gate: scalar or per K)
-//   delta:  u = S[:, v] . k_t;  S[:, v] += k_t * beta_t (v_t[v] - u)
-//   linear: S[:, v] += k_t * v_t[v]
-//   o_t[v] = scale * S[:, v] . q_t        (q, k L2-normalised if asked)
-//
-// The state is read once (initial_state or zeros) and written once
-// (final_state): coalesced rows of V floats.
+// attn.linear / attn.delta -> their kernels and manifest entry: the op
+// checks with located errors, then the recurrent form's decode-step tile
+// program (AttnToATile/RecurrentToATile.cpp: a block per slice of value
+// columns, value head and batch, the state slice in registers) or the
+// chunked form's kernels (ChunkedToGPU.cpp).
 //
 //===----------------------------------------------------------------------===//
 
 #include "GpuBuilder.h"
 #include "Kernels.h"
 #include "LinearDelta.h"
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "attn/Dialect/ATile/IR/ATileOps.h"
 #include <cmath>
 
 using namespace mlir;
@@ -32,199 +23,9 @@ using namespace mlir::attn;
 using namespace mlir::attn::gpu_kernels;
 
 namespace {
-struct RecurrentPlan : LinearDeltaPlan {
-  int64_t threads() const { return (v + 31) / 32 * 32; }
-  int64_t smemBytes() const { return 4 * 3 * k; }
-};
-enum RecArg {
-  rQ,
-  rK,
-  rV,
-  rBeta,
-  rGate,
-  rInit,
-  rO,
-  rFinal,
-  rB,
-  rT,
-  rH,
-  rHV,
-  kNumRecArgs
-};
 constexpr const char *kRecArgNames[] = {
     "q", "k", "v", "beta", "g", "s0", "o", "final_state", "B", "T", "H", "HV"};
-constexpr double kLog2e = 1.4426950408889634;
 } // namespace
-
-static void buildRecurrentKernel(gpu::GPUModuleOp module, StringRef name,
-                                 const RecurrentPlan &p, Location loc) {
-  ImplicitLocOpBuilder b(loc, module.getContext());
-  GpuBuilder g(b);
-  Type f32T = g.f32(), i8T = b.getI8Type();
-  gpu::GPUFuncOp fn =
-      createKernel(b, module, name, rB, kNumRecArgs - rB, p.threads());
-  auto arg = [&](int i) -> Value { return fn.getArgument(i); };
-  auto loadF32 = [&](Type elem, Value ptr, Value off) -> Value {
-    Value x = g.loadGlobal(elem, g.gep(ptr, elem, off));
-    return elem.isF32() ? x : arith::ExtFOp::create(b, f32T, x).getResult();
-  };
-
-  Value tid = g.threadId();
-  Value hv = g.toI64(g.blockId(gpu::Dimension::x));
-  Value bIdx = g.toI64(g.blockId(gpu::Dimension::y));
-  Value seqT = arg(rT), heads = arg(rH), vHeads = arg(rHV);
-  Value h = g.divs(hv, g.divs(vHeads, heads)); // GVA: q/k head of hv
-  Value col = g.toI64(tid);
-  Value active = g.slt(col, g.c64(p.v));
-  Value colSafe = g.select(active, col, g.c64(0));
-  Value zeroF = g.f(0.0);
-
-  Value smem = g.sharedBase(module);
-  Value sq = smem;
-  Value sk = g.gep(smem, i8T, g.c32(4 * p.k));
-  Value sg = g.gep(smem, i8T, g.c32(8 * p.k));
-
-  // S[:, v] from the initial state (rows of V floats: coalesced).
-  Value stateBase = g.mul(g.add(g.mul(bIdx, vHeads), hv), g.c64(p.k * p.v));
-  SmallVector<Value> state;
-  for (int64_t i = 0; i < p.k; ++i) {
-    if (!p.hasInit) {
-      state.push_back(zeroF);
-      continue;
-    }
-    Value off = g.add(stateBase, g.add(g.c64(i * p.v), colSafe));
-    state.push_back(g.loadGlobal(f32T, g.gep(arg(rInit), f32T, off)));
-  }
-
-  // Constant decay of this head (linear ops with `decay`).
-  Value constDecay;
-  if (!p.decay.empty()) {
-    constDecay = g.f(std::exp(p.decay[0]));
-    for (size_t i = 1; i < p.decay.size(); ++i)
-      constDecay =
-          g.select(g.eq(h, g.c64(i)), g.f(std::exp(p.decay[i])), constDecay);
-  }
-
-  auto loop = scf::ForOp::create(b, g.c64(0), seqT, g.c64(1), state);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value t = loop.getInductionVar();
-    SmallVector<Value> s(loop.getRegionIterArgs().begin(),
-                         loop.getRegionIterArgs().end());
-    Value bt = g.add(g.mul(bIdx, seqT), t);
-    // Stage q_t, k_t (and the per-channel gate) in shared memory.
-    Value qkBase = g.mul(g.add(g.mul(bt, heads), h), g.c64(p.k));
-    Value gateHeads = p.delta ? vHeads : heads;
-    Value gBase = g.mul(g.add(g.mul(bt, gateHeads), hv), g.c64(p.k));
-    for (int64_t i0 = 0; i0 < p.k; i0 += p.threads()) {
-      Value i = g.add(g.c64(i0), g.toI64(tid));
-      auto ifOp =
-          scf::IfOp::create(b, TypeRange{}, g.slt(i, g.c64(p.k)), false);
-      OpBuilder::InsertionGuard g2(b);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-      g.storeGlobal(loadF32(p.qkElem, arg(rQ), g.add(qkBase, i)),
-                    g.gep(sq, f32T, i));
-      g.storeGlobal(loadF32(p.qkElem, arg(rK), g.add(qkBase, i)),
-                    g.gep(sk, f32T, i));
-      if (p.gate == Gate::Vector)
-        g.storeGlobal(loadF32(p.gateElem, arg(rGate), g.add(gBase, i)),
-                      g.gep(sg, f32T, i));
-    }
-    g.barrier();
-
-    // q_t and k_t are read from shared memory at each use (keeping them in
-    // registers next to the K state values would spill).
-    auto qAt = [&](int64_t i) {
-      return g.loadGlobal(f32T, g.gep(sq, f32T, g.c32(i)));
-    };
-    auto kAt = [&](int64_t i) {
-      return g.loadGlobal(f32T, g.gep(sk, f32T, g.c32(i)));
-    };
-    Value qScale = g.f(p.scale), kScale = g.f(1.0);
-    if (p.l2norm) {
-      auto invNorm = [&](llvm::function_ref<Value(int64_t)> at) {
-        Value ss = zeroF;
-        for (int64_t i = 0; i < p.k; ++i) {
-          Value e = at(i);
-          ss = g.fadd(ss, g.fmul(e, e));
-        }
-        // rsqrt.approx.f32: relative error below 2^-22.
-        return LLVM::CallIntrinsicOp::create(
-                   b, f32T, b.getStringAttr("llvm.nvvm.rsqrt.approx.f"),
-                   ValueRange{g.fadd(ss, g.f(1e-6))})
-            .getResult(0);
-      };
-      qScale = g.fmul(qScale, invNorm(qAt));
-      kScale = invNorm(kAt);
-      g.barrier(); // as below: the norms' loads are not reused
-    }
-
-    // Decay: a scalar (gate or constant) or one factor per key channel.
-    Value aScalar = constDecay;
-    if (p.gate == Gate::Scalar)
-      aScalar = g.exp2(g.fmul(
-          loadF32(p.gateElem, arg(rGate), g.add(g.mul(bt, gateHeads), hv)),
-          g.f(kLog2e)));
-    for (int64_t i = 0; i < p.k; ++i) {
-      Value a = aScalar;
-      if (p.gate == Gate::Vector)
-        a = g.exp2(
-            g.fmul(g.loadGlobal(f32T, g.gep(sg, f32T, g.c32(i))), g.f(kLog2e)));
-      if (a)
-        s[i] = g.fmul(s[i], a);
-    }
-
-    Value vt = loadF32(
-        p.vElem, arg(rV),
-        g.add(g.mul(g.add(g.mul(bt, vHeads), hv), g.c64(p.v)), colSafe));
-    Value add = vt;
-    if (p.delta) {
-      Value u = zeroF;
-      for (int64_t i = 0; i < p.k; ++i)
-        u = g.fadd(u, g.fmul(s[i], kAt(i)));
-      u = g.fmul(u, kScale);
-      Value beta =
-          loadF32(p.betaElem, arg(rBeta), g.add(g.mul(bt, vHeads), hv));
-      add = g.fmul(beta, g.fsub(vt, u));
-      // A barrier (uniform: every thread gets here) keeps LLVM from
-      // carrying the K loaded values of k_t over to the update below.
-      g.barrier();
-    }
-    add = g.fmul(add, kScale);
-    Value o = zeroF;
-    for (int64_t i = 0; i < p.k; ++i) {
-      s[i] = g.fadd(s[i], g.fmul(kAt(i), add));
-      o = g.fadd(o, g.fmul(s[i], qAt(i)));
-    }
-    o = g.fmul(o, qScale);
-    {
-      auto ifOp = scf::IfOp::create(b, TypeRange{}, active, false);
-      OpBuilder::InsertionGuard g2(b);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-      Value out = p.oElem.isF32()
-                      ? o
-                      : arith::TruncFOp::create(b, p.oElem, o).getResult();
-      g.storeGlobal(
-          out,
-          g.gep(arg(rO), p.oElem,
-                g.add(g.mul(g.add(g.mul(bt, vHeads), hv), g.c64(p.v)), col)));
-    }
-    g.barrier(); // q_t, k_t consumed before the next step overwrites them
-    scf::YieldOp::create(b, s);
-  }
-
-  if (p.hasFinal) {
-    auto ifOp = scf::IfOp::create(b, TypeRange{}, active, false);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    for (int64_t i = 0; i < p.k; ++i) {
-      Value off = g.add(stateBase, g.add(g.c64(i * p.v), col));
-      g.storeGlobal(loop.getResult(i), g.gep(arg(rFinal), f32T, off));
-    }
-  }
-  gpu::ReturnOp::create(b);
-}
 
 template <typename OpT>
 static FailureOr<DictionaryAttr> buildRecurrent(OpT op, bool delta,
@@ -238,15 +39,17 @@ static FailureOr<DictionaryAttr> buildRecurrent(OpT op, bool delta,
   auto qType = cast<RankedTensorType>(op.getQ().getType());
   auto kType = cast<RankedTensorType>(op.getK().getType());
   auto vType = cast<RankedTensorType>(op.getV().getType());
-  RecurrentPlan p;
+  LinearDeltaPlan p;
   p.delta = delta;
   p.k = qType.getDimSize(3);
   p.v = vType.getDimSize(3);
   if (ShapedType::isDynamic(p.k) || ShapedType::isDynamic(p.v))
     return op.emitOpError() << "GPU kernels need static head dims K and V";
-  if (p.k > 256 || p.v > 1024)
-    return op.emitOpError() << "the recurrent GPU kernel keeps a state column "
-                               "per thread: K <= 256 and V <= 1024; got K = "
+  if (p.k > 256 || p.v % 4)
+    return op.emitOpError() << "the recurrent GPU kernel keeps a K x 4n slice "
+                               "of the state in registers, in 4-column "
+                               "vectors: K <= 256 and V a multiple of 4; got "
+                               "K = "
                             << p.k << ", V = " << p.v;
   p.qkElem = qType.getElementType();
   p.vElem = vType.getElementType();
@@ -337,12 +140,19 @@ static FailureOr<DictionaryAttr> buildRecurrent(OpT op, bool delta,
     workspaces = kernels.workspaces;
   } else {
     std::string name = site.prefix + (delta ? "_delta_step" : "_linear_step");
-    buildRecurrentKernel(site.module, name, p, op.getLoc());
+    site.module->setAttr(atile::kTargetAttrName,
+                         atile::TargetAttr::get(ctx, site.chip.name));
+    gpu::GPUFuncOp fn = tile_programs::buildRecurrentProgram(
+        site.module, name, p, op.getLoc());
     NamedAttrList launch;
     launch.append("kernel", b.getStringAttr(name));
-    launch.append("grid", stringArray(ctx, {"HV", "B", "1"}));
-    launch.append("block", b.getI64ArrayAttr({p.threads(), 1, 1}));
-    launch.append("smem", b.getI64IntegerAttr(p.smemBytes()));
+    launch.append("grid",
+                  stringArray(ctx, {std::to_string(
+                                        p.v / tile_programs::recurrentSliceCols(p.v)),
+                                    "HV", "B"}));
+    launch.append("block", b.getI64ArrayAttr(
+                               {32 * tile_programs::kRecurrentWarps, 1, 1}));
+    launch.append("smem", b.getI64IntegerAttr(atile::sharedBytes(fn)));
     launch.append("args", stringArray(ctx, SmallVector<std::string>(
                                                std::begin(kRecArgNames),
                                                std::end(kRecArgNames))));

@@ -347,7 +347,7 @@ func.func @reduce_rows() {
 func.func @map_shapes() {
   %a = atile.fill 0.0 : !atile.frag<64x64xf32>
   %b = atile.fill 0.0 : !atile.frag<32xf32>
-  // expected-error @+1 {{inputs must be 64x64 fragments or their 64 rows; got '!atile.frag<32xf32>'}}
+  // expected-error @+1 {{inputs must be 64x64 fragments, their 64 rows or their 64 columns (1 x cols); got '!atile.frag<32xf32>'}}
   %r = atile.map %a, %b : !atile.frag<64x64xf32>, !atile.frag<32xf32> -> !atile.frag<64x64xf32> {
   ^bb0(%x: f32, %y: f32):
     atile.yield %x : f32
@@ -429,9 +429,9 @@ func.func @convert_e5m2() {
 // -----
 
 func.func @read_not_f32(%p: !llvm.ptr<1>, %n: i64, %i: index) {
-  %v = atile.view %p[%n] : !llvm.ptr<1> -> !atile.view<?xbf16>
-  // expected-error @+1 {{reads f32 views}}
-  %x = atile.read %v[%i] : !atile.view<?xbf16> -> f32
+  %v = atile.view %p[%n] : !llvm.ptr<1> -> !atile.view<?xi32>
+  // expected-error @+1 {{reads f32, bf16 or f16 views}}
+  %x = atile.read %v[%i] : !atile.view<?xi32> -> f32
   return
 }
 
@@ -448,7 +448,7 @@ func.func @read_scalar_offsets(%p: !llvm.ptr<1>, %n: i64, %i: index) {
 
 func.func @read_rows_scalar(%p: !llvm.ptr<1>, %n: i64, %i: index) {
   %v = atile.view %p[%n, %n] : !llvm.ptr<1> -> !atile.view<?x?xf32>
-  // expected-error @+1 {{with `rows` reads a rank-1 f32 fragment}}
+  // expected-error @+1 {{with `rows` reads an f32 fragment}}
   %x = atile.read %v[%i] rows %i {rows = array<i64: 1>} : !atile.view<?x?xf32> -> f32
   return
 }
@@ -653,5 +653,78 @@ func.func @mask_gathered_view(%p: !llvm.ptr<1>, %n: i64, %i: index) {
   %s = atile.fill 0.0 : !atile.frag<16x32xf32>
   // expected-error @+1 {{takes its gathered keys from an atile.gather}}
   %m = atile.mask %s row %i col %i keys %i group %i offset %i gathered %k : !atile.view<?x128xbf16> : !atile.frag<16x32xf32>
+  return
+}
+
+// -----
+
+func.func @read_cols(%p: !llvm.ptr<1>, %n: i64, %i: index) {
+  %v = atile.view %p[%n] : !llvm.ptr<1> -> !atile.view<?x4x32xf32>
+  // expected-error @+1 {{reads whole rows: the view's last extent must be static and equal the fragment's 16 columns}}
+  %x = atile.read %v[%i] rows %i {rows = array<i64: 1>} : !atile.view<?x4x32xf32> -> !atile.frag<128x16xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_rows_shape(%x: !atile.frag<128x32xf32>) {
+  // expected-error @+1 {{over the rows (dim = 0) makes a 1x32 fragment}}
+  %r = atile.reduce sum %x {dim = 0 : i64} : !atile.frag<128x32xf32> -> !atile.frag<128xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_rank1_dim(%x: !atile.frag<128xf32>) {
+  // expected-error @+1 {{reduces a rank-1 fragment over its rows (dim = 0) to one f32}}
+  %r = atile.reduce sum %x : !atile.frag<128xf32> -> f32
+  return
+}
+
+// -----
+
+func.func @reduce_dim(%x: !atile.frag<128x32xf32>) {
+  // expected-error @+1 {{reduces along dim 1 (each row) or 0 (over the rows); got 2}}
+  %r = atile.reduce sum %x {dim = 2 : i64} : !atile.frag<128x32xf32> -> !atile.frag<128xf32>
+  return
+}
+
+// -----
+
+func.func @map_columns(%x: !atile.frag<128x32xf32>, %c: !atile.frag<1x16xf32>) {
+  // expected-error @+1 {{inputs must be 128x32 fragments, their 128 rows or their 32 columns (1 x cols)}}
+  %r = atile.map %x, %c : !atile.frag<128x32xf32>, !atile.frag<1x16xf32> -> !atile.frag<128x32xf32> {
+  ^bb0(%a: f32, %b: f32):
+    %s = arith.addf %a, %b : f32
+    atile.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// expected-error @+1 {{lanes per row must divide 32; got 3}}
+func.func @simt_lanes(%x: !atile.frag<128x12xf32, #atile.layout<simt, acc, warps = 4, lanes = 3>>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{a simt fragment over 8 lanes per row has 32 columns; got 16}}
+func.func @simt_cols(%x: !atile.frag<128x16xf32, #atile.layout<simt, acc, warps = 4, lanes = 8>>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{100 rows do not split into whole passes of 16 rows (simt, 4 warps)}}
+func.func @simt_rows(%x: !atile.frag<100x32xf32, #atile.layout<simt, acc, warps = 4, lanes = 8>>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{simt layouts, and only they, name their lanes per row}}
+func.func @mma_lanes(%x: !atile.frag<128x32xf32, #atile.layout<mma_sync, acc, warps = 4, lanes = 8>>) {
   return
 }

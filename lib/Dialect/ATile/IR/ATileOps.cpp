@@ -43,11 +43,33 @@ mlir::atile::placeRings(Operation *kernel, int64_t &used) {
   return rings;
 }
 
+std::pair<int64_t, int64_t>
+mlir::atile::placeReduceScratch(Operation *kernel, int64_t &used) {
+  int64_t warps = 1;
+  if (auto block = kernel->getAttrOfType<DenseI32ArrayAttr>("known_block_size");
+      block && !block.empty())
+    warps = std::max<int64_t>(1, block[0] / 32);
+  int64_t bytes = 0;
+  kernel->walk([&](ReduceOp r) {
+    if (r.getDim() != 0)
+      return;
+    FragType in = r.getInput().getType();
+    const int64_t cols = in.getRank() == 2 ? in.getShape()[1] : 1;
+    bytes = std::max(bytes, 4 * warps * cols);
+  });
+  if (!bytes)
+    return {used, 0};
+  const int64_t offset = (used + 15) / 16 * 16;
+  used = offset + bytes;
+  return {offset, bytes};
+}
+
 int64_t mlir::atile::sharedBytes(Operation *kernel) {
   int64_t bytes = 0;
   kernel->walk(
       [&](AllocOp alloc) { placeShared(bytes, alloc.getResult().getType()); });
   placeRings(kernel, bytes);
+  placeReduceScratch(kernel, bytes);
   return bytes;
 }
 
@@ -269,8 +291,9 @@ LogicalResult StoreOp::verify() {
 
 LogicalResult ReadOp::verify() {
   ViewType view = getSrc().getType();
-  if (!view.getElementType().isF32())
-    return emitOpError() << "reads f32 views; got " << view;
+  Type elem = view.getElementType();
+  if (!elem.isF32() && !elem.isBF16() && !elem.isF16())
+    return emitOpError() << "reads f32, bf16 or f16 views; got " << view;
   auto frag = dyn_cast<FragType>(getResult().getType());
   if (!getRow()) {
     if (frag || getRows())
@@ -282,13 +305,20 @@ LogicalResult ReadOp::verify() {
                            << view << "; got " << getOffsets().size();
     return success();
   }
-  if (!frag || frag.getRank() != 1 || !frag.getElementType().isF32() ||
-      !getRows())
-    return emitOpError() << "with `rows` reads a rank-1 f32 fragment (and "
-                            "needs the rows attribute); got "
+  if (!frag || !frag.getElementType().isF32() || !getRows())
+    return emitOpError() << "with `rows` reads an f32 fragment (and needs the "
+                            "rows attribute); got "
                          << getResult().getType();
+  const bool hasCols = frag.getRank() == 2;
+  if (hasCols) {
+    const int64_t cols = view.getShape().back();
+    if (ShapedType::isDynamic(cols) || cols != frag.getShape()[1])
+      return emitOpError() << "reads whole rows: the view's last extent must "
+                              "be static and equal the fragment's "
+                           << frag.getShape()[1] << " columns; got " << view;
+  }
   return verifyRowAddressing(*this, view, *getRows(), getOffsets().size(),
-                             /*hasCols=*/false);
+                             hasCols);
 }
 
 //===----------------------------------------------------------------------===//
@@ -385,30 +415,55 @@ static LogicalResult checkRowOf(Operation *op, FragType full, FragType rows,
 }
 
 LogicalResult ReduceOp::verify() {
-  FragType in = getInput().getType(), out = getResult().getType();
-  if (in.getRank() != 2)
-    return emitOpError() << "reduces the rows of a rank-2 fragment; got " << in;
-  if (!in.getElementType().isF32() || !out.getElementType().isF32())
+  FragType in = getInput().getType();
+  if (!in.getElementType().isF32())
     return emitOpError() << "reduces f32 fragments";
+  const int64_t dim = getDim();
+  if (dim != 0 && dim != 1)
+    return emitOpError() << "reduces along dim 1 (each row) or 0 (over the "
+                            "rows); got "
+                         << dim;
+  if (in.getRank() == 1) {
+    if (dim != 0 || !getResult().getType().isF32())
+      return emitOpError() << "reduces a rank-1 fragment over its rows "
+                              "(dim = 0) to one f32; got "
+                           << getResult().getType();
+    return success();
+  }
+  auto out = dyn_cast<FragType>(getResult().getType());
+  if (!out || !out.getElementType().isF32())
+    return emitOpError() << "reduces a rank-2 fragment to an f32 fragment";
+  if (dim == 0) {
+    if (out.getShape() != ArrayRef<int64_t>{1, in.getShape()[1]})
+      return emitOpError() << "over the rows (dim = 0) makes a 1x"
+                           << in.getShape()[1] << " fragment; got " << out;
+    return success();
+  }
   return checkRowOf(*this, in, out, "result");
 }
 
 LogicalResult MapOp::verifyRegions() {
   if (getInputs().empty())
     return emitOpError() << "maps at least one fragment";
-  // The shape of the largest-rank input; every input is it or its rows.
+  // The shape of the largest input (rank, then rows); every input is it,
+  // its rows or its columns.
   ArrayRef<int64_t> full;
   for (Value v : getInputs()) {
     auto t = cast<FragType>(v.getType());
-    if (t.getRank() > static_cast<int64_t>(full.size()))
+    if (t.getRank() > static_cast<int64_t>(full.size()) ||
+        (t.getRank() == static_cast<int64_t>(full.size()) &&
+         t.getShape()[0] > full[0]))
       full = t.getShape();
   }
   for (Value v : getInputs()) {
     auto t = cast<FragType>(v.getType());
-    if (t.getShape() != full && t.getShape() != full.take_front(1))
+    bool column = full.size() == 2 && t.getRank() == 2 &&
+                  t.getShape()[0] == 1 && t.getShape()[1] == full[1];
+    if (t.getShape() != full && t.getShape() != full.take_front(1) && !column)
       return emitOpError() << "inputs must be " << shapeStr(full)
-                           << " fragments or their " << full[0]
-                           << " rows; got " << t;
+                           << " fragments, their " << full[0]
+                           << " rows or their " << (full.size() == 2 ? full.back() : 0)
+                           << " columns (1 x cols); got " << t;
   }
   for (Type r : getResultTypes())
     if (cast<FragType>(r).getShape() != full)

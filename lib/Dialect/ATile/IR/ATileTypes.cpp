@@ -236,6 +236,21 @@ LogicalResult FragType::verify(function_ref<InFlightDiagnostic()> emitError,
   if ((layout.getOperand() == Operand::row) != (shape.size() == 1))
     return emitError() << "'row' layouts are for rank-1 fragments and the "
                           "others for rank-2 ones";
+  if (layout.getInstr() == Instr::simt) {
+    if (!elem.isF32() && !elem.isBF16() && !elem.isF16())
+      return emitError() << "simt fragments hold f32, bf16 or f16; got "
+                         << elem;
+    if (shape.size() == 2 && shape[1] != 4 * layout.getLanes())
+      return emitError() << "a simt fragment over " << layout.getLanes()
+                         << " lanes per row has " << 4 * layout.getLanes()
+                         << " columns; got " << shape[1];
+    if (layout.rowsPerOwner(shape[0]) == 0)
+      return emitError() << shape[0] << " rows do not split into whole "
+                            "passes of "
+                         << layout.rowsPerPass() << " rows (simt, "
+                         << layout.getWarps() << " warps)";
+    return success();
+  }
   if (layout.rowsPerOwner(shape[0]) == 0)
     return emitError() << shape[0] << " rows do not split into whole "
                        << stringifyInstr(layout.getInstr()) << " tiles over "
@@ -260,16 +275,34 @@ FragType FragType::withLayout(LayoutAttr layout) const {
 //===----------------------------------------------------------------------===//
 
 LogicalResult LayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                                 Instr instr, Operand operand, int64_t warps) {
+                                 Instr instr, Operand operand, int64_t warps,
+                                 int64_t lanes) {
   if (warps < 1 || warps > 32)
     return emitError() << "warps must be in [1, 32]; got " << warps;
   if (instr == Instr::wgmma && warps % 4)
     return emitError() << "wgmma layouts span whole warpgroups (4 warps); got "
                        << warps << " warps";
+  if ((instr == Instr::simt) != (lanes != 0))
+    return emitError() << "simt layouts, and only they, name their lanes per "
+                          "row";
+  if (instr == Instr::simt && (lanes < 1 || lanes > 32 || 32 % lanes))
+    return emitError() << "lanes per row must divide 32; got " << lanes;
+  if (instr == Instr::simt && operand == Operand::lhs)
+    return emitError() << "simt fragments are no product operand ('acc' or "
+                          "'row')";
   return success();
 }
 
+int64_t LayoutAttr::rowsPerPass() const {
+  return getLanes() ? 32 / getLanes() * getWarps() : 0;
+}
+
 int64_t LayoutAttr::rowsPerOwner(int64_t rows) const {
+  if (getInstr() == Instr::simt) {
+    if (getOperand() != Operand::row && rows == 1)
+      return 1;
+    return rows % rowsPerPass() ? 0 : rows / rowsPerPass();
+  }
   const bool wg = getInstr() == Instr::wgmma;
   const int64_t owners = wg ? getWarps() / 4 : getWarps();
   const int64_t tileRows = wg ? 64 : 16;

@@ -23,22 +23,26 @@ namespace mlir::atile {
 using namespace mlir;
 using namespace mlir::atile;
 
-/// The layout a fragment of `type` gets in a kernel of `warps` warps.
-static LayoutAttr layoutFor(FragType type, Instr instr, int64_t warps) {
-  Operand role = type.getRank() == 1                  ? Operand::row
-                 : type.getElementType().isF32() ? Operand::acc
-                                                      : Operand::lhs;
-  return LayoutAttr::get(type.getContext(), instr, role, warps);
+/// The layout a fragment of `type` gets in a kernel of `warps` warps
+/// (`lanes` per row with simt).
+static LayoutAttr layoutFor(FragType type, Instr instr, int64_t warps,
+                            int64_t lanes) {
+  Operand role = type.getRank() == 1 ? Operand::row
+                 : type.getElementType().isF32() || instr == Instr::simt
+                     ? Operand::acc
+                     : Operand::lhs;
+  return LayoutAttr::get(type.getContext(), instr, role, warps,
+                         instr == Instr::simt ? lanes : 0);
 }
 
 /// Gives `v` a layout if it is a fragment without one; fails (with a
 /// located error on `at`) when the fragment does not split over the warps.
-static LogicalResult assign(Value v, Instr instr, int64_t warps,
+static LogicalResult assign(Value v, Instr instr, int64_t warps, int64_t lanes,
                             Operation *at) {
   auto type = dyn_cast<FragType>(v.getType());
   if (!type || type.getLayout())
     return success();
-  LayoutAttr layout = layoutFor(type, instr, warps);
+  LayoutAttr layout = layoutFor(type, instr, warps, lanes);
   if (failed(FragType::verify([&] { return at->emitOpError(); },
                               type.getShape(), type.getElementType(), layout)))
     return failure();
@@ -97,16 +101,54 @@ struct ATileAssignLayoutsPass
         return signalPassFailure();
       }
       const int64_t warps = (*block)[0] / 32;
-      const Instr instr = wgmma && chip->wgmma && fitsWgmma(fn, warps)
-                              ? Instr::wgmma
-                              : Instr::mma_sync;
+      bool products = false;
+      fn.walk([&](MmaOp) { products = true; });
+      Instr instr = wgmma && chip->wgmma && fitsWgmma(fn, warps)
+                        ? Instr::wgmma
+                        : Instr::mma_sync;
+      // A program without products: plain registers, 16-byte column
+      // vectors, one column width for the whole program.
+      int64_t lanes = 0;
+      if (!products) {
+        instr = Instr::simt;
+        FragType wide;
+        WalkResult cols = fn.walk([&](Operation *op) {
+          for (Value res : op->getResults()) {
+            auto type = dyn_cast<FragType>(res.getType());
+            if (!type || type.getRank() != 2)
+              continue;
+            if (wide && wide.getShape()[1] != type.getShape()[1]) {
+              op->emitOpError()
+                  << "makes a " << type << " in a program without products "
+                  << "whose fragments have " << wide.getShape()[1]
+                  << " columns: plain-register (simt) programs take one "
+                     "column width";
+              return WalkResult::interrupt();
+            }
+            wide = type;
+          }
+          return WalkResult::advance();
+        });
+        if (cols.wasInterrupted())
+          return signalPassFailure();
+        const int64_t width = wide ? wide.getShape()[1] : 4;
+        lanes = width / 4;
+        if (width % 4 || lanes > 32 || 32 % lanes) {
+          fn.emitOpError() << "a program without products lays its "
+                              "fragments' columns out in 4-element vectors "
+                              "over lanes dividing 32: 4, 8, 16, 32, 64 or "
+                              "128 columns; got "
+                           << width;
+          return signalPassFailure();
+        }
+      }
       WalkResult r = fn.walk<WalkOrder::PreOrder>([&](Operation *op) {
         if (auto loop = dyn_cast<scf::ForOp>(op))
           for (Value arg : loop.getRegionIterArgs())
-            if (failed(assign(arg, instr, warps, op)))
+            if (failed(assign(arg, instr, warps, lanes, op)))
               return WalkResult::interrupt();
         for (Value res : op->getResults())
-          if (failed(assign(res, instr, warps, op)))
+          if (failed(assign(res, instr, warps, lanes, op)))
             return WalkResult::interrupt();
         if (auto copy = dyn_cast<CopyOp>(op); copy && !copy.getEngine())
           copy.setEngineAttr(

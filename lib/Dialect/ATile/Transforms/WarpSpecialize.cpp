@@ -285,7 +285,7 @@ LogicalResult Specializer::sliceRows() {
     shape[0] = slice;
     LayoutAttr l = ft.getLayout();
     return FragType::get(shape, ft.getElementType(),
-                         LayoutAttr::get(ctx, l.getInstr(), l.getOperand(), 4));
+                         LayoutAttr::get(ctx, l.getInstr(), l.getOperand(), 4, l.getLanes()));
   };
   // Rows of the program -> rows of consumer c's slice.
   OpBuilder top = OpBuilder::atBlockBegin(&consumer);

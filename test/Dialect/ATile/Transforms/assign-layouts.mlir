@@ -74,8 +74,10 @@ gpu.module @tall attributes {atile.target = #atile.target<"sm_90a">} {
 
 gpu.module @m attributes {atile.target = #atile.target<"sm_90a">} {
   gpu.func @k() kernel attributes {known_block_size = array<i32: 256, 1, 1>} {
-    // expected-error @+1 {{'atile.fill' op 64 rows do not split into whole mma_sync tiles over 8 warps}}
-    %m = atile.fill 0.0 : !atile.frag<64xf32>
+    // No products: plain registers (simt), 8 lanes x 4 columns per row.
+    // expected-error @+1 {{'atile.fill' op 48 rows do not split into whole passes of 32 rows (simt, 8 warps)}}
+    %m = atile.fill 0.0 : !atile.frag<48xf32>
+    %s = atile.fill 0.0 : !atile.frag<128x32xf32>
     gpu.return
   }
 }
@@ -96,6 +98,36 @@ gpu.module @m attributes {atile.target = #atile.target<"sm_90a">} {
 gpu.module @m {
   gpu.func @k() kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
     %m = atile.fill 0.0 : !atile.frag<64xf32>
+    gpu.return
+  }
+}
+
+// -----
+
+// A program without products (a decode step): every fragment plain
+// registers over the kernel's warps, 4-column vectors on 32 / 4 = 8 lanes.
+// CHECK-LABEL: gpu.module @simt
+// NOWG-LABEL: gpu.module @simt
+gpu.module @simt attributes {atile.target = #atile.target<"sm_90a">} {
+  gpu.func @k() kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+    // CHECK: atile.fill 0.000000e+00 : !atile.frag<128x32xf32, #atile.layout<simt, acc, warps = 4, lanes = 8>>
+    // NOWG: atile.fill 0.000000e+00 : !atile.frag<128x32xf32, #atile.layout<simt, acc, warps = 4, lanes = 8>>
+    %s = atile.fill 0.0 : !atile.frag<128x32xf32>
+    // CHECK: atile.fill 0.000000e+00 : !atile.frag<128xf32, #atile.layout<simt, row, warps = 4, lanes = 8>>
+    %k = atile.fill 0.0 : !atile.frag<128xf32>
+    // CHECK: atile.reduce sum {{.*}} -> !atile.frag<1x32xf32, #atile.layout<simt, acc, warps = 4, lanes = 8>>
+    %u = atile.reduce sum %s {dim = 0 : i64} : !atile.frag<128x32xf32> -> !atile.frag<1x32xf32>
+    gpu.return
+  }
+}
+
+// -----
+
+gpu.module @simt_widths attributes {atile.target = #atile.target<"sm_90a">} {
+  gpu.func @k() kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+    %s = atile.fill 0.0 : !atile.frag<128x32xf32>
+    // expected-error @+1 {{plain-register (simt) programs take one column width}}
+    %t = atile.fill 0.0 : !atile.frag<128x16xf32>
     gpu.return
   }
 }

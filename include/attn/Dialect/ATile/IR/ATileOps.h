@@ -29,8 +29,16 @@ int64_t placeShared(int64_t &used, SmemType type);
 /// `used` moves past them.
 SmallVector<std::pair<AllocOp, int64_t>> placeRings(Operation *kernel,
                                                     int64_t &used);
+/// Where the scratch of `kernel`'s reductions over rows (atile.reduce
+/// dim = 0: one f32 per warp and column) starts when `used` bytes are taken
+/// (after the buffers and ring barriers, 16-aligned), and its bytes (0
+/// without such reductions); `used` moves past it. The warps are the
+/// kernel's known block size / 32.
+std::pair<int64_t, int64_t> placeReduceScratch(Operation *kernel,
+                                               int64_t &used);
 /// Bytes of dynamic shared memory the atile.alloc buffers of `kernel` take
-/// (placed by placeShared), ring barriers included: what launchers reserve.
+/// (placed by placeShared), ring barriers and reduction scratch included:
+/// what launchers reserve.
 int64_t sharedBytes(Operation *kernel);
 } // namespace mlir::atile
 
