@@ -147,6 +147,11 @@ def recurrent_configs():
     for dt in ("f32", "bf16"):
         add("linear", 1, 3, 3, 64, 64, dt, False, None, True, False,
             decay=[-0.1, -0.5, -1.0])
+    # Head dims off the decode step's row passes and 32-column slices.
+    add_form("delta", 1, 1, 1, 100, 24, "f32", True, "scalar", True, True,
+             None, True, "recurrent")
+    add_form("delta", 1, 1, 1, 48, 40, "bf16", True, "vector", True, False,
+             None, True, "recurrent")
     return out
 
 

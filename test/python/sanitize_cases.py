@@ -74,8 +74,23 @@ def chunked(gen):  # the chunkwise delta rule (KDA) and GLA
     attn.ops.linear_attn(q, k, v, g * 0.6, output_final_state=True)
 
 
+def recurrent(gen):  # decode steps: the state in registers, sums over K
+    # through the reduction scratch (K = 100: rows past K padded).
+    B, T, H, HV = 2, 3, 2, 4
+    q = _rand(gen, B, T, H, 100, dtype=torch.float32, scale=0.5)
+    k = _rand(gen, B, T, H, 100, dtype=torch.float32, scale=0.5)
+    v = _rand(gen, B, T, HV, 24, dtype=torch.float32)
+    beta = torch.rand(B, T, HV, device="cuda", generator=gen)
+    g = -torch.rand(B, T, HV, device="cuda", generator=gen)
+    s0 = _rand(gen, B, HV, 100, 24, dtype=torch.float32, scale=0.1)
+    attn.ops.gated_delta_rule(q, k, v, g, beta, initial_state=s0,
+                              output_final_state=True,
+                              use_qk_l2norm_in_kernel=True)
+
+
 CASES = {f.__name__: f for f in (full_prefill, full_decode, full_f32,
-                                 full_fp8, sparse, indexer_topk, chunked)}
+                                 full_fp8, sparse, indexer_topk, chunked,
+                                 recurrent)}
 
 if __name__ == "__main__":
     names = sys.argv[1:] or list(CASES)

@@ -3,7 +3,8 @@ device and torch): the recurrent-form kernel through attn.ops.kda /
 gated_delta_rule / delta_rule / linear_attn on CUDA tensors, against the
 float64 naive recurrences of references.py: T = 1 and small T (and f32 at
 T = 40, which the recurrent form runs), GVA (HV != H), initial and final states, gates near -20 and exactly 0, L2-normalised
-q/k, constant per-head decays, K = V = 64 and 128; bf16/f16 rel. error
+q/k, constant per-head decays, K = V = 64 and 128, K = 100 / V = 24 and
+K = 48 / V = 40 (off the kernel's row passes and column slices); bf16/f16 rel. error
 < 1e-2, f32 < 1e-3."""
 
 import zlib
@@ -33,6 +34,9 @@ CASES = [
     ("linear_scalar", 1, 7, 2, 2, 64, 64, "f32", True, False),
     ("gla", 2, 4, 2, 2, 128, 128, "f16", False, False),
     ("retnet", 1, 9, 3, 3, 64, 64, "f32", True, False),
+    # K and V off the kernel's row passes and 32-column state slices.
+    ("gdn", 2, 3, 2, 4, 100, 24, "f32", True, True),
+    ("kda", 3, 2, 1, 2, 48, 40, "bf16", True, False),
 ]
 
 

@@ -228,11 +228,14 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu", "mlir::ModuleOp"> {
     bf16x3 split kernel, FP8 plans through quantisation kernels), lowered by
     atile-pipeline, atile-assign-layouts and convert-atile-to-nvvm in
     attn-to-nvvm: warp-specialised wgmma with TMA on sm_90a, mma.sync
-    elsewhere. Kernel builders: `attn.indexer` (mma.sync scores, weighted ReLU, row
-    reduction over the index heads); `attn.topk` (per-query radix select,
-    ties to the smaller position, bitonic sort; k <= 4096); `attn.linear`
-    and `attn.delta` in the recurrent form (the decode step: a CTA per value
-    head and batch, a state column per thread) and in the chunked form
+    elsewhere. `attn.linear` and `attn.delta` in the recurrent form (the
+    decode step) become tile programs too (RecurrentToATile.cpp: a block per
+    slice of 32 value columns, value head and batch holds its K x 32 slice
+    of the f32 state in plain-register fragments, moved in 16-byte vectors;
+    K <= 256, V a multiple of 4). Kernel builders: `attn.indexer` (mma.sync
+    scores, weighted ReLU, row reduction over the index heads); `attn.topk`
+    (per-query radix select, ties to the smaller position, bitonic sort;
+    k <= 4096); `attn.linear` and `attn.delta` in the chunked form
     (chunks of 64, bf16 q/k/v, K <= 128: a prep kernel per chunk for the
     intra-chunk WY/UT work on tensor cores, then a scan kernel carrying the
     f32 state across chunks in mma accumulators). `attn.schedule` ops are

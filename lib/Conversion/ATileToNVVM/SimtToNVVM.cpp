@@ -25,33 +25,63 @@ using namespace mlir;
 using namespace mlir::atile;
 using namespace mlir::atile::nvvm;
 
-/// `n` elements of `elem` at `ptr` as f32 values when `valid`, else `pad`
-/// (one vector load of n x elem bytes).
+/// `n` (1 or 4) elements of `elem` at `ptr` as f32 values when `valid`,
+/// else `pad`: one predicated load (n x elem bytes, no branch), widened.
 static SmallVector<Value> loadRow(Lowering &l, Type elem, Value ptr,
                                   Value valid, Value pad, int64_t n) {
   auto &b = l.b;
-  Type f32 = b.getF32Type();
-  const int64_t bytes = n * elem.getIntOrFloatBitWidth() / 8;
-  Type loaded = n == 1 ? elem : Type(VectorType::get({n}, elem));
-  auto ifOp = scf::IfOp::create(b, SmallVector<Type>(n, f32), valid,
-                                /*withElseRegion=*/true);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    Value x = LLVM::LoadOp::create(b, loaded, ptr, /*alignment=*/bytes);
-    SmallVector<Value> out;
-    for (int64_t e = 0; e < n; ++e) {
-      Value v = n == 1 ? x
-                       : LLVM::ExtractElementOp::create(b, x, l.g.c32(e))
-                             .getResult();
-      out.push_back(elem.isF32() ? v
-                                 : arith::ExtFOp::create(b, f32, v).getResult());
-    }
-    scf::YieldOp::create(b, out);
-    b.setInsertionPointToStart(ifOp.elseBlock());
-    scf::YieldOp::create(b, SmallVector<Value>(n, pad));
+  auto &g = l.g;
+  const int64_t bits = elem.getIntOrFloatBitWidth();
+  // Registers of the load: 32-bit words, or one 16-bit half.
+  const int64_t words = n * bits / 32;
+  const bool half = words == 0;
+  Type reg = half ? Type(b.getI16Type()) : g.i32();
+  const int64_t regs = half ? 1 : words;
+  std::string text = "{ .reg .pred p;\nsetp.ne.b32 p, $" +
+                     std::to_string(regs + 1) + ", 0;\n";
+  std::string outs, cons;
+  for (int64_t r = 0; r < regs; ++r) {
+    text += std::string(half ? "mov.b16 $" : "mov.b32 $") + std::to_string(r) +
+            ", 0;\n";
+    outs += (r ? ", $" : "$") + std::to_string(r);
+    cons += half ? "=h," : "=r,";
   }
-  return SmallVector<Value>(ifOp.getResults().begin(), ifOp.getResults().end());
+  text += "@p ld.global" +
+          std::string(regs == 1 ? "" : ".v" + std::to_string(regs)) +
+          (half ? ".b16 " : ".b32 ") + (regs == 1 ? outs : "{" + outs + "}") +
+          ", [$" + std::to_string(regs) + "]; }";
+  cons += "l,r";
+  Type result = regs == 1 ? reg
+                          : Type(LLVM::LLVMStructType::getLiteral(
+                                b.getContext(), SmallVector<Type>(regs, reg)));
+  Value flag = arith::ExtUIOp::create(b, g.i32(), valid);
+  auto asmOp = LLVM::InlineAsmOp::create(
+      b, result, ValueRange{ptr, flag}, text, cons, /*has_side_effects=*/false,
+      /*is_align_stack=*/false, LLVM::TailCallKind::None,
+      LLVM::AsmDialectAttr(), ArrayAttr());
+  SmallVector<Value> raw;
+  for (int64_t r = 0; r < regs; ++r)
+    raw.push_back(regs == 1 ? asmOp.getResult(0)
+                            : LLVM::ExtractValueOp::create(
+                                  b, asmOp.getResult(0), r)
+                                  .getResult());
+  Type f32 = b.getF32Type();
+  SmallVector<Value> out;
+  for (Value w : raw) {
+    if (half) {
+      Value x = LLVM::BitcastOp::create(b, elem, w);
+      out.push_back(arith::ExtFOp::create(b, f32, x));
+    } else if (bits == 32) {
+      out.push_back(LLVM::BitcastOp::create(b, f32, w));
+    } else {
+      auto [lo, hi] = g.unpack2(w, elem);
+      out.push_back(lo);
+      out.push_back(hi);
+    }
+  }
+  for (Value &v : out)
+    v = g.select(valid, v, pad);
+  return out;
 }
 
 LogicalResult nvvm::lowerSimtRead(Lowering &l, ReadOp op, ViewOp view,

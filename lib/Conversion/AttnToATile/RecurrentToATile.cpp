@@ -82,8 +82,14 @@ gpu::GPUFuncOp tile_programs::buildRecurrentProgram(gpu::GPUModuleOp module,
   Value slice = gpu::BlockIdOp::create(b, gpu::Dimension::x);
   Value hv = gpu::BlockIdOp::create(b, gpu::Dimension::y);
   Value batch = gpu::BlockIdOp::create(b, gpu::Dimension::z);
-  Value heads = ix.idx(size(sH)), vHeads = ix.idx(size(sHV));
-  Value h = ix.div(hv, ix.div(vHeads, heads));
+  // (In 32 bits: a 64-bit division is a subroutine call.)
+  Type i32 = b.getI32Type();
+  auto narrow = [&](Value i64) { return arith::TruncIOp::create(b, i32, i64); };
+  Value group = arith::DivUIOp::create(b, narrow(size(sHV)), narrow(size(sH)));
+  Value h = arith::IndexCastUIOp::create(
+      b, b.getIndexType(),
+      arith::DivUIOp::create(
+          b, arith::IndexCastUIOp::create(b, i32, hv), group));
   Value zero = ix.c(0);
 
   auto view = [&](int64_t a, ArrayRef<int64_t> shape, Type elem,

@@ -26,7 +26,9 @@
 // CHECK: %[[SL:.*]] = gpu.block_id  x
 // CHECK: %[[HV:.*]] = gpu.block_id  y
 // CHECK: %[[B:.*]] = gpu.block_id  z
-// CHECK: %[[H:.*]] = arith.divsi %[[HV]], %{{.*}} : index
+// CHECK: %[[HV32:.*]] = arith.index_castui %[[HV]] : index to i32
+// CHECK: %[[H32:.*]] = arith.divui %[[HV32]], %{{.*}} : i32
+// CHECK: %[[H:.*]] = arith.index_castui %[[H32]] : i32 to index
 // The state slice [K, 32] of [B, HV, K, V / 32, 32], read once.
 // CHECK: %[[S0V:.*]] = atile.view %{{.*}} : !llvm.ptr<1> -> !atile.view<?x?x128x4x32xf32>
 // CHECK: %[[S0:.*]] = atile.read %[[S0V]][%[[B]], %[[HV]], %[[SL]]] rows %{{.*}} {rows = array<i64: 2>} : !atile.view<?x?x128x4x32xf32> -> !atile.frag<128x32xf32>
