@@ -301,7 +301,12 @@ class Entry:
                 self._plans.clear()
             self._plans[key] = plan
         outputs_spec, workspaces, launches = plan
-        buffers = {k: v.contiguous() for k, v in inputs.items()}
+        # Contiguous and 16-byte aligned (the kernels move 16-byte vectors;
+        # a view at an odd storage offset is copied).
+        buffers = {}
+        for k, v in inputs.items():
+            v = v.contiguous()
+            buffers[k] = v if v.data_ptr() % 16 == 0 else v.clone()
         outputs = []
         for name, shape, dtype in outputs_spec:
             t = torch.empty(shape, dtype=dtype, device=device)

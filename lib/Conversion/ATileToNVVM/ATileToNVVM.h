@@ -199,6 +199,11 @@ LogicalResult lowerSimtConvert(Lowering &l, ConvertOp op, const FragGeom &gin);
 /// math.exp2 / log2 / tanh / rsqrt of `x` as the hardware's approximations;
 /// null for other ops.
 Value scalarMath(Lowering &l, Operation &op, Value x);
+/// `n` (1 or 4) elements of `elem` (f32, bf16, f16) at `ptr` as f32 values
+/// when `valid`, else `pad`: one predicated load (n x elem bytes, aligned
+/// to them; no branch, no access when not valid), widened.
+SmallVector<Value> loadWidened(Lowering &l, Type elem, Value ptr, Value valid,
+                               Value pad, int64_t n);
 /// The register of input fragment `in` that element register `i` of a
 /// map's result of type `res` reads (broadcasts of rows and columns).
 int64_t mapSource(const FragGeom &gm, FragType res, FragType in, int64_t i);

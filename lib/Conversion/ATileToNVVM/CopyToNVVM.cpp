@@ -255,6 +255,9 @@ LogicalResult nvvm::lowerLoad(Lowering &l, LoadOp op) {
   FailureOr<FragGeom> gm = l.geom(op, op.getResult().getType());
   if (failed(gm))
     return failure();
+  if (gm->simt)
+    return op.emitOpError() << "loads shared tiles into product operands "
+                               "(ldmatrix), not simt fragments";
   if (!gm->packed)
     return op.emitOpError() << "loads 16-bit tiles only for now";
   auto &g = l.g;
@@ -406,11 +409,10 @@ LogicalResult nvvm::lowerRead(Lowering &l, ReadOp op) {
                     g.loadGlobalIf(g.gep(base, f32, off), inside, pad));
       return success();
     }
-    // 16-bit: a clamped (in-bounds) address, widened, then the padding.
-    Value x = g.loadGlobal(elem, g.gep(base, elem, g.select(inside, off,
-                                                            g.c64(0))));
+    // 16-bit: a predicated load, widened (the padding outside).
     l.scalars.map(op.getResult(),
-                  g.select(inside, arith::ExtFOp::create(l.b, f32, x), pad));
+                  loadWidened(l, elem, g.gep(base, elem, off), inside, pad, 1)
+                      .front());
     return success();
   }
   auto type = cast<FragType>(op.getResult().getType());
@@ -419,8 +421,9 @@ LogicalResult nvvm::lowerRead(Lowering &l, ReadOp op) {
     return failure();
   if (gm->simt)
     return lowerSimtRead(l, op, *view, *gm);
-  if (!elem.isF32())
-    return op.emitOpError() << "reads 16-bit views into simt fragments only";
+  if (!elem.isF32() || type.getRank() != 1)
+    return op.emitOpError() << "reads 16-bit views and rank-2 fragments into "
+                               "simt fragments only";
   Value row0 = l.toI64(op.getRow());
   Value pad = g.f(op.getPadding().convertToDouble());
   Regs regs;

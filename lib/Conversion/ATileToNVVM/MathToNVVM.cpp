@@ -41,6 +41,8 @@ int64_t nvvm::mapSource(const FragGeom &gm, FragType res, FragType in,
 }
 
 Value nvvm::scalarMath(Lowering &l, Operation &op, Value x) {
+  if (!x || !x.getType().isF32())
+    return Value();
   if (isa<math::Exp2Op>(op))
     return l.g.exp2(x);
   if (isa<math::Log2Op>(op))
@@ -148,10 +150,18 @@ LogicalResult nvvm::lowerReduce(Lowering &l, ReduceOp op) {
   return success();
 }
 
+/// Scores, statistics and shared-tile loads follow a product's layout.
+static LogicalResult needProductLayout(Operation *op, const FragGeom &gm) {
+  if (gm.simt)
+    return op->emitOpError() << "takes fragments of a tensor-core layout "
+                                "(mma_sync or wgmma), not simt";
+  return success();
+}
+
 LogicalResult nvvm::lowerMask(Lowering &l, MaskOp op) {
   FragType type = op.getScores().getType();
   FailureOr<FragGeom> gm = l.geom(op, type);
-  if (failed(gm))
+  if (failed(gm) || failed(needProductLayout(op, *gm)))
     return failure();
   auto &g = l.g;
   const Regs &x = l.frags[op.getScores()];
@@ -238,7 +248,7 @@ LogicalResult nvvm::lowerMask(Lowering &l, MaskOp op) {
 
 LogicalResult nvvm::lowerOnlineSoftmax(Lowering &l, OnlineSoftmaxOp op) {
   FailureOr<FragGeom> gm = l.geom(op, op.getScores().getType());
-  if (failed(gm))
+  if (failed(gm) || failed(needProductLayout(op, *gm)))
     return failure();
   auto &g = l.g;
   const Regs &s = l.frags[op.getScores()];

@@ -110,6 +110,9 @@ LogicalResult nvvm::lowerMma(Lowering &l, MmaOp op) {
   FailureOr<FragGeom> gm = l.geom(op, resType);
   if (failed(gm))
     return failure();
+  if (gm->simt)
+    return op.emitOpError() << "computes into tensor-core layouts (mma_sync "
+                               "or wgmma), not simt";
   if (resType.getLayout().getInstr() == Instr::wgmma)
     return lowerWgmma(l, op, *gm);
   auto &g = l.g;

@@ -25,10 +25,8 @@ using namespace mlir;
 using namespace mlir::atile;
 using namespace mlir::atile::nvvm;
 
-/// `n` (1 or 4) elements of `elem` at `ptr` as f32 values when `valid`,
-/// else `pad`: one predicated load (n x elem bytes, no branch), widened.
-static SmallVector<Value> loadRow(Lowering &l, Type elem, Value ptr,
-                                  Value valid, Value pad, int64_t n) {
+SmallVector<Value> nvvm::loadWidened(Lowering &l, Type elem, Value ptr,
+                                     Value valid, Value pad, int64_t n) {
   auto &b = l.b;
   auto &g = l.g;
   const int64_t bits = elem.getIntOrFloatBitWidth();
@@ -55,6 +53,8 @@ static SmallVector<Value> loadRow(Lowering &l, Type elem, Value ptr,
                           : Type(LLVM::LLVMStructType::getLiteral(
                                 b.getContext(), SmallVector<Type>(regs, reg)));
   Value flag = arith::ExtUIOp::create(b, g.i32(), valid);
+  // (No side effects, as GpuBuilder::loadGlobalIf: CSE may merge two equal
+  // loads; tile programs never read what they wrote, atile.read is Pure.)
   auto asmOp = LLVM::InlineAsmOp::create(
       b, result, ValueRange{ptr, flag}, text, cons, /*has_side_effects=*/false,
       /*is_align_stack=*/false, LLVM::TailCallKind::None,
@@ -97,7 +97,7 @@ LogicalResult nvvm::lowerSimtRead(Lowering &l, ReadOp op, ViewOp view,
       Value lin = g.add(row0, g.toI64(l.simtRow(gm, i)));
       auto [off, valid] =
           l.rowAddress(view, *op.getRows(), op.getOffsets(), lin);
-      regs.push_back(loadRow(l, elem, g.gep(base, elem, off), valid, pad, 1)[0]);
+      regs.push_back(loadWidened(l, elem, g.gep(base, elem, off), valid, pad, 1)[0]);
     }
     l.frags[op.getResult()] = regs;
     return success();
@@ -106,7 +106,7 @@ LogicalResult nvvm::lowerSimtRead(Lowering &l, ReadOp op, ViewOp view,
   for (int64_t i = 0; i < gm.passes; ++i) {
     Value lin = gm.column ? row0 : g.add(row0, g.toI64(l.simtRow(gm, i)));
     auto [off, valid] = l.rowAddress(view, *op.getRows(), op.getOffsets(), lin);
-    llvm::append_range(regs, loadRow(l, elem,
+    llvm::append_range(regs, loadWidened(l, elem,
                                      g.gep(base, elem, g.add(off, col)), valid,
                                      pad, 4));
   }
@@ -183,6 +183,11 @@ LogicalResult nvvm::lowerSimtReduce(Lowering &l, ReduceOp op,
       out.push_back(acc);
     }
     l.frags[op.getResult()] = out;
+    return success();
+  }
+  // A column vector is its own sum (max) over its one row.
+  if (gm.column) {
+    l.frags[op.getResult()] = x;
     return success();
   }
   // Over the rows: the thread's passes, the warp's other rows (lanes that

@@ -171,6 +171,30 @@ gpu.module @m attributes {atile.target = #atile.target<"sm_90a">} {
 
 // -----
 
+// Scores of a plain-register (simt) layout: masks, the softmax and shared
+// loads follow a product's layout.
+gpu.module @m attributes {atile.target = #atile.target<"sm_90a">} {
+  gpu.func @k(%i: index) kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+    %s = atile.fill 0.0 : !atile.frag<64x32xf32, #atile.layout<simt, acc, warps = 4, lanes = 8>>
+    // expected-error @+1 {{takes fragments of a tensor-core layout (mma_sync or wgmma), not simt}}
+    %m = atile.mask %s row %i col %i keys %i group %i offset %i : !atile.frag<64x32xf32, #atile.layout<simt, acc, warps = 4, lanes = 8>>
+    gpu.return
+  }
+}
+
+// -----
+
+gpu.module @m attributes {atile.target = #atile.target<"sm_90a">} {
+  gpu.func @k(%p: !llvm.ptr<1>, %n: i64, %i: index) kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
+    %v = atile.view %p[%n] : !llvm.ptr<1> -> !atile.view<?x32xf32>
+    // expected-error @+1 {{reads 16-bit views and rank-2 fragments into simt fragments only}}
+    %x = atile.read %v[] rows %i {rows = array<i64: 0>} : !atile.view<?x32xf32> -> !atile.frag<64x32xf32, #atile.layout<mma_sync, acc, warps = 4>>
+    gpu.return
+  }
+}
+
+// -----
+
 gpu.module @m attributes {atile.target = #atile.target<"sm_90a">} {
   gpu.func @k() kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
     // expected-error @+1 {{has a fragment laid out over 8 warps in a kernel of 4}}

@@ -101,8 +101,12 @@ struct ATileAssignLayoutsPass
         return signalPassFailure();
       }
       const int64_t warps = (*block)[0] / 32;
+      // Products, and the ops whose fragments follow a product's layout
+      // (shared-tile loads, masks and softmax of scores).
       bool products = false;
-      fn.walk([&](MmaOp) { products = true; });
+      fn.walk([&](Operation *op) {
+        products |= isa<MmaOp, LoadOp, MaskOp, OnlineSoftmaxOp>(op);
+      });
       Instr instr = wgmma && chip->wgmma && fitsWgmma(fn, warps)
                         ? Instr::wgmma
                         : Instr::mma_sync;
