@@ -111,3 +111,34 @@ def test_long_f32_sequences_run_the_recurrent_form():
     eo, es = ref.delta_rule(npy(q), npy(k), npy(v), npy(beta),
                             use_qk_l2norm=True)
     assert _rel(o, eo) < 1e-3 and _rel(st, es) < 1e-3
+
+
+def test_inputs_at_unaligned_offsets():
+    # The decode step moves the state (and q / k / v) in 16-byte vectors: a
+    # tensor that starts 4 bytes into its storage is copied by the launcher,
+    # and the results equal those of aligned copies of the same values.
+    torch = _torch()
+    gen = torch.Generator(device="cuda").manual_seed(11)
+    B, T, H, K, V = 2, 1, 2, 64, 64
+
+    def shifted(*shape):
+        n = 1
+        for d in shape:
+            n *= d
+        flat = torch.randn(n + 1, device="cuda", generator=gen)
+        return flat[1:].view(*shape)  # contiguous, 4 bytes off
+    q, k, v = shifted(B, T, H, K), shifted(B, T, H, K), shifted(B, T, H, V)
+    beta = torch.rand(B, T, H, device="cuda", generator=gen)
+    g = -torch.rand(B, T, H, device="cuda", generator=gen)
+    s0 = shifted(B, H, K, V).mul_(0.1)
+    assert s0.data_ptr() % 16 != 0 and q.data_ptr() % 16 != 0
+    o, st = attn.ops.gated_delta_rule(q, k, v, g, beta, initial_state=s0,
+                                      output_final_state=True)
+    o2, st2 = attn.ops.gated_delta_rule(q.clone(), k.clone(), v.clone(), g,
+                                        beta, initial_state=s0.clone(),
+                                        output_final_state=True)
+    assert torch.equal(o, o2) and torch.equal(st, st2)
+    npy = lambda t: t.double().cpu().numpy()
+    eo, es = ref.delta_rule(npy(q), npy(k), npy(v), npy(beta), npy(g),
+                            initial_state=npy(s0))
+    assert _rel(o, eo) < 1e-3 and _rel(st, es) < 1e-3
