@@ -553,19 +553,14 @@ static LogicalResult lowerKernel(gpu::GPUFuncOp fn, gpu::GPUModuleOp module,
     for (auto [alloc, at] : placeRings(fn, used))
       l.rings[alloc.getResult()] =
           l.g.gep(l.smemBase, b.getI8Type(), l.g.c32(at));
+    auto [at, bytes] = placeReduceScratch(fn, used);
+    if (bytes)
+      l.reduceScratch = l.g.gep(l.smemBase, b.getI8Type(), l.g.c32(at));
   }
   fn.walk([&](MmaOp mma) {
     if (LayoutAttr layout = mma.getResult().getType().getLayout())
       l.asyncProxyReads |= layout.getInstr() == Instr::wgmma;
   });
-  {
-    int64_t used = 0;
-    fn.walk([&](AllocOp a) { placeShared(used, a.getResult().getType()); });
-    placeRings(fn, used);
-    auto [at, bytes] = placeReduceScratch(fn, used);
-    if (bytes)
-      l.reduceScratch = l.g.gep(l.smemBase, b.getI8Type(), l.g.c32(at));
-  }
   for (auto [from, to] : llvm::zip(old.getArguments(), entry->getArguments()))
     l.scalars.map(from, to);
   Driver driver(l);

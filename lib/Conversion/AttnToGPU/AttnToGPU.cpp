@@ -15,6 +15,7 @@
 
 #include "Kernels.h"
 #include "attn/Conversion/Passes.h"
+#include "attn/Dialect/ATile/IR/ATileOps.h"
 #include "attn/Dialect/Attn/IR/AttnOps.h"
 #include "attn/Target/GPU/TargetInfo.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -238,6 +239,9 @@ struct ConvertAttnToGPUPass
       b.setInsertionPointToEnd(module.getBody());
       kernels = gpu::GPUModuleOp::create(b, module.getLoc(), "attn_kernels");
     }
+    // The chip the tile programs are compiled for (the tile passes ask it).
+    kernels->setAttr(atile::kTargetAttrName,
+                     atile::TargetAttr::get(ctx, chipInfo->name));
     SmallVector<Attribute> entries;
     if (auto old = module->getAttrOfType<ArrayAttr>("attn.manifest"))
       entries.append(old.begin(), old.end());

@@ -184,8 +184,6 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
                        p.kv % 128 == 0;
   const bool maps =
       site.tensorMaps && !p.sparse && !p.split() && (!p.fp8 || fp8Maps);
-  site.module->setAttr(atile::kTargetAttrName,
-                       atile::TargetAttr::get(ctx, site.chip.name));
   // The overlapped loop on wgmma chips; FP8 runs the serial loop (its fresh
   // per-tile P V accumulator does not fit next to the overlapped loop's
   // registers: 96 bytes of spills), as do sparse and f32 (mma.sync blocks of

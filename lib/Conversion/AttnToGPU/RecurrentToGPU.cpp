@@ -140,8 +140,6 @@ static FailureOr<DictionaryAttr> buildRecurrent(OpT op, bool delta,
     workspaces = kernels.workspaces;
   } else {
     std::string name = site.prefix + (delta ? "_delta_step" : "_linear_step");
-    site.module->setAttr(atile::kTargetAttrName,
-                         atile::TargetAttr::get(ctx, site.chip.name));
     gpu::GPUFuncOp fn = tile_programs::buildRecurrentProgram(
         site.module, name, p, op.getLoc());
     NamedAttrList launch;

@@ -202,6 +202,19 @@ static LogicalResult verifyRowAddressing(Operation *op, ViewType view,
   return success();
 }
 
+/// Copies, stores and reads move whole rows of the view's last dimension:
+/// its extent must be static and equal `cols` (the `what`'s columns).
+static LogicalResult verifyWholeRows(Operation *op, StringRef verb,
+                                     ViewType view, int64_t cols,
+                                     StringRef what) {
+  const int64_t last = view.getShape().back();
+  if (ShapedType::isDynamic(last) || last != cols)
+    return op->emitOpError() << verb << " whole rows: the view's last extent "
+                             << "must be static and equal the " << what
+                             << "'s " << cols << " columns; got " << view;
+  return success();
+}
+
 LogicalResult CopyOp::verify() {
   ViewType view = getSrc().getType();
   SmemType dst = getDst().getType();
@@ -211,11 +224,8 @@ LogicalResult CopyOp::verify() {
   if (view.getElementType() != dst.getElementType())
     return emitOpError() << "copies without conversion: " << view << " into "
                          << dst;
-  const int64_t cols = view.getShape().back();
-  if (ShapedType::isDynamic(cols) || cols != dst.getCols())
-    return emitOpError() << "copies whole rows: the view's last extent must "
-                            "be static and equal the tile's "
-                         << dst.getCols() << " columns; got " << view;
+  if (failed(verifyWholeRows(*this, "copies", view, dst.getCols(), "tile")))
+    return failure();
   if (failed(verifyRowAddressing(*this, view, getRows(), getOffsets().size(),
                                  /*hasCols=*/true)))
     return failure();
@@ -265,13 +275,9 @@ LogicalResult StoreOp::verify() {
     return emitOpError() << "stores without conversion (atile.convert first): "
                          << frag << " into " << view;
   const bool hasCols = frag.getRank() == 2;
-  if (hasCols) {
-    const int64_t cols = view.getShape().back();
-    if (ShapedType::isDynamic(cols) || cols != frag.getShape()[1])
-      return emitOpError() << "stores whole rows: the view's last extent must "
-                              "be static and equal the fragment's "
-                           << frag.getShape()[1] << " columns; got " << view;
-  }
+  if (hasCols && failed(verifyWholeRows(*this, "stores", view,
+                                        frag.getShape()[1], "fragment")))
+    return failure();
   if (Value staging = getStaging()) {
     auto tile = cast<SmemType>(staging.getType());
     if (!hasCols || frag.getElementType().getIntOrFloatBitWidth() != 16)
@@ -310,13 +316,9 @@ LogicalResult ReadOp::verify() {
                             "rows attribute); got "
                          << getResult().getType();
   const bool hasCols = frag.getRank() == 2;
-  if (hasCols) {
-    const int64_t cols = view.getShape().back();
-    if (ShapedType::isDynamic(cols) || cols != frag.getShape()[1])
-      return emitOpError() << "reads whole rows: the view's last extent must "
-                              "be static and equal the fragment's "
-                           << frag.getShape()[1] << " columns; got " << view;
-  }
+  if (hasCols && failed(verifyWholeRows(*this, "reads", view,
+                                        frag.getShape()[1], "fragment")))
+    return failure();
   return verifyRowAddressing(*this, view, *getRows(), getOffsets().size(),
                              hasCols);
 }
