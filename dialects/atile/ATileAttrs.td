@@ -79,7 +79,10 @@ def ATile_LayoutAttr : ATile_Attr<"Layout", "layout"> {
     multiple of 64). Within a warp the elements follow the instruction's
     register fragment (PTX ISA, "Matrix fragments for mma.m16n8k16" and
     "wgmma register fragments"); `row` fragments hold one value per row,
-    replicated over the 4 threads of a quad that share the row.
+    replicated over the 4 threads of a quad that share the row. An f32
+    `acc` fragment of one row (`1 x cols`) is a column vector: each thread
+    holds the columns its accumulator elements have (`8 n + 2 tq + e`),
+    replicated over the rows.
 
     With `simt` (no instruction) `lanes` lanes of a warp share a row, each
     holding 4 consecutive columns (a rank-2 fragment has `4 x lanes`
@@ -105,8 +108,8 @@ def ATile_LayoutAttr : ATile_Attr<"Layout", "layout"> {
   let extraClassDeclaration = [{
     /// Rows of the fragment one warp (mma_sync) or warpgroup (wgmma) owns
     /// in a fragment of `rows` rows; 0 if `rows` does not split evenly into
-    /// whole instruction tiles. simt: rows per thread (1 for a one-row
-    /// rank-2 fragment, a column vector).
+    /// whole instruction tiles; 1 for a column vector (a one-row rank-2
+    /// acc fragment). simt: rows per thread (1 for a column vector).
     int64_t rowsPerOwner(int64_t rows) const;
     /// simt: rows one pass of the block covers, (32 / lanes) x warps.
     int64_t rowsPerPass() const;

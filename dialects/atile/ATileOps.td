@@ -325,11 +325,17 @@ def ATile_LoadOp : ATile_Op<"load"> {
     Reads a shared tile into a fragment of the same shape and element type
     (ldmatrix for mma_sync operands).
 
+    With `transpose`, a 16-bit `rows x cols` tile becomes the f32 `cols x
+    rows` accumulator fragment of its transpose (widened; ldmatrix.trans;
+    mma_sync or wgmma layouts): U^T of the chunked delta rule's
+    `V_new^T = U^T - S^T W^T`, with the state held transposed.
+
     ```mlir
     %qf = atile.load %q0 : !atile.smem<64x128xbf16, swizzle = 128> -> !atile.frag<64x128xbf16>
+    %ut = atile.load %u0 {transpose} : !atile.smem<64x32xbf16, swizzle = 64> -> !atile.frag<32x64xf32>
     ```
   }];
-  let arguments = (ins ATile_Smem:$src);
+  let arguments = (ins ATile_Smem:$src, UnitAttr:$transpose);
   let results = (outs ATile_Frag:$result);
   let assemblyFormat = "$src attr-dict `:` qualified(type($src)) `->` qualified(type($result))";
   let hasVerifier = 1;
@@ -344,6 +350,12 @@ def ATile_StoreOp : ATile_Op<"store", [AttrSizedOperandSegments]> {
     the view's last dimension; a rank-1 fragment writes one element per row
     (every dimension but the `offsets` ones is a row dimension). Rows past
     the end are not written. Element types must match (convert first).
+
+    With `transpose`, a rank-2 fragment is written as its transpose (mma_sync
+    or wgmma layouts): column `j` of the fragment goes to row `row + j` of
+    the view, whose last extent is the fragment's rows (O^T and S^T of the
+    chunked scan, which keeps value columns in the fragment's rows). Such a
+    store writes 2 or 4 bytes at a time.
 
     With `via`, a rank-2 16-bit fragment goes through the shared tile
     `staging` (as many rows, at least as many columns, the same element
@@ -361,18 +373,27 @@ def ATile_StoreOp : ATile_Op<"store", [AttrSizedOperandSegments]> {
   }];
   let arguments = (ins ATile_Frag:$value, ATile_View:$dst,
                    Variadic<Index>:$offsets, Index:$row,
-                   DenseI64ArrayAttr:$rows, Optional<ATile_Smem>:$staging);
+                   DenseI64ArrayAttr:$rows, Optional<ATile_Smem>:$staging,
+                   UnitAttr:$transpose);
   let assemblyFormat = [{
     $value `->` $dst `[` $offsets `]` `rows` $row (`via` $staging^ `:` qualified(type($staging)))? attr-dict `:` qualified(type($value)) `->` qualified(type($dst))
   }];
   let hasVerifier = 1;
   let builders = [
+    // A store in the view's orientation, maybe staged.
+    OpBuilder<(ins "::mlir::Value":$value, "::mlir::Value":$dst,
+                   "::mlir::ValueRange":$offsets, "::mlir::Value":$row,
+                   "::mlir::DenseI64ArrayAttr":$rows,
+                   "::mlir::Value":$staging), [{
+      build($_builder, $_state, value, dst, offsets, row, rows, staging,
+            ::mlir::UnitAttr());
+    }]>,
     // A store straight from registers.
     OpBuilder<(ins "::mlir::Value":$value, "::mlir::Value":$dst,
                    "::mlir::ValueRange":$offsets, "::mlir::Value":$row,
                    "::mlir::DenseI64ArrayAttr":$rows), [{
       build($_builder, $_state, value, dst, offsets, row, rows,
-            ::mlir::Value());
+            ::mlir::Value(), ::mlir::UnitAttr());
     }]>
   ];
 }
@@ -399,6 +420,12 @@ def ATile_ReadOp : ATile_Op<"read", [Pure, AttrSizedOperandSegments]> {
     columns). Example: a slice of a recurrent state `[B, HV, K, V]` viewed
     as `[B, HV, K, V / 32, 32]`.
 
+    On mma_sync and wgmma layouts: rank-2 f32 `acc` fragments and column
+    vectors (`1 x cols`: every thread the columns it holds). With
+    `transpose`, element `(i, j)` comes from column `i` of row `row + j`
+    (the view's last extent is the fragment's rows): an initial state
+    `[K, V]` read as the scan's S^T.
+
     Rows past the end read as `padding`.
 
     ```mlir
@@ -411,11 +438,22 @@ def ATile_ReadOp : ATile_Op<"read", [Pure, AttrSizedOperandSegments]> {
   }];
   let arguments = (ins ATile_View:$src, Variadic<Index>:$offsets,
                    Optional<Index>:$row, OptionalAttr<DenseI64ArrayAttr>:$rows,
-                   DefaultValuedAttr<F32Attr, "0.0f">:$padding);
+                   DefaultValuedAttr<F32Attr, "0.0f">:$padding,
+                   UnitAttr:$transpose);
   let results = (outs AnyTypeOf<[F32, ATile_Frag]>:$result);
   let assemblyFormat = [{
     $src `[` $offsets `]` (`rows` $row^)? attr-dict `:` qualified(type($src)) `->` qualified(type($result))
   }];
+  let builders = [
+    // A read in the view's orientation.
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$src,
+                   "::mlir::ValueRange":$offsets, "::mlir::Value":$row,
+                   "::mlir::DenseI64ArrayAttr":$rows,
+                   "::mlir::FloatAttr":$padding), [{
+      build($_builder, $_state, result, src, offsets, row, rows, padding,
+            ::mlir::UnitAttr());
+    }]>
+  ];
   let hasVerifier = 1;
 }
 

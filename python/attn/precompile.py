@@ -152,6 +152,12 @@ def recurrent_configs():
              None, True, "recurrent")
     add_form("delta", 1, 1, 1, 48, 40, "bf16", True, "vector", True, False,
              None, True, "recurrent")
+    # Head dims the chunked scan runs with mma_sync on every chip (value
+    # slices of 48 and 32 columns; 96-byte key rows).
+    add_form("delta", 1, 1, 1, 48, 96, "bf16", True, "vector", True, True,
+             None, True, "chunked")
+    add_form("linear", 1, 1, 1, 64, 32, "bf16", False, "scalar", True, False,
+             None, True, "chunked")
     return out
 
 

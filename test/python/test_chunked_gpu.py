@@ -4,7 +4,8 @@ gated_delta_rule / delta_rule / linear_attn on CUDA tensors, against the
 float64 naive recurrences of references.py: T = 17, 37, 1000, 4097 (not
 multiples of the 64-token chunk), GVA (HV != H), initial and final states,
 gates near -20 and exactly 0, L2-normalised q/k, constant per-head decays,
-K = V = 64 and 128; rel. error < 1e-2. The chunked kernels pinned to T = 1
+K = V = 64 and 128 (and K = 48 / V = 96, K = 64 / V = 32: the scan's
+mma_sync path); rel. error < 1e-2. The chunked kernels pinned to T = 1
 and T < 16 (one mostly empty chunk) too; the chunked and the recurrent form
 agree on the same inputs."""
 
@@ -40,6 +41,10 @@ CASES = [
     ("gla", 2, 37, 2, 2, 128, 128, True, False),
     ("gla", 1, 1000, 1, 1, 64, 64, False, False),
     ("retnet", 1, 1000, 3, 3, 64, 64, True, False),
+    # The scan with mma_sync on sm_90a too: value slices of 48 and 32
+    # columns, 96-byte key rows (no wgmma).
+    ("kda", 1, 300, 2, 2, 48, 96, True, True),
+    ("linear_scalar", 2, 300, 1, 1, 64, 32, True, False),
 ]
 
 

@@ -80,6 +80,14 @@ FailureOr<FragGeom> Lowering::geom(Operation *op, FragType type) {
   gm.nTiles = gm.cols / 8;
   gm.packed = type.getElementType().getIntOrFloatBitWidth() == 16;
   gm.bytes = type.getElementType().getIntOrFloatBitWidth() == 8;
+  if (type.getRank() == 2 && gm.rows == 1) { // a column vector
+    if (!type.getElementType().isF32())
+      return op->emitOpError() << "has a column vector " << type
+                               << " that is not f32";
+    gm.column = true;
+    gm.rowsPerWarp = gm.mTiles = 0;
+    return gm;
+  }
   // wgmma's m64 accumulator is, per warp, the m16n8 layout of mma.sync over
   // the warp's 16 rows (warp w of the block: rows 16 w .. 16 w + 15); more
   // rows per warpgroup would need several m64 products per warpgroup.

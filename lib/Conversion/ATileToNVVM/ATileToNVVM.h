@@ -27,7 +27,8 @@
 // tq = lane % 4). f32 fragments keep one f32 per element at index
 // ((mi nt + ni) 4 + 2 hf + e); 16-bit fragments keep the two e of one
 // (mi, ni, hf) packed in an i32 at index ((mi nt + ni) 2 + hf), which is also
-// mma's A operand layout (a k16 step = two n-tiles). 8-bit fragments (the
+// mma's A operand layout (a k16 step = two n-tiles). An f32 column vector
+// (1 x cols) keeps the thread's columns at 2 ni + e. 8-bit fragments (the
 // A operand of an e4m3 product) keep the pairs of n-tiles 2 np and 2 np + 1
 // of one (mi, hf) in an i32 at index (mi nt / 2 + np) 2 + hf, the first
 // n-tile's pair in the low bytes: the A layout of a k32 step (four n-tiles)
@@ -68,6 +69,8 @@ struct FragGeom {
   int64_t size(bool rowFrag) const {
     if (simt)
       return rowFrag ? passes : passes * (packed ? 2 : 4);
+    if (column) // f32, the thread's columns 8 ni + 2 tq + e
+      return 2 * nTiles;
     return rowFrag ? 2 * mTiles
                    : mTiles * nTiles * (bytes ? 1 : packed ? 2 : 4);
   }

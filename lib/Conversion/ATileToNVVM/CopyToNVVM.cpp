@@ -15,6 +15,7 @@
 
 #include "ATileToNVVM.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
 using namespace mlir::atile;
@@ -258,13 +259,41 @@ LogicalResult nvvm::lowerLoad(Lowering &l, LoadOp op) {
   if (gm->simt)
     return op.emitOpError() << "loads shared tiles into product operands "
                                "(ldmatrix), not simt fragments";
-  if (!gm->packed)
-    return op.emitOpError() << "loads 16-bit tiles only for now";
   auto &g = l.g;
   SmemType tile = op.getSrc().getType();
   Value ptr = l.smem.lookup(op.getSrc());
   Value lane15 = g.andI(l.lane, g.c32(15)), hi16 = g.divu(l.lane, g.c32(16));
   Regs regs(gm->size(false));
+  if (op.getTranspose()) {
+    // The accumulator of tile^T: fragment rows are tile columns. Per m-tile
+    // and 16 tile rows k, ldmatrix.x4.trans of the 8 x 8 blocks (tile rows
+    // 16 k + 8 (j & 1), tile columns of the m-tile's half j >> 1) gives
+    // thread (gq, tq) the elements (row gq + 8 hf, column 8 ni + 2 tq + e)
+    // of n-tile ni = 2 k + (j & 1), hf = j >> 1: the accumulator layout.
+    Type elem = tile.getElementType();
+    for (int64_t mi = 0; mi < gm->mTiles; ++mi) {
+      Value col0 = g.add(g.mul(l.warp, g.c32(gm->rowsPerWarp)),
+                         g.c32(16 * mi)); // the m-tile's first tile column
+      Value chunk = g.add(g.divu(col0, g.c32(8)), hi16);
+      for (int64_t k = 0; k < gm->cols / 16; ++k) {
+        Value off = l.chunkOffset(tile, g.add(lane15, g.c32(16 * k)), chunk);
+        attn::gpu_kernels::Frag4 f =
+            g.ldmatrix4(g.gep(ptr, l.b.getI8Type(), off), true);
+        for (int64_t j = 0; j < 4; ++j) {
+          auto [x0, x1] = g.unpack2(f[j], elem);
+          const int64_t i =
+              (mi * gm->nTiles + 2 * k + (j & 1)) * 4 + 2 * (j >> 1);
+          regs[i] = x0;
+          regs[i + 1] = x1;
+        }
+      }
+    }
+    l.frags[op.getResult()] = regs;
+    l.fenced = false;
+    return success();
+  }
+  if (!gm->packed)
+    return op.emitOpError() << "loads 16-bit tiles only for now";
   for (int64_t mi = 0; mi < gm->mTiles; ++mi)
     for (int64_t k = 0; k < gm->cols / 16; ++k) {
       Value row = g.add(g.mul(l.warp, g.c32(gm->rowsPerWarp)),
@@ -337,6 +366,97 @@ static LogicalResult lowerStagedStore(Lowering &l, StoreOp op,
   return success();
 }
 
+
+/// The element at (`lin`, `col`) of a view addressed by `op`'s rows and
+/// offsets as f32 (`pad` where the row does not exist).
+template <typename OpT>
+static std::pair<Value, Value> elementAt(Lowering &l, OpT op, ViewOp view,
+                                         ArrayRef<int64_t> rows, Value lin,
+                                         Value col) {
+  auto [off, valid] = l.rowAddress(view, rows, op.getOffsets(), lin);
+  return {l.g.add(off, l.g.toI64(col)), valid};
+}
+
+/// Rank-2 reads into mma_sync / wgmma accumulators and column vectors:
+/// one (predicated) load per element, fragment rows along the view's rows
+/// or, with `transpose`, along its columns.
+static LogicalResult lowerMmaRead(Lowering &l, ReadOp op, ViewOp view,
+                                  const FragGeom &gm) {
+  auto &g = l.g;
+  FragType type = cast<FragType>(op.getResult().getType());
+  if (type.getLayout().getOperand() != Operand::acc)
+    return op.emitOpError() << "reads rank-2 fragments into f32 accumulator "
+                               "layouts; got "
+                            << type;
+  if (gm.column && op.getTranspose())
+    return op.emitOpError() << "reads a column vector from one row, not "
+                               "transposed";
+  Type elem = view.getResult().getType().getElementType();
+  Value base = l.lookup(view.getPtr()), row0 = l.toI64(op.getRow());
+  Value pad = g.f(op.getPadding().convertToDouble());
+  auto load = [&](Value lin, Value col) {
+    auto [off, valid] =
+        elementAt(l, op, view, *op.getRows(), lin, col);
+    if (elem.isF32())
+      return g.loadGlobalIf(g.gep(base, elem, off), valid, pad);
+    return loadWidened(l, elem, g.gep(base, elem, off), valid, pad, 1).front();
+  };
+  Regs regs(gm.size(false));
+  for (int64_t ni = 0; ni < gm.nTiles; ++ni)
+    for (int64_t e = 0; e < 2; ++e) {
+      Value col = g.add(g.mul(l.tq, g.c32(2)), g.c32(8 * ni + e));
+      if (gm.column) {
+        regs[2 * ni + e] = load(row0, col);
+        continue;
+      }
+      for (int64_t mi = 0; mi < gm.mTiles; ++mi)
+        for (int64_t hf = 0; hf < 2; ++hf) {
+          Value row = l.threadRow(gm, mi, hf);
+          regs[(mi * gm.nTiles + ni) * 4 + 2 * hf + e] =
+              op.getTranspose() ? load(g.add(row0, g.toI64(col)), row)
+                                : load(g.add(row0, g.toI64(row)), col);
+        }
+    }
+  l.frags[op.getResult()] = regs;
+  return success();
+}
+
+/// A transposed store of an mma_sync / wgmma fragment: element (i, j) to
+/// column i of row `row + j`, 2 or 4 bytes at a time.
+static LogicalResult lowerTransposedStore(Lowering &l, StoreOp op,
+                                          const FragGeom &gm, ViewOp view) {
+  auto &g = l.g;
+  FragType type = op.getValue().getType();
+  Type elem = type.getElementType();
+  const Regs &regs = l.frags.lookup(op.getValue());
+  Value base = l.lookup(view.getPtr()), row0 = l.toI64(op.getRow());
+  for (int64_t ni = 0; ni < gm.nTiles; ++ni)
+    for (int64_t e = 0; e < 2; ++e) {
+      Value col = g.add(g.mul(l.tq, g.c32(2)), g.c32(8 * ni + e));
+      auto [off, valid] = l.rowAddress(view, op.getRows(), op.getOffsets(),
+                                       g.add(row0, g.toI64(col)));
+      auto guard = scf::IfOp::create(l.b, TypeRange{}, valid, false);
+      OpBuilder::InsertionGuard ig(l.b);
+      l.b.setInsertionPointToStart(guard.thenBlock());
+      for (int64_t mi = 0; mi < gm.mTiles; ++mi)
+        for (int64_t hf = 0; hf < 2; ++hf) {
+          const int64_t i = mi * gm.nTiles + ni;
+          Value x;
+          if (gm.packed) {
+            Value h = LLVM::BitcastOp::create(
+                l.b, VectorType::get({2}, elem), regs[i * 2 + hf]);
+            x = vector::ExtractOp::create(l.b, h, ArrayRef<int64_t>{e});
+          } else {
+            x = regs[i * 4 + 2 * hf + e];
+          }
+          Value at = g.gep(base, elem,
+                           g.add(off, g.toI64(l.threadRow(gm, mi, hf))));
+          g.storeGlobal(x, at);
+        }
+    }
+  return success();
+}
+
 LogicalResult nvvm::lowerStore(Lowering &l, StoreOp op) {
   FragType type = op.getValue().getType();
   FailureOr<FragGeom> gm = l.geom(op, type);
@@ -349,6 +469,10 @@ LogicalResult nvvm::lowerStore(Lowering &l, StoreOp op) {
     return lowerSimtStore(l, op, *view, *gm);
   if (op.getStaging())
     return lowerStagedStore(l, op, *gm, *view);
+  if (op.getTranspose())
+    return lowerTransposedStore(l, op, *gm, *view);
+  if (gm->column)
+    return op.emitOpError() << "stores rows of fragments, not column vectors";
   auto &g = l.g;
   const Regs &regs = l.frags.lookup(op.getValue());
   Type elem = type.getElementType();
@@ -421,12 +545,14 @@ LogicalResult nvvm::lowerRead(Lowering &l, ReadOp op) {
     return failure();
   if (gm->simt)
     return lowerSimtRead(l, op, *view, *gm);
-  if (!elem.isF32() || type.getRank() != 1)
-    return op.emitOpError() << "reads 16-bit views and rank-2 fragments into "
-                               "simt fragments only";
   Value row0 = l.toI64(op.getRow());
   Value pad = g.f(op.getPadding().convertToDouble());
   Regs regs;
+  if (type.getRank() == 2)
+    return lowerMmaRead(l, op, *view, *gm);
+  if (!elem.isF32())
+    return op.emitOpError() << "reads 16-bit views into simt and rank-2 "
+                               "fragments only";
   for (int64_t mi = 0; mi < gm->mTiles; ++mi)
     for (int64_t hf = 0; hf < 2; ++hf) {
       Value lin = g.add(row0, g.toI64(l.threadRow(*gm, mi, hf)));

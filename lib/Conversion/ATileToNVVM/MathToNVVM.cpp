@@ -37,7 +37,10 @@ int64_t nvvm::mapSource(const FragGeom &gm, FragType res, FragType in,
     return i;
   if (in.getRank() == 1) // a row, broadcast along the columns
     return gm.simt ? i / 4 : rowReg(gm, i);
-  return i % 4; // a column vector (simt), broadcast along the rows
+  if (gm.simt)
+    return i % 4; // a column vector, broadcast along the rows
+  // mma layouts: element ((mi nt + ni) 4 + 2 hf + e) reads column 2 ni + e.
+  return ((i / 4) % gm.nTiles) * 2 + i % 2;
 }
 
 Value nvvm::scalarMath(Lowering &l, Operation &op, Value x) {

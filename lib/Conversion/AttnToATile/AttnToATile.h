@@ -69,6 +69,15 @@ int64_t recurrentSliceCols(int64_t v);
 gpu::GPUFuncOp buildRecurrentProgram(gpu::GPUModuleOp module, StringRef name,
                                      const LinearDeltaPlan &p, Location loc);
 
+/// The state scan of the chunked form of a linear / delta op (see
+/// ChunkedScanToATile.cpp): the kernel `name` (arguments w u qg kg aqk gc
+/// s0 o final_state, then B T HV; grid (V / (16 chunkedScanWarps(v)), HV,
+/// B), 32 x chunkedScanWarps(v) threads), over chunks of `chunk` rows.
+int64_t chunkedScanWarps(int64_t v);
+gpu::GPUFuncOp buildChunkedScanProgram(gpu::GPUModuleOp module, StringRef name,
+                                       const LinearDeltaPlan &p, int64_t chunk,
+                                       Location loc);
+
 /// The XOR-swizzle span (bytes) for shared rows of `rowBytes` bytes: the
 /// widest of 128, 64, 32 that divides them (0 when none does).
 int64_t swizzleFor(int64_t rowBytes);

@@ -4,8 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The two kernels of the chunked form (ChunkedPrep.cpp, ChunkedScan.cpp)
-// and what ChunkedToGPU.cpp needs to write their launches.
+// The prep kernel of the chunked form (ChunkedPrep.cpp; the scan is a tile
+// program, AttnToATile/ChunkedScanToATile.cpp) and what ChunkedToGPU.cpp
+// needs to write the launches.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,11 +29,6 @@ struct ChunkedLaunch {
 /// `<fn>_{delta,linear}_prep`: one CTA per (chunk, value head, batch).
 ChunkedLaunch buildPrepKernel(gpu::GPUModuleOp module, StringRef name,
                               const LinearDeltaPlan &p, Location loc);
-/// `<fn>_{delta,linear}_scan`: one CTA per (16 * `warps` value columns,
-/// value head, batch).
-ChunkedLaunch buildScanKernel(gpu::GPUModuleOp module, StringRef name,
-                              const LinearDeltaPlan &p, int64_t warps,
-                              Location loc);
 
 } // namespace mlir::attn::gpu_kernels::chunked
 

@@ -5,9 +5,10 @@
 //===----------------------------------------------------------------------===//
 //
 // The chunked (prefill) form of the linear and delta-rule ops in two
-// kernels (ChunkedPrep.cpp, ChunkedScan.cpp; this file writes their manifest
-// entry), C = 64 tokens per chunk, bf16 operands on tensor cores (mma.sync
-// m16n8k16), f32 accumulation, gates and state:
+// kernels (ChunkedPrep.cpp, and the tile program of
+// AttnToATile/ChunkedScanToATile.cpp; this file writes their manifest
+// entry), C = 64 tokens per chunk, bf16 operands on tensor cores, f32
+// accumulation, gates and state:
 //
 // - `<fn>_{delta,linear}_prep`: one CTA of 4 warps per (chunk, value head,
 //   batch), all chunks in parallel. Gate cumsum b (log2 units, f32) over
@@ -33,26 +34,25 @@
 //     O^T     = S^T Qg^T + V_new^T A_qk^T
 //     S^T     = S^T diag(2^(b_C)) + V_new^T Kg
 //   The next chunk's tiles are copied (cp.async, double-buffered) while this
-//   one computes. Initial and final states are [B, HV, K, V] f32.
+//   one computes; on sm_90a the products are wgmma when V is a multiple of
+//   64 and K of 64. Initial and final states are [B, HV, K, V] f32.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Chunked.h"
 #include "Kernels.h"
+#include "attn/Dialect/ATile/IR/ATileOps.h"
 
 using namespace mlir;
 using namespace mlir::attn;
 using namespace mlir::attn::gpu_kernels;
 using namespace mlir::attn::gpu_kernels::chunked;
 
-/// Warps of the scan kernel: 16 value columns each, as many as divide V (at
-/// most 4).
-static int64_t scanWarps(int64_t v) {
-  for (int64_t w = 4; w > 1; --w)
-    if (v % (16 * w) == 0)
-      return w;
-  return 1;
-}
+namespace {
+constexpr const char *kScanArgNames[] = {"w",           "u",  "qg", "kg",
+                                         "aqk",         "gc", "s0", "o",
+                                         "final_state", "B",  "T",  "HV"};
+} // namespace
 
 ChunkedKernels gpu_kernels::buildChunked(gpu::GPUModuleOp module,
                                          StringRef prefix,
@@ -63,9 +63,12 @@ ChunkedKernels gpu_kernels::buildChunked(gpu::GPUModuleOp module,
   const char *kind = p.delta ? "_delta" : "_linear";
   std::string prep = (prefix + kind + "_prep").str();
   std::string scan = (prefix + kind + "_scan").str();
-  const int64_t warps = scanWarps(p.v);
+  const int64_t warps = tile_programs::chunkedScanWarps(p.v);
   ChunkedLaunch prepLaunch = buildPrepKernel(module, prep, p, loc);
-  ChunkedLaunch scanLaunch = buildScanKernel(module, scan, p, warps, loc);
+  gpu::GPUFuncOp scanFn =
+      tile_programs::buildChunkedScanProgram(module, scan, p, C, loc);
+  ChunkedLaunch scanLaunch = {32 * warps, atile::sharedBytes(scanFn),
+                              kScanArgNames};
 
   ChunkedKernels out;
   std::string k = std::to_string(p.k), v = std::to_string(p.v);

@@ -186,9 +186,9 @@ gpu.module @m attributes {atile.target = #atile.target<"sm_90a">} {
 
 gpu.module @m attributes {atile.target = #atile.target<"sm_90a">} {
   gpu.func @k(%p: !llvm.ptr<1>, %n: i64, %i: index) kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
-    %v = atile.view %p[%n] : !llvm.ptr<1> -> !atile.view<?x32xf32>
-    // expected-error @+1 {{reads 16-bit views and rank-2 fragments into simt fragments only}}
-    %x = atile.read %v[] rows %i {rows = array<i64: 0>} : !atile.view<?x32xf32> -> !atile.frag<64x32xf32, #atile.layout<mma_sync, acc, warps = 4>>
+    %v = atile.view %p[%n] : !llvm.ptr<1> -> !atile.view<?xbf16>
+    // expected-error @+1 {{reads 16-bit views into simt and rank-2 fragments only}}
+    %x = atile.read %v[] rows %i {rows = array<i64: 0>} : !atile.view<?xbf16> -> !atile.frag<64xf32, #atile.layout<mma_sync, row, warps = 4>>
     gpu.return
   }
 }

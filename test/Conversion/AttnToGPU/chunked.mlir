@@ -1,7 +1,8 @@
 // convert-attn-to-gpu on the chunked form of attn.delta / attn.linear: two
 // kernels (a prep kernel per chunk, value head and batch; a scan kernel per
 // value slice, value head and batch), the workspaces between them and the
-// manifest; tensor-core mma.sync in both kernels' PTX, ptxas for sm_90a and
+// manifest; tensor cores in both kernels' PTX (the scan, a tile program:
+// wgmma on sm_90a), ptxas for sm_90a and
 // sm_80 with no spills (KDA, GDN, DeltaNet, GLA, scalar-gate and plain
 // linear attention at K = V = 128, KDA at 64); located errors for what the
 // chunked kernels do not take.
@@ -23,22 +24,39 @@
 // RUN: %if ptxas %{ FileCheck %s --check-prefix=NONZERO < %t/others80.txt %}
 
 // CHECK: attn.manifest = [{
-// CHECK-SAME: launches = [{args = ["q", "k", "v", "beta", "g", "w", "u", "qg", "kg", "aqk", "gc", "B", "T", "H", "HV"], block = [128, 1, 1], grid = ["cdiv(T,64)", "HV", "B"], kernel = "kda_delta_prep", smem = 109312 : i64}, {args = ["w", "u", "qg", "kg", "aqk", "gc", "s0", "o", "final_state", "B", "T", "HV"], block = [128, 1, 1], grid = ["2", "HV", "B"], kernel = "kda_delta_scan", smem = 140288 : i64}]
+// CHECK-SAME: launches = [{args = ["q", "k", "v", "beta", "g", "w", "u", "qg", "kg", "aqk", "gc", "B", "T", "H", "HV"], block = [128, 1, 1], grid = ["cdiv(T,64)", "HV", "B"], kernel = "kda_delta_prep", smem = 109312 : i64}, {args = ["w", "u", "qg", "kg", "aqk", "gc", "s0", "o", "final_state", "B", "T", "HV"], block = [128, 1, 1], grid = ["2", "HV", "B"], kernel = "kda_delta_scan", smem = 131072 : i64}]
 // CHECK-SAME: op = "attn.delta"
 // CHECK-SAME: workspaces = [{dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "w"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "u"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "qg"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "kg"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*64", name = "aqk"}, {dtype = "f32", elements = "B*HV*cdiv(T,64)*128", name = "gc"}]
 // CHECK: gpu.func @kda_delta_prep(
 // CHECK: nvvm.mma.sync
+// The scan is a tile program: S^T read transposed, the chunk's tiles copied
+// into two stages, U^T loaded transposed, four products, O^T and the final
+// S^T stored transposed.
 // CHECK: gpu.func @kda_delta_scan(
+// CHECK: atile.read {{.*}} {rows = array<i64: 2>, transpose} : !atile.view<?x?x128x2x64xf32> -> !atile.frag<64x128xf32>
 // CHECK: scf.for
-// CHECK: nvvm.ldmatrix
-// CHECK: nvvm.mma.sync
+// CHECK-COUNT-5: atile.copy
+// CHECK: atile.read {{.*}} -> !atile.frag<1x128xf32>
+// CHECK: atile.wait
+// CHECK: atile.mma {{.*}} {async, transpose_rhs} : !atile.frag<64x128xbf16>
+// CHECK: atile.load {{.*}} {transpose} : !atile.smem<64x64xbf16, swizzle = 128> -> !atile.frag<64x64xf32>
+// CHECK: atile.mma_wait
+// CHECK: atile.mma {{.*}} {async} : !atile.frag<64x64xbf16>, !atile.smem<64x128xbf16, swizzle = 128>, !atile.frag<64x128xf32> -> !atile.frag<64x128xf32>
+// CHECK: atile.mma {{.*}} {async, transpose_rhs} : !atile.frag<64x128xbf16>
+// CHECK: atile.mma_wait
+// CHECK: atile.mma {{.*}} {async, transpose_rhs} : !atile.frag<64x64xbf16>, !atile.smem<64x64xbf16, swizzle = 128>
+// CHECK: atile.mma_wait
+// CHECK: atile.store {{.*}} {rows = array<i64: 1>, transpose} : !atile.frag<64x64xbf16>
+// CHECK: atile.store {{.*}} {rows = array<i64: 2>, transpose} : !atile.frag<64x128xf32>
 // PTX: .entry kda_delta_prep(
 // PTX: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // PTX: ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// On sm_90a the scan's products are wgmma (V a multiple of 64, 128-byte rows).
 // PTX: .entry kda_delta_scan(
 // PTX: cp.async.cg.shared.global
+// PTX: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16
 // PTX: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
-// PTX: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// PTX: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
 // NOSPILL: Compiling entry function 'kda_delta_scan'
 // NOSPILL-NEXT: Function properties
 // NOSPILL-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads

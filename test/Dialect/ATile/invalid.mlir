@@ -728,3 +728,35 @@ func.func @simt_rows(%x: !atile.frag<100x32xf32, #atile.layout<simt, acc, warps 
 func.func @mma_lanes(%x: !atile.frag<128x32xf32, #atile.layout<mma_sync, acc, warps = 4, lanes = 8>>) {
   return
 }
+
+// -----
+
+func.func @load_transpose_shape(%u: !atile.smem<64x32xbf16, swizzle = 64>) {
+  // expected-error @+1 {{with `transpose` makes the f32 cols x rows fragment of a 16-bit tile; got '!atile.frag<64x32xf32>' from '!atile.smem<64x32xbf16, swizzle = 64>'}}
+  %t = atile.load %u {transpose} : !atile.smem<64x32xbf16, swizzle = 64> -> !atile.frag<64x32xf32>
+  return
+}
+
+// -----
+
+func.func @read_transpose_rank1(%v: !atile.view<?x64xf32>, %i: index) {
+  // expected-error @+1 {{with `transpose` reads a rank-2 fragment}}
+  %t = atile.read %v[] rows %i {rows = array<i64: 0>, transpose} : !atile.view<?x64xf32> -> !atile.frag<64xf32>
+  return
+}
+
+// -----
+
+func.func @store_transpose_cols(%x: !atile.frag<64x128xf32>, %v: !atile.view<?x128xf32>, %i: index) {
+  // expected-error @+1 {{stores whole rows: the view's last extent must be static and equal the fragment's 64 rows (transposed); got '!atile.view<?x128xf32>'}}
+  atile.store %x -> %v[] rows %i {rows = array<i64: 0>, transpose} : !atile.frag<64x128xf32> -> !atile.view<?x128xf32>
+  return
+}
+
+// -----
+
+func.func @store_transpose_staged(%x: !atile.frag<64x64xbf16>, %v: !atile.view<?x64xbf16>, %t: !atile.smem<64x64xbf16, swizzle = 128>, %i: index) {
+  // expected-error @+1 {{with `transpose` writes a rank-2 fragment straight from registers}}
+  atile.store %x -> %v[] rows %i via %t : !atile.smem<64x64xbf16, swizzle = 128> {rows = array<i64: 0>, transpose} : !atile.frag<64x64xbf16> -> !atile.view<?x64xbf16>
+  return
+}

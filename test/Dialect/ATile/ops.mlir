@@ -130,4 +130,24 @@ gpu.module @kernels attributes {atile.target = #atile.target<"sm_90a">} {
     }
     gpu.return
   }
+
+  // The chunked scan's transposed traffic: U^T from a shared tile, S^T read
+  // and written transposed, a column vector on an accumulator layout.
+  // CHECK-LABEL: gpu.func @transposed
+  gpu.func @transposed(%p: !llvm.ptr<1>, %n: i64) kernel {
+    %c0 = arith.constant 0 : index
+    %ub = atile.alloc : !atile.smem<1x64x64xbf16, swizzle = 128>
+    %u = atile.stage %ub[%c0] : !atile.smem<1x64x64xbf16, swizzle = 128> -> !atile.smem<64x64xbf16, swizzle = 128>
+    // CHECK: atile.load %{{.*}} {transpose} : !atile.smem<64x64xbf16, swizzle = 128> -> !atile.frag<64x64xf32>
+    %ut = atile.load %u {transpose} : !atile.smem<64x64xbf16, swizzle = 128> -> !atile.frag<64x64xf32>
+    %s = atile.view %p[%n] : !llvm.ptr<1> -> !atile.view<?x128x64xf32>
+    // CHECK: atile.read %{{.*}}[%{{.*}}] rows %{{.*}} {rows = array<i64: 1>, transpose} : !atile.view<?x128x64xf32> -> !atile.frag<64x128xf32>
+    %st = atile.read %s[%c0] rows %c0 {rows = array<i64: 1>, transpose} : !atile.view<?x128x64xf32> -> !atile.frag<64x128xf32>
+    %g = atile.view %p[%n] : !llvm.ptr<1> -> !atile.view<?x128xf32>
+    // CHECK: atile.read %{{.*}}[] rows %{{.*}} {rows = array<i64: 0>} : !atile.view<?x128xf32> -> !atile.frag<1x128xf32, #atile.layout<mma_sync, acc, warps = 4>>
+    %gc = atile.read %g[] rows %c0 {rows = array<i64: 0>} : !atile.view<?x128xf32> -> !atile.frag<1x128xf32, #atile.layout<mma_sync, acc, warps = 4>>
+    // CHECK: atile.store %{{.*}} -> %{{.*}}[%{{.*}}] rows %{{.*}} {rows = array<i64: 1>, transpose} : !atile.frag<64x128xf32> -> !atile.view<?x128x64xf32>
+    atile.store %st -> %s[%c0] rows %c0 {rows = array<i64: 1>, transpose} : !atile.frag<64x128xf32> -> !atile.view<?x128x64xf32>
+    gpu.return
+  }
 }

@@ -206,12 +206,13 @@ static LogicalResult verifyRowAddressing(Operation *op, ViewType view,
 /// its extent must be static and equal `cols` (the `what`'s columns).
 static LogicalResult verifyWholeRows(Operation *op, StringRef verb,
                                      ViewType view, int64_t cols,
-                                     StringRef what) {
+                                     StringRef what,
+                                     StringRef unit = "columns") {
   const int64_t last = view.getShape().back();
   if (ShapedType::isDynamic(last) || last != cols)
     return op->emitOpError() << verb << " whole rows: the view's last extent "
                              << "must be static and equal the " << what
-                             << "'s " << cols << " columns; got " << view;
+                             << "'s " << cols << " " << unit << "; got " << view;
   return success();
 }
 
@@ -260,6 +261,16 @@ LogicalResult LoadOp::verify() {
   FragType frag = getResult().getType();
   if (src.getRank() != 2)
     return emitOpError() << "loads one stage (a rank-2 tile); got " << src;
+  if (getTranspose()) {
+    if (src.getElementType().getIntOrFloatBitWidth() != 16 ||
+        frag.getRank() != 2 || !frag.getElementType().isF32() ||
+        frag.getShape()[0] != src.getCols() ||
+        frag.getShape()[1] != src.getRows())
+      return emitOpError() << "with `transpose` makes the f32 cols x rows "
+                              "fragment of a 16-bit tile; got "
+                           << frag << " from " << src;
+    return success();
+  }
   if (frag.getShape() != src.getShape() ||
       frag.getElementType() != src.getElementType())
     return emitOpError() << "result must have the tile's shape and element "
@@ -275,8 +286,15 @@ LogicalResult StoreOp::verify() {
     return emitOpError() << "stores without conversion (atile.convert first): "
                          << frag << " into " << view;
   const bool hasCols = frag.getRank() == 2;
-  if (hasCols && failed(verifyWholeRows(*this, "stores", view,
-                                        frag.getShape()[1], "fragment")))
+  if (getTranspose() && (!hasCols || getStaging()))
+    return emitOpError() << "with `transpose` writes a rank-2 fragment "
+                            "straight from registers; got "
+                         << frag << (getStaging() ? " via a staging tile" : "");
+  if (hasCols &&
+      failed(verifyWholeRows(*this, "stores", view,
+                             frag.getShape()[getTranspose() ? 0 : 1],
+                             "fragment",
+                             getTranspose() ? "rows (transposed)" : "columns")))
     return failure();
   if (Value staging = getStaging()) {
     auto tile = cast<SmemType>(staging.getType());
@@ -316,8 +334,14 @@ LogicalResult ReadOp::verify() {
                             "rows attribute); got "
                          << getResult().getType();
   const bool hasCols = frag.getRank() == 2;
-  if (hasCols && failed(verifyWholeRows(*this, "reads", view,
-                                        frag.getShape()[1], "fragment")))
+  if (getTranspose() && !hasCols)
+    return emitOpError() << "with `transpose` reads a rank-2 fragment; got "
+                         << frag;
+  if (hasCols &&
+      failed(verifyWholeRows(*this, "reads", view,
+                             frag.getShape()[getTranspose() ? 0 : 1],
+                             "fragment",
+                             getTranspose() ? "rows (transposed)" : "columns")))
     return failure();
   return verifyRowAddressing(*this, view, *getRows(), getOffsets().size(),
                              hasCols);

@@ -303,6 +303,10 @@ int64_t LayoutAttr::rowsPerOwner(int64_t rows) const {
       return 1;
     return rows % rowsPerPass() ? 0 : rows / rowsPerPass();
   }
+  // A column vector (1 x cols) of an f32 accumulator layout: every thread
+  // holds the columns its accumulator elements have.
+  if (getOperand() == Operand::acc && rows == 1)
+    return 1;
   const bool wg = getInstr() == Instr::wgmma;
   const int64_t owners = wg ? getWarps() / 4 : getWarps();
   const int64_t tileRows = wg ? 64 : 16;

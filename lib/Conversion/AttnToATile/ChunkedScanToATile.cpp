@@ -1,0 +1,217 @@
+//===- ChunkedScanToATile.cpp - the chunked form's state scan -------------===//
+//
+// Part of the attn project: an MLIR compiler for attention variants.
+//
+//===----------------------------------------------------------------------===//
+//
+// The sequential half of the chunked form of attn.linear / attn.delta: one
+// block per (slice of `vs` value columns, value head hv, batch b) walks the
+// chunks in order, reading the per-chunk tiles the prep kernel wrote
+// ([B, HV, chunks * C, .] workspaces: W, U, Qg, Kg, A_qk, and the chunk's
+// decay 2^(b_C) per key channel [B, HV, chunks, K]). The state is kept
+// transposed, S^T (vs x K, f32), so that it is the register (left) operand
+// of every product and the value columns are the fragment's rows:
+//
+//   V_new^T = U^T - S^T W^T            (delta; linear: U^T, U = V)
+//   S'^T    = S^T diag(2^(b_C)) + V_new^T Kg
+//   O^T     = S^T Qg^T + V_new^T A_qk^T
+//
+// with every product on tensor cores (wgmma on sm_90a when the tiles allow
+// it, mma_sync otherwise: atile-assign-layouts decides) and the tiles of the
+// next chunk copied while this one computes (atile-pipeline: two stages).
+// O^T and the final S^T are written transposed, into o[b, t, hv, v] and
+// [B, HV, K, V].
+//
+//===----------------------------------------------------------------------===//
+
+#include "AttnToATile.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::tile_programs;
+using namespace mlir::atile;
+
+namespace {
+enum Arg { aW, aU, aQg, aKg, aAqk, aGc, aInit, aO, aFinal, kPointers };
+enum Size { sB, sT, sHV, kSizes };
+constexpr bool kAsync = true;
+} // namespace
+
+int64_t tile_programs::chunkedScanWarps(int64_t v) {
+  for (int64_t w = 4; w > 1; --w)
+    if (v % (16 * w) == 0)
+      return w;
+  return 1;
+}
+
+gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
+                                                      StringRef name,
+                                                      const LinearDeltaPlan &p,
+                                                      int64_t chunk,
+                                                      Location loc) {
+  MLIRContext *ctx = module.getContext();
+  ImplicitLocOpBuilder b(loc, ctx);
+  IndexMath ix{b};
+  Type f32 = b.getF32Type(), bf16 = b.getBF16Type(), i64 = b.getI64Type();
+  const int64_t dyn = ShapedType::kDynamic;
+  const int64_t warps = chunkedScanWarps(p.v), vs = 16 * warps,
+                slices = p.v / vs, C = chunk, K = p.k;
+  const bool decays = p.gate != Gate::None || !p.decay.empty();
+
+  SmallVector<Type> args(kPointers, LLVM::LLVMPointerType::get(ctx, 1));
+  args.append(kSizes, i64);
+  b.setInsertionPointToEnd(module.getBody());
+  auto fn = gpu::GPUFuncOp::create(b, name, b.getFunctionType(args, {}));
+  fn->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  fn.setKnownBlockSizeAttr(
+      b.getDenseI32ArrayAttr({static_cast<int32_t>(32 * warps), 1, 1}));
+  b.setInsertionPointToStart(&fn.getBody().front());
+  auto ptr = [&](int64_t a) { return fn.getArgument(a); };
+  auto size = [&](Size s) { return fn.getArgument(kPointers + s); };
+
+  Value slice = gpu::BlockIdOp::create(b, gpu::Dimension::x);
+  Value hv = gpu::BlockIdOp::create(b, gpu::Dimension::y);
+  Value batch = gpu::BlockIdOp::create(b, gpu::Dimension::z);
+  Value zero = ix.c(0);
+  // Chunks, and the workspaces' padded rows per head.
+  Value cC = arith::ConstantIntOp::create(b, C, 64);
+  Value nChunks64 = arith::CeilDivSIOp::create(b, size(sT), cC);
+  Value padT = arith::MulIOp::create(b, nChunks64, cC);
+  Value nChunks = ix.idx(nChunks64);
+
+  auto view = [&](int64_t a, ArrayRef<int64_t> shape, Type elem,
+                  ValueRange sizes) -> Value {
+    return ViewOp::create(b, ViewType::get(ctx, shape, elem), ptr(a), sizes);
+  };
+  SmallVector<Value> ws = {size(sB), size(sHV), padT};
+  Value wView = p.delta ? view(aW, {dyn, dyn, dyn, K}, bf16, ws) : Value();
+  Value qgView = view(aQg, {dyn, dyn, dyn, K}, bf16, ws);
+  Value kgView = view(aKg, {dyn, dyn, dyn, K}, bf16, ws);
+  Value aqkView = view(aAqk, {dyn, dyn, dyn, C}, bf16, ws);
+  // U by slices of vs value columns: [B, HV, chunks * C, V / vs, vs].
+  Value uView = view(aU, {dyn, dyn, dyn, slices, vs}, bf16, ws);
+  Value gcView = decays ? view(aGc, {dyn, dyn, dyn, K}, f32,
+                               {size(sB), size(sHV), nChunks64})
+                        : Value();
+  // o [B, T, HV, V / vs, vs] and the states [B, HV, K, V / vs, vs]: rows
+  // over T (and K), this block's slice fixed.
+  Value oView = view(aO, {dyn, dyn, dyn, slices, vs}, p.oElem,
+                     {size(sB), size(sT), size(sHV)});
+  auto stateView = [&](int64_t a) {
+    return view(a, {dyn, dyn, K, slices, vs}, f32, {size(sB), size(sHV)});
+  };
+  auto rowsAttr = [&](ArrayRef<int64_t> d) { return b.getDenseI64ArrayAttr(d); };
+  FloatAttr zeroPad = b.getF32FloatAttr(0.0f);
+
+  auto alloc = [&](int64_t rows, int64_t cols) -> Value {
+    return AllocOp::create(
+        b, SmemType::get(ctx, {2, rows, cols}, bf16, swizzleFor(cols * 2)));
+  };
+  Value sW = p.delta ? alloc(C, K) : Value();
+  Value sQg = alloc(C, K), sKg = alloc(C, K), sAqk = alloc(C, C),
+        sU = alloc(C, vs);
+
+  // S^T: vs x K, value columns as rows.
+  auto stateT = FragType::get({vs, K}, f32);
+  auto chunkT = FragType::get({vs, C}, f32);
+  auto unit = b.getUnitAttr();
+  SmallVector<Value> bhvAt = {batch, hv, slice};
+  Value s0;
+  if (p.hasInit) {
+    auto read = ReadOp::create(b, stateT, stateView(aInit), bhvAt, zero,
+                               rowsAttr({2}), zeroPad);
+    read.setTransposeAttr(unit);
+    s0 = read;
+  } else {
+    s0 = FillOp::create(b, stateT, b.getF32FloatAttr(0.0f));
+  }
+
+  auto loop = scf::ForOp::create(b, zero, nChunks, ix.c(1), ValueRange{s0});
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value c = loop.getInductionVar();
+    Value s = loop.getRegionIterArgs()[0];
+    Value row0 = ix.mul(c, ix.c(C));
+    Value st = ix.rem(c, ix.c(2));
+    SmallVector<Value> bh = {batch, hv};
+    auto copy = [&](Value view, ValueRange offsets, Value buffer,
+                    SmallVector<Value> &tokens) {
+      Value tile = StageOp::create(b, buffer, st);
+      tokens.push_back(
+          CopyOp::create(b, view, offsets, row0, tile, rowsAttr({2})));
+      return tile;
+    };
+    SmallVector<Value> tokens;
+    Value tW = p.delta ? copy(wView, bh, sW, tokens) : Value();
+    Value tU = copy(uView, bhvAt, sU, tokens);
+    Value tKg = copy(kgView, bh, sKg, tokens);
+    Value tQg = copy(qgView, bh, sQg, tokens);
+    Value tAqk = copy(aqkView, bh, sAqk, tokens);
+    // The chunk's decay per key channel, a column of S^T.
+    Value gc = decays ? Value(ReadOp::create(b, FragType::get({1, K}, f32),
+                                             gcView, bh, c, rowsAttr({2}),
+                                             zeroPad))
+                      : Value();
+    WaitOp::create(b, tokens);
+
+    Value s16 = ConvertOp::create(b, stateT.withElementType(bf16), s);
+    // Products in asynchronous rounds (wgmma; mma_sync computes them in
+    // place), each waited for at once: S^T W^T (V_new needs it), then the
+    // state update (the chain to the next chunk) with S^T Qg^T, then
+    // V_new^T A_qk^T onto the latter. (S^T Qg^T in the first round keeps
+    // one more 64 x 64 accumulator live there: 255 registers and spills on
+    // sm_90a.)
+    auto product = [&](FragType type, Value lhs, Value rhs, Value acc,
+                       bool transposed) -> Value {
+      return MmaOp::create(b, type, lhs, rhs, acc, transposed,
+                           /*async=*/kAsync);
+    };
+    auto wait = [&](ArrayRef<Value> products) -> SmallVector<Value> {
+      SmallVector<Value> values(products.begin(), products.end());
+      if (!kAsync)
+        return values;
+      SmallVector<Type> types;
+      for (Value v : values)
+        types.push_back(v.getType());
+      auto w = MmaWaitOp::create(b, types, values, b.getI64IntegerAttr(0));
+      return SmallVector<Value>(w.getResults());
+    };
+    Value ws = p.delta ? product(chunkT, s16, tW, Value(), true) : Value();
+    // (U^T read from shared memory while it runs.)
+    auto load = LoadOp::create(b, chunkT, tU);
+    load.setTransposeAttr(unit);
+    Value vNew = load;
+    if (p.delta)
+      vNew = map(b, chunkT, {vNew, wait({ws})[0]},
+                 [](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
+                   return arith::SubFOp::create(r, x[0], x[1]);
+                 });
+    Value v16 = ConvertOp::create(b, chunkT.withElementType(bf16), vNew);
+    // (S^T's decay here, not at the top: there it made ptxas spill.)
+    Value decayed =
+        decays ? map(b, stateT, {s, gc},
+                     [](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
+                       return arith::MulFOp::create(r, x[0], x[1]);
+                     })
+               : s;
+    auto second = wait({product(stateT, v16, tKg, decayed, false),
+                        product(chunkT, s16, tQg, Value(), true)});
+    Value next = second[0];
+    Value o = wait({product(chunkT, v16, tAqk, second[1], true)})[0];
+    if (!p.oElem.isF32())
+      o = ConvertOp::create(b, chunkT.withElementType(p.oElem), o);
+    auto store = StoreOp::create(b, o, oView, bhvAt, row0, rowsAttr({1}));
+    store.setTransposeAttr(unit);
+    scf::YieldOp::create(b, ValueRange{next});
+  }
+  if (p.hasFinal) {
+    auto store = StoreOp::create(b, loop.getResult(0), stateView(aFinal),
+                                 bhvAt, zero, rowsAttr({2}));
+    store.setTransposeAttr(unit);
+  }
+  gpu::ReturnOp::create(b);
+  return fn;
+}
