@@ -271,7 +271,8 @@ def ConvertAttnToGPUPass : Pass<"convert-attn-to-gpu", "mlir::ModuleOp"> {
            "an H200, bench/RESULTS.md)">,
     Option<"tensorMaps", "tensormaps", "bool", /*default=*/"true",
            "attn.full's prefill tile program takes TMA descriptors of K and "
-           "V (by value, encoded by the launcher from the manifest's "
+           "V, and the chunked linear / delta scan of its workspaces (by "
+           "value, encoded by the launcher from the manifest's "
            "`tensormaps`) on chips with wgmma, for atile-warp-specialize's "
            "TMA producer">
   ];

@@ -73,10 +73,16 @@ gpu::GPUFuncOp buildRecurrentProgram(gpu::GPUModuleOp module, StringRef name,
 /// ChunkedScanToATile.cpp): the kernel `name` (arguments w u qg kg aqk gc
 /// s0 o final_state, then B T HV; grid (V / (16 chunkedScanWarps(v)), HV,
 /// B), 32 x chunkedScanWarps(v) threads), over chunks of `chunk` rows.
+/// With `tensorMaps` (a chip with TMA) and K, V multiples of 64 the kernel
+/// also takes TMA descriptors of the workspaces chunkedScanMaps names (by
+/// value, after the sizes, in that order; attn.tensormap_args), for
+/// atile-warp-specialize.
 int64_t chunkedScanWarps(int64_t v);
+SmallVector<StringRef> chunkedScanMaps(const LinearDeltaPlan &p,
+                                       bool tensorMaps);
 gpu::GPUFuncOp buildChunkedScanProgram(gpu::GPUModuleOp module, StringRef name,
                                        const LinearDeltaPlan &p, int64_t chunk,
-                                       Location loc);
+                                       bool tensorMaps, Location loc);
 
 /// The XOR-swizzle span (bytes) for shared rows of `rowBytes` bytes: the
 /// widest of 128, 64, 32 that divides them (0 when none does).

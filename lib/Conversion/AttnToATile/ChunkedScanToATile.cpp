@@ -25,6 +25,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "AttnToATile.h"
+#include "attn/Conversion/Passes.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
@@ -46,10 +47,21 @@ int64_t tile_programs::chunkedScanWarps(int64_t v) {
   return 1;
 }
 
+SmallVector<StringRef> tile_programs::chunkedScanMaps(const LinearDeltaPlan &p,
+                                                     bool tensorMaps) {
+  // Whole 128-byte column blocks in every tile, a 64-column value slice.
+  if (!tensorMaps || p.k % 64 || p.v % 64)
+    return {};
+  if (p.delta)
+    return {"w", "u", "qg", "kg", "aqk"};
+  return {"u", "qg", "kg", "aqk"};
+}
+
 gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
                                                       StringRef name,
                                                       const LinearDeltaPlan &p,
                                                       int64_t chunk,
+                                                      bool tensorMaps,
                                                       Location loc) {
   MLIRContext *ctx = module.getContext();
   ImplicitLocOpBuilder b(loc, ctx);
@@ -60,11 +72,19 @@ gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
                 slices = p.v / vs, C = chunk, K = p.k;
   const bool decays = p.gate != Gate::None || !p.decay.empty();
 
+  SmallVector<StringRef> maps = chunkedScanMaps(p, tensorMaps);
   SmallVector<Type> args(kPointers, LLVM::LLVMPointerType::get(ctx, 1));
   args.append(kSizes, i64);
+  args.append(maps.size(), LLVM::LLVMPointerType::get(ctx));
   b.setInsertionPointToEnd(module.getBody());
   auto fn = gpu::GPUFuncOp::create(b, name, b.getFunctionType(args, {}));
   fn->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  if (!maps.empty()) {
+    SmallVector<int64_t> at;
+    for (size_t i = 0; i < maps.size(); ++i)
+      at.push_back(kPointers + kSizes + static_cast<int64_t>(i));
+    fn->setAttr(kTensorMapArgsAttr, b.getDenseI64ArrayAttr(at));
+  }
   fn.setKnownBlockSizeAttr(
       b.getDenseI32ArrayAttr({static_cast<int32_t>(32 * warps), 1, 1}));
   b.setInsertionPointToStart(&fn.getBody().front());
@@ -81,9 +101,18 @@ gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
   Value padT = arith::MulIOp::create(b, nChunks64, cC);
   Value nChunks = ix.idx(nChunks64);
 
+  // A workspace's view, with its TMA descriptor when the kernel takes one.
   auto view = [&](int64_t a, ArrayRef<int64_t> shape, Type elem,
                   ValueRange sizes) -> Value {
-    return ViewOp::create(b, ViewType::get(ctx, shape, elem), ptr(a), sizes);
+    static constexpr StringRef kNames[] = {"w",   "u",  "qg", "kg",
+                                           "aqk", "gc", "s0", "o",
+                                           "final_state"};
+    Value map;
+    for (auto [i, m] : llvm::enumerate(maps))
+      if (m == kNames[a])
+        map = fn.getArgument(kPointers + kSizes + i);
+    return ViewOp::create(b, ViewType::get(ctx, shape, elem), ptr(a), sizes,
+                          map);
   };
   SmallVector<Value> ws = {size(sB), size(sHV), padT};
   Value wView = p.delta ? view(aW, {dyn, dyn, dyn, K}, bf16, ws) : Value();

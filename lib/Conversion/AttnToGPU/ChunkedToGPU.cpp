@@ -57,7 +57,7 @@ constexpr const char *kScanArgNames[] = {"w",           "u",  "qg", "kg",
 ChunkedKernels gpu_kernels::buildChunked(gpu::GPUModuleOp module,
                                          StringRef prefix,
                                          const LinearDeltaPlan &p,
-                                         Location loc) {
+                                         bool tensorMaps, Location loc) {
   MLIRContext *ctx = module.getContext();
   Builder b(ctx);
   const char *kind = p.delta ? "_delta" : "_linear";
@@ -65,10 +65,11 @@ ChunkedKernels gpu_kernels::buildChunked(gpu::GPUModuleOp module,
   std::string scan = (prefix + kind + "_scan").str();
   const int64_t warps = tile_programs::chunkedScanWarps(p.v);
   ChunkedLaunch prepLaunch = buildPrepKernel(module, prep, p, loc);
-  gpu::GPUFuncOp scanFn =
-      tile_programs::buildChunkedScanProgram(module, scan, p, C, loc);
+  gpu::GPUFuncOp scanFn = tile_programs::buildChunkedScanProgram(
+      module, scan, p, C, tensorMaps, loc);
   ChunkedLaunch scanLaunch = {32 * warps, atile::sharedBytes(scanFn),
                               kScanArgNames};
+  SmallVector<StringRef> maps = tile_programs::chunkedScanMaps(p, tensorMaps);
 
   ChunkedKernels out;
   std::string k = std::to_string(p.k), v = std::to_string(p.v);
@@ -89,18 +90,44 @@ ChunkedKernels gpu_kernels::buildChunked(gpu::GPUModuleOp module,
   workspace("aqk", "bf16", rows + "*" + std::to_string(C));
   workspace("gc", "f32", "B*HV*cdiv(T," + std::to_string(C) + ")*" + k);
 
+  // The scan's TMA descriptors: workspace [B, HV, chunks * C, cols] (U by
+  // 64-column slices: [B, HV, chunks * C, V / 64, 64]), one 128-byte column
+  // block of C rows a box (innermost first).
+  std::string padded = "cdiv(T," + std::to_string(C) + ")*" + std::to_string(C);
+  for (StringRef m : maps) {
+    NamedAttrList e;
+    e.append("name", b.getStringAttr(m + "_map"));
+    e.append("tensor", b.getStringAttr(m));
+    SmallVector<std::string> shape = {"B", "HV", padded};
+    SmallVector<int64_t> box = {64, C, 1, 1};
+    if (m == "u") {
+      shape.append({std::to_string(p.v / 64), "64"});
+      box = {64, 1, C, 1, 1};
+    } else {
+      shape.push_back(m == "aqk" ? std::to_string(C) : k);
+    }
+    e.append("box", b.getI64ArrayAttr(box));
+    e.append("swizzle", b.getI64IntegerAttr(128));
+    e.append("shape", stringArray(ctx, shape));
+    out.tensormaps.push_back(e.getDictionary(ctx));
+  }
+
   auto launch = [&](StringRef kernel, ArrayRef<std::string> grid,
-                    const ChunkedLaunch &k) {
+                    const ChunkedLaunch &k, ArrayRef<StringRef> mapArgs) {
     NamedAttrList l;
     l.append("kernel", b.getStringAttr(kernel));
     l.append("grid", stringArray(ctx, grid));
     l.append("block", b.getI64ArrayAttr({k.threads, 1, 1}));
     l.append("smem", b.getI64IntegerAttr(k.smem));
-    l.append("args", stringArray(ctx, SmallVector<std::string>(k.args.begin(),
-                                                               k.args.end())));
+    SmallVector<std::string> args(k.args.begin(), k.args.end());
+    for (StringRef m : mapArgs)
+      args.push_back((m + "_map").str());
+    l.append("args", stringArray(ctx, args));
     out.launches.push_back(l.getDictionary(ctx));
   };
-  launch(prep, {"cdiv(T," + std::to_string(C) + ")", "HV", "B"}, prepLaunch);
-  launch(scan, {std::to_string(p.v / (16 * warps)), "HV", "B"}, scanLaunch);
+  launch(prep, {"cdiv(T," + std::to_string(C) + ")", "HV", "B"}, prepLaunch,
+         {});
+  launch(scan, {std::to_string(p.v / (16 * warps)), "HV", "B"}, scanLaunch,
+         maps);
   return out;
 }

@@ -32,6 +32,8 @@ using tile_programs::LinearDeltaPlan;
 struct ChunkedKernels {
   SmallVector<Attribute> launches;
   SmallVector<Attribute> workspaces;
+  /// TMA descriptors of workspaces (the manifest's `tensormaps`).
+  SmallVector<Attribute> tensormaps;
 };
 
 /// The chunk length every chunked GPU kernel uses (and the sub-chunk of
@@ -39,8 +41,11 @@ struct ChunkedKernels {
 constexpr int64_t kGpuChunk = 64;
 constexpr int64_t kGpuSubChunk = 16;
 
+/// The chunked form's kernels; with `tensorMaps` (a chip with TMA) the scan
+/// takes TMA descriptors of its workspaces where its tiles allow.
 ChunkedKernels buildChunked(gpu::GPUModuleOp module, StringRef prefix,
-                            const LinearDeltaPlan &p, Location loc);
+                            const LinearDeltaPlan &p, bool tensorMaps,
+                            Location loc);
 
 } // namespace mlir::attn::gpu_kernels
 

@@ -132,12 +132,13 @@ static FailureOr<DictionaryAttr> buildRecurrent(OpT op, bool delta,
     outputs.push_back(
         tensorEntry(ctx, "final_state", b.getF32Type(), {"B", vHeads, k, v}));
 
-  SmallVector<Attribute> launches, workspaces;
+  SmallVector<Attribute> launches, workspaces, tensormaps;
   if (chunked) {
     ChunkedKernels kernels =
-        buildChunked(site.module, site.prefix, p, op.getLoc());
+        buildChunked(site.module, site.prefix, p, site.tensorMaps, op.getLoc());
     launches = kernels.launches;
     workspaces = kernels.workspaces;
+    tensormaps = kernels.tensormaps;
   } else {
     std::string name = site.prefix + (delta ? "_delta_step" : "_linear_step");
     gpu::GPUFuncOp fn = tile_programs::buildRecurrentProgram(
@@ -175,6 +176,8 @@ static FailureOr<DictionaryAttr> buildRecurrent(OpT op, bool delta,
     entry.append("values", values.getDictionary(ctx));
   if (!workspaces.empty())
     entry.append("workspaces", b.getArrayAttr(workspaces));
+  if (!tensormaps.empty())
+    entry.append("tensormaps", b.getArrayAttr(tensormaps));
   entry.append("launches", b.getArrayAttr(launches));
   return entry.getDictionary(ctx);
 }

@@ -12,6 +12,9 @@
 // RUN: attn-opt %t/kda.mlir --attn-to-nvvm | %python %attn_src/scripts/extract-ptx.py - %t/kda
 // RUN: FileCheck %s --check-prefix=PTX < %t/kda/attn_kernels.ptx
 // RUN: %if ptxas %{ %ptxas -arch=sm_90a -v %t/kda/attn_kernels.ptx -o %t/kda.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL %}
+// RUN: attn-opt %t/kda.mlir --attn-to-nvvm=warp-specialize=false | %python %attn_src/scripts/extract-ptx.py - %t/kdacp
+// RUN: FileCheck %s --check-prefix=CPASYNC < %t/kdacp/attn_kernels.ptx
+// RUN: %if ptxas %{ %ptxas -arch=sm_90a -v %t/kdacp/attn_kernels.ptx -o %t/kdacp.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL %}
 // RUN: %if ptxas %{ attn-opt %t/kda.mlir --attn-to-nvvm=chip=sm_80 | %python %attn_src/scripts/extract-ptx.py - %t/kda80 %}
 // RUN: %if ptxas %{ %ptxas -arch=sm_80 -v %t/kda80/attn_kernels.ptx -o %t/kda80.cubin 2>&1 | FileCheck %s --check-prefix=NOSPILL %}
 // RUN: %if ptxas %{ attn-opt %t/others.mlir --attn-to-nvvm | %python %attn_src/scripts/extract-ptx.py - %t/others %}
@@ -24,8 +27,9 @@
 // RUN: %if ptxas %{ FileCheck %s --check-prefix=NONZERO < %t/others80.txt %}
 
 // CHECK: attn.manifest = [{
-// CHECK-SAME: launches = [{args = ["q", "k", "v", "beta", "g", "w", "u", "qg", "kg", "aqk", "gc", "B", "T", "H", "HV"], block = [128, 1, 1], grid = ["cdiv(T,64)", "HV", "B"], kernel = "kda_delta_prep", smem = 109312 : i64}, {args = ["w", "u", "qg", "kg", "aqk", "gc", "s0", "o", "final_state", "B", "T", "HV"], block = [128, 1, 1], grid = ["2", "HV", "B"], kernel = "kda_delta_scan", smem = 131072 : i64}]
+// CHECK-SAME: launches = [{args = ["q", "k", "v", "beta", "g", "w", "u", "qg", "kg", "aqk", "gc", "B", "T", "H", "HV"], block = [128, 1, 1], grid = ["cdiv(T,64)", "HV", "B"], kernel = "kda_delta_prep", smem = 109312 : i64}, {args = ["w", "u", "qg", "kg", "aqk", "gc", "s0", "o", "final_state", "B", "T", "HV", "w_map", "u_map", "qg_map", "kg_map", "aqk_map"], block = [128, 1, 1], grid = ["2", "HV", "B"], kernel = "kda_delta_scan", smem = 131072 : i64}]
 // CHECK-SAME: op = "attn.delta"
+// CHECK-SAME: tensormaps = [{box = [64, 64, 1, 1], name = "w_map", shape = ["B", "HV", "cdiv(T,64)*64", "128"], swizzle = 128 : i64, tensor = "w"}, {box = [64, 1, 64, 1, 1], name = "u_map", shape = ["B", "HV", "cdiv(T,64)*64", "2", "64"], swizzle = 128 : i64, tensor = "u"}, {{.*}}name = "aqk_map", shape = ["B", "HV", "cdiv(T,64)*64", "64"], swizzle = 128 : i64, tensor = "aqk"}]
 // CHECK-SAME: workspaces = [{dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "w"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "u"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "qg"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "kg"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*64", name = "aqk"}, {dtype = "f32", elements = "B*HV*cdiv(T,64)*128", name = "gc"}]
 // CHECK: gpu.func @kda_delta_prep(
 // CHECK: nvvm.mma.sync
@@ -51,12 +55,23 @@
 // PTX: .entry kda_delta_prep(
 // PTX: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // PTX: ldmatrix.sync.aligned.m8n8.x4.shared.b16
-// On sm_90a the scan's products are wgmma (V a multiple of 64, 128-byte rows).
+// On sm_90a the scan's products are wgmma (V a multiple of 64, 128-byte
+// rows) and atile-warp-specialize gives its tiles to a TMA producer.
 // PTX: .entry kda_delta_scan(
-// PTX: cp.async.cg.shared.global
+// PTX: setmaxnreg.dec.sync.aligned.u32 24
+// PTX: cp.async.bulk.tensor
+// PTX: setmaxnreg.inc.sync.aligned.u32 240
+// PTX: mbarrier.try_wait
 // PTX: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16
 // PTX: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
 // PTX: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
+// Without descriptors, every warp copies (cp.async, two stages).
+// CPASYNC: .entry kda_delta_scan(
+// CPASYNC-NOT: cp.async.bulk.tensor
+// CPASYNC: cp.async.cg.shared.global
+// CPASYNC: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16
+// CPASYNC: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
+// CPASYNC: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
 // NOSPILL: Compiling entry function 'kda_delta_scan'
 // NOSPILL-NEXT: Function properties
 // NOSPILL-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads

@@ -118,6 +118,11 @@ public:
 };
 } // namespace
 
+/// A column vector (1 x cols): the same in every consumer.
+static bool isColumn(FragType t) {
+  return t.getRank() == 2 && t.getRows() == 1;
+}
+
 LogicalResult Specializer::check() {
   Block &body = fn.getBody().front();
   bool bad = false;
@@ -127,6 +132,10 @@ LogicalResult Specializer::check() {
       if (!ft)
         continue;
       LayoutAttr layout = ft.getLayout();
+      if (isColumn(ft)) { // replicated over the rows: every consumer's
+        bad |= !layout || layout.getInstr() != Instr::wgmma;
+        continue;
+      }
       if (!layout || layout.getInstr() != Instr::wgmma ||
           layout.getWarps() != 4 * consumers ||
           (rows && ft.getRows() != rows))
@@ -282,7 +291,8 @@ LogicalResult Specializer::sliceRows() {
     if (!ft)
       return t;
     SmallVector<int64_t> shape(ft.getShape());
-    shape[0] = slice;
+    if (!isColumn(ft))
+      shape[0] = slice;
     LayoutAttr l = ft.getLayout();
     return FragType::get(shape, ft.getElementType(),
                          LayoutAttr::get(ctx, l.getInstr(), l.getOperand(), 4, l.getLanes()));
@@ -303,12 +313,26 @@ LogicalResult Specializer::sliceRows() {
       for (Block &blk : r)
         for (BlockArgument a : blk.getArguments())
           a.setType(sliced(a.getType()));
+    // Transposed stores and reads hold the program's rows in the view's
+    // columns: one consumer only (no offset to apply). Column vectors are
+    // every consumer's.
+    auto transposed = [&](Operation *op) {
+      if (consumers > 1)
+        result = op->emitOpError() << "moves a fragment transposed, which "
+                                      "atile-warp-specialize cannot slice "
+                                      "by consumer";
+    };
     if (auto mask = dyn_cast<MaskOp>(op))
       shift(mask.getRowMutable());
     else if (auto store = dyn_cast<StoreOp>(op))
-      shift(store.getRowMutable());
-    else if (auto read = dyn_cast<ReadOp>(op); read && read.getRow())
-      shift(read.getRowMutable()[0]);
+      store.getTranspose() ? transposed(op) : shift(store.getRowMutable());
+    else if (auto read = dyn_cast<ReadOp>(op); read && read.getRow()) {
+      auto ft = dyn_cast<FragType>(read.getResult().getType());
+      if (read.getTranspose())
+        transposed(op);
+      else if (!ft || !isColumn(ft))
+        shift(read.getRowMutable()[0]);
+    }
     else if (auto copy = dyn_cast<CopyOp>(op)) {
       // A copy of the program's rows (the queries): each consumer copies
       // its slice into its own stage of the buffer, which gets one stage
