@@ -266,8 +266,14 @@ def kernel_sets(tiles=False):
     for kind, shapes, el, l2, decay, final, form in recurrent_configs():
         ir = ops.recurrent_module_ir(kind, shapes, el, None, l2, decay, final,
                                      form=form)
-        out.append((_recurrent_name(kind, shapes, el, l2, decay, final, form),
-                    "attn." + kind, el["q"], ir, ""))
+        name = _recurrent_name(kind, shapes, el, l2, decay, final, form)
+        out.append((name, "attn." + kind, el["q"], ir, ""))
+        # The chunked scan without its TMA producer (every warp copies, by
+        # cp.async): what test_chunked_gpu.py compares the default with.
+        if (form == "chunked" and kind == "delta" and shapes["q"][3] == 128
+                and "s0" in shapes and l2 and len(shapes.get("g", ())) == 4):
+            out.append((name + " warp-specialize=false", "attn." + kind,
+                        el["q"], ir, "warp-specialize=false"))
     return out
 
 

@@ -37,7 +37,9 @@ using namespace mlir::atile;
 namespace {
 enum Arg { aW, aU, aQg, aKg, aAqk, aGc, aInit, aO, aFinal, kPointers };
 enum Size { sB, sT, sHV, kSizes };
-constexpr bool kAsync = true;
+// Stages of the chunk's tiles: 2 measured 2-20% faster than 3 on an H200
+// (bench/RESULTS.md, issue 16's scan section).
+constexpr int64_t kStages = 2;
 } // namespace
 
 int64_t tile_programs::chunkedScanWarps(int64_t v) {
@@ -52,9 +54,13 @@ SmallVector<StringRef> tile_programs::chunkedScanMaps(const LinearDeltaPlan &p,
   // Whole 128-byte column blocks in every tile, a 64-column value slice.
   if (!tensorMaps || p.k % 64 || p.v % 64)
     return {};
+  SmallVector<StringRef> maps;
   if (p.delta)
-    return {"w", "u", "qg", "kg", "aqk"};
-  return {"u", "qg", "kg", "aqk"};
+    maps.push_back("w");
+  maps.append({"u", "qg", "kg", "aqk"});
+  if (p.gate != Gate::None || !p.decay.empty())
+    maps.push_back("gc");
+  return maps;
 }
 
 gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
@@ -136,11 +142,16 @@ gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
 
   auto alloc = [&](int64_t rows, int64_t cols) -> Value {
     return AllocOp::create(
-        b, SmemType::get(ctx, {2, rows, cols}, bf16, swizzleFor(cols * 2)));
+        b, SmemType::get(ctx, {kStages, rows, cols}, bf16, swizzleFor(cols * 2)));
   };
   Value sW = p.delta ? alloc(C, K) : Value();
   Value sQg = alloc(C, K), sKg = alloc(C, K), sAqk = alloc(C, C),
         sU = alloc(C, vs);
+  // The chunk's decay per key channel: one f32 row.
+  Value sGc = decays ? Value(AllocOp::create(
+                           b, SmemType::get(ctx, {kStages, 1, K}, f32,
+                                            swizzleFor(K * 4))))
+                     : Value();
 
   // S^T: vs x K, value columns as rows.
   auto stateT = FragType::get({vs, K}, f32);
@@ -164,7 +175,7 @@ gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
     Value c = loop.getInductionVar();
     Value s = loop.getRegionIterArgs()[0];
     Value row0 = ix.mul(c, ix.c(C));
-    Value st = ix.rem(c, ix.c(2));
+    Value st = ix.rem(c, ix.c(kStages));
     SmallVector<Value> bh = {batch, hv};
     auto copy = [&](Value view, ValueRange offsets, Value buffer,
                     SmallVector<Value> &tokens) {
@@ -180,15 +191,24 @@ gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
     Value tQg = copy(qgView, bh, sQg, tokens);
     Value tAqk = copy(aqkView, bh, sAqk, tokens);
     // The chunk's decay per key channel, a column of S^T.
-    Value gc = decays ? Value(ReadOp::create(b, FragType::get({1, K}, f32),
-                                             gcView, bh, c, rowsAttr({2}),
-                                             zeroPad))
-                      : Value();
+    // (Staged like the tiles: read from global memory here, its latency
+    // was 30% of the scan at B = 1, T = 16384 on an H200.)
+    Value tGc;
+    if (decays) {
+      Value tile = StageOp::create(b, sGc, st);
+      tokens.push_back(CopyOp::create(b, gcView, bh, c, tile, rowsAttr({2})));
+      tGc = tile;
+    }
     WaitOp::create(b, tokens);
 
     Value s16 = ConvertOp::create(b, stateT.withElementType(bf16), s);
+    // The chunk's decays as a column vector (applied to S^T just before
+    // the state update: earlier, ptxas spilled on sm_90a and sm_80).
+    Value gc = decays ? Value(LoadOp::create(b, FragType::get({1, K}, f32), tGc))
+                      : Value();
     // Products in asynchronous rounds (wgmma; mma_sync computes them in
-    // place), each waited for at once: S^T W^T (V_new needs it), then the
+    // place), each waited for at once (8% faster than one wait per product
+    // on an H200): S^T W^T (V_new needs it), then the
     // state update (the chain to the next chunk) with S^T Qg^T, then
     // V_new^T A_qk^T onto the latter. (S^T Qg^T in the first round keeps
     // one more 64 x 64 accumulator live there: 255 registers and spills on
@@ -196,12 +216,10 @@ gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
     auto product = [&](FragType type, Value lhs, Value rhs, Value acc,
                        bool transposed) -> Value {
       return MmaOp::create(b, type, lhs, rhs, acc, transposed,
-                           /*async=*/kAsync);
+                           /*async=*/true);
     };
     auto wait = [&](ArrayRef<Value> products) -> SmallVector<Value> {
       SmallVector<Value> values(products.begin(), products.end());
-      if (!kAsync)
-        return values;
       SmallVector<Type> types;
       for (Value v : values)
         types.push_back(v.getType());
@@ -219,7 +237,6 @@ gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
                    return arith::SubFOp::create(r, x[0], x[1]);
                  });
     Value v16 = ConvertOp::create(b, chunkT.withElementType(bf16), vNew);
-    // (S^T's decay here, not at the top: there it made ptxas spill.)
     Value decayed =
         decays ? map(b, stateT, {s, gc},
                      [](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
