@@ -292,26 +292,6 @@ LogicalResult nvvm::lowerLoad(Lowering &l, LoadOp op) {
     l.fenced = false;
     return success();
   }
-  if (gm->column) {
-    // An f32 row of a tile as a column vector: the thread's column pairs
-    // (8 ni + 2 tq, + 1), 8 bytes each.
-    if (tile.getElementType() != l.b.getF32Type())
-      return op.emitOpError() << "loads column vectors from f32 tiles";
-    auto v2 = VectorType::get({2}, l.b.getF32Type());
-    for (int64_t ni = 0; ni < gm->nTiles; ++ni) {
-      Value col = g.add(g.mul(l.tq, g.c32(2)), g.c32(8 * ni));
-      Value off = g.add(l.chunkOffset(tile, g.c32(0), g.divu(col, g.c32(4))),
-                        g.mul(g.remu(col, g.c32(4)), g.c32(4)));
-      Value pair = LLVM::LoadOp::create(
-          l.b, v2, g.gep(ptr, l.b.getI8Type(), off), 8);
-      for (int64_t e = 0; e < 2; ++e)
-        regs[2 * ni + e] =
-            vector::ExtractOp::create(l.b, pair, ArrayRef<int64_t>{e});
-    }
-    l.frags[op.getResult()] = regs;
-    l.fenced = false;
-    return success();
-  }
   if (!gm->packed)
     return op.emitOpError() << "loads 16-bit tiles only for now";
   for (int64_t mi = 0; mi < gm->mTiles; ++mi)

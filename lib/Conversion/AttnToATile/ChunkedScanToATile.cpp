@@ -54,13 +54,9 @@ SmallVector<StringRef> tile_programs::chunkedScanMaps(const LinearDeltaPlan &p,
   // Whole 128-byte column blocks in every tile, a 64-column value slice.
   if (!tensorMaps || p.k % 64 || p.v % 64)
     return {};
-  SmallVector<StringRef> maps;
   if (p.delta)
-    maps.push_back("w");
-  maps.append({"u", "qg", "kg", "aqk"});
-  if (p.gate != Gate::None || !p.decay.empty())
-    maps.push_back("gc");
-  return maps;
+    return {"w", "u", "qg", "kg", "aqk"};
+  return {"u", "qg", "kg", "aqk"};
 }
 
 gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
@@ -147,11 +143,6 @@ gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
   Value sW = p.delta ? alloc(C, K) : Value();
   Value sQg = alloc(C, K), sKg = alloc(C, K), sAqk = alloc(C, C),
         sU = alloc(C, vs);
-  // The chunk's decay per key channel: one f32 row.
-  Value sGc = decays ? Value(AllocOp::create(
-                           b, SmemType::get(ctx, {kStages, 1, K}, f32,
-                                            swizzleFor(K * 4))))
-                     : Value();
 
   // S^T: vs x K, value columns as rows.
   auto stateT = FragType::get({vs, K}, f32);
@@ -191,21 +182,13 @@ gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
     Value tQg = copy(qgView, bh, sQg, tokens);
     Value tAqk = copy(aqkView, bh, sAqk, tokens);
     // The chunk's decay per key channel, a column of S^T.
-    // (Staged like the tiles: read from global memory here, its latency
-    // was 30% of the scan at B = 1, T = 16384 on an H200.)
-    Value tGc;
-    if (decays) {
-      Value tile = StageOp::create(b, sGc, st);
-      tokens.push_back(CopyOp::create(b, gcView, bh, c, tile, rowsAttr({2})));
-      tGc = tile;
-    }
+    Value gc = decays ? Value(ReadOp::create(b, FragType::get({1, K}, f32),
+                                             gcView, bh, c, rowsAttr({2}),
+                                             zeroPad))
+                      : Value();
     WaitOp::create(b, tokens);
 
     Value s16 = ConvertOp::create(b, stateT.withElementType(bf16), s);
-    // The chunk's decays as a column vector (applied to S^T just before
-    // the state update: earlier, ptxas spilled on sm_90a and sm_80).
-    Value gc = decays ? Value(LoadOp::create(b, FragType::get({1, K}, f32), tGc))
-                      : Value();
     // Products in asynchronous rounds (wgmma; mma_sync computes them in
     // place), each waited for at once (8% faster than one wait per product
     // on an H200): S^T W^T (V_new needs it), then the
@@ -237,6 +220,7 @@ gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
                    return arith::SubFOp::create(r, x[0], x[1]);
                  });
     Value v16 = ConvertOp::create(b, chunkT.withElementType(bf16), vNew);
+    // (S^T's decay here, not at the top: there it made ptxas spill.)
     Value decayed =
         decays ? map(b, stateT, {s, gc},
                      [](ImplicitLocOpBuilder &r, ValueRange x) -> Value {

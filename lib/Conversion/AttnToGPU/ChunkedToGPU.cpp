@@ -92,8 +92,7 @@ ChunkedKernels gpu_kernels::buildChunked(gpu::GPUModuleOp module,
 
   // The scan's TMA descriptors: workspace [B, HV, chunks * C, cols] (U by
   // 64-column slices: [B, HV, chunks * C, V / 64, 64]), one 128-byte column
-  // block of C rows a box (innermost first); the decays [B, HV, chunks, K]
-  // f32 one row a box.
+  // block of C rows a box (innermost first).
   std::string padded = "cdiv(T," + std::to_string(C) + ")*" + std::to_string(C);
   for (StringRef m : maps) {
     NamedAttrList e;
@@ -101,10 +100,7 @@ ChunkedKernels gpu_kernels::buildChunked(gpu::GPUModuleOp module,
     e.append("tensor", b.getStringAttr(m));
     SmallVector<std::string> shape = {"B", "HV", padded};
     SmallVector<int64_t> box = {64, C, 1, 1};
-    if (m == "gc") { // [B, HV, chunks, K] f32, one row a box
-      shape = {"B", "HV", "cdiv(T," + std::to_string(C) + ")", k};
-      box = {32, 1, 1, 1};
-    } else if (m == "u") {
+    if (m == "u") {
       shape.append({std::to_string(p.v / 64), "64"});
       box = {64, 1, C, 1, 1};
     } else {
