@@ -78,6 +78,9 @@ gpu::GPUFuncOp buildRecurrentProgram(gpu::GPUModuleOp module, StringRef name,
 /// value, after the sizes, in that order; attn.tensormap_args), for
 /// atile-warp-specialize.
 int64_t chunkedScanWarps(int64_t v);
+/// The scan kernel's arguments by manifest name, in order (the pointers,
+/// then the sizes; the TMA descriptors follow as `<workspace>_map`).
+extern const char *const kChunkedScanArgs[12];
 SmallVector<StringRef> chunkedScanMaps(const LinearDeltaPlan &p,
                                        bool tensorMaps);
 gpu::GPUFuncOp buildChunkedScanProgram(gpu::GPUModuleOp module, StringRef name,

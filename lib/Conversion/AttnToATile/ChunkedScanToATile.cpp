@@ -42,6 +42,10 @@ enum Size { sB, sT, sHV, kSizes };
 constexpr int64_t kStages = 2;
 } // namespace
 
+const char *const tile_programs::kChunkedScanArgs[12] = {
+    "w", "u", "qg", "kg", "aqk", "gc", "s0", "o", "final_state",
+    "B", "T", "HV"};
+
 int64_t tile_programs::chunkedScanWarps(int64_t v) {
   for (int64_t w = 4; w > 1; --w)
     if (v % (16 * w) == 0)
@@ -106,12 +110,9 @@ gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
   // A workspace's view, with its TMA descriptor when the kernel takes one.
   auto view = [&](int64_t a, ArrayRef<int64_t> shape, Type elem,
                   ValueRange sizes) -> Value {
-    static constexpr StringRef kNames[] = {"w",   "u",  "qg", "kg",
-                                           "aqk", "gc", "s0", "o",
-                                           "final_state"};
     Value map;
     for (auto [i, m] : llvm::enumerate(maps))
-      if (m == kNames[a])
+      if (m == kChunkedScanArgs[a])
         map = fn.getArgument(kPointers + kSizes + i);
     return ViewOp::create(b, ViewType::get(ctx, shape, elem), ptr(a), sizes,
                           map);

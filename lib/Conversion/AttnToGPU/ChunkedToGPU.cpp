@@ -48,11 +48,6 @@ using namespace mlir::attn;
 using namespace mlir::attn::gpu_kernels;
 using namespace mlir::attn::gpu_kernels::chunked;
 
-namespace {
-constexpr const char *kScanArgNames[] = {"w",           "u",  "qg", "kg",
-                                         "aqk",         "gc", "s0", "o",
-                                         "final_state", "B",  "T",  "HV"};
-} // namespace
 
 ChunkedKernels gpu_kernels::buildChunked(gpu::GPUModuleOp module,
                                          StringRef prefix,
@@ -68,7 +63,7 @@ ChunkedKernels gpu_kernels::buildChunked(gpu::GPUModuleOp module,
   gpu::GPUFuncOp scanFn = tile_programs::buildChunkedScanProgram(
       module, scan, p, C, tensorMaps, loc);
   ChunkedLaunch scanLaunch = {32 * warps, atile::sharedBytes(scanFn),
-                              kScanArgNames};
+                              tile_programs::kChunkedScanArgs};
   SmallVector<StringRef> maps = tile_programs::chunkedScanMaps(p, tensorMaps);
 
   ChunkedKernels out;
