@@ -40,6 +40,30 @@ Value tile_programs::map(
   return op.getResult(0);
 }
 
+gpu::GPUFuncOp tile_programs::createKernel(ImplicitLocOpBuilder &b,
+                                           gpu::GPUModuleOp module,
+                                           StringRef name, int64_t pointers,
+                                           int64_t sizes, int64_t maps,
+                                           int64_t warps) {
+  MLIRContext *ctx = module.getContext();
+  SmallVector<Type> args(pointers, LLVM::LLVMPointerType::get(ctx, 1));
+  args.append(sizes, b.getI64Type());
+  args.append(maps, LLVM::LLVMPointerType::get(ctx));
+  b.setInsertionPointToEnd(module.getBody());
+  auto fn = gpu::GPUFuncOp::create(b, name, b.getFunctionType(args, {}));
+  fn->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  if (maps) {
+    SmallVector<int64_t> at;
+    for (int64_t i = 0; i < maps; ++i)
+      at.push_back(pointers + sizes + i);
+    fn->setAttr(kTensorMapArgsAttr, b.getDenseI64ArrayAttr(at));
+  }
+  fn.setKnownBlockSizeAttr(
+      b.getDenseI32ArrayAttr({static_cast<int32_t>(32 * warps), 1, 1}));
+  b.setInsertionPointToStart(&fn.getBody().front());
+  return fn;
+}
+
 int64_t tile_programs::swizzleFor(int64_t rowBytes) {
   for (int64_t span : {128, 64, 32})
     if (rowBytes % span == 0)

@@ -48,6 +48,14 @@ struct IndexMath {
 Value map(ImplicitLocOpBuilder &b, Type result, ValueRange inputs,
           function_ref<Value(ImplicitLocOpBuilder &, ValueRange)> body);
 
+/// A tile program's kernel `name` in `module`: `pointers` global pointers,
+/// `sizes` i64 sizes, then `maps` TMA descriptors (by value, listed in
+/// attn.tensormap_args), one block of 32 x `warps` threads; the builder is
+/// left at the start of its body.
+gpu::GPUFuncOp createKernel(ImplicitLocOpBuilder &b, gpu::GPUModuleOp module,
+                            StringRef name, int64_t pointers, int64_t sizes,
+                            int64_t maps, int64_t warps);
+
 /// What the kernels of an attn.linear / attn.delta op read off it.
 enum class Gate { None, Scalar, Vector };
 struct LinearDeltaPlan {

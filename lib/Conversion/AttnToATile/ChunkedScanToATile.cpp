@@ -79,21 +79,8 @@ gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
   const bool decays = p.gate != Gate::None || !p.decay.empty();
 
   SmallVector<StringRef> maps = chunkedScanMaps(p, tensorMaps);
-  SmallVector<Type> args(kPointers, LLVM::LLVMPointerType::get(ctx, 1));
-  args.append(kSizes, i64);
-  args.append(maps.size(), LLVM::LLVMPointerType::get(ctx));
-  b.setInsertionPointToEnd(module.getBody());
-  auto fn = gpu::GPUFuncOp::create(b, name, b.getFunctionType(args, {}));
-  fn->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  if (!maps.empty()) {
-    SmallVector<int64_t> at;
-    for (size_t i = 0; i < maps.size(); ++i)
-      at.push_back(kPointers + kSizes + static_cast<int64_t>(i));
-    fn->setAttr(kTensorMapArgsAttr, b.getDenseI64ArrayAttr(at));
-  }
-  fn.setKnownBlockSizeAttr(
-      b.getDenseI32ArrayAttr({static_cast<int32_t>(32 * warps), 1, 1}));
-  b.setInsertionPointToStart(&fn.getBody().front());
+  gpu::GPUFuncOp fn =
+      createKernel(b, module, name, kPointers, kSizes, maps.size(), warps);
   auto ptr = [&](int64_t a) { return fn.getArgument(a); };
   auto size = [&](Size s) { return fn.getArgument(kPointers + s); };
 

@@ -199,20 +199,9 @@ tile_programs::buildFullProgram(Operation *op, gpu::GPUModuleOp module,
   const int64_t nPointers = p.fp8     ? int64_t(kFp8Pointers)
                             : p.split ? int64_t(kSplitPointers)
                                       : int64_t(kPointers);
-  SmallVector<Type> args(nPointers, LLVM::LLVMPointerType::get(ctx, 1));
-  args.append(kSizes, b.getI64Type());
-  if (tensorMaps)
-    args.append(kMaps, LLVM::LLVMPointerType::get(ctx));
-  b.setInsertionPointToEnd(module.getBody());
-  auto fn = gpu::GPUFuncOp::create(b, name, b.getFunctionType(args, {}));
-  fn->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  if (tensorMaps)
-    fn->setAttr(kTensorMapArgsAttr,
-                b.getDenseI64ArrayAttr({nPointers + kSizes + mK,
-                                        nPointers + kSizes + mV}));
-  fn.setKnownBlockSizeAttr(
-      b.getDenseI32ArrayAttr({static_cast<int32_t>(32 * p.warps), 1, 1}));
-  b.setInsertionPointToStart(&fn.getBody().front());
+  // (The descriptors in Map order: K's, V's.)
+  gpu::GPUFuncOp fn = createKernel(b, module, name, nPointers, kSizes,
+                                   tensorMaps ? kMaps : 0, p.warps);
   auto ptr = [&](int64_t a) { return fn.getArgument(a); };
   auto size = [&](Size s) { return fn.getArgument(nPointers + s); };
 

@@ -67,14 +67,8 @@ gpu::GPUFuncOp tile_programs::buildRecurrentProgram(gpu::GPUModuleOp module,
   const int64_t pass = 32 / (c / 4) * kRecurrentWarps;
   const int64_t rows = (p.k + pass - 1) / pass * pass;
 
-  SmallVector<Type> args(kPointers, LLVM::LLVMPointerType::get(ctx, 1));
-  args.append(kSizes, b.getI64Type());
-  b.setInsertionPointToEnd(module.getBody());
-  auto fn = gpu::GPUFuncOp::create(b, name, b.getFunctionType(args, {}));
-  fn->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  fn.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr(
-      {static_cast<int32_t>(32 * kRecurrentWarps), 1, 1}));
-  b.setInsertionPointToStart(&fn.getBody().front());
+  gpu::GPUFuncOp fn = createKernel(b, module, name, kPointers, kSizes,
+                                   /*maps=*/0, kRecurrentWarps);
   auto ptr = [&](int64_t a) { return fn.getArgument(a); };
   auto size = [&](Size s) { return fn.getArgument(kPointers + s); };
 
