@@ -323,7 +323,8 @@ def ATile_LoadOp : ATile_Op<"load"> {
   let summary = "shared tile -> register fragment";
   let description = [{
     Reads a shared tile into a fragment of the same shape and element type
-    (ldmatrix for mma_sync operands).
+    (ldmatrix for mma_sync operands), or the first row of an f32 tile into
+    a column vector (`1 x cols`, accumulator layouts).
 
     With `transpose`, a 16-bit `rows x cols` tile becomes the f32 `cols x
     rows` accumulator fragment of its transpose (widened; ldmatrix.trans;
@@ -355,7 +356,9 @@ def ATile_StoreOp : ATile_Op<"store", [AttrSizedOperandSegments]> {
     or wgmma layouts): column `j` of the fragment goes to row `row + j` of
     the view, whose last extent is the fragment's rows (O^T and S^T of the
     chunked scan, which keeps value columns in the fragment's rows). Such a
-    store writes 2 or 4 bytes at a time.
+    store writes 2 or 4 bytes at a time; with `via`, the staging tile holds
+    the transpose (the fragment's columns as its rows) and the rows leave it
+    as 16-byte chunks.
 
     With `via`, a rank-2 16-bit fragment goes through the shared tile
     `staging` (as many rows, at least as many columns, the same element

@@ -132,6 +132,8 @@ LogicalResult nvvm::lowerTmaCopy(Lowering &l, CopyOp op, ViewOp view) {
     Value at = LLVM::AddrSpaceCastOp::create(
         l.b, LLVM::LLVMPointerType::get(l.b.getContext(), 7),
         g.gep(dst, l.b.getI8Type(), g.c32(blk * tile.getRows() * 128)));
+    // (Swizzled tiles: column blocks of whole rows; an unswizzled tile is
+    // one row, its blocks one after another: the same offsets.)
     NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
         l.b, at, map, box, full, ValueRange{}, Value(), Value(),
         NVVM::TMALoadMode::TILE, /*isCTAOnly=*/false, NVVM::CTAGroupKindAttr(),

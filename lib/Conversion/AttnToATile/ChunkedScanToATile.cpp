@@ -58,9 +58,13 @@ SmallVector<StringRef> tile_programs::chunkedScanMaps(const LinearDeltaPlan &p,
   // Whole 128-byte column blocks in every tile, a 64-column value slice.
   if (!tensorMaps || p.k % 64 || p.v % 64)
     return {};
+  SmallVector<StringRef> maps;
   if (p.delta)
-    return {"w", "u", "qg", "kg", "aqk"};
-  return {"u", "qg", "kg", "aqk"};
+    maps.push_back("w");
+  maps.append({"u", "qg", "kg", "aqk"});
+  if (p.gate != Gate::None || !p.decay.empty())
+    maps.push_back("gc");
+  return maps;
 }
 
 gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
@@ -131,6 +135,17 @@ gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
   Value sW = p.delta ? alloc(C, K) : Value();
   Value sQg = alloc(C, K), sKg = alloc(C, K), sAqk = alloc(C, C),
         sU = alloc(C, vs);
+  // O of a chunk, transposed back to rows, on its way out (16-bit outputs).
+  Value sOut = p.oElem.getIntOrFloatBitWidth() == 16
+                   ? Value(AllocOp::create(
+                         b, SmemType::get(ctx, {1, C, vs}, p.oElem,
+                                          swizzleFor(vs * 2))))
+                   : Value();
+  // The chunk's decay per key channel: an f32 row, unswizzled (TMA
+  // swizzles by shared address: a swizzled 1-row tile lands permuted).
+  Value sGc = decays ? Value(AllocOp::create(
+                           b, SmemType::get(ctx, {kStages, 1, K}, f32, 0)))
+                     : Value();
 
   // S^T: vs x K, value columns as rows.
   auto stateT = FragType::get({vs, K}, f32);
@@ -170,13 +185,21 @@ gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
     Value tQg = copy(qgView, bh, sQg, tokens);
     Value tAqk = copy(aqkView, bh, sAqk, tokens);
     // The chunk's decay per key channel, a column of S^T.
-    Value gc = decays ? Value(ReadOp::create(b, FragType::get({1, K}, f32),
-                                             gcView, bh, c, rowsAttr({2}),
-                                             zeroPad))
-                      : Value();
+    // (Staged like the tiles: read from global memory here, its latency
+    // was 30% of the scan at B = 1, T = 16384 on an H200.)
+    Value tGc;
+    if (decays) {
+      Value tile = StageOp::create(b, sGc, st);
+      tokens.push_back(CopyOp::create(b, gcView, bh, c, tile, rowsAttr({2})));
+      tGc = tile;
+    }
     WaitOp::create(b, tokens);
 
     Value s16 = ConvertOp::create(b, stateT.withElementType(bf16), s);
+    // The chunk's decays as a column vector (applied to S^T just before
+    // the state update: earlier, ptxas spilled on sm_90a and sm_80).
+    Value gc = decays ? Value(LoadOp::create(b, FragType::get({1, K}, f32), tGc))
+                      : Value();
     // Products in asynchronous rounds (wgmma; mma_sync computes them in
     // place), each waited for at once (8% faster than one wait per product
     // on an H200): S^T W^T (V_new needs it), then the
@@ -208,7 +231,6 @@ gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
                    return arith::SubFOp::create(r, x[0], x[1]);
                  });
     Value v16 = ConvertOp::create(b, chunkT.withElementType(bf16), vNew);
-    // (S^T's decay here, not at the top: there it made ptxas spill.)
     Value decayed =
         decays ? map(b, stateT, {s, gc},
                      [](ImplicitLocOpBuilder &r, ValueRange x) -> Value {
@@ -221,7 +243,11 @@ gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
     Value o = wait({product(chunkT, v16, tAqk, second[1], true)})[0];
     if (!p.oElem.isF32())
       o = ConvertOp::create(b, chunkT.withElementType(p.oElem), o);
-    auto store = StoreOp::create(b, o, oView, bhvAt, row0, rowsAttr({1}));
+    // (16-bit outputs through a shared tile: 16-byte rows instead of 32
+    // two-byte stores a thread, which took a third of the scan's time.)
+    auto store = StoreOp::create(b, o, oView, bhvAt, row0, rowsAttr({1}),
+                                 sOut ? StageOp::create(b, sOut, ix.c(0))
+                                      : Value());
     store.setTransposeAttr(unit);
     scf::YieldOp::create(b, ValueRange{next});
   }

@@ -87,7 +87,9 @@ ChunkedKernels gpu_kernels::buildChunked(gpu::GPUModuleOp module,
 
   // The scan's TMA descriptors: workspace [B, HV, chunks * C, cols] (U by
   // 64-column slices: [B, HV, chunks * C, V / 64, 64]), one 128-byte column
-  // block of C rows a box (innermost first).
+  // block of C rows a box, 128-byte swizzled (innermost first); the decays
+  // [B, HV, chunks, K] f32 a 128-byte row piece a box, unswizzled (TMA
+  // swizzles by shared address, so a 1-row box would land permuted).
   std::string padded = "cdiv(T," + std::to_string(C) + ")*" + std::to_string(C);
   for (StringRef m : maps) {
     NamedAttrList e;
@@ -95,14 +97,19 @@ ChunkedKernels gpu_kernels::buildChunked(gpu::GPUModuleOp module,
     e.append("tensor", b.getStringAttr(m));
     SmallVector<std::string> shape = {"B", "HV", padded};
     SmallVector<int64_t> box = {64, C, 1, 1};
-    if (m == "u") {
+    int64_t swizzle = 128;
+    if (m == "gc") {
+      shape = {"B", "HV", "cdiv(T," + std::to_string(C) + ")", k};
+      box = {32, 1, 1, 1};
+      swizzle = 0;
+    } else if (m == "u") {
       shape.append({std::to_string(p.v / 64), "64"});
       box = {64, 1, C, 1, 1};
     } else {
       shape.push_back(m == "aqk" ? std::to_string(C) : k);
     }
     e.append("box", b.getI64ArrayAttr(box));
-    e.append("swizzle", b.getI64IntegerAttr(128));
+    e.append("swizzle", b.getI64IntegerAttr(swizzle));
     e.append("shape", stringArray(ctx, shape));
     out.tensormaps.push_back(e.getDictionary(ctx));
   }

@@ -28,8 +28,14 @@ gpu.module @kernels attributes {atile.target = #atile.target<"sm_90a">} {
     // CHECK: atile.copy %{{.*}}[%{{.*}}, %{{.*}}] rows %{{.*}} -> %{{.*}} {engine = #atile.engine<tma>, rows = array<i64: 1>}
     %t0 = atile.copy %q[%c0, %c1] rows %c0 -> %q0 {rows = array<i64: 1>, engine = #atile.engine<tma>} : !atile.view<?x?x?x128xbf16> -> !atile.smem<128x128xbf16, swizzle = 128>
     %t1 = atile.copy %k[%c0, %c1] rows %c0 -> %k1 {rows = array<i64: 1>} : !atile.view<?x?x?x128xbf16> -> !atile.smem<64x128xbf16, swizzle = 128>
+    // An unswizzled one-row tile takes TMA boxes too (f32 decays).
+    %gv = atile.view %qp[%B, %T] tensormap(%qmap : !llvm.ptr) : !llvm.ptr -> !atile.view<?x?x128xf32>
+    %sg = atile.alloc : !atile.smem<2x1x128xf32>
+    %g1 = atile.stage %sg[%c1] : !atile.smem<2x1x128xf32> -> !atile.smem<1x128xf32>
+    // CHECK: atile.copy {{.*}} {engine = #atile.engine<tma>, rows = array<i64: 1>} : !atile.view<?x?x128xf32> -> !atile.smem<1x128xf32>
+    %t2 = atile.copy %gv[%c0] rows %c0 -> %g1 {rows = array<i64: 1>, engine = #atile.engine<tma>} : !atile.view<?x?x128xf32> -> !atile.smem<1x128xf32>
     // CHECK: atile.wait %{{.*}}, %{{.*}}
-    atile.wait %t0, %t1
+    atile.wait %t0, %t1, %t2
     // CHECK: atile.wait {pending = 1 : i64}
     atile.wait {pending = 1}
     // CHECK: atile.fill 0xFF800000 : !atile.frag<128xf32, #atile.layout<wgmma, row, warps = 8>>

@@ -73,6 +73,16 @@ int64_t mlir::atile::sharedBytes(Operation *kernel) {
   return bytes;
 }
 
+bool mlir::atile::tmaFillable(SmemType tile) {
+  const int64_t rowBytes =
+      tile.getCols() * tile.getElementType().getIntOrFloatBitWidth() / 8;
+  if (rowBytes % 128)
+    return false;
+  if (tile.getSwizzle() == 128)
+    return tile.getRows() % 8 == 0;
+  return tile.getSwizzle() == 0 && tile.getRows() == 1;
+}
+
 static std::string shapeStr(ArrayRef<int64_t> shape) {
   std::string s;
   llvm::raw_string_ostream os(s);
@@ -232,15 +242,14 @@ LogicalResult CopyOp::verify() {
     return failure();
   if (getEngine() == CopyEngine::tma) {
     auto def = getSrc().getDefiningOp<ViewOp>();
-    const int64_t rowBytes =
-        dst.getCols() * dst.getElementType().getIntOrFloatBitWidth() / 8;
     if (!def || !def.getTensormap())
       return emitOpError() << "with engine = tma reads a view with a "
                               "tensormap";
-    if (getRows().size() != 1 || dst.getSwizzle() != 128 || rowBytes % 128)
+    if (getRows().size() != 1 || !tmaFillable(dst))
       return emitOpError() << "with engine = tma copies one row dimension "
-                              "into a 128-byte-swizzled tile of whole "
-                              "128-byte column blocks; got "
+                              "into a tile of whole 128-byte column blocks, "
+                              "128-byte-swizzled or of one unswizzled row; "
+                              "got "
                            << dst;
     if (!getDst().getDefiningOp<StageOp>())
       return emitOpError() << "with engine = tma copies into an atile.stage "
@@ -271,6 +280,11 @@ LogicalResult LoadOp::verify() {
                            << frag << " from " << src;
     return success();
   }
+  // A column vector: the first row of an f32 tile.
+  if (frag.getRank() == 2 && frag.getRows() == 1 &&
+      src.getElementType().isF32() && frag.getElementType().isF32() &&
+      frag.getShape()[1] == src.getCols())
+    return success();
   if (frag.getShape() != src.getShape() ||
       frag.getElementType() != src.getElementType())
     return emitOpError() << "result must have the tile's shape and element "
@@ -286,10 +300,9 @@ LogicalResult StoreOp::verify() {
     return emitOpError() << "stores without conversion (atile.convert first): "
                          << frag << " into " << view;
   const bool hasCols = frag.getRank() == 2;
-  if (getTranspose() && (!hasCols || getStaging()))
-    return emitOpError() << "with `transpose` writes a rank-2 fragment "
-                            "straight from registers; got "
-                         << frag << (getStaging() ? " via a staging tile" : "");
+  if (getTranspose() && !hasCols)
+    return emitOpError() << "with `transpose` writes a rank-2 fragment; got "
+                         << frag;
   if (hasCols &&
       failed(verifyWholeRows(*this, "stores", view,
                              frag.getShape()[getTranspose() ? 0 : 1],
@@ -301,12 +314,15 @@ LogicalResult StoreOp::verify() {
     if (!hasCols || frag.getElementType().getIntOrFloatBitWidth() != 16)
       return emitOpError() << "stages rank-2 16-bit fragments only; got "
                            << frag;
+    // (Transposed: the tile holds the fragment's transpose.)
+    const int64_t rows = frag.getShape()[getTranspose() ? 1 : 0];
+    const int64_t cols = frag.getShape()[getTranspose() ? 0 : 1];
     if (tile.getShape().size() != 2 ||
         tile.getElementType() != frag.getElementType() ||
-        tile.getRows() != frag.getShape()[0] ||
-        tile.getCols() < frag.getShape()[1])
-      return emitOpError() << "stages through a tile of the fragment's rows, "
-                              "element type and at least its columns; got "
+        tile.getRows() != rows || tile.getCols() < cols)
+      return emitOpError() << "stages through a tile of the fragment's rows "
+                              "(transposed: its columns), element type and at "
+                              "least its columns (transposed: rows); got "
                            << tile << " for " << frag;
   }
   return verifyRowAddressing(*this, view, getRows(), getOffsets().size(),

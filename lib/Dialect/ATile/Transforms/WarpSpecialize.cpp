@@ -47,8 +47,7 @@ static std::optional<Fill> fillOf(CopyOp copy) {
   if (!view || !view.getTensormap() || !stage || copy.getRows().size() != 1)
     return std::nullopt;
   SmemType tile = copy.getDst().getType();
-  if (tile.getSwizzle() != 128 ||
-      tile.getCols() * tile.getElementType().getIntOrFloatBitWidth() % 1024)
+  if (!tmaFillable(tile))
     return std::nullopt;
   auto buffer = stage.getBuffer().getDefiningOp<AllocOp>();
   if (!buffer || buffer.getResult().getType().getShape()[0] < 2)

@@ -40,6 +40,12 @@ std::pair<int64_t, int64_t> placeReduceScratch(Operation *kernel,
 /// (placed by placeShared), ring barriers and reduction scratch included:
 /// what launchers reserve.
 int64_t sharedBytes(Operation *kernel);
+/// Whether TMA boxes of one 128-byte column block can fill `tile`: whole
+/// 128-byte column blocks, and either the 128-byte swizzle (which TMA
+/// applies by shared address, so the tile's rows must be whole swizzle
+/// periods from its 1024-aligned start) or a single unswizzled row (its
+/// blocks then lie one after another).
+bool tmaFillable(SmemType tile);
 } // namespace mlir::atile
 
 #endif // ATTN_DIALECT_ATILE_IR_ATILEOPS_H
