@@ -337,7 +337,7 @@ def main():
         # Chunked (prefill) linear / delta-rule forward, ANCHORS.md shapes and
         # inputs as ../shared/bench/peers_baseline.py: q, k L2-normalised
         # outside the kernels, gates logsigmoid(randn) / 16, no initial state.
-        for B, T in ((1, 16384), (4, 4096)):
+        for B, T in ((1, 16384), (4, 4096), (2, 32768)):
             H, K, V = 16, 128, 128
             q = F.normalize(torch.randn(B, T, H, K, device=dev,
                                         dtype=torch.bfloat16), dim=-1)

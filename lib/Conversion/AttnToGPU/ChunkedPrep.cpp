@@ -67,7 +67,8 @@ struct PrepLayout {
     k = q + 2 * C * p.k;
     v = k + 2 * C * p.k;
     g = v + 2 * C * p.v;
-    a = g + 4 * C * gateStride(p);
+    // (The gates' rows; the solve's f32 x after them.)
+    a = g + std::max(4 * C * gateStride(p), p.delta ? 4 * C * C : 0);
     t = a + 4 * C * C;
     beta = t + 2 * C * C;
     qn = beta + 4 * C;
@@ -136,8 +137,31 @@ ChunkedLaunch chunked::buildPrepKernel(gpu::GPUModuleOp module, StringRef name,
   };
   Value zeroF = g.f(0.0), oneF = g.f(1.0);
   Value lastRow = g.sub(nValid, g.c64(1));
-  // Gates in log2 units (zeros past T, so the cumsum stays flat there).
-  if (vec) {
+  // An f32 per-channel gate arrives by cp.async with q, k, v (zeros past T,
+  // so the cumsum stays flat there; scaled to log2 units by the cumsum):
+  // one global load a thread and element, each stored to shared memory
+  // before the next, was 0.4 of the prep's 1.03 ms (KDA, B=1 T=16384 on an
+  // H200).
+  const bool gateCopied = vec && p.gateElem.isF32();
+  if (gateCopied) {
+    const int64_t cpr = K / 4; // 16-byte chunks of 4 f32 a row
+    for (int64_t i = 0; i < C * cpr / threads; ++i) {
+      Value idx = g.add(g.c32(i * threads), tid);
+      Value r = g.divu(idx, g.c32(cpr)), c = g.remu(idx, g.c32(cpr));
+      Value r64 = g.toI64(r);
+      Value off = g.add(
+          g.mul(g.add(g.mul(g.add(g.mul(bIdx, seqT), g.add(t0, r64)), vHeads),
+                      hv),
+                g.c64(K)),
+          g.toI64(g.mul(c, g.c32(4))));
+      Value slot = g.add(g.mul(r, g.c32(gStride)), g.mul(c, g.c32(4)));
+      g.cpAsync16(g.gep(sG, f32T, slot), g.gep(arg(pGate), f32T, off),
+                  g.slt(r64, nValid), arg(pGate));
+    }
+    g.cpAsyncCommit();
+  }
+  // Other gates in log2 units (zeros past T).
+  if (vec && !gateCopied) {
     for (int64_t i = 0; i < C * K / threads; ++i) {
       Value idx = g.add(g.c32(i * threads), tid);
       Value r = g.toI64(g.divu(idx, g.c32(K))),
@@ -195,7 +219,8 @@ ChunkedLaunch chunked::buildPrepKernel(gpu::GPUModuleOp module, StringRef name,
     Value run = zeroF;
     for (int64_t r = 0; r < C; ++r) {
       Value ptr = g.gep(sG, f32T, g.add(g.c32(r * gStride), tid));
-      run = g.fadd(run, g.loadGlobal(f32T, ptr));
+      Value x = g.loadGlobal(f32T, ptr);
+      run = gateCopied ? g.fma(x, g.f(kLog2e), run) : g.fadd(run, x);
       g.storeGlobal(run, ptr);
     }
   }
@@ -269,7 +294,7 @@ ChunkedLaunch chunked::buildPrepKernel(gpu::GPUModuleOp module, StringRef name,
   };
 
   // A_kk and A_qk rows of this warp: I = warp, rows 16 I + gq (+ 8).
-  const int64_t nt = C / 8, kd = K / 16;
+  const int64_t nt = C / 8;
   SmallVector<Acc4> akk(nt, Acc4{zeroF, zeroF, zeroF, zeroF});
   SmallVector<Acc4> aqk(nt, Acc4{zeroF, zeroF, zeroF, zeroF});
   Value rowBase = g.mul(warp, g.c32(16));
@@ -306,11 +331,12 @@ ChunkedLaunch chunked::buildPrepKernel(gpu::GPUModuleOp module, StringRef name,
   // gate, pairs in different 16-row blocks) each element is scaled by its
   // gate factor: A (rows of this warp's block) by 2^(b_row - b_e), B (rows
   // of the earlier block) by 2^(b_e - b_row); both exponents are <= 0.
-  auto aFrags = [&](int64_t k, Value e) {
+  // (k16: the first key channel of the k-step, i32.)
+  auto aFrags = [&](Value k16, Value e) {
     Frag4 ak, aq;
     for (int r = 0; r < 4; ++r) {
       Value row = g.add(rowBase, g.add(gq, g.c32(8 * (r & 1))));
-      Value col = g.add(twoTq, g.c32(16 * k + 8 * (r >> 1)));
+      Value col = g.add(g.add(twoTq, k16), g.c32(8 * (r >> 1)));
       ak[r] = pairAt(sK, row, col);
       aq[r] = pairAt(sQ, row, col);
       if (!e)
@@ -325,8 +351,8 @@ ChunkedLaunch chunked::buildPrepKernel(gpu::GPUModuleOp module, StringRef name,
     }
     return std::make_pair(ak, aq);
   };
-  auto bFrag = [&](Value row, int64_t k, int r, Value e) {
-    Value col = g.add(twoTq, g.c32(16 * k + 8 * r));
+  auto bFrag = [&](Value row, Value k16, int r, Value e) {
+    Value col = g.add(g.add(twoTq, k16), g.c32(8 * r));
     Value pr = pairAt(sK, row, col);
     if (!e)
       return pr;
@@ -345,24 +371,34 @@ ChunkedLaunch chunked::buildPrepKernel(gpu::GPUModuleOp module, StringRef name,
     Value cond = vec ? g.slt(g.c32(J), warp) : g.sle(g.c32(J), warp);
     blockIf(cond, J, [&](SmallVector<Value> &acc) {
       Value e = vec ? g.c32(16 * J + 15) : Value();
-      for (int64_t k = 0; k < kd; ++k) {
-        auto [ak, aq] = aFrags(k, e);
-        for (int64_t n = 0; n < 2; ++n) {
-          Value row = g.add(gq, g.c32(16 * J + 8 * n));
-          Value b0 = bFrag(row, k, 0, e), b1 = bFrag(row, k, 1, e);
-          Acc4 c0, c1;
-          for (int i = 0; i < 4; ++i) {
-            c0[i] = acc[(n * 4 + i) * 2];
-            c1[i] = acc[(n * 4 + i) * 2 + 1];
-          }
-          c0 = g.mma(ak, b0, b1, c0, bf16);
-          c1 = g.mma(aq, b0, b1, c1, bf16);
-          for (int i = 0; i < 4; ++i) {
-            acc[(n * 4 + i) * 2] = c0[i];
-            acc[(n * 4 + i) * 2 + 1] = c1[i];
-          }
+      // The k-steps as a loop: unrolled, the prep's straight-line code
+      // outgrew the instruction cache.
+      auto loop = scf::ForOp::create(b, g.c32(0), g.c32(K), g.c32(16), acc);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value k16 = loop.getInductionVar();
+      SmallVector<Value> cur(loop.getRegionIterArgs().begin(),
+                             loop.getRegionIterArgs().end());
+      auto [ak, aq] = aFrags(k16, e);
+      for (int64_t n = 0; n < 2; ++n) {
+        Value row = g.add(gq, g.c32(16 * J + 8 * n));
+        Value b0 = bFrag(row, k16, 0, e), b1 = bFrag(row, k16, 1, e);
+        Acc4 c0, c1;
+        for (int i = 0; i < 4; ++i) {
+          c0[i] = cur[(n * 4 + i) * 2];
+          c1[i] = cur[(n * 4 + i) * 2 + 1];
+        }
+        c0 = g.mma(ak, b0, b1, c0, bf16);
+        c1 = g.mma(aq, b0, b1, c1, bf16);
+        for (int i = 0; i < 4; ++i) {
+          cur[(n * 4 + i) * 2] = c0[i];
+          cur[(n * 4 + i) * 2 + 1] = c1[i];
         }
       }
+      scf::YieldOp::create(b, cur);
+      b.setInsertionPointAfter(loop);
+      for (size_t i = 0; i < acc.size(); ++i)
+        acc[i] = loop.getResult(i);
     });
   }
 
@@ -403,6 +439,10 @@ ChunkedLaunch chunked::buildPrepKernel(gpu::GPUModuleOp module, StringRef name,
         }
       for (int64_t n = 0; n < 2; ++n)
         for (int e = 0; e < 4; ++e) {
+          // Rows 0-7 against columns 8-15 of the block: above the
+          // diagonal for every thread (masked below), not computed.
+          if (n == 1 && e < 2)
+            continue;
           const RowVals &ri = rows[e >> 1];
           const RowVals &cj = cols[n * 2 + (e & 1)];
           int idx = n * 4 + e;
@@ -459,36 +499,6 @@ ChunkedLaunch chunked::buildPrepKernel(gpu::GPUModuleOp module, StringRef name,
     }
   }
   g.barrier();
-
-  // T = (I + A_kk)^-1 diag(beta): thread j < 64 solves column j by forward
-  // substitution (right-looking: x_i -= A[i][m] x_m once x_m is final; A is
-  // stored column-major, read 4 rows per load, the same for every thread).
-  if (p.delta) {
-    auto ifOp = scf::IfOp::create(b, TypeRange{}, g.slt(tid, g.c32(C)), false);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    SmallVector<Value> x;
-    for (int64_t i = 0; i < C; ++i)
-      x.push_back(g.select(g.eq(tid, g.c32(i)), oneF, zeroF));
-    auto v4 = VectorType::get({4}, f32T);
-    for (int64_t m = 0; m < C; ++m) {
-      Value negXm = arith::NegFOp::create(b, x[m]);
-      for (int64_t i0 = (m + 1) / 4 * 4; i0 < C; i0 += 4) {
-        Value col =
-            LLVM::LoadOp::create(b, v4, g.gep(sA, f32T, g.c32(m * C + i0)), 16);
-        for (int64_t i = std::max(i0, m + 1); i < i0 + 4; ++i) {
-          Value aim =
-              vector::ExtractOp::create(b, col, ArrayRef<int64_t>{i - i0});
-          x[i] = g.fma(aim, negXm, x[i]);
-        }
-      }
-    }
-    Value bj = g.loadGlobal(f32T, g.gep(sBeta, f32T, tid));
-    for (int64_t i = 0; i < C; ++i) {
-      Value t = arith::TruncFOp::create(b, bf16, g.fmul(x[i], bj));
-      g.storeGlobal(t, g.gep(sTm, i8T, g.swizzledElem(g.c32(i), tid, C)));
-    }
-  }
 
   // Qg = scale q 2^b, Kg = k 2^(b_C - b) to the workspaces; Kb = k 2^b
   // (delta) over the q tile (each thread rewrites the chunks it read).
@@ -550,6 +560,69 @@ ChunkedLaunch chunked::buildPrepKernel(gpu::GPUModuleOp module, StringRef name,
     }
   }
   g.barrier();
+
+  // T = (I + A_kk)^-1 diag(beta): thread j < 64 solves column j by forward
+  // substitution in f32, x_i = [i = j] - sum_{m < i} A[i][m] x_m, 16 rows
+  // at a time: the earlier rows' x (in shared memory, where the gates were)
+  // in a loop, then the block's own 16 x 16 triangle. (Fully unrolled, the
+  // solve's straight-line code outgrew the instruction cache.)
+  if (p.delta) {
+    auto ifOp = scf::IfOp::create(b, TypeRange{}, g.slt(tid, g.c32(C)), false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    Value sX = sG; // x[i][j] at i * C + j
+    auto v4 = VectorType::get({4}, f32T);
+    // A[row0 .. row0 + 3][m] (A is column-major).
+    auto columnOf4 = [&](Value m, int64_t row0) {
+      Value col = LLVM::LoadOp::create(
+          b, v4, g.gep(sA, f32T, g.add(g.mul(m, g.c32(C)), g.c32(row0))), 16);
+      SmallVector<Value> out;
+      for (int64_t e = 0; e < 4; ++e)
+        out.push_back(vector::ExtractOp::create(b, col, ArrayRef<int64_t>{e}));
+      return out;
+    };
+    Value bj = g.loadGlobal(f32T, g.gep(sBeta, f32T, tid));
+    for (int64_t I = 0; I < C / 16; ++I) {
+      SmallVector<Value> x;
+      for (int64_t r = 0; r < 16; ++r)
+        x.push_back(g.select(g.eq(tid, g.c32(16 * I + r)), oneF, zeroF));
+      if (I > 0) {
+        auto loop = scf::ForOp::create(b, g.c32(0), g.c32(16 * I), g.c32(1), x);
+        OpBuilder::InsertionGuard inner(b);
+        b.setInsertionPointToStart(loop.getBody());
+        Value m = loop.getInductionVar();
+        SmallVector<Value> acc(loop.getRegionIterArgs().begin(),
+                               loop.getRegionIterArgs().end());
+        Value negXm = arith::NegFOp::create(
+            b, g.loadGlobal(f32T, g.gep(sX, f32T, g.add(g.mul(m, g.c32(C)), tid))));
+        for (int64_t q = 0; q < 4; ++q) {
+          SmallVector<Value> a = columnOf4(m, 16 * I + 4 * q);
+          for (int64_t e = 0; e < 4; ++e)
+            acc[4 * q + e] = g.fma(a[e], negXm, acc[4 * q + e]);
+        }
+        scf::YieldOp::create(b, acc);
+        b.setInsertionPointAfter(loop);
+        for (int64_t r = 0; r < 16; ++r)
+          x[r] = loop.getResult(r);
+      }
+      for (int64_t mm = 0; mm < 16; ++mm) {
+        Value negXm = arith::NegFOp::create(b, x[mm]);
+        for (int64_t q = (mm + 1) / 4; q < 4; ++q) {
+          SmallVector<Value> a = columnOf4(g.c32(16 * I + mm), 16 * I + 4 * q);
+          for (int64_t e = std::max<int64_t>(0, mm + 1 - 4 * q); e < 4; ++e)
+            x[4 * q + e] = g.fma(a[e], negXm, x[4 * q + e]);
+        }
+      }
+      for (int64_t r = 0; r < 16; ++r) {
+        Value i = g.c32(16 * I + r);
+        g.storeGlobal(x[r], g.gep(sX, f32T, g.add(g.mul(i, g.c32(C)), tid)));
+        Value t = arith::TruncFOp::create(b, bf16, g.fmul(x[r], bj));
+        g.storeGlobal(t, g.gep(sTm, i8T, g.swizzledElem(i, tid, C)));
+      }
+    }
+  }
+  if (p.delta)
+    g.barrier();
 
   // W = T Kb and U = T V (delta); U = V (linear).
   auto product = [&](Value bTile, int64_t width, Value out) {
