@@ -356,9 +356,7 @@ def ATile_StoreOp : ATile_Op<"store", [AttrSizedOperandSegments]> {
     or wgmma layouts): column `j` of the fragment goes to row `row + j` of
     the view, whose last extent is the fragment's rows (O^T and S^T of the
     chunked scan, which keeps value columns in the fragment's rows). Such a
-    store writes 2 or 4 bytes at a time; with `via`, the staging tile holds
-    the transpose (the fragment's columns as its rows) and the rows leave it
-    as 16-byte chunks.
+    store writes 2 or 4 bytes at a time.
 
     With `via`, a rank-2 16-bit fragment goes through the shared tile
     `staging` (as many rows, at least as many columns, the same element

@@ -346,8 +346,7 @@ static LogicalResult lowerStagedStore(Lowering &l, StoreOp op,
   Type elem = type.getElementType();
   const Regs &regs = l.frags.lookup(op.getValue());
   Type i8 = l.b.getI8Type();
-  // Every product that read the tile (and every thread's reads of an
-  // earlier staging through it) has completed in every thread.
+  // Every product that read the tile has completed in every thread.
   l.sync();
   // The addresses below stay here: computed from an opaque zero, LLVM
   // cannot hoist them to the kernel's start (24 registers live across the
@@ -355,42 +354,20 @@ static LogicalResult lowerStagedStore(Lowering &l, StoreOp op,
   Value anchor = g.opaque(g.c32(0));
   Value ptr = g.gep(l.smem.lookup(op.getStaging()), i8, anchor);
   Value tid = g.add(l.tid, anchor);
-  const bool transposed = op.getTranspose();
   for (int64_t mi = 0; mi < gm.mTiles; ++mi)
     for (int64_t hf = 0; hf < 2; ++hf) {
       Value row = l.threadRow(gm, mi, hf);
       // The pair's bytes in its chunk.
       Value within = g.mul(g.add(l.tq, anchor), g.c32(4));
       for (int64_t ni = 0; ni < gm.nTiles; ++ni) {
-        Value pair = regs[(mi * gm.nTiles + ni) * 2 + hf];
-        if (!transposed) {
-          Value at = g.gep(
-              ptr, i8, g.add(l.chunkOffset(tile, row, g.c32(ni)), within));
-          g.storeGlobal(pair, at);
-          continue;
-        }
-        // Transposed: element (row, 8 ni + 2 tq + e) to tile row
-        // 8 ni + 2 tq + e, column `row` (2 bytes each).
-        Value h = LLVM::BitcastOp::create(l.b, VectorType::get({2}, elem),
-                                          pair);
-        Value chunk = g.divu(row, g.c32(8));
-        Value inChunk = g.mul(g.remu(row, g.c32(8)), g.c32(2));
-        for (int64_t e = 0; e < 2; ++e) {
-          Value tRow = g.add(g.add(g.mul(l.tq, g.c32(2)), anchor),
-                             g.c32(8 * ni + e));
-          Value at = g.gep(
-              ptr, i8, g.add(l.chunkOffset(tile, tRow, chunk), inChunk));
-          g.storeGlobal(
-              vector::ExtractOp::create(l.b, h, ArrayRef<int64_t>{e}), at);
-        }
+        Value at = g.gep(ptr, i8,
+                         g.add(l.chunkOffset(tile, row, g.c32(ni)), within));
+        g.storeGlobal(regs[(mi * gm.nTiles + ni) * 2 + hf], at);
       }
     }
   l.sync();
-  // The view's rows: the fragment's (or, transposed, its columns).
-  const int64_t outRows = type.getShape()[transposed ? 1 : 0];
-  const int64_t outCols = type.getShape()[transposed ? 0 : 1];
-  const int64_t cpr = outCols * 2 / 16;
-  const int64_t total = outRows * cpr;
+  const int64_t cpr = type.getShape()[1] * 2 / 16;
+  const int64_t total = type.getShape()[0] * cpr;
   Value base = l.lookup(view.getPtr()), row0 = l.toI64(op.getRow());
   auto vec = VectorType::get({4}, l.b.getI32Type());
   forEachChunk(l, tid, total, [&](Value chunk) {

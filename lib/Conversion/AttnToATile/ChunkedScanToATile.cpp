@@ -135,12 +135,6 @@ gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
   Value sW = p.delta ? alloc(C, K) : Value();
   Value sQg = alloc(C, K), sKg = alloc(C, K), sAqk = alloc(C, C),
         sU = alloc(C, vs);
-  // O of a chunk, transposed back to rows, on its way out (16-bit outputs).
-  Value sOut = p.oElem.getIntOrFloatBitWidth() == 16
-                   ? Value(AllocOp::create(
-                         b, SmemType::get(ctx, {1, C, vs}, p.oElem,
-                                          swizzleFor(vs * 2))))
-                   : Value();
   // The chunk's decay per key channel: an f32 row, unswizzled (TMA
   // swizzles by shared address: a swizzled 1-row tile lands permuted).
   Value sGc = decays ? Value(AllocOp::create(
@@ -243,11 +237,11 @@ gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
     Value o = wait({product(chunkT, v16, tAqk, second[1], true)})[0];
     if (!p.oElem.isF32())
       o = ConvertOp::create(b, chunkT.withElementType(p.oElem), o);
-    // (16-bit outputs through a shared tile: 16-byte rows instead of 32
-    // two-byte stores a thread, which took a third of the scan's time.)
-    auto store = StoreOp::create(b, o, oView, bhvAt, row0, rowsAttr({1}),
-                                 sOut ? StageOp::create(b, sOut, ix.c(0))
-                                      : Value());
+    // (Two-byte stores straight from registers: through a shared staging
+    // tile, 16-byte rows out, the scan took 25% longer on an H200, its two
+    // barriers a chunk on the critical path; so did storing each chunk's
+    // O^T during the next chunk's first product.)
+    auto store = StoreOp::create(b, o, oView, bhvAt, row0, rowsAttr({1}));
     store.setTransposeAttr(unit);
     scf::YieldOp::create(b, ValueRange{next});
   }

@@ -27,7 +27,7 @@
 // RUN: %if ptxas %{ FileCheck %s --check-prefix=NONZERO < %t/others80.txt %}
 
 // CHECK: attn.manifest = [{
-// CHECK-SAME: launches = [{args = ["q", "k", "v", "beta", "g", "w", "u", "qg", "kg", "aqk", "gc", "B", "T", "H", "HV"], block = [128, 1, 1], grid = ["cdiv(T,64)", "HV", "B"], kernel = "kda_delta_prep", smem = 109312 : i64}, {args = ["w", "u", "qg", "kg", "aqk", "gc", "s0", "o", "final_state", "B", "T", "HV", "w_map", "u_map", "qg_map", "kg_map", "aqk_map", "gc_map"], block = [128, 1, 1], grid = ["2", "HV", "B"], kernel = "kda_delta_scan", smem = 140288 : i64}]
+// CHECK-SAME: launches = [{args = ["q", "k", "v", "beta", "g", "w", "u", "qg", "kg", "aqk", "gc", "B", "T", "H", "HV"], block = [128, 1, 1], grid = ["cdiv(T,64)", "HV", "B"], kernel = "kda_delta_prep", smem = 109312 : i64}, {args = ["w", "u", "qg", "kg", "aqk", "gc", "s0", "o", "final_state", "B", "T", "HV", "w_map", "u_map", "qg_map", "kg_map", "aqk_map", "gc_map"], block = [128, 1, 1], grid = ["2", "HV", "B"], kernel = "kda_delta_scan", smem = 132096 : i64}]
 // CHECK-SAME: op = "attn.delta"
 // CHECK-SAME: tensormaps = [{box = [64, 64, 1, 1], name = "w_map", shape = ["B", "HV", "cdiv(T,64)*64", "128"], swizzle = 128 : i64, tensor = "w"}, {box = [64, 1, 64, 1, 1], name = "u_map", shape = ["B", "HV", "cdiv(T,64)*64", "2", "64"], swizzle = 128 : i64, tensor = "u"}, {{.*}}name = "aqk_map", shape = ["B", "HV", "cdiv(T,64)*64", "64"], swizzle = 128 : i64, tensor = "aqk"}, {box = [32, 1, 1, 1], name = "gc_map", shape = ["B", "HV", "cdiv(T,64)", "128"], swizzle = 0 : i64, tensor = "gc"}]
 // CHECK-SAME: workspaces = [{dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "w"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "u"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "qg"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "kg"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*64", name = "aqk"}, {dtype = "f32", elements = "B*HV*cdiv(T,64)*128", name = "gc"}]
@@ -35,8 +35,7 @@
 // CHECK: nvvm.mma.sync
 // The scan is a tile program: S^T read transposed, the chunk's tiles and its
 // decays copied into two stages, U^T loaded transposed, the decays as a
-// column vector, four products, O^T stored transposed through a shared
-// tile and the final S^T stored transposed.
+// column vector, four products, O^T and the final S^T stored transposed.
 // CHECK: gpu.func @kda_delta_scan(
 // CHECK: atile.read {{.*}} {rows = array<i64: 2>, transpose} : !atile.view<?x?x128x2x64xf32> -> !atile.frag<64x128xf32>
 // CHECK: scf.for
@@ -51,7 +50,7 @@
 // CHECK: atile.mma_wait
 // CHECK: atile.mma {{.*}} {async, transpose_rhs} : !atile.frag<64x64xbf16>, !atile.smem<64x64xbf16, swizzle = 128>
 // CHECK: atile.mma_wait
-// CHECK: atile.store {{.*}} via {{.*}} : !atile.smem<64x64xbf16, swizzle = 128> {rows = array<i64: 1>, transpose} : !atile.frag<64x64xbf16>
+// CHECK: atile.store {{.*}} {rows = array<i64: 1>, transpose} : !atile.frag<64x64xbf16>
 // CHECK: atile.store {{.*}} {rows = array<i64: 2>, transpose} : !atile.frag<64x128xf32>
 // PTX: .entry kda_delta_prep(
 // PTX: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32

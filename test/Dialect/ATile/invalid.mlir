@@ -233,7 +233,7 @@ func.func @store_staging_rows(%p: !llvm.ptr, %n: i64, %i: index) {
   %t = atile.stage %buf[%i] : !atile.smem<1x32x128xbf16, swizzle = 128> -> !atile.smem<32x128xbf16, swizzle = 128>
   %f = atile.fill 0.0 : !atile.frag<64x128xf32>
   %g = atile.convert %f : !atile.frag<64x128xf32> -> !atile.frag<64x128xbf16>
-  // expected-error @+1 {{stages through a tile of the fragment's rows (transposed: its columns), element type and at least its columns (transposed: rows); got '!atile.smem<32x128xbf16, swizzle = 128>' for '!atile.frag<64x128xbf16>'}}
+  // expected-error @+1 {{stages through a tile of the fragment's rows, element type and at least its columns; got '!atile.smem<32x128xbf16, swizzle = 128>' for '!atile.frag<64x128xbf16>'}}
   atile.store %g -> %v[%i] rows %i via %t : !atile.smem<32x128xbf16, swizzle = 128> {rows = array<i64: 1>} : !atile.frag<64x128xbf16> -> !atile.view<?x?x128xbf16>
   return
 }
@@ -755,9 +755,9 @@ func.func @store_transpose_cols(%x: !atile.frag<64x128xf32>, %v: !atile.view<?x1
 
 // -----
 
-func.func @store_transpose_staged(%x: !atile.frag<32x64xbf16>, %v: !atile.view<?x32xbf16>, %t: !atile.smem<32x64xbf16, swizzle = 128>, %i: index) {
-  // expected-error @+1 {{stages through a tile of the fragment's rows (transposed: its columns), element type and at least its columns (transposed: rows); got '!atile.smem<32x64xbf16, swizzle = 128>' for '!atile.frag<32x64xbf16>'}}
-  atile.store %x -> %v[] rows %i via %t : !atile.smem<32x64xbf16, swizzle = 128> {rows = array<i64: 0>, transpose} : !atile.frag<32x64xbf16> -> !atile.view<?x32xbf16>
+func.func @store_transpose_staged(%x: !atile.frag<64x64xbf16>, %v: !atile.view<?x64xbf16>, %t: !atile.smem<64x64xbf16, swizzle = 128>, %i: index) {
+  // expected-error @+1 {{with `transpose` writes a rank-2 fragment straight from registers}}
+  atile.store %x -> %v[] rows %i via %t : !atile.smem<64x64xbf16, swizzle = 128> {rows = array<i64: 0>, transpose} : !atile.frag<64x64xbf16> -> !atile.view<?x64xbf16>
   return
 }
 

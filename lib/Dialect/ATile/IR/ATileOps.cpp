@@ -300,9 +300,10 @@ LogicalResult StoreOp::verify() {
     return emitOpError() << "stores without conversion (atile.convert first): "
                          << frag << " into " << view;
   const bool hasCols = frag.getRank() == 2;
-  if (getTranspose() && !hasCols)
-    return emitOpError() << "with `transpose` writes a rank-2 fragment; got "
-                         << frag;
+  if (getTranspose() && (!hasCols || getStaging()))
+    return emitOpError() << "with `transpose` writes a rank-2 fragment "
+                            "straight from registers; got "
+                         << frag << (getStaging() ? " via a staging tile" : "");
   if (hasCols &&
       failed(verifyWholeRows(*this, "stores", view,
                              frag.getShape()[getTranspose() ? 0 : 1],
@@ -314,15 +315,12 @@ LogicalResult StoreOp::verify() {
     if (!hasCols || frag.getElementType().getIntOrFloatBitWidth() != 16)
       return emitOpError() << "stages rank-2 16-bit fragments only; got "
                            << frag;
-    // (Transposed: the tile holds the fragment's transpose.)
-    const int64_t rows = frag.getShape()[getTranspose() ? 1 : 0];
-    const int64_t cols = frag.getShape()[getTranspose() ? 0 : 1];
     if (tile.getShape().size() != 2 ||
         tile.getElementType() != frag.getElementType() ||
-        tile.getRows() != rows || tile.getCols() < cols)
-      return emitOpError() << "stages through a tile of the fragment's rows "
-                              "(transposed: its columns), element type and at "
-                              "least its columns (transposed: rows); got "
+        tile.getRows() != frag.getShape()[0] ||
+        tile.getCols() < frag.getShape()[1])
+      return emitOpError() << "stages through a tile of the fragment's rows, "
+                              "element type and at least its columns; got "
                            << tile << " for " << frag;
   }
   return verifyRowAddressing(*this, view, getRows(), getOffsets().size(),
