@@ -744,10 +744,12 @@ def ATile_WarpSpecializeOp : ATile_Op<"warp_specialize", [
     warpgroup, its block argument the consumer's index `c`, its fragments
     laid out over that warpgroup's 4 warps: it is the tile program for
     consumer `c`'s rows (`atile-warp-specialize` offsets the rows it reads
-    and writes). Registers move from producer to consumers with
-    `setmaxnreg`: the producer drops to `producer_regs` per thread and
-    consumers rise to `consumer_regs`. Both regions see the values defined
-    above the op; they end together.
+    and writes). With `producer_regs` and `consumer_regs`, registers move
+    from producer to consumers with `setmaxnreg`: the producer drops to
+    `producer_regs` per thread and consumers rise to `consumer_regs`.
+    Without them no registers move: in a block of at most 256 threads every
+    thread may already hold 255 (ptxas ignores `setmaxnreg` there). Both
+    regions see the values defined above the op; they end together.
 
     ```mlir
     atile.warp_specialize {producer_warps = 4, consumers = 2, producer_regs = 24, consumer_regs = 240} producer {
@@ -760,7 +762,8 @@ def ATile_WarpSpecializeOp : ATile_Op<"warp_specialize", [
   }];
   let arguments = (ins ConfinedAttr<I64Attr, [IntMinValue<1>]>:$producer_warps,
                    ConfinedAttr<I64Attr, [IntMinValue<1>]>:$consumers,
-                   I64Attr:$producer_regs, I64Attr:$consumer_regs);
+                   OptionalAttr<I64Attr>:$producer_regs,
+                   OptionalAttr<I64Attr>:$consumer_regs);
   let regions = (region SizedRegion<1>:$producer, SizedRegion<1>:$consumer);
   let assemblyFormat = "attr-dict `producer` $producer `consumer` $consumer";
   let hasVerifier = 1;

@@ -415,9 +415,9 @@ LogicalResult Driver::lowerWarpSpecialize(WarpSpecializeOp op) {
   OpBuilder::InsertionGuard guard(l.b);
   // The producer: fewer registers, one thread issues.
   l.b.setInsertionPointToStart(role.thenBlock());
-  NVVM::SetMaxRegisterOp::create(
-      l.b, static_cast<int32_t>(op.getProducerRegs()),
-      NVVM::SetMaxRegisterAction::decrease);
+  if (auto regs = op.getProducerRegs())
+    NVVM::SetMaxRegisterOp::create(l.b, static_cast<int32_t>(*regs),
+                                   NVVM::SetMaxRegisterAction::decrease);
   auto one = scf::IfOp::create(l.b, TypeRange{}, g.eq(l.tid, g.c32(0)), false);
   l.b.setInsertionPointToStart(one.thenBlock());
   l.threads = 1;
@@ -426,9 +426,9 @@ LogicalResult Driver::lowerWarpSpecialize(WarpSpecializeOp op) {
   restore();
   // The consumers: more registers, each warpgroup on its own rows.
   l.b.setInsertionPointToStart(role.elseBlock());
-  NVVM::SetMaxRegisterOp::create(
-      l.b, static_cast<int32_t>(op.getConsumerRegs()),
-      NVVM::SetMaxRegisterAction::increase);
+  if (auto regs = op.getConsumerRegs())
+    NVVM::SetMaxRegisterOp::create(l.b, static_cast<int32_t>(*regs),
+                                   NVVM::SetMaxRegisterAction::increase);
   Value mine = g.sub(l.tid, g.c32(producerThreads));
   Value c = g.divu(mine, g.c32(128));
   l.tid = g.remu(mine, g.c32(128));

@@ -498,6 +498,19 @@ func.func @quantize_scale() {
 
 // -----
 
+func.func @ws_one_budget() {
+  // expected-error @+1 {{takes both register budgets or neither}}
+  atile.warp_specialize {producer_warps = 4, consumers = 1, consumer_regs = 240} producer {
+    atile.yield
+  } consumer {
+  ^bb0(%c: index):
+    atile.yield
+  }
+  return
+}
+
+// -----
+
 func.func @ws_regs() {
   // expected-error @+1 {{register budgets must be multiples of 8 in [24, 256] (setmaxnreg); got 20}}
   atile.warp_specialize {producer_warps = 4, consumers = 2, producer_regs = 20, consumer_regs = 240} producer {

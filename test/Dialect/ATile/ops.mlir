@@ -137,6 +137,19 @@ gpu.module @kernels attributes {atile.target = #atile.target<"sm_90a">} {
     gpu.return
   }
 
+  // One consumer warpgroup: 256 threads, no register budgets to move.
+  // CHECK-LABEL: gpu.func @roles_one
+  gpu.func @roles_one() kernel {
+    // CHECK: atile.warp_specialize {consumers = 1 : i64, producer_warps = 4 : i64} producer {
+    atile.warp_specialize {producer_warps = 4, consumers = 1} producer {
+      atile.yield
+    } consumer {
+    ^bb0(%c: index):
+      atile.yield
+    }
+    gpu.return
+  }
+
   // The chunked scan's transposed traffic: U^T from a shared tile, S^T read
   // and written transposed, a column vector on an accumulator layout.
   // CHECK-LABEL: gpu.func @transposed

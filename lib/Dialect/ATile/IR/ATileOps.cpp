@@ -607,23 +607,27 @@ LogicalResult QuantizeOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult WarpSpecializeOp::verify() {
-  // setmaxnreg takes multiples of 8 in [24, 256].
-  for (int64_t r : {getProducerRegs(), getConsumerRegs()})
-    if (r < 24 || r > 256 || r % 8)
-      return emitOpError() << "register budgets must be multiples of 8 in "
-                              "[24, 256] (setmaxnreg); got "
-                           << r;
-  if (getProducerRegs() > getConsumerRegs())
-    return emitOpError() << "gives the producer (" << getProducerRegs()
-                         << " registers) more than the consumers ("
-                         << getConsumerRegs() << ")";
-  const int64_t warps = getProducerWarps() + 4 * getConsumers();
-  const int64_t total =
-      32 * (getProducerWarps() * getProducerRegs() +
-            4 * getConsumers() * getConsumerRegs());
-  if (total > 65536)
-    return emitOpError() << warps << " warps at these budgets need " << total
-                         << " registers; a multiprocessor has 65536";
+  if (getProducerRegs().has_value() != getConsumerRegs().has_value())
+    return emitOpError() << "takes both register budgets or neither";
+  if (getProducerRegs()) {
+    const int64_t producer = *getProducerRegs(), consumer = *getConsumerRegs();
+    // setmaxnreg takes multiples of 8 in [24, 256].
+    for (int64_t r : {producer, consumer})
+      if (r < 24 || r > 256 || r % 8)
+        return emitOpError() << "register budgets must be multiples of 8 in "
+                                "[24, 256] (setmaxnreg); got "
+                             << r;
+    if (producer > consumer)
+      return emitOpError() << "gives the producer (" << producer
+                           << " registers) more than the consumers ("
+                           << consumer << ")";
+    const int64_t warps = getProducerWarps() + 4 * getConsumers();
+    const int64_t total = 32 * (getProducerWarps() * producer +
+                                4 * getConsumers() * consumer);
+    if (total > 65536)
+      return emitOpError() << warps << " warps at these budgets need "
+                           << total << " registers; a multiprocessor has 65536";
+  }
   if (getProducer().getNumArguments() != 0)
     return emitOpError() << "producer region takes no arguments";
   if (getConsumer().getNumArguments() != 1 ||

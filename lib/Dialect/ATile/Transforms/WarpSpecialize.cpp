@@ -414,8 +414,15 @@ FailureOr<bool> Specializer::run() {
     ++it;
   OpBuilder b(&body, it);
   Location loc = fn.getLoc();
-  ws = WarpSpecializeOp::create(b, loc, /*producer_warps=*/4, consumers,
-                                /*producer_regs=*/24, /*consumer_regs=*/240);
+  // Registers move to the consumers only where the block's share per
+  // thread is below 255: more than 256 threads.
+  constexpr int64_t kProducerWarps = 4;
+  const bool moveRegisters = 32 * (kProducerWarps + 4 * consumers) > 256;
+  ws = WarpSpecializeOp::create(
+      b, loc, b.getI64IntegerAttr(kProducerWarps),
+      b.getI64IntegerAttr(consumers),
+      moveRegisters ? b.getI64IntegerAttr(24) : IntegerAttr(),
+      moveRegisters ? b.getI64IntegerAttr(240) : IntegerAttr());
   Block *producer = b.createBlock(&ws.getProducer());
   Block *consumer = b.createBlock(&ws.getConsumer(), {}, b.getIndexType(), loc);
   for (Block *blk : {producer, consumer}) {

@@ -180,10 +180,17 @@ static void printTileProgram(llvm::raw_ostream &os, gpu::GPUFuncOp fn) {
     os << " async_products=" << async;
   if (roles)
     os << " warp_specialized (producer " << roles.getProducerWarps()
-       << " warps at " << roles.getProducerRegs() << " registers, "
-       << rings << " ring fills; " << roles.getConsumers()
-       << " consumer warpgroups at " << roles.getConsumerRegs()
-       << " registers"
+       << " warps"
+       << (roles.getProducerRegs()
+               ? " at " + std::to_string(*roles.getProducerRegs()) +
+                     " registers"
+               : std::string())
+       << ", " << rings << " ring fills; " << roles.getConsumers()
+       << " consumer warpgroups"
+       << (roles.getConsumerRegs()
+               ? " at " + std::to_string(*roles.getConsumerRegs()) +
+                     " registers"
+               : std::string(", registers not moved"))
        << (turns ? ", taking turns: " + std::to_string(turns) +
                        " product issues"
                  : std::string())

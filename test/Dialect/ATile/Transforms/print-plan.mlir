@@ -13,7 +13,7 @@
 // columns), its six tiles a chunk (the last its decays, an unswizzled f32
 // row) from the TMA producer; without
 // atile-warp-specialize every warp copies; on sm_80 mma.sync.
-// CHECK: @kda_delta_scan: tile program sm_90a warps=8 -> mma=wgmma copies=tma buffers=2x64x128bf16,2x64x128bf16,2x64x128bf16,2x64x64bf16,2x64x64bf16,2x1x128f32 async_products=4 warp_specialized (producer 4 warps at 24 registers, 6 ring fills; 1 consumer warpgroups at 240 registers)
+// CHECK: @kda_delta_scan: tile program sm_90a warps=8 -> mma=wgmma copies=tma buffers=2x64x128bf16,2x64x128bf16,2x64x128bf16,2x64x64bf16,2x64x64bf16,2x1x128f32 async_products=4 warp_specialized (producer 4 warps, 6 ring fills; 1 consumer warpgroups, registers not moved)
 // NOWS: @kda_delta_scan: tile program sm_90a warps=4 -> mma=wgmma copies=cp_async {{.*}} pipelined (copies in flight <= 6) async_products=4
 // SM80: @kda_delta_scan: tile program sm_80 warps=4 -> mma=mma_sync copies=cp_async
 func.func @kda(%q: tensor<?x?x?x128xbf16>, %k: tensor<?x?x?x128xbf16>, %v: tensor<?x?x?x128xbf16>,
