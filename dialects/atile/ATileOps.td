@@ -744,11 +744,11 @@ def ATile_WarpSpecializeOp : ATile_Op<"warp_specialize", [
     warpgroup, its block argument the consumer's index `c`, its fragments
     laid out over that warpgroup's 4 warps: it is the tile program for
     consumer `c`'s rows (`atile-warp-specialize` offsets the rows it reads
-    and writes). With `producer_regs` and `consumer_regs`, registers move
-    from producer to consumers with `setmaxnreg`: the producer drops to
-    `producer_regs` per thread and consumers rise to `consumer_regs`.
-    Without them no registers move: in a block of at most 256 threads every
-    thread may already hold 255 (ptxas ignores `setmaxnreg` there). Both
+    and writes). In a block of more than 256 threads, registers move from
+    producer to consumers with `setmaxnreg`: the producer drops to
+    `producer_regs` per thread and consumers rise to `consumer_regs`. A
+    block of at most 256 threads takes no budgets: every thread may already
+    hold 255 registers (ptxas ignores `setmaxnreg` there). Both
     regions see the values defined above the op; they end together.
 
     ```mlir

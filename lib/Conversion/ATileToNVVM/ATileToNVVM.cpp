@@ -413,7 +413,7 @@ LogicalResult Driver::lowerWarpSpecialize(WarpSpecializeOp op) {
                                 g.ult(l.tid, g.c32(producerThreads)),
                                 /*withElseRegion=*/true);
   OpBuilder::InsertionGuard guard(l.b);
-  // The producer: fewer registers, one thread issues.
+  // The producer: fewer registers (with budgets), one thread issues.
   l.b.setInsertionPointToStart(role.thenBlock());
   if (auto regs = op.getProducerRegs())
     NVVM::SetMaxRegisterOp::create(l.b, static_cast<int32_t>(*regs),

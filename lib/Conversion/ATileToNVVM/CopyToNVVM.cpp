@@ -8,7 +8,8 @@
 // chunks (rows past the view's end zero-filled), one commit group per copy;
 // atile.wait waits until the named groups landed (later groups may stay in
 // flight) and synchronises the block. A copy into a buffer that may still be
-// read issues a barrier first. atile.load reads a shared tile with ldmatrix;
+// read issues a barrier first. atile.load reads a shared tile with ldmatrix
+// (an f32 row as a column vector: 8-byte loads);
 // atile.store writes each thread's pairs (rows past the end skipped).
 //
 //===----------------------------------------------------------------------===//
@@ -302,8 +303,8 @@ LogicalResult nvvm::lowerLoad(Lowering &l, LoadOp op) {
       Value col = g.add(g.mul(l.tq, g.c32(2)), g.c32(8 * ni));
       Value off = g.add(l.chunkOffset(tile, g.c32(0), g.divu(col, g.c32(4))),
                         g.mul(g.remu(col, g.c32(4)), g.c32(4)));
-      Value pair = LLVM::LoadOp::create(
-          l.b, v2, g.gep(ptr, l.b.getI8Type(), off), 8);
+      Value pair =
+          LLVM::LoadOp::create(l.b, v2, g.gep(ptr, l.b.getI8Type(), off), 8);
       for (int64_t e = 0; e < 2; ++e)
         regs[2 * ni + e] =
             vector::ExtractOp::create(l.b, pair, ArrayRef<int64_t>{e});

@@ -19,8 +19,9 @@
 //             rows past the tensor's end are zero-filled by TMA
 //   await     mbarrier.try_wait.parity on the full barrier
 //   release   __syncwarp, then lane 0 of each consumer warp arrives on empty
-//   roles     setmaxnreg.dec / .inc, the producer on one thread, consumers
-//             with their own thread geometry and named barrier (1 + c)
+//   roles     setmaxnreg.dec / .inc (blocks of more than 256 threads), the
+//             producer on one thread, consumers with their own thread
+//             geometry and named barrier (1 + c)
 //   turns     ping-pong of two consumers on named barriers 3 + c: a turn
 //             is bar.sync on the own barrier (256 threads: this
 //             warpgroup's sync and the other's arrive), its end bar.arrive

@@ -17,8 +17,10 @@
 //   O^T     = S^T Qg^T + V_new^T A_qk^T
 //
 // with every product on tensor cores (wgmma on sm_90a when the tiles allow
-// it, mma_sync otherwise: atile-assign-layouts decides) and the tiles of the
-// next chunk copied while this one computes (atile-pipeline: two stages).
+// it, mma_sync otherwise: atile-assign-layouts decides) and the tiles (and
+// decays) of the next chunk copied while this one computes, in two stages:
+// by a TMA producer warpgroup (atile-warp-specialize) where the kernel
+// takes descriptors, by cp.async otherwise (atile-pipeline).
 // O^T and the final S^T are written transposed, into o[b, t, hv, v] and
 // [B, HV, K, V].
 //
@@ -178,9 +180,9 @@ gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
     Value tKg = copy(kgView, bh, sKg, tokens);
     Value tQg = copy(qgView, bh, sQg, tokens);
     Value tAqk = copy(aqkView, bh, sAqk, tokens);
-    // The chunk's decay per key channel, a column of S^T.
-    // (Staged like the tiles: read from global memory here, its latency
-    // was 30% of the scan at B = 1, T = 16384 on an H200.)
+    // The chunk's decay per key channel, a column of S^T, staged like the
+    // tiles (read from global memory each chunk, its latency was 30% of
+    // the scan at B = 1, T = 16384 on an H200).
     Value tGc;
     if (decays) {
       Value tile = StageOp::create(b, sGc, st);
@@ -192,8 +194,9 @@ gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
     Value s16 = ConvertOp::create(b, stateT.withElementType(bf16), s);
     // The chunk's decays as a column vector (applied to S^T just before
     // the state update: earlier, ptxas spilled on sm_90a and sm_80).
-    Value gc = decays ? Value(LoadOp::create(b, FragType::get({1, K}, f32), tGc))
-                      : Value();
+    Value gc = decays
+                   ? Value(LoadOp::create(b, FragType::get({1, K}, f32), tGc))
+                   : Value();
     // Products in asynchronous rounds (wgmma; mma_sync computes them in
     // place), each waited for at once (8% faster than one wait per product
     // on an H200): S^T W^T (V_new needs it), then the

@@ -67,7 +67,7 @@ struct PrepLayout {
     k = q + 2 * C * p.k;
     v = k + 2 * C * p.k;
     g = v + 2 * C * p.v;
-    // (The gates' rows; the solve's f32 x after them.)
+    // (The gates' rows, overwritten once spent by the solve's f32 x.)
     a = g + std::max(4 * C * gateStride(p), p.delta ? 4 * C * C : 0);
     t = a + 4 * C * C;
     beta = t + 2 * C * C;
@@ -160,7 +160,7 @@ ChunkedLaunch chunked::buildPrepKernel(gpu::GPUModuleOp module, StringRef name,
     }
     g.cpAsyncCommit();
   }
-  // Other gates in log2 units (zeros past T).
+  // A 16-bit per-channel gate in log2 units (zeros past T).
   if (vec && !gateCopied) {
     for (int64_t i = 0; i < C * K / threads; ++i) {
       Value idx = g.add(g.c32(i * threads), tid);
@@ -594,7 +594,8 @@ ChunkedLaunch chunked::buildPrepKernel(gpu::GPUModuleOp module, StringRef name,
         SmallVector<Value> acc(loop.getRegionIterArgs().begin(),
                                loop.getRegionIterArgs().end());
         Value negXm = arith::NegFOp::create(
-            b, g.loadGlobal(f32T, g.gep(sX, f32T, g.add(g.mul(m, g.c32(C)), tid))));
+            b, g.loadGlobal(f32T,
+                            g.gep(sX, f32T, g.add(g.mul(m, g.c32(C)), tid))));
         for (int64_t q = 0; q < 4; ++q) {
           SmallVector<Value> a = columnOf4(m, 16 * I + 4 * q);
           for (int64_t e = 0; e < 4; ++e)

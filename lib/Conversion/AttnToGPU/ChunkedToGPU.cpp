@@ -33,9 +33,10 @@
 //     V_new^T = U^T - S^T W^T                       (delta only)
 //     O^T     = S^T Qg^T + V_new^T A_qk^T
 //     S^T     = S^T diag(2^(b_C)) + V_new^T Kg
-//   The next chunk's tiles are copied (cp.async, double-buffered) while this
-//   one computes; on sm_90a the products are wgmma when V is a multiple of
-//   64 and K of 64. Initial and final states are [B, HV, K, V] f32.
+//   The next chunk's tiles are copied (double-buffered: by a TMA producer
+//   warpgroup on sm_90a, cp.async otherwise) while this one computes; on
+//   sm_90a the products are wgmma when V is a multiple of 64 and K of 64.
+//   Initial and final states are [B, HV, K, V] f32.
 //
 //===----------------------------------------------------------------------===//
 
@@ -86,30 +87,44 @@ ChunkedKernels gpu_kernels::buildChunked(gpu::GPUModuleOp module,
   workspace("gc", "f32", "B*HV*cdiv(T," + std::to_string(C) + ")*" + k);
 
   // The scan's TMA descriptors: workspace [B, HV, chunks * C, cols] (U by
-  // 64-column slices: [B, HV, chunks * C, V / 64, 64]), one 128-byte column
-  // block of C rows a box, 128-byte swizzled (innermost first); the decays
-  // [B, HV, chunks, K] f32 a 128-byte row piece a box, unswizzled (TMA
-  // swizzles by shared address, so a 1-row box would land permuted).
+  // 64-column slices: [B, HV, chunks * C, V / 64, 64]; the decays
+  // [B, HV, chunks, K] f32). Each box and swizzle is read off the staged
+  // tile the program's copies through that descriptor fill, so the two
+  // cannot disagree: one 128-byte column block of the tile's rows (a box of
+  // one along every other view dimension; innermost first), in the tile's
+  // swizzle (TMA swizzles by shared address: the decays' 1-row tile is
+  // unswizzled, or it would land permuted).
+  llvm::StringMap<std::pair<SmallVector<int64_t>, int64_t>> boxes;
+  const unsigned firstMap = scanFn.getNumArguments() - maps.size();
+  scanFn.walk([&](atile::CopyOp copy) {
+    auto view = copy.getSrc().getDefiningOp<atile::ViewOp>();
+    auto arg = view ? dyn_cast_or_null<BlockArgument>(view.getTensormap())
+                    : BlockArgument();
+    if (!arg)
+      return;
+    atile::SmemType tile = copy.getDst().getType();
+    const int64_t rank = view.getResult().getType().getRank();
+    SmallVector<int64_t> box = {128 * 8 /
+                                tile.getElementType().getIntOrFloatBitWidth()};
+    for (int64_t d = rank - 2; d >= 0; --d)
+      box.push_back(d == copy.getRows()[0] ? tile.getRows() : 1);
+    boxes[maps[arg.getArgNumber() - firstMap]] = {box, tile.getSwizzle()};
+  });
   std::string padded = "cdiv(T," + std::to_string(C) + ")*" + std::to_string(C);
   for (StringRef m : maps) {
+    assert(boxes.count(m) && "every TMA descriptor of the scan is copied from");
     NamedAttrList e;
     e.append("name", b.getStringAttr(m + "_map"));
     e.append("tensor", b.getStringAttr(m));
     SmallVector<std::string> shape = {"B", "HV", padded};
-    SmallVector<int64_t> box = {64, C, 1, 1};
-    int64_t swizzle = 128;
-    if (m == "gc") {
+    if (m == "gc")
       shape = {"B", "HV", "cdiv(T," + std::to_string(C) + ")", k};
-      box = {32, 1, 1, 1};
-      swizzle = 0;
-    } else if (m == "u") {
+    else if (m == "u")
       shape.append({std::to_string(p.v / 64), "64"});
-      box = {64, 1, C, 1, 1};
-    } else {
+    else
       shape.push_back(m == "aqk" ? std::to_string(C) : k);
-    }
-    e.append("box", b.getI64ArrayAttr(box));
-    e.append("swizzle", b.getI64IntegerAttr(swizzle));
+    e.append("box", b.getI64ArrayAttr(boxes[m].first));
+    e.append("swizzle", b.getI64IntegerAttr(boxes[m].second));
     e.append("shape", stringArray(ctx, shape));
     out.tensormaps.push_back(e.getDictionary(ctx));
   }

@@ -511,6 +511,32 @@ func.func @ws_one_budget() {
 
 // -----
 
+func.func @ws_budgets_256() {
+  // expected-error @+1 {{takes register budgets if and only if the block has more than 256 threads; it has 256}}
+  atile.warp_specialize {producer_warps = 4, consumers = 1, producer_regs = 24, consumer_regs = 240} producer {
+    atile.yield
+  } consumer {
+  ^bb0(%c: index):
+    atile.yield
+  }
+  return
+}
+
+// -----
+
+func.func @ws_no_budgets_384() {
+  // expected-error @+1 {{takes register budgets if and only if the block has more than 256 threads; it has 384}}
+  atile.warp_specialize {producer_warps = 4, consumers = 2} producer {
+    atile.yield
+  } consumer {
+  ^bb0(%c: index):
+    atile.yield
+  }
+  return
+}
+
+// -----
+
 func.func @ws_regs() {
   // expected-error @+1 {{register budgets must be multiples of 8 in [24, 256] (setmaxnreg); got 20}}
   atile.warp_specialize {producer_warps = 4, consumers = 2, producer_regs = 20, consumer_regs = 240} producer {
@@ -538,8 +564,8 @@ func.func @ws_total() {
 // -----
 
 func.func @ws_order() {
-  // expected-error @+1 {{gives the producer (240 registers) more than the consumers (232)}}
-  atile.warp_specialize {producer_warps = 4, consumers = 1, producer_regs = 240, consumer_regs = 232} producer {
+  // expected-error @+1 {{gives the producer (160 registers) more than the consumers (152)}}
+  atile.warp_specialize {producer_warps = 4, consumers = 2, producer_regs = 160, consumer_regs = 152} producer {
     atile.yield
   } consumer {
   ^bb0(%c: index):
@@ -566,7 +592,7 @@ func.func @turn_outside() {
 // -----
 
 func.func @turn_one_consumer() {
-  atile.warp_specialize {producer_warps = 4, consumers = 1, producer_regs = 24, consumer_regs = 240} producer {
+  atile.warp_specialize {producer_warps = 4, consumers = 1} producer {
     atile.yield
   } consumer {
   ^bb0(%c: index):
@@ -782,5 +808,32 @@ func.func @tma_unswizzled_rows(%p: !llvm.ptr, %map: !llvm.ptr, %n: i64, %i: inde
   %t = atile.stage %buf[%i] : !atile.smem<2x2x128xf32> -> !atile.smem<2x128xf32>
   // expected-error @+1 {{with engine = tma copies one row dimension into a tile of whole 128-byte column blocks, 128-byte-swizzled or of one unswizzled row; got '!atile.smem<2x128xf32>'}}
   %tok = atile.copy %v[%i] rows %i -> %t {rows = array<i64: 1>, engine = #atile.engine<tma>} : !atile.view<?x?x128xf32> -> !atile.smem<2x128xf32>
+  return
+}
+
+// -----
+
+func.func @load_column_of_bf16(%t: !atile.smem<8x128xbf16, swizzle = 128>) {
+  // expected-error @+1 {{result must have the tile's shape and element type, or be the 1 x cols f32 column vector of an f32 tile's first row (cols a multiple of 8); got '!atile.frag<1x128xf32>' from '!atile.smem<8x128xbf16, swizzle = 128>'}}
+  %c = atile.load %t : !atile.smem<8x128xbf16, swizzle = 128> -> !atile.frag<1x128xf32>
+  return
+}
+
+// -----
+
+func.func @load_column_cols(%t: !atile.smem<1x128xf32>) {
+  // expected-error @+1 {{or be the 1 x cols f32 column vector of an f32 tile's first row (cols a multiple of 8); got '!atile.frag<1x64xf32>' from '!atile.smem<1x128xf32>'}}
+  %c = atile.load %t : !atile.smem<1x128xf32> -> !atile.frag<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @tma_swizzled_rows(%p: !llvm.ptr, %map: !llvm.ptr, %n: i64, %i: index) {
+  %v = atile.view %p[%n, %n] tensormap(%map : !llvm.ptr) : !llvm.ptr -> !atile.view<?x?x64xbf16>
+  %buf = atile.alloc : !atile.smem<2x4x64xbf16, swizzle = 128>
+  %t = atile.stage %buf[%i] : !atile.smem<2x4x64xbf16, swizzle = 128> -> !atile.smem<4x64xbf16, swizzle = 128>
+  // expected-error @+1 {{with engine = tma copies one row dimension into a tile of whole 128-byte column blocks, 128-byte-swizzled or of one unswizzled row; got '!atile.smem<4x64xbf16, swizzle = 128>'}}
+  %tok = atile.copy %v[%i] rows %i -> %t {rows = array<i64: 1>, engine = #atile.engine<tma>} : !atile.view<?x?x64xbf16> -> !atile.smem<4x64xbf16, swizzle = 128>
   return
 }

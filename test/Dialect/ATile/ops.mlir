@@ -36,6 +36,9 @@ gpu.module @kernels attributes {atile.target = #atile.target<"sm_90a">} {
     %t2 = atile.copy %gv[%c0] rows %c0 -> %g1 {rows = array<i64: 1>, engine = #atile.engine<tma>} : !atile.view<?x?x128xf32> -> !atile.smem<1x128xf32>
     // CHECK: atile.wait %{{.*}}, %{{.*}}
     atile.wait %t0, %t1, %t2
+    // The decays' row as a column vector (broadcast down the rows in maps).
+    // CHECK: atile.load %{{.*}} : !atile.smem<1x128xf32> -> !atile.frag<1x128xf32>
+    %gcol = atile.load %g1 : !atile.smem<1x128xf32> -> !atile.frag<1x128xf32>
     // CHECK: atile.wait {pending = 1 : i64}
     atile.wait {pending = 1}
     // CHECK: atile.fill 0xFF800000 : !atile.frag<128xf32, #atile.layout<wgmma, row, warps = 8>>

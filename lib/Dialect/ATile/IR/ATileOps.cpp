@@ -280,15 +280,18 @@ LogicalResult LoadOp::verify() {
                            << frag << " from " << src;
     return success();
   }
-  // A column vector: the first row of an f32 tile.
+  // A column vector: the first row of an f32 tile (whole 8-column
+  // groups: a thread holds column pairs 8 n + 2 tq, + 1).
   if (frag.getRank() == 2 && frag.getRows() == 1 &&
       src.getElementType().isF32() && frag.getElementType().isF32() &&
-      frag.getShape()[1] == src.getCols())
+      frag.getShape()[1] == src.getCols() && src.getCols() % 8 == 0)
     return success();
   if (frag.getShape() != src.getShape() ||
       frag.getElementType() != src.getElementType())
     return emitOpError() << "result must have the tile's shape and element "
-                            "type; got "
+                            "type, or be the 1 x cols f32 column vector of "
+                            "an f32 tile's first row (cols a multiple of 8); "
+                            "got "
                          << frag << " from " << src;
   return success();
 }
@@ -609,6 +612,14 @@ LogicalResult QuantizeOp::verify() {
 LogicalResult WarpSpecializeOp::verify() {
   if (getProducerRegs().has_value() != getConsumerRegs().has_value())
     return emitOpError() << "takes both register budgets or neither";
+  // Up to 256 threads every thread may hold 255 registers (ptxas ignores
+  // setmaxnreg there); above, the budgets are what lets consumers hold
+  // more than 65536 / threads.
+  const int64_t threads = 32 * (getProducerWarps() + 4 * getConsumers());
+  if (getProducerRegs().has_value() != (threads > 256))
+    return emitOpError() << "takes register budgets if and only if the block "
+                            "has more than 256 threads; it has "
+                         << threads;
   if (getProducerRegs()) {
     const int64_t producer = *getProducerRegs(), consumer = *getConsumerRegs();
     // setmaxnreg takes multiples of 8 in [24, 256].
@@ -622,11 +633,11 @@ LogicalResult WarpSpecializeOp::verify() {
                            << " registers) more than the consumers ("
                            << consumer << ")";
     const int64_t warps = getProducerWarps() + 4 * getConsumers();
-    const int64_t total = 32 * (getProducerWarps() * producer +
-                                4 * getConsumers() * consumer);
+    const int64_t total =
+        32 * (getProducerWarps() * producer + 4 * getConsumers() * consumer);
     if (total > 65536)
-      return emitOpError() << warps << " warps at these budgets need "
-                           << total << " registers; a multiprocessor has 65536";
+      return emitOpError() << warps << " warps at these budgets need " << total
+                           << " registers; a multiprocessor has 65536";
   }
   if (getProducer().getNumArguments() != 0)
     return emitOpError() << "producer region takes no arguments";

@@ -38,6 +38,10 @@ struct Fill {
 };
 } // namespace
 
+/// The producer's warps (one of them issues; a warpgroup, so that the
+/// consumers start at a warpgroup boundary).
+static constexpr int64_t kProducerWarps = 4;
+
 /// `copy` as a ring fill: from a view with a TMA descriptor into `atile.stage
 /// %buf[seq mod stages]` (stages >= 2) of a kernel-level buffer, its token
 /// only awaited.
@@ -415,8 +419,7 @@ FailureOr<bool> Specializer::run() {
   OpBuilder b(&body, it);
   Location loc = fn.getLoc();
   // Registers move to the consumers only where the block's share per
-  // thread is below 255: more than 256 threads.
-  constexpr int64_t kProducerWarps = 4;
+  // thread is below 255: more than 256 threads (the op's verifier).
   const bool moveRegisters = 32 * (kProducerWarps + 4 * consumers) > 256;
   ws = WarpSpecializeOp::create(
       b, loc, b.getI64IntegerAttr(kProducerWarps),
@@ -441,7 +444,7 @@ FailureOr<bool> Specializer::run() {
     return failure();
   if (consumers == 2 && pingpong)
     takeTurns();
-  const int64_t warps = 4 + 4 * consumers;
+  const int64_t warps = kProducerWarps + 4 * consumers;
   fn.setKnownBlockSizeAttr(
       b.getDenseI32ArrayAttr({static_cast<int32_t>(32 * warps), 1, 1}));
   return true;

@@ -179,8 +179,7 @@ static void printTileProgram(llvm::raw_ostream &os, gpu::GPUFuncOp fn) {
   if (async)
     os << " async_products=" << async;
   if (roles)
-    os << " warp_specialized (producer " << roles.getProducerWarps()
-       << " warps"
+    os << " warp_specialized (producer " << roles.getProducerWarps() << " warps"
        << (roles.getProducerRegs()
                ? " at " + std::to_string(*roles.getProducerRegs()) +
                      " registers"
@@ -191,9 +190,9 @@ static void printTileProgram(llvm::raw_ostream &os, gpu::GPUFuncOp fn) {
                ? " at " + std::to_string(*roles.getConsumerRegs()) +
                      " registers"
                : std::string(", registers not moved"))
-       << (turns ? ", taking turns: " + std::to_string(turns) +
-                       " product issues"
-                 : std::string())
+       << (turns
+               ? ", taking turns: " + std::to_string(turns) + " product issues"
+               : std::string())
        << ")";
   os << "\n";
 }
