@@ -32,7 +32,8 @@ using namespace mlir::attn::gpu_kernels::full;
 
 /// The FP8 plan of an op whose #attn.precision asks for FP8, or a located
 /// error saying what the FP8 kernels take.
-static LogicalResult planFp8(Operation *op, PrecisionAttr prec, FullPlan &p) {
+static LogicalResult planFp8(Operation *op, PrecisionAttr prec,
+                             const target::ChipInfo &chip, FullPlan &p) {
   auto e4m3 = [&](StringRef name) {
     return llvm::isa_and_nonnull<Float8E4M3FNType>(prec.getOperandType(name));
   };
@@ -55,6 +56,16 @@ static LogicalResult planFp8(Operation *op, PrecisionAttr prec, FullPlan &p) {
                     "of 32 (one e4m3 mma k-step) and the scale block a "
                     "multiple of kv; got D = "
                  << p.d << ", kv = " << p.kv << ", block = " << prec.getBlock();
+  // The V^T quantisation holds one scale block of V rows (bf16) in shared
+  // memory (QuantizeFp8.cpp).
+  const uint64_t block = prec.getBlock();
+  if (block > chip.maxSharedPerBlock ||
+      2 * block * p.dv + 16 > chip.maxSharedPerBlock)
+    return err() << "quantising V^T takes 2 x block x Dv + 16 bytes of "
+                    "shared memory (block = "
+                 << block << ", Dv = " << p.dv << "), more than "
+                 << chip.name << "'s " << chip.maxSharedPerBlock
+                 << " per block";
   const int64_t threads = p.threads();
   if ((p.q * p.d / 16) % threads || (p.kv * p.d / 16) % threads ||
       (p.dv * p.kv / 16) % threads)
@@ -114,7 +125,7 @@ static FailureOr<FullPlan> planFor(OpT op, const target::ChipInfo &chip) {
            << " threads does not divide D = " << p.d << " / Dv = " << p.dv
            << " tiles evenly";
   if (PrecisionAttr prec = op.getPrecisionAttr(); prec && prec.usesFp8()) {
-    if (failed(planFp8(op, prec, p)))
+    if (failed(planFp8(op, prec, chip, p)))
       return failure();
   }
   if constexpr (std::is_same_v<OpT, FullOp>) {

@@ -134,6 +134,24 @@ func.func @per_token(%q: tensor<1x?x4x128xbf16>) -> tensor<1x?x4x128xbf16> {
 
 // -----
 
+func.func @huge_block(%q: tensor<1x?x4x128xbf16>) -> tensor<1x?x4x128xbf16> {
+  // (Found by the fuzzer: 2^32 tokens a block ran the V^T quantiser's
+  // builder out of memory.)
+  // expected-error @+1 {{quantising V^T takes 2 x block x Dv + 16 bytes of shared memory (block = 4294967296, Dv = 128), more than sm_90a's 232448 per block}}
+  %o = attn.full %q, %q, %q {precision = #attn.precision<operands = {qk = f8E4M3FN, pv = f8E4M3FN}, granularity = block, block = 4294967296>} : (tensor<1x?x4x128xbf16>, tensor<1x?x4x128xbf16>, tensor<1x?x4x128xbf16>) -> tensor<1x?x4x128xbf16>
+  return %o : tensor<1x?x4x128xbf16>
+}
+
+// -----
+
+func.func @block_over_shared(%q: tensor<1x?x4x128xbf16>) -> tensor<1x?x4x128xbf16> {
+  // expected-error @+1 {{quantising V^T takes 2 x block x Dv + 16 bytes of shared memory (block = 1024, Dv = 128), more than sm_90a's 232448 per block}}
+  %o = attn.full %q, %q, %q {precision = #attn.precision<operands = {qk = f8E4M3FN, pv = f8E4M3FN}, granularity = block, block = 1024>} : (tensor<1x?x4x128xbf16>, tensor<1x?x4x128xbf16>, tensor<1x?x4x128xbf16>) -> tensor<1x?x4x128xbf16>
+  return %o : tensor<1x?x4x128xbf16>
+}
+
+// -----
+
 func.func @small_block(%q: tensor<1x?x4x128xbf16>) -> tensor<1x?x4x128xbf16> {
   // expected-error @+1 {{the scale block a multiple of kv; got D = 128, kv = 128, block = 32}}
   %o = attn.full %q, %q, %q {precision = #attn.precision<operands = {qk = f8E4M3FN, pv = f8E4M3FN}, granularity = block, block = 32>} : (tensor<1x?x4x128xbf16>, tensor<1x?x4x128xbf16>, tensor<1x?x4x128xbf16>) -> tensor<1x?x4x128xbf16>
