@@ -168,27 +168,22 @@ gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
     Value st = ix.rem(c, ix.c(kStages));
     SmallVector<Value> bh = {batch, hv};
     auto copy = [&](Value view, ValueRange offsets, Value buffer,
-                    SmallVector<Value> &tokens) {
+                    SmallVector<Value> &tokens, Value row) {
       Value tile = StageOp::create(b, buffer, st);
       tokens.push_back(
-          CopyOp::create(b, view, offsets, row0, tile, rowsAttr({2})));
+          CopyOp::create(b, view, offsets, row, tile, rowsAttr({2})));
       return tile;
     };
     SmallVector<Value> tokens;
-    Value tW = p.delta ? copy(wView, bh, sW, tokens) : Value();
-    Value tU = copy(uView, bhvAt, sU, tokens);
-    Value tKg = copy(kgView, bh, sKg, tokens);
-    Value tQg = copy(qgView, bh, sQg, tokens);
-    Value tAqk = copy(aqkView, bh, sAqk, tokens);
-    // The chunk's decay per key channel, a column of S^T, staged like the
-    // tiles (read from global memory each chunk, its latency was 30% of
-    // the scan at B = 1, T = 16384 on an H200).
-    Value tGc;
-    if (decays) {
-      Value tile = StageOp::create(b, sGc, st);
-      tokens.push_back(CopyOp::create(b, gcView, bh, c, tile, rowsAttr({2})));
-      tGc = tile;
-    }
+    Value tW = p.delta ? copy(wView, bh, sW, tokens, row0) : Value();
+    Value tU = copy(uView, bhvAt, sU, tokens, row0);
+    Value tKg = copy(kgView, bh, sKg, tokens, row0);
+    Value tQg = copy(qgView, bh, sQg, tokens, row0);
+    Value tAqk = copy(aqkView, bh, sAqk, tokens, row0);
+    // The chunk's decay per key channel (row c), a column of S^T, staged
+    // like the tiles (read from global memory each chunk, its latency was
+    // 30% of the scan at B = 1, T = 16384 on an H200).
+    Value tGc = decays ? copy(gcView, bh, sGc, tokens, c) : Value();
     WaitOp::create(b, tokens);
 
     Value s16 = ConvertOp::create(b, stateT.withElementType(bf16), s);

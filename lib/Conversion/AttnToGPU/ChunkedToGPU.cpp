@@ -49,7 +49,6 @@ using namespace mlir::attn;
 using namespace mlir::attn::gpu_kernels;
 using namespace mlir::attn::gpu_kernels::chunked;
 
-
 ChunkedKernels gpu_kernels::buildChunked(gpu::GPUModuleOp module,
                                          StringRef prefix,
                                          const LinearDeltaPlan &p,
