@@ -56,11 +56,13 @@ static LogicalResult planFp8(Operation *op, PrecisionAttr prec,
                     "of 32 (one e4m3 mma k-step) and the scale block a "
                     "multiple of kv; got D = "
                  << p.d << ", kv = " << p.kv << ", block = " << prec.getBlock();
-  // The V^T quantisation holds one scale block of V rows (bf16) in shared
-  // memory (QuantizeFp8.cpp).
+  // The V^T quantisation holds one scale block of V rows in shared memory.
+  // (A block over the chip's bytes is refused before the product could
+  // overflow.)
   const uint64_t block = prec.getBlock();
   if (block > chip.maxSharedPerBlock ||
-      2 * block * p.dv + 16 > chip.maxSharedPerBlock)
+      quantVtSharedBytes(static_cast<int64_t>(block), p.dv) >
+          static_cast<int64_t>(chip.maxSharedPerBlock))
     return err() << "quantising V^T takes 2 x block x Dv + 16 bytes of "
                     "shared memory (block = "
                  << block << ", Dv = " << p.dv << "), more than "
@@ -380,7 +382,8 @@ static FailureOr<DictionaryAttr> buildSoftmax(Operation *op, const FullPlan &p,
     launches.push_back(
         launch(quantRows, {nbS, "Hkv", "B"}, 128, 16, kArgs, ""));
     launches.push_back(launch(quantVt, {nbS, "Hkv", "B"}, 128,
-                              2 * p.scaleBlock * p.dv + 16, vArgs, ""));
+                              quantVtSharedBytes(p.scaleBlock, p.dv), vArgs,
+                              ""));
   }
   if (p.split()) {
     // Split Q, K and V into their bf16 halves first.

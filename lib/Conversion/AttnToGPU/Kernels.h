@@ -48,12 +48,16 @@ FailureOr<DictionaryAttr> buildLinear(LinearOp op, const KernelSite &site);
 /// `rotate`) and `quant_vt` (v, v8t, scales [B, Hkv, cdiv(S, block)], B, S,
 /// Hkv), `width` elements per row, one scale per `block` tokens, 16-bit
 /// `elem` inputs; grid (cdiv(T, block), Hx, B), 128 threads; quant_vt needs
-/// 2 * block * width + 16 bytes of dynamic shared memory, quant_rows 16.
+/// quantVtSharedBytes(block, width) bytes of dynamic shared memory,
+/// quant_rows 16.
 void buildQuantRowsKernel(gpu::GPUModuleOp module, StringRef name,
                           int64_t width, int64_t block, Type elem, bool rotate,
                           Location loc);
 void buildQuantVtKernel(gpu::GPUModuleOp module, StringRef name, int64_t width,
                         int64_t block, Type elem, Location loc);
+/// quant_vt's dynamic shared memory: the block's rows as 16-bit elements
+/// [block][width], then the warp maxima (16 bytes).
+int64_t quantVtSharedBytes(int64_t block, int64_t width);
 /// `split_bf16` (x, hi, lo, n) of f32 attention (SplitBf16.cpp): hi =
 /// bf16(x), lo = bf16(x - hi) for n f32 elements, n a multiple of 8; grid
 /// cdiv(n, 2048), 256 threads.

@@ -262,6 +262,10 @@ void gpu_kernels::buildQuantRowsKernel(gpu::GPUModuleOp module, StringRef name,
   gpu::ReturnOp::create(b);
 }
 
+int64_t gpu_kernels::quantVtSharedBytes(int64_t block, int64_t width) {
+  return 2 * block * width + 16;
+}
+
 void gpu_kernels::buildQuantVtKernel(gpu::GPUModuleOp module, StringRef name,
                                      int64_t width, int64_t block, Type elem,
                                      Location loc) {
