@@ -93,15 +93,16 @@ def ATileWarpSpecializePass
     an `atile.warp_specialize`:
 
     - the producer (4 more warps, one thread issuing; 24 registers a
-      thread with two consumers) replays the program's copies from those views in program
-      order, each as `atile.acquire %buf[%seq]` then the copy with `engine =
-      tma` (the loops around them cloned without their other work);
+      thread with two consumers) replays the program's copies from those
+      views in program order, each as `atile.acquire %buf[%seq]` then the
+      copy with `engine = tma` (the loops around them cloned without their
+      other work);
     - each consumer warpgroup (240 registers a thread with two consumers;
       with one, the block's 256 threads may each hold 255 and no registers
-      move) runs the rest of the
-      program on its 64 rows: each wait for such a copy becomes `atile.await
-      %buf[%seq]` and an `atile.release %buf[%seq]` follows the last read of
-      the tile (the wait of an asynchronous product reading it); the rows
+      move) runs the rest of the program on its 64 rows: each wait for
+      such a copy becomes `atile.await %buf[%seq]` and an `atile.release
+      %buf[%seq]` follows the last read of the tile (the wait of an
+      asynchronous product reading it); the rows
       of masks, stores and the remaining copies (the queries, copied by each
       consumer into its own stage of their buffer) are offset by 64 x the
       consumer's index.
