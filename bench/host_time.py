@@ -1,5 +1,7 @@
-"""Host time of one attn.ops.full_attn call against SDPA's (cuDNN / flash),
-same run, same card: calls at a shape whose kernels take a few
+"""Host time of one attn.ops call against its peer's, same run, same card
+(full_attn against SDPA's cuDNN / flash; with --op kda / gdn / gla the
+chunked linear / delta-rule ops against FLA's chunk kernels, FLA in
+PYTHONPATH as bench/profile_chunked.py says): calls at a shape whose kernels take a few
 microseconds, issued back to back without synchronisation, so the wall
 time per call is the host's. Then a cProfile of our calls (the functions
 taking the most own time) and the cost of the launcher's parts one by one
@@ -7,6 +9,7 @@ taking the most own time) and the cost of the launcher's parts one by one
 
     # kernel cache from `python3 -m attn.precompile` (PYTHONPATH=python)
     PYTHONPATH=python python3 bench/host_time.py [--shape B T H D] [--causal]
+        [--op full|kda|gdn|gla]
 
 The host time is what a synchronised timing between CUDA events (as
 bench/gpu_full.py and ../shared/bench/peers_baseline.py time) adds to the
@@ -45,6 +48,8 @@ def main():
     ap.add_argument("--shape", type=int, nargs=4, default=(1, 128, 16, 128),
                     metavar=("B", "T", "H", "D"))
     ap.add_argument("--causal", action="store_true")
+    ap.add_argument("--op", choices=("full", "kda", "gdn", "gla"),
+                    default="full")
     ap.add_argument("--calls", type=int, default=2000)
     ap.add_argument("--growing", action="store_true",
                     help="also a decoding loop whose cache grows a token "
@@ -63,6 +68,9 @@ def main():
 
     def ours():
         return ops.full_attn(q, k, v, causal=args.causal)
+
+    if args.op != "full":
+        return chunked(args, q, k, v)
 
     def sdpa(backend):
         def call():
@@ -111,19 +119,61 @@ def main():
     st.sort_stats("tottime").print_stats(25)
     st.sort_stats("cumulative").print_stats(30)
 
-    # The launcher's parts, one by one.
+    launcher_parts(args, q, k, dev)
+
+
+def chunked(args, q, k, v):
+    """--op kda / gdn / gla (final state written, FLA's Triton path)."""
+    B, T, H, D = args.shape
+    q, k = F.normalize(q, dim=-1), F.normalize(k, dim=-1)
+    beta16 = torch.rand(B, T, H, device=q.device, dtype=torch.bfloat16)
+    beta = beta16.float()
+    gk = F.logsigmoid(torch.randn(B, T, H, D, device=q.device)) / 16
+    gs = F.logsigmoid(torch.randn(B, T, H, device=q.device)) / 16
+    ours = {"kda": lambda: ops.kda(q, k, v, gk, beta, output_final_state=True),
+            "gdn": lambda: ops.gated_delta_rule(q, k, v, gs, beta,
+                                                output_final_state=True),
+            "gla": lambda: ops.linear_attn(q, k, v, gs,
+                                           output_final_state=True)}[args.op]
+    print("host us/call: ours %.1f" % per_call_us(ours, args.calls))
+    try:
+        from fla.ops.kda import chunk_kda
+        from fla.ops.gated_delta_rule import chunk_gated_delta_rule
+        from fla.ops.simple_gla import chunk_simple_gla
+        fla = {"kda": lambda: chunk_kda(q, k, v, gk, beta16,
+                                        output_final_state=True),
+               "gdn": lambda: chunk_gated_delta_rule(
+                   q, k, v, gs, beta16, output_final_state=True),
+               "gla": lambda: chunk_simple_gla(q, k, v, gs,
+                                               output_final_state=True)}
+        print("host us/call: FLA %.1f" % per_call_us(fla[args.op],
+                                                      args.calls))
+    except ImportError as e:
+        print("# FLA not importable (%s)" % e)
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(args.calls):
+        ours()
+    prof.disable()
+    torch.cuda.synchronize()
+    pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+    launcher_parts(args, q, k, q.device)
+
+
+def launcher_parts(args, q, k, dev):
+    """The launcher's parts, one by one."""
     entry = next(iter(_gpu._loaded.values()))
     plan = next(iter(entry._plans.values()))
-    outputs_spec, workspaces, launches = plan
-    print("# plan: outputs %s; workspaces %s; launches %s" % (
-        [(n, s) for n, s, _ in outputs_spec],
-        [(n, e) for n, e, _ in workspaces],
-        [(l.kernel, l.grid, l.block, l.smem) for l in launches]))
+    outputs_spec, (pool_bytes, workspaces), launches = plan
+    print("# plan: outputs %s; workspaces (name, offset, bytes) %s in %d "
+          "bytes; launches %s" % (
+              [(n, s) for n, s, _ in outputs_spec], workspaces, pool_bytes,
+              [(l.kernel, l.grid, l.block, l.smem) for l in launches]))
     parts = {}
     parts["torch.empty outputs"] = lambda: [
         torch.empty(s, dtype=d, device=dev) for _, s, d in outputs_spec]
-    parts["torch.empty workspaces"] = lambda: [
-        torch.empty(n, dtype=d, device=dev) for _, n, d in workspaces]
+    parts["torch.empty workspace pool"] = lambda: torch.empty(
+        pool_bytes, dtype=torch.uint8, device=dev)
     parts["current_stream"] = lambda: torch.cuda.current_stream(dev).cuda_stream
     parts["_gpu._current_stream"] = lambda: _gpu._current_stream(dev)
 
@@ -134,9 +184,14 @@ def main():
     parts["TensorMap (encode)"] = lambda: _cuda.TensorMap(
         list(q.shape), 2, [64, 1, 64, 1], 128).encode(q.data_ptr())
     parts["_compiler()"] = _gpu._compiler
-    parts["full_module_ir"] = lambda: ops.full_module_ir(
-        tuple(q.shape), tuple(k.shape), tuple(v.shape), ["bf16"] * 3,
-        args.causal)
+    if args.op == "full":
+        parts["full_module_ir"] = lambda: ops.full_module_ir(
+            tuple(q.shape), tuple(k.shape), tuple(k.shape), ["bf16"] * 3,
+            args.causal)
+    for launch in launches:
+        for name, m in launch._maps:
+            parts["encode %s of %s" % (name, launch.kernel[-12:])] = (
+                lambda m=m: m.encode(q.data_ptr()))
     for name, fn in parts.items():
         t = time.perf_counter()
         for _ in range(args.calls):

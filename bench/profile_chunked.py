@@ -1,6 +1,8 @@
 """Per-kernel times of the chunked linear / delta-rule kernels (and FLA's,
 with --fla) from torch.profiler (CUPTI sees driver-API launches too):
-where the time of each op goes.
+where the time of each op goes. Beside the kernels' sum, the synchronised
+time of one call between CUDA events (bench/gpu_full.py's method, host
+time included): the difference is what the GPU waits for the host.
 
     PYTHONPATH=python[:third_party:third_party/einops_shim] \\
         python3 bench/profile_chunked.py [--fla] [--B 1 --T 16384]
@@ -35,6 +37,23 @@ def kernel_times(fn, reps=10):
     return sorted(rows, reverse=True)
 
 
+def wall_ms(fn, reps=30):
+    """Median synchronised time of one call between CUDA events."""
+    for _ in range(3):
+        fn()
+    torch.cuda.synchronize()
+    ts = []
+    for _ in range(reps):
+        s = torch.cuda.Event(enable_timing=True)
+        e = torch.cuda.Event(enable_timing=True)
+        s.record()
+        fn()
+        e.record()
+        torch.cuda.synchronize()
+        ts.append(s.elapsed_time(e))
+    return sorted(ts)[reps // 2]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--fla", action="store_true")
@@ -65,7 +84,8 @@ def main():
     with torch.no_grad():
         for name, fn in cases:
             rows = kernel_times(fn)
-            print("%s: %.3f ms in kernels" % (name, sum(r[0] for r in rows)))
+            print("%s: %.3f ms in kernels, %.3f ms a synchronised call"
+                  % (name, sum(r[0] for r in rows), wall_ms(fn)))
             for ms, key in rows[:8]:
                 print("    %8.3f ms  %s" % (ms, key[:90]))
 

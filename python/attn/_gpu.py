@@ -17,7 +17,8 @@ This module
   machine leaves, is recompiled where the compiler is, refused with an error
   naming the file elsewhere;
 - binds sizes from the tensors, checks every shape against the manifest,
-  allocates outputs and workspaces with torch on the inputs' device, and
+  allocates the outputs and one pool for all workspaces with torch on the
+  inputs' device (one allocation per output and call), and
   launches through the CUDA runtime (``_cuda``) on the current stream's
   device context (the primary context PyTorch uses).
 """
@@ -300,25 +301,35 @@ class Entry:
             if len(self._plans) >= _PLANS_MAX:  # (decoding: a shape a step)
                 self._plans.clear()
             self._plans[key] = plan
-        outputs_spec, workspaces, launches = plan
-        # Contiguous and 16-byte aligned (the kernels move 16-byte vectors;
-        # a view at an odd storage offset is copied).
-        buffers = {}
+        outputs_spec, (pool_bytes, workspaces), launches = plan
+        # Buffer name -> device address. Inputs contiguous and 16-byte
+        # aligned (the kernels move 16-byte vectors; a view at an odd
+        # storage offset is copied).
+        addresses = {}
+        keep = []  # (copies live until the launches are issued)
         for k, v in inputs.items():
             v = v.contiguous()
-            buffers[k] = v if v.data_ptr() % 16 == 0 else v.clone()
+            if v.data_ptr() % 16:
+                v = v.clone()
+            keep.append(v)
+            addresses[k] = v.data_ptr()
         outputs = []
         for name, shape, dtype in outputs_spec:
             t = torch.empty(shape, dtype=dtype, device=device)
-            buffers[name] = t
+            addresses[name] = t.data_ptr()
             outputs.append(t)
-        for name, n, dtype in workspaces:
-            if n > 0:  # (else not needed at these sizes: a null pointer)
-                buffers[name] = torch.empty(n, dtype=dtype, device=device)
+        # The workspaces: one allocation carved at the plan's offsets (the
+        # caching allocator hands the block to a later call on this stream
+        # only after these launches).
+        if pool_bytes:
+            pool = torch.empty(pool_bytes, dtype=torch.uint8, device=device)
+            base = pool.data_ptr()
+            for name, offset, _ in workspaces:
+                addresses[name] = base + offset
         stream = _current_stream(device)
         with self._lock:  # the launches' parameter storage is the plan's
             for launch in launches:
-                launch.run(buffers, stream)
+                launch.run(addresses, stream)
         return outputs
 
     def _plan(self, inputs, params, device):
@@ -385,7 +396,15 @@ class Entry:
             launches.append(_Launch(self.module, launch["kernel"], grid,
                                     launch["block"], launch["smem"], argspec,
                                     tensors))
-        return outputs, workspaces, launches
+        # The workspaces as (name, offset, bytes) in one pool, each at a
+        # 256-byte boundary; a zero-element one is a null pointer (not in
+        # the pool).
+        layout, pool_bytes = [], 0
+        for name, n, dtype in workspaces:
+            if n > 0:
+                layout.append((name, pool_bytes, n * dtype.itemsize))
+                pool_bytes += -(-n * dtype.itemsize // 256) * 256
+        return outputs, (pool_bytes, layout), launches
 
 
 class _Launch:
@@ -424,12 +443,12 @@ class _Launch:
         self._pointers = (ctypes.c_void_p * max(1, len(values)))(
             *[ctypes.addressof(v) for v in values])
 
-    def run(self, buffers, stream):
+    def run(self, addresses, stream):
+        """`addresses`: buffer name -> device address (absent: null)."""
         for name, v in self._buffers:
-            t = buffers.get(name)
-            v.value = t.data_ptr() if t is not None else 0
+            v.value = addresses.get(name, 0)
         for name, m in self._maps:
-            m.encode(buffers[name].data_ptr())
+            m.encode(addresses[name])
         self.function.launch(self._grid, self._block, self._pointers, stream)
 
 

@@ -1,8 +1,9 @@
 """Launch plans of the Python GPU launcher (python/attn/_gpu.py
 Entry._plan) from real manifests, on the CPU: stand-in tensors, dtypes and
 CUDA module (no torch, no GPU). The split-KV partials have zero elements
-(a null pointer) exactly when the KV is not split; a workspace a TMA
-descriptor describes keeps an address even when empty; a grid beyond
+(a null pointer, no room in the workspace pool) exactly when the KV is not
+split; a workspace a TMA descriptor describes keeps an address even when
+empty; the pool's workspaces lie apart at 256-byte boundaries; a grid beyond
 CUDA's limit is refused before any launch."""
 
 import pytest
@@ -24,14 +25,20 @@ def stand_ins(monkeypatch, tmp_path):
 
 def _plan(qs, ks, causal=True, options=""):
     entry, inputs = si.full_entry(qs, ks, causal, options)
-    outputs, workspaces, launches = entry._plan(inputs, None, si.Device())
-    return {n: e for n, e, _ in workspaces}, launches
+    outputs, (pool_bytes, layout), launches = entry._plan(inputs, None,
+                                                         si.Device())
+    end = 0
+    for _, offset, nbytes in sorted(layout, key=lambda w: w[1]):
+        assert offset % 256 == 0 and offset >= end and nbytes > 0
+        end = offset + nbytes
+    assert end <= pool_bytes
+    return {n: b for n, _, b in layout}, launches
 
 
 def test_unsplit_prefill_has_no_partials(stand_ins):
     # 16 x 16 x 4 = 1024 row blocks: 4 per SM on 132 SMs, nsplit = 1.
     ws, launches = _plan((4, 2048, 16, 128), (4, 2048, 16, 128))
-    assert ws["o_part"] == 0 and ws["lse_part"] == 0
+    assert "o_part" not in ws and "lse_part" not in ws
     assert not any(l.kernel.endswith("_combine") for l in launches)
 
 
@@ -47,7 +54,7 @@ def test_mapped_workspace_keeps_an_address(stand_ins):
     ws, _ = _plan((1, 0, 4, 128), (1, 0, 4, 128), causal=False,
                   options=ops.pipeline_options("fp8"))
     assert ws["k8"] >= 1 and ws["v8t"] >= 1
-    assert ws["o_part"] == 0
+    assert "o_part" not in ws
 
 
 def test_grid_beyond_the_cuda_limit_is_refused(stand_ins):
