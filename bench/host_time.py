@@ -109,17 +109,22 @@ def main():
         torch.cuda.synchronize()
         print("host us/call: ours, decoding with a growing cache %.1f" % host)
 
-    prof = cProfile.Profile()
-    prof.enable()
-    for _ in range(args.calls):
-        ours()
-    prof.disable()
-    torch.cuda.synchronize()
-    st = pstats.Stats(prof)
+    st = profiled(ours, args.calls)
     st.sort_stats("tottime").print_stats(25)
     st.sort_stats("cumulative").print_stats(30)
 
-    launcher_parts(args, q, k, dev)
+    launcher_parts(args, q, k, v, dev)
+
+
+def profiled(fn, calls):
+    """pstats of `calls` calls of fn."""
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(calls):
+        fn()
+    prof.disable()
+    torch.cuda.synchronize()
+    return pstats.Stats(prof)
 
 
 def chunked(args, q, k, v):
@@ -150,17 +155,11 @@ def chunked(args, q, k, v):
                                                       args.calls))
     except ImportError as e:
         print("# FLA not importable (%s)" % e)
-    prof = cProfile.Profile()
-    prof.enable()
-    for _ in range(args.calls):
-        ours()
-    prof.disable()
-    torch.cuda.synchronize()
-    pstats.Stats(prof).sort_stats("tottime").print_stats(25)
-    launcher_parts(args, q, k, q.device)
+    profiled(ours, args.calls).sort_stats("tottime").print_stats(25)
+    launcher_parts(args, q, k, v, q.device)
 
 
-def launcher_parts(args, q, k, dev):
+def launcher_parts(args, q, k, v, dev):
     """The launcher's parts, one by one."""
     entry = next(iter(_gpu._loaded.values()))
     plan = next(iter(entry._plans.values()))
@@ -186,7 +185,7 @@ def launcher_parts(args, q, k, dev):
     parts["_compiler()"] = _gpu._compiler
     if args.op == "full":
         parts["full_module_ir"] = lambda: ops.full_module_ir(
-            tuple(q.shape), tuple(k.shape), tuple(k.shape), ["bf16"] * 3,
+            tuple(q.shape), tuple(k.shape), tuple(v.shape), ["bf16"] * 3,
             args.causal)
     for launch in launches:
         for name, m in launch._maps:

@@ -19,6 +19,7 @@ from torch.profiler import ProfilerActivity, profile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "python"))
 from attn import ops  # noqa: E402
+from gpu_full import bench as wall_ms  # noqa: E402  (the synchronised call)
 
 
 def kernel_times(fn, reps=10):
@@ -35,23 +36,6 @@ def kernel_times(fn, reps=10):
             us = getattr(e, "device_time_total", None) or e.cuda_time_total
             rows.append((us / reps / 1000.0, e.key))
     return sorted(rows, reverse=True)
-
-
-def wall_ms(fn, reps=30):
-    """Median synchronised time of one call between CUDA events."""
-    for _ in range(3):
-        fn()
-    torch.cuda.synchronize()
-    ts = []
-    for _ in range(reps):
-        s = torch.cuda.Event(enable_timing=True)
-        e = torch.cuda.Event(enable_timing=True)
-        s.record()
-        fn()
-        e.record()
-        torch.cuda.synchronize()
-        ts.append(s.elapsed_time(e))
-    return sorted(ts)[reps // 2]
 
 
 def main():
