@@ -160,6 +160,38 @@ def ATile_StageOp : ATile_Op<"stage", [Pure]> {
   ];
 }
 
+def ATile_SubtileOp : ATile_Op<"subtile", [Pure]> {
+  let summary = "a block of whole swizzle spans of a tile's columns";
+  let description = [{
+    Columns `[index * cols, (index + 1) * cols)` of a rank-2 tile as a tile
+    of their own: with a swizzle, `cols` spans whole column blocks of the
+    swizzle span (a column block of a swizzled tile is contiguous, `rows x
+    span` bytes), so the result is a tile in the same swizzle. Lets a
+    program loop over a wide tile's columns in blocks, holding one block's
+    fragments at a time.
+
+    ```mlir
+    %k1 = atile.subtile %k0[%j] {cols = 64} : !atile.smem<64x128xbf16, swizzle = 128> -> !atile.smem<64x64xbf16, swizzle = 128>
+    ```
+  }];
+  let arguments = (ins ATile_Smem:$tile, Index:$index,
+                   ConfinedAttr<I64Attr, [IntMinValue<1>]>:$cols);
+  let results = (outs ATile_Smem:$result);
+  let assemblyFormat =
+      "$tile `[` $index `]` attr-dict `:` qualified(type($tile)) `->` qualified(type($result))";
+  let hasVerifier = 1;
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$tile, "::mlir::Value":$index,
+                   "int64_t":$cols), [{
+      auto t = ::llvm::cast<SmemType>(tile.getType());
+      build($_builder, $_state,
+            SmemType::get($_builder.getContext(), {t.getRows(), cols},
+                          t.getElementType(), t.getSwizzle()),
+            tile, index, $_builder.getI64IntegerAttr(cols));
+    }]>
+  ];
+}
+
 def ATile_CopyOp : ATile_Op<"copy"> {
   let summary = "asynchronous copy of rows of a global view into shared memory";
   let description = [{
@@ -323,8 +355,9 @@ def ATile_LoadOp : ATile_Op<"load"> {
   let summary = "shared tile -> register fragment";
   let description = [{
     Reads a shared tile into a fragment of the same shape and element type
-    (ldmatrix for mma_sync operands), or the first row of an f32 tile into
-    a column vector (`1 x cols`, accumulator layouts).
+    (ldmatrix for 16-bit product operands; 8-byte loads for f32 `acc`
+    fragments), or row `row` (default 0) of an f32 tile into a column
+    vector (`1 x cols`, accumulator layouts).
 
     With `transpose`, a 16-bit `rows x cols` tile becomes the f32 `cols x
     rows` accumulator fragment of its transpose (widened; ldmatrix.trans;
@@ -334,9 +367,11 @@ def ATile_LoadOp : ATile_Op<"load"> {
     ```mlir
     %qf = atile.load %q0 : !atile.smem<64x128xbf16, swizzle = 128> -> !atile.frag<64x128xbf16>
     %ut = atile.load %u0 {transpose} : !atile.smem<64x32xbf16, swizzle = 64> -> !atile.frag<32x64xf32>
+    %bc = atile.load %g0 {row = 63} : !atile.smem<64x128xf32, swizzle = 128> -> !atile.frag<1x128xf32>
     ```
   }];
-  let arguments = (ins ATile_Smem:$src, UnitAttr:$transpose);
+  let arguments = (ins ATile_Smem:$src, UnitAttr:$transpose,
+                   DefaultValuedAttr<ConfinedAttr<I64Attr, [IntMinValue<0>]>, "0">:$row);
   let results = (outs ATile_Frag:$result);
   let assemblyFormat = "$src attr-dict `:` qualified(type($src)) `->` qualified(type($result))";
   let hasVerifier = 1;
@@ -397,6 +432,31 @@ def ATile_StoreOp : ATile_Op<"store", [AttrSizedOperandSegments]> {
             ::mlir::Value(), ::mlir::UnitAttr());
     }]>
   ];
+}
+
+def ATile_PutOp : ATile_Op<"put"> {
+  let summary = "register fragment -> shared tile";
+  let description = [{
+    Writes a rank-2 fragment into a shared tile of the same shape and
+    element type (bf16, f16 or f32; mma_sync or wgmma layouts), in the
+    tile's swizzle: the inverse of `atile.load`. Every thread's earlier
+    reads of the tile are complete first (a barrier unless the block just
+    passed one) and the tile is readable by every thread, by wgmma too,
+    when the op returns (a proxy fence where the kernel's products read
+    shared memory through the async proxy, then a barrier).
+
+    The chunked delta rule's prep puts the gated keys `beta k 2^b` over the
+    spent query tile, where the product `W = T Kb` reads them.
+
+    ```mlir
+    atile.put %kb -> %q0 : !atile.frag<64x128xbf16> -> !atile.smem<64x128xbf16, swizzle = 128>
+    ```
+  }];
+  let arguments = (ins ATile_Frag:$value, ATile_Smem:$dst);
+  let assemblyFormat = [{
+    $value `->` $dst attr-dict `:` qualified(type($value)) `->` qualified(type($dst))
+  }];
+  let hasVerifier = 1;
 }
 
 def ATile_ReadOp : ATile_Op<"read", [Pure, AttrSizedOperandSegments]> {
@@ -724,6 +784,117 @@ def ATile_QuantizeOp : ATile_Op<"quantize", [Pure]> {
   let results = (outs ATile_Frag:$result, ATile_Frag:$scale);
   let assemblyFormat = [{
     $input attr-dict `:` qualified(type($input)) `->` qualified(type($result)) `,` qualified(type($scale))
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// The chunked form of linear and delta-rule attention
+//===----------------------------------------------------------------------===//
+
+def ATile_IotaOp : ATile_Op<"iota", [Pure]> {
+  let summary = "row or column indices as a fragment";
+  let description = [{
+    A `rows` fragment holding each row's index `i`, or a `1 x cols` column
+    vector holding each column's index `j`, as f32 (exact below 2^24), plus
+    `offset` when given. With the broadcasts of `atile.map` they make
+    index-dependent maps: the triangular masks of a chunk's products.
+
+    ```mlir
+    %i = atile.iota : !atile.frag<64xf32>
+    %j = atile.iota : !atile.frag<1x64xf32>
+    %a = atile.map %akk, %i, %j : !atile.frag<64x64xf32>, !atile.frag<64xf32>, !atile.frag<1x64xf32> -> !atile.frag<64x64xf32> {
+    ^bb0(%x: f32, %r: f32, %c: f32):
+      %lower = arith.cmpf olt, %c, %r : f32
+      %zero = arith.constant 0.0 : f32
+      %y = arith.select %lower, %x, %zero : f32
+      atile.yield %y : f32
+    }
+    ```
+  }];
+  let arguments = (ins Optional<Index>:$offset);
+  let results = (outs ATile_Frag:$result);
+  let assemblyFormat = "($offset^)? attr-dict `:` qualified(type($result))";
+  let hasVerifier = 1;
+}
+
+def ATile_ScanOp : ATile_Op<"scan"> {
+  let summary = "in-place prefix sums down the columns of a shared f32 tile";
+  let description = [{
+    `tile[i][j] = scale * sum_{r <= i} tile[r][j]` for every column `j`
+    (inclusive; `scale` defaults to 1): the chunk-local cumulative sums of
+    log-gates, in log2 units with `scale = log2(e)`. Collective: the tile's
+    earlier writes are visible first, its new contents to every thread
+    after. One thread per column runs down the rows in f32, so the sums are
+    the same sequential sums as a reference loop's.
+
+    ```mlir
+    atile.scan %g0 {scale = 1.44269502 : f32} : !atile.smem<64x128xf32, swizzle = 128>
+    ```
+  }];
+  let arguments = (ins ATile_Smem:$tile,
+                   DefaultValuedAttr<F32Attr, "1.0f">:$scale);
+  let assemblyFormat = "$tile attr-dict `:` qualified(type($tile))";
+  let hasVerifier = 1;
+}
+
+def ATile_GatedGramOp : ATile_Op<"gated_gram"> {
+  let summary = "the lower-triangular gated Gram products of a chunk";
+  let description = [{
+    With `K` and `Q` `R x D` 16-bit tiles and `G` an `R x D` f32 tile of
+    gate cumulative sums (log2 units, each column non-increasing down the
+    rows: cumsums of log-gates <= 0), the `R x R` f32 fragments
+
+    ```
+    kk[i][j] = sum_d K[i][d] K[j][d] 2^(G[i][d] - G[j][d])    for j <= i
+    qk[i][j] = sum_d Q[i][d] K[j][d] 2^(G[i][d] - G[j][d])    for j <= i
+    ```
+
+    and 0 above the diagonal: the `A_kk` and `A_qk` matrices of a chunk of
+    KDA / GLA with a per-channel gate. Off-diagonal 16-row blocks run on
+    tensor cores through the anchor row `e` = the block's last: `2^(G_i -
+    G_j) = 2^(G_i - G_e) 2^(G_e - G_j)`, both factors <= 1 when `j <= e <=
+    i` (the operands are scaled and rounded to 16 bits); diagonal blocks are
+    summed element by element in f32. No exponent formed is positive when
+    the gates are non-increasing, so nothing overflows.
+
+    Lowered with mma.sync whatever the fragments' layout (the accumulator
+    layout of 16 rows a warp is the same on mma_sync and wgmma): `R` is 16
+    per warp of the kernel.
+
+    ```mlir
+    %kk, %qk = atile.gated_gram %k0, %q0 gates %g0
+        : !atile.smem<64x128xbf16, swizzle = 128>, !atile.smem<64x128xbf16, swizzle = 128>, !atile.smem<64x128xf32, swizzle = 128>
+        -> !atile.frag<64x64xf32>, !atile.frag<64x64xf32>
+    ```
+  }];
+  let arguments = (ins ATile_Smem:$keys, ATile_Smem:$queries,
+                   ATile_Smem:$gates);
+  let results = (outs ATile_Frag:$kk, ATile_Frag:$qk);
+  let assemblyFormat = [{
+    $keys `,` $queries `gates` $gates attr-dict `:` qualified(type($keys)) `,` qualified(type($queries)) `,` qualified(type($gates)) `->` qualified(type($kk)) `,` qualified(type($qk))
+  }];
+  let hasVerifier = 1;
+}
+
+def ATile_TrilSolveOp : ATile_Op<"tril_solve"> {
+  let summary = "inverse of a unit lower-triangular matrix";
+  let description = [{
+    `X = (I + A)^-1` for the strictly lower part of the square f32 fragment
+    `A` (entries on and above the diagonal are ignored): the WY / UT
+    transform of a chunk of the delta rule, `T = (I + A_kk)^-1`. By forward
+    substitution in f32, one thread per column of `X`, through the f32
+    tile `scratch` (at least `2 N N` elements; its contents are clobbered:
+    `A` column by column, then `X`).
+
+    ```mlir
+    %x = atile.tril_solve %a scratch %g0 : !atile.frag<64x64xf32>, !atile.smem<64x128xf32, swizzle = 128> -> !atile.frag<64x64xf32>
+    ```
+  }];
+  let arguments = (ins ATile_Frag:$a, ATile_Smem:$scratch);
+  let results = (outs ATile_Frag:$x);
+  let assemblyFormat = [{
+    $a `scratch` $scratch attr-dict `:` qualified(type($a)) `,` qualified(type($scratch)) `->` qualified(type($x))
   }];
   let hasVerifier = 1;
 }

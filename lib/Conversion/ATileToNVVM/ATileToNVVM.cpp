@@ -488,11 +488,34 @@ LogicalResult Driver::lowerOp(Operation &op) {
             L.g.gep(L.smem.lookup(s.getBuffer()), L.b.getI8Type(), at);
         return success();
       })
+      .Case([&](SubtileOp s) -> LogicalResult {
+        // Swizzled: column block b of the tile starts at b rows span; plain
+        // rows: the block's first column.
+        SmemType t = s.getTile().getType();
+        const int64_t eb = t.getElementType().getIntOrFloatBitWidth() / 8;
+        const int64_t blockBytes =
+            t.getSwizzle() ? s.getCols() * eb * t.getRows()
+                           : s.getCols() * eb;
+        if (!t.getSwizzle() && t.getRows() > 1)
+          return s.emitOpError()
+                 << "lowers column blocks of swizzled tiles (or one-row "
+                    "tiles) only";
+        Value at = L.g.mul(L.g.indexToI32(L.lookup(s.getIndex())),
+                           L.g.c32(blockBytes));
+        L.smem[s.getResult()] =
+            L.g.gep(L.smem.lookup(s.getTile()), L.b.getI8Type(), at);
+        return success();
+      })
       .Case([&](CopyOp c) { return lowerCopy(L, c); })
       .Case([&](WaitOp w) { return lowerWait(L, w); })
       .Case([&](LoadOp o) { return lowerLoad(L, o); })
       .Case([&](StoreOp o) { return lowerStore(L, o); })
       .Case([&](ReadOp o) { return lowerRead(L, o); })
+      .Case([&](PutOp o) { return lowerPut(L, o); })
+      .Case([&](IotaOp o) { return lowerIota(L, o); })
+      .Case([&](ScanOp o) { return lowerScan(L, o); })
+      .Case([&](GatedGramOp o) { return lowerGatedGram(L, o); })
+      .Case([&](TrilSolveOp o) { return lowerTrilSolve(L, o); })
       .Case([&](MmaOp o) { return lowerMma(L, o); })
       .Case([&](MmaWaitOp o) { return lowerMmaWait(L, o); })
       .Case([&](FillOp o) { return lowerFill(L, o); })

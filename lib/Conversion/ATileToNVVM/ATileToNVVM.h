@@ -10,7 +10,7 @@
 // (ATileToNVVM.cpp); the ops of each instruction family are lowered in their
 // own file:
 //
-//   CopyToNVVM.cpp   atile.copy / wait / load / store / read (cp.async,
+//   CopyToNVVM.cpp   atile.copy / wait / load / store / read / put (cp.async,
 //                    ldmatrix, global loads and stores)
 //   MmaToNVVM.cpp    atile.mma / mma_wait (mma.sync m16n8k16, wgmma)
 //   MathToNVVM.cpp   atile.fill / map / reduce / mask / online_softmax /
@@ -19,6 +19,8 @@
 //                    rings of atile.warp_specialize)
 //   SimtToNVVM.cpp   reads, stores, reductions and conversions of simt
 //                    fragments (programs without products)
+//   ChunkToNVVM.cpp  atile.iota / scan / gated_gram / tril_solve (the
+//                    chunked form of linear and delta-rule attention)
 //
 // A fragment with layout mma_sync is, per thread, the m16n8 accumulator
 // layout of PTX's mma.m16n8k16: warp w owns rows [w R/W, (w+1) R/W), in
@@ -184,6 +186,12 @@ void endTurns(Lowering &l);
 LogicalResult lowerLoad(Lowering &l, LoadOp op);
 LogicalResult lowerStore(Lowering &l, StoreOp op);
 LogicalResult lowerRead(Lowering &l, ReadOp op);
+LogicalResult lowerPut(Lowering &l, PutOp op);
+// The chunked form's ops (ChunkToNVVM.cpp).
+LogicalResult lowerIota(Lowering &l, IotaOp op);
+LogicalResult lowerScan(Lowering &l, ScanOp op);
+LogicalResult lowerGatedGram(Lowering &l, GatedGramOp op);
+LogicalResult lowerTrilSolve(Lowering &l, TrilSolveOp op);
 LogicalResult lowerMma(Lowering &l, MmaOp op);
 LogicalResult lowerMmaWait(Lowering &l, MmaWaitOp op);
 LogicalResult lowerFill(Lowering &l, FillOp op);

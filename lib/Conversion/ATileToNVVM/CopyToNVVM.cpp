@@ -299,9 +299,10 @@ LogicalResult nvvm::lowerLoad(Lowering &l, LoadOp op) {
     if (tile.getElementType() != l.b.getF32Type())
       return op.emitOpError() << "loads column vectors from f32 tiles";
     auto v2 = VectorType::get({2}, l.b.getF32Type());
+    Value row = g.c32(static_cast<int64_t>(op.getRow()));
     for (int64_t ni = 0; ni < gm->nTiles; ++ni) {
       Value col = g.add(g.mul(l.tq, g.c32(2)), g.c32(8 * ni));
-      Value off = g.add(l.chunkOffset(tile, g.c32(0), g.divu(col, g.c32(4))),
+      Value off = g.add(l.chunkOffset(tile, row, g.divu(col, g.c32(4))),
                         g.mul(g.remu(col, g.c32(4)), g.c32(4)));
       Value pair =
           LLVM::LoadOp::create(l.b, v2, g.gep(ptr, l.b.getI8Type(), off), 8);
@@ -313,8 +314,30 @@ LogicalResult nvvm::lowerLoad(Lowering &l, LoadOp op) {
     l.fenced = false;
     return success();
   }
+  if (!gm->packed && tile.getElementType().isF32()) {
+    // A whole f32 tile as an accumulator: the thread's column pairs, 8
+    // bytes each.
+    auto v2 = VectorType::get({2}, l.b.getF32Type());
+    for (int64_t mi = 0; mi < gm->mTiles; ++mi)
+      for (int64_t hf = 0; hf < 2; ++hf) {
+        Value row = l.threadRow(*gm, mi, hf);
+        for (int64_t ni = 0; ni < gm->nTiles; ++ni) {
+          Value col = g.add(g.mul(l.tq, g.c32(2)), g.c32(8 * ni));
+          Value off = g.add(l.chunkOffset(tile, row, g.divu(col, g.c32(4))),
+                            g.mul(g.remu(col, g.c32(4)), g.c32(4)));
+          Value pair = LLVM::LoadOp::create(
+              l.b, v2, g.gep(ptr, l.b.getI8Type(), off), 8);
+          for (int64_t e = 0; e < 2; ++e)
+            regs[(mi * gm->nTiles + ni) * 4 + 2 * hf + e] =
+                vector::ExtractOp::create(l.b, pair, ArrayRef<int64_t>{e});
+        }
+      }
+    l.frags[op.getResult()] = regs;
+    l.fenced = false;
+    return success();
+  }
   if (!gm->packed)
-    return op.emitOpError() << "loads 16-bit tiles only for now";
+    return op.emitOpError() << "loads 16-bit and f32 tiles only";
   for (int64_t mi = 0; mi < gm->mTiles; ++mi)
     for (int64_t k = 0; k < gm->cols / 16; ++k) {
       Value row = g.add(g.mul(l.warp, g.c32(gm->rowsPerWarp)),
@@ -331,6 +354,52 @@ LogicalResult nvvm::lowerLoad(Lowering &l, LoadOp op) {
     }
   l.frags[op.getResult()] = regs;
   l.fenced = false;
+  return success();
+}
+
+LogicalResult nvvm::lowerPut(Lowering &l, PutOp op) {
+  FragType type = op.getValue().getType();
+  FailureOr<FragGeom> gm = l.geom(op, type);
+  if (failed(gm))
+    return failure();
+  if (gm->simt || gm->bytes || gm->column)
+    return op.emitOpError() << "puts mma_sync / wgmma fragments of 16- or "
+                               "32-bit elements; got "
+                            << type;
+  auto &g = l.g;
+  SmemType tile = op.getDst().getType();
+  Type i8 = l.b.getI8Type();
+  const Regs &regs = l.frags.lookup(op.getValue());
+  Value ptr = l.smem.lookup(op.getDst());
+  // Readers of the old contents are done.
+  if (!l.fenced)
+    l.sync();
+  const int64_t eb = gm->packed ? 2 : 4;
+  for (int64_t mi = 0; mi < gm->mTiles; ++mi)
+    for (int64_t hf = 0; hf < 2; ++hf) {
+      Value row = l.threadRow(*gm, mi, hf);
+      for (int64_t ni = 0; ni < gm->nTiles; ++ni) {
+        // Columns 8 ni + 2 tq, + 1: one pair, in chunk (8 ni + 2 tq) eb / 16.
+        Value colBytes =
+            g.mul(g.add(g.mul(l.tq, g.c32(2)), g.c32(8 * ni)), g.c32(eb));
+        Value off = g.add(l.chunkOffset(tile, row, g.divu(colBytes, g.c32(16))),
+                          g.remu(colBytes, g.c32(16)));
+        Value at = g.gep(ptr, i8, off);
+        const int64_t i = mi * gm->nTiles + ni;
+        if (gm->packed) {
+          g.storeGlobal(regs[i * 2 + hf], at);
+        } else {
+          Value pair = vector::FromElementsOp::create(
+              l.b, VectorType::get({2}, l.b.getF32Type()),
+              ValueRange{regs[i * 4 + 2 * hf], regs[i * 4 + 2 * hf + 1]});
+          LLVM::StoreOp::create(l.b, pair, at, 8);
+        }
+      }
+    }
+  if (l.asyncProxyReads)
+    g.fenceProxyAsync();
+  l.sync();
+  l.fenced = true;
   return success();
 }
 
@@ -492,8 +561,28 @@ LogicalResult nvvm::lowerStore(Lowering &l, StoreOp op) {
     return lowerStagedStore(l, op, *gm, *view);
   if (op.getTranspose())
     return lowerTransposedStore(l, op, *gm, *view);
-  if (gm->column)
-    return op.emitOpError() << "stores rows of fragments, not column vectors";
+  if (gm->column) {
+    // One view row: every thread holds its columns, the first quad of warp
+    // 0 writes them (8 bytes a pair).
+    auto &g = l.g;
+    const Regs &regs = l.frags.lookup(op.getValue());
+    auto [off, valid] = l.rowAddress(*view, op.getRows(), op.getOffsets(),
+                                     l.toI64(op.getRow()));
+    valid = g.andI(valid, g.eq(l.tid, l.tq));
+    auto guard = scf::IfOp::create(l.b, TypeRange{}, valid, false);
+    OpBuilder::InsertionGuard ig(l.b);
+    l.b.setInsertionPointToStart(guard.thenBlock());
+    Value base = l.lookup(view->getPtr());
+    for (int64_t ni = 0; ni < gm->nTiles; ++ni) {
+      Value col = g.toI64(g.add(g.mul(l.tq, g.c32(2)), g.c32(8 * ni)));
+      Value pair = vector::FromElementsOp::create(
+          l.b, VectorType::get({2}, l.b.getF32Type()),
+          ValueRange{regs[2 * ni], regs[2 * ni + 1]});
+      LLVM::StoreOp::create(
+          l.b, pair, g.gep(base, type.getElementType(), g.add(off, col)), 8);
+    }
+    return success();
+  }
   auto &g = l.g;
   const Regs &regs = l.frags.lookup(op.getValue());
   Type elem = type.getElementType();
@@ -571,15 +660,16 @@ LogicalResult nvvm::lowerRead(Lowering &l, ReadOp op) {
   Regs regs;
   if (type.getRank() == 2)
     return lowerMmaRead(l, op, *view, *gm);
-  if (!elem.isF32())
-    return op.emitOpError() << "reads 16-bit views into simt and rank-2 "
-                               "fragments only";
   for (int64_t mi = 0; mi < gm->mTiles; ++mi)
     for (int64_t hf = 0; hf < 2; ++hf) {
       Value lin = g.add(row0, g.toI64(l.threadRow(*gm, mi, hf)));
       auto [off, valid] =
           l.rowAddress(*view, *op.getRows(), op.getOffsets(), lin);
-      regs.push_back(g.loadGlobalIf(g.gep(base, f32, off), valid, pad));
+      regs.push_back(
+          elem.isF32()
+              ? g.loadGlobalIf(g.gep(base, f32, off), valid, pad)
+              : loadWidened(l, elem, g.gep(base, elem, off), valid, pad, 1)
+                    .front());
     }
   l.frags[op.getResult()] = regs;
   return success();

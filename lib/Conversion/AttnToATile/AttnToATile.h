@@ -97,6 +97,16 @@ gpu::GPUFuncOp buildChunkedScanProgram(gpu::GPUModuleOp module, StringRef name,
 
 /// The XOR-swizzle span (bytes) for shared rows of `rowBytes` bytes: the
 /// widest of 128, 64, 32 that divides them (0 when none does).
+/// The chunked form's prep (ChunkedPrepToATile.cpp): one block of 4 warps
+/// per (chunk, value head, batch); its arguments by manifest name.
+extern const char *const kChunkedPrepArgs[15];
+/// Whether the prep's tile program covers the plan (else the hand-built
+/// kernel of AttnToGPU/ChunkedPrep.cpp).
+bool chunkedPrepSupported(const LinearDeltaPlan &p);
+gpu::GPUFuncOp buildChunkedPrepProgram(gpu::GPUModuleOp module, StringRef name,
+                                       const LinearDeltaPlan &p, int64_t chunk,
+                                       Location loc);
+
 int64_t swizzleFor(int64_t rowBytes);
 
 /// A different block shape than the op's #attn.tile: the one-warp decode

@@ -59,7 +59,15 @@ ChunkedKernels gpu_kernels::buildChunked(gpu::GPUModuleOp module,
   std::string prep = (prefix + kind + "_prep").str();
   std::string scan = (prefix + kind + "_scan").str();
   const int64_t warps = tile_programs::chunkedScanWarps(p.v);
-  ChunkedLaunch prepLaunch = buildPrepKernel(module, prep, p, loc);
+  ChunkedLaunch prepLaunch;
+  if (tile_programs::chunkedPrepSupported(p)) {
+    gpu::GPUFuncOp prepFn =
+        tile_programs::buildChunkedPrepProgram(module, prep, p, C, loc);
+    prepLaunch = {128, atile::sharedBytes(prepFn),
+                  tile_programs::kChunkedPrepArgs};
+  } else {
+    prepLaunch = buildPrepKernel(module, prep, p, loc);
+  }
   gpu::GPUFuncOp scanFn = tile_programs::buildChunkedScanProgram(
       module, scan, p, C, tensorMaps, loc);
   ChunkedLaunch scanLaunch = {32 * warps, atile::sharedBytes(scanFn),

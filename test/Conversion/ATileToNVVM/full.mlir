@@ -185,17 +185,6 @@ gpu.module @m attributes {atile.target = #atile.target<"sm_90a">} {
 // -----
 
 gpu.module @m attributes {atile.target = #atile.target<"sm_90a">} {
-  gpu.func @k(%p: !llvm.ptr<1>, %n: i64, %i: index) kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
-    %v = atile.view %p[%n] : !llvm.ptr<1> -> !atile.view<?xbf16>
-    // expected-error @+1 {{reads 16-bit views into simt and rank-2 fragments only}}
-    %x = atile.read %v[] rows %i {rows = array<i64: 0>} : !atile.view<?xbf16> -> !atile.frag<64xf32, #atile.layout<mma_sync, row, warps = 4>>
-    gpu.return
-  }
-}
-
-// -----
-
-gpu.module @m attributes {atile.target = #atile.target<"sm_90a">} {
   gpu.func @k() kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
     // expected-error @+1 {{has a fragment laid out over 8 warps in a kernel of 4}}
     %f = atile.fill 0.0 : !atile.frag<128xf32, #atile.layout<mma_sync, row, warps = 8>>

@@ -31,15 +31,3 @@ gpu.module @m attributes {atile.target = #atile.target<"sm_90a">} {
     gpu.return
   }
 }
-
-// -----
-
-gpu.module @m attributes {atile.target = #atile.target<"sm_90a">} {
-  gpu.func @k(%p: !llvm.ptr<1>, %n: i64, %i: index) kernel attributes {known_block_size = array<i32: 128, 1, 1>} {
-    %v = atile.view %p[%n] : !llvm.ptr<1> -> !atile.view<?x64xf32>
-    %x = atile.fill 0.0 : !atile.frag<1x64xf32, #atile.layout<mma_sync, acc, warps = 4>>
-    // expected-error @+1 {{stores rows of fragments, not column vectors}}
-    atile.store %x -> %v[] rows %i {rows = array<i64: 0>} : !atile.frag<1x64xf32, #atile.layout<mma_sync, acc, warps = 4>> -> !atile.view<?x64xf32>
-    gpu.return
-  }
-}

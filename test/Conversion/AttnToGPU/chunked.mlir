@@ -27,12 +27,37 @@
 // RUN: %if ptxas %{ FileCheck %s --check-prefix=NONZERO < %t/others80.txt %}
 
 // CHECK: attn.manifest = [{
-// CHECK-SAME: launches = [{args = ["q", "k", "v", "beta", "g", "w", "u", "qg", "kg", "aqk", "gc", "B", "T", "H", "HV"], block = [128, 1, 1], grid = ["cdiv(T,64)", "HV", "B"], kernel = "kda_delta_prep", smem = 109312 : i64}, {args = ["w", "u", "qg", "kg", "aqk", "gc", "s0", "o", "final_state", "B", "T", "HV", "w_map", "u_map", "qg_map", "kg_map", "aqk_map", "gc_map"], block = [128, 1, 1], grid = ["2", "HV", "B"], kernel = "kda_delta_scan", smem = 132096 : i64}]
+// CHECK-SAME: launches = [{args = ["q", "k", "v", "beta", "g", "w", "u", "qg", "kg", "aqk", "gc", "B", "T", "H", "HV"], block = [128, 1, 1], grid = ["cdiv(T,64)", "HV", "B"], kernel = "kda_delta_prep", smem = 65536 : i64}, {args = ["w", "u", "qg", "kg", "aqk", "gc", "s0", "o", "final_state", "B", "T", "HV", "w_map", "u_map", "qg_map", "kg_map", "aqk_map", "gc_map"], block = [128, 1, 1], grid = ["2", "HV", "B"], kernel = "kda_delta_scan", smem = 132096 : i64}]
 // CHECK-SAME: op = "attn.delta"
 // CHECK-SAME: tensormaps = [{box = [64, 64, 1, 1], name = "w_map", shape = ["B", "HV", "cdiv(T,64)*64", "128"], swizzle = 128 : i64, tensor = "w"}, {box = [64, 1, 64, 1, 1], name = "u_map", shape = ["B", "HV", "cdiv(T,64)*64", "2", "64"], swizzle = 128 : i64, tensor = "u"}, {{.*}}name = "aqk_map", shape = ["B", "HV", "cdiv(T,64)*64", "64"], swizzle = 128 : i64, tensor = "aqk"}, {box = [32, 1, 1, 1], name = "gc_map", shape = ["B", "HV", "cdiv(T,64)", "128"], swizzle = 0 : i64, tensor = "gc"}]
 // CHECK-SAME: workspaces = [{dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "w"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "u"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "qg"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "kg"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*64", name = "aqk"}, {dtype = "f32", elements = "B*HV*cdiv(T,64)*128", name = "gc"}]
+// The prep is a tile program too: the chunk's q, k and gates copied, the
+// gates' cumulative sums, q and k normalised in place, Qg / Kg / 2^(b_C) in
+// two blocks of 64 channels, the gated Gram products, A_qk stored, beta k
+// 2^b over the spent q tile, V copied into the spent k tile while the solve
+// runs, W = X Kb and U = X (beta V) by blocks; three blocks an SM.
 // CHECK: gpu.func @kda_delta_prep(
-// CHECK: nvvm.mma.sync
+// CHECK-SAME: nvvm.minctasm = 3 : i32
+// CHECK-COUNT-3: atile.copy
+// CHECK: atile.read {{.*}} -> !atile.frag<64xf32>
+// CHECK: atile.wait
+// CHECK: atile.scan {{.*}} {scale = 1.44269502 : f32} : !atile.smem<64x128xf32, swizzle = 128>
+// CHECK: atile.reduce sum
+// CHECK: atile.put {{.*}} : !atile.frag<64x128xbf16> -> !atile.smem<64x128xbf16, swizzle = 128>
+// CHECK: scf.for
+// CHECK: atile.subtile {{.*}} {cols = 64 : i64} : !atile.smem<64x128xf32, swizzle = 128> -> !atile.smem<64x64xf32, swizzle = 128>
+// CHECK: atile.load {{.*}} {row = 63 : i64} : !atile.smem<64x64xf32, swizzle = 128> -> !atile.frag<1x64xf32>
+// CHECK: atile.store {{.*}} : !atile.frag<1x64xf32> -> !atile.view<?x?x?x2x64xf32>
+// CHECK: atile.gated_gram {{.*}} -> !atile.frag<64x64xf32>, !atile.frag<64x64xf32>
+// CHECK: atile.iota : !atile.frag<64xf32>
+// CHECK: atile.iota : !atile.frag<1x64xf32>
+// CHECK: atile.store {{.*}} : !atile.frag<64x64xbf16> -> !atile.view<?x?x?x64xbf16>
+// CHECK: scf.for
+// CHECK: atile.put
+// CHECK: atile.copy
+// CHECK: atile.tril_solve {{.*}} : !atile.frag<64x64xf32>, !atile.smem<64x128xf32, swizzle = 128> -> !atile.frag<64x64xf32>
+// CHECK: atile.wait
+// CHECK: atile.mma {{.*}} : !atile.frag<64x64xbf16>, !atile.smem<64x64xbf16, swizzle = 128> -> !atile.frag<64x64xf32>
 // The scan is a tile program: S^T read transposed, the chunk's tiles and its
 // decays copied into two stages, U^T loaded transposed, the decays as a
 // column vector, four products, O^T and the final S^T stored transposed.
@@ -53,8 +78,9 @@
 // CHECK: atile.store {{.*}} {rows = array<i64: 1>, transpose} : !atile.frag<64x64xbf16>
 // CHECK: atile.store {{.*}} {rows = array<i64: 2>, transpose} : !atile.frag<64x128xf32>
 // PTX: .entry kda_delta_prep(
+// PTX: .minnctapersm 3
 // PTX: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
-// PTX: ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// PTX: wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16
 // On sm_90a the scan's products are wgmma (V a multiple of 64, 128-byte
 // rows) and atile-warp-specialize gives its tiles to a TMA producer; 256
 // threads may hold 255 registers each, so none move (no setmaxnreg, which

@@ -814,7 +814,7 @@ func.func @tma_unswizzled_rows(%p: !llvm.ptr, %map: !llvm.ptr, %n: i64, %i: inde
 // -----
 
 func.func @load_column_of_bf16(%t: !atile.smem<8x128xbf16, swizzle = 128>) {
-  // expected-error @+1 {{result must have the tile's shape and element type, or be the 1 x cols f32 column vector of an f32 tile's first row (cols a multiple of 8); got '!atile.frag<1x128xf32>' from '!atile.smem<8x128xbf16, swizzle = 128>'}}
+  // expected-error @+1 {{result must have the tile's shape and element type, or be the 1 x cols f32 column vector of a row of an f32 tile (cols a multiple of 8); got '!atile.frag<1x128xf32>' from '!atile.smem<8x128xbf16, swizzle = 128>'}}
   %c = atile.load %t : !atile.smem<8x128xbf16, swizzle = 128> -> !atile.frag<1x128xf32>
   return
 }
@@ -822,7 +822,7 @@ func.func @load_column_of_bf16(%t: !atile.smem<8x128xbf16, swizzle = 128>) {
 // -----
 
 func.func @load_column_cols(%t: !atile.smem<1x128xf32>) {
-  // expected-error @+1 {{or be the 1 x cols f32 column vector of an f32 tile's first row (cols a multiple of 8); got '!atile.frag<1x64xf32>' from '!atile.smem<1x128xf32>'}}
+  // expected-error @+1 {{or be the 1 x cols f32 column vector of a row of an f32 tile (cols a multiple of 8); got '!atile.frag<1x64xf32>' from '!atile.smem<1x128xf32>'}}
   %c = atile.load %t : !atile.smem<1x128xf32> -> !atile.frag<1x64xf32>
   return
 }
@@ -835,5 +835,61 @@ func.func @tma_swizzled_rows(%p: !llvm.ptr, %map: !llvm.ptr, %n: i64, %i: index)
   %t = atile.stage %buf[%i] : !atile.smem<2x4x64xbf16, swizzle = 128> -> !atile.smem<4x64xbf16, swizzle = 128>
   // expected-error @+1 {{with engine = tma copies one row dimension into a tile of whole 128-byte column blocks, 128-byte-swizzled or of one unswizzled row; got '!atile.smem<4x64xbf16, swizzle = 128>'}}
   %tok = atile.copy %v[%i] rows %i -> %t {rows = array<i64: 1>, engine = #atile.engine<tma>} : !atile.view<?x?x64xbf16> -> !atile.smem<4x64xbf16, swizzle = 128>
+  return
+}
+
+// -----
+
+func.func @put_shape(%f: !atile.frag<64x64xbf16>, %t: !atile.smem<64x128xbf16, swizzle = 128>) {
+  // expected-error @+1 {{writes a rank-2 fragment into one stage of the same shape and element type; got '!atile.frag<64x64xbf16>' -> '!atile.smem<64x128xbf16, swizzle = 128>'}}
+  atile.put %f -> %t : !atile.frag<64x64xbf16> -> !atile.smem<64x128xbf16, swizzle = 128>
+  return
+}
+
+// -----
+
+func.func @scan_bf16(%t: !atile.smem<64x128xbf16, swizzle = 128>) {
+  // expected-error @+1 {{scans one stage of an f32 tile; got '!atile.smem<64x128xbf16, swizzle = 128>'}}
+  atile.scan %t : !atile.smem<64x128xbf16, swizzle = 128>
+  return
+}
+
+// -----
+
+func.func @subtile_divides(%t: !atile.smem<64x128xf32, swizzle = 128>, %i: index) {
+  // expected-error @+1 {{takes column blocks that divide one stage's columns; got 96 of '!atile.smem<64x128xf32, swizzle = 128>'}}
+  %s = atile.subtile %t[%i] {cols = 96} : !atile.smem<64x128xf32, swizzle = 128> -> !atile.smem<64x96xf32, swizzle = 128>
+  return
+}
+
+// -----
+
+func.func @load_row(%t: !atile.smem<64x64xf32, swizzle = 128>) {
+  // expected-error @+1 {{loads row 64 of a tile of 64 rows}}
+  %c = atile.load %t {row = 64} : !atile.smem<64x64xf32, swizzle = 128> -> !atile.frag<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @iota_shape() {
+  // expected-error @+1 {{makes an f32 rows fragment or a 1 x cols column vector; got '!atile.frag<64x64xf32>'}}
+  %i = atile.iota : !atile.frag<64x64xf32>
+  return
+}
+
+// -----
+
+func.func @gram_gates(%k: !atile.smem<64x128xbf16, swizzle = 128>, %g: !atile.smem<64x64xf32, swizzle = 128>) {
+  // expected-error @+1 {{takes gates as an f32 tile of the keys' shape; got '!atile.smem<64x64xf32, swizzle = 128>'}}
+  %kk, %qk = atile.gated_gram %k, %k gates %g : !atile.smem<64x128xbf16, swizzle = 128>, !atile.smem<64x128xbf16, swizzle = 128>, !atile.smem<64x64xf32, swizzle = 128> -> !atile.frag<64x64xf32>, !atile.frag<64x64xf32>
+  return
+}
+
+// -----
+
+func.func @solve_scratch(%a: !atile.frag<64x64xf32>, %s: !atile.smem<64x64xf32, swizzle = 128>) {
+  // expected-error @+1 {{needs an f32 scratch tile of at least 8192 elements; got '!atile.smem<64x64xf32, swizzle = 128>'}}
+  %x = atile.tril_solve %a scratch %s : !atile.frag<64x64xf32>, !atile.smem<64x64xf32, swizzle = 128> -> !atile.frag<64x64xf32>
   return
 }

@@ -172,4 +172,34 @@ gpu.module @kernels attributes {atile.target = #atile.target<"sm_90a">} {
     atile.store %st -> %s[%c0] rows %c0 {rows = array<i64: 1>, transpose} : !atile.frag<64x128xf32> -> !atile.view<?x128x64xf32>
     gpu.return
   }
+
+  // The chunked prep's ops: the gates' cumulative sums in place, a column
+  // block of a tile, a row of it as a column vector, the gated Gram
+  // products, indices, the triangular solve, a fragment put into a tile.
+  // CHECK-LABEL: gpu.func @chunk
+  gpu.func @chunk(%p: !llvm.ptr<1>, %n: i64) kernel {
+    %c0 = arith.constant 0 : index
+    %kbuf = atile.alloc : !atile.smem<1x64x128xbf16, swizzle = 128>
+    %k = atile.stage %kbuf[%c0] : !atile.smem<1x64x128xbf16, swizzle = 128> -> !atile.smem<64x128xbf16, swizzle = 128>
+    %gbuf = atile.alloc : !atile.smem<1x64x128xf32, swizzle = 128>
+    %g = atile.stage %gbuf[%c0] : !atile.smem<1x64x128xf32, swizzle = 128> -> !atile.smem<64x128xf32, swizzle = 128>
+    // CHECK: atile.scan %{{.*}} {scale = 2.000000e+00 : f32} : !atile.smem<64x128xf32, swizzle = 128>
+    atile.scan %g {scale = 2.0 : f32} : !atile.smem<64x128xf32, swizzle = 128>
+    // CHECK: atile.subtile %{{.*}}[%{{.*}}] {cols = 64 : i64} : !atile.smem<64x128xf32, swizzle = 128> -> !atile.smem<64x64xf32, swizzle = 128>
+    %g1 = atile.subtile %g[%c0] {cols = 64} : !atile.smem<64x128xf32, swizzle = 128> -> !atile.smem<64x64xf32, swizzle = 128>
+    // CHECK: atile.load %{{.*}} {row = 63 : i64} : !atile.smem<64x64xf32, swizzle = 128> -> !atile.frag<1x64xf32>
+    %bc = atile.load %g1 {row = 63} : !atile.smem<64x64xf32, swizzle = 128> -> !atile.frag<1x64xf32>
+    // CHECK: atile.gated_gram %{{.*}}, %{{.*}} gates %{{.*}} : !atile.smem<64x128xbf16, swizzle = 128>, !atile.smem<64x128xbf16, swizzle = 128>, !atile.smem<64x128xf32, swizzle = 128> -> !atile.frag<64x64xf32>, !atile.frag<64x64xf32>
+    %kk, %qk = atile.gated_gram %k, %k gates %g : !atile.smem<64x128xbf16, swizzle = 128>, !atile.smem<64x128xbf16, swizzle = 128>, !atile.smem<64x128xf32, swizzle = 128> -> !atile.frag<64x64xf32>, !atile.frag<64x64xf32>
+    // CHECK: atile.iota : !atile.frag<64xf32>
+    %i = atile.iota : !atile.frag<64xf32>
+    // CHECK: atile.iota %{{.*}} : !atile.frag<1x64xf32>
+    %j = atile.iota %c0 : !atile.frag<1x64xf32>
+    // CHECK: atile.tril_solve %{{.*}} scratch %{{.*}} : !atile.frag<64x64xf32>, !atile.smem<64x128xf32, swizzle = 128> -> !atile.frag<64x64xf32>
+    %x = atile.tril_solve %kk scratch %g : !atile.frag<64x64xf32>, !atile.smem<64x128xf32, swizzle = 128> -> !atile.frag<64x64xf32>
+    %kf = atile.load %k : !atile.smem<64x128xbf16, swizzle = 128> -> !atile.frag<64x128xbf16>
+    // CHECK: atile.put %{{.*}} -> %{{.*}} : !atile.frag<64x128xbf16> -> !atile.smem<64x128xbf16, swizzle = 128>
+    atile.put %kf -> %k : !atile.frag<64x128xbf16> -> !atile.smem<64x128xbf16, swizzle = 128>
+    gpu.return
+  }
 }

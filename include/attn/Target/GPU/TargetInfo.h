@@ -44,6 +44,13 @@ struct ChipInfo {
   /// HMMA; measured 0.73-0.84x of bf16, bench/RESULTS.md); later chips are
   /// not measured, so they count as not native.
   bool fp8MmaSyncNative() const { return sm == 89; }
+  /// Blocks of `bytes` dynamic shared memory each that fit one SM at once:
+  /// an SM has the per-block opt-in limit plus 1 KiB, and the runtime
+  /// reserves 1 KiB of it per block (CUDA C++ Programming Guide, Technical
+  /// Specifications and the Hopper / Ampere tuning guides).
+  unsigned blocksByShared(unsigned bytes) const {
+    return (maxSharedPerBlock + 1024) / (bytes + 1024);
+  }
   /// The PTX ISA version attn compiles for: the chip's minimum, and at least
   /// 8.0 (8.4 where FP8 mma.sync exists: ptxas rejects it under 8.0).
   unsigned ptxVersion() const;

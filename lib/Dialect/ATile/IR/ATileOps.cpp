@@ -280,17 +280,23 @@ LogicalResult LoadOp::verify() {
                            << frag << " from " << src;
     return success();
   }
-  // A column vector: the first row of an f32 tile (whole 8-column
+  // A column vector: a row of an f32 tile (whole 8-column
   // groups: a thread holds column pairs 8 n + 2 tq, + 1).
   if (frag.getRank() == 2 && frag.getRows() == 1 &&
       src.getElementType().isF32() && frag.getElementType().isF32() &&
-      frag.getShape()[1] == src.getCols() && src.getCols() % 8 == 0)
+      frag.getShape()[1] == src.getCols() && src.getCols() % 8 == 0) {
+    if (static_cast<int64_t>(getRow()) >= src.getRows())
+      return emitOpError() << "loads row " << getRow() << " of a tile of "
+                           << src.getRows() << " rows";
     return success();
+  }
+  if (getRow() != 0)
+    return emitOpError() << "takes `row` for column vectors only";
   if (frag.getShape() != src.getShape() ||
       frag.getElementType() != src.getElementType())
     return emitOpError() << "result must have the tile's shape and element "
                             "type, or be the 1 x cols f32 column vector of "
-                            "an f32 tile's first row (cols a multiple of 8); "
+                            "a row of an f32 tile (cols a multiple of 8); "
                             "got "
                          << frag << " from " << src;
   return success();
@@ -328,6 +334,40 @@ LogicalResult StoreOp::verify() {
   }
   return verifyRowAddressing(*this, view, getRows(), getOffsets().size(),
                              hasCols);
+}
+
+LogicalResult SubtileOp::verify() {
+  SmemType t = getTile().getType(), r = getResult().getType();
+  const int64_t cols = getCols();
+  const int64_t eb = t.getElementType().getIntOrFloatBitWidth() / 8;
+  if (t.getRank() != 2 || t.getCols() % cols)
+    return emitOpError() << "takes column blocks that divide one stage's "
+                            "columns; got "
+                         << cols << " of " << t;
+  if (t.getSwizzle() ? (cols * eb) % t.getSwizzle() : (cols * eb) % 16)
+    return emitOpError() << "takes whole swizzle spans (" << t.getSwizzle()
+                         << " bytes; 16-byte chunks without a swizzle); got "
+                         << cols << " columns of " << t;
+  if (r.getRank() != 2 || r.getRows() != t.getRows() || r.getCols() != cols ||
+      r.getElementType() != t.getElementType() ||
+      r.getSwizzle() != t.getSwizzle())
+    return emitOpError() << "result must be the " << t.getRows() << " x "
+                         << cols << " tile in the same swizzle; got " << r;
+  return success();
+}
+
+LogicalResult PutOp::verify() {
+  SmemType dst = getDst().getType();
+  FragType frag = getValue().getType();
+  Type elem = frag.getElementType();
+  if (dst.getRank() != 2 || frag.getRank() != 2 ||
+      frag.getShape() != dst.getShape() || dst.getElementType() != elem)
+    return emitOpError() << "writes a rank-2 fragment into one stage of the "
+                            "same shape and element type; got "
+                         << frag << " -> " << dst;
+  if (!elem.isF32() && !elem.isBF16() && !elem.isF16())
+    return emitOpError() << "puts f32, bf16 or f16 fragments; got " << frag;
+  return success();
 }
 
 LogicalResult ReadOp::verify() {
@@ -603,6 +643,71 @@ LogicalResult QuantizeOp::verify() {
   if (!getScale().getType().getElementType().isF32())
     return emitOpError() << "scales are f32";
   return checkRowOf(*this, in, getScale().getType(), "scale");
+}
+
+//===----------------------------------------------------------------------===//
+// The chunked form of linear and delta-rule attention
+//===----------------------------------------------------------------------===//
+
+LogicalResult IotaOp::verify() {
+  FragType t = getResult().getType();
+  if (!t.getElementType().isF32() ||
+      !(t.getRank() == 1 || (t.getRank() == 2 && t.getRows() == 1)))
+    return emitOpError() << "makes an f32 rows fragment or a 1 x cols column "
+                            "vector; got "
+                         << t;
+  return success();
+}
+
+LogicalResult ScanOp::verify() {
+  SmemType t = getTile().getType();
+  if (t.getRank() != 2 || !t.getElementType().isF32())
+    return emitOpError() << "scans one stage of an f32 tile; got " << t;
+  return success();
+}
+
+LogicalResult GatedGramOp::verify() {
+  SmemType k = getKeys().getType(), q = getQueries().getType(),
+           g = getGates().getType();
+  if (k != q || k.getRank() != 2 ||
+      k.getElementType().getIntOrFloatBitWidth() != 16)
+    return emitOpError() << "takes keys and queries as 16-bit tiles of one "
+                            "type (one stage); got "
+                         << k << " and " << q;
+  if (g.getRank() != 2 || !g.getElementType().isF32() ||
+      g.getShape() != k.getShape())
+    return emitOpError() << "takes gates as an f32 tile of the keys' shape; "
+                            "got "
+                         << g;
+  const int64_t rows = k.getRows(), cols = k.getCols();
+  if (rows % 16 || cols % 16)
+    return emitOpError() << "takes whole 16 x 16 blocks; got " << k;
+  auto want = FragType::get({rows, rows}, Float32Type::get(getContext()));
+  for (Value r : {getKk(), getQk()}) {
+    auto t = cast<FragType>(r.getType());
+    if (t.getShape() != want.getShape() || !t.getElementType().isF32())
+      return emitOpError() << "results are " << rows << " x " << rows
+                           << " f32 fragments; got " << t;
+  }
+  return success();
+}
+
+LogicalResult TrilSolveOp::verify() {
+  FragType a = getA().getType(), x = getX().getType();
+  if (a.getRank() != 2 || a.getShape()[0] != a.getShape()[1] ||
+      !a.getElementType().isF32() || a.getShape()[0] % 16)
+    return emitOpError() << "solves a square f32 fragment of whole 16-row "
+                            "blocks; got "
+                         << a;
+  if (x.getShape() != a.getShape() || !x.getElementType().isF32())
+    return emitOpError() << "result has the matrix's shape, f32; got " << x;
+  SmemType s = getScratch().getType();
+  const int64_t n = a.getShape()[0];
+  if (s.getRank() != 2 || !s.getElementType().isF32() ||
+      s.getRows() * s.getCols() < 2 * n * n)
+    return emitOpError() << "needs an f32 scratch tile of at least " << 2 * n * n
+                         << " elements; got " << s;
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
