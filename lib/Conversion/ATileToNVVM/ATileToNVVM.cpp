@@ -494,8 +494,7 @@ LogicalResult Driver::lowerOp(Operation &op) {
         SmemType t = s.getTile().getType();
         const int64_t eb = t.getElementType().getIntOrFloatBitWidth() / 8;
         const int64_t blockBytes =
-            t.getSwizzle() ? s.getCols() * eb * t.getRows()
-                           : s.getCols() * eb;
+            t.getSwizzle() ? s.getCols() * eb * t.getRows() : s.getCols() * eb;
         if (!t.getSwizzle() && t.getRows() > 1)
           return s.emitOpError()
                  << "lowers column blocks of swizzled tiles (or one-row "

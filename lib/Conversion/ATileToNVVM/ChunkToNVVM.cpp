@@ -52,8 +52,8 @@ LogicalResult nvvm::lowerIota(Lowering &l, IotaOp op) {
   if (gm->simt)
     return op.emitOpError() << "makes mma_sync / wgmma fragments only";
   auto &g = l.g;
-  Value offset = op.getOffset() ? g.indexToI32(l.lookup(op.getOffset()))
-                                : Value();
+  Value offset =
+      op.getOffset() ? g.indexToI32(l.lookup(op.getOffset())) : Value();
   auto asF32 = [&](Value i) -> Value {
     if (offset)
       i = g.add(i, offset);
@@ -63,8 +63,7 @@ LogicalResult nvvm::lowerIota(Lowering &l, IotaOp op) {
   if (gm->column) {
     for (int64_t ni = 0; ni < gm->nTiles; ++ni)
       for (int64_t e = 0; e < 2; ++e)
-        regs.push_back(
-            asF32(g.add(g.mul(l.tq, g.c32(2)), g.c32(8 * ni + e))));
+        regs.push_back(asF32(g.add(g.mul(l.tq, g.c32(2)), g.c32(8 * ni + e))));
   } else {
     for (int64_t mi = 0; mi < gm->mTiles; ++mi)
       for (int64_t hf = 0; hf < 2; ++hf)
@@ -129,9 +128,9 @@ LogicalResult nvvm::lowerGatedGram(Lowering &l, GatedGramOp op) {
   };
   // G[row][col], G[row][col + 1] (col even): one 8-byte load.
   auto gatePair = [&](Value row, Value col) {
-    Value v = LLVM::LoadOp::create(
-        b, VectorType::get({2}, f32),
-        g.gep(sG, i8, elemOffset(l, gType, row, col)), 8);
+    Value v =
+        LLVM::LoadOp::create(b, VectorType::get({2}, f32),
+                             g.gep(sG, i8, elemOffset(l, gType, row, col)), 8);
     SmallVector<Value> x = elements(l, v, 2);
     return std::make_pair(x[0], x[1]);
   };
@@ -141,15 +140,16 @@ LogicalResult nvvm::lowerGatedGram(Lowering &l, GatedGramOp op) {
     Value off = l.chunkOffset(kType, row, c8);
     Value x = arith::ExtFOp::create(
         b, VectorType::get({8}, f32),
-        LLVM::LoadOp::create(b, VectorType::get({8}, elem), g.gep(tile, i8, off),
-                             16)
+        LLVM::LoadOp::create(b, VectorType::get({8}, elem),
+                             g.gep(tile, i8, off), 16)
             .getResult());
     return elements(l, x, 8);
   };
   auto gates8 = [&](Value row, Value c8) {
     SmallVector<Value> out;
     for (int64_t h = 0; h < 2; ++h) {
-      Value off = l.chunkOffset(gType, row, g.add(g.mul(c8, g.c32(2)), g.c32(h)));
+      Value off =
+          l.chunkOffset(gType, row, g.add(g.mul(c8, g.c32(2)), g.c32(h)));
       Value x = LLVM::LoadOp::create(b, VectorType::get({4}, f32),
                                      g.gep(sG, i8, off), 16);
       llvm::append_range(out, elements(l, x, 4));
@@ -343,7 +343,8 @@ LogicalResult nvvm::lowerTrilSolve(Lowering &l, TrilSolveOp op) {
     // Thread j < N solves column j: x_i = [i = j] - sum_{m < i} A[i][m]
     // x_m, 16 rows at a time: the earlier rows' x (written to the scratch)
     // in a loop, then the block's own 16 x 16 triangle.
-    auto ifOp = scf::IfOp::create(b, TypeRange{}, g.slt(l.tid, g.c32(N)), false);
+    auto ifOp =
+        scf::IfOp::create(b, TypeRange{}, g.slt(l.tid, g.c32(N)), false);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(ifOp.thenBlock());
     auto v4 = VectorType::get({4}, f32);
@@ -379,7 +380,8 @@ LogicalResult nvvm::lowerTrilSolve(Lowering &l, TrilSolveOp op) {
       for (int64_t mm = 0; mm < 16; ++mm) {
         Value negXm = arith::NegFOp::create(b, x[mm]);
         for (int64_t q = (mm + 1) / 4; q < 4; ++q) {
-          SmallVector<Value> col = columnOf4(g.c32(16 * I + mm), 16 * I + 4 * q);
+          SmallVector<Value> col =
+              columnOf4(g.c32(16 * I + mm), 16 * I + 4 * q);
           for (int64_t e = std::max<int64_t>(0, mm + 1 - 4 * q); e < 4; ++e)
             x[4 * q + e] = g.fma(col[e], negXm, x[4 * q + e]);
         }

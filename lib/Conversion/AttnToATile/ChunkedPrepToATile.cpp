@@ -64,8 +64,8 @@ static void setOccupancy(gpu::GPUFuncOp fn, gpu::GPUModuleOp module) {
 }
 
 const char *const tile_programs::kChunkedPrepArgs[15] = {
-    "q",  "k", "v",  "beta", "g",   "w", "u", "qg",
-    "kg", "aqk", "gc", "B",  "T", "H", "HV"};
+    "q",  "k",   "v",  "beta", "g", "w", "u", "qg",
+    "kg", "aqk", "gc", "B",    "T", "H", "HV"};
 
 bool tile_programs::chunkedPrepSupported(const LinearDeltaPlan &p) {
   // A scalar gate's cumulative sums would need a row -> column transpose
@@ -114,7 +114,9 @@ gpu::GPUFuncOp tile_programs::buildChunkedPrepProgram(gpu::GPUModuleOp module,
   Value qView = view(aQ, {dyn, dyn, dyn, K}, qkT, bth);
   Value kView = view(aK, {dyn, dyn, dyn, K}, qkT, bth);
   Value vView = view(aV, {dyn, dyn, dyn, V}, vT, bthv);
-  auto rowsAttr = [&](ArrayRef<int64_t> d) { return b.getDenseI64ArrayAttr(d); };
+  auto rowsAttr = [&](ArrayRef<int64_t> d) {
+    return b.getDenseI64ArrayAttr(d);
+  };
   FloatAttr zeroPad = b.getF32FloatAttr(0.0f);
 
   auto tileOf = [&](int64_t rows, int64_t cols, Type elem) -> Value {
@@ -156,8 +158,8 @@ gpu::GPUFuncOp tile_programs::buildChunkedPrepProgram(gpu::GPUModuleOp module,
   WaitOp::create(b, tokens);
   if (vec && !p.gateElem.isF32()) {
     // A 16-bit gate, widened into the f32 tile (zeros past T).
-    Value gf = ReadOp::create(b, chunkKT, gView, bhv, t0, rowsAttr({1}),
-                              zeroPad);
+    Value gf =
+        ReadOp::create(b, chunkKT, gView, bhv, t0, rowsAttr({1}), zeroPad);
     PutOp::create(b, gf, sG);
   }
   // b (log2 units) in the gate tile.
@@ -165,7 +167,8 @@ gpu::GPUFuncOp tile_programs::buildChunkedPrepProgram(gpu::GPUModuleOp module,
     ScanOp::create(b, sG, b.getF32FloatAttr(static_cast<float>(kLog2e)));
 
   auto F = [&](double v) -> Value {
-    return arith::ConstantOp::create(b, b.getF32FloatAttr(static_cast<float>(v)));
+    return arith::ConstantOp::create(b,
+                                     b.getF32FloatAttr(static_cast<float>(v)));
   };
   // A constant decay per head: b_i = gamma log2(e) min(i + 1, n), flat past
   // the chunk's last token (a row and, for Gamma_ij, a column).
@@ -202,9 +205,10 @@ gpu::GPUFuncOp tile_programs::buildChunkedPrepProgram(gpu::GPUModuleOp module,
     for (Value tile : {sQ, sK}) {
       Value x = ConvertOp::create(
           b, chunkKT, LoadOp::create(b, FragType::get({C, K}, qkT), tile));
-      Value sq = map(b, chunkKT, {x}, [](ImplicitLocOpBuilder &r, ValueRange v) {
-        return arith::MulFOp::create(r, v[0], v[0]);
-      });
+      Value sq =
+          map(b, chunkKT, {x}, [](ImplicitLocOpBuilder &r, ValueRange v) {
+            return arith::MulFOp::create(r, v[0], v[0]);
+          });
       Value ss = ReduceOp::create(b, rowT, ReduceKind::sum, sq, 1);
       Value y = map(b, chunkKT, {x, ss},
                     [&](ImplicitLocOpBuilder &r, ValueRange v) -> Value {
@@ -238,55 +242,57 @@ gpu::GPUFuncOp tile_programs::buildChunkedPrepProgram(gpu::GPUModuleOp module,
     return y;
   };
   // body(j, sub): block j, `sub` its column block of a tile.
-  auto forBlocks = [&](int64_t cols,
-                       function_ref<void(Value, function_ref<Value(Value)>)>
-                           body) {
-    const int64_t w = cols == K ? cb : cbv, n = cols / w;
-    auto loop = scf::ForOp::create(b, ix.c(0), ix.c(n), ix.c(1));
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(loop.getBody()->getTerminator());
-    Value j = loop.getInductionVar();
-    body(j, [&](Value tile) -> Value {
-      return n == 1 ? tile : Value(SubtileOp::create(b, tile, j, w));
-    });
-  };
+  auto forBlocks =
+      [&](int64_t cols,
+          function_ref<void(Value, function_ref<Value(Value)>)> body) {
+        const int64_t w = cols == K ? cb : cbv, n = cols / w;
+        auto loop = scf::ForOp::create(b, ix.c(0), ix.c(n), ix.c(1));
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(loop.getBody()->getTerminator());
+        Value j = loop.getInductionVar();
+        body(j, [&](Value tile) -> Value {
+          return n == 1 ? tile : Value(SubtileOp::create(b, tile, j, w));
+        });
+      };
   // f(x, 2^e, extra) over a block, e = b (or b_C - b when `fromLast`).
-  auto gated = [&](Value x, Value bTile, Value bLast, Value extra,
-                   function_ref<Value(ImplicitLocOpBuilder &, Value, Value,
-                                      Value)>
-                       f) {
-    SmallVector<Value> in = {x};
-    if (vec) {
-      in.push_back(bTile);
-      if (bLast)
-        in.push_back(bLast);
-    } else if (bRow) {
-      in.push_back(bRow);
-    }
-    if (extra)
-      in.push_back(extra);
-    return map(b, blockT, in, [&](ImplicitLocOpBuilder &r, ValueRange v) {
-      Value e;
-      size_t n = 1;
-      if (vec || bRow) {
-        e = v[n++];
-        if (bLast)
-          e = arith::SubFOp::create(r, v[n++], e);
-      }
-      Value ex = extra ? v[n] : Value();
-      return f(r, v[0], e ? Value(math::Exp2Op::create(r, e)) : Value(), ex);
-    });
-  };
+  auto gated =
+      [&](Value x, Value bTile, Value bLast, Value extra,
+          function_ref<Value(ImplicitLocOpBuilder &, Value, Value, Value)> f) {
+        SmallVector<Value> in = {x};
+        if (vec) {
+          in.push_back(bTile);
+          if (bLast)
+            in.push_back(bLast);
+        } else if (bRow) {
+          in.push_back(bRow);
+        }
+        if (extra)
+          in.push_back(extra);
+        return map(b, blockT, in, [&](ImplicitLocOpBuilder &r, ValueRange v) {
+          Value e;
+          size_t n = 1;
+          if (vec || bRow) {
+            e = v[n++];
+            if (bLast)
+              e = arith::SubFOp::create(r, v[n++], e);
+          }
+          Value ex = extra ? v[n] : Value();
+          return f(r, v[0], e ? Value(math::Exp2Op::create(r, e)) : Value(),
+                   ex);
+        });
+      };
 
   // Qg, Kg and 2^(b_C) (q, k and the gates stay for the Gram products).
   {
-    Value qgView = blockView(aQg, qkT, K, ws), kgView = blockView(aKg, qkT, K, ws);
+    Value qgView = blockView(aQg, qkT, K, ws),
+          kgView = blockView(aKg, qkT, K, ws);
     Value gcView = blockView(aGc, f32, K, {size(sB), size(sHV), nChunks64});
     forBlocks(K, [&](Value j, function_ref<Value(Value)> sub) {
       SmallVector<Value> at = {batch, hv, j};
       Value sGj = vec ? sub(sG) : Value();
       Value bTile = vec ? Value(LoadOp::create(b, blockT, sGj)) : Value();
-      Value q = ConvertOp::create(b, blockT, LoadOp::create(b, qkBlockT, sub(sQ)));
+      Value q =
+          ConvertOp::create(b, blockT, LoadOp::create(b, qkBlockT, sub(sQ)));
       Value qg = gated(q, bTile, Value(), Value(),
                        [&](ImplicitLocOpBuilder &r, Value x, Value f, Value) {
                          return mulAll(r, {x, f, F(p.scale)});
@@ -299,7 +305,8 @@ gpu::GPUFuncOp tile_programs::buildChunkedPrepProgram(gpu::GPUModuleOp module,
         last.setRow(C - 1);
         bLast = last;
       }
-      Value k = ConvertOp::create(b, blockT, LoadOp::create(b, qkBlockT, sub(sK)));
+      Value k =
+          ConvertOp::create(b, blockT, LoadOp::create(b, qkBlockT, sub(sK)));
       Value kg;
       if (vec) {
         kg = gated(k, bTile, bLast, Value(),
@@ -311,13 +318,14 @@ gpu::GPUFuncOp tile_programs::buildChunkedPrepProgram(gpu::GPUModuleOp module,
         SmallVector<Value> in = {k};
         if (bRow)
           in.push_back(bRow);
-        kg = map(b, blockT, in, [&](ImplicitLocOpBuilder &r, ValueRange v) -> Value {
-          if (!bRow)
-            return v[0];
-          return arith::MulFOp::create(
-              r, v[0],
-              math::Exp2Op::create(r, arith::SubFOp::create(r, bCs, v[1])));
-        });
+        kg = map(
+            b, blockT, in, [&](ImplicitLocOpBuilder &r, ValueRange v) -> Value {
+              if (!bRow)
+                return v[0];
+              return arith::MulFOp::create(
+                  r, v[0],
+                  math::Exp2Op::create(r, arith::SubFOp::create(r, bCs, v[1])));
+            });
       }
       StoreOp::create(b, ConvertOp::create(b, qkBlockT, kg), kgView, at, t0,
                       rowsAttr({2}));
@@ -401,7 +409,8 @@ gpu::GPUFuncOp tile_programs::buildChunkedPrepProgram(gpu::GPUModuleOp module,
   // beta k 2^b over the spent q tile.
   forBlocks(K, [&](Value j, function_ref<Value(Value)> sub) {
     Value bTile = vec ? Value(LoadOp::create(b, blockT, sub(sG))) : Value();
-    Value k = ConvertOp::create(b, blockT, LoadOp::create(b, qkBlockT, sub(sK)));
+    Value k =
+        ConvertOp::create(b, blockT, LoadOp::create(b, qkBlockT, sub(sK)));
     Value kb = gated(k, bTile, Value(), beta,
                      [&](ImplicitLocOpBuilder &r, Value x, Value f, Value bt) {
                        return mulAll(r, {x, f, bt});
@@ -420,18 +429,19 @@ gpu::GPUFuncOp tile_programs::buildChunkedPrepProgram(gpu::GPUModuleOp module,
   auto vBlockF = FragType::get({C, cbv}, f32);
   forBlocks(V, [&](Value, function_ref<Value(Value)> sub) {
     Value tile = sub(sVk);
-    Value vb = map(b, vBlockF,
-                   {ConvertOp::create(b, vBlockF, LoadOp::create(b, vBlockT, tile)),
-                    beta},
-                   [](ImplicitLocOpBuilder &r, ValueRange v) {
-                     return arith::MulFOp::create(r, v[0], v[1]);
-                   });
+    Value vb = map(
+        b, vBlockF,
+        {ConvertOp::create(b, vBlockF, LoadOp::create(b, vBlockT, tile)), beta},
+        [](ImplicitLocOpBuilder &r, ValueRange v) {
+          return arith::MulFOp::create(r, v[0], v[1]);
+        });
     PutOp::create(b, ConvertOp::create(b, vBlockT, vb), tile);
   });
   // W = X Kb and U = X (beta V), a block of columns at a time.
   Value xq = ConvertOp::create(b, FragType::get({C, C}, qkT), x);
-  Value xv = vT == qkT ? xq
-                       : Value(ConvertOp::create(b, FragType::get({C, C}, vT), x));
+  Value xv = vT == qkT
+                 ? xq
+                 : Value(ConvertOp::create(b, FragType::get({C, C}, vT), x));
   Value wView = blockView(aW, qkT, K, ws), uView = blockView(aU, vT, V, ws);
   forBlocks(K, [&](Value j, function_ref<Value(Value)> sub) {
     Value w = MmaOp::create(b, blockT, xq, sub(sQ), Value(), false, false);

@@ -705,8 +705,8 @@ LogicalResult TrilSolveOp::verify() {
   const int64_t n = a.getShape()[0];
   if (s.getRank() != 2 || !s.getElementType().isF32() ||
       s.getRows() * s.getCols() < 2 * n * n)
-    return emitOpError() << "needs an f32 scratch tile of at least " << 2 * n * n
-                         << " elements; got " << s;
+    return emitOpError() << "needs an f32 scratch tile of at least "
+                         << 2 * n * n << " elements; got " << s;
   return success();
 }
 
