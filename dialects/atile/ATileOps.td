@@ -357,7 +357,10 @@ def ATile_LoadOp : ATile_Op<"load"> {
     Reads a shared tile into a fragment of the same shape and element type
     (ldmatrix for 16-bit product operands; 8-byte loads for f32 `acc`
     fragments), or row `row` (default 0) of an f32 tile into a column
-    vector (`1 x cols`, accumulator layouts).
+    vector (`1 x cols`, accumulator layouts). A `1 x R` f32 tile also loads
+    as an `R` rows fragment (element `i` from column `i`: the transpose of
+    its column vector), and element (`row`, `col`) of an f32 tile as an f32
+    scalar, the same in every thread.
 
     With `transpose`, a 16-bit `rows x cols` tile becomes the f32 `cols x
     rows` accumulator fragment of its transpose (widened; ldmatrix.trans;
@@ -368,11 +371,14 @@ def ATile_LoadOp : ATile_Op<"load"> {
     %qf = atile.load %q0 : !atile.smem<64x128xbf16, swizzle = 128> -> !atile.frag<64x128xbf16>
     %ut = atile.load %u0 {transpose} : !atile.smem<64x32xbf16, swizzle = 64> -> !atile.frag<32x64xf32>
     %bc = atile.load %g0 {row = 63} : !atile.smem<64x128xf32, swizzle = 128> -> !atile.frag<1x128xf32>
+    %bi = atile.load %b : !atile.smem<1x64xf32> -> !atile.frag<64xf32>
+    %bl = atile.load %b {col = 63} : !atile.smem<1x64xf32> -> f32
     ```
   }];
   let arguments = (ins ATile_Smem:$src, UnitAttr:$transpose,
-                   DefaultValuedAttr<ConfinedAttr<I64Attr, [IntMinValue<0>]>, "0">:$row);
-  let results = (outs ATile_Frag:$result);
+                   DefaultValuedAttr<ConfinedAttr<I64Attr, [IntMinValue<0>]>, "0">:$row,
+                   DefaultValuedAttr<ConfinedAttr<I64Attr, [IntMinValue<0>]>, "0">:$col);
+  let results = (outs AnyTypeOf<[F32, ATile_Frag]>:$result);
   let assemblyFormat = "$src attr-dict `:` qualified(type($src)) `->` qualified(type($result))";
   let hasVerifier = 1;
 }
@@ -439,7 +445,9 @@ def ATile_PutOp : ATile_Op<"put"> {
   let description = [{
     Writes a rank-2 fragment into a shared tile of the same shape and
     element type (bf16, f16 or f32; mma_sync or wgmma layouts), in the
-    tile's swizzle: the inverse of `atile.load`. Every thread's earlier
+    tile's swizzle: the inverse of `atile.load`; or an `R` f32 rows fragment
+    into a `1 x R` f32 tile (row `i` to column `i`), the way a per-row value
+    becomes a column vector. Every thread's earlier
     reads of the tile are complete first (a barrier unless the block just
     passed one) and the tile is readable by every thread, by wgmma too,
     when the op returns (a proxy fence where the kernel's products read
@@ -826,14 +834,17 @@ def ATile_ScanOp : ATile_Op<"scan"> {
     log-gates, in log2 units with `scale = log2(e)`. Collective: the tile's
     earlier writes are visible first, its new contents to every thread
     after. One thread per column runs down the rows in f32, so the sums are
-    the same sequential sums as a reference loop's.
+    the same sequential sums as a reference loop's. With `dim = 1` the sums
+    run along each row instead (`tile[i][j] = scale * sum_{c <= j}
+    tile[i][c]`), one thread a row: a scalar gate put into a `1 x C` tile.
 
     ```mlir
     atile.scan %g0 {scale = 1.44269502 : f32} : !atile.smem<64x128xf32, swizzle = 128>
     ```
   }];
   let arguments = (ins ATile_Smem:$tile,
-                   DefaultValuedAttr<F32Attr, "1.0f">:$scale);
+                   DefaultValuedAttr<F32Attr, "1.0f">:$scale,
+                   DefaultValuedAttr<ConfinedAttr<I64Attr, [IntMinValue<0>, IntMaxValue<1>]>, "0">:$dim);
   let assemblyFormat = "$tile attr-dict `:` qualified(type($tile))";
   let hasVerifier = 1;
 }

@@ -82,15 +82,21 @@ LogicalResult nvvm::lowerScan(Lowering &l, ScanOp op) {
   // Writes to the tile (copies waited for, puts) are visible.
   if (!l.fenced)
     l.sync();
-  for (int64_t c0 = 0; c0 < tile.getCols(); c0 += l.threads) {
-    Value col = g.add(l.tid, g.c32(c0));
-    auto ifOp = scf::IfOp::create(l.b, TypeRange{},
-                                  g.slt(col, g.c32(tile.getCols())), false);
+  // dim 0: thread j runs down column j; dim 1: thread i along row i.
+  const bool rows = op.getDim() == 1;
+  const int64_t lines = rows ? tile.getRows() : tile.getCols();
+  const int64_t length = rows ? tile.getCols() : tile.getRows();
+  for (int64_t c0 = 0; c0 < lines; c0 += l.threads) {
+    Value line = g.add(l.tid, g.c32(c0));
+    auto ifOp =
+        scf::IfOp::create(l.b, TypeRange{}, g.slt(line, g.c32(lines)), false);
     OpBuilder::InsertionGuard guard(l.b);
     l.b.setInsertionPointToStart(ifOp.thenBlock());
     Value run = g.f(0.0);
-    for (int64_t r = 0; r < tile.getRows(); ++r) {
-      Value at = g.gep(ptr, i8, elemOffset(l, tile, g.c32(r), col));
+    for (int64_t r = 0; r < length; ++r) {
+      Value at = g.gep(ptr, i8,
+                       rows ? elemOffset(l, tile, line, g.c32(r))
+                            : elemOffset(l, tile, g.c32(r), line));
       Value x = g.loadGlobal(f32, at);
       run = scale == 1.0 ? g.fadd(run, x) : g.fma(x, g.f(scale), run);
       g.storeGlobal(run, at);

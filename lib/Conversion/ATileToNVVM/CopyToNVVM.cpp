@@ -254,9 +254,43 @@ LogicalResult nvvm::lowerWait(Lowering &l, WaitOp op) {
 }
 
 LogicalResult nvvm::lowerLoad(Lowering &l, LoadOp op) {
-  FailureOr<FragGeom> gm = l.geom(op, op.getResult().getType());
+  if (op.getResult().getType().isF32()) {
+    // One element, the same in every thread.
+    SmemType tile = op.getSrc().getType();
+    auto &g = l.g;
+    Value col = g.c32(static_cast<int64_t>(op.getCol()));
+    Value off =
+        g.add(l.chunkOffset(tile, g.c32(static_cast<int64_t>(op.getRow())),
+                            g.divu(col, g.c32(4))),
+              g.mul(g.remu(col, g.c32(4)), g.c32(4)));
+    l.scalars.map(op.getResult(), g.loadGlobal(l.b.getF32Type(),
+                                               g.gep(l.smem.lookup(op.getSrc()),
+                                                     l.b.getI8Type(), off)));
+    l.fenced = false;
+    return success();
+  }
+  auto type = cast<FragType>(op.getResult().getType());
+  FailureOr<FragGeom> gm = l.geom(op, type);
   if (failed(gm))
     return failure();
+  if (type.getRank() == 1 && !gm->simt) {
+    // A 1 x R f32 tile as a rows fragment: row i from column i.
+    SmemType tile = op.getSrc().getType();
+    auto &g = l.g;
+    Regs regs;
+    for (int64_t mi = 0; mi < gm->mTiles; ++mi)
+      for (int64_t hf = 0; hf < 2; ++hf) {
+        Value col = l.threadRow(*gm, mi, hf);
+        Value off = g.add(l.chunkOffset(tile, g.c32(0), g.divu(col, g.c32(4))),
+                          g.mul(g.remu(col, g.c32(4)), g.c32(4)));
+        regs.push_back(
+            g.loadGlobal(l.b.getF32Type(), g.gep(l.smem.lookup(op.getSrc()),
+                                                 l.b.getI8Type(), off)));
+      }
+    l.frags[op.getResult()] = regs;
+    l.fenced = false;
+    return success();
+  }
   if (gm->simt)
     return op.emitOpError() << "loads shared tiles into product operands "
                                "(ldmatrix), not simt fragments";
@@ -374,6 +408,26 @@ LogicalResult nvvm::lowerPut(Lowering &l, PutOp op) {
   // Readers of the old contents are done.
   if (!l.fenced)
     l.sync();
+  if (type.getRank() == 1) {
+    // Row i to column i of the 1 x R tile: the quad's first thread.
+    auto guard =
+        scf::IfOp::create(l.b, TypeRange{}, g.eq(l.tq, g.c32(0)), false);
+    {
+      OpBuilder::InsertionGuard ig(l.b);
+      l.b.setInsertionPointToStart(guard.thenBlock());
+      for (int64_t mi = 0; mi < gm->mTiles; ++mi)
+        for (int64_t hf = 0; hf < 2; ++hf) {
+          Value col = l.threadRow(*gm, mi, hf);
+          Value off =
+              g.add(l.chunkOffset(tile, g.c32(0), g.divu(col, g.c32(4))),
+                    g.mul(g.remu(col, g.c32(4)), g.c32(4)));
+          g.storeGlobal(regs[2 * mi + hf], g.gep(ptr, i8, off));
+        }
+    }
+    l.sync();
+    l.fenced = true;
+    return success();
+  }
   const int64_t eb = gm->packed ? 2 : 4;
   for (int64_t mi = 0; mi < gm->mTiles; ++mi)
     for (int64_t hf = 0; hf < 2; ++hf) {

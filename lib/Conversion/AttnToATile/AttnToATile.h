@@ -100,9 +100,6 @@ gpu::GPUFuncOp buildChunkedScanProgram(gpu::GPUModuleOp module, StringRef name,
 /// The chunked form's prep (ChunkedPrepToATile.cpp): one block of 4 warps
 /// per (chunk, value head, batch); its arguments by manifest name.
 extern const char *const kChunkedPrepArgs[15];
-/// Whether the prep's tile program covers the plan (else the hand-built
-/// kernel of AttnToGPU/ChunkedPrep.cpp).
-bool chunkedPrepSupported(const LinearDeltaPlan &p);
 gpu::GPUFuncOp buildChunkedPrepProgram(gpu::GPUModuleOp module, StringRef name,
                                        const LinearDeltaPlan &p, int64_t chunk,
                                        Location loc);

@@ -15,7 +15,7 @@
 //   Qg     = scale Q . 2^b,   Kg = K . 2^(b_C - b),   2^(b_C)    -> qg, kg, gc
 //   delta: X = (I + A_kk)^-1,  W = X (diag(beta) K . 2^b),
 //          U = X diag(beta) V                                    -> w, u
-//   linear: U = V                                                -> u
+//   linear: U = V, which the scan reads from the input itself
 //
 // With a per-channel gate (KDA, GLA) the two Gram products are one
 // atile.gated_gram; otherwise tensor-core products whose entries a scalar
@@ -66,12 +66,6 @@ static void setOccupancy(gpu::GPUFuncOp fn, gpu::GPUModuleOp module) {
 const char *const tile_programs::kChunkedPrepArgs[15] = {
     "q",  "k",   "v",  "beta", "g", "w", "u", "qg",
     "kg", "aqk", "gc", "B",    "T", "H", "HV"};
-
-bool tile_programs::chunkedPrepSupported(const LinearDeltaPlan &p) {
-  // A scalar gate's cumulative sums would need a row -> column transpose
-  // of a rank-1 fragment (the hand-built prep covers it for now).
-  return p.gate != Gate::Scalar && p.k % 16 == 0 && p.v % 16 == 0;
-}
 
 gpu::GPUFuncOp tile_programs::buildChunkedPrepProgram(gpu::GPUModuleOp module,
                                                       StringRef name,
@@ -134,15 +128,11 @@ gpu::GPUFuncOp tile_programs::buildChunkedPrepProgram(gpu::GPUModuleOp module,
   Value scratch = sG;
   if (p.delta && (!sG || C * K < 2 * C * C))
     scratch = tileOf(C, 2 * C, f32);
-  // The linear form's V: its own tile from the start.
-  Value sV = p.delta ? Value() : tileOf(C, V, vT);
 
   SmallVector<Value> bh = {batch, h}, bhv = {batch, hv};
   SmallVector<Value> tokens;
   tokens.push_back(CopyOp::create(b, qView, bh, t0, sQ, rowsAttr({1})));
   tokens.push_back(CopyOp::create(b, kView, bh, t0, sK, rowsAttr({1})));
-  if (sV)
-    tokens.push_back(CopyOp::create(b, vView, bhv, t0, sV, rowsAttr({1})));
   Value gView = vec ? view(aG, {dyn, dyn, dyn, K}, p.gateElem, bthv) : Value();
   if (vec && p.gateElem.isF32())
     tokens.push_back(CopyOp::create(b, gView, bhv, t0, sG, rowsAttr({1})));
@@ -164,7 +154,8 @@ gpu::GPUFuncOp tile_programs::buildChunkedPrepProgram(gpu::GPUModuleOp module,
   }
   // b (log2 units) in the gate tile.
   if (vec)
-    ScanOp::create(b, sG, b.getF32FloatAttr(static_cast<float>(kLog2e)));
+    ScanOp::create(b, sG, b.getF32FloatAttr(static_cast<float>(kLog2e)),
+                   b.getI64IntegerAttr(0));
 
   auto F = [&](double v) -> Value {
     return arith::ConstantOp::create(b,
@@ -174,6 +165,21 @@ gpu::GPUFuncOp tile_programs::buildChunkedPrepProgram(gpu::GPUModuleOp module,
   // the chunk's last token (a row and, for Gamma_ij, a column).
   Value gammaL2, nValidF;
   Value bRow, bCol, bCs; // rows, columns, b_C (scalar)
+  if (p.gate == Gate::Scalar) {
+    // A scalar gate (zeros past T) put along a 1 x C tile, summed along it
+    // (log2 units): b as rows and as a column vector, and b_C.
+    Value gs = view(aG, {dyn, dyn, dyn}, p.gateElem, bthv);
+    Value g = ReadOp::create(b, rowT, gs, bhv, t0, rowsAttr({1}), zeroPad);
+    Value sB = tileOf(1, C, f32);
+    PutOp::create(b, g, sB);
+    ScanOp::create(b, sB, b.getF32FloatAttr(static_cast<float>(kLog2e)),
+                   b.getI64IntegerAttr(1));
+    bRow = LoadOp::create(b, rowT, sB);
+    bCol = LoadOp::create(b, colT, sB);
+    auto last = LoadOp::create(b, f32, sB);
+    last.setCol(C - 1);
+    bCs = last;
+  }
   if (!p.decay.empty()) {
     gammaL2 = F(p.decay[0] * kLog2e);
     for (size_t i = 1; i < p.decay.size(); ++i)
@@ -200,31 +206,53 @@ gpu::GPUFuncOp tile_programs::buildChunkedPrepProgram(gpu::GPUModuleOp module,
     bCs = arith::MulFOp::create(b, nValidF, gammaL2);
   }
 
-  // L2 norms of q and k rows, rounded back into their tiles.
+  // Blocks of 64 key channels (whole 64 x K fragments of q, k, b and b_C
+  // live together spilled on sm_90a): the block width, their number and
+  // block j of a tile.
+  const int64_t cb = K % 64 == 0 ? 64 : K, nb = K / cb;
+  auto blockOf = [&](Value tile, int64_t j) -> Value {
+    return nb == 1 ? tile : Value(SubtileOp::create(b, tile, ix.c(j), cb));
+  };
+
+  // L2 norms of q and k rows, rounded back into their tiles: the sums of
+  // squares over the blocks, then each block scaled.
   if (p.l2norm) {
+    auto blockF = FragType::get({C, cb}, f32);
+    auto blockH = FragType::get({C, cb}, qkT);
     for (Value tile : {sQ, sK}) {
-      Value x = ConvertOp::create(
-          b, chunkKT, LoadOp::create(b, FragType::get({C, K}, qkT), tile));
-      Value sq =
-          map(b, chunkKT, {x}, [](ImplicitLocOpBuilder &r, ValueRange v) {
-            return arith::MulFOp::create(r, v[0], v[0]);
+      Value ss;
+      for (int64_t j = 0; j < nb; ++j) {
+        Value x = ConvertOp::create(
+            b, blockF, LoadOp::create(b, blockH, blockOf(tile, j)));
+        Value sq =
+            map(b, blockF, {x}, [](ImplicitLocOpBuilder &r, ValueRange v) {
+              return arith::MulFOp::create(r, v[0], v[0]);
+            });
+        Value part = ReduceOp::create(b, rowT, ReduceKind::sum, sq, 1);
+        ss = !ss ? part
+                 : map(b, rowT, {ss, part},
+                       [](ImplicitLocOpBuilder &r, ValueRange v) {
+                         return arith::AddFOp::create(r, v[0], v[1]);
+                       });
+      }
+      Value inv =
+          map(b, rowT, {ss}, [&](ImplicitLocOpBuilder &r, ValueRange v) {
+            return math::RsqrtOp::create(
+                r, arith::AddFOp::create(r, v[0], F(1e-6)));
           });
-      Value ss = ReduceOp::create(b, rowT, ReduceKind::sum, sq, 1);
-      Value y = map(b, chunkKT, {x, ss},
-                    [&](ImplicitLocOpBuilder &r, ValueRange v) -> Value {
-                      Value inv = math::RsqrtOp::create(
-                          r, arith::AddFOp::create(r, v[1], F(1e-6)));
-                      return arith::MulFOp::create(r, v[0], inv);
-                    });
-      PutOp::create(b, ConvertOp::create(b, FragType::get({C, K}, qkT), y),
-                    tile);
+      for (int64_t j = 0; j < nb; ++j) {
+        Value sub = blockOf(tile, j);
+        Value x = ConvertOp::create(b, blockF, LoadOp::create(b, blockH, sub));
+        Value y = map(b, blockF, {x, inv},
+                      [&](ImplicitLocOpBuilder &r, ValueRange v) -> Value {
+                        return arith::MulFOp::create(r, v[0], v[1]);
+                      });
+        PutOp::create(b, ConvertOp::create(b, blockH, y), sub);
+      }
     }
   }
 
-  // Work over blocks of 64 key channels, one block's fragments at a time:
-  // whole 64 x K fragments of q, k, b and b_C live together spilled on
-  // sm_90a.
-  const int64_t cb = K % 64 == 0 ? 64 : K, nb = K / cb;
+  // Work over the blocks of 64 key channels, one block's fragments at a time.
   auto blockT = FragType::get({C, cb}, f32);
   auto colB = FragType::get({1, cb}, f32);
   auto qkBlockT = FragType::get({C, cb}, qkT);
@@ -282,8 +310,9 @@ gpu::GPUFuncOp tile_programs::buildChunkedPrepProgram(gpu::GPUModuleOp module,
         });
       };
 
-  // Qg, Kg and 2^(b_C) (q, k and the gates stay for the Gram products).
-  {
+  // Qg, Kg and 2^(b_C). `staged`: q and k are spent, so each block's rows
+  // leave through its own tiles as 16-byte stores (atile.store via).
+  auto writeQgKg = [&](bool staged) {
     Value qgView = blockView(aQg, qkT, K, ws),
           kgView = blockView(aKg, qkT, K, ws);
     Value gcView = blockView(aGc, f32, K, {size(sB), size(sHV), nChunks64});
@@ -298,7 +327,7 @@ gpu::GPUFuncOp tile_programs::buildChunkedPrepProgram(gpu::GPUModuleOp module,
                          return mulAll(r, {x, f, F(p.scale)});
                        });
       StoreOp::create(b, ConvertOp::create(b, qkBlockT, qg), qgView, at, t0,
-                      rowsAttr({2}));
+                      rowsAttr({2}), staged ? sub(sQ) : Value());
       Value bLast;
       if (vec) {
         auto last = LoadOp::create(b, colB, sGj);
@@ -328,7 +357,7 @@ gpu::GPUFuncOp tile_programs::buildChunkedPrepProgram(gpu::GPUModuleOp module,
             });
       }
       StoreOp::create(b, ConvertOp::create(b, qkBlockT, kg), kgView, at, t0,
-                      rowsAttr({2}));
+                      rowsAttr({2}), staged ? sub(sK) : Value());
       Value gc;
       if (vec) {
         gc = map(b, colB, {bLast}, [](ImplicitLocOpBuilder &r, ValueRange v) {
@@ -343,7 +372,12 @@ gpu::GPUFuncOp tile_programs::buildChunkedPrepProgram(gpu::GPUModuleOp module,
       }
       StoreOp::create(b, gc, gcView, at, chunkIdx, rowsAttr({2}));
     });
-  }
+  };
+
+  // The delta form needs q and k after these (the Gram products, beta k
+  // 2^b); the linear form does not, and writes them last.
+  if (p.delta)
+    writeQgKg(/*staged=*/false);
 
   // A_kk and A_qk.
   Value akk, aqk;
@@ -391,15 +425,18 @@ gpu::GPUFuncOp tile_programs::buildChunkedPrepProgram(gpu::GPUModuleOp module,
     });
   };
   aqk = finish(aqk, /*strict=*/false, Value(), p.scale);
+  // (Delta: through the spent q tile's first 64 columns, 16-byte stores.)
+  Value aqkStaging =
+      p.delta && K % 64 == 0
+          ? (nb == 1 ? sQ : Value(SubtileOp::create(b, sQ, ix.c(0), cb)))
+          : Value();
   StoreOp::create(b, ConvertOp::create(b, FragType::get({C, C}, qkT), aqk),
                   view(aAqk, {dyn, dyn, dyn, C}, qkT, ws), bhv, t0,
-                  rowsAttr({2}));
+                  rowsAttr({2}), aqkStaging);
 
   if (!p.delta) {
-    // U = V.
-    StoreOp::create(b, LoadOp::create(b, FragType::get({C, V}, vT), sV),
-                    view(aU, {dyn, dyn, dyn, V}, vT, ws), bhv, t0,
-                    rowsAttr({2}));
+    // (U = V: the scan reads V itself.)
+    writeQgKg(/*staged=*/true);
     gpu::ReturnOp::create(b);
     setOccupancy(fn, module);
     return fn;
@@ -446,12 +483,12 @@ gpu::GPUFuncOp tile_programs::buildChunkedPrepProgram(gpu::GPUModuleOp module,
   forBlocks(K, [&](Value j, function_ref<Value(Value)> sub) {
     Value w = MmaOp::create(b, blockT, xq, sub(sQ), Value(), false, false);
     StoreOp::create(b, ConvertOp::create(b, qkBlockT, w), wView,
-                    ValueRange{batch, hv, j}, t0, rowsAttr({2}));
+                    ValueRange{batch, hv, j}, t0, rowsAttr({2}), sub(sQ));
   });
   forBlocks(V, [&](Value j, function_ref<Value(Value)> sub) {
     Value u = MmaOp::create(b, vBlockF, xv, sub(sVk), Value(), false, false);
     StoreOp::create(b, ConvertOp::create(b, vBlockT, u), uView,
-                    ValueRange{batch, hv, j}, t0, rowsAttr({2}));
+                    ValueRange{batch, hv, j}, t0, rowsAttr({2}), sub(sVk));
   });
   gpu::ReturnOp::create(b);
   setOccupancy(fn, module);

@@ -115,8 +115,12 @@ gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
   Value qgView = view(aQg, {dyn, dyn, dyn, K}, bf16, ws);
   Value kgView = view(aKg, {dyn, dyn, dyn, K}, bf16, ws);
   Value aqkView = view(aAqk, {dyn, dyn, dyn, C}, bf16, ws);
-  // U by slices of vs value columns: [B, HV, chunks * C, V / vs, vs].
-  Value uView = view(aU, {dyn, dyn, dyn, slices, vs}, bf16, ws);
+  // U by slices of vs value columns: [B, HV, chunks * C, V / vs, vs]; the
+  // linear form's U is V itself, read from the input [B, T, HV, V / vs, vs]
+  // (rows past T read as zeros).
+  Value uView = p.delta ? view(aU, {dyn, dyn, dyn, slices, vs}, bf16, ws)
+                        : view(aU, {dyn, dyn, dyn, slices, vs}, bf16,
+                               {size(sB), size(sT), size(sHV)});
   Value gcView = decays ? view(aGc, {dyn, dyn, dyn, K}, f32,
                                {size(sB), size(sHV), nChunks64})
                         : Value();
@@ -168,15 +172,15 @@ gpu::GPUFuncOp tile_programs::buildChunkedScanProgram(gpu::GPUModuleOp module,
     Value st = ix.rem(c, ix.c(kStages));
     SmallVector<Value> bh = {batch, hv};
     auto copy = [&](Value view, ValueRange offsets, Value buffer,
-                    SmallVector<Value> &tokens, Value row) {
+                    SmallVector<Value> &tokens, Value row, int64_t rowDim = 2) {
       Value tile = StageOp::create(b, buffer, st);
       tokens.push_back(
-          CopyOp::create(b, view, offsets, row, tile, rowsAttr({2})));
+          CopyOp::create(b, view, offsets, row, tile, rowsAttr({rowDim})));
       return tile;
     };
     SmallVector<Value> tokens;
     Value tW = p.delta ? copy(wView, bh, sW, tokens, row0) : Value();
-    Value tU = copy(uView, bhvAt, sU, tokens, row0);
+    Value tU = copy(uView, bhvAt, sU, tokens, row0, p.delta ? 2 : 1);
     Value tKg = copy(kgView, bh, sKg, tokens, row0);
     Value tQg = copy(qgView, bh, sQg, tokens, row0);
     Value tAqk = copy(aqkView, bh, sAqk, tokens, row0);

@@ -5,10 +5,10 @@
 //===----------------------------------------------------------------------===//
 //
 // The chunked (prefill) form of the linear and delta-rule ops in two
-// kernels (ChunkedPrep.cpp, and the tile program of
-// AttnToATile/ChunkedScanToATile.cpp; this file writes their manifest
-// entry), C = 64 tokens per chunk, bf16 operands on tensor cores, f32
-// accumulation, gates and state:
+// kernels, both tile programs (AttnToATile/ChunkedPrepToATile.cpp and
+// ChunkedScanToATile.cpp; this file writes their manifest entry), C = 64
+// tokens per chunk, bf16 operands on tensor cores, f32 accumulation, gates
+// and state:
 //
 // - `<fn>_{delta,linear}_prep`: one CTA of 4 warps per (chunk, value head,
 //   batch), all chunks in parallel. Gate cumsum b (log2 units, f32) over
@@ -20,9 +20,10 @@
 //   row): (K_i . 2^(b_i - b_e)) (K_j . 2^(b_e - b_j))^T, both factors <= 1,
 //   on tensor cores; the diagonal 16 x 16 blocks element by element in f32.
 //   Every exponent formed is <= 0 (the masked upper triangle is clamped
-//   before exp2), so gates near -20 stay finite. Delta: T = (I + A_kk)^-1
-//   diag(beta) by forward substitution in f32 (one thread per column), then
-//   W = T (K . 2^b) and U = T V on tensor cores. Writes W, U (linear: U = V),
+//   before exp2), so gates near -20 stay finite. Delta: X = (I + A_kk)^-1
+//   by forward substitution in f32 (one thread per column), then
+//   W = X (diag(beta) K . 2^b) and U = X diag(beta) V on tensor cores.
+//   Writes W, U (linear: U = V),
 //   Qg = scale Q . 2^b, Kg = K . 2^(b_C - b), A_qk (bf16) and 2^(b_C) (f32)
 //   to workspaces laid out [B, HV, chunks * 64, .] (rows past T are zeros).
 // - `<fn>_{delta,linear}_scan`: one CTA per (slice of 16 * warps value
@@ -40,14 +41,23 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Chunked.h"
 #include "Kernels.h"
+#include "LinearDelta.h"
 #include "attn/Dialect/ATile/IR/ATileOps.h"
 
 using namespace mlir;
 using namespace mlir::attn;
 using namespace mlir::attn::gpu_kernels;
-using namespace mlir::attn::gpu_kernels::chunked;
+
+namespace {
+constexpr int64_t C = kGpuChunk;
+/// A kernel's launch: threads per CTA, dynamic shared memory bytes and its
+/// arguments by manifest name.
+struct ChunkedLaunch {
+  int64_t threads, smem;
+  ArrayRef<const char *> args;
+};
+} // namespace
 
 ChunkedKernels gpu_kernels::buildChunked(gpu::GPUModuleOp module,
                                          StringRef prefix,
@@ -59,15 +69,10 @@ ChunkedKernels gpu_kernels::buildChunked(gpu::GPUModuleOp module,
   std::string prep = (prefix + kind + "_prep").str();
   std::string scan = (prefix + kind + "_scan").str();
   const int64_t warps = tile_programs::chunkedScanWarps(p.v);
-  ChunkedLaunch prepLaunch;
-  if (tile_programs::chunkedPrepSupported(p)) {
-    gpu::GPUFuncOp prepFn =
-        tile_programs::buildChunkedPrepProgram(module, prep, p, C, loc);
-    prepLaunch = {128, atile::sharedBytes(prepFn),
-                  tile_programs::kChunkedPrepArgs};
-  } else {
-    prepLaunch = buildPrepKernel(module, prep, p, loc);
-  }
+  gpu::GPUFuncOp prepFn =
+      tile_programs::buildChunkedPrepProgram(module, prep, p, C, loc);
+  ChunkedLaunch prepLaunch = {128, atile::sharedBytes(prepFn),
+                              tile_programs::kChunkedPrepArgs};
   gpu::GPUFuncOp scanFn = tile_programs::buildChunkedScanProgram(
       module, scan, p, C, tensorMaps, loc);
   ChunkedLaunch scanLaunch = {32 * warps, atile::sharedBytes(scanFn),
@@ -87,7 +92,9 @@ ChunkedKernels gpu_kernels::buildChunked(gpu::GPUModuleOp module,
   };
   if (p.delta)
     workspace("w", "bf16", rows + "*" + k);
-  workspace("u", "bf16", rows + "*" + v);
+  // (The linear form's U is V: the scan reads the input.)
+  if (p.delta)
+    workspace("u", "bf16", rows + "*" + v);
   workspace("qg", "bf16", rows + "*" + k);
   workspace("kg", "bf16", rows + "*" + k);
   workspace("aqk", "bf16", rows + "*" + std::to_string(C));
@@ -122,10 +129,13 @@ ChunkedKernels gpu_kernels::buildChunked(gpu::GPUModuleOp module,
     assert(boxes.count(m) && "every TMA descriptor of the scan is copied from");
     NamedAttrList e;
     e.append("name", b.getStringAttr(m + "_map"));
-    e.append("tensor", b.getStringAttr(m));
+    const bool input = m == "u" && !p.delta;
+    e.append("tensor", b.getStringAttr(input ? "v" : m));
     SmallVector<std::string> shape = {"B", "HV", padded};
     if (m == "gc")
       shape = {"B", "HV", "cdiv(T," + std::to_string(C) + ")", k};
+    else if (input)
+      shape = {"B", "T", "HV", std::to_string(p.v / 64), "64"};
     else if (m == "u")
       shape.append({std::to_string(p.v / 64), "64"});
     else
@@ -144,6 +154,12 @@ ChunkedKernels gpu_kernels::buildChunked(gpu::GPUModuleOp module,
     l.append("block", b.getI64ArrayAttr({k.threads, 1, 1}));
     l.append("smem", b.getI64IntegerAttr(k.smem));
     SmallVector<std::string> args(k.args.begin(), k.args.end());
+    // The linear form passes V where the delta form passes its U workspace
+    // (the prep does not read it).
+    if (!p.delta)
+      for (std::string &a : args)
+        if (a == "u")
+          a = "v";
     for (StringRef m : mapArgs)
       args.push_back((m + "_map").str());
     l.append("args", stringArray(ctx, args));

@@ -171,9 +171,6 @@ Value GpuBuilder::threadId() {
 Value GpuBuilder::blockId(gpu::Dimension d) {
   return indexToI32(gpu::BlockIdOp::create(b, d));
 }
-Value GpuBuilder::gridDim(gpu::Dimension d) {
-  return indexToI32(gpu::GridDimOp::create(b, d));
-}
 
 Value GpuBuilder::gep(Value base, Type elem, Value offset) {
   return LLVM::GEPOp::create(b, base.getType(), elem, base, ValueRange{offset},
@@ -454,13 +451,6 @@ Value GpuBuilder::swizzled(Value row, Value chunk, Value rowMask,
                            int64_t chunksPerRow) {
   Value c = xorI(chunk, rowMask);
   return mul(add(mul(row, c32(chunksPerRow)), c), c32(16));
-}
-
-Value GpuBuilder::swizzledElem(Value row, Value col, int64_t cols) {
-  const int64_t cpr = cols / 8;
-  Value chunk = divu(col, c32(8));
-  Value off = swizzled(row, chunk, andI(row, c32(swizzleFor(cpr) - 1)), cpr);
-  return add(off, mul(remu(col, c32(8)), c32(2)));
 }
 
 gpu::GPUFuncOp mlir::attn::gpu_kernels::createKernel(

@@ -99,7 +99,6 @@ public:
   // Thread geometry.
   Value threadId();
   Value blockId(gpu::Dimension d);
-  Value gridDim(gpu::Dimension d);
 
   // Memory.
   /// `base + offset` elements of `elem` (offset i64 or i32).
@@ -190,9 +189,6 @@ public:
   /// - 1) is passed in: it is a per-thread constant in every use.
   Value swizzled(Value row, Value chunk, Value rowMask, int64_t chunksPerRow);
   static int64_t swizzleFor(int64_t chunksPerRow);
-  /// Byte offset of element (row, col) of such a tile of 16-bit elements
-  /// with `cols` columns (col even: a pair stays inside one 16-byte chunk).
-  Value swizzledElem(Value row, Value col, int64_t cols);
 
 private:
   ImplicitLocOpBuilder &b;

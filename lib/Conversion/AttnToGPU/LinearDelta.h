@@ -9,8 +9,8 @@
 // L2 norm, states and element types (LinearDeltaPlan, AttnToATile.h).
 // RecurrentToGPU.cpp checks the op and writes the manifest (the decode step
 // is AttnToATile/RecurrentToATile.cpp's tile program); ChunkedToGPU.cpp
-// (with ChunkedPrep.cpp and ChunkedScan.cpp) builds the chunked form's
-// kernels.
+// (with the tile programs AttnToATile/ChunkedPrepToATile.cpp and
+// ChunkedScanToATile.cpp) builds the chunked form's kernels.
 //
 //===----------------------------------------------------------------------===//
 

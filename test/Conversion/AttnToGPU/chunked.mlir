@@ -32,10 +32,11 @@
 // CHECK-SAME: tensormaps = [{box = [64, 64, 1, 1], name = "w_map", shape = ["B", "HV", "cdiv(T,64)*64", "128"], swizzle = 128 : i64, tensor = "w"}, {box = [64, 1, 64, 1, 1], name = "u_map", shape = ["B", "HV", "cdiv(T,64)*64", "2", "64"], swizzle = 128 : i64, tensor = "u"}, {{.*}}name = "aqk_map", shape = ["B", "HV", "cdiv(T,64)*64", "64"], swizzle = 128 : i64, tensor = "aqk"}, {box = [32, 1, 1, 1], name = "gc_map", shape = ["B", "HV", "cdiv(T,64)", "128"], swizzle = 0 : i64, tensor = "gc"}]
 // CHECK-SAME: workspaces = [{dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "w"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "u"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "qg"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*128", name = "kg"}, {dtype = "bf16", elements = "B*HV*cdiv(T,64)*64*64", name = "aqk"}, {dtype = "f32", elements = "B*HV*cdiv(T,64)*128", name = "gc"}]
 // The prep is a tile program too: the chunk's q, k and gates copied, the
-// gates' cumulative sums, q and k normalised in place, Qg / Kg / 2^(b_C) in
-// two blocks of 64 channels, the gated Gram products, A_qk stored, beta k
-// 2^b over the spent q tile, V copied into the spent k tile while the solve
-// runs, W = X Kb and U = X (beta V) by blocks; three blocks an SM.
+// gates' cumulative sums, q and k normalised in place (by blocks of 64
+// channels), Qg / Kg / 2^(b_C) by blocks, the gated Gram products, A_qk
+// stored through the spent q tile, beta k 2^b over it, V copied into the
+// spent k tile while the solve runs, W = X Kb and U = X (beta V) by blocks,
+// stored through their operand tiles; three blocks an SM.
 // CHECK: gpu.func @kda_delta_prep(
 // CHECK-SAME: nvvm.minctasm = 3 : i32
 // CHECK-COUNT-3: atile.copy
@@ -43,7 +44,8 @@
 // CHECK: atile.wait
 // CHECK: atile.scan {{.*}} {scale = 1.44269502 : f32} : !atile.smem<64x128xf32, swizzle = 128>
 // CHECK: atile.reduce sum
-// CHECK: atile.put {{.*}} : !atile.frag<64x128xbf16> -> !atile.smem<64x128xbf16, swizzle = 128>
+// CHECK: atile.reduce sum
+// CHECK: atile.put {{.*}} : !atile.frag<64x64xbf16> -> !atile.smem<64x64xbf16, swizzle = 128>
 // CHECK: scf.for
 // CHECK: atile.subtile {{.*}} {cols = 64 : i64} : !atile.smem<64x128xf32, swizzle = 128> -> !atile.smem<64x64xf32, swizzle = 128>
 // CHECK: atile.load {{.*}} {row = 63 : i64} : !atile.smem<64x64xf32, swizzle = 128> -> !atile.frag<1x64xf32>

@@ -893,3 +893,19 @@ func.func @solve_scratch(%a: !atile.frag<64x64xf32>, %s: !atile.smem<64x64xf32, 
   %x = atile.tril_solve %a scratch %s : !atile.frag<64x64xf32>, !atile.smem<64x64xf32, swizzle = 128> -> !atile.frag<64x64xf32>
   return
 }
+
+// -----
+
+func.func @load_scalar(%t: !atile.smem<1x64xf32>) {
+  // expected-error @+1 {{loads an f32 scalar from an element (row 0, col 64) inside an f32 tile; got '!atile.smem<1x64xf32>'}}
+  %x = atile.load %t {col = 64} : !atile.smem<1x64xf32> -> f32
+  return
+}
+
+// -----
+
+func.func @put_rows(%f: !atile.frag<64xf32>, %t: !atile.smem<2x32xf32>) {
+  // expected-error @+1 {{puts a rows fragment into a 1 x rows f32 tile; got '!atile.frag<64xf32>' -> '!atile.smem<2x32xf32>'}}
+  atile.put %f -> %t : !atile.frag<64xf32> -> !atile.smem<2x32xf32>
+  return
+}

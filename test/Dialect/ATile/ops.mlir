@@ -200,6 +200,18 @@ gpu.module @kernels attributes {atile.target = #atile.target<"sm_90a">} {
     %kf = atile.load %k : !atile.smem<64x128xbf16, swizzle = 128> -> !atile.frag<64x128xbf16>
     // CHECK: atile.put %{{.*}} -> %{{.*}} : !atile.frag<64x128xbf16> -> !atile.smem<64x128xbf16, swizzle = 128>
     atile.put %kf -> %k : !atile.frag<64x128xbf16> -> !atile.smem<64x128xbf16, swizzle = 128>
+    // A scalar gate: rows put along a 1 x 64 tile, summed along it, read
+    // back as rows, as a column vector and as its last element.
+    %bbuf = atile.alloc : !atile.smem<1x1x64xf32>
+    %bt = atile.stage %bbuf[%c0] : !atile.smem<1x1x64xf32> -> !atile.smem<1x64xf32>
+    // CHECK: atile.put %{{.*}} -> %{{.*}} : !atile.frag<64xf32> -> !atile.smem<1x64xf32>
+    atile.put %i -> %bt : !atile.frag<64xf32> -> !atile.smem<1x64xf32>
+    // CHECK: atile.scan %{{.*}} {dim = 1 : i64} : !atile.smem<1x64xf32>
+    atile.scan %bt {dim = 1} : !atile.smem<1x64xf32>
+    // CHECK: atile.load %{{.*}} : !atile.smem<1x64xf32> -> !atile.frag<64xf32>
+    %br = atile.load %bt : !atile.smem<1x64xf32> -> !atile.frag<64xf32>
+    // CHECK: atile.load %{{.*}} {col = 63 : i64} : !atile.smem<1x64xf32> -> f32
+    %bl = atile.load %bt {col = 63} : !atile.smem<1x64xf32> -> f32
     gpu.return
   }
 }

@@ -267,9 +267,29 @@ LogicalResult WaitOp::verify() {
 
 LogicalResult LoadOp::verify() {
   SmemType src = getSrc().getType();
-  FragType frag = getResult().getType();
   if (src.getRank() != 2)
     return emitOpError() << "loads one stage (a rank-2 tile); got " << src;
+  const bool f32Tile = src.getElementType().isF32();
+  if (getResult().getType().isF32()) {
+    if (!f32Tile || getTranspose() ||
+        static_cast<int64_t>(getRow()) >= src.getRows() ||
+        static_cast<int64_t>(getCol()) >= src.getCols())
+      return emitOpError() << "loads an f32 scalar from an element (row "
+                           << getRow() << ", col " << getCol()
+                           << ") inside an f32 tile; got " << src;
+    return success();
+  }
+  if (getCol() != 0)
+    return emitOpError() << "takes `col` for f32 scalars only";
+  auto frag = cast<FragType>(getResult().getType());
+  if (frag.getRank() == 1) {
+    if (!f32Tile || !frag.getElementType().isF32() || src.getRows() != 1 ||
+        src.getCols() != frag.getRows() || getTranspose() || getRow() != 0)
+      return emitOpError() << "loads a rows fragment from a 1 x rows f32 "
+                              "tile; got "
+                           << frag << " from " << src;
+    return success();
+  }
   if (getTranspose()) {
     if (src.getElementType().getIntOrFloatBitWidth() != 16 ||
         frag.getRank() != 2 || !frag.getElementType().isF32() ||
@@ -360,6 +380,14 @@ LogicalResult PutOp::verify() {
   SmemType dst = getDst().getType();
   FragType frag = getValue().getType();
   Type elem = frag.getElementType();
+  if (frag.getRank() == 1) {
+    if (!elem.isF32() || dst.getRank() != 2 || dst.getRows() != 1 ||
+        dst.getCols() != frag.getRows() || !dst.getElementType().isF32())
+      return emitOpError() << "puts a rows fragment into a 1 x rows f32 tile; "
+                              "got "
+                           << frag << " -> " << dst;
+    return success();
+  }
   if (dst.getRank() != 2 || frag.getRank() != 2 ||
       frag.getShape() != dst.getShape() || dst.getElementType() != elem)
     return emitOpError() << "writes a rank-2 fragment into one stage of the "
