@@ -85,3 +85,56 @@ def test_column_vector_load(n):
     # One f32 product of f32 inputs: correctly rounded.
     np.testing.assert_allclose(out[:rows], expected, rtol=1e-7, atol=0)
     assert (out[rows:] == sentinel).all()
+
+
+@pytest.mark.parametrize("n", [64, 41])
+def test_chunk_prep_ops(n):
+    """test/Conversion/ATileToNVVM/Inputs/chunk.mlir: the chunked prep's
+    ops against float64. b = the prefix sums of the log2-gates down the
+    rows (atile.scan; rows past n are zeros, so b stays flat there);
+    kk[i, j] = qk[i, j] = sum_d k[i, d] k[j, d] 2^(b[i, d] - b[j, d]) for
+    j <= i and 0 above (atile.gated_gram, gates down to -20 per token and
+    at 0); x = (I + StrictTril(a))^-1 (atile.tril_solve)."""
+    torch = cuda_torch()
+    module = _module("chunk")
+    gen = torch.Generator(device="cpu").manual_seed(7 + n)
+    k = (torch.randn(n, 128, generator=gen) / 8).to(torch.bfloat16)
+    g = -torch.rand(n, 128, generator=gen, dtype=torch.float64) * 2
+    g[:, :8] = -20.0 * 1.4426950408889634  # extreme gates (log2 units)
+    g[:, 8:16] = 0.0
+    a = torch.randn(64, 64, generator=gen, dtype=torch.float64) * 0.1
+    dk, dg, da = k.cuda(), g.float().cuda(), a.float().cuda()
+    outs = [torch.full((64, c), 12345.0, device="cuda")
+            for c in (64, 64, 64, 128)]
+    params = [ctypes.c_uint64(t.data_ptr()) for t in (dk, dg, da, *outs)]
+    params.append(ctypes.c_int64(n))
+    module.launch("chunk", (1,), (128,), params, shared_bytes=3 * 32768)
+    _cuda.synchronize()
+    okk, oqk, ox, ob = (t.double().cpu().numpy() for t in outs)
+
+    gz = np.zeros((64, 128))
+    gz[:n] = g.float().double().numpy()
+    b = np.cumsum(gz, axis=0)
+    assert np.isfinite(ob).all()
+    np.testing.assert_allclose(ob, b, rtol=1e-5, atol=1e-4)
+
+    kz = np.zeros((64, 128))
+    kz[:n] = k.double().numpy()
+    # The exponent b_i - b_j is <= 0 for j <= i (gates <= 0).
+    e = np.exp2(np.minimum(b[:, None, :] - b[None, :, :], 0.0))
+    ref = np.einsum("id,jd,ijd->ij", kz, kz, e)
+    ref = np.tril(ref)
+    for out in (okk, oqk):
+        assert np.isfinite(out).all()
+        assert (np.triu(out, 1) == 0).all()
+        # bf16 rounding of the anchored factors: per 16 x 16 block, relative
+        # to the block's largest entry.
+        for I in range(4):
+            for J in range(I + 1):
+                blk = (slice(16 * I, 16 * I + 16), slice(16 * J, 16 * J + 16))
+                scale = max(np.abs(ref[blk]).max(), 1e-6)
+                assert np.abs(out[blk] - ref[blk]).max() <= 4e-3 * scale + 1e-6
+
+    x = np.linalg.inv(np.eye(64) + np.tril(a.float().double().numpy(), -1))
+    assert np.isfinite(ox).all()
+    np.testing.assert_allclose(ox, x, rtol=1e-4, atol=1e-5)
