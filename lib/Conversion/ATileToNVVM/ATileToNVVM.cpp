@@ -123,6 +123,13 @@ Value Lowering::chunkOffset(SmemType tile, Value row, Value chunk) {
   return g.add(off, g.mul(within, g.c32(16)));
 }
 
+Value Lowering::elemOffset(SmemType tile, Value row, Value col) {
+  const int64_t eb = tile.getElementType().getIntOrFloatBitWidth() / 8;
+  const int64_t perChunk = 16 / eb;
+  return g.add(chunkOffset(tile, row, g.divu(col, g.c32(perChunk))),
+               g.mul(g.remu(col, g.c32(perChunk)), g.c32(eb)));
+}
+
 Value Lowering::simtRow(const FragGeom &gm, int64_t i) {
   const int64_t perWarp = 32 / gm.lanes;
   return g.add(g.divu(lane, g.c32(gm.lanes)),

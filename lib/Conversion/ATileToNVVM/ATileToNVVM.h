@@ -146,6 +146,8 @@ public:
   /// Byte offset of 16-byte chunk `chunk` of row `row` (i32) in a shared
   /// tile (see tileChunkOffset).
   Value chunkOffset(SmemType tile, Value row, Value chunk);
+  /// Byte offset of element (`row`, `col`) (i32) in a shared tile.
+  Value elemOffset(SmemType tile, Value row, Value col);
   /// simt: the block-relative row of this thread in pass `i`, and its
   /// first column (i32).
   Value simtRow(const FragGeom &gm, int64_t i);

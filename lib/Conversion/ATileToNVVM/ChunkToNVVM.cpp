@@ -27,15 +27,6 @@ using namespace mlir::atile::nvvm;
 using attn::gpu_kernels::Acc4;
 using attn::gpu_kernels::Frag4;
 
-/// The byte offset of element (row, col) of a shared tile (any swizzle).
-static Value elemOffset(Lowering &l, SmemType tile, Value row, Value col) {
-  auto &g = l.g;
-  const int64_t eb = tile.getElementType().getIntOrFloatBitWidth() / 8;
-  const int64_t perChunk = 16 / eb;
-  return g.add(l.chunkOffset(tile, row, g.divu(col, g.c32(perChunk))),
-               g.mul(g.remu(col, g.c32(perChunk)), g.c32(eb)));
-}
-
 /// The `n` f32 values of a vector load.
 static SmallVector<Value> elements(Lowering &l, Value vec, int64_t n) {
   SmallVector<Value> out;
@@ -95,8 +86,8 @@ LogicalResult nvvm::lowerScan(Lowering &l, ScanOp op) {
     Value run = g.f(0.0);
     for (int64_t r = 0; r < length; ++r) {
       Value at = g.gep(ptr, i8,
-                       rows ? elemOffset(l, tile, line, g.c32(r))
-                            : elemOffset(l, tile, g.c32(r), line));
+                       rows ? l.elemOffset(tile, line, g.c32(r))
+                            : l.elemOffset(tile, g.c32(r), line));
       Value x = g.loadGlobal(f32, at);
       run = scale == 1.0 ? g.fadd(run, x) : g.fma(x, g.f(scale), run);
       g.storeGlobal(run, at);
@@ -130,13 +121,13 @@ LogicalResult nvvm::lowerGatedGram(Lowering &l, GatedGramOp op) {
   Value twoTq = g.mul(l.tq, g.c32(2));
   auto pairAt = [&](Value tile, Value row, Value col) {
     return g.loadGlobal(g.i32(),
-                        g.gep(tile, i8, elemOffset(l, kType, row, col)));
+                        g.gep(tile, i8, l.elemOffset(kType, row, col)));
   };
   // G[row][col], G[row][col + 1] (col even): one 8-byte load.
   auto gatePair = [&](Value row, Value col) {
     Value v =
         LLVM::LoadOp::create(b, VectorType::get({2}, f32),
-                             g.gep(sG, i8, elemOffset(l, gType, row, col)), 8);
+                             g.gep(sG, i8, l.elemOffset(gType, row, col)), 8);
     SmallVector<Value> x = elements(l, v, 2);
     return std::make_pair(x[0], x[1]);
   };

@@ -260,9 +260,7 @@ LogicalResult nvvm::lowerLoad(Lowering &l, LoadOp op) {
     auto &g = l.g;
     Value col = g.c32(static_cast<int64_t>(op.getCol()));
     Value off =
-        g.add(l.chunkOffset(tile, g.c32(static_cast<int64_t>(op.getRow())),
-                            g.divu(col, g.c32(4))),
-              g.mul(g.remu(col, g.c32(4)), g.c32(4)));
+        l.elemOffset(tile, g.c32(static_cast<int64_t>(op.getRow())), col);
     l.scalars.map(op.getResult(), g.loadGlobal(l.b.getF32Type(),
                                                g.gep(l.smem.lookup(op.getSrc()),
                                                      l.b.getI8Type(), off)));
@@ -281,8 +279,7 @@ LogicalResult nvvm::lowerLoad(Lowering &l, LoadOp op) {
     for (int64_t mi = 0; mi < gm->mTiles; ++mi)
       for (int64_t hf = 0; hf < 2; ++hf) {
         Value col = l.threadRow(*gm, mi, hf);
-        Value off = g.add(l.chunkOffset(tile, g.c32(0), g.divu(col, g.c32(4))),
-                          g.mul(g.remu(col, g.c32(4)), g.c32(4)));
+        Value off = l.elemOffset(tile, g.c32(0), col);
         regs.push_back(
             g.loadGlobal(l.b.getF32Type(), g.gep(l.smem.lookup(op.getSrc()),
                                                  l.b.getI8Type(), off)));
@@ -336,8 +333,7 @@ LogicalResult nvvm::lowerLoad(Lowering &l, LoadOp op) {
     Value row = g.c32(static_cast<int64_t>(op.getRow()));
     for (int64_t ni = 0; ni < gm->nTiles; ++ni) {
       Value col = g.add(g.mul(l.tq, g.c32(2)), g.c32(8 * ni));
-      Value off = g.add(l.chunkOffset(tile, row, g.divu(col, g.c32(4))),
-                        g.mul(g.remu(col, g.c32(4)), g.c32(4)));
+      Value off = l.elemOffset(tile, row, col);
       Value pair =
           LLVM::LoadOp::create(l.b, v2, g.gep(ptr, l.b.getI8Type(), off), 8);
       for (int64_t e = 0; e < 2; ++e)
@@ -357,8 +353,7 @@ LogicalResult nvvm::lowerLoad(Lowering &l, LoadOp op) {
         Value row = l.threadRow(*gm, mi, hf);
         for (int64_t ni = 0; ni < gm->nTiles; ++ni) {
           Value col = g.add(g.mul(l.tq, g.c32(2)), g.c32(8 * ni));
-          Value off = g.add(l.chunkOffset(tile, row, g.divu(col, g.c32(4))),
-                            g.mul(g.remu(col, g.c32(4)), g.c32(4)));
+          Value off = l.elemOffset(tile, row, col);
           Value pair = LLVM::LoadOp::create(
               l.b, v2, g.gep(ptr, l.b.getI8Type(), off), 8);
           for (int64_t e = 0; e < 2; ++e)
@@ -419,8 +414,7 @@ LogicalResult nvvm::lowerPut(Lowering &l, PutOp op) {
         for (int64_t hf = 0; hf < 2; ++hf) {
           Value col = l.threadRow(*gm, mi, hf);
           Value off =
-              g.add(l.chunkOffset(tile, g.c32(0), g.divu(col, g.c32(4))),
-                    g.mul(g.remu(col, g.c32(4)), g.c32(4)));
+              l.elemOffset(tile, g.c32(0), col);
           g.storeGlobal(regs[2 * mi + hf], g.gep(ptr, i8, off));
         }
     }
@@ -428,17 +422,13 @@ LogicalResult nvvm::lowerPut(Lowering &l, PutOp op) {
     l.fenced = true;
     return success();
   }
-  const int64_t eb = gm->packed ? 2 : 4;
   for (int64_t mi = 0; mi < gm->mTiles; ++mi)
     for (int64_t hf = 0; hf < 2; ++hf) {
       Value row = l.threadRow(*gm, mi, hf);
       for (int64_t ni = 0; ni < gm->nTiles; ++ni) {
-        // Columns 8 ni + 2 tq, + 1: one pair, in chunk (8 ni + 2 tq) eb / 16.
-        Value colBytes =
-            g.mul(g.add(g.mul(l.tq, g.c32(2)), g.c32(8 * ni)), g.c32(eb));
-        Value off = g.add(l.chunkOffset(tile, row, g.divu(colBytes, g.c32(16))),
-                          g.remu(colBytes, g.c32(16)));
-        Value at = g.gep(ptr, i8, off);
+        // Columns 8 ni + 2 tq, + 1: one pair.
+        Value col = g.add(g.mul(l.tq, g.c32(2)), g.c32(8 * ni));
+        Value at = g.gep(ptr, i8, l.elemOffset(tile, row, col));
         const int64_t i = mi * gm->nTiles + ni;
         if (gm->packed) {
           g.storeGlobal(regs[i * 2 + hf], at);

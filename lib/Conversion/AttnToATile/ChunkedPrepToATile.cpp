@@ -79,7 +79,6 @@ gpu::GPUFuncOp tile_programs::buildChunkedPrepProgram(gpu::GPUModuleOp module,
   const int64_t dyn = ShapedType::kDynamic;
   const int64_t C = chunk, K = p.k, V = p.v;
   const bool vec = p.gate == Gate::Vector;
-  const bool decays = p.gate != Gate::None || !p.decay.empty();
   Type qkT = p.qkElem, vT = p.vElem;
 
   gpu::GPUFuncOp fn =
